@@ -1,0 +1,436 @@
+package ll2
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Base URLs of LL2 2.3.0.
+const (
+	// ProductionURL is the current, throttled API.
+	ProductionURL = "https://ll.thespacedevs.com/2.3.0/"
+	// DevelopmentURL is the unthrottled twin, whose data may be stale or partial.
+	DevelopmentURL = "https://lldev.thespacedevs.com/2.3.0/"
+)
+
+// DefaultUserAgent tells The Space Devs who is calling, as their FAQ asks.
+const DefaultUserAgent = "spacegraph/1.0 (GraphQL gateway over Launch Library 2; +https://github.com/spacegraph/spacegraph)"
+
+// Defaults for Config.
+const (
+	DefaultTimeout = 20 * time.Second
+	// DefaultMaxBody bounds a response body: a detailed page of 100 spacecraft embeds
+	// every flight's launch and can reach several megabytes.
+	DefaultMaxBody = 64 << 20
+)
+
+// Config configures a Client. The zero value talks to production anonymously.
+type Config struct {
+	// BaseURL is the version root, e.g. ProductionURL or a built-in server's URL.
+	BaseURL string
+	// Token is an LL2 API key, sent as `Authorization: Token KEY`.
+	Token string
+	// Transport carries the requests; nil means a pooled keep-alive http.Transport,
+	// which also negotiates gzip transparently.
+	Transport http.RoundTripper
+	// Timeout bounds each call when the context has no earlier deadline.
+	Timeout time.Duration
+	// UserAgent replaces DefaultUserAgent.
+	UserAgent string
+	// MaxBody bounds a response body in bytes.
+	MaxBody int64
+	// Observe, when set, is told of every call after it ends (for metrics and logs).
+	Observe func(Call)
+}
+
+// Call describes one finished call to LL2, for Config.Observe.
+type Call struct {
+	Method   string
+	Path     string
+	Query    string
+	Status   int
+	Bytes    int
+	Duration time.Duration
+	Err      error
+}
+
+// Client calls LL2. It is safe for concurrent use.
+type Client struct {
+	base      *url.URL
+	token     string
+	http      *http.Client
+	userAgent string
+	timeout   time.Duration
+	maxBody   int64
+	observe   func(Call)
+}
+
+// NewTransport returns the pooled keep-alive transport the client uses by default.
+func NewTransport() *http.Transport {
+	return &http.Transport{
+		Proxy: http.ProxyFromEnvironment,
+		DialContext: (&net.Dialer{
+			Timeout:   10 * time.Second,
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          64,
+		MaxIdleConnsPerHost:   16,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: 30 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+// New returns a client for cfg.
+func New(cfg Config) (*Client, error) {
+	base := cfg.BaseURL
+	if base == "" {
+		base = ProductionURL
+	}
+	if !strings.HasSuffix(base, "/") {
+		base += "/"
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("ll2: base URL %q: want http(s)://host/path/", cfg.BaseURL)
+	}
+	c := &Client{
+		base:      u,
+		token:     cfg.Token,
+		userAgent: cfg.UserAgent,
+		timeout:   cfg.Timeout,
+		maxBody:   cfg.MaxBody,
+		observe:   cfg.Observe,
+	}
+	if c.userAgent == "" {
+		c.userAgent = DefaultUserAgent
+	}
+	if c.timeout <= 0 {
+		c.timeout = DefaultTimeout
+	}
+	if c.maxBody <= 0 {
+		c.maxBody = DefaultMaxBody
+	}
+	tr := cfg.Transport
+	if tr == nil {
+		tr = NewTransport()
+	}
+	c.http = &http.Client{Transport: tr}
+	return c, nil
+}
+
+// BaseURL returns the version root the client calls.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// ListParams are the parameters common to every list call, plus the endpoint's
+// filters as LL2 names them (see the typed filters in params.go).
+type ListParams struct {
+	// Limit is the page size, 1..100; 0 means LL2's default of 10.
+	Limit  int
+	Offset int
+	// Mode is the level of detail; LevelNone means the endpoint's default.
+	Mode     Level
+	Search   string
+	Ordering []OrderKey
+	Filter   url.Values
+}
+
+// List is one page of a list endpoint, its results in the detailed container of their
+// kind (fields above Level are nil).
+type List[T any] struct {
+	Count    int
+	Next     *string
+	Previous *string
+	Results  []*T
+	Level    Level
+}
+
+func (p ListParams) values() url.Values {
+	v := url.Values{}
+	for k, vs := range p.Filter {
+		v[k] = append([]string(nil), vs...)
+	}
+	if p.Limit > 0 {
+		v.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Offset > 0 {
+		v.Set("offset", strconv.Itoa(p.Offset))
+	}
+	if p.Mode != LevelNone {
+		v.Set("mode", p.Mode.String())
+	}
+	if p.Search != "" {
+		v.Set("search", p.Search)
+	}
+	if len(p.Ordering) > 0 {
+		v.Set("ordering", FormatOrdering(p.Ordering))
+	}
+	return v
+}
+
+// validate refuses, before any call is spent, parameters that LL2 would ignore or
+// refuse: a filter or ordering the endpoint lacks, a mode it does not serve, a limit
+// out of range.
+func validate[T any](e *Endpoint[T], p ListParams) error {
+	switch {
+	case p.Limit < 0 || p.Limit > MaxLimit:
+		return fmt.Errorf("limit %d: want 1..%d", p.Limit, MaxLimit)
+	case p.Offset < 0:
+		return fmt.Errorf("offset %d: want 0 or more", p.Offset)
+	case p.Mode != LevelNone && !e.ServesMode(p.Mode):
+		return fmt.Errorf("mode %s: %s serves %v", p.Mode, e.Path, e.Modes)
+	}
+	for k := range p.Filter {
+		if e.Filter(k) == nil {
+			return fmt.Errorf("%s has no filter %q", e.Path, k)
+		}
+	}
+	for _, o := range p.Ordering {
+		if e.Ordering(o.Field) == nil {
+			return fmt.Errorf("%s cannot be ordered by %q", e.Path, o.Field)
+		}
+	}
+	return nil
+}
+
+// responseModer is satisfied by every detailed container: they all embed a base with
+// the response_mode field.
+type responseModer interface{ responseMode() string }
+
+func (s *SpacecraftDetailed) responseMode() string       { return s.ResponseMode }
+func (c *SpacecraftConfigDetailed) responseMode() string { return c.ResponseMode }
+func (a *AgencyDetailed) responseMode() string           { return a.ResponseMode }
+func (f *FamilyEndpointDetailed) responseMode() string   { return f.ResponseMode }
+
+func list[T any, PT interface {
+	*T
+	responseModer
+}](ctx context.Context, c *Client, e *Endpoint[T], p ListParams) (*List[T], error) {
+	v := p.values()
+	op := "GET " + e.Path + "?" + v.Encode()
+	if err := validate(e, p); err != nil {
+		return nil, &Error{Kind: KindBadRequest, Op: op, Detail: err.Error()}
+	}
+	q, err := e.ParseQuery(v)
+	if err != nil {
+		return nil, &Error{Kind: KindBadRequest, Op: op, Err: err}
+	}
+	var page Page[*T]
+	if err := c.get(ctx, e.Path, v, &page); err != nil {
+		return nil, err
+	}
+	bad := func(format string, args ...any) error {
+		return &Error{Kind: KindBadResponse, Op: op, Status: http.StatusOK, Detail: fmt.Sprintf(format, args...)}
+	}
+	for i, r := range page.Results {
+		if r == nil {
+			return nil, bad("result %d is null", i)
+		}
+		if got := PT(r).responseMode(); got != q.Mode.String() {
+			return nil, bad("asked for mode=%s, result %d has response_mode %q", q.Mode, e.ID(r), got)
+		}
+	}
+	if page.Count < 0 || (len(page.Results) > 0 && page.Count < q.Offset+len(page.Results)) {
+		return nil, bad("count %d is less than offset %d plus %d results", page.Count, q.Offset, len(page.Results))
+	}
+	if err := e.Check(&q, page.Results); err != nil {
+		return nil, bad("%v", err)
+	}
+	return &List[T]{Count: page.Count, Next: page.Next, Previous: page.Previous, Results: page.Results, Level: q.Mode}, nil
+}
+
+func detail[T any, PT interface {
+	*T
+	responseModer
+}](ctx context.Context, c *Client, e *Endpoint[T], id int) (*T, error) {
+	path := e.Path + strconv.Itoa(id) + "/"
+	var out *T
+	if err := c.get(ctx, path, nil, &out); err != nil {
+		return nil, err
+	}
+	op := "GET " + path
+	switch {
+	case out == nil:
+		return nil, &Error{Kind: KindBadResponse, Op: op, Status: http.StatusOK, Detail: "null body"}
+	case e.ID(out) != id:
+		return nil, &Error{Kind: KindBadResponse, Op: op, Status: http.StatusOK, Detail: fmt.Sprintf("asked for id %d, got id %d", id, e.ID(out))}
+	case PT(out).responseMode() != LevelDetailed.String():
+		return nil, &Error{Kind: KindBadResponse, Op: op, Status: http.StatusOK, Detail: fmt.Sprintf("detail endpoint answered response_mode %q", PT(out).responseMode())}
+	}
+	return out, nil
+}
+
+// ListSpacecraft calls `spacecraft/`.
+func (c *Client) ListSpacecraft(ctx context.Context, p ListParams) (*List[SpacecraftDetailed], error) {
+	return list(ctx, c, SpacecraftEndpoint, p)
+}
+
+// GetSpacecraft calls `spacecraft/{id}/`, which answers at the detailed level.
+func (c *Client) GetSpacecraft(ctx context.Context, id int) (*SpacecraftDetailed, error) {
+	return detail(ctx, c, SpacecraftEndpoint, id)
+}
+
+// ListSpacecraftConfigs calls `spacecraft_configurations/`.
+func (c *Client) ListSpacecraftConfigs(ctx context.Context, p ListParams) (*List[SpacecraftConfigDetailed], error) {
+	return list(ctx, c, SpacecraftConfigEndpoint, p)
+}
+
+// GetSpacecraftConfig calls `spacecraft_configurations/{id}/`.
+func (c *Client) GetSpacecraftConfig(ctx context.Context, id int) (*SpacecraftConfigDetailed, error) {
+	return detail(ctx, c, SpacecraftConfigEndpoint, id)
+}
+
+// ListAgencies calls `agencies/`.
+func (c *Client) ListAgencies(ctx context.Context, p ListParams) (*List[AgencyDetailed], error) {
+	return list(ctx, c, AgencyEndpoint, p)
+}
+
+// GetAgency calls `agencies/{id}/`.
+func (c *Client) GetAgency(ctx context.Context, id int) (*AgencyDetailed, error) {
+	return detail(ctx, c, AgencyEndpoint, id)
+}
+
+// ListFamilies calls `spacecraft_configuration_families/`.
+func (c *Client) ListFamilies(ctx context.Context, p ListParams) (*List[FamilyEndpointDetailed], error) {
+	return list(ctx, c, FamilyEndpoint, p)
+}
+
+// GetFamily calls `spacecraft_configuration_families/{id}/`.
+func (c *Client) GetFamily(ctx context.Context, id int) (*FamilyEndpointDetailed, error) {
+	return detail(ctx, c, FamilyEndpoint, id)
+}
+
+// ListLookup calls one of the lookup tables (LookupPaths) and decodes its rows into T,
+// e.g. SpacecraftStatus for PathSpacecraftStatuses.
+func ListLookup[T any](ctx context.Context, c *Client, path string, limit, offset int) (*Page[T], error) {
+	if limit < 0 || limit > MaxLimit || offset < 0 {
+		return nil, &Error{Kind: KindBadRequest, Op: "GET " + path, Detail: fmt.Sprintf("limit %d, offset %d: want limit 1..100 and offset ≥ 0", limit, offset)}
+	}
+	v := url.Values{}
+	if limit > 0 {
+		v.Set("limit", strconv.Itoa(limit))
+	}
+	if offset > 0 {
+		v.Set("offset", strconv.Itoa(offset))
+	}
+	var page Page[T]
+	if err := c.get(ctx, path, v, &page); err != nil {
+		return nil, err
+	}
+	return &page, nil
+}
+
+// Throttle calls `api-throttle/`, which costs nothing against the limit, to learn the
+// caller's limit and current use.
+func (c *Client) Throttle(ctx context.Context) ([]APIThrottle, error) {
+	var out []APIThrottle
+	if err := c.get(ctx, PathAPIThrottle, nil, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// get performs one GET below the base URL and decodes a 200 answer into out. Every
+// failure comes back as an *Error.
+func (c *Client) get(ctx context.Context, path string, q url.Values, out any) (err error) {
+	if q == nil {
+		q = url.Values{}
+	}
+	q.Set("format", "json")
+	u := c.base.ResolveReference(&url.URL{Path: path, RawQuery: q.Encode()})
+	op := "GET " + path
+	if enc := q.Encode(); enc != "format=json" {
+		op += "?" + enc
+	}
+	start := time.Now()
+	status, size := 0, 0
+	defer func() {
+		if c.observe != nil {
+			c.observe(Call{Method: http.MethodGet, Path: path, Query: q.Encode(), Status: status, Bytes: size, Duration: time.Since(start), Err: err})
+		}
+	}()
+	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > c.timeout {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return &Error{Kind: KindBadRequest, Op: op, Err: err}
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if c.token != "" {
+		req.Header.Set("Authorization", "Token "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return &Error{Kind: KindUnavailable, Op: op, Timeout: isTimeout(ctx, err), Err: err}
+	}
+	defer resp.Body.Close()
+	status = resp.StatusCode
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	size = len(body)
+	if err != nil {
+		return &Error{Kind: KindUnavailable, Op: op, Status: status, Timeout: isTimeout(ctx, err), Detail: "connection failed while reading the body", Err: err}
+	}
+	if int64(len(body)) > c.maxBody {
+		return &Error{Kind: KindBadResponse, Op: op, Status: status, Detail: fmt.Sprintf("body larger than %d bytes", c.maxBody)}
+	}
+	if status != http.StatusOK {
+		return statusError(op, resp, body)
+	}
+	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '<' {
+		return &Error{Kind: KindBadResponse, Op: op, Status: status, Detail: "an HTML page instead of JSON (" + resp.Header.Get("Content-Type") + ")"}
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return &Error{Kind: KindBadResponse, Op: op, Status: status, Detail: "cannot decode the body", Err: err}
+	}
+	return nil
+}
+
+func statusError(op string, resp *http.Response, body []byte) error {
+	var d Detail
+	if json.Unmarshal(body, &d) != nil || d.Detail == "" {
+		d.Detail = strings.TrimSpace(string(body))
+		if len(d.Detail) > 200 {
+			d.Detail = d.Detail[:200] + "…"
+		}
+	}
+	e := &Error{Op: op, Status: resp.StatusCode, Detail: d.Detail}
+	switch s := resp.StatusCode; {
+	case s == http.StatusNotFound:
+		e.Kind = KindNotFound
+	case s == http.StatusTooManyRequests:
+		e.Kind = KindRateLimited
+		e.RetryAfter, e.RetryKnown = ParseRetryAfter(resp.Header, d.Detail, time.Now())
+	case s >= 500:
+		e.Kind = KindUnavailable
+	case s >= 400:
+		e.Kind = KindBadRequest
+	default:
+		e.Kind = KindBadResponse
+		e.Detail = "unexpected status " + resp.Status
+	}
+	return e
+}
+
+func isTimeout(ctx context.Context, err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}

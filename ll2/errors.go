@@ -1,0 +1,142 @@
+package ll2
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrorKind classifies what went wrong with a call to LL2, which is all a caller
+// needs to decide what to do next (retry later, give up, report a bug upstream).
+type ErrorKind int8
+
+// The kinds of failure.
+const (
+	// KindNotFound is LL2's 404: the object does not exist.
+	KindNotFound ErrorKind = iota + 1
+	// KindRateLimited is LL2's 429; Error.RetryAfter says how long to wait when LL2 said.
+	KindRateLimited
+	// KindUnavailable covers network failures, timeouts and 5xx answers.
+	KindUnavailable
+	// KindBadResponse is an answer that cannot be used: malformed JSON, the wrong shape,
+	// or objects that do not match what was asked.
+	KindBadResponse
+	// KindBadRequest is LL2 refusing the request itself (400, 401, 403): a bug on our
+	// side or a bad key, not something a retry mends.
+	KindBadRequest
+)
+
+// String names the kind.
+func (k ErrorKind) String() string {
+	switch k {
+	case KindNotFound:
+		return "not found"
+	case KindRateLimited:
+		return "rate limited"
+	case KindUnavailable:
+		return "unavailable"
+	case KindBadResponse:
+		return "bad response"
+	case KindBadRequest:
+		return "bad request"
+	}
+	return "unknown"
+}
+
+// Error is every failure of the client. It is comparable with errors.Is against the
+// Err* sentinels by kind.
+type Error struct {
+	Kind ErrorKind
+	// Op is the call, e.g. "GET spacecraft/?limit=10".
+	Op string
+	// Status is the HTTP status, 0 when no answer came.
+	Status int
+	// RetryAfter is how long LL2 asked us to wait (429 only); RetryKnown is false when
+	// LL2 said neither in a Retry-After header nor in its body.
+	RetryAfter time.Duration
+	RetryKnown bool
+	// Detail is LL2's `detail` text, or a description of what was wrong.
+	Detail string
+	// Timeout is true when the call ran out of time.
+	Timeout bool
+	// Err is the underlying error, if any.
+	Err error
+}
+
+// Error describes the failure in one line.
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "ll2: %s: %s", e.Op, e.Kind)
+	if e.Status != 0 {
+		fmt.Fprintf(&b, " (HTTP %d)", e.Status)
+	}
+	if e.Detail != "" {
+		fmt.Fprintf(&b, ": %s", e.Detail)
+	}
+	if e.Kind == KindRateLimited && e.RetryKnown {
+		fmt.Fprintf(&b, "; retry after %s", e.RetryAfter)
+	}
+	if e.Err != nil {
+		fmt.Fprintf(&b, ": %v", e.Err)
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is matches the kind sentinels, so that errors.Is(err, ll2.ErrNotFound) works.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Op == "" && t.Kind == e.Kind
+}
+
+// Sentinels for errors.Is, one per kind.
+var (
+	ErrNotFound    = &Error{Kind: KindNotFound}
+	ErrRateLimited = &Error{Kind: KindRateLimited}
+	ErrUnavailable = &Error{Kind: KindUnavailable}
+	ErrBadResponse = &Error{Kind: KindBadResponse}
+	ErrBadRequest  = &Error{Kind: KindBadRequest}
+)
+
+// KindOf returns the kind of an error from this package, or 0.
+func KindOf(err error) ErrorKind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return 0
+}
+
+// throttleBody matches LL2's 429 text: "Request was throttled. Expected available in 2429 seconds."
+var throttleBody = regexp.MustCompile(`(?i)available in\s+(\d+(?:\.\d+)?)\s+second`)
+
+// ParseRetryAfter reads how long to wait from a 429: the Retry-After header (seconds or
+// an HTTP date) first, then LL2's body text. ok is false when neither says.
+func ParseRetryAfter(h http.Header, detail string, now time.Time) (time.Duration, bool) {
+	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+			return time.Duration(n) * time.Second, true
+		}
+		if t, err := http.ParseTime(v); err == nil {
+			return max(0, t.Sub(now)).Round(time.Second), true
+		}
+	}
+	if m := throttleBody.FindStringSubmatch(detail); m != nil {
+		if f, err := strconv.ParseFloat(m[1], 64); err == nil {
+			return time.Duration(f * float64(time.Second)), true
+		}
+	}
+	return 0, false
+}
+
+// ThrottleDetail is the body text LL2 sends with a 429.
+func ThrottleDetail(wait time.Duration) string {
+	secs := int((wait + time.Second - 1) / time.Second)
+	return fmt.Sprintf("Request was throttled. Expected available in %d seconds.", secs)
+}

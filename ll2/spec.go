@@ -1,0 +1,410 @@
+package ll2
+
+import (
+	"cmp"
+	"strings"
+)
+
+// This file describes LL2's list endpoints as data: their filters, search fields,
+// orderings and levels of detail. Two parties read it and must agree: the built-in
+// server applies it to a snapshot (Query), and the client checks that what LL2 sent
+// back honours what was asked (a filter that LL2 ignores shows itself as results that
+// do not match it).
+
+// FilterKind says how a filter parameter is parsed and compared, after django-filter.
+type FilterKind int8
+
+// The filter kinds LL2 uses for the spacecraft domain.
+const (
+	// FilterBool takes true/false/1/0 in any case; anything else is ignored, as
+	// django-filter's BooleanWidget does.
+	FilterBool FilterKind = iota + 1
+	// FilterInt takes a whole number; anything else is a 400 error.
+	FilterInt
+	// FilterIntGt, FilterIntGte, FilterIntLt and FilterIntLte are the range lookups.
+	FilterIntGt
+	FilterIntGte
+	FilterIntLt
+	FilterIntLte
+	// FilterIExact compares strings exactly, ignoring case.
+	FilterIExact
+	// FilterExact compares strings exactly.
+	FilterExact
+	// FilterIContains finds a substring, ignoring case.
+	FilterIContains
+	// FilterCodes takes a comma-separated list and matches when any code matches.
+	FilterCodes
+)
+
+// Filter is one filter parameter of an endpoint over records of type T (the detailed
+// container). Exactly one accessor is set, matching the kind. An accessor answers nil
+// when the record does not know the value: the server then treats the record as not
+// matching (SQL's NULL never equals anything), the client as not checkable.
+type Filter[T any] struct {
+	Param string
+	Kind  FilterKind
+	Bool  func(*T) *bool
+	Int   func(*T) *int
+	Str   func(*T) *string
+	Codes func(*T) []string
+}
+
+// OrderField is one field an endpoint can be ordered by. Compare orders two records
+// ascending with nulls last, as PostgreSQL does (so that descending puts nulls first);
+// known reports whether a record has the value, for the client's checks.
+type OrderField[T any] struct {
+	Name    string
+	Compare func(a, b *T) int
+	Known   func(*T) bool
+}
+
+// Endpoint describes one list endpoint of LL2 over records of type T.
+type Endpoint[T any] struct {
+	// Path is the endpoint's path below the version root, with its trailing slash.
+	Path string
+	// Modes are the levels the endpoint serves; DefaultMode is used when none is asked.
+	Modes       []Level
+	DefaultMode Level
+	Filters     []Filter[T]
+	// Search holds the fields that `search` looks in (each term must be found in one).
+	Search    []func(*T) *string
+	SearchIn  []string
+	Orderings []OrderField[T]
+	ID        func(*T) int
+}
+
+// Filter returns the filter named param, or nil.
+func (e *Endpoint[T]) Filter(param string) *Filter[T] {
+	for i := range e.Filters {
+		if e.Filters[i].Param == param {
+			return &e.Filters[i]
+		}
+	}
+	return nil
+}
+
+// Ordering returns the ordering field named name, or nil.
+func (e *Endpoint[T]) Ordering(name string) *OrderField[T] {
+	for i := range e.Orderings {
+		if e.Orderings[i].Name == name {
+			return &e.Orderings[i]
+		}
+	}
+	return nil
+}
+
+// ServesMode reports whether the endpoint has the level l.
+func (e *Endpoint[T]) ServesMode(l Level) bool {
+	for _, m := range e.Modes {
+		if m == l {
+			return true
+		}
+	}
+	return false
+}
+
+func nullsLast[V any](a, b *V, c func(V, V) int) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return 1
+	case b == nil:
+		return -1
+	}
+	return c(*a, *b)
+}
+
+func intOrder[T any](name string, get func(*T) *int) OrderField[T] {
+	return OrderField[T]{
+		Name:    name,
+		Compare: func(a, b *T) int { return nullsLast(get(a), get(b), cmp.Compare[int]) },
+		Known:   func(t *T) bool { return get(t) != nil },
+	}
+}
+
+func durationOrder[T any](name string, get func(*T) *Duration) OrderField[T] {
+	return OrderField[T]{
+		Name:    name,
+		Compare: func(a, b *T) int { return nullsLast(get(a), get(b), Duration.Compare) },
+		Known:   func(t *T) bool { return get(t) != nil },
+	}
+}
+
+// CompareText orders names as a case-insensitive collation does, falling back to the
+// exact text so that the order is total.
+func CompareText(a, b string) int {
+	if c := strings.Compare(strings.ToLower(a), strings.ToLower(b)); c != 0 {
+		return c
+	}
+	return strings.Compare(a, b)
+}
+
+func textOrder[T any](name string, get func(*T) string) OrderField[T] {
+	return OrderField[T]{
+		Name:    name,
+		Compare: func(a, b *T) int { return CompareText(get(a), get(b)) },
+		Known:   func(*T) bool { return true },
+	}
+}
+
+func boolOrder[T any](name string, get func(*T) *bool) OrderField[T] {
+	cmpBool := func(a, b bool) int {
+		switch {
+		case a == b:
+			return 0
+		case !a:
+			return -1
+		}
+		return 1
+	}
+	return OrderField[T]{
+		Name:    name,
+		Compare: func(a, b *T) int { return nullsLast(get(a), get(b), cmpBool) },
+		Known:   func(t *T) bool { return get(t) != nil },
+	}
+}
+
+func ptr[V any](v V) *V { return &v }
+
+// The spacecraft endpoint, `spacecraft/`.
+var SpacecraftEndpoint = &Endpoint[SpacecraftDetailed]{
+	Path:        "spacecraft/",
+	Modes:       []Level{LevelNormal, LevelDetailed},
+	DefaultMode: LevelNormal,
+	Filters: []Filter[SpacecraftDetailed]{
+		{Param: "in_space", Kind: FilterBool, Bool: func(s *SpacecraftDetailed) *bool { return s.InSpace }},
+		{Param: "is_placeholder", Kind: FilterBool, Bool: func(s *SpacecraftDetailed) *bool { return s.IsPlaceholder }},
+		{Param: "name", Kind: FilterIExact, Str: func(s *SpacecraftDetailed) *string { return &s.Name }},
+		{Param: "spacecraft_config", Kind: FilterInt, Int: func(s *SpacecraftDetailed) *int {
+			if s.SpacecraftConfig == nil {
+				return nil
+			}
+			return &s.SpacecraftConfig.ID
+		}},
+		{Param: "status", Kind: FilterInt, Int: func(s *SpacecraftDetailed) *int {
+			if s.Status == nil {
+				return nil
+			}
+			return &s.Status.ID
+		}},
+	},
+	SearchIn: []string{"name", "spacecraft_config__name"},
+	Search: []func(*SpacecraftDetailed) *string{
+		func(s *SpacecraftDetailed) *string { return &s.Name },
+		func(s *SpacecraftDetailed) *string {
+			if s.SpacecraftConfig == nil {
+				return nil
+			}
+			return &s.SpacecraftConfig.Name
+		},
+	},
+	Orderings: []OrderField[SpacecraftDetailed]{
+		intOrder("flights_count", func(s *SpacecraftDetailed) *int { return s.FlightsCount }),
+		intOrder("id", func(s *SpacecraftDetailed) *int { return &s.ID }),
+		intOrder("mission_ends_count", func(s *SpacecraftDetailed) *int { return s.MissionEndsCount }),
+		durationOrder("time_docked", func(s *SpacecraftDetailed) *Duration { return s.TimeDocked }),
+		durationOrder("time_in_space", func(s *SpacecraftDetailed) *Duration { return s.TimeInSpace }),
+	},
+	ID: func(s *SpacecraftDetailed) int { return s.ID },
+}
+
+// The spacecraft configurations endpoint, `spacecraft_configurations/`.
+var SpacecraftConfigEndpoint = &Endpoint[SpacecraftConfigDetailed]{
+	Path:        "spacecraft_configurations/",
+	Modes:       []Level{LevelNormal, LevelDetailed},
+	DefaultMode: LevelNormal,
+	Filters: []Filter[SpacecraftConfigDetailed]{
+		{Param: "agency", Kind: FilterInt, Int: func(c *SpacecraftConfigDetailed) *int {
+			if c.Agency == nil {
+				return nil
+			}
+			return &c.Agency.ID
+		}},
+		{Param: "human_rated", Kind: FilterBool, Bool: func(c *SpacecraftConfigDetailed) *bool { return c.HumanRated }},
+		{Param: "in_use", Kind: FilterBool, Bool: func(c *SpacecraftConfigDetailed) *bool { return c.InUse }},
+		{Param: "name", Kind: FilterIExact, Str: func(c *SpacecraftConfigDetailed) *string { return &c.Name }},
+	},
+	SearchIn: []string{"agency__abbrev", "agency__name", "name"},
+	Search: []func(*SpacecraftConfigDetailed) *string{
+		func(c *SpacecraftConfigDetailed) *string {
+			if c.Agency == nil {
+				return nil
+			}
+			return c.Agency.Abbrev
+		},
+		func(c *SpacecraftConfigDetailed) *string {
+			if c.Agency == nil {
+				return nil
+			}
+			return &c.Agency.Name
+		},
+		func(c *SpacecraftConfigDetailed) *string { return &c.Name },
+	},
+	Orderings: []OrderField[SpacecraftConfigDetailed]{
+		textOrder("name", func(c *SpacecraftConfigDetailed) string { return c.Name }),
+	},
+	ID: func(c *SpacecraftConfigDetailed) int { return c.ID },
+}
+
+// The families endpoint, `spacecraft_configuration_families/`.
+var FamilyEndpoint = &Endpoint[FamilyEndpointDetailed]{
+	Path:        "spacecraft_configuration_families/",
+	Modes:       []Level{LevelList, LevelNormal, LevelDetailed},
+	DefaultMode: LevelNormal,
+	Filters: []Filter[FamilyEndpointDetailed]{
+		{Param: "manufacturer", Kind: FilterInt, Int: func(f *FamilyEndpointDetailed) *int {
+			if f.Manufacturer == nil {
+				return nil
+			}
+			return &f.Manufacturer.ID
+		}},
+		{Param: "name", Kind: FilterIExact, Str: func(f *FamilyEndpointDetailed) *string { return &f.Name }},
+	},
+	SearchIn: []string{"manufacturer__abbrev", "manufacturer__name", "name"},
+	Search: []func(*FamilyEndpointDetailed) *string{
+		func(f *FamilyEndpointDetailed) *string {
+			if f.Manufacturer == nil {
+				return nil
+			}
+			return f.Manufacturer.Abbrev
+		},
+		func(f *FamilyEndpointDetailed) *string {
+			if f.Manufacturer == nil {
+				return nil
+			}
+			return &f.Manufacturer.Name
+		},
+		func(f *FamilyEndpointDetailed) *string { return &f.Name },
+	},
+	Orderings: []OrderField[FamilyEndpointDetailed]{
+		textOrder("name", func(f *FamilyEndpointDetailed) string { return f.Name }),
+	},
+	ID: func(f *FamilyEndpointDetailed) int { return f.ID },
+}
+
+// AgencyCountFields are the agency statistics that LL2 filters (with __gt, __gte,
+// __lt, __lte) and orders by.
+var AgencyCountFields = []struct {
+	Name string
+	Get  func(*AgencyDetailed) *int
+}{
+	{"attempted_landings", func(a *AgencyDetailed) *int { return a.AttemptedLandings }},
+	{"consecutive_successful_landings", func(a *AgencyDetailed) *int { return a.ConsecutiveSuccessfulLandings }},
+	{"consecutive_successful_launches", func(a *AgencyDetailed) *int { return a.ConsecutiveSuccessfulLaunches }},
+	{"failed_landings", func(a *AgencyDetailed) *int { return a.FailedLandings }},
+	{"failed_launches", func(a *AgencyDetailed) *int { return a.FailedLaunches }},
+	{"pending_launches", func(a *AgencyDetailed) *int { return a.PendingLaunches }},
+	{"successful_landings", func(a *AgencyDetailed) *int { return a.SuccessfulLandings }},
+	{"successful_launches", func(a *AgencyDetailed) *int { return a.SuccessfulLaunches }},
+	{"total_launch_count", func(a *AgencyDetailed) *int { return a.TotalLaunchCount }},
+}
+
+func intRangeFilters[T any](name string, get func(*T) *int) []Filter[T] {
+	return []Filter[T]{
+		{Param: name, Kind: FilterInt, Int: get},
+		{Param: name + "__gt", Kind: FilterIntGt, Int: get},
+		{Param: name + "__gte", Kind: FilterIntGte, Int: get},
+		{Param: name + "__lt", Kind: FilterIntLt, Int: get},
+		{Param: name + "__lte", Kind: FilterIntLte, Int: get},
+	}
+}
+
+// AgencyEndpoint is the agencies endpoint, `agencies/`.
+var AgencyEndpoint = func() *Endpoint[AgencyDetailed] {
+	e := &Endpoint[AgencyDetailed]{
+		Path:        "agencies/",
+		Modes:       []Level{LevelList, LevelNormal, LevelDetailed},
+		DefaultMode: LevelNormal,
+		Filters: []Filter[AgencyDetailed]{
+			{Param: "id", Kind: FilterInt, Int: func(a *AgencyDetailed) *int { return &a.ID }},
+			{Param: "name", Kind: FilterIExact, Str: func(a *AgencyDetailed) *string { return &a.Name }},
+			{Param: "name__contains", Kind: FilterIContains, Str: func(a *AgencyDetailed) *string { return &a.Name }},
+			{Param: "abbrev", Kind: FilterIExact, Str: func(a *AgencyDetailed) *string { return a.Abbrev }},
+			{Param: "abbrev__contains", Kind: FilterIContains, Str: func(a *AgencyDetailed) *string { return a.Abbrev }},
+			{Param: "description", Kind: FilterExact, Str: func(a *AgencyDetailed) *string { return a.Description }},
+			{Param: "description__contains", Kind: FilterIContains, Str: func(a *AgencyDetailed) *string { return a.Description }},
+			{Param: "featured", Kind: FilterBool, Bool: func(a *AgencyDetailed) *bool { return a.Featured }},
+			{Param: "spacecraft", Kind: FilterBool, Bool: func(a *AgencyDetailed) *bool {
+				// LL2's boolean `spacecraft` filter asks whether the agency has spacecraft
+				// configurations, which a detailed agency lists in spacecraft_list.
+				if a.SpacecraftList == nil {
+					return nil
+				}
+				return ptr(len(a.SpacecraftList) > 0)
+			}},
+			{Param: "type__id", Kind: FilterInt, Int: func(a *AgencyDetailed) *int { return &a.Type.ID }},
+			// The wire format gives the parent's name only, so parent__id can be
+			// checked by neither party: the server matches nothing, the client trusts.
+			{Param: "parent__id", Kind: FilterInt, Int: func(*AgencyDetailed) *int { return nil }},
+			{Param: "country_code", Kind: FilterCodes, Codes: func(a *AgencyDetailed) []string {
+				if a.Country == nil {
+					return nil
+				}
+				codes := make([]string, 0, 2*len(a.Country))
+				for _, c := range a.Country {
+					for _, p := range []*string{c.Alpha3Code, c.Alpha2Code} {
+						if p != nil && *p != "" {
+							codes = append(codes, *p)
+						}
+					}
+				}
+				return codes
+			}},
+		},
+		SearchIn: []string{"abbrev", "name"},
+		Search: []func(*AgencyDetailed) *string{
+			func(a *AgencyDetailed) *string { return a.Abbrev },
+			func(a *AgencyDetailed) *string { return &a.Name },
+		},
+		Orderings: []OrderField[AgencyDetailed]{
+			boolOrder("featured", func(a *AgencyDetailed) *bool { return a.Featured }),
+			intOrder("id", func(a *AgencyDetailed) *int { return &a.ID }),
+			textOrder("name", func(a *AgencyDetailed) string { return a.Name }),
+		},
+		ID: func(a *AgencyDetailed) int { return a.ID },
+	}
+	e.Filters = append(e.Filters, intRangeFilters("founding_year", func(a *AgencyDetailed) *int { return a.FoundingYear })...)
+	for _, f := range AgencyCountFields {
+		e.Filters = append(e.Filters, intRangeFilters(f.Name, f.Get)...)
+		e.Orderings = append(e.Orderings, intOrder(f.Name, f.Get))
+	}
+	return e
+}()
+
+// Lookup is a row of one of LL2's lookup tables (`config/…/`), as the built-in server
+// stores them: the id, the name and the table's other fields verbatim.
+type Lookup struct {
+	ID   int
+	Name string
+	// Raw is the row as LL2 gives it; nil means {"id": ID, "name": Name}.
+	Raw map[string]any
+}
+
+// LookupEndpoint describes a lookup table: searched by name, ordered by id or name.
+func LookupEndpoint(path string) *Endpoint[Lookup] {
+	return &Endpoint[Lookup]{
+		Path:     path,
+		SearchIn: []string{"name"},
+		Search:   []func(*Lookup) *string{func(l *Lookup) *string { return &l.Name }},
+		Orderings: []OrderField[Lookup]{
+			intOrder("id", func(l *Lookup) *int { return &l.ID }),
+			textOrder("name", func(l *Lookup) string { return l.Name }),
+		},
+		ID: func(l *Lookup) int { return l.ID },
+	}
+}
+
+// Lookup table paths.
+const (
+	PathSpacecraftStatuses = "config/spacecraft_statuses/"
+	PathConfigTypes        = "config/spacecraft_configuration_types/"
+	PathAgencyTypes        = "config/agency_types/"
+	PathCountries          = "config/countries/"
+	PathImageLicenses      = "config/image_licenses/"
+	PathImageVariantTypes  = "config/image_variant_types/"
+	PathAPIThrottle        = "api-throttle/"
+)
+
+// LookupPaths lists the lookup tables in a fixed order.
+var LookupPaths = []string{PathSpacecraftStatuses, PathConfigTypes, PathAgencyTypes, PathCountries, PathImageLicenses, PathImageVariantTypes}

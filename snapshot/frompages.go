@@ -1,0 +1,199 @@
+package snapshot
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"spacegraph/ll2"
+	"spacegraph/ll2/ll2server"
+)
+
+//go:generate go run ./internal/genembedded
+
+// leveled is a record with the level it was seen at, so that a richer sighting of the
+// same object replaces a leaner one.
+type leveled[T any] struct {
+	v     *T
+	level ll2.Level
+}
+
+// Collector gathers objects from LL2 responses into per-endpoint collections, keeping
+// for each object its richest sighting, and the lookup rows that the objects embed.
+type Collector struct {
+	spacecraft map[int]leveled[ll2.SpacecraftDetailed]
+	configs    map[int]leveled[ll2.SpacecraftConfigDetailed]
+	agencies   map[int]leveled[ll2.AgencyDetailed]
+	families   map[int]leveled[ll2.FamilyEndpointDetailed]
+	lookups    map[string]map[int]ll2.Lookup
+}
+
+// NewCollector returns an empty collector.
+func NewCollector() *Collector {
+	return &Collector{
+		spacecraft: map[int]leveled[ll2.SpacecraftDetailed]{},
+		configs:    map[int]leveled[ll2.SpacecraftConfigDetailed]{},
+		agencies:   map[int]leveled[ll2.AgencyDetailed]{},
+		families:   map[int]leveled[ll2.FamilyEndpointDetailed]{},
+		lookups:    map[string]map[int]ll2.Lookup{},
+	}
+}
+
+func keep[T any](m map[int]leveled[T], id int, v *T, l ll2.Level) {
+	if old, ok := m[id]; ok && old.level >= l {
+		return
+	}
+	m[id] = leveled[T]{v: v, level: l}
+}
+
+func (c *Collector) lookup(path string, id int, raw map[string]any) {
+	m := c.lookups[path]
+	if m == nil {
+		m = map[int]ll2.Lookup{}
+		c.lookups[path] = m
+	}
+	if _, ok := m[id]; ok {
+		return
+	}
+	name, _ := raw["name"].(string)
+	m[id] = ll2.Lookup{ID: id, Name: name, Raw: raw}
+}
+
+func strOrNil(p *string) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func (c *Collector) image(img *ll2.Image) {
+	if img == nil {
+		return
+	}
+	l := img.License
+	row := map[string]any{"id": l.ID, "name": strOrNil(l.Name), "priority": nil, "link": strOrNil(l.Link)}
+	if l.Priority != nil {
+		row["priority"] = *l.Priority
+	}
+	c.lookup(ll2.PathImageLicenses, l.ID, row)
+	for _, v := range img.Variants {
+		c.lookup(ll2.PathImageVariantTypes, v.Type.ID, map[string]any{"id": v.Type.ID, "name": strOrNil(v.Type.Name)})
+	}
+}
+
+// AddSpacecraft records a spacecraft seen at level l and everything it embeds, at the
+// levels LL2 embeds them.
+func (c *Collector) AddSpacecraft(s *ll2.SpacecraftDetailed, l ll2.Level) {
+	keep(c.spacecraft, s.ID, s, l)
+	c.image(s.Image)
+	if s.Status != nil {
+		c.lookup(ll2.PathSpacecraftStatuses, s.Status.ID, map[string]any{"id": s.Status.ID, "name": s.Status.Name})
+	}
+	if s.SpacecraftConfig != nil {
+		c.AddConfig(s.SpacecraftConfig, l)
+	}
+}
+
+// AddConfig records a configuration seen at level l (normal or detailed) and what it
+// embeds: its agency one level lower, its families at the matching level.
+func (c *Collector) AddConfig(cfg *ll2.SpacecraftConfigDetailed, l ll2.Level) {
+	keep(c.configs, cfg.ID, cfg, l)
+	c.image(cfg.Image)
+	if cfg.Type != nil {
+		c.lookup(ll2.PathConfigTypes, cfg.Type.ID, map[string]any{"id": cfg.Type.ID, "name": cfg.Type.Name})
+	}
+	if cfg.Agency != nil {
+		c.AddAgency(cfg.Agency.Upgrade(), l-1)
+	}
+	for i := range cfg.Family {
+		c.AddFamily(cfg.Family[i].Upgrade(), l)
+	}
+}
+
+// AddAgency records an agency seen at level l.
+func (c *Collector) AddAgency(a *ll2.AgencyDetailed, l ll2.Level) {
+	keep(c.agencies, a.ID, a, l)
+	c.lookup(ll2.PathAgencyTypes, a.Type.ID, map[string]any{"id": a.Type.ID, "name": strOrNil(a.Type.Name)})
+	for _, img := range []*ll2.Image{a.Image, a.Logo, a.SocialLogo} {
+		c.image(img)
+	}
+	for _, k := range a.Country {
+		c.lookup(ll2.PathCountries, k.ID, map[string]any{
+			"id": k.ID, "name": strOrNil(k.Name), "alpha_2_code": strOrNil(k.Alpha2Code), "alpha_3_code": strOrNil(k.Alpha3Code),
+			"nationality_name": strOrNil(k.NationalityName), "nationality_name_composed": strOrNil(k.NationalityNameComposed),
+		})
+	}
+	for i := range a.SpacecraftList {
+		c.AddConfig(&a.SpacecraftList[i], ll2.LevelDetailed)
+	}
+}
+
+// AddFamily records a family seen at level l, its manufacturer and parent one level lower.
+func (c *Collector) AddFamily(f *ll2.FamilyEndpointDetailed, l ll2.Level) {
+	keep(c.families, f.ID, f, l)
+	if f.Manufacturer != nil {
+		c.AddAgency(f.Manufacturer.Upgrade(), l-1)
+	}
+	if f.Parent != nil {
+		c.AddFamily(f.Parent.Upgrade(), l-1)
+	}
+	for i := range f.Spacecraft {
+		c.AddConfig(f.Spacecraft[i].Upgrade(), ll2.LevelNormal)
+	}
+}
+
+// AddSpacecraftPage decodes one page of `spacecraft/` (normal or detailed) and records
+// every object in it.
+func (c *Collector) AddSpacecraftPage(body []byte) error {
+	var p ll2.Page[*ll2.SpacecraftDetailed]
+	if err := json.Unmarshal(body, &p); err != nil {
+		return fmt.Errorf("snapshot: spacecraft page: %w", err)
+	}
+	for i, s := range p.Results {
+		if s == nil {
+			return fmt.Errorf("snapshot: spacecraft page: result %d is null", i)
+		}
+		l, ok := ll2.ParseLevel(s.ResponseMode)
+		if !ok || l == ll2.LevelList {
+			return fmt.Errorf("snapshot: spacecraft %d: response_mode %q", s.ID, s.ResponseMode)
+		}
+		c.AddSpacecraft(s, l)
+	}
+	return nil
+}
+
+// Data returns the collections gathered so far.
+func (c *Collector) Data() ll2server.Data {
+	d := ll2server.Data{Lookups: map[string][]ll2.Lookup{}}
+	d.Spacecraft = values(c.spacecraft)
+	d.Configs = values(c.configs)
+	d.Agencies = values(c.agencies)
+	d.Families = values(c.families)
+	for p, m := range c.lookups {
+		for _, r := range m {
+			d.Lookups[p] = append(d.Lookups[p], r)
+		}
+	}
+	return d
+}
+
+func values[T any](m map[int]leveled[T]) []*T {
+	out := make([]*T, 0, len(m))
+	for _, v := range m {
+		out = append(out, v.v)
+	}
+	return out
+}
+
+// FromPages builds a snapshot from pages of `spacecraft/` (as LL2 returns them, any
+// level): the spacecraft and every configuration, agency and family they embed, each
+// at the richest level seen, plus the lookup rows they embed. Nothing is invented:
+// what no page shows stays nil.
+func FromPages(pages ...[]byte) (ll2server.Data, error) {
+	c := NewCollector()
+	for _, p := range pages {
+		if err := c.AddSpacecraftPage(p); err != nil {
+			return ll2server.Data{}, err
+		}
+	}
+	return c.Data(), nil
+}

@@ -1,0 +1,249 @@
+// Package snapshot holds LL2 data at rest: the embedded default snapshot (the real
+// records of the samples), the directory format that `--snapshot DIR` serves and the
+// crawler writes, and the synthetic generator for tests and benchmarks.
+//
+// A snapshot directory holds one JSON array per endpoint, each object in the detailed
+// container of its kind with whatever is known (unknown fields null):
+//
+//	meta.json                                 Meta
+//	spacecraft.json                           []ll2.SpacecraftDetailed
+//	spacecraft_configurations.json            []ll2.SpacecraftConfigDetailed
+//	agencies.json                             []ll2.AgencyDetailed
+//	spacecraft_configuration_families.json    []ll2.FamilyEndpointDetailed
+//	config/spacecraft_statuses.json           lookup rows, verbatim
+//	config/…                                  (one file per ll2.LookupPaths entry)
+package snapshot
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"spacegraph/ll2"
+	"spacegraph/ll2/ll2server"
+)
+
+// FormatVersion is the version of the directory format this package reads and writes.
+const FormatVersion = 1
+
+// Meta describes where a snapshot came from.
+type Meta struct {
+	Format  int            `json:"format"`
+	Source  string         `json:"source"`
+	Created time.Time      `json:"created,omitzero"`
+	Counts  map[string]int `json:"counts"`
+	Note    string         `json:"note,omitempty"`
+}
+
+// File names of the collections.
+const (
+	MetaFile       = "meta.json"
+	SpacecraftFile = "spacecraft.json"
+	ConfigsFile    = "spacecraft_configurations.json"
+	AgenciesFile   = "agencies.json"
+	FamiliesFile   = "spacecraft_configuration_families.json"
+)
+
+// lookupFile maps a lookup path ("config/countries/") to its file.
+func lookupFile(p string) string { return strings.TrimSuffix(p, "/") + ".json" }
+
+//go:embed data
+var embedded embed.FS
+
+// Embedded returns the default snapshot, built into the binary.
+func Embedded() (ll2server.Data, Meta, error) {
+	sub, err := fs.Sub(embedded, "data")
+	if err != nil {
+		return ll2server.Data{}, Meta{}, err
+	}
+	return Load(sub)
+}
+
+// LoadDir reads a snapshot directory.
+func LoadDir(dir string) (ll2server.Data, Meta, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return ll2server.Data{}, Meta{}, fmt.Errorf("snapshot: %w", err)
+	}
+	if !st.IsDir() {
+		return ll2server.Data{}, Meta{}, fmt.Errorf("snapshot: %s is not a directory", dir)
+	}
+	return Load(os.DirFS(dir))
+}
+
+// Load reads a snapshot from fsys. Every file but meta.json is required; lookup files
+// may be missing (an empty table).
+func Load(fsys fs.FS) (ll2server.Data, Meta, error) {
+	var d ll2server.Data
+	var m Meta
+	if err := readJSON(fsys, MetaFile, &m); err != nil {
+		return d, m, err
+	}
+	if m.Format != FormatVersion {
+		return d, m, fmt.Errorf("snapshot: format %d, this build reads %d", m.Format, FormatVersion)
+	}
+	for _, f := range []struct {
+		name string
+		v    any
+	}{
+		{SpacecraftFile, &d.Spacecraft},
+		{ConfigsFile, &d.Configs},
+		{AgenciesFile, &d.Agencies},
+		{FamiliesFile, &d.Families},
+	} {
+		if err := readJSON(fsys, f.name, f.v); err != nil {
+			return d, m, err
+		}
+	}
+	d.Lookups = map[string][]ll2.Lookup{}
+	for _, p := range ll2.LookupPaths {
+		var rows []map[string]any
+		err := readJSON(fsys, lookupFile(p), &rows)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return d, m, err
+		}
+		for i, r := range rows {
+			l, err := lookupRow(r)
+			if err != nil {
+				return d, m, fmt.Errorf("snapshot: %s row %d: %w", lookupFile(p), i, err)
+			}
+			d.Lookups[p] = append(d.Lookups[p], l)
+		}
+	}
+	if err := check(d); err != nil {
+		return d, m, err
+	}
+	return d, m, nil
+}
+
+func lookupRow(r map[string]any) (ll2.Lookup, error) {
+	id, ok := r["id"].(float64)
+	if !ok || id != float64(int(id)) {
+		return ll2.Lookup{}, fmt.Errorf("no integer id")
+	}
+	name, _ := r["name"].(string)
+	return ll2.Lookup{ID: int(id), Name: name, Raw: r}, nil
+}
+
+// check refuses null records, ids that are not positive and duplicate ids, which
+// would make the server's answers depend on file order.
+func check(d ll2server.Data) error {
+	return errors.Join(
+		checkIDs(SpacecraftFile, d.Spacecraft, func(s *ll2.SpacecraftDetailed) int { return s.ID }),
+		checkIDs(ConfigsFile, d.Configs, func(c *ll2.SpacecraftConfigDetailed) int { return c.ID }),
+		checkIDs(AgenciesFile, d.Agencies, func(a *ll2.AgencyDetailed) int { return a.ID }),
+		checkIDs(FamiliesFile, d.Families, func(f *ll2.FamilyEndpointDetailed) int { return f.ID }),
+	)
+}
+
+func checkIDs[T any](file string, items []*T, id func(*T) int) error {
+	seen := make(map[int]bool, len(items))
+	for i, t := range items {
+		if t == nil || id(t) <= 0 {
+			return fmt.Errorf("snapshot: %s record %d: null, or its id is not positive", file, i)
+		}
+		if seen[id(t)] {
+			return fmt.Errorf("snapshot: %s: id %d appears twice", file, id(t))
+		}
+		seen[id(t)] = true
+	}
+	return nil
+}
+
+func readJSON(fsys fs.FS, name string, v any) error {
+	b, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("snapshot: %s: %w", name, err)
+	}
+	return nil
+}
+
+// Save writes d as a snapshot directory, creating it if needed. Collections are
+// written in id order with stable indentation so that snapshots diff well.
+func Save(dir string, d ll2server.Data, m Meta) error {
+	m.Format = FormatVersion
+	m.Counts = map[string]int{
+		ll2.SpacecraftEndpoint.Path:       len(d.Spacecraft),
+		ll2.SpacecraftConfigEndpoint.Path: len(d.Configs),
+		ll2.AgencyEndpoint.Path:           len(d.Agencies),
+		ll2.FamilyEndpoint.Path:           len(d.Families),
+	}
+	for _, p := range ll2.LookupPaths {
+		m.Counts[p] = len(d.Lookups[p])
+	}
+	sortByID(d.Spacecraft, func(s *ll2.SpacecraftDetailed) int { return s.ID })
+	sortByID(d.Configs, func(c *ll2.SpacecraftConfigDetailed) int { return c.ID })
+	sortByID(d.Agencies, func(a *ll2.AgencyDetailed) int { return a.ID })
+	sortByID(d.Families, func(f *ll2.FamilyEndpointDetailed) int { return f.ID })
+	files := map[string]any{
+		MetaFile:       m,
+		SpacecraftFile: nonNil(d.Spacecraft),
+		ConfigsFile:    nonNil(d.Configs),
+		AgenciesFile:   nonNil(d.Agencies),
+		FamiliesFile:   nonNil(d.Families),
+	}
+	for _, p := range ll2.LookupPaths {
+		rows := slices.Clone(d.Lookups[p])
+		slices.SortFunc(rows, func(a, b ll2.Lookup) int { return a.ID - b.ID })
+		out := make([]any, len(rows))
+		for i, r := range rows {
+			if r.Raw != nil {
+				out[i] = r.Raw
+			} else {
+				out[i] = map[string]any{"id": r.ID, "name": r.Name}
+			}
+		}
+		files[lookupFile(p)] = out
+	}
+	for name, v := range files {
+		if err := writeJSON(filepath.Join(dir, filepath.FromSlash(name)), v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func sortByID[T any](s []*T, id func(*T) int) {
+	slices.SortFunc(s, func(a, b *T) int { return id(a) - id(b) })
+}
+
+func writeJSON(file string, v any) error {
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("snapshot: %s: %w", path.Base(file), err)
+	}
+	tmp := file + ".tmp"
+	if err := os.WriteFile(tmp, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	return os.Rename(tmp, file)
+}
