@@ -135,8 +135,13 @@ func ParseRetryAfter(h http.Header, detail string, now time.Time) (time.Duration
 	return 0, false
 }
 
-// ThrottleDetail is the body text LL2 sends with a 429.
+// ThrottleDetail is the body text LL2 sends with a 429: DRF's Throttled, which rounds
+// the wait up to whole seconds and says "1 second" in the singular (ngettext).
 func ThrottleDetail(wait time.Duration) string {
 	secs := int((wait + time.Second - 1) / time.Second)
-	return fmt.Sprintf("Request was throttled. Expected available in %d seconds.", secs)
+	unit := "seconds"
+	if secs == 1 {
+		unit = "second"
+	}
+	return fmt.Sprintf("Request was throttled. Expected available in %d %s.", secs, unit)
 }

@@ -298,7 +298,12 @@ func (s *Server) answer(r *http.Request, rt route, ignoreFilters bool) (int, []b
 	if err != nil {
 		return http.StatusInternalServerError, []byte(`{"detail":"A server error occurred."}`)
 	}
-	return status, rewriteURLs(body, baseURL(r), q.Get("format"))
+	// Django's QueryDict gives the last value of a repeated parameter.
+	var format string
+	if fs := q["format"]; len(fs) > 0 {
+		format = fs[len(fs)-1]
+	}
+	return status, rewriteURLs(body, baseURL(r), format)
 }
 
 func renderSpacecraft(t *ll2.SpacecraftDetailed, l ll2.Level) any {
@@ -381,7 +386,13 @@ func selection[T any](st *state, e *ll2.Endpoint[T], q *ll2.Query, items []*T, i
 	}
 	k := *q
 	k.Limit, k.Offset, k.Mode = 0, 0, ll2.LevelNone
-	key := e.Path + "?" + k.Values().Encode()
+	kv := k.Values()
+	// Values joins the search terms with spaces, which would make the phrase
+	// "crew dragon" and the terms crew, dragon one key: keep each term apart.
+	if len(k.Search) > 0 {
+		kv["search"] = k.Search
+	}
+	key := e.Path + "?" + kv.Encode()
 	if v, ok := st.memo.Get(key); ok {
 		return v.([]*T)
 	}
@@ -399,7 +410,9 @@ func pageLinks(r *http.Request, count, offset, limit int) (next, prev *string) {
 	u.Path = r.URL.Path
 	q := r.URL.Query()
 	q.Set("limit", strconv.Itoa(limit))
-	if offset+limit < count {
+	// DRF: no next link when offset+limit >= count; written so as not to overflow
+	// with an offset near the largest int.
+	if count-offset > limit {
 		nq := cloneValues(q)
 		nq.Set("offset", strconv.Itoa(offset+limit))
 		u.RawQuery = nq.Encode()

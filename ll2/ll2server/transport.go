@@ -117,4 +117,3 @@ func (r *recorder) Write(p []byte) (int, error) {
 
 // Flush is a no-op: the whole answer is handed over at once.
 func (r *recorder) Flush() {}
-

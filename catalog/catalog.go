@@ -1,0 +1,368 @@
+// Package catalog is the gateway's access to the LL2 domain: "give me this page of
+// spacecraft at this level", "give me these configurations at this level". It decides
+// which LL2 calls answer a request most cheaply (a detail call per object, or one crawl
+// of a small collection answered locally with LL2's own query semantics), turns LL2
+// objects into entities, and reports every entity it builds to the request's observer
+// (the per-request loaders prime themselves from it).
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/singleflight"
+
+	"spacegraph/ll2"
+)
+
+// Observer is told of every entity a request's LL2 responses brought.
+type Observer interface {
+	Saw(*Seen)
+}
+
+type observerKey struct{}
+
+// WithObserver returns a context whose catalog calls report their entities to o.
+func WithObserver(ctx context.Context, o Observer) context.Context {
+	return context.WithValue(ctx, observerKey{}, o)
+}
+
+func observe(ctx context.Context, in *ingest) {
+	if o, ok := ctx.Value(observerKey{}).(Observer); ok {
+		o.Saw(&in.seen)
+	}
+}
+
+// Options configure a Catalog.
+type Options struct {
+	// Client calls LL2 (or the built-in server).
+	Client *ll2.Client
+	// MaxConcurrentCalls bounds the detail calls one batch runs at once.
+	MaxConcurrentCalls int
+	// CollectionTTL is how long a crawled collection answers local queries.
+	CollectionTTL time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Catalog answers the gateway's questions about the LL2 domain. It is safe for
+// concurrent use and shared by all requests.
+type Catalog struct {
+	client *ll2.Client
+	bound  int
+	ttl    time.Duration
+	now    func() time.Time
+
+	sizes [numKinds]atomic.Int64
+
+	crawls      singleflight.Group
+	mu          sync.Mutex
+	collections map[collectionKey]*collection
+}
+
+// Defaults for Options.
+const (
+	DefaultMaxConcurrentCalls = 8
+	DefaultCollectionTTL      = 10 * time.Minute
+)
+
+// New returns a catalog over opts.Client.
+func New(opts Options) *Catalog {
+	c := &Catalog{client: opts.Client, bound: opts.MaxConcurrentCalls, ttl: opts.CollectionTTL, now: opts.Now, collections: map[collectionKey]*collection{}}
+	if c.bound <= 0 {
+		c.bound = DefaultMaxConcurrentCalls
+	}
+	if c.ttl <= 0 {
+		c.ttl = DefaultCollectionTTL
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	for k := range numKinds {
+		c.sizes[k].Store(int64(estimatedSize[k]))
+	}
+	return c
+}
+
+// Client returns the LL2 client the catalog calls.
+func (c *Catalog) Client() *ll2.Client { return c.client }
+
+// Kind is one of the four fetchable kinds of LL2 object.
+type Kind int8
+
+// The kinds.
+const (
+	KindSpacecraft Kind = iota
+	KindConfig
+	KindAgency
+	KindFamily
+	numKinds
+)
+
+// estimatedSize is each collection's size before LL2 has told (NOTES.md, late 2026).
+var estimatedSize = [numKinds]int{KindSpacecraft: 600, KindConfig: 46, KindAgency: 311, KindFamily: 30}
+
+// Size returns the last unfiltered count LL2 gave for a kind, or the estimate.
+func (c *Catalog) Size(k Kind) int { return int(c.sizes[k].Load()) }
+
+// CrawlCost is how many calls a crawl of a kind's whole collection takes.
+func (c *Catalog) CrawlCost(k Kind) int { return max(1, (c.Size(k)+ll2.MaxLimit-1)/ll2.MaxLimit) }
+
+// Query is a list request: LL2 filters, search, ordering, a window and a level.
+type Query struct {
+	Filter url.Values
+	Search string
+	Order  []ll2.OrderKey
+	Offset int
+	// Limit is 1..100.
+	Limit int
+	Level ll2.Level
+}
+
+func (q Query) params() ll2.ListParams {
+	return ll2.ListParams{Limit: q.Limit, Offset: q.Offset, Mode: q.Level, Search: q.Search, Ordering: q.Order, Filter: q.Filter}
+}
+
+// unfiltered reports whether the query's count is the whole collection's.
+func (q Query) unfiltered() bool { return len(q.Filter) == 0 && q.Search == "" }
+
+// Page is one page of entities and the total count of the query.
+type Page[E any] struct {
+	Count int
+	Items []*E
+}
+
+// kind binds an LL2 endpoint to its entity type.
+type kind[T any, E any] struct {
+	k        Kind
+	endpoint *ll2.Endpoint[T]
+	list     func(*ll2.Client, context.Context, ll2.ListParams) (*ll2.List[T], error)
+	get      func(*ll2.Client, context.Context, int) (*T, error)
+	node     func(*ingest, *T, ll2.Level) *E
+	// mode maps a wanted entity level to the list mode that gives it, and detail is
+	// the level detail calls and crawls at the top mode give.
+	mode   func(ll2.Level) ll2.Level
+	detail ll2.Level
+	// extraLevel maps the list mode to the entity level (only families differ).
+	extraLevel func(ll2.Level) ll2.Level
+}
+
+func sameLevel(l ll2.Level) ll2.Level { return l }
+
+func clampMode(lo, hi ll2.Level) func(ll2.Level) ll2.Level {
+	return func(l ll2.Level) ll2.Level { return min(max(l, lo), hi) }
+}
+
+var spacecraftKind = &kind[ll2.SpacecraftDetailed, Spacecraft]{
+	k: KindSpacecraft, endpoint: ll2.SpacecraftEndpoint,
+	list: (*ll2.Client).ListSpacecraft, get: (*ll2.Client).GetSpacecraft,
+	node: (*ingest).spacecraftNode, mode: clampMode(ll2.LevelNormal, ll2.LevelDetailed),
+	detail: ll2.LevelDetailed, extraLevel: sameLevel,
+}
+
+var configKind = &kind[ll2.SpacecraftConfigDetailed, SpacecraftConfig]{
+	k: KindConfig, endpoint: ll2.SpacecraftConfigEndpoint,
+	list: (*ll2.Client).ListSpacecraftConfigs, get: (*ll2.Client).GetSpacecraftConfig,
+	node: (*ingest).configNode, mode: clampMode(ll2.LevelNormal, ll2.LevelDetailed),
+	detail: ll2.LevelDetailed, extraLevel: sameLevel,
+}
+
+var agencyKind = &kind[ll2.AgencyDetailed, Agency]{
+	k: KindAgency, endpoint: ll2.AgencyEndpoint,
+	list: (*ll2.Client).ListAgencies, get: (*ll2.Client).GetAgency,
+	node: (*ingest).agencyNode, mode: clampMode(ll2.LevelList, ll2.LevelDetailed),
+	detail: ll2.LevelDetailed, extraLevel: sameLevel,
+}
+
+// familyKind: the family endpoint's detailed mode carries the configurations list,
+// so a detailed family from a list or detail call is LevelWithConfigs.
+var familyKind = &kind[ll2.FamilyEndpointDetailed, Family]{
+	k: KindFamily, endpoint: ll2.FamilyEndpoint,
+	list: (*ll2.Client).ListFamilies, get: (*ll2.Client).GetFamily,
+	node: (*ingest).familyNode, mode: clampMode(ll2.LevelList, ll2.LevelDetailed),
+	detail: LevelWithConfigs,
+	extraLevel: func(l ll2.Level) ll2.Level {
+		if l == ll2.LevelDetailed {
+			return LevelWithConfigs
+		}
+		return l
+	},
+}
+
+// list fetches one page at the mode that gives level q.Level, answering locally when a
+// fresh crawl of the whole collection at a sufficient level is at hand.
+func list[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], q Query) (*Page[E], error) {
+	mode := k.mode(q.Level)
+	if coll := lookupCollection[T](c, k.k, mode); coll != nil {
+		return localPage(ctx, k, coll, q, nil)
+	}
+	q.Level = mode
+	res, err := k.list(c.client, ctx, q.params())
+	if err != nil {
+		return nil, err
+	}
+	if q.unfiltered() {
+		c.sizes[k.k].Store(int64(res.Count))
+	}
+	in := newIngest()
+	page := &Page[E]{Count: res.Count, Items: make([]*E, len(res.Results))}
+	for i, t := range res.Results {
+		page.Items[i] = k.node(in, t, k.extraLevel(mode))
+	}
+	observe(ctx, in)
+	return page, nil
+}
+
+// localPage answers a query from a crawled collection with LL2's query semantics;
+// keep, when set, restricts the collection first (a reverse relation LL2 cannot filter).
+func localPage[T, E any](ctx context.Context, k *kind[T, E], coll *collection, q Query, keep func(*T) bool) (*Page[E], error) {
+	params := q.params()
+	params.Limit, params.Offset, params.Mode = 0, 0, ll2.LevelNone
+	pq, err := k.endpoint.ParseQuery(paramsValues(params))
+	if err != nil {
+		return nil, fmt.Errorf("catalog: local query: %w", err)
+	}
+	items := coll.items.([]*T)
+	if keep != nil {
+		kept := make([]*T, 0, len(items))
+		for _, t := range items {
+			if keep(t) {
+				kept = append(kept, t)
+			}
+		}
+		items = kept
+	}
+	sel := k.endpoint.Select(&pq, items)
+	win := ll2.Window(sel, q.Offset, q.Limit)
+	in := newIngest()
+	page := &Page[E]{Count: len(sel), Items: make([]*E, len(win))}
+	for i, t := range win {
+		page.Items[i] = k.node(in, t, k.extraLevel(coll.mode))
+	}
+	observe(ctx, in)
+	return page, nil
+}
+
+func paramsValues(p ll2.ListParams) url.Values {
+	v := url.Values{}
+	for k, vs := range p.Filter {
+		v[k] = vs
+	}
+	if p.Search != "" {
+		v.Set("search", p.Search)
+	}
+	if len(p.Ordering) > 0 {
+		v.Set("ordering", ll2.FormatOrdering(p.Ordering))
+	}
+	return v
+}
+
+// getMany fetches objects by id at level l or above, in as few calls as it can: one
+// detail call per id, run concurrently under a bound, unless crawling the whole
+// collection costs fewer calls. Objects LL2 does not have get a NotFound error.
+func getMany[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], ids []int, l ll2.Level) (map[int]*E, map[int]error) {
+	ids = dedupe(ids)
+	found := make(map[int]*E, len(ids))
+	failed := map[int]error{}
+	if len(ids) == 0 {
+		return found, failed
+	}
+	if len(ids) > 1 && len(ids) > c.CrawlCost(k.k) {
+		mode := k.mode(l)
+		coll, err := crawl(ctx, c, k, mode)
+		if err == nil {
+			in := newIngest()
+			byID := coll.index.(map[int]*T)
+			for _, id := range ids {
+				if t, ok := byID[id]; ok {
+					found[id] = k.node(in, t, k.extraLevel(mode))
+				} else {
+					failed[id] = &ll2.Error{Kind: ll2.KindNotFound, Op: "crawl " + k.endpoint.Path, Detail: fmt.Sprintf("id %d is not in the collection", id)}
+				}
+			}
+			observe(ctx, in)
+			return found, failed
+		}
+		// The crawl failed part-way; fall back to detail calls, which may succeed for
+		// some ids and report precise errors for the others.
+	}
+	var (
+		mu sync.Mutex
+		g  errgroup.Group
+	)
+	g.SetLimit(c.bound)
+	in := newIngest()
+	for _, id := range ids {
+		g.Go(func() error {
+			t, err := k.get(c.client, ctx, id)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				failed[id] = err
+				return nil
+			}
+			found[id] = k.node(in, t, k.detail)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	observe(ctx, in)
+	return found, failed
+}
+
+func dedupe(ids []int) []int {
+	seen := make(map[int]bool, len(ids))
+	out := make([]int, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// ListSpacecraft fetches a page of spacecraft.
+func (c *Catalog) ListSpacecraft(ctx context.Context, q Query) (*Page[Spacecraft], error) {
+	return list(ctx, c, spacecraftKind, q)
+}
+
+// ListConfigs fetches a page of configurations.
+func (c *Catalog) ListConfigs(ctx context.Context, q Query) (*Page[SpacecraftConfig], error) {
+	return list(ctx, c, configKind, q)
+}
+
+// ListAgencies fetches a page of agencies.
+func (c *Catalog) ListAgencies(ctx context.Context, q Query) (*Page[Agency], error) {
+	return list(ctx, c, agencyKind, q)
+}
+
+// ListFamilies fetches a page of families.
+func (c *Catalog) ListFamilies(ctx context.Context, q Query) (*Page[Family], error) {
+	return list(ctx, c, familyKind, q)
+}
+
+// GetSpacecraft fetches spacecraft by id at level l or above.
+func (c *Catalog) GetSpacecraft(ctx context.Context, ids []int, l ll2.Level) (map[int]*Spacecraft, map[int]error) {
+	return getMany(ctx, c, spacecraftKind, ids, l)
+}
+
+// GetConfigs fetches configurations by id at level l or above.
+func (c *Catalog) GetConfigs(ctx context.Context, ids []int, l ll2.Level) (map[int]*SpacecraftConfig, map[int]error) {
+	return getMany(ctx, c, configKind, ids, l)
+}
+
+// GetAgencies fetches agencies by id at level l or above.
+func (c *Catalog) GetAgencies(ctx context.Context, ids []int, l ll2.Level) (map[int]*Agency, map[int]error) {
+	return getMany(ctx, c, agencyKind, ids, l)
+}
+
+// GetFamilies fetches families by id at level l or above.
+func (c *Catalog) GetFamilies(ctx context.Context, ids []int, l ll2.Level) (map[int]*Family, map[int]error) {
+	return getMany(ctx, c, familyKind, ids, l)
+}

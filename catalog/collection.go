@@ -1,0 +1,230 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"spacegraph/ll2"
+)
+
+// A collection is a whole LL2 collection crawled at one mode, kept for a while to
+// answer queries locally with the same query engine as the built-in LL2 server: a
+// batch of many ids, or a reverse connection over many parents, costs one crawl
+// instead of a call per object.
+type collection struct {
+	mode    ll2.Level
+	items   any // []*T in id order
+	index   any // map[int]*T
+	fetched time.Time
+}
+
+type collectionKey struct {
+	kind Kind
+	mode ll2.Level
+}
+
+// crawlTimeout bounds a crawl, which runs detached from the request that started it
+// so that a cancelled request does not spoil the crawl for those sharing it.
+const crawlTimeout = time.Minute
+
+// lookupCollection returns a fresh collection of kind k at mode or richer, or nil.
+func lookupCollection[T any](c *Catalog, k Kind, mode ll2.Level) *collection {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	for m := mode; m <= ll2.LevelDetailed; m++ {
+		if coll, ok := c.collections[collectionKey{k, m}]; ok && now.Sub(coll.fetched) < c.ttl {
+			return coll
+		}
+	}
+	return nil
+}
+
+// crawl fetches the whole collection of a kind at mode, 100 per call, the first page
+// alone (it tells the count) and the rest concurrently. Concurrent crawls of the same
+// collection share one.
+func crawl[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], mode ll2.Level) (*collection, error) {
+	if coll := lookupCollection[T](c, k.k, mode); coll != nil {
+		return coll, nil
+	}
+	key := strconv.Itoa(int(k.k)) + "/" + mode.String()
+	v, err, _ := c.crawls.Do(key, func() (any, error) {
+		if coll := lookupCollection[T](c, k.k, mode); coll != nil {
+			return coll, nil
+		}
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), crawlTimeout)
+		defer cancel()
+		items, err := crawlPages(cctx, c, k, mode)
+		if err != nil {
+			return nil, err
+		}
+		index := make(map[int]*T, len(items))
+		for _, t := range items {
+			index[k.endpoint.ID(t)] = t
+		}
+		ids := make([]int, 0, len(index))
+		for id := range index {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		sorted := make([]*T, len(ids))
+		for i, id := range ids {
+			sorted[i] = index[id]
+		}
+		coll := &collection{mode: mode, items: sorted, index: index, fetched: c.now()}
+		c.mu.Lock()
+		c.collections[collectionKey{k.k, mode}] = coll
+		c.mu.Unlock()
+		return coll, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*collection), nil
+}
+
+func crawlPages[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], mode ll2.Level) ([]*T, error) {
+	p := ll2.ListParams{Limit: ll2.MaxLimit, Mode: mode}
+	if k.endpoint.Ordering("id") != nil {
+		p.Ordering = []ll2.OrderKey{{Field: "id"}}
+	}
+	first, err := k.list(c.client, ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	c.sizes[k.k].Store(int64(first.Count))
+	items := slices.Clone(first.Results)
+	if first.Count <= len(first.Results) {
+		return items, nil
+	}
+	var (
+		mu sync.Mutex
+		g  errgroup.Group
+	)
+	g.SetLimit(c.bound)
+	for off := ll2.MaxLimit; off < first.Count; off += ll2.MaxLimit {
+		pp := p
+		pp.Offset = off
+		g.Go(func() error {
+			page, err := k.list(c.client, ctx, pp)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			items = append(items, page.Results...)
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, fmt.Errorf("crawl of %s: %w", k.endpoint.Path, err)
+	}
+	return items, nil
+}
+
+// byParent answers one query for several parents: the children of each parent (by
+// the LL2 filter parentParam, or by keep when LL2 has no such filter), each with the
+// query's own filters, search, order and window. It makes one filtered call per parent,
+// or crawls the child collection once when that is cheaper (or the only way) and
+// answers every parent locally.
+func byParent[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], parentParam string, keep func(parent int) func(*T) bool, parents []int, q Query) (map[int]*Page[E], map[int]error) {
+	parents = dedupe(parents)
+	pages := make(map[int]*Page[E], len(parents))
+	failed := map[int]error{}
+	if keep == nil {
+		f := k.endpoint.Filter(parentParam)
+		keep = func(parent int) func(*T) bool {
+			return func(t *T) bool {
+				v := f.Int(t)
+				return v != nil && *v == parent
+			}
+		}
+	}
+	mode := k.mode(q.Level)
+	local := parentParam == "" || len(parents) > c.CrawlCost(k.k)
+	if !local {
+		local = lookupCollection[T](c, k.k, mode) != nil
+	}
+	if local {
+		coll, err := crawl(ctx, c, k, mode)
+		if err != nil {
+			for _, p := range parents {
+				failed[p] = err
+			}
+			return pages, failed
+		}
+		for _, p := range parents {
+			page, err := localPage(ctx, k, coll, q, keep(p))
+			if err != nil {
+				failed[p] = err
+				continue
+			}
+			pages[p] = page
+		}
+		return pages, failed
+	}
+	var (
+		mu sync.Mutex
+		g  errgroup.Group
+	)
+	g.SetLimit(c.bound)
+	for _, p := range parents {
+		pq := q
+		pq.Filter = cloneFilter(q.Filter)
+		pq.Filter.Set(parentParam, strconv.Itoa(p))
+		g.Go(func() error {
+			page, err := list(ctx, c, k, pq)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				failed[p] = err
+			} else {
+				pages[p] = page
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return pages, failed
+}
+
+func cloneFilter(v map[string][]string) map[string][]string {
+	out := make(map[string][]string, len(v)+1)
+	for k, vs := range v {
+		out[k] = slices.Clone(vs)
+	}
+	return out
+}
+
+// SpacecraftOfConfigs lists, for each configuration, its spacecraft matching q.
+func (c *Catalog) SpacecraftOfConfigs(ctx context.Context, configs []int, q Query) (map[int]*Page[Spacecraft], map[int]error) {
+	return byParent(ctx, c, spacecraftKind, "spacecraft_config", nil, configs, q)
+}
+
+// ConfigsOfAgencies lists, for each agency, its configurations matching q.
+func (c *Catalog) ConfigsOfAgencies(ctx context.Context, agencies []int, q Query) (map[int]*Page[SpacecraftConfig], map[int]error) {
+	return byParent(ctx, c, configKind, "agency", nil, agencies, q)
+}
+
+// FamiliesOfAgencies lists, for each agency, the families it manufactures matching q.
+func (c *Catalog) FamiliesOfAgencies(ctx context.Context, agencies []int, q Query) (map[int]*Page[Family], map[int]error) {
+	return byParent(ctx, c, familyKind, "manufacturer", nil, agencies, q)
+}
+
+// ConfigsOfFamilies lists, for each family, its configurations matching q. LL2 cannot
+// filter configurations by family, so this always crawls the configurations (a single
+// call at LL2's size) and answers locally.
+func (c *Catalog) ConfigsOfFamilies(ctx context.Context, families []int, q Query) (map[int]*Page[SpacecraftConfig], map[int]error) {
+	member := func(family int) func(*ll2.SpacecraftConfigDetailed) bool {
+		return func(cfg *ll2.SpacecraftConfigDetailed) bool {
+			return slices.ContainsFunc(cfg.Family, func(f ll2.FamilyDetailed) bool { return f.ID == family })
+		}
+	}
+	return byParent(ctx, c, configKind, "", member, families, q)
+}

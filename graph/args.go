@@ -1,0 +1,387 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"spacegraph/catalog"
+	"spacegraph/errs"
+	"spacegraph/graph/model"
+	"spacegraph/ll2"
+	"spacegraph/relay"
+)
+
+// This file turns GraphQL arguments into LL2 queries: filters into LL2 parameters,
+// orderings into LL2 ordering keys (ties always broken by id where LL2 allows), and
+// Relay paging arguments into an offset window.
+
+// Paging bounds of the contract.
+const (
+	defaultPageSize = 10
+	maxPageSize     = ll2.MaxLimit
+	maxSearchLength = 200
+)
+
+// connArgs are the Relay paging arguments of a connection field.
+type connArgs struct {
+	first, last   *int
+	after, before *string
+}
+
+// pageRequest is the LL2 call that answers one connection page.
+type pageRequest struct {
+	query catalog.Query
+	// reverse: fetched in the opposite order (`last` without `before`), so that the
+	// last items come first; positions are mapped back once the count is known.
+	reverse bool
+	// keep is how many items `last` asks for when reverse is set.
+	keep int
+	// from drops items before this forward offset (after a cursor, when reverse is set).
+	from int
+	fp   string
+}
+
+// planPage validates the paging arguments and returns the window to fetch. base holds
+// the query's filters, search, order and level.
+func planPage(a connArgs, fp string, base catalog.Query) (pageRequest, error) {
+	if a.first != nil && a.last != nil {
+		return pageRequest{}, errs.Arg("first", "give first or last, not both")
+	}
+	for _, c := range []struct {
+		name string
+		v    *int
+	}{{"first", a.first}, {"last", a.last}} {
+		if c.v != nil && (*c.v < 0 || *c.v > maxPageSize) {
+			return pageRequest{}, errs.Arg(c.name, "%d is out of range 0..%d", *c.v, maxPageSize)
+		}
+	}
+	start, end := 0, -1 // end < 0: up to the end of the collection
+	if a.after != nil {
+		off, err := parseCursor("after", *a.after, fp)
+		if err != nil {
+			return pageRequest{}, err
+		}
+		start = off + 1
+	}
+	if a.before != nil {
+		off, err := parseCursor("before", *a.before, fp)
+		if err != nil {
+			return pageRequest{}, err
+		}
+		end = off
+	}
+	req := pageRequest{query: base, fp: fp}
+	switch {
+	case a.last != nil && end < 0:
+		req.reverse, req.keep, req.from = true, *a.last, start
+		req.query.Order = reversed(base.Order)
+		req.query.Offset, req.query.Limit = 0, *a.last
+	case a.last != nil:
+		req.query.Offset = max(start, end-*a.last)
+		req.query.Limit = max(0, end-req.query.Offset)
+	default:
+		n := defaultPageSize
+		if a.first != nil {
+			n = *a.first
+		}
+		req.query.Offset, req.query.Limit = start, n
+		if end >= 0 {
+			req.query.Limit = max(0, min(n, end-start))
+		}
+	}
+	return req, nil
+}
+
+func parseCursor(arg, s, fp string) (int, error) {
+	off, err := relay.ParseCursor(s, fp)
+	switch {
+	case errors.Is(err, relay.ErrForeignCursor):
+		return 0, errs.Arg(arg, "%v", err)
+	case err != nil:
+		return 0, errs.Arg(arg, "not a cursor of this API (%v)", err)
+	}
+	return off, nil
+}
+
+// fetchPage runs a page request with fetch and returns the connection's window. An
+// empty window still asks LL2 for one item, because the count and page info need a call.
+func fetchPage[E any](ctx context.Context, req pageRequest, fetch func(context.Context, catalog.Query) (*catalog.Page[E], error)) (model.Window[E], error) {
+	q := req.query
+	want := q.Limit
+	q.Limit = max(1, q.Limit)
+	page, err := fetch(ctx, q)
+	if err != nil {
+		return model.Window[E]{}, err
+	}
+	w := model.Window[E]{Count: page.Count, Fingerprint: req.fp}
+	if !req.reverse {
+		w.Offset = q.Offset
+		w.Items = page.Items[:min(want, len(page.Items))]
+		return w, nil
+	}
+	items := page.Items[:min(req.keep, len(page.Items))]
+	slices.Reverse(items)
+	w.Offset = page.Count - len(items)
+	if w.Offset < req.from {
+		drop := min(len(items), req.from-w.Offset)
+		items, w.Offset = items[drop:], w.Offset+drop
+	}
+	w.Items = items
+	return w, nil
+}
+
+// reversed flips every key of an ordering. With the id tie-break included, the flipped
+// ordering is the exact reverse of the original, nulls included (PostgreSQL puts nulls
+// last ascending and first descending).
+func reversed(order []ll2.OrderKey) []ll2.OrderKey {
+	out := make([]ll2.OrderKey, len(order))
+	for i, k := range order {
+		out[i] = ll2.OrderKey{Field: k.Field, Desc: !k.Desc}
+	}
+	return out
+}
+
+// withIDTieBreak appends the id to an ordering unless it is there already.
+func withIDTieBreak(order []ll2.OrderKey) []ll2.OrderKey {
+	for _, k := range order {
+		if k.Field == "id" {
+			return order
+		}
+	}
+	return append(order, ll2.OrderKey{Field: "id"})
+}
+
+func searchArg(s *string) (string, error) {
+	if s == nil {
+		return "", nil
+	}
+	t := strings.TrimSpace(*s)
+	if len(t) > maxSearchLength {
+		return "", errs.Arg("search", "longer than %d characters", maxSearchLength)
+	}
+	return t, nil
+}
+
+// parseRef reads a reference argument: a global id of type want, or an LL2 id as a
+// decimal string.
+func parseRef(arg, s, want string) (int, error) {
+	if n, err := strconv.Atoi(s); err == nil {
+		if n <= 0 {
+			return 0, errs.Arg(arg, "LL2 ids are positive")
+		}
+		return n, nil
+	}
+	typ, id, err := relay.ParseGlobalID(s)
+	if err != nil {
+		return 0, errs.Arg(arg, "not a global id or an LL2 id")
+	}
+	if typ != want {
+		return 0, errs.Arg(arg, "a %s id where a %s id is expected", typ, want)
+	}
+	return id, nil
+}
+
+func setBool(v url.Values, k string, p *bool) {
+	if p != nil {
+		v.Set(k, strconv.FormatBool(*p))
+	}
+}
+
+func setInt(v url.Values, k string, p *int) {
+	if p != nil {
+		v.Set(k, strconv.Itoa(*p))
+	}
+}
+
+func setStr(v url.Values, k string, p *string) {
+	if p != nil {
+		v.Set(k, *p)
+	}
+}
+
+func setRef(v url.Values, k, arg string, p *string, want string) error {
+	if p == nil {
+		return nil
+	}
+	id, err := parseRef(arg, *p, want)
+	if err != nil {
+		return err
+	}
+	v.Set(k, strconv.Itoa(id))
+	return nil
+}
+
+// spacecraftQuery builds the LL2 query of a spacecraft connection. parentParam, when
+// set, is the filter the parent supplies and the client may not.
+func spacecraftQuery(f *model.SpacecraftFilter, search *string, o *model.SpacecraftOrder, parentParam string) (catalog.Query, error) {
+	q := catalog.Query{Filter: url.Values{}}
+	if f != nil {
+		if parentParam != "" && f.SpacecraftConfig != nil {
+			return q, errs.Arg("filter.spacecraftConfig", "is set by the parent configuration")
+		}
+		setBool(q.Filter, "in_space", f.InSpace)
+		setBool(q.Filter, "is_placeholder", f.IsPlaceholder)
+		setStr(q.Filter, "name", f.Name)
+		if err := setRef(q.Filter, "spacecraft_config", "filter.spacecraftConfig", f.SpacecraftConfig, relay.TypeSpacecraftConfig); err != nil {
+			return q, err
+		}
+		setInt(q.Filter, "status", f.Status)
+	}
+	var err error
+	if q.Search, err = searchArg(search); err != nil {
+		return q, err
+	}
+	field, desc := "id", false
+	if o != nil {
+		field = map[model.SpacecraftOrderField]string{
+			model.SpacecraftOrderFieldID:               "id",
+			model.SpacecraftOrderFieldFlightsCount:     "flights_count",
+			model.SpacecraftOrderFieldMissionEndsCount: "mission_ends_count",
+			model.SpacecraftOrderFieldTimeDocked:       "time_docked",
+			model.SpacecraftOrderFieldTimeInSpace:      "time_in_space",
+		}[o.Field]
+		desc = o.Direction == model.OrderDirectionDesc
+	}
+	q.Order = withIDTieBreak([]ll2.OrderKey{{Field: field, Desc: desc}})
+	return q, nil
+}
+
+// configQuery builds the LL2 query of a configuration connection. LL2 orders
+// configurations by name only; it documents no id ordering to break ties with.
+func configQuery(f *model.SpacecraftConfigFilter, search *string, o *model.SpacecraftConfigOrder, parentParam string) (catalog.Query, error) {
+	q := catalog.Query{Filter: url.Values{}}
+	if f != nil {
+		if parentParam == "agency" && f.Agency != nil {
+			return q, errs.Arg("filter.agency", "is set by the parent agency")
+		}
+		if err := setRef(q.Filter, "agency", "filter.agency", f.Agency, relay.TypeAgency); err != nil {
+			return q, err
+		}
+		setBool(q.Filter, "human_rated", f.HumanRated)
+		setBool(q.Filter, "in_use", f.InUse)
+		setStr(q.Filter, "name", f.Name)
+	}
+	var err error
+	if q.Search, err = searchArg(search); err != nil {
+		return q, err
+	}
+	q.Order = []ll2.OrderKey{{Field: "name", Desc: o != nil && o.Direction == model.OrderDirectionDesc}}
+	return q, nil
+}
+
+// familyQuery builds the LL2 query of a family connection.
+func familyQuery(f *model.FamilyFilter, search *string, o *model.FamilyOrder, parentParam string) (catalog.Query, error) {
+	q := catalog.Query{Filter: url.Values{}}
+	if f != nil {
+		if parentParam == "manufacturer" && f.Manufacturer != nil {
+			return q, errs.Arg("filter.manufacturer", "is set by the parent agency")
+		}
+		if err := setRef(q.Filter, "manufacturer", "filter.manufacturer", f.Manufacturer, relay.TypeAgency); err != nil {
+			return q, err
+		}
+		setStr(q.Filter, "name", f.Name)
+	}
+	var err error
+	if q.Search, err = searchArg(search); err != nil {
+		return q, err
+	}
+	q.Order = []ll2.OrderKey{{Field: "name", Desc: o != nil && o.Direction == model.OrderDirectionDesc}}
+	return q, nil
+}
+
+var agencyOrderFields = map[model.AgencyOrderField]string{
+	model.AgencyOrderFieldID:                            "id",
+	model.AgencyOrderFieldName:                          "name",
+	model.AgencyOrderFieldFeatured:                      "featured",
+	model.AgencyOrderFieldTotalLaunchCount:              "total_launch_count",
+	model.AgencyOrderFieldSuccessfulLaunches:            "successful_launches",
+	model.AgencyOrderFieldFailedLaunches:                "failed_launches",
+	model.AgencyOrderFieldPendingLaunches:               "pending_launches",
+	model.AgencyOrderFieldAttemptedLandings:             "attempted_landings",
+	model.AgencyOrderFieldSuccessfulLandings:            "successful_landings",
+	model.AgencyOrderFieldFailedLandings:                "failed_landings",
+	model.AgencyOrderFieldConsecutiveSuccessfulLaunches: "consecutive_successful_launches",
+	model.AgencyOrderFieldConsecutiveSuccessfulLandings: "consecutive_successful_landings",
+}
+
+func setRange(v url.Values, arg, name string, r *model.IntRange) {
+	if r == nil {
+		return
+	}
+	setInt(v, name, r.Eq)
+	setInt(v, name+"__gt", r.Gt)
+	setInt(v, name+"__gte", r.Gte)
+	setInt(v, name+"__lt", r.Lt)
+	setInt(v, name+"__lte", r.Lte)
+}
+
+// agencyQuery builds the LL2 query of an agency connection.
+func agencyQuery(f *model.AgencyFilter, search *string, o *model.AgencyOrder) (catalog.Query, error) {
+	q := catalog.Query{Filter: url.Values{}}
+	if f != nil {
+		setStr(q.Filter, "name", f.Name)
+		setStr(q.Filter, "name__contains", f.NameContains)
+		setStr(q.Filter, "abbrev", f.Abbrev)
+		setStr(q.Filter, "abbrev__contains", f.AbbrevContains)
+		setStr(q.Filter, "description__contains", f.DescriptionContains)
+		setBool(q.Filter, "featured", f.Featured)
+		setBool(q.Filter, "spacecraft", f.Spacecraft)
+		setInt(q.Filter, "type__id", f.Type)
+		if err := setRef(q.Filter, "parent__id", "filter.parent", f.Parent, relay.TypeAgency); err != nil {
+			return q, err
+		}
+		if len(f.CountryCode) > 0 {
+			for i, c := range f.CountryCode {
+				if c == "" || strings.ContainsAny(c, ", ") {
+					return q, errs.Arg("filter.countryCode", "item %d: %q is not a country code", i, c)
+				}
+			}
+			q.Filter.Set("country_code", strings.Join(f.CountryCode, ","))
+		}
+		if f.FoundingYear != nil && ((f.FoundingYearGte != nil && f.FoundingYear.Gte != nil) || (f.FoundingYearLte != nil && f.FoundingYear.Lte != nil)) {
+			return q, errs.Arg("filter.foundingYear", "give foundingYearGte/foundingYearLte or foundingYear's bounds, not both")
+		}
+		setRange(q.Filter, "filter.foundingYear", "founding_year", f.FoundingYear)
+		setInt(q.Filter, "founding_year__gte", f.FoundingYearGte)
+		setInt(q.Filter, "founding_year__lte", f.FoundingYearLte)
+		for name, r := range map[string]*model.IntRange{
+			"total_launch_count":              f.TotalLaunchCount,
+			"successful_launches":             f.SuccessfulLaunches,
+			"failed_launches":                 f.FailedLaunches,
+			"pending_launches":                f.PendingLaunches,
+			"consecutive_successful_launches": f.ConsecutiveSuccessfulLaunches,
+			"successful_landings":             f.SuccessfulLandings,
+			"failed_landings":                 f.FailedLandings,
+			"attempted_landings":              f.AttemptedLandings,
+			"consecutive_successful_landings": f.ConsecutiveSuccessfulLandings,
+		} {
+			setRange(q.Filter, "filter."+name, name, r)
+		}
+	}
+	var err error
+	if q.Search, err = searchArg(search); err != nil {
+		return q, err
+	}
+	field, desc := "id", false
+	if o != nil {
+		field, desc = agencyOrderFields[o.Field], o.Direction == model.OrderDirectionDesc
+	}
+	q.Order = withIDTieBreak([]ll2.OrderKey{{Field: field, Desc: desc}})
+	return q, nil
+}
+
+// fingerprint identifies a connection's query for its cursors: the field, the parent
+// (0 for root fields) and the LL2 parameters other than the window and level.
+func fingerprint(field string, parent int, q catalog.Query) string {
+	v := url.Values{}
+	for k, vs := range q.Filter {
+		v[k] = vs
+	}
+	v.Set("search", q.Search)
+	v.Set("ordering", ll2.FormatOrdering(q.Order))
+	return relay.Fingerprint(field, strconv.Itoa(parent), v.Encode())
+}

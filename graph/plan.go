@@ -1,0 +1,200 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"spacegraph/ll2"
+)
+
+// This file reads selection sets to plan LL2 calls: which level of detail each object
+// needs for the fields a query selects, and which list mode makes the objects a list
+// embeds arrive at the levels their own selections need, so that a page costs one
+// call instead of one plus one per nested object.
+
+// fieldLevel gives, per GraphQL type, the fields that need more than the type's base
+// level. Fields not listed need only the base level.
+var fieldLevel = map[string]map[string]ll2.Level{
+	"SpacecraftConfig": levels(ll2.LevelDetailed,
+		"capability", "history", "details", "maidenFlight", "height", "diameter", "humanRated",
+		"crewCapacity", "payloadCapacity", "payloadReturnCapacity", "flightLife", "wikiLink",
+		"infoLink", "spacecraftFlown", "totalLaunchCount", "successfulLaunches", "failedLaunches",
+		"attemptedLandings", "successfulLandings", "failedLandings", "fastestTurnaround",
+		"fastestTurnaroundSeconds"),
+	"Agency": merge(
+		levels(ll2.LevelNormal, "featured", "countries", "description", "administrator",
+			"foundingYear", "launchers", "spacecraftSummary", "parent", "image", "logo", "socialLogo"),
+		levels(ll2.LevelDetailed, "totalLaunchCount", "consecutiveSuccessfulLaunches",
+			"successfulLaunches", "failedLaunches", "pendingLaunches", "consecutiveSuccessfulLandings",
+			"successfulLandings", "failedLandings", "attemptedLandings", "successfulLandingsSpacecraft",
+			"failedLandingsSpacecraft", "attemptedLandingsSpacecraft", "successfulLandingsPayload",
+			"failedLandingsPayload", "attemptedLandingsPayload", "infoUrl", "wikiUrl", "socialMediaLinks"),
+	),
+	"Family": merge(
+		levels(ll2.LevelNormal, "description", "manufacturer", "parent", "maidenFlight"),
+		levels(ll2.LevelDetailed, "spacecraftFlown", "totalLaunchCount", "successfulLaunches",
+			"failedLaunches", "attemptedLandings", "successfulLandings", "failedLandings"),
+	),
+}
+
+// baseLevel is the least level each type comes at.
+var baseLevel = map[string]ll2.Level{
+	"Spacecraft":       ll2.LevelNormal,
+	"SpacecraftConfig": ll2.LevelNormal,
+	"Agency":           ll2.LevelList,
+	"Family":           ll2.LevelList,
+}
+
+// childType gives the type of the object fields whose values LL2 embeds.
+var childType = map[string]map[string]string{
+	"Spacecraft":       {"spacecraftConfig": "SpacecraftConfig"},
+	"SpacecraftConfig": {"agency": "Agency", "families": "Family"},
+	"Family":           {"manufacturer": "Agency", "parent": "Family"},
+}
+
+func levels(l ll2.Level, fields ...string) map[string]ll2.Level {
+	m := make(map[string]ll2.Level, len(fields))
+	for _, f := range fields {
+		m[f] = l
+	}
+	return m
+}
+
+func merge(ms ...map[string]ll2.Level) map[string]ll2.Level {
+	out := map[string]ll2.Level{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// embeddedLevel is the level at which an object of type typ at level l embeds the
+// value of field, as LL2 nests its levels; ok is false when it embeds none.
+func embeddedLevel(typ string, l ll2.Level, field string) (ll2.Level, bool) {
+	switch typ {
+	case "Spacecraft":
+		return l, field == "spacecraftConfig"
+	case "SpacecraftConfig":
+		switch field {
+		case "agency":
+			return l - 1, true
+		case "families":
+			return l, true
+		}
+	case "Family":
+		if l >= ll2.LevelNormal && (field == "manufacturer" || field == "parent") {
+			return min(l, ll2.LevelDetailed) - 1, true
+		}
+	}
+	return ll2.LevelNone, false
+}
+
+// need is what a selection asks of an object: its level and, per embedded object
+// field, what that object's own selection asks.
+type need struct {
+	level    ll2.Level
+	children map[string]*need
+}
+
+// analyze reads the fields selected on an object of type typ; fragments are resolved
+// for that type. Aliases of one field merge.
+func analyze(opCtx *graphql.OperationContext, typ string, sel ast.SelectionSet) *need {
+	n := &need{level: baseLevel[typ]}
+	for _, f := range graphql.CollectFields(opCtx, sel, []string{typ, "Node"}) {
+		if l, ok := fieldLevel[typ][f.Name]; ok && l > n.level {
+			n.level = l
+		}
+		if ct, ok := childType[typ][f.Name]; ok {
+			c := analyze(opCtx, ct, f.Selections)
+			if n.children == nil {
+				n.children = map[string]*need{}
+			}
+			n.children[f.Name] = c.merge(n.children[f.Name])
+		}
+	}
+	return n
+}
+
+func (n *need) merge(o *need) *need {
+	if o == nil {
+		return n
+	}
+	n.level = max(n.level, o.level)
+	for k, c := range o.children {
+		if n.children == nil {
+			n.children = map[string]*need{}
+		}
+		n.children[k] = c.merge(n.children[k])
+	}
+	return n
+}
+
+// satisfied counts the embedded objects of a selection that an object of type typ at
+// level l brings at the level their selections need (and, recursively, theirs).
+func (n *need) satisfied(typ string, l ll2.Level) int {
+	count := 0
+	for field, c := range n.children {
+		el, ok := embeddedLevel(typ, l, field)
+		if ok && el >= c.level {
+			count += 1 + c.satisfied(childType[typ][field], el)
+		}
+	}
+	return count
+}
+
+// chooseLevel picks the list mode for objects of type typ, between lo and hi, that
+// covers the objects' own fields and brings the most nested objects at the levels
+// they need; ties go to the leaner mode, whose answers are smaller.
+func (n *need) chooseLevel(typ string, lo, hi ll2.Level) ll2.Level {
+	best, bestScore := ll2.LevelNone, -1
+	for l := max(lo, n.level); l <= hi; l++ {
+		if s := n.satisfied(typ, l); s > bestScore {
+			best, bestScore = l, s
+		}
+	}
+	if best == ll2.LevelNone {
+		return hi
+	}
+	return best
+}
+
+// fieldNeed analyses the selection of the field being resolved, for an object of type typ.
+func fieldNeed(ctx context.Context, typ string) *need {
+	fc := graphql.GetFieldContext(ctx)
+	return analyze(graphql.GetOperationContext(ctx), typ, fc.Field.Selections)
+}
+
+// connectionNeed analyses the node selections of a connection field (under `nodes` and
+// `edges { node }`), and reports whether any item is selected at all.
+func connectionNeed(ctx context.Context, connType, typ string) (n *need, items bool) {
+	opCtx := graphql.GetOperationContext(ctx)
+	fc := graphql.GetFieldContext(ctx)
+	n = &need{level: baseLevel[typ]}
+	for _, f := range graphql.CollectFields(opCtx, fc.Field.Selections, []string{connType}) {
+		switch f.Name {
+		case "nodes":
+			items = true
+			n = analyze(opCtx, typ, f.Selections).merge(n)
+		case "edges":
+			items = true
+			for _, e := range graphql.CollectFields(opCtx, f.Selections, []string{typ + "Edge"}) {
+				if e.Name == "node" {
+					n = analyze(opCtx, typ, e.Selections).merge(n)
+				}
+			}
+		}
+	}
+	return n, items
+}
+
+// maxMode is the richest list mode of each type's endpoint.
+var maxMode = map[string]ll2.Level{
+	"Spacecraft":       ll2.LevelDetailed,
+	"SpacecraftConfig": ll2.LevelDetailed,
+	"Agency":           ll2.LevelDetailed,
+	"Family":           ll2.LevelDetailed,
+}

@@ -1,0 +1,134 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/graph-gophers/dataloader/v7"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"spacegraph/catalog"
+	"spacegraph/errs"
+	"spacegraph/graph/model"
+	"spacegraph/ll2"
+	"spacegraph/loaders"
+	"spacegraph/relay"
+)
+
+// This file holds the helpers the resolvers share: loading objects at a level, upgrading
+// embedded objects that a selection needs richer, and building connections.
+
+// load fetches one object through a loader at level l or richer.
+func load[E any](ctx context.Context, ld *dataloader.Loader[loaders.Key, *E], id int, l ll2.Level) (*E, error) {
+	return ld.Load(ctx, loaders.Key{ID: id, Level: l})()
+}
+
+// nullIfNotFound turns "LL2 has no such object" into a plain null, as the contract asks
+// of root lookups; other errors pass.
+func nullIfNotFound[E any](v *E, err error) (*E, error) {
+	if err != nil && errs.CodeOf(err) == errs.NotFound {
+		return nil, nil
+	}
+	return v, err
+}
+
+// embedded returns an object the parent embeds if it is rich enough for the field's
+// selection, or loads it at the level the selection needs.
+func embedded[E any](ctx context.Context, typ string, have *E, id int, level ll2.Level, ld *dataloader.Loader[loaders.Key, *E]) (*E, error) {
+	need := fieldNeed(ctx, typ).level
+	if level >= need {
+		return have, nil
+	}
+	return load(ctx, ld, id, need)
+}
+
+// objectRef reads the (id, ll2Id) arguments of a root lookup: exactly one, and a
+// global id of the right type.
+func objectRef(id *string, ll2ID *int, typ string) (int, error) {
+	switch {
+	case id == nil && ll2ID == nil:
+		return 0, errs.Arg("id", "give id or ll2Id")
+	case id != nil && ll2ID != nil:
+		return 0, errs.Arg("id", "give id or ll2Id, not both")
+	case ll2ID != nil:
+		if *ll2ID <= 0 {
+			return 0, errs.Arg("ll2Id", "LL2 ids are positive")
+		}
+		return *ll2ID, nil
+	}
+	t, n, err := relay.ParseGlobalID(*id)
+	if err != nil {
+		return 0, errs.Arg("id", "not a global id")
+	}
+	if t != typ {
+		return 0, errs.Arg("id", "a %s id where a %s id is expected", t, typ)
+	}
+	return n, nil
+}
+
+// connection answers a connection field: plan the window from the paging arguments,
+// fetch it, and hand back the window for the connection type.
+func connection[E any](ctx context.Context, a connArgs, field string, parent int, q catalog.Query, fetch func(context.Context, catalog.Query) (*catalog.Page[E], error)) (model.Window[E], error) {
+	req, err := planPage(a, fingerprint(field, parent, q), q)
+	if err != nil {
+		return model.Window[E]{}, err
+	}
+	return fetchPage(ctx, req, fetch)
+}
+
+// byParent fetches a parent's children through a reverse loader, so that the same
+// page asked for many parents is fetched together.
+func byParent[E any](ctx context.Context, ld *dataloader.Loader[loaders.ReverseKey, *catalog.Page[E]], parent int) func(context.Context, catalog.Query) (*catalog.Page[E], error) {
+	l := loaders.For(ctx)
+	return func(ctx context.Context, q catalog.Query) (*catalog.Page[E], error) {
+		return ld.Load(ctx, loaders.ReverseKey{Parent: parent, Query: l.Query(q)})()
+	}
+}
+
+// nodeThunk starts loading the object a global id names, at the level the selection
+// needs for its type, and returns a function that waits for it.
+func nodeThunk(ctx context.Context, typ string, id int) func() (model.Node, error) {
+	l := loaders.For(ctx)
+	opCtx := graphql.GetOperationContext(ctx)
+	sel := graphql.GetFieldContext(ctx).Field.Selections
+	level := analyze(opCtx, typ, sel).level
+	wrap := func(v model.Node, err error) (model.Node, error) {
+		if err != nil && errs.CodeOf(err) == errs.NotFound {
+			return nil, nil
+		}
+		return v, err
+	}
+	switch typ {
+	case relay.TypeSpacecraft:
+		th := l.Spacecraft.Load(ctx, loaders.Key{ID: id, Level: level})
+		return func() (model.Node, error) { return wrap(asNode(th())) }
+	case relay.TypeSpacecraftConfig:
+		th := l.Config.Load(ctx, loaders.Key{ID: id, Level: level})
+		return func() (model.Node, error) { return wrap(asNode(th())) }
+	case relay.TypeAgency:
+		th := l.Agency.Load(ctx, loaders.Key{ID: id, Level: level})
+		return func() (model.Node, error) { return wrap(asNode(th())) }
+	default:
+		th := l.Family.Load(ctx, loaders.Key{ID: id, Level: level})
+		return func() (model.Node, error) { return wrap(asNode(th())) }
+	}
+}
+
+// asNode converts a loaded entity to the Node interface, keeping a missing entity a
+// nil interface (a typed nil pointer would be a non-nil Node).
+func asNode[E any, PE interface {
+	*E
+	model.Node
+}](v PE, err error) (model.Node, error) {
+	if err != nil || v == nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// errorAt attaches err to the i-th element of the list being resolved.
+func errorAt(ctx context.Context, i int, err error) {
+	path := append(ast.Path{}, graphql.GetPath(ctx)...)
+	graphql.AddError(ctx, &gqlerror.Error{Err: err, Message: err.Error(), Path: append(path, ast.PathIndex(i))})
+}

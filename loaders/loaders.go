@@ -1,0 +1,227 @@
+// Package loaders holds the per-request dataloaders: every nested lookup of a request
+// (a configuration's agency, a family's parent, a configuration's spacecraft) goes
+// through them, so that the lookups of one request are batched, de-duplicated and
+// answered from objects the request has already seen.
+package loaders
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/graph-gophers/dataloader/v7"
+
+	"spacegraph/catalog"
+	"spacegraph/ll2"
+)
+
+// DefaultWait is how long a loader collects keys before calling its batch function.
+// The library's 16 ms default is paid at every level of nesting; 1 ms is enough for
+// the resolvers of one level to queue their keys.
+const DefaultWait = time.Millisecond
+
+// Key asks for an object by LL2 id at a level of detail or richer.
+type Key struct {
+	ID    int
+	Level ll2.Level
+}
+
+// ReverseKey asks for one page of a parent's children. Query is the canonical text of
+// the page's query; the Loaders keep the query it stands for.
+type ReverseKey struct {
+	Parent int
+	Query  string
+}
+
+// Loaders are one request's dataloaders.
+type Loaders struct {
+	Spacecraft *dataloader.Loader[Key, *catalog.Spacecraft]
+	Config     *dataloader.Loader[Key, *catalog.SpacecraftConfig]
+	Agency     *dataloader.Loader[Key, *catalog.Agency]
+	Family     *dataloader.Loader[Key, *catalog.Family]
+
+	SpacecraftOfConfig *dataloader.Loader[ReverseKey, *catalog.Page[catalog.Spacecraft]]
+	ConfigsOfAgency    *dataloader.Loader[ReverseKey, *catalog.Page[catalog.SpacecraftConfig]]
+	FamiliesOfAgency   *dataloader.Loader[ReverseKey, *catalog.Page[catalog.Family]]
+	ConfigsOfFamily    *dataloader.Loader[ReverseKey, *catalog.Page[catalog.SpacecraftConfig]]
+
+	cat     *catalog.Catalog
+	mu      sync.Mutex
+	queries map[string]catalog.Query
+}
+
+// New returns fresh loaders over cat; wait is the batching window (0 means DefaultWait).
+func New(cat *catalog.Catalog, wait time.Duration) *Loaders {
+	if wait <= 0 {
+		wait = DefaultWait
+	}
+	l := &Loaders{cat: cat, queries: map[string]catalog.Query{}}
+	l.Spacecraft = newLoader(wait, batch(cat.GetSpacecraft))
+	l.Config = newLoader(wait, batch(cat.GetConfigs))
+	l.Agency = newLoader(wait, batch(cat.GetAgencies))
+	l.Family = newLoader(wait, batch(cat.GetFamilies))
+	l.SpacecraftOfConfig = newLoader(wait, reverse(l, cat.SpacecraftOfConfigs))
+	l.ConfigsOfAgency = newLoader(wait, reverse(l, cat.ConfigsOfAgencies))
+	l.FamiliesOfAgency = newLoader(wait, reverse(l, cat.FamiliesOfAgencies))
+	l.ConfigsOfFamily = newLoader(wait, reverse(l, cat.ConfigsOfFamilies))
+	return l
+}
+
+func newLoader[K comparable, V any](wait time.Duration, fn dataloader.BatchFunc[K, V]) *dataloader.Loader[K, V] {
+	return dataloader.NewBatchedLoader(fn, dataloader.WithWait[K, V](wait))
+}
+
+type ctxKey struct{}
+
+// For returns the request's loaders; it panics when the middleware did not run, a
+// wiring error that tests catch at once.
+func For(ctx context.Context) *Loaders {
+	l, ok := ctx.Value(ctxKey{}).(*Loaders)
+	if !ok {
+		panic("loaders: no loaders in the context (is loaders.Middleware installed?)")
+	}
+	return l
+}
+
+// WithLoaders returns a context that carries l and reports the catalog's entities to l.
+func WithLoaders(ctx context.Context, l *Loaders) context.Context {
+	return catalog.WithObserver(context.WithValue(ctx, ctxKey{}, l), l)
+}
+
+// Middleware gives every request fresh loaders over cat.
+func Middleware(cat *catalog.Catalog, wait time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(WithLoaders(r.Context(), New(cat, wait))))
+	})
+}
+
+// batch adapts a catalog getter to a batch function: each id is fetched once, at the
+// richest level any key asks for, and results come back in key order.
+func batch[E any](get func(context.Context, []int, ll2.Level) (map[int]*E, map[int]error)) dataloader.BatchFunc[Key, *E] {
+	return func(ctx context.Context, keys []Key) []*dataloader.Result[*E] {
+		ids := make([]int, 0, len(keys))
+		level := ll2.LevelNone
+		for _, k := range keys {
+			ids = append(ids, k.ID)
+			level = max(level, k.Level)
+		}
+		found, failed := get(ctx, ids, level)
+		out := make([]*dataloader.Result[*E], len(keys))
+		for i, k := range keys {
+			if v, ok := found[k.ID]; ok {
+				out[i] = &dataloader.Result[*E]{Data: v}
+				continue
+			}
+			err := failed[k.ID]
+			if err == nil {
+				err = &ll2.Error{Kind: ll2.KindNotFound, Op: "load", Detail: "no answer for id " + strconv.Itoa(k.ID)}
+			}
+			out[i] = &dataloader.Result[*E]{Error: err}
+		}
+		return out
+	}
+}
+
+// reverse adapts a catalog's by-parent listing to a batch function: keys with the same
+// query are answered together (the catalog may then crawl once for all parents), and
+// distinct queries run concurrently.
+func reverse[E any](l *Loaders, list func(context.Context, []int, catalog.Query) (map[int]*catalog.Page[E], map[int]error)) dataloader.BatchFunc[ReverseKey, *catalog.Page[E]] {
+	return func(ctx context.Context, keys []ReverseKey) []*dataloader.Result[*catalog.Page[E]] {
+		groups := map[string][]int{}
+		for _, k := range keys {
+			groups[k.Query] = append(groups[k.Query], k.Parent)
+		}
+		type answer struct {
+			pages  map[int]*catalog.Page[E]
+			failed map[int]error
+		}
+		answers := make(map[string]answer, len(groups))
+		var (
+			mu sync.Mutex
+			wg sync.WaitGroup
+		)
+		for text, parents := range groups {
+			wg.Go(func() {
+				pages, failed := list(ctx, parents, l.query(text))
+				mu.Lock()
+				answers[text] = answer{pages, failed}
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		out := make([]*dataloader.Result[*catalog.Page[E]], len(keys))
+		for i, k := range keys {
+			a := answers[k.Query]
+			if p, ok := a.pages[k.Parent]; ok {
+				out[i] = &dataloader.Result[*catalog.Page[E]]{Data: p}
+				continue
+			}
+			err := a.failed[k.Parent]
+			if err == nil {
+				err = &ll2.Error{Kind: ll2.KindBadResponse, Op: "load", Detail: "no answer for parent " + strconv.Itoa(k.Parent)}
+			}
+			out[i] = &dataloader.Result[*catalog.Page[E]]{Error: err}
+		}
+		return out
+	}
+}
+
+// Saw primes the loaders with every entity a response brought: an object seen at a
+// level answers later lookups of it at that level or below.
+func (l *Loaders) Saw(s *catalog.Seen) {
+	ctx := context.Background()
+	for _, n := range s.Spacecraft {
+		prime(ctx, l.Spacecraft, n.ID, ll2.LevelNormal, n.Level, n)
+	}
+	for _, n := range s.Configs {
+		prime(ctx, l.Config, n.ID, ll2.LevelNormal, n.Level, n)
+	}
+	for _, n := range s.Agencies {
+		prime(ctx, l.Agency, n.ID, ll2.LevelList, n.Level, n)
+	}
+	for _, n := range s.Families {
+		prime(ctx, l.Family, n.ID, ll2.LevelList, n.Level, n)
+	}
+}
+
+func prime[E any](ctx context.Context, ld *dataloader.Loader[Key, *E], id int, from, to ll2.Level, v *E) {
+	for lv := from; lv <= to; lv++ {
+		ld.Prime(ctx, Key{ID: id, Level: lv}, v)
+	}
+}
+
+// Query registers q under its canonical text and returns the text, for ReverseKey.
+func (l *Loaders) Query(q catalog.Query) string {
+	var b strings.Builder
+	b.WriteString(q.Level.String())
+	b.WriteByte('|')
+	b.WriteString(paramsText(q))
+	s := b.String()
+	l.mu.Lock()
+	l.queries[s] = q
+	l.mu.Unlock()
+	return s
+}
+
+// paramsText is a query's canonical text: its LL2 parameters, sorted.
+func paramsText(q catalog.Query) string {
+	v := url.Values{}
+	for k, vs := range q.Filter {
+		v[k] = vs
+	}
+	v.Set("search", q.Search)
+	v.Set("ordering", ll2.FormatOrdering(q.Order))
+	v.Set("offset", strconv.Itoa(q.Offset))
+	v.Set("limit", strconv.Itoa(q.Limit))
+	return v.Encode()
+}
+
+func (l *Loaders) query(s string) catalog.Query {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.queries[s]
+}

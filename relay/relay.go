@@ -1,0 +1,110 @@
+// Package relay encodes what Relay asks of a server: opaque global object ids that
+// carry a type and an LL2 id, and opaque connection cursors that carry an offset and a
+// fingerprint of the query they belong to, so that a cursor from another query (other
+// filter, search, order or parent) is refused instead of silently paging something else.
+package relay
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// The node types of the schema.
+const (
+	TypeSpacecraft       = "Spacecraft"
+	TypeSpacecraftConfig = "SpacecraftConfig"
+	TypeAgency           = "Agency"
+	TypeFamily           = "Family"
+)
+
+var nodeTypes = map[string]bool{TypeSpacecraft: true, TypeSpacecraftConfig: true, TypeAgency: true, TypeFamily: true}
+
+// maxText bounds ids and cursors before decoding, so that hostile input costs little.
+const maxText = 256
+
+// GlobalID returns the global id of the object of type typ with LL2 id id.
+func GlobalID(typ string, id int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(typ + ":" + strconv.Itoa(id)))
+}
+
+// ErrMalformed is wrapped by every decoding error of this package.
+var ErrMalformed = errors.New("malformed")
+
+func decode(s string) ([]byte, error) {
+	if len(s) > maxText {
+		return nil, fmt.Errorf("%w: longer than %d characters", ErrMalformed, maxText)
+	}
+	for _, enc := range []*base64.Encoding{base64.RawURLEncoding, base64.URLEncoding, base64.StdEncoding, base64.RawStdEncoding} {
+		if b, err := enc.DecodeString(s); err == nil {
+			return b, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: not base64", ErrMalformed)
+}
+
+// ParseGlobalID decodes a global id into its type and LL2 id.
+func ParseGlobalID(s string) (typ string, id int, err error) {
+	b, err := decode(s)
+	if err != nil {
+		return "", 0, err
+	}
+	typ, num, ok := strings.Cut(string(b), ":")
+	if !ok || !nodeTypes[typ] {
+		return "", 0, fmt.Errorf("%w: not a global id", ErrMalformed)
+	}
+	id, err = strconv.Atoi(num)
+	if err != nil || id <= 0 || num != strconv.Itoa(id) {
+		return "", 0, fmt.Errorf("%w: not a global id", ErrMalformed)
+	}
+	return typ, id, nil
+}
+
+// Fingerprint condenses what identifies a connection's query (field, parent, filter,
+// search, order) into a short string for cursors.
+func Fingerprint(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(strconv.Itoa(len(p))))
+		h.Write([]byte{':'})
+		h.Write([]byte(p))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:6])
+}
+
+const cursorVersion = "c1"
+
+// maxOffset bounds the offsets cursors may carry; LL2's collections are far smaller.
+const maxOffset = 1 << 30
+
+// Cursor returns the cursor of the item at offset in the query with fingerprint fp.
+func Cursor(fp string, offset int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorVersion + ":" + fp + ":" + strconv.Itoa(offset)))
+}
+
+// ErrForeignCursor is returned for a well-formed cursor of another query.
+var ErrForeignCursor = errors.New("the cursor belongs to another query (other filter, search, order or parent)")
+
+// ParseCursor decodes a cursor of the query with fingerprint fp into its offset.
+func ParseCursor(s, fp string) (int, error) {
+	b, err := decode(s)
+	if err != nil {
+		return 0, err
+	}
+	parts := strings.Split(string(b), ":")
+	if len(parts) != 3 || parts[0] != cursorVersion {
+		return 0, fmt.Errorf("%w: not a cursor of this API", ErrMalformed)
+	}
+	off, err := strconv.Atoi(parts[2])
+	if err != nil || off < 0 || off > maxOffset || parts[2] != strconv.Itoa(off) {
+		return 0, fmt.Errorf("%w: bad offset", ErrMalformed)
+	}
+	if parts[1] != fp {
+		return 0, ErrForeignCursor
+	}
+	return off, nil
+}

@@ -1,0 +1,165 @@
+// Command spacegraph is a GraphQL gateway over The Space Devs' Launch Library 2.
+//
+//	spacegraph [flags]              serve the gateway (the embedded snapshot by default)
+//	spacegraph ll2-server [flags]   serve the built-in LL2-compatible server on a port
+//	spacegraph snapshot [flags] DIR crawl a live LL2 into a snapshot directory
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"spacegraph/gateway"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "spacegraph:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "ll2-server":
+			return runLL2Server(ctx, args[1:], stdout, stderr)
+		case "snapshot":
+			return runSnapshot(ctx, args[1:], stdout, stderr)
+		}
+	}
+	m, err := NewMain(args, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	return m.Run(ctx)
+}
+
+// env returns the environment variable's value, or def.
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+// Main is the gateway process: parsed flags, the assembled gateway and its listener.
+// Tests drive it with NewMain, Run and Close.
+type Main struct {
+	Addr     string
+	Gateway  *gateway.Gateway
+	Logger   *slog.Logger
+	listener net.Listener
+	server   *http.Server
+	stdout   io.Writer
+	// Ready is closed once the listener is open; URL is then the playground's address.
+	Ready chan struct{}
+	URL   string
+}
+
+// NewMain parses the gateway's flags (each has an environment variable twin) and
+// assembles the gateway.
+func NewMain(args []string, stdout, stderr io.Writer) (*Main, error) {
+	fs := flag.NewFlagSet("spacegraph", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", env("SPACEGRAPH_ADDR", ":8080"), "listen address (SPACEGRAPH_ADDR)")
+	upstream := fs.String("upstream", env("SPACEGRAPH_UPSTREAM", gateway.UpstreamEmbedded), "\"embedded\" or an LL2 base URL such as https://ll.thespacedevs.com/2.3.0 (SPACEGRAPH_UPSTREAM)")
+	token := fs.String("ll2-token", env("SPACEGRAPH_LL2_TOKEN", ""), "LL2 API key, sent as Authorization: Token KEY (SPACEGRAPH_LL2_TOKEN)")
+	snap := fs.String("snapshot", env("SPACEGRAPH_SNAPSHOT", ""), "serve this snapshot directory instead of the embedded one (SPACEGRAPH_SNAPSHOT)")
+	logFormat := fs.String("log-format", env("SPACEGRAPH_LOG_FORMAT", "text"), "log format: text or json (SPACEGRAPH_LOG_FORMAT)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	var h slog.Handler
+	switch *logFormat {
+	case "json":
+		h = slog.NewJSONHandler(stderr, nil)
+	case "text":
+		h = slog.NewTextHandler(stderr, nil)
+	default:
+		return nil, fmt.Errorf("--log-format %q: want text or json", *logFormat)
+	}
+	log := slog.New(h)
+	g, err := gateway.New(gateway.Config{Upstream: *upstream, Token: *token, SnapshotDir: *snap, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	return &Main{Addr: *addr, Gateway: g, Logger: log, stdout: stdout, Ready: make(chan struct{})}, nil
+}
+
+// Run serves until ctx ends, then shuts down gracefully, letting requests in flight
+// finish for up to 10 seconds.
+func (m *Main) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", m.Addr)
+	if err != nil {
+		return err
+	}
+	m.listener = ln
+	m.URL = "http://" + displayAddr(ln.Addr())
+	m.server = &http.Server{
+		Handler:           m.Gateway.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	fmt.Fprintf(m.stdout, "spacegraph: GraphQL playground at %s/ (API at %s/graphql; upstream %s)\n", m.URL, m.URL, m.Gateway.Upstream)
+	m.Logger.Info("serving", "addr", ln.Addr().String(), "upstream", m.Gateway.Upstream)
+	close(m.Ready)
+	errc := make(chan error, 1)
+	go func() { errc <- m.server.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := m.server.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	m.Logger.Info("stopped")
+	return nil
+}
+
+// Close releases what Run did not (Run's shutdown is graceful; Close is for when Run
+// never ran or failed).
+func (m *Main) Close() error {
+	if m.server != nil {
+		return m.server.Close()
+	}
+	return nil
+}
+
+// displayAddr turns a listen address into one a browser can open.
+func displayAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return host + ":" + port
+}
