@@ -63,6 +63,7 @@ type Catalog struct {
 	crawls      singleflight.Group
 	mu          sync.Mutex
 	collections map[collectionKey]*collection
+	inflight    map[collectionKey]int
 }
 
 // Defaults for Options.
@@ -73,7 +74,7 @@ const (
 
 // New returns a catalog over opts.Client.
 func New(opts Options) *Catalog {
-	c := &Catalog{client: opts.Client, bound: opts.MaxConcurrentCalls, ttl: opts.CollectionTTL, now: opts.Now, collections: map[collectionKey]*collection{}}
+	c := &Catalog{client: opts.Client, bound: opts.MaxConcurrentCalls, ttl: opts.CollectionTTL, now: opts.Now, collections: map[collectionKey]*collection{}, inflight: map[collectionKey]int{}}
 	if c.bound <= 0 {
 		c.bound = DefaultMaxConcurrentCalls
 	}
@@ -272,15 +273,21 @@ func getMany[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], ids []int
 	if len(ids) == 0 {
 		return found, failed
 	}
-	if len(ids) > 1 && len(ids) > c.CrawlCost(k.k) {
-		mode := k.mode(l)
+	// A fresh or running crawl answers any batch; otherwise crawl when that costs
+	// fewer calls than one detail call per id.
+	mode := k.mode(l)
+	running, isRunning := c.crawling(k.k, mode)
+	if isRunning {
+		mode = running
+	}
+	if isRunning || lookupCollection[T](c, k.k, mode) != nil || (len(ids) > 1 && len(ids) > c.CrawlCost(k.k)) {
 		coll, err := crawl(ctx, c, k, mode)
 		if err == nil {
 			in := newIngest()
 			byID := coll.index.(map[int]*T)
 			for _, id := range ids {
 				if t, ok := byID[id]; ok {
-					found[id] = k.node(in, t, k.extraLevel(mode))
+					found[id] = k.node(in, t, k.extraLevel(coll.mode))
 				} else {
 					failed[id] = &ll2.Error{Kind: ll2.KindNotFound, Op: "crawl " + k.endpoint.Path, Detail: fmt.Sprintf("id %d is not in the collection", id)}
 				}

@@ -46,6 +46,19 @@ func lookupCollection[T any](c *Catalog, k Kind, mode ll2.Level) *collection {
 	return nil
 }
 
+// crawling reports whether a crawl of kind k at mode or richer is under way, so that
+// a small batch arriving meanwhile waits for it rather than spending calls of its own.
+func (c *Catalog) crawling(k Kind, mode ll2.Level) (ll2.Level, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for m := ll2.LevelDetailed; m >= mode; m-- {
+		if c.inflight[collectionKey{k, m}] > 0 {
+			return m, true
+		}
+	}
+	return ll2.LevelNone, false
+}
+
 // crawl fetches the whole collection of a kind at mode, 100 per call, the first page
 // alone (it tells the count) and the rest concurrently. Concurrent crawls of the same
 // collection share one.
@@ -54,6 +67,15 @@ func crawl[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], mode ll2.Le
 		return coll, nil
 	}
 	key := strconv.Itoa(int(k.k)) + "/" + mode.String()
+	ck := collectionKey{k.k, mode}
+	c.mu.Lock()
+	c.inflight[ck]++
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.inflight[ck]--
+		c.mu.Unlock()
+	}()
 	v, err, _ := c.crawls.Do(key, func() (any, error) {
 		if coll := lookupCollection[T](c, k.k, mode); coll != nil {
 			return coll, nil

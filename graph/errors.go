@@ -9,7 +9,10 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"spacegraph/errs"
 )
@@ -27,6 +30,9 @@ func ErrorPresenter(log *slog.Logger, requestID RequestIDFunc) graphql.ErrorPres
 		if cause == nil {
 			// gqlgen's own errors (parse, validation, argument coercion, null
 			// violations) carry their message and, mostly, their code already.
+			if in := inputError(ctx, gerr); in != nil {
+				return in
+			}
 			if gerr.Extensions == nil || gerr.Extensions["code"] == nil {
 				code := errs.BadUserInput
 				if strings.Contains(gerr.Message, "must not be null") {
@@ -50,6 +56,110 @@ func ErrorPresenter(log *slog.Logger, requestID RequestIDFunc) graphql.ErrorPres
 		}
 		return &out
 	}
+}
+
+// inputError recognises the validation errors that are about input values (a
+// variable, or a literal argument, that does not fit its type, such as an unknown enum
+// value) and presents them as BAD_USER_INPUT naming the variable or argument, as the
+// contract asks. It returns nil for other errors.
+func inputError(ctx context.Context, gerr *gqlerror.Error) *gqlerror.Error {
+	if gerr.Extensions["code"] != errcode.ValidationFailed {
+		return nil
+	}
+	var name string
+	switch {
+	case len(gerr.Path) > 1 && gerr.Path[0] == ast.PathName("variable"):
+		name = "$" + pathText(gerr.Path[1:])
+	case gerr.Rule == "ValuesOfCorrectType" && len(gerr.Locations) > 0 && graphql.HasOperationContext(ctx):
+		name = argumentAt(graphql.GetOperationContext(ctx).RawQuery, gerr.Locations[0])
+	default:
+		return nil
+	}
+	out := *gerr
+	if name != "" {
+		out.Message = fmt.Sprintf("%s: %s", name, gerr.Message)
+	}
+	out.Extensions = withExtensions(gerr.Extensions, map[string]any{"code": string(errs.BadUserInput)})
+	if name != "" {
+		out.Extensions["argument"] = name
+	}
+	return &out
+}
+
+func pathText(p ast.Path) string {
+	var b strings.Builder
+	for i, e := range p {
+		switch e := e.(type) {
+		case ast.PathName:
+			if i > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(string(e))
+		case ast.PathIndex:
+			fmt.Fprintf(&b, "[%d]", int(e))
+		}
+	}
+	return b.String()
+}
+
+// argumentAt names the argument (with the input fields down to the value, e.g.
+// "orderBy.field") whose value sits at loc in the query text; "" if none does.
+func argumentAt(query string, loc gqlerror.Location) string {
+	doc, err := parser.ParseQuery(&ast.Source{Input: query})
+	if err != nil {
+		return ""
+	}
+	var walkValue func(v *ast.Value, name string) string
+	walkValue = func(v *ast.Value, name string) string {
+		if v == nil {
+			return ""
+		}
+		if v.Position != nil && v.Position.Line == loc.Line && v.Position.Column == loc.Column {
+			return name
+		}
+		for _, c := range v.Children {
+			child := name
+			if c.Name != "" {
+				child += "." + c.Name
+			}
+			if found := walkValue(c.Value, child); found != "" {
+				return found
+			}
+		}
+		return ""
+	}
+	var walk func(ast.SelectionSet) string
+	walk = func(set ast.SelectionSet) string {
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				for _, a := range s.Arguments {
+					if found := walkValue(a.Value, a.Name); found != "" {
+						return found
+					}
+				}
+				if found := walk(s.SelectionSet); found != "" {
+					return found
+				}
+			case *ast.InlineFragment:
+				if found := walk(s.SelectionSet); found != "" {
+					return found
+				}
+			}
+		}
+		return ""
+	}
+	for _, op := range doc.Operations {
+		if found := walk(op.SelectionSet); found != "" {
+			return found
+		}
+	}
+	for _, f := range doc.Fragments {
+		if found := walk(f.SelectionSet); found != "" {
+			return found
+		}
+	}
+	return ""
 }
 
 func withExtensions(base, add map[string]any) map[string]any {

@@ -32,7 +32,11 @@ const (
 
 // String names the fault.
 func (k FaultKind) String() string {
-	return [...]string{"none", "server-error", "html", "malformed", "drop", "stall", "wrong-objects"}[k]
+	names := [...]string{"none", "server-error", "html", "malformed", "drop", "stall", "wrong-objects"}
+	if k < 0 || int(k) >= len(names) {
+		return "fault(" + strconv.Itoa(int(k)) + ")"
+	}
+	return names[k]
 }
 
 // Fault is one injected failure.
