@@ -161,7 +161,7 @@ func TestPagingWindows(t *testing.T) {
 	asc := expectedOrder(false, nil)
 	n := len(asc)
 	order := map[string]any{"field": "TIME_IN_SPACE", "direction": "ASC"}
-	c10 := pageCursor(t, h, order, 10)  // the cursor of position 10
+	c10 := pageCursor(t, h, order, 10)   // the cursor of position 10
 	c590 := pageCursor(t, h, order, 590) // and of position 590
 	for _, tc := range []struct {
 		name       string

@@ -117,7 +117,9 @@ func New(cfg Config) (*Gateway, error) {
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", loaders.Middleware(g.Catalog, cfg.LoaderWait, srv))
-	mux.Handle("GET /{$}", playgroundHandler("/graphql"))
+	playground := playgroundHandler("/graphql")
+	mux.Handle("GET /{$}", playground)
+	mux.Handle("GET "+playgroundAssetsPrefix, playground)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")

@@ -125,12 +125,12 @@ func intOrder[T any](name string, get func(*T) *int) OrderField[T] {
 
 func durationOrder[T any](name string, get func(*T) *Duration) OrderField[T] {
 	return OrderField[T]{
-		Name:    name,
+		Name: name,
 		// Equal lengths are ties, whatever their spelling: the id breaks them, as in LL2.
 		Compare: func(a, b *T) int {
 			return nullsLast(get(a), get(b), func(x, y Duration) int { return cmp.Compare(x.Seconds(), y.Seconds()) })
 		},
-		Known:   func(t *T) bool { return get(t) != nil },
+		Known: func(t *T) bool { return get(t) != nil },
 	}
 }
 
