@@ -1,0 +1,159 @@
+package loaders_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"spacegraph/catalog"
+	"spacegraph/ll2"
+	"spacegraph/ll2/ll2server"
+	"spacegraph/loaders"
+	"spacegraph/snapshot"
+)
+
+// setup returns loaders over a catalog over the built-in server with the embedded
+// snapshot, and the server to count its calls.
+func setup(t *testing.T) (*loaders.Loaders, context.Context, *ll2server.Server) {
+	t.Helper()
+	cat, srv := newCatalog(t)
+	l := loaders.New(cat, 0)
+	return l, loaders.WithLoaders(context.Background(), l), srv
+}
+
+func newCatalog(t *testing.T) (*catalog.Catalog, *ll2server.Server) {
+	t.Helper()
+	d, _, err := snapshot.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := ll2server.New(ll2server.NewStore(d), ll2server.Options{})
+	return catalog.New(catalog.Options{Client: mustClient(t, srv)}), srv
+}
+
+// TestBatchKeyOrderDuplicatesAndMissing loads duplicate and missing keys in one batch:
+// results come back in key order, duplicates share one fetch, a missing id is a
+// NotFound error at its own position only.
+func TestBatchKeyOrderDuplicatesAndMissing(t *testing.T) {
+	l, ctx, srv := setup(t)
+	keys := []loaders.Key{{ID: 121, Level: ll2.LevelDetailed}, {ID: 63, Level: ll2.LevelList}, {ID: 121, Level: ll2.LevelNormal}, {ID: 999999, Level: ll2.LevelList}, {ID: 63, Level: ll2.LevelList}}
+	got, errs := l.Agency.LoadMany(ctx, keys)()
+	wantIDs := []int{121, 63, 121, 0, 63}
+	for i, k := range keys {
+		switch {
+		case wantIDs[i] == 0:
+			if errs == nil || errs[i] == nil || !errors.Is(errs[i], ll2.ErrNotFound) {
+				t.Errorf("key %d (id %d): want a NotFound error, got %v", i, k.ID, errs)
+			}
+		case errs != nil && errs[i] != nil:
+			t.Errorf("key %d (id %d): %v", i, k.ID, errs[i])
+		case got[i] == nil || got[i].ID != wantIDs[i]:
+			t.Errorf("key %d: got %+v, want agency %d", i, got[i], wantIDs[i])
+		case got[i].Level < k.Level:
+			t.Errorf("key %d: level %v, asked %v", i, got[i].Level, k.Level)
+		}
+	}
+	// Three distinct ids in one batch: one detail call each, since until LL2 tells
+	// the collection's size the catalog assumes LL2's 311 agencies (a 4-call crawl).
+	c := srv.Counters()
+	if c.Total != 3 || c.ByRoute["agencies/{id}/"] != 3 {
+		t.Errorf("calls %+v, want one detail call per distinct id", c)
+	}
+
+	// Once a call has told the size (8 agencies: one page), a batch of several ids is
+	// one crawl, and the missing id is still a NotFound at its position.
+	cat, srv := newCatalog(t)
+	if _, err := cat.ListAgencies(context.Background(), catalog.Query{Limit: 1, Level: ll2.LevelList}); err != nil {
+		t.Fatal(err)
+	}
+	if cat.CrawlCost(catalog.KindAgency) != 1 {
+		t.Fatalf("after an unfiltered list the catalog should know a crawl costs 1 call, not %d", cat.CrawlCost(catalog.KindAgency))
+	}
+	srv.Reset()
+	l3 := loaders.New(cat, 0)
+	ctx3 := loaders.WithLoaders(context.Background(), l3)
+	_, errs = l3.Agency.LoadMany(ctx3, []loaders.Key{{ID: 37, Level: ll2.LevelNormal}, {ID: 44, Level: ll2.LevelNormal}, {ID: 424242, Level: ll2.LevelNormal}})()
+	if errs == nil || errs[0] != nil || errs[1] != nil || !errors.Is(errs[2], ll2.ErrNotFound) {
+		t.Errorf("errors %v, want nil, nil, NotFound", errs)
+	}
+	if c := srv.Counters(); c.Total != 1 || c.ByRoute["agencies/"] != 1 {
+		t.Errorf("calls %+v, want one crawl of agencies/", c)
+	}
+}
+
+// TestPrimedObjectsCostNothing checks that objects a response embedded answer later
+// lookups at their level without a call, and that a richer lookup still calls.
+func TestPrimedObjectsCostNothing(t *testing.T) {
+	l, ctx, srv := setup(t)
+	cat := catalog.New(catalog.Options{Client: mustClient(t, srv)})
+	page, err := cat.ListSpacecraft(ctx, catalog.Query{Limit: 20, Level: ll2.LevelNormal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := srv.Counters().Total
+	sc := page.Items[0]
+	cfg, err := l.Config.Load(ctx, loaders.Key{ID: sc.Config.ID, Level: ll2.LevelNormal})()
+	if err != nil || cfg.ID != sc.Config.ID {
+		t.Fatalf("config %d: %v %+v", sc.Config.ID, err, cfg)
+	}
+	ag, err := l.Agency.Load(ctx, loaders.Key{ID: sc.Config.Agency.ID, Level: ll2.LevelList})()
+	if err != nil || ag.ID != sc.Config.Agency.ID {
+		t.Fatalf("agency: %v", err)
+	}
+	if n := srv.Counters().Total - before; n != 0 {
+		t.Errorf("primed lookups cost %d calls", n)
+	}
+	if _, err := l.Config.Load(ctx, loaders.Key{ID: sc.Config.ID, Level: ll2.LevelDetailed})(); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Counters().Total - before; n != 1 {
+		t.Errorf("a detailed lookup of a normal object cost %d calls, want 1", n)
+	}
+}
+
+func mustClient(t *testing.T, srv *ll2server.Server) *ll2.Client {
+	t.Helper()
+	c, err := ll2.New(ll2.Config{BaseURL: ll2server.EmbeddedBaseURL, Transport: ll2server.Transport(srv)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestReverseDeduplicatesPerParentAndQuery asks the same page of children twice for
+// the same parent and once for another: one fetch per distinct (parent, query).
+func TestReverseDeduplicatesPerParentAndQuery(t *testing.T) {
+	l, ctx, srv := setup(t)
+	q := catalog.Query{Limit: 5, Level: ll2.LevelNormal, Order: []ll2.OrderKey{{Field: "id"}}}
+	text := l.Query(q)
+	a := l.SpacecraftOfConfig.Load(ctx, loaders.ReverseKey{Parent: 33, Query: text})
+	b := l.SpacecraftOfConfig.Load(ctx, loaders.ReverseKey{Parent: 33, Query: l.Query(q)})
+	pa, err := a()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb, err := b()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pa != pb {
+		t.Error("the same parent and query gave two pages")
+	}
+	for _, s := range pa.Items {
+		if s.Config.ID != 33 {
+			t.Errorf("spacecraft %d has configuration %d, not 33", s.ID, s.Config.ID)
+		}
+	}
+	want := 0
+	for _, s := range srv.Store().Spacecraft() {
+		if s.SpacecraftConfig.ID == 33 {
+			want++
+		}
+	}
+	if pa.Count != want || want == 0 {
+		t.Errorf("configuration 33 has %d spacecraft, want %d", pa.Count, want)
+	}
+	if n := srv.Counters().Total; n != 1 {
+		t.Errorf("%d calls, want 1:\n%v", n, srv.Requests())
+	}
+}
