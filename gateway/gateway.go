@@ -45,6 +45,8 @@ type Config struct {
 	Snapshot *ll2server.Data
 	// LL2 tunes the embedded upstream (latency, throttle, faults).
 	LL2 ll2server.Options
+	// UpstreamTimeout bounds each LL2 call (0: ll2.DefaultTimeout).
+	UpstreamTimeout time.Duration
 	// LoaderWait is the dataloaders' batching window (0: loaders.DefaultWait).
 	LoaderWait time.Duration
 	// QueryCacheSize is how many parsed and validated documents are kept (0: 1000).
@@ -76,7 +78,7 @@ func New(cfg Config) (*Gateway, error) {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	g := &Gateway{}
-	ccfg := ll2.Config{Token: cfg.Token}
+	ccfg := ll2.Config{Token: cfg.Token, Timeout: cfg.UpstreamTimeout}
 	switch up := strings.TrimSpace(cfg.Upstream); up {
 	case "", UpstreamEmbedded:
 		data, meta, err := embeddedData(cfg)

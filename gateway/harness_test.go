@@ -49,7 +49,7 @@ func newLL2Scale(t testing.TB) *harness {
 // gqlError is an error of a GraphQL response.
 type gqlError struct {
 	Message    string         `json:"message"`
-	Path       []any          `json:"path"`
+	Path       []any          `json:"path,omitempty"`
 	Extensions map[string]any `json:"extensions"`
 }
 
@@ -113,4 +113,15 @@ func (r response) errorWith(t testing.TB, code string) gqlError {
 	}
 	t.Fatalf("no error with code %s in %+v", code, r.Errors)
 	return gqlError{}
+}
+
+// emptyConfig is the default configuration: the embedded snapshot.
+func emptyConfig() gateway.Config { return gateway.Config{} }
+
+// decode unmarshals a response's data.
+func decode(t testing.TB, r response, out any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Data, out); err != nil {
+		t.Fatalf("data: %v\n%s", err, r.Data)
+	}
 }
