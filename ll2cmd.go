@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"spacegraph/ll2"
 	"spacegraph/ll2/ll2server"
 	"spacegraph/snapshot"
 )
@@ -59,7 +60,34 @@ func runLL2Server(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return nil
 }
 
-// runSnapshot is filled in with the crawler.
+// runSnapshot crawls a live LL2 into a snapshot directory that --snapshot serves.
 func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("snapshot: not available yet")
+	fs := flag.NewFlagSet("spacegraph snapshot", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	upstream := fs.String("upstream", env("SPACEGRAPH_UPSTREAM", ll2.ProductionURL), "LL2 base URL to crawl (SPACEGRAPH_UPSTREAM)")
+	token := fs.String("ll2-token", env("SPACEGRAPH_LL2_TOKEN", ""), "LL2 API key (SPACEGRAPH_LL2_TOKEN)")
+	resume := fs.Bool("resume", false, "keep the pages an interrupted crawl already fetched")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: spacegraph snapshot [flags] DIR")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errors.New("snapshot: want one directory")
+	}
+	if *upstream == "" || *upstream == "embedded" {
+		return errors.New("snapshot: --upstream must be an LL2 base URL")
+	}
+	c, err := ll2.New(ll2.Config{BaseURL: *upstream, Token: *token})
+	if err != nil {
+		return err
+	}
+	if err := snapshot.Crawl(ctx, c, fs.Arg(0), snapshot.CrawlOptions{Out: stdout, Resume: *resume}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "snapshot: written to %s; serve it with --snapshot %s\n", fs.Arg(0), fs.Arg(0))
+	return nil
 }

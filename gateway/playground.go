@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"sync"
 	"time"
 )
 
@@ -40,6 +41,10 @@ type playgroundAsset struct {
 func (a *playgroundAsset) url() string {
 	return playgroundAssetsPrefix + a.hash + "/" + a.name
 }
+
+// playgroundAssets reads and hashes the embedded files once per process: every
+// gateway a test builds shares them, read only.
+var playgroundAssets = sync.OnceValues(loadPlaygroundAssets)
 
 // loadPlaygroundAssets reads and hashes the embedded files.
 func loadPlaygroundAssets() (map[string]*playgroundAsset, error) {
@@ -84,8 +89,9 @@ type playgroundExample struct {
 // LL2's list level there, so the examples ask agencies for no more than name, abbrev
 // and type.
 var playgroundExamples = []playgroundExample{
-	{Query: `# Refetches any object by its global id: base64url, without padding, of
-# "Type:ll2Id". "U3BhY2VjcmFmdDo1Njk" is "Spacecraft:569", the Cargo Dragon.
+	{Query: `# Refetches any object by its global id: "Type:ll2Id" in
+# base64url without padding. "U3BhY2VjcmFmdDo1Njk" is
+# "Spacecraft:569", the Cargo Dragon.
 query Node {
   node(id: "U3BhY2VjcmFmdDo1Njk") {
     __typename
@@ -99,8 +105,9 @@ query Node {
   }
 }
 `},
-	{Query: `# Refetches several objects of any type at once, in the order given:
-# Spacecraft:569, Spacecraft:242, SpacecraftConfig:7, Agency:121 and Family:6.
+	{Query: `# Refetches several objects of any type at once, in the
+# order given: Spacecraft:569, Spacecraft:242,
+# SpacecraftConfig:7, Agency:121 and Family:6.
 query Nodes {
   nodes(ids: [
     "U3BhY2VjcmFmdDo1Njk"
@@ -118,8 +125,9 @@ query Nodes {
   }
 }
 `},
-	{Query: `# A spacecraft by its LL2 id (or by its global id: spacecraft(id: "…")),
-# with the configuration it is built to and that configuration's agency.
+	{Query: `# A spacecraft by its LL2 id (or its global id:
+# spacecraft(id: "…")), with the configuration it is built
+# to and that configuration's agency.
 query Spacecraft {
   spacecraft(ll2Id: 242) {
     id
@@ -140,8 +148,9 @@ query Spacecraft {
   }
 }
 `},
-	{Query: `# Single-use spacecraft, newest LL2 id first, three at a time. To get the
-# next page, set "after" in the variables to the endCursor of this one.
+	{Query: `# Single-use spacecraft, highest LL2 id first, three at a
+# time. For the next page, set "after" in the variables
+# to this page's endCursor.
 query AllSpacecraft($first: Int, $after: String) {
   allSpacecraft(
     first: $first
@@ -172,8 +181,8 @@ query AllSpacecraft($first: Int, $after: String) {
   "after": null
 }
 `},
-	{Query: `# A spacecraft configuration by LL2 id, with its families and the
-# spacecraft built to it.
+	{Query: `# A spacecraft configuration by LL2 id, with its families
+# and the spacecraft built to it.
 query SpacecraftConfig {
   spacecraftConfig(ll2Id: 7) {
     id
@@ -189,8 +198,9 @@ query SpacecraftConfig {
   }
 }
 `},
-	{Query: `# SpaceX's configurations in use whose name has "Dragon", by name
-# descending. The agency filter takes a global id (Agency:121) or "121".
+	{Query: `# SpaceX's configurations in use that match "Dragon", by
+# name descending. The agency filter takes a global id
+# (here Agency:121) or the LL2 id as a string ("121").
 query AllSpacecraftConfigs {
   allSpacecraftConfigs(
     first: 5
@@ -209,8 +219,8 @@ query AllSpacecraftConfigs {
   }
 }
 `},
-	{Query: `# An agency by LL2 id, with the configurations it is responsible for and
-# the families it manufactures.
+	{Query: `# An agency by LL2 id, with the configurations it is
+# responsible for and the families it manufactures.
 query Agency {
   agency(ll2Id: 121) {
     id
@@ -242,7 +252,8 @@ query AllAgencies {
   }
 }
 `},
-	{Query: `# A configuration family by LL2 id, with its manufacturer and configurations.
+	{Query: `# A configuration family by LL2 id, with its manufacturer
+# and its configurations.
 query Family {
   family(ll2Id: 6) {
     id
@@ -258,8 +269,8 @@ query Family {
   }
 }
 `},
-	{Query: `# The families SpaceX (LL2 id 121) manufactures, by name, with the family
-# each descends from.
+	{Query: `# The families SpaceX (LL2 id 121) manufactures, by name,
+# with the family each descends from.
 query AllFamilies {
   allFamilies(first: 5, filter: { manufacturer: "121" }, orderBy: { field: NAME }) {
     totalCount
@@ -342,7 +353,7 @@ type playgroundRef struct {
 // endpoint is the GraphQL URL the page queries; a path such as "/graphql" keeps the
 // page working on whatever host and scheme it was loaded from.
 func playgroundHandler(endpoint string) http.Handler {
-	assets, err := loadPlaygroundAssets()
+	assets, err := playgroundAssets()
 	if err != nil {
 		// The files are compiled in: failing to read them is a broken build.
 		panic("gateway: playground assets: " + err.Error())

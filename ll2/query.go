@@ -322,8 +322,39 @@ func (e *Endpoint[T]) matchFilter(fv *FilterValue, t *T) (match, known bool) {
 	return false, false
 }
 
+// containsFold reports whether sub is in s, ignoring case. ASCII text, nearly all of
+// LL2's, is compared in place without allocating; other text is lower-cased first.
 func containsFold(s, sub string) bool {
-	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+	if !isASCII(s) || !isASCII(sub) {
+		return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+	}
+	n := len(sub)
+	for i := 0; i+n <= len(s); i++ {
+		j := 0
+		for j < n && lowerASCII(s[i+j]) == lowerASCII(sub[j]) {
+			j++
+		}
+		if j == n {
+			return true
+		}
+	}
+	return false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // matchSearch reports whether every term is found in one of the search fields; known
@@ -369,12 +400,21 @@ func (e *Endpoint[T]) Match(q *Query, t *T) bool {
 	return true
 }
 
-// compare orders two records by the query's ordering, then by id, so that pages are stable
-// whatever the ordering. With no ordering the order is by id, ascending.
-func (e *Endpoint[T]) compare(order []OrderKey, a, b *T) int {
-	for _, k := range order {
-		f := e.Ordering(k.Field)
-		c := f.Compare(a, b)
+// orderFields resolves an ordering's fields once, so that a sort does not look them
+// up by name at every comparison. Unknown fields were dropped by ParseQuery.
+func (e *Endpoint[T]) orderFields(order []OrderKey) []*OrderField[T] {
+	fs := make([]*OrderField[T], len(order))
+	for i, k := range order {
+		fs[i] = e.Ordering(k.Field)
+	}
+	return fs
+}
+
+// compare orders two records by the query's ordering, then by id, so that pages are
+// stable whatever the ordering. With no ordering the order is by id, ascending.
+func (e *Endpoint[T]) compare(order []OrderKey, fields []*OrderField[T], a, b *T) int {
+	for i, k := range order {
+		c := fields[i].Compare(a, b)
 		if k.Desc {
 			c = -c
 		}
@@ -393,7 +433,8 @@ func (e *Endpoint[T]) compare(order []OrderKey, a, b *T) int {
 }
 
 // Select returns every record that matches the query, in the query's order. The
-// server pages the result; it is returned whole so that it can be memoised.
+// server pages the result; it is returned whole so that it can be memoised. The id
+// tie-break makes the order total, so an unstable sort gives the same result.
 func (e *Endpoint[T]) Select(q *Query, items []*T) []*T {
 	out := make([]*T, 0, len(items))
 	for _, t := range items {
@@ -401,7 +442,8 @@ func (e *Endpoint[T]) Select(q *Query, items []*T) []*T {
 			out = append(out, t)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b *T) int { return e.compare(q.Order, a, b) })
+	fields := e.orderFields(q.Order)
+	slices.SortFunc(out, func(a, b *T) int { return e.compare(q.Order, fields, a, b) })
 	return out
 }
 

@@ -187,6 +187,8 @@ func Save(dir string, d ll2server.Data, m Meta) error {
 	for _, p := range ll2.LookupPaths {
 		m.Counts[p] = len(d.Lookups[p])
 	}
+	// Sort copies: the caller's slices stay as they were.
+	d.Spacecraft, d.Configs, d.Agencies, d.Families = slices.Clone(d.Spacecraft), slices.Clone(d.Configs), slices.Clone(d.Agencies), slices.Clone(d.Families)
 	sortByID(d.Spacecraft, func(s *ll2.SpacecraftDetailed) int { return s.ID })
 	sortByID(d.Configs, func(c *ll2.SpacecraftConfigDetailed) int { return c.ID })
 	sortByID(d.Agencies, func(a *ll2.AgencyDetailed) int { return a.ID })

@@ -1,0 +1,497 @@
+package snapshot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"spacegraph/ll2"
+	"spacegraph/ll2/ll2server"
+)
+
+// DefaultRetryWait is how long Crawl waits after a 429 that says neither in a
+// Retry-After header nor in its body when to come back. LL2's anonymous limit is
+// counted per hour, so a minute wastes little and hammers nothing.
+const DefaultRetryWait = 60 * time.Second
+
+// minRetryWait keeps a server that keeps answering "available in 0 seconds" from
+// turning the crawl into a busy loop.
+const minRetryWait = time.Second
+
+// CrawlDir is the directory under the snapshot directory where Crawl keeps the pages
+// it has fetched until the snapshot is written, so that an interrupted crawl resumes
+// without paying again for what it already has.
+const CrawlDir = ".crawl"
+
+// CrawlOptions tune Crawl. The zero value crawls from scratch, prints nothing and
+// really sleeps when throttled.
+type CrawlOptions struct {
+	// Out receives the plan (how many calls the crawl will spend) and the progress;
+	// nil discards them.
+	Out io.Writer
+	// Resume keeps the pages an earlier, interrupted crawl saved in CrawlDir and
+	// fetches only the others. Without it, CrawlDir is cleared first.
+	Resume bool
+	// Sleep waits out a 429; nil means a timer. Tests inject a fake that advances a
+	// simulated clock instead of waiting.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// RetryWait replaces DefaultRetryWait.
+	RetryWait time.Duration
+	// Now stamps Meta.Created; nil means time.Now.
+	Now func() time.Time
+}
+
+// crawlTarget is one endpoint to page through.
+type crawlTarget struct {
+	// name prefixes the saved pages' files: "spacecraft", "config_countries".
+	name string
+	path string
+	// usual is the endpoint's size in late 2026 (NOTES.md), for the estimate printed
+	// before any call is spent.
+	usual int
+	// fetch makes one call and returns the page ready to save.
+	fetch func(ctx context.Context, c *ll2.Client, offset int) (body []byte, count int, err error)
+	// add decodes a saved page into the snapshot being assembled.
+	add func(a *assembly, body []byte) error
+}
+
+// crawlPage is what every saved page holds, whatever the endpoint: enough to know the
+// count and that the page is whole.
+type crawlPage struct {
+	Count   *int              `json:"count"`
+	Results []json.RawMessage `json:"results"`
+}
+
+func listTarget[T any](name string, e *ll2.Endpoint[T], usual int, order string,
+	list func(*ll2.Client, context.Context, ll2.ListParams) (*ll2.List[T], error),
+	add func(a *assembly, t *T)) crawlTarget {
+	return crawlTarget{
+		name:  name,
+		path:  e.Path,
+		usual: usual,
+		fetch: func(ctx context.Context, c *ll2.Client, offset int) ([]byte, int, error) {
+			p := ll2.ListParams{Limit: ll2.MaxLimit, Offset: offset, Mode: ll2.LevelDetailed}
+			if order != "" {
+				p.Ordering = []ll2.OrderKey{{Field: order}}
+			}
+			l, err := list(c, ctx, p)
+			if err != nil {
+				return nil, 0, err
+			}
+			body, err := json.Marshal(ll2.Page[*T]{Count: l.Count, Next: l.Next, Previous: l.Previous, Results: l.Results})
+			return body, l.Count, err
+		},
+		add: func(a *assembly, body []byte) error {
+			var p ll2.Page[*T]
+			if err := json.Unmarshal(body, &p); err != nil {
+				return err
+			}
+			for i, t := range p.Results {
+				if t == nil {
+					return fmt.Errorf("result %d is null", i)
+				}
+				add(a, t)
+			}
+			return nil
+		},
+	}
+}
+
+func lookupTarget(path string) crawlTarget {
+	return crawlTarget{
+		name:  strings.ReplaceAll(strings.TrimSuffix(path, "/"), "/", "_"),
+		path:  path,
+		usual: 20,
+		fetch: func(ctx context.Context, c *ll2.Client, offset int) ([]byte, int, error) {
+			p, err := ll2.ListLookup[json.RawMessage](ctx, c, path, ll2.MaxLimit, offset)
+			if err != nil {
+				return nil, 0, err
+			}
+			body, err := json.Marshal(p)
+			return body, p.Count, err
+		},
+		add: func(a *assembly, body []byte) error {
+			var p ll2.Page[map[string]any]
+			if err := json.Unmarshal(body, &p); err != nil {
+				return err
+			}
+			for i, r := range p.Results {
+				l, err := lookupRow(r)
+				if err != nil {
+					return fmt.Errorf("row %d: %w", i, err)
+				}
+				if _, dup := a.lookups[path][l.ID]; !dup {
+					a.lookups[path][l.ID] = l
+				}
+			}
+			return nil
+		},
+	}
+}
+
+// crawlTargets lists the endpoints in the order they are crawled. Spacecraft and
+// agencies are ordered by id, so that pages do not shift under ties; configurations
+// and families can only be ordered by name, which is unique in practice and fits in
+// one page anyway.
+func crawlTargets() []crawlTarget {
+	ts := []crawlTarget{
+		listTarget("spacecraft", ll2.SpacecraftEndpoint, 600, "id", (*ll2.Client).ListSpacecraft,
+			func(a *assembly, s *ll2.SpacecraftDetailed) { keepFirst(a.spacecraft, s.ID, s) }),
+		listTarget("spacecraft_configurations", ll2.SpacecraftConfigEndpoint, 46, "name", (*ll2.Client).ListSpacecraftConfigs,
+			func(a *assembly, c *ll2.SpacecraftConfigDetailed) { keepFirst(a.configs, c.ID, c) }),
+		listTarget("agencies", ll2.AgencyEndpoint, 311, "id", (*ll2.Client).ListAgencies,
+			func(a *assembly, g *ll2.AgencyDetailed) { keepFirst(a.agencies, g.ID, g) }),
+		listTarget("spacecraft_configuration_families", ll2.FamilyEndpoint, 30, "name", (*ll2.Client).ListFamilies,
+			func(a *assembly, f *ll2.FamilyEndpointDetailed) { keepFirst(a.families, f.ID, f) }),
+	}
+	for _, p := range ll2.LookupPaths {
+		ts = append(ts, lookupTarget(p))
+	}
+	return ts
+}
+
+func keepFirst[T any](m map[int]*T, id int, t *T) {
+	if _, ok := m[id]; !ok {
+		m[id] = t
+	}
+}
+
+// pages is how many calls of MaxLimit results a list of count objects takes; an empty
+// list still takes the call that says it is empty.
+func pages(count int) int { return max(1, (count+ll2.MaxLimit-1)/ll2.MaxLimit) }
+
+// crawler is one run of Crawl.
+type crawler struct {
+	c     *ll2.Client
+	work  string
+	opts  CrawlOptions
+	out   io.Writer
+	calls int
+	waits int
+}
+
+func (cr *crawler) file(t *crawlTarget, offset int) string {
+	return filepath.Join(cr.work, fmt.Sprintf("%s_offset%04d.json", t.name, offset))
+}
+
+// saved reads a page an earlier run saved; ok is false when there is none or it is
+// not whole (a run killed while writing it), so that it is fetched again.
+func (cr *crawler) saved(t *crawlTarget, offset int) (count int, ok bool) {
+	b, err := os.ReadFile(cr.file(t, offset))
+	if err != nil {
+		return 0, false
+	}
+	var p crawlPage
+	if json.Unmarshal(b, &p) != nil || p.Count == nil || p.Results == nil {
+		return 0, false
+	}
+	return *p.Count, true
+}
+
+// fetch spends one call on a page (more when throttled) and saves it.
+func (cr *crawler) fetch(ctx context.Context, t *crawlTarget, offset int) (int, error) {
+	for {
+		body, count, err := t.fetch(ctx, cr.c, offset)
+		if err == nil {
+			cr.calls++
+			if err := writeFileAtomic(cr.file(t, offset), body); err != nil {
+				return 0, err
+			}
+			return count, nil
+		}
+		var e *ll2.Error
+		if !errors.As(err, &e) || e.Kind != ll2.KindRateLimited {
+			return 0, fmt.Errorf("snapshot: crawl %s offset %d: %w", t.path, offset, err)
+		}
+		wait := cr.opts.RetryWait
+		if e.RetryKnown {
+			wait = max(e.RetryAfter, minRetryWait)
+		}
+		cr.waits++
+		fmt.Fprintf(cr.out, "crawl: throttled on %s offset %d: waiting %s\n", t.path, offset, wait)
+		if err := cr.opts.Sleep(ctx, wait); err != nil {
+			return 0, fmt.Errorf("snapshot: crawl %s offset %d: waiting out the throttle: %w", t.path, offset, err)
+		}
+	}
+}
+
+// Crawl copies the spacecraft domain of a live LL2 (or anything that speaks it) into
+// a snapshot directory that LoadDir reads: the four endpoints at the detailed level
+// and the six lookup tables, MaxLimit objects per call.
+//
+// Calls are what LL2 rations, so Crawl says what it will spend before spending it: an
+// estimate from LL2's usual sizes and the caller's allowance (from api-throttle/,
+// which is free) before the first call, then the exact number once every endpoint's
+// first page has told its count. Each page is saved under dir/CrawlDir as it
+// arrives; with opts.Resume a crawl that was interrupted (cancelled, or stopped by an
+// error) fetches only the pages it lacks. A 429 is waited out and the same page asked
+// again; any other error stops the crawl. CrawlDir is removed once the snapshot is
+// written.
+func Crawl(ctx context.Context, c *ll2.Client, dir string, opts CrawlOptions) error {
+	if dir == "" {
+		return errors.New("snapshot: crawl: no directory")
+	}
+	if opts.Out == nil {
+		opts.Out = io.Discard
+	}
+	if opts.Sleep == nil {
+		opts.Sleep = sleepCtx
+	}
+	if opts.RetryWait <= 0 {
+		opts.RetryWait = DefaultRetryWait
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	cr := &crawler{c: c, work: filepath.Join(dir, CrawlDir), opts: opts, out: opts.Out}
+	if !opts.Resume {
+		if err := os.RemoveAll(cr.work); err != nil {
+			return fmt.Errorf("snapshot: crawl: %w", err)
+		}
+	}
+	if err := os.MkdirAll(cr.work, 0o755); err != nil {
+		return fmt.Errorf("snapshot: crawl: %w", err)
+	}
+	targets := crawlTargets()
+
+	// What is already saved, and the estimate before any call.
+	counts := make([]int, len(targets))
+	known := make([]bool, len(targets))
+	estimate, have := 0, 0
+	for i := range targets {
+		t := &targets[i]
+		counts[i], known[i] = cr.saved(t, 0)
+		n := pages(t.usual)
+		if known[i] {
+			n = pages(counts[i])
+		}
+		for p := range n {
+			if _, ok := cr.saved(t, p*ll2.MaxLimit); ok {
+				have++
+			} else {
+				estimate++
+			}
+		}
+	}
+	fmt.Fprintf(cr.out, "crawl: %s into %s\n", c.BaseURL(), dir)
+	left := -1
+	if th, err := c.Throttle(ctx); err != nil {
+		fmt.Fprintf(cr.out, "crawl: api-throttle/ did not answer (%v); the allowance is unknown\n", err)
+	} else if len(th) > 0 {
+		t := th[0]
+		left = max(0, t.YourRequestLimit-t.CurrentUse)
+		fmt.Fprintf(cr.out, "crawl: api-throttle/: limit %d calls per %d s, %d used now, next free call in %d s\n",
+			t.YourRequestLimit, t.LimitFrequencySecs, t.CurrentUse, t.NextUseSecs)
+	}
+	fmt.Fprintf(cr.out, "crawl: estimate: about %d calls (%d pages already saved)\n", estimate, have)
+	if left >= 0 && estimate > left {
+		fmt.Fprintf(cr.out, "crawl: that is more than the %d calls left in this window: the crawl will wait out the throttle\n", left)
+	}
+
+	// The first page of every endpoint tells its count, hence the exact plan.
+	for i := range targets {
+		if known[i] {
+			continue
+		}
+		n, err := cr.fetch(ctx, &targets[i], 0)
+		if err != nil {
+			return err
+		}
+		counts[i] = n
+	}
+	todo, have := 0, 0
+	for i := range targets {
+		for p := 1; p < pages(counts[i]); p++ {
+			if _, ok := cr.saved(&targets[i], p*ll2.MaxLimit); ok {
+				have++
+			} else {
+				todo++
+			}
+		}
+		if known[i] {
+			have++
+		}
+	}
+	for i, t := range targets {
+		fmt.Fprintf(cr.out, "crawl: %s: %d objects, %d pages\n", t.path, counts[i], pages(counts[i]))
+	}
+	fmt.Fprintf(cr.out, "crawl: plan: %d calls (%d first pages made, %d to go, %d pages already saved)\n",
+		cr.calls+todo, cr.calls, todo, have)
+
+	for i := range targets {
+		t := &targets[i]
+		for p := 1; p < pages(counts[i]); p++ {
+			if _, ok := cr.saved(t, p*ll2.MaxLimit); ok {
+				continue
+			}
+			n, err := cr.fetch(ctx, t, p*ll2.MaxLimit)
+			if err != nil {
+				return err
+			}
+			if n != counts[i] {
+				fmt.Fprintf(cr.out, "crawl: %s: the count moved from %d to %d while crawling\n", t.path, counts[i], n)
+			}
+		}
+	}
+
+	d, err := cr.assemble(targets, counts)
+	if err != nil {
+		return err
+	}
+	meta := Meta{
+		Source:  c.BaseURL(),
+		Created: opts.Now().UTC().Truncate(time.Second),
+		Note:    "Crawled by snapshot.Crawl at the detailed level.",
+	}
+	if err := Save(dir, d, meta); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(cr.work); err != nil {
+		return fmt.Errorf("snapshot: crawl: %w", err)
+	}
+	fmt.Fprintf(cr.out, "crawl: done: %d calls, %d waits; %d spacecraft, %d configurations, %d agencies, %d families\n",
+		cr.calls, cr.waits, len(d.Spacecraft), len(d.Configs), len(d.Agencies), len(d.Families))
+	return nil
+}
+
+// assembly gathers the crawled objects by id.
+type assembly struct {
+	spacecraft map[int]*ll2.SpacecraftDetailed
+	configs    map[int]*ll2.SpacecraftConfigDetailed
+	agencies   map[int]*ll2.AgencyDetailed
+	families   map[int]*ll2.FamilyEndpointDetailed
+	lookups    map[string]map[int]ll2.Lookup
+}
+
+// assemble reads the saved pages back. Detailed list pages already hold each
+// endpoint's canonical objects, so they are taken as they are; a Collector pass then
+// adds what they embed but their own endpoint did not list (an agency that left the
+// list mid-crawl, a lookup row missing from its table), so that the snapshot is
+// closed under embedding as ll2server.NewStore expects.
+func (cr *crawler) assemble(targets []crawlTarget, counts []int) (ll2server.Data, error) {
+	a := &assembly{
+		spacecraft: map[int]*ll2.SpacecraftDetailed{},
+		configs:    map[int]*ll2.SpacecraftConfigDetailed{},
+		agencies:   map[int]*ll2.AgencyDetailed{},
+		families:   map[int]*ll2.FamilyEndpointDetailed{},
+		lookups:    map[string]map[int]ll2.Lookup{},
+	}
+	for _, p := range ll2.LookupPaths {
+		a.lookups[p] = map[int]ll2.Lookup{}
+	}
+	sizes := func() []int {
+		n := []int{len(a.spacecraft), len(a.configs), len(a.agencies), len(a.families)}
+		for _, p := range ll2.LookupPaths {
+			n = append(n, len(a.lookups[p]))
+		}
+		return n
+	}
+	for i := range targets {
+		t := &targets[i]
+		for p := range pages(counts[i]) {
+			f := cr.file(t, p*ll2.MaxLimit)
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return ll2server.Data{}, fmt.Errorf("snapshot: crawl: %w", err)
+			}
+			if err := t.add(a, b); err != nil {
+				return ll2server.Data{}, fmt.Errorf("snapshot: crawl: %s: %w", filepath.Base(f), err)
+			}
+		}
+	}
+	// Objects that moved between pages while crawling show as fewer distinct objects
+	// than the count; such a snapshot would silently lack them.
+	for i, n := range sizes() {
+		if n < counts[i] {
+			return ll2server.Data{}, fmt.Errorf("snapshot: crawl: %s: %d distinct objects for a count of %d: the data changed while crawling; crawl again without Resume",
+				targets[i].path, n, counts[i])
+		}
+	}
+
+	col := NewCollector()
+	for _, s := range a.spacecraft {
+		col.AddSpacecraft(s, ll2.LevelDetailed)
+	}
+	for _, c := range a.configs {
+		col.AddConfig(c, ll2.LevelDetailed)
+	}
+	for _, g := range a.agencies {
+		col.AddAgency(g, ll2.LevelDetailed)
+	}
+	for _, f := range a.families {
+		col.AddFamily(f, ll2.LevelDetailed)
+	}
+	seen := col.Data()
+	d := ll2server.Data{
+		Spacecraft: withMissing(a.spacecraft, seen.Spacecraft, func(s *ll2.SpacecraftDetailed) int { return s.ID }),
+		Configs:    withMissing(a.configs, seen.Configs, func(c *ll2.SpacecraftConfigDetailed) int { return c.ID }),
+		Agencies:   withMissing(a.agencies, seen.Agencies, func(g *ll2.AgencyDetailed) int { return g.ID }),
+		Families:   withMissing(a.families, seen.Families, func(f *ll2.FamilyEndpointDetailed) int { return f.ID }),
+		Lookups:    map[string][]ll2.Lookup{},
+	}
+	for _, p := range ll2.LookupPaths {
+		for _, r := range seen.Lookups[p] {
+			keepFirstLookup(a.lookups[p], r)
+		}
+		rows := make([]ll2.Lookup, 0, len(a.lookups[p]))
+		for _, r := range a.lookups[p] {
+			rows = append(rows, r)
+		}
+		slices.SortFunc(rows, func(x, y ll2.Lookup) int { return x.ID - y.ID })
+		d.Lookups[p] = rows
+	}
+	return d, nil
+}
+
+func keepFirstLookup(m map[int]ll2.Lookup, r ll2.Lookup) {
+	if _, ok := m[r.ID]; !ok {
+		m[r.ID] = r
+	}
+}
+
+// withMissing returns the canonical objects plus the sightings of objects they lack,
+// in id order.
+func withMissing[T any](canon map[int]*T, seen []*T, id func(*T) int) []*T {
+	out := make([]*T, 0, len(canon))
+	for _, t := range canon {
+		out = append(out, t)
+	}
+	for _, t := range seen {
+		if _, ok := canon[id(t)]; !ok {
+			out = append(out, t)
+		}
+	}
+	sortByID(out, id)
+	return out
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// writeFileAtomic writes through a temporary file, so that a crawl killed mid-write
+// leaves no half page that a resumed crawl would trust.
+func writeFileAtomic(file string, b []byte) error {
+	tmp := file + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return fmt.Errorf("snapshot: crawl: %w", err)
+	}
+	if err := os.Rename(tmp, file); err != nil {
+		return fmt.Errorf("snapshot: crawl: %w", err)
+	}
+	return nil
+}

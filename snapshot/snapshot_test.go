@@ -1,0 +1,190 @@
+package snapshot
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"spacegraph/ll2"
+	"spacegraph/ll2/ll2server"
+)
+
+// canonical encodes data with every collection in id order, so that data from
+// different sources (a map-backed Collector, a loaded directory) compare byte for byte.
+func canonical(t testing.TB, d ll2server.Data) []byte {
+	t.Helper()
+	d.Spacecraft = slices.Clone(d.Spacecraft)
+	d.Configs = slices.Clone(d.Configs)
+	d.Agencies = slices.Clone(d.Agencies)
+	d.Families = slices.Clone(d.Families)
+	sortByID(d.Spacecraft, func(s *ll2.SpacecraftDetailed) int { return s.ID })
+	sortByID(d.Configs, func(c *ll2.SpacecraftConfigDetailed) int { return c.ID })
+	sortByID(d.Agencies, func(a *ll2.AgencyDetailed) int { return a.ID })
+	sortByID(d.Families, func(f *ll2.FamilyEndpointDetailed) int { return f.ID })
+	lookups := map[string][]ll2.Lookup{}
+	for _, p := range ll2.LookupPaths {
+		rows := slices.Clone(d.Lookups[p])
+		slices.SortFunc(rows, func(a, b ll2.Lookup) int { return a.ID - b.ID })
+		lookups[p] = nonNil(rows)
+	}
+	d.Lookups = lookups
+	return encodeData(t, d)
+}
+
+// firstDiff shows where two encodings part, for failure messages.
+func firstDiff(a, b []byte) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	from := max(0, i-80)
+	return "…" + string(a[from:min(len(a), i+80)]) + "… vs …" + string(b[from:min(len(b), i+80)]) + "…"
+}
+
+func TestSaveLoadRoundTrip(t *testing.T) {
+	d := Generate(GenerateOptions{Seed: 11, Spacecraft: 120, Configs: 15, Agencies: 40, Families: 7})
+	want := canonical(t, d)
+	dir := filepath.Join(t.TempDir(), "snap")
+	created := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	if err := Save(dir, d, Meta{Source: "generator seed 11", Created: created, Note: "round trip"}); err != nil {
+		t.Fatal(err)
+	}
+	got, m, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := canonical(t, got); !bytes.Equal(g, want) {
+		t.Fatalf("loaded data differs from saved data: %s", firstDiff(g, want))
+	}
+	if m.Format != FormatVersion || m.Source != "generator seed 11" || !m.Created.Equal(created) || m.Note != "round trip" {
+		t.Errorf("meta = %+v", m)
+	}
+	wantCounts := map[string]int{"spacecraft/": 120, "spacecraft_configurations/": 15, "agencies/": 40, "spacecraft_configuration_families/": 7,
+		ll2.PathSpacecraftStatuses: 5, ll2.PathConfigTypes: 6, ll2.PathAgencyTypes: 6, ll2.PathCountries: 12, ll2.PathImageLicenses: 4, ll2.PathImageVariantTypes: 4}
+	for k, v := range wantCounts {
+		if m.Counts[k] != v {
+			t.Errorf("meta counts %s = %d, want %d", k, m.Counts[k], v)
+		}
+	}
+	// Durations come back with their length as well as their text.
+	for i, s := range got.Spacecraft {
+		if s.TimeInSpace.Seconds() != d.Spacecraft[i].TimeInSpace.Seconds() {
+			t.Fatalf("spacecraft %d: time_in_space %v s after loading, %v s before", s.ID, s.TimeInSpace.Seconds(), d.Spacecraft[i].TimeInSpace.Seconds())
+		}
+	}
+}
+
+// saveSmall writes a small valid snapshot for the error cases to spoil.
+func saveSmall(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := Save(dir, Generate(GenerateOptions{Seed: 2, Spacecraft: 5, Configs: 2, Agencies: 3, Families: 1}), Meta{Source: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := LoadDir(dir); err != nil {
+		t.Fatalf("the unspoilt snapshot does not load: %v", err)
+	}
+	return dir
+}
+
+func TestLoadDirErrors(t *testing.T) {
+	edit := func(file string, f func(b []byte) []byte) func(t *testing.T, dir string) {
+		return func(t *testing.T, dir string) {
+			p := filepath.Join(dir, file)
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, f(b), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		spoil func(t *testing.T, dir string) string // returns the path to load
+		want  string
+	}{
+		{"missing dir", func(t *testing.T, dir string) string { return filepath.Join(dir, "nope") }, "no such file"},
+		{"a file", func(t *testing.T, dir string) string { return filepath.Join(dir, MetaFile) }, "not a directory"},
+		{"malformed JSON", func(t *testing.T, dir string) string {
+			edit(SpacecraftFile, func(b []byte) []byte { return b[:len(b)/2] })(t, dir)
+			return dir
+		}, SpacecraftFile},
+		{"duplicate id", func(t *testing.T, dir string) string {
+			edit(AgenciesFile, func(b []byte) []byte {
+				var rows []json.RawMessage
+				if err := json.Unmarshal(b, &rows); err != nil {
+					t.Fatal(err)
+				}
+				out, _ := json.Marshal(append(rows, rows[1]))
+				return out
+			})(t, dir)
+			return dir
+		}, "id 2 appears twice"},
+		{"wrong format", func(t *testing.T, dir string) string {
+			edit(MetaFile, func(b []byte) []byte { return bytes.Replace(b, []byte(`"format": 1`), []byte(`"format": 2`), 1) })(t, dir)
+			return dir
+		}, "format 2"},
+		{"missing collection", func(t *testing.T, dir string) string {
+			if err := os.Remove(filepath.Join(dir, FamiliesFile)); err != nil {
+				t.Fatal(err)
+			}
+			return dir
+		}, FamiliesFile},
+		{"null record", func(t *testing.T, dir string) string {
+			edit(ConfigsFile, func(b []byte) []byte {
+				return append([]byte("[null,"), bytes.TrimPrefix(bytes.TrimSpace(b), []byte("["))...)
+			})(t, dir)
+			return dir
+		}, "record 0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := tc.spoil(t, saveSmall(t))
+			_, _, err := LoadDir(path)
+			if err == nil {
+				t.Fatal("loaded a broken snapshot")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %q does not mention %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestEmbeddedUpToDate fails when snapshot/data was not regenerated after the samples
+// changed (run `go generate ./snapshot/`).
+func TestEmbeddedUpToDate(t *testing.T) {
+	got, m, err := Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob("samples/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no samples (%v)", err)
+	}
+	slices.Sort(files)
+	var pages [][]byte
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, b)
+	}
+	want, err := FromPages(pages...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, w := canonical(t, got), canonical(t, want); !bytes.Equal(g, w) {
+		t.Fatalf("snapshot/data is stale, run go generate ./snapshot/: %s", firstDiff(g, w))
+	}
+	if m.Counts["spacecraft/"] != len(want.Spacecraft) || len(want.Spacecraft) == 0 {
+		t.Errorf("meta counts %d spacecraft, the samples hold %d", m.Counts["spacecraft/"], len(want.Spacecraft))
+	}
+}
