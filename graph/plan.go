@@ -190,11 +190,3 @@ func connectionNeed(ctx context.Context, connType, typ string) (n *need, items b
 	}
 	return n, items
 }
-
-// maxMode is the richest list mode of each type's endpoint.
-var maxMode = map[string]ll2.Level{
-	"Spacecraft":       ll2.LevelDetailed,
-	"SpacecraftConfig": ll2.LevelDetailed,
-	"Agency":           ll2.LevelDetailed,
-	"Family":           ll2.LevelDetailed,
-}
