@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"spacegraph/ll2"
+	"spacegraph/upstream"
 )
 
 // Observer is told of every entity a request's LL2 responses brought.
@@ -32,9 +33,14 @@ func WithObserver(ctx context.Context, o Observer) context.Context {
 	return context.WithValue(ctx, observerKey{}, o)
 }
 
-func observe(ctx context.Context, in *ingest) {
+// observe reports one response's entities to the request's observer and to the
+// entity cache.
+func (c *Catalog) observe(ctx context.Context, in *ingest) {
 	if o, ok := ctx.Value(observerKey{}).(Observer); ok {
 		o.Saw(&in.seen)
+	}
+	if c.entities != nil {
+		c.entities.Put(ctx, &in.seen)
 	}
 }
 
@@ -48,13 +54,16 @@ type Options struct {
 	CollectionTTL time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Entities, when set, keeps entities across requests.
+	Entities EntityCache
 }
 
 // Catalog answers the gateway's questions about the LL2 domain. It is safe for
 // concurrent use and shared by all requests.
 type Catalog struct {
-	client *ll2.Client
-	bound  int
+	client   *ll2.Client
+	entities EntityCache
+	bound    int
 	ttl    time.Duration
 	now    func() time.Time
 
@@ -74,7 +83,7 @@ const (
 
 // New returns a catalog over opts.Client.
 func New(opts Options) *Catalog {
-	c := &Catalog{client: opts.Client, bound: opts.MaxConcurrentCalls, ttl: opts.CollectionTTL, now: opts.Now, collections: map[collectionKey]*collection{}, inflight: map[collectionKey]int{}}
+	c := &Catalog{client: opts.Client, entities: opts.Entities, bound: opts.MaxConcurrentCalls, ttl: opts.CollectionTTL, now: opts.Now, collections: map[collectionKey]*collection{}, inflight: map[collectionKey]int{}}
 	if c.bound <= 0 {
 		c.bound = DefaultMaxConcurrentCalls
 	}
@@ -200,7 +209,7 @@ var familyKind = &kind[ll2.FamilyEndpointDetailed, Family]{
 func list[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], q Query) (*Page[E], error) {
 	mode := k.mode(q.Level)
 	if coll := lookupCollection[T](c, k.k, mode); coll != nil {
-		return localPage(ctx, k, coll, q, nil)
+		return localPage(ctx, c, k, coll, q, nil)
 	}
 	q.Level = mode
 	res, err := k.list(c.client, ctx, q.params())
@@ -215,13 +224,13 @@ func list[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], q Query) (*P
 	for i, t := range res.Results {
 		page.Items[i] = k.node(in, t, k.extraLevel(mode))
 	}
-	observe(ctx, in)
+	c.observe(ctx, in)
 	return page, nil
 }
 
 // localPage answers a query from a crawled collection with LL2's query semantics;
 // keep, when set, restricts the collection first (a reverse relation LL2 cannot filter).
-func localPage[T, E any](ctx context.Context, k *kind[T, E], coll *collection, q Query, keep func(*T) bool) (*Page[E], error) {
+func localPage[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], coll *collection, q Query, keep func(*T) bool) (*Page[E], error) {
 	params := q.params()
 	params.Limit, params.Offset, params.Mode = 0, 0, ll2.LevelNone
 	pq, err := k.endpoint.ParseQuery(paramsValues(params))
@@ -240,12 +249,14 @@ func localPage[T, E any](ctx context.Context, k *kind[T, E], coll *collection, q
 	}
 	sel := k.endpoint.Select(&pq, items)
 	win := ll2.Window(sel, q.Offset, q.Limit)
+	now := c.now()
+	upstream.ReportFrom(ctx).UseData(coll.fetched, c.ttl, now, now.Sub(coll.fetched) > c.ttl)
 	in := newIngest()
 	page := &Page[E]{Count: len(sel), Items: make([]*E, len(win))}
 	for i, t := range win {
 		page.Items[i] = k.node(in, t, k.extraLevel(coll.mode))
 	}
-	observe(ctx, in)
+	c.observe(ctx, in)
 	return page, nil
 }
 
@@ -273,6 +284,29 @@ func getMany[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], ids []int
 	if len(ids) == 0 {
 		return found, failed
 	}
+	if c.entities != nil {
+		cached := c.entities.Get(ctx, k.k, ids, l)
+		if len(cached) > 0 {
+			var seen Seen
+			rest := ids[:0:0]
+			for _, id := range ids {
+				v, ok := cached[id].(*E)
+				if !ok {
+					rest = append(rest, id)
+					continue
+				}
+				found[id] = v
+				seen.add(v)
+			}
+			if o, ok := ctx.Value(observerKey{}).(Observer); ok {
+				o.Saw(&seen)
+			}
+			ids = rest
+			if len(ids) == 0 {
+				return found, failed
+			}
+		}
+	}
 	// A fresh or running crawl answers any batch; otherwise crawl when that costs
 	// fewer calls than one detail call per id.
 	mode := k.mode(l)
@@ -292,7 +326,7 @@ func getMany[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], ids []int
 					failed[id] = &ll2.Error{Kind: ll2.KindNotFound, Op: "crawl " + k.endpoint.Path, Detail: fmt.Sprintf("id %d is not in the collection", id)}
 				}
 			}
-			observe(ctx, in)
+			c.observe(ctx, in)
 			return found, failed
 		}
 		// The crawl failed part-way; fall back to detail calls, which may succeed for
@@ -318,7 +352,7 @@ func getMany[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], ids []int
 		})
 	}
 	_ = g.Wait()
-	observe(ctx, in)
+	c.observe(ctx, in)
 	return found, failed
 }
 

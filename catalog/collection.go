@@ -22,6 +22,9 @@ type collection struct {
 	items   any // []*T in id order
 	index   any // map[int]*T
 	fetched time.Time
+	// pinned collections come from Prefetch: they answer until the next prefetch
+	// replaces them, whatever their age.
+	pinned bool
 }
 
 type collectionKey struct {
@@ -39,7 +42,7 @@ func lookupCollection[T any](c *Catalog, k Kind, mode ll2.Level) *collection {
 	defer c.mu.Unlock()
 	now := c.now()
 	for m := mode; m <= ll2.LevelDetailed; m++ {
-		if coll, ok := c.collections[collectionKey{k, m}]; ok && now.Sub(coll.fetched) < c.ttl {
+		if coll, ok := c.collections[collectionKey{k, m}]; ok && (coll.pinned || now.Sub(coll.fetched) < c.ttl) {
 			return coll
 		}
 	}
@@ -82,33 +85,51 @@ func crawl[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], mode ll2.Le
 		}
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), crawlTimeout)
 		defer cancel()
-		items, err := crawlPages(cctx, c, k, mode)
-		if err != nil {
-			return nil, err
-		}
-		index := make(map[int]*T, len(items))
-		for _, t := range items {
-			index[k.endpoint.ID(t)] = t
-		}
-		ids := make([]int, 0, len(index))
-		for id := range index {
-			ids = append(ids, id)
-		}
-		slices.Sort(ids)
-		sorted := make([]*T, len(ids))
-		for i, id := range ids {
-			sorted[i] = index[id]
-		}
-		coll := &collection{mode: mode, items: sorted, index: index, fetched: c.now()}
-		c.mu.Lock()
-		c.collections[collectionKey{k.k, mode}] = coll
-		c.mu.Unlock()
-		return coll, nil
+		return fetchCollection(cctx, c, k, mode, false)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return v.(*collection), nil
+}
+
+// fetchCollection crawls a collection and keeps it.
+func fetchCollection[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], mode ll2.Level, pinned bool) (*collection, error) {
+	items, err := crawlPages(ctx, c, k, mode)
+	if err != nil {
+		return nil, err
+	}
+	index := make(map[int]*T, len(items))
+	for _, t := range items {
+		index[k.endpoint.ID(t)] = t
+	}
+	ids := make([]int, 0, len(index))
+	for id := range index {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	sorted := make([]*T, len(ids))
+	for i, id := range ids {
+		sorted[i] = index[id]
+	}
+	coll := &collection{mode: mode, items: sorted, index: index, fetched: c.now(), pinned: pinned}
+	c.mu.Lock()
+	c.collections[collectionKey{k.k, mode}] = coll
+	c.mu.Unlock()
+	return coll, nil
+}
+
+// Prefetch crawls the whole spacecraft domain at the detailed level (replica mode):
+// afterwards every list, lookup and reverse connection is answered locally, with LL2's
+// query semantics, until the next Prefetch replaces the crawl. At LL2's size it costs
+// about a dozen calls. A kind whose crawl fails keeps its previous crawl.
+func (c *Catalog) Prefetch(ctx context.Context) error {
+	var g errgroup.Group
+	g.Go(func() error { _, err := fetchCollection(ctx, c, spacecraftKind, ll2.LevelDetailed, true); return err })
+	g.Go(func() error { _, err := fetchCollection(ctx, c, configKind, ll2.LevelDetailed, true); return err })
+	g.Go(func() error { _, err := fetchCollection(ctx, c, agencyKind, ll2.LevelDetailed, true); return err })
+	g.Go(func() error { _, err := fetchCollection(ctx, c, familyKind, ll2.LevelDetailed, true); return err })
+	return g.Wait()
 }
 
 func crawlPages[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], mode ll2.Level) ([]*T, error) {
@@ -182,7 +203,7 @@ func byParent[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], parentPa
 			return pages, failed
 		}
 		for _, p := range parents {
-			page, err := localPage(ctx, k, coll, q, keep(p))
+			page, err := localPage(ctx, c, k, coll, q, keep(p))
 			if err != nil {
 				failed[p] = err
 				continue

@@ -101,6 +101,20 @@ type Seen struct {
 	Families   []*Family
 }
 
+// add records an entity of any kind.
+func (s *Seen) add(v any) {
+	switch n := v.(type) {
+	case *Spacecraft:
+		s.Spacecraft = append(s.Spacecraft, n)
+	case *SpacecraftConfig:
+		s.Configs = append(s.Configs, n)
+	case *Agency:
+		s.Agencies = append(s.Agencies, n)
+	case *Family:
+		s.Families = append(s.Families, n)
+	}
+}
+
 type nodeKey struct {
 	id    int
 	level ll2.Level

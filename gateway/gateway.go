@@ -1,5 +1,6 @@
 // Package gateway assembles spacegraph: the LL2 upstream (the built-in server over a
-// snapshot, or the live API), the catalog, the GraphQL executor and the HTTP routes.
+// snapshot, or the live API) under the economy layer (shared cache, shared calls, call
+// budget; in memory or in Redis), the catalog, the GraphQL executor and the HTTP routes.
 // server.go's Main drives it; tests and benchmarks build it directly.
 package gateway
 
@@ -8,13 +9,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -26,11 +28,16 @@ import (
 	"spacegraph/ll2"
 	"spacegraph/ll2/ll2server"
 	"spacegraph/loaders"
+	"spacegraph/rediscache"
 	"spacegraph/snapshot"
+	"spacegraph/upstream"
 )
 
 // UpstreamEmbedded selects the built-in LL2 server as the upstream.
 const UpstreamEmbedded = "embedded"
+
+// AnonymousLimit is LL2's limit without a key: 15 calls an hour per address.
+const AnonymousLimit = 15
 
 // Config configures a Gateway. The zero value serves the embedded snapshot.
 type Config struct {
@@ -47,10 +54,40 @@ type Config struct {
 	LL2 ll2server.Options
 	// UpstreamTimeout bounds each LL2 call (0: ll2.DefaultTimeout).
 	UpstreamTimeout time.Duration
+
+	// CacheBytes bounds the in-memory cache of LL2 answers (0: 256 MiB).
+	CacheBytes uint64
+	// TTLs are the freshness of LL2 answers per endpoint (zero: upstream.DefaultTTLs).
+	TTLs upstream.TTLs
+	// MaxStale is how long past its TTL an answer may stand in when LL2 fails
+	// (0: upstream's default, 7 days).
+	MaxStale time.Duration
+	// BudgetLimit and BudgetWindow are the calls the gateway may make per window. With
+	// a live upstream the defaults are LL2's anonymous 15 an hour, corrected by
+	// api-throttle/ at start and every BudgetSyncEvery; with the embedded upstream the
+	// default is no limit.
+	BudgetLimit     int
+	BudgetWindow    time.Duration
+	BudgetSyncEvery time.Duration
+	// RedisURL, when set (redis://host:port/db), puts the answer cache, the entity
+	// cache, the in-flight locks and the budget in Redis, shared by every replica.
+	RedisURL string
+	// RedisPrefix namespaces the keys in Redis (default "spacegraph:").
+	RedisPrefix string
+	// ResponseCacheOff disables the whole-response cache (benchmarks compare both).
+	ResponseCacheOff bool
+	// Prefetch crawls the whole spacecraft domain at start and answers list queries
+	// locally, refreshing the crawl every PrefetchEvery (0: an hour).
+	Prefetch      bool
+	PrefetchEvery time.Duration
+
 	// LoaderWait is the dataloaders' batching window (0: loaders.DefaultWait).
 	LoaderWait time.Duration
 	// QueryCacheSize is how many parsed and validated documents are kept (0: 1000).
 	QueryCacheSize int
+	// Now is the clock of caches, budget and catalog (nil: time.Now); benchmarks
+	// simulate an hour with it.
+	Now func() time.Time
 	// Logger receives the gateway's logs (nil: discarded).
 	Logger *slog.Logger
 }
@@ -63,22 +100,40 @@ type Gateway struct {
 	Catalog *catalog.Catalog
 	// Client is the LL2 client the catalog uses.
 	Client *ll2.Client
+	// Transport is the economy layer under the client.
+	Transport *upstream.Transport
 	// LL2 is the built-in upstream, nil when the gateway talks to a live API.
 	LL2 *ll2server.Server
 	// Snapshot describes the snapshot the built-in upstream serves.
 	Snapshot snapshot.Meta
 	// Upstream is the base URL of the upstream.
 	Upstream string
+	// Responses is the whole-response cache's store (nil when off).
+	Responses upstream.Store
+
+	cfg      Config
+	log      *slog.Logger
+	now      func() time.Time
+	redis    *rediscache.Client
+	stop     context.CancelFunc
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	prefetch prefetchState
 }
 
-// New assembles a gateway.
+// New assembles a gateway and starts its background work (budget sync, prefetch),
+// which Close stops.
 func New(cfg Config) (*Gateway, error) {
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	g := &Gateway{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	if g.log == nil {
+		g.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	g := &Gateway{}
+	if g.now == nil {
+		g.now = time.Now
+	}
 	ccfg := ll2.Config{Token: cfg.Token, Timeout: cfg.UpstreamTimeout}
+	var base http.RoundTripper
+	live := false
 	switch up := strings.TrimSpace(cfg.Upstream); up {
 	case "", UpstreamEmbedded:
 		data, meta, err := embeddedData(cfg)
@@ -88,20 +143,45 @@ func New(cfg Config) (*Gateway, error) {
 		g.Snapshot = meta
 		g.LL2 = ll2server.New(ll2server.NewStore(data), cfg.LL2)
 		ccfg.BaseURL = ll2server.EmbeddedBaseURL
-		ccfg.Transport = ll2server.Transport(g.LL2)
+		base = ll2server.Transport(g.LL2)
 	default:
 		if cfg.SnapshotDir != "" {
 			return nil, errors.New("gateway: a snapshot directory is served by the embedded upstream only")
 		}
 		ccfg.BaseURL = up
+		base = ll2.NewTransport()
+		live = true
 	}
+
+	econ, err := g.economy(live)
+	if err != nil {
+		return nil, err
+	}
+	g.Transport = upstream.NewTransport(upstream.Options{
+		Base: base, Store: econ.store, Flight: econ.flight, Budget: econ.budget,
+		TTLs: cfg.TTLs, MaxStale: cfg.MaxStale, Now: g.now, Logger: g.log,
+	})
+	ccfg.Transport = g.Transport
 	client, err := ll2.New(ccfg)
 	if err != nil {
+		g.Close()
 		return nil, err
 	}
 	g.Client = client
 	g.Upstream = client.BaseURL()
-	g.Catalog = catalog.New(catalog.Options{Client: client})
+	g.Catalog = catalog.New(catalog.Options{Client: client, Entities: econ.entities, Now: g.now})
+	if !cfg.ResponseCacheOff {
+		g.Responses = econ.responses
+	}
+
+	ctx, stop := context.WithCancel(context.Background())
+	g.stop = stop
+	if live {
+		g.background(func() { g.syncBudget(ctx) })
+	}
+	if cfg.Prefetch {
+		g.background(func() { g.runPrefetch(ctx) })
+	}
 
 	size := cfg.QueryCacheSize
 	if size <= 0 {
@@ -114,11 +194,12 @@ func New(cfg Config) (*Gateway, error) {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](size))
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](size)})
-	srv.SetErrorPresenter(graph.ErrorPresenter(log, RequestID))
-	srv.SetRecoverFunc(graph.Recover(log, RequestID))
+	srv.SetErrorPresenter(graph.ErrorPresenter(g.log, RequestID))
+	srv.SetRecoverFunc(graph.Recover(g.log, RequestID))
+	srv.AroundResponses(freshnessExtensions)
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", loaders.Middleware(g.Catalog, cfg.LoaderWait, srv))
+	mux.Handle("/graphql", g.responseCache(loaders.Middleware(g.Catalog, cfg.LoaderWait, srv)))
 	playground := playgroundHandler("/graphql")
 	mux.Handle("GET /{$}", playground)
 	mux.Handle("GET "+playgroundAssetsPrefix, playground)
@@ -126,12 +207,50 @@ func New(cfg Config) (*Gateway, error) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")
 	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = fmt.Fprintf(w, "ready: upstream %s\n", g.Upstream)
-	})
+	mux.HandleFunc("GET /readyz", g.readyz)
 	g.Handler = withRequestID(mux)
 	return g, nil
+}
+
+func (g *Gateway) background(f func()) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		f()
+	}()
+}
+
+// Close stops the background work and releases Redis.
+func (g *Gateway) Close() error {
+	if g.stop != nil {
+		g.stop()
+	}
+	g.wg.Wait()
+	if g.redis != nil {
+		return g.redis.Close()
+	}
+	return nil
+}
+
+// freshnessExtensions tells clients how old the data of a response is and whether a
+// stale copy stood in for LL2 (`extensions.age` in seconds, `extensions.stale`).
+func freshnessExtensions(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp == nil {
+		return nil
+	}
+	sum := upstream.ReportFrom(ctx).Summary()
+	if sum.MaxAge <= 0 && sum.Stale == 0 {
+		return resp
+	}
+	if resp.Extensions == nil {
+		resp.Extensions = map[string]any{}
+	}
+	resp.Extensions["age"] = int(sum.MaxAge / time.Second)
+	if sum.Stale > 0 {
+		resp.Extensions["stale"] = true
+	}
+	return resp
 }
 
 func embeddedData(cfg Config) (ll2server.Data, snapshot.Meta, error) {

@@ -1,0 +1,222 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"spacegraph/catalog"
+	"spacegraph/rediscache"
+	"spacegraph/upstream"
+)
+
+// economy is the set of shared pieces under the gateway: the answer cache, the
+// in-flight sharing, the budget, the entity cache and the whole-response cache, all in
+// memory or all in Redis.
+type economy struct {
+	store     upstream.Store
+	flight    upstream.Flight
+	budget    upstream.Budget
+	entities  catalog.EntityCache
+	responses upstream.Store
+}
+
+// Defaults of the economy.
+const (
+	defaultCacheBytes      = 256 << 20
+	defaultEntities        = 200_000
+	defaultBudgetSyncEvery = 5 * time.Minute
+	defaultPrefetchEvery   = time.Hour
+	prefetchRetry          = time.Minute
+)
+
+func (g *Gateway) economy(live bool) (economy, error) {
+	limit, window := g.cfg.BudgetLimit, g.cfg.BudgetWindow
+	if window <= 0 {
+		window = time.Hour
+	}
+	if limit == 0 && live {
+		limit = AnonymousLimit
+	}
+	if g.cfg.RedisURL != "" {
+		rc, err := rediscache.New(context.Background(), rediscache.Options{URL: g.cfg.RedisURL, Prefix: g.cfg.RedisPrefix, Now: g.now, Logger: g.log})
+		if err != nil {
+			return economy{}, err
+		}
+		g.redis = rc
+		e := economy{
+			store:     rc.Store("ll2:"),
+			flight:    rc.Flight(),
+			entities:  rc.Entities(catalog.DefaultEntityTTLs()),
+			responses: rc.Store("resp:"),
+		}
+		if limit > 0 {
+			b, err := rc.Budget(context.Background(), limit, window)
+			if err != nil {
+				return economy{}, err
+			}
+			e.budget = b
+		}
+		return e, nil
+	}
+	size := g.cfg.CacheBytes
+	if size == 0 {
+		size = defaultCacheBytes
+	}
+	e := economy{
+		store:     upstream.NewMemoryStore(size),
+		flight:    &upstream.MemoryFlight{},
+		entities:  catalog.NewMemoryEntityCache(defaultEntities, catalog.DefaultEntityTTLs()),
+		responses: upstream.NewMemoryStore(size / 4),
+	}
+	if limit > 0 {
+		e.budget = upstream.NewMemoryBudget(limit, window, g.now)
+	}
+	return e, nil
+}
+
+// syncBudget reads LL2's api-throttle/ (free of charge) at start and then regularly,
+// so that the budget knows the key's limit and the calls LL2 has counted, including
+// those of other clients behind the same key or address.
+func (g *Gateway) syncBudget(ctx context.Context) {
+	every := g.cfg.BudgetSyncEvery
+	if every <= 0 {
+		every = defaultBudgetSyncEvery
+	}
+	for {
+		t, err := g.Client.Throttle(ctx)
+		switch {
+		case err != nil:
+			g.log.WarnContext(ctx, "api-throttle/ failed", "err", err)
+		case len(t) == 0:
+			g.log.WarnContext(ctx, "api-throttle/ answered no entry")
+		case g.Transport.Budget() != nil:
+			th := t[0]
+			if err := g.Transport.Budget().Sync(ctx, th.YourRequestLimit, time.Duration(th.LimitFrequencySecs)*time.Second, th.CurrentUse, time.Duration(th.NextUseSecs)*time.Second); err != nil {
+				g.log.WarnContext(ctx, "budget sync failed", "err", err)
+			} else {
+				g.mu.Lock()
+				g.prefetch.budgetSynced = g.now()
+				g.mu.Unlock()
+				g.log.InfoContext(ctx, "budget synced", "limit", th.YourRequestLimit, "window_s", th.LimitFrequencySecs, "used", th.CurrentUse)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
+}
+
+// prefetchState is what /readyz says of the replica mode and the budget.
+type prefetchState struct {
+	at           time.Time
+	err          error
+	budgetSynced time.Time
+}
+
+// runPrefetch crawls the spacecraft domain at start and on a schedule (replica mode).
+func (g *Gateway) runPrefetch(ctx context.Context) {
+	every := g.cfg.PrefetchEvery
+	if every <= 0 {
+		every = defaultPrefetchEvery
+	}
+	for {
+		pctx, rep := upstream.WithReport(ctx)
+		err := g.Catalog.Prefetch(pctx)
+		sum := rep.Summary()
+		g.mu.Lock()
+		if err == nil {
+			g.prefetch.at = g.now().Add(-sum.MaxAge)
+		}
+		g.prefetch.err = err
+		g.mu.Unlock()
+		wait := every
+		if err != nil {
+			g.log.WarnContext(ctx, "prefetch failed; serving the previous crawl if any", "err", err)
+			wait = prefetchRetry
+		} else {
+			g.log.InfoContext(ctx, "prefetched the spacecraft domain", "calls", sum.Calls, "age_s", int(sum.MaxAge/time.Second))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+// readiness is /readyz's body.
+type readiness struct {
+	Ready    bool            `json:"ready"`
+	Upstream string          `json:"upstream"`
+	Snapshot string          `json:"snapshot,omitempty"`
+	Budget   *budgetReport   `json:"budget,omitempty"`
+	Prefetch *prefetchReport `json:"prefetch,omitempty"`
+	Redis    bool            `json:"redis"`
+}
+
+type budgetReport struct {
+	Limit         int     `json:"limit"`
+	WindowSeconds int     `json:"windowSeconds"`
+	Used          int     `json:"used"`
+	Remaining     int     `json:"remaining"`
+	BlockedFor    float64 `json:"blockedForSeconds,omitempty"`
+	Synced        bool    `json:"syncedWithLL2"`
+}
+
+type prefetchReport struct {
+	Done       bool   `json:"done"`
+	AgeSeconds int    `json:"ageSeconds,omitempty"`
+	Error      string `json:"error,omitempty"`
+}
+
+// readyz answers 200 when the gateway can serve: the snapshot is loaded (embedded
+// upstream) or the budget is known from LL2 (live upstream), and, in replica mode,
+// the first crawl is done. The body says what it knows of budget and crawl.
+func (g *Gateway) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	now := g.now()
+	g.mu.Lock()
+	st := g.prefetch
+	g.mu.Unlock()
+	rd := readiness{Upstream: g.Upstream, Redis: g.redis != nil, Ready: true}
+	if g.LL2 != nil {
+		rd.Snapshot = g.Snapshot.Source
+	}
+	if b := g.Transport.Budget(); b != nil {
+		s, err := b.Status(ctx)
+		if err == nil {
+			br := &budgetReport{Limit: s.Limit, WindowSeconds: int(s.Window / time.Second), Used: s.Used, Remaining: s.Remaining(now), Synced: !st.budgetSynced.IsZero()}
+			if now.Before(s.BlockedUntil) {
+				br.BlockedFor = s.BlockedUntil.Sub(now).Seconds()
+			}
+			rd.Budget = br
+		} else {
+			rd.Ready = false
+		}
+		if g.LL2 == nil && st.budgetSynced.IsZero() {
+			rd.Ready = false
+		}
+	}
+	if g.cfg.Prefetch {
+		pr := &prefetchReport{Done: !st.at.IsZero()}
+		if pr.Done {
+			pr.AgeSeconds = int(now.Sub(st.at) / time.Second)
+		} else {
+			rd.Ready = false
+		}
+		if st.err != nil {
+			pr.Error = st.err.Error()
+		}
+		rd.Prefetch = pr
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if !rd.Ready {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	_ = json.NewEncoder(w).Encode(rd)
+}

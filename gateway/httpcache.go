@@ -1,0 +1,204 @@
+package gateway
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"spacegraph/upstream"
+)
+
+// This file is the whole-response cache and HTTP caching of /graphql: an identical
+// operation with identical variables is answered from the cache without running a
+// resolver, and every answer says how long it may be reused (Cache-Control, derived
+// from the shortest freshness of the LL2 data it holds) with an ETag, so that a CDN
+// or the browser can reuse it too and revalidate GETs with 304 Not Modified.
+
+// defaultResponseTTL is the freshness of answers that hold no LL2 data (introspection).
+const defaultResponseTTL = 5 * time.Minute
+
+// maxCachedRequest bounds the request body the cache reads to compute its key; the
+// GraphQL transport applies its own limit after.
+const maxCachedRequest = 1 << 20
+
+// graphQLRequest is the part of a GraphQL-over-HTTP request that decides its answer.
+type graphQLRequest struct {
+	Query         string          `json:"query"`
+	OperationName string          `json:"operationName"`
+	Variables     json.RawMessage `json:"variables"`
+	Extensions    json.RawMessage `json:"extensions"`
+}
+
+// responseKey computes the cache key of a request, or ok false when the request is not
+// one to cache (not a plain GET or JSON POST). The POST body is restored for the
+// handler.
+func responseKey(r *http.Request) (key string, ok bool) {
+	var req graphQLRequest
+	switch r.Method {
+	case http.MethodGet:
+		q := r.URL.Query()
+		req.Query, req.OperationName = q.Get("query"), q.Get("operationName")
+		req.Variables, req.Extensions = json.RawMessage(q.Get("variables")), json.RawMessage(q.Get("extensions"))
+	case http.MethodPost:
+		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if mt != "application/json" {
+			return "", false
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxCachedRequest+1))
+		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+		if err != nil || len(body) > maxCachedRequest || json.Unmarshal(body, &req) != nil {
+			return "", false
+		}
+	default:
+		return "", false
+	}
+	h := sha256.New()
+	for _, part := range []string{req.Query, req.OperationName, canonicalJSON(req.Variables), canonicalJSON(req.Extensions), r.Header.Get("Accept")} {
+		h.Write([]byte(strconv.Itoa(len(part))))
+		h.Write([]byte{':'})
+		h.Write([]byte(part))
+	}
+	return hex.EncodeToString(h.Sum(nil)), true
+}
+
+// canonicalJSON re-encodes a JSON value with sorted keys, so that equal variables
+// written differently share a key.
+func canonicalJSON(raw json.RawMessage) string {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return ""
+	}
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return string(raw)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// recorder captures a response so that it can be cached and given headers.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	return r.body.Write(p)
+}
+
+func etagOf(body []byte) string {
+	sum := sha256.Sum256(body)
+	return `"` + hex.EncodeToString(sum[:12]) + `"`
+}
+
+// encodeCached stores the content type with the body, since the same query can be
+// answered as application/json or application/graphql-response+json.
+func encodeCached(contentType string, body []byte) []byte {
+	return append([]byte(contentType+"\n"), body...)
+}
+
+func decodeCached(b []byte) (contentType string, body []byte) {
+	i := bytes.IndexByte(b, '\n')
+	if i < 0 {
+		return "application/json", b
+	}
+	return string(b[:i]), b[i+1:]
+}
+
+// notModified reports whether a GET's If-None-Match names etag.
+func notModified(r *http.Request, etag string) bool {
+	if r.Method != http.MethodGet {
+		return false
+	}
+	for _, t := range strings.Split(r.Header.Get("If-None-Match"), ",") {
+		if t = strings.TrimSpace(t); t == etag || t == "W/"+etag || t == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+// responseCache wraps the GraphQL handler: it gives each request its upstream report,
+// answers repeated requests from the cache, and sets Cache-Control and ETag.
+func (g *Gateway) responseCache(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, rep := upstream.WithReport(r.Context())
+		r = r.WithContext(ctx)
+		key, cacheable := "", false
+		if g.Responses != nil {
+			key, cacheable = responseKey(r)
+		}
+		now := g.now()
+		if cacheable {
+			if e, ok, err := g.Responses.Get(ctx, key); err == nil && ok && e.Fresh(now) {
+				ct, body := decodeCached(e.Body)
+				g.write(w, r, ct, body, e.Remaining(now), e.Age(now), true)
+				return
+			}
+		}
+		rec := &recorder{header: w.Header()}
+		next.ServeHTTP(rec, r)
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		body := rec.body.Bytes()
+		sum := rep.Summary()
+		ttl := defaultResponseTTL
+		if sum.FreshKnown {
+			ttl = sum.MinFresh
+		}
+		ok := rec.status == http.StatusOK && sum.Stale == 0 && ttl > 0 && !bytes.Contains(body, []byte(`"errors":`))
+		if !ok {
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(rec.status)
+			_, _ = w.Write(body)
+			return
+		}
+		ct := rec.header.Get("Content-Type")
+		if cacheable {
+			e := upstream.Entry{Status: http.StatusOK, Body: encodeCached(ct, body), Fetched: now, TTL: ttl}
+			if err := g.Responses.Set(ctx, key, e, ttl); err != nil {
+				g.log.WarnContext(ctx, "response cache write failed", "err", err)
+			}
+		}
+		g.write(w, r, ct, body, ttl, 0, false)
+	})
+}
+
+// write sends a cacheable answer: Cache-Control with its remaining freshness, an ETag,
+// and 304 when a GET's If-None-Match already has it.
+func (g *Gateway) write(w http.ResponseWriter, r *http.Request, contentType string, body []byte, fresh, age time.Duration, hit bool) {
+	etag := etagOf(body)
+	h := w.Header()
+	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(fresh/time.Second)))
+	h.Set("ETag", etag)
+	h.Set("Vary", "Accept")
+	if hit {
+		h.Set("Age", strconv.Itoa(int(age/time.Second)))
+		h.Set("X-Cache", "HIT")
+	}
+	if notModified(r, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}

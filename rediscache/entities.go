@@ -1,0 +1,144 @@
+package rediscache
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"sync"
+
+	"github.com/redis/go-redis/v9"
+
+	"spacegraph/catalog"
+	"spacegraph/ll2"
+)
+
+// Entities is a catalog.EntityCache in Redis: each entity as JSON under its kind and
+// id, with its level in front, so that a lookup can refuse a leaner copy without
+// decoding it. A local memory of what this process wrote (and at which level) keeps
+// re-reading the same page from rewriting the same entities.
+type Entities struct {
+	c       *Client
+	ttl     catalog.EntityTTLs
+	mu      sync.Mutex
+	written map[string]ll2.Level
+}
+
+// Entities returns the shared entity cache.
+func (c *Client) Entities(ttl catalog.EntityTTLs) *Entities {
+	return &Entities{c: c, ttl: ttl, written: map[string]ll2.Level{}}
+}
+
+// maxWrittenMemory bounds the local memory of writes; it is cleared when full.
+const maxWrittenMemory = 100_000
+
+func (e *Entities) key(k catalog.Kind, id int) string {
+	return e.c.prefix + "entity:" + strconv.Itoa(int(k)) + ":" + strconv.Itoa(id)
+}
+
+func newEntity(k catalog.Kind) any {
+	switch k {
+	case catalog.KindSpacecraft:
+		return &catalog.Spacecraft{}
+	case catalog.KindConfig:
+		return &catalog.SpacecraftConfig{}
+	case catalog.KindAgency:
+		return &catalog.Agency{}
+	}
+	return &catalog.Family{}
+}
+
+// Get returns the cached entities at level l or richer.
+func (e *Entities) Get(ctx context.Context, k catalog.Kind, ids []int, l ll2.Level) map[int]any {
+	out := map[int]any{}
+	if len(ids) == 0 {
+		return out
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = e.key(k, id)
+	}
+	vals, err := e.c.rdb.MGet(ctx, keys...).Result()
+	if err != nil {
+		e.c.log.WarnContext(ctx, "entity cache read failed", "err", err)
+		return out
+	}
+	for i, v := range vals {
+		s, ok := v.(string)
+		if !ok || len(s) < 2 || ll2.Level(s[0]-'0') < l {
+			continue
+		}
+		n := newEntity(k)
+		if err := json.Unmarshal([]byte(s[1:]), n); err != nil {
+			e.c.log.WarnContext(ctx, "entity cache entry unreadable", "key", keys[i], "err", err)
+			continue
+		}
+		out[ids[i]] = n
+	}
+	return out
+}
+
+// putRicher writes ARGV[1] for ARGV[2] ms unless the key holds a richer level (the
+// first byte of each value is the level).
+var putRicher = redis.NewScript(`
+local cur = redis.call("GET", KEYS[1])
+if cur and string.byte(cur, 1) > string.byte(ARGV[1], 1) then return 0 end
+redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
+return 1
+`)
+
+// Put writes the entities of one response that this process has not written at their
+// level already; a leaner entity never replaces a richer one (the level is compared
+// in Redis by a conditional write in a pipeline).
+func (e *Entities) Put(ctx context.Context, s *catalog.Seen) {
+	type item struct {
+		key   string
+		kind  catalog.Kind
+		level ll2.Level
+		v     any
+	}
+	var items []item
+	add := func(k catalog.Kind, v any) {
+		lv, id := catalog.EntityLevel(v)
+		key := e.key(k, id)
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if w, ok := e.written[key]; ok && w >= lv {
+			return
+		}
+		if len(e.written) >= maxWrittenMemory {
+			clear(e.written)
+		}
+		e.written[key] = lv
+		items = append(items, item{key, k, lv, v})
+	}
+	for _, n := range s.Spacecraft {
+		add(catalog.KindSpacecraft, n)
+	}
+	for _, n := range s.Configs {
+		add(catalog.KindConfig, n)
+	}
+	for _, n := range s.Agencies {
+		add(catalog.KindAgency, n)
+	}
+	for _, n := range s.Families {
+		add(catalog.KindFamily, n)
+	}
+	if len(items) == 0 {
+		return
+	}
+	pipe := e.c.rdb.Pipeline()
+	for _, it := range items {
+		b, err := json.Marshal(it.v)
+		if err != nil {
+			continue
+		}
+		val := append([]byte{byte('0' + it.level)}, b...)
+		putRicher.Eval(ctx, pipe, []string{it.key}, val, e.ttl[it.kind].Milliseconds())
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		e.c.log.WarnContext(ctx, "entity cache write failed", "err", err)
+		e.mu.Lock()
+		clear(e.written)
+		e.mu.Unlock()
+	}
+}
