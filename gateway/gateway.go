@@ -16,18 +16,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/handler"
-	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/vektah/gqlparser/v2/ast"
-
 	"spacegraph/catalog"
-	"spacegraph/graph"
 	"spacegraph/ll2"
 	"spacegraph/ll2/ll2server"
-	"spacegraph/loaders"
 	"spacegraph/rediscache"
 	"spacegraph/snapshot"
 	"spacegraph/upstream"
@@ -183,32 +174,7 @@ func New(cfg Config) (*Gateway, error) {
 		g.background(func() { g.runPrefetch(ctx) })
 	}
 
-	size := cfg.QueryCacheSize
-	if size <= 0 {
-		size = 1000
-	}
-	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Catalog: g.Catalog}}))
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](size))
-	srv.Use(extension.Introspection{})
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](size)})
-	srv.SetErrorPresenter(graph.ErrorPresenter(g.log, RequestID))
-	srv.SetRecoverFunc(graph.Recover(g.log, RequestID))
-	srv.AroundResponses(freshnessExtensions)
-
-	mux := http.NewServeMux()
-	mux.Handle("/graphql", g.responseCache(loaders.Middleware(g.Catalog, cfg.LoaderWait, srv)))
-	playground := playgroundHandler("/graphql")
-	mux.Handle("GET /{$}", playground)
-	mux.Handle("GET "+playgroundAssetsPrefix, playground)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, "ok\n")
-	})
-	mux.HandleFunc("GET /readyz", g.readyz)
-	g.Handler = withRequestID(mux)
+	g.Handler = g.routes(g.graphQLServer())
 	return g, nil
 }
 
@@ -230,27 +196,6 @@ func (g *Gateway) Close() error {
 		return g.redis.Close()
 	}
 	return nil
-}
-
-// freshnessExtensions tells clients how old the data of a response is and whether a
-// stale copy stood in for LL2 (`extensions.age` in seconds, `extensions.stale`).
-func freshnessExtensions(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	resp := next(ctx)
-	if resp == nil {
-		return nil
-	}
-	sum := upstream.ReportFrom(ctx).Summary()
-	if sum.MaxAge <= 0 && sum.Stale == 0 {
-		return resp
-	}
-	if resp.Extensions == nil {
-		resp.Extensions = map[string]any{}
-	}
-	resp.Extensions["age"] = int(sum.MaxAge / time.Second)
-	if sum.Stale > 0 {
-		resp.Extensions["stale"] = true
-	}
-	return resp
 }
 
 func embeddedData(cfg Config) (ll2server.Data, snapshot.Meta, error) {
