@@ -289,14 +289,17 @@ func getMany[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], ids []int
 		if len(cached) > 0 {
 			var seen Seen
 			rest := ids[:0:0]
+			rep, now := upstream.ReportFrom(ctx), c.now()
 			for _, id := range ids {
-				v, ok := cached[id].(*E)
-				if !ok {
+				hit, ok := cached[id]
+				v, isE := hit.Value.(*E)
+				if !ok || !isE {
 					rest = append(rest, id)
 					continue
 				}
 				found[id] = v
 				seen.add(v)
+				rep.UseData(hit.Stored, hit.TTL, now, false)
 			}
 			if o, ok := ctx.Value(observerKey{}).(Observer); ok {
 				o.Saw(&seen)

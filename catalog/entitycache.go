@@ -16,9 +16,17 @@ import (
 type EntityCache interface {
 	// Get returns the cached entities of kind k among ids at level l or richer, as the
 	// kind's entity type (*Spacecraft, *SpacecraftConfig, *Agency, *Family).
-	Get(ctx context.Context, k Kind, ids []int, l ll2.Level) map[int]any
+	Get(ctx context.Context, k Kind, ids []int, l ll2.Level) map[int]Cached
 	// Put records the entities of one response; a richer entity replaces a leaner one.
 	Put(ctx context.Context, s *Seen)
+}
+
+// Cached is an entity from the cache with when it was stored and how long it is kept,
+// so that responses can say how old their data is.
+type Cached struct {
+	Value  any
+	Stored time.Time
+	TTL    time.Duration
 }
 
 // EntityTTLs gives how long an entity of each kind is kept. Entities are counted from
@@ -39,16 +47,21 @@ type entityKey struct {
 
 // MemoryEntityCache is an EntityCache in process memory, bounded by entry count.
 type MemoryEntityCache struct {
-	c   *otter.Cache[entityKey, any]
+	c   *otter.Cache[entityKey, Cached]
 	ttl EntityTTLs
+	now func() time.Time
 }
 
-// NewMemoryEntityCache returns a cache of at most maxEntries entities.
-func NewMemoryEntityCache(maxEntries int, ttl EntityTTLs) *MemoryEntityCache {
-	m := &MemoryEntityCache{ttl: ttl}
-	m.c = otter.Must(&otter.Options[entityKey, any]{
+// NewMemoryEntityCache returns a cache of at most maxEntries entities; now is the
+// clock that ages them (nil: time.Now).
+func NewMemoryEntityCache(maxEntries int, ttl EntityTTLs, now func() time.Time) *MemoryEntityCache {
+	if now == nil {
+		now = time.Now
+	}
+	m := &MemoryEntityCache{ttl: ttl, now: now}
+	m.c = otter.Must(&otter.Options[entityKey, Cached]{
 		MaximumSize: maxEntries,
-		ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[entityKey, any]) time.Duration {
+		ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[entityKey, Cached]) time.Duration {
 			return m.ttl[e.Key.kind]
 		}),
 	})
@@ -71,13 +84,16 @@ func EntityLevel(v any) (ll2.Level, int) {
 }
 
 // Get returns the cached entities at level l or richer.
-func (m *MemoryEntityCache) Get(_ context.Context, k Kind, ids []int, l ll2.Level) map[int]any {
-	out := map[int]any{}
+func (m *MemoryEntityCache) Get(_ context.Context, k Kind, ids []int, l ll2.Level) map[int]Cached {
+	out := map[int]Cached{}
+	now := m.now()
 	for _, id := range ids {
-		if v, ok := m.c.GetIfPresent(entityKey{k, id}); ok {
-			if lv, _ := EntityLevel(v); lv >= l {
-				out[id] = v
-			}
+		c, ok := m.c.GetIfPresent(entityKey{k, id})
+		if !ok || now.Sub(c.Stored) >= c.TTL {
+			continue
+		}
+		if lv, _ := EntityLevel(c.Value); lv >= l {
+			out[id] = c
 		}
 	}
 	return out
@@ -85,15 +101,16 @@ func (m *MemoryEntityCache) Get(_ context.Context, k Kind, ids []int, l ll2.Leve
 
 // Put records entities, keeping the richer of two sightings.
 func (m *MemoryEntityCache) Put(_ context.Context, s *Seen) {
+	now := m.now()
 	put := func(k Kind, v any) {
 		lv, id := EntityLevel(v)
 		key := entityKey{k, id}
-		if old, ok := m.c.GetIfPresent(key); ok {
-			if ol, _ := EntityLevel(old); ol > lv {
+		if old, ok := m.c.GetIfPresent(key); ok && now.Sub(old.Stored) < old.TTL {
+			if ol, _ := EntityLevel(old.Value); ol > lv {
 				return
 			}
 		}
-		m.c.Set(key, v)
+		m.c.Set(key, Cached{Value: v, Stored: now, TTL: m.ttl[k]})
 	}
 	for _, n := range s.Spacecraft {
 		put(KindSpacecraft, n)

@@ -51,13 +51,13 @@ func (g *Gateway) economy(live bool) (economy, error) {
 			entities:  rc.Entities(catalog.DefaultEntityTTLs()),
 			responses: rc.Store("resp:"),
 		}
-		if limit > 0 {
-			b, err := rc.Budget(context.Background(), limit, window)
-			if err != nil {
-				return economy{}, err
-			}
-			e.budget = b
+		// Even an unlimited budget (the built-in server) is kept: a 429 must still
+		// stop every call until LL2's wait is over.
+		b, err := rc.Budget(context.Background(), limit, window)
+		if err != nil {
+			return economy{}, err
 		}
+		e.budget = b
 		return e, nil
 	}
 	size := g.cfg.CacheBytes
@@ -67,12 +67,10 @@ func (g *Gateway) economy(live bool) (economy, error) {
 	e := economy{
 		store:     upstream.NewMemoryStore(size),
 		flight:    &upstream.MemoryFlight{},
-		entities:  catalog.NewMemoryEntityCache(defaultEntities, catalog.DefaultEntityTTLs()),
+		entities:  catalog.NewMemoryEntityCache(defaultEntities, catalog.DefaultEntityTTLs(), g.now),
 		responses: upstream.NewMemoryStore(size / 4),
 	}
-	if limit > 0 {
-		e.budget = upstream.NewMemoryBudget(limit, window, g.now)
-	}
+	e.budget = upstream.NewMemoryBudget(limit, window, g.now)
 	return e, nil
 }
 

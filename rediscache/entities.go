@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -48,8 +50,8 @@ func newEntity(k catalog.Kind) any {
 }
 
 // Get returns the cached entities at level l or richer.
-func (e *Entities) Get(ctx context.Context, k catalog.Kind, ids []int, l ll2.Level) map[int]any {
-	out := map[int]any{}
+func (e *Entities) Get(ctx context.Context, k catalog.Kind, ids []int, l ll2.Level) map[int]catalog.Cached {
+	out := map[int]catalog.Cached{}
 	if len(ids) == 0 {
 		return out
 	}
@@ -67,12 +69,14 @@ func (e *Entities) Get(ctx context.Context, k catalog.Kind, ids []int, l ll2.Lev
 		if !ok || len(s) < 2 || ll2.Level(s[0]-'0') < l {
 			continue
 		}
+		stored, body, ok := strings.Cut(s[1:], "|")
+		ms, err := strconv.ParseInt(stored, 10, 64)
 		n := newEntity(k)
-		if err := json.Unmarshal([]byte(s[1:]), n); err != nil {
-			e.c.log.WarnContext(ctx, "entity cache entry unreadable", "key", keys[i], "err", err)
+		if !ok || err != nil || json.Unmarshal([]byte(body), n) != nil {
+			e.c.log.WarnContext(ctx, "entity cache entry unreadable", "key", keys[i])
 			continue
 		}
-		out[ids[i]] = n
+		out[ids[i]] = catalog.Cached{Value: n, Stored: time.UnixMilli(ms), TTL: e.ttl[k]}
 	}
 	return out
 }
@@ -126,13 +130,17 @@ func (e *Entities) Put(ctx context.Context, s *catalog.Seen) {
 	if len(items) == 0 {
 		return
 	}
+	now := e.c.now()
 	pipe := e.c.rdb.Pipeline()
 	for _, it := range items {
 		b, err := json.Marshal(it.v)
 		if err != nil {
 			continue
 		}
-		val := append([]byte{byte('0' + it.level)}, b...)
+		// The value is the level (one digit, compared by putRicher), the time it was
+		// stored (so that responses can say how old it is), then the JSON.
+		val := append(strconv.AppendInt([]byte{byte('0' + it.level)}, now.UnixMilli(), 10), '|')
+		val = append(val, b...)
 		putRicher.Eval(ctx, pipe, []string{it.key}, val, e.ttl[it.kind].Milliseconds())
 	}
 	if _, err := pipe.Exec(ctx); err != nil {

@@ -1,0 +1,357 @@
+package gateway_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"spacegraph/gateway"
+	"spacegraph/internal/redistest"
+	"spacegraph/ll2/ll2server"
+)
+
+// clock is a simulated clock for caches and budget.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// TestWarmQueriesCostNothing runs every query of the call table twice on one gateway,
+// with the whole-response cache and without it: the second run spends no LL2 call
+// (the answer cache, the entity cache and the crawled collections answer it).
+func TestWarmQueriesCostNothing(t *testing.T) {
+	for _, respCache := range []bool{true, false} {
+		t.Run(fmt.Sprintf("response cache %v", respCache), func(t *testing.T) {
+			d := llScale()
+			h := newHarness(t, gateway.Config{Snapshot: &d, ResponseCacheOff: !respCache})
+			for _, c := range callTable() {
+				h.ok(c.query, nil, nil)
+				before := h.calls()
+				h.ok(c.query, nil, nil)
+				if n := h.calls() - before; n != 0 {
+					t.Errorf("%s: warm run spent %d calls", c.name, n)
+				}
+			}
+		})
+	}
+}
+
+// TestColdStampede sends the nested reference query from 64 clients at once to a
+// cold gateway whose LL2 answers in 20 ms: they share one call, not 64.
+func TestColdStampede(t *testing.T) {
+	d := llScale()
+	h := newHarness(t, gateway.Config{Snapshot: &d, LL2: ll2server.Options{Latency: 20 * time.Millisecond}})
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	errs := make(chan error, 64)
+	for range 64 {
+		wg.Go(func() {
+			<-start
+			r := h.do(nestedQuery, nil)
+			if len(r.Errors) > 0 {
+				errs <- fmt.Errorf("%+v", r.Errors)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if h.calls() != 1 {
+		t.Errorf("64 cold clients spent %d LL2 calls, want 1:\n  %s", h.calls(), h.requests())
+	}
+}
+
+// TestStaleIfError checks that when LL2 fails after the data went stale, the stale
+// copy answers and the response says so (extensions.stale, extensions.age).
+func TestStaleIfError(t *testing.T) {
+	clk := newClock()
+	h := newHarness(t, gateway.Config{Now: clk.Now, ResponseCacheOff: true})
+	const q = `{ spacecraft(ll2Id: 242) { name } }`
+	h.ok(q, nil, nil)
+	// Past the TTL and the stale-while-revalidate window: a real fetch is due.
+	clk.Advance(2*time.Hour + time.Minute)
+	h.g.LL2.SetOptions(ll2server.Options{Faults: ll2server.Faults{ServerError: 1}})
+	r := h.do(q, nil)
+	if len(r.Errors) > 0 {
+		t.Fatalf("a stale copy should have answered: %+v", r.Errors)
+	}
+	if r.Extensions["stale"] != true {
+		t.Errorf("extensions %v: want stale true", r.Extensions)
+	}
+	if age, _ := r.Extensions["age"].(float64); age < 7260 {
+		t.Errorf("extensions.age %v, want the copy's age (over two hours)", r.Extensions["age"])
+	}
+	var out struct{ Spacecraft struct{ Name string } }
+	decode(t, r, &out)
+	if out.Spacecraft.Name != "Progress MS-02" {
+		t.Errorf("got %+v", out)
+	}
+}
+
+// TestStaleWhileRevalidate checks that a stale answer within the window is served at
+// once and refreshed in the background, at the cost of one call.
+func TestStaleWhileRevalidate(t *testing.T) {
+	clk := newClock()
+	h := newHarness(t, gateway.Config{Now: clk.Now, ResponseCacheOff: true})
+	const q = `{ spacecraft(ll2Id: 242) { name } }`
+	h.ok(q, nil, nil)
+	clk.Advance(90 * time.Minute) // past the spacecraft TTL (1 h), within the window
+	r := h.do(q, nil)
+	if r.Extensions["stale"] != true {
+		t.Errorf("extensions %v: want stale true", r.Extensions)
+	}
+	waitFor(t, func() bool { return h.g.Transport.Refreshing() == 0 && h.calls() == 2 })
+	r = h.do(q, nil)
+	if r.Extensions["stale"] != nil {
+		t.Errorf("after the refresh the answer is fresh, got %v", r.Extensions)
+	}
+	if h.calls() != 2 {
+		t.Errorf("%d calls: want the first and the background refresh only", h.calls())
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in 10 s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestBudgetSpentFailsFast checks that when the gateway's budget is spent, a query
+// that needs LL2 fails at once with UPSTREAM_RATE_LIMITED and retryAfterSeconds,
+// without a call, while cached data is still served.
+func TestBudgetSpentFailsFast(t *testing.T) {
+	clk := newClock()
+	h := newHarness(t, gateway.Config{Now: clk.Now, BudgetLimit: 2, BudgetWindow: time.Hour})
+	h.ok(`{ spacecraft(ll2Id: 242) { name } }`, nil, nil)
+	clk.Advance(10 * time.Minute)
+	h.ok(`{ spacecraft(ll2Id: 569) { name } }`, nil, nil)
+	r := h.do(`{ spacecraft(ll2Id: 612) { name } }`, nil)
+	e := r.errorWith(t, "UPSTREAM_RATE_LIMITED")
+	// The oldest call leaves the window 50 minutes from now.
+	if secs, _ := e.Extensions["retryAfterSeconds"].(float64); secs != 3000 {
+		t.Errorf("retryAfterSeconds %v, want 3000", e.Extensions["retryAfterSeconds"])
+	}
+	if h.calls() != 2 {
+		t.Errorf("%d calls: the spent budget must stop the third", h.calls())
+	}
+	h.ok(`{ again: spacecraft(ll2Id: 242) { name } }`, nil, nil)
+	// The budget frees a call once the first leaves the window.
+	clk.Advance(50 * time.Minute)
+	h.ok(`{ spacecraft(ll2Id: 612) { name } }`, nil, nil)
+	if h.calls() != 3 {
+		t.Errorf("%d calls, want 3", h.calls())
+	}
+}
+
+// TestLL2ThrottleStopsAllCalls checks that after LL2 answers 429, the gateway sends
+// nothing more until the wait LL2 gave is over.
+func TestLL2ThrottleStopsAllCalls(t *testing.T) {
+	h := newHarness(t, gateway.Config{LL2: ll2server.Options{Throttle: ll2server.Throttle{Limit: 1, Window: time.Hour}}})
+	h.ok(`{ spacecraft(ll2Id: 242) { name } }`, nil, nil)
+	h.do(`{ spacecraft(ll2Id: 569) { name } }`, nil).errorWith(t, "UPSTREAM_RATE_LIMITED")
+	seen := h.g.LL2.Counters().Total
+	r := h.do(`{ agency(ll2Id: 121) { name } }`, nil)
+	r.errorWith(t, "UPSTREAM_RATE_LIMITED")
+	if n := h.g.LL2.Counters().Total; n != seen {
+		t.Errorf("after a 429 the gateway sent %d more calls", n-seen)
+	}
+}
+
+// TestResponseCacheAndHTTPCaching checks the whole-response cache and its headers:
+// a repeated request is a HIT without resolvers, GETs revalidate with 304, answers
+// with errors are never stored, and max-age follows the data's freshness.
+func TestResponseCacheAndHTTPCaching(t *testing.T) {
+	h := newHarness(t, gateway.Config{})
+	get := func(query string, header map[string]string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, h.srv.URL+"/graphql?query="+urlQuery(query), nil)
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	const q = `{ spacecraft(ll2Id: 242) { name } }`
+	first := get(q, nil)
+	etag := first.Header.Get("ETag")
+	cc := first.Header.Get("Cache-Control")
+	if first.StatusCode != 200 || etag == "" || !strings.HasPrefix(cc, "public, max-age=") || first.Header.Get("X-Cache") != "" {
+		t.Fatalf("first: %d etag %q cache-control %q x-cache %q", first.StatusCode, etag, cc, first.Header.Get("X-Cache"))
+	}
+	var maxAge int
+	fmt.Sscanf(strings.TrimPrefix(cc, "public, max-age="), "%d", &maxAge)
+	if maxAge <= 0 || maxAge > 3600 {
+		t.Errorf("max-age %d: want at most the spacecraft TTL (3600)", maxAge)
+	}
+	calls := h.calls()
+	second := get(q, nil)
+	if second.Header.Get("X-Cache") != "HIT" || second.Header.Get("ETag") != etag {
+		t.Errorf("second: x-cache %q etag %q", second.Header.Get("X-Cache"), second.Header.Get("ETag"))
+	}
+	if nm := get(q, map[string]string{"If-None-Match": etag}); nm.StatusCode != http.StatusNotModified {
+		t.Errorf("If-None-Match: status %d, want 304", nm.StatusCode)
+	}
+	if h.calls() != calls {
+		t.Errorf("cached answers spent %d calls", h.calls()-calls)
+	}
+	// Variables are a part of the key, in any key order.
+	const vq = `query($id: Int) { spacecraft(ll2Id: $id) { name } }`
+	a := h.do(vq, map[string]any{"id": 569})
+	b := h.do(vq, map[string]any{"id": 242})
+	if string(a.Data) == string(b.Data) {
+		t.Error("different variables got the same cached answer")
+	}
+	bad := get(`{ agency(ll2Id: 121) { countries { name } } }`, nil)
+	if bad.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("an answer with errors: Cache-Control %q, want no-store", bad.Header.Get("Cache-Control"))
+	}
+}
+
+func urlQuery(s string) string {
+	r := strings.NewReplacer(" ", "%20", "{", "%7B", "}", "%7D", "(", "%28", ")", "%29", ":", "%3A", "$", "%24", "\"", "%22", "\n", "%0A", ",", "%2C")
+	return r.Replace(s)
+}
+
+// TestEntityCacheAnswersLookups checks that a configuration seen inside a detailed
+// spacecraft page answers a later spacecraftConfig lookup, in another request,
+// without a call.
+func TestEntityCacheAnswersLookups(t *testing.T) {
+	d := llScale()
+	h := newHarness(t, gateway.Config{Snapshot: &d, ResponseCacheOff: true})
+	var page struct {
+		AllSpacecraft struct {
+			Nodes []struct {
+				SpacecraftConfig struct {
+					LL2ID int `json:"ll2Id"`
+				} `json:"spacecraftConfig"`
+			} `json:"nodes"`
+		} `json:"allSpacecraft"`
+	}
+	h.ok(`{ allSpacecraft(first: 5) { nodes { spacecraftConfig { ll2Id capability } } } }`, nil, &page)
+	before := h.calls()
+	id := page.AllSpacecraft.Nodes[0].SpacecraftConfig.LL2ID
+	var out struct{ SpacecraftConfig struct{ Capability *string } }
+	h.ok(fmt.Sprintf(`{ spacecraftConfig(ll2Id: %d) { capability crewCapacity agency { foundingYear } } }`, id), nil, &out)
+	if out.SpacecraftConfig.Capability == nil {
+		t.Error("capability is null; the synthetic data fills it")
+	}
+	if n := h.calls() - before; n != 0 {
+		t.Errorf("the lookup spent %d calls, want 0", n)
+	}
+}
+
+// TestPrefetchReplica checks replica mode: /readyz is 503 until the crawl of the whole
+// domain is done, the crawl costs a call per 100 objects, and then every query of the
+// call table is answered locally, at no cost.
+func TestPrefetchReplica(t *testing.T) {
+	d := llScale()
+	h := newHarness(t, gateway.Config{Snapshot: &d, Prefetch: true, ResponseCacheOff: true, LL2: ll2server.Options{Latency: 10 * time.Millisecond}})
+	t.Cleanup(func() { h.g.Close() })
+	waitFor(t, func() bool {
+		resp, err := http.Get(h.srv.URL + "/readyz")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		var rd struct {
+			Ready    bool
+			Prefetch struct{ Done bool }
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&rd)
+		if (resp.StatusCode == 200) != rd.Ready {
+			t.Errorf("readyz status %d with ready %v", resp.StatusCode, rd.Ready)
+		}
+		return rd.Ready && rd.Prefetch.Done
+	})
+	// 600 spacecraft, 46 configurations, 311 agencies, 30 families at 100 a call.
+	if n := h.calls(); n != 6+1+4+1 {
+		t.Errorf("the prefetch spent %d calls, want 12:\n  %s", n, h.requests())
+	}
+	before := h.calls()
+	for _, c := range callTable() {
+		h.ok(c.query, nil, nil)
+	}
+	if n := h.calls() - before; n != 0 {
+		t.Errorf("the call table spent %d calls on a replica, want 0:\n  %s", n, h.requests())
+	}
+}
+
+// TestRedisReplicasShareEverything runs two gateways on one Redis: what the first
+// fetched costs the second nothing, and together they never exceed the budget.
+func TestRedisReplicasShareEverything(t *testing.T) {
+	url, prefix := redistest.URL(t)
+	d := llScale()
+	mk := func() *harness {
+		h := newHarness(t, gateway.Config{Snapshot: &d, RedisURL: url, RedisPrefix: prefix, BudgetLimit: 8, BudgetWindow: time.Hour, ResponseCacheOff: true})
+		t.Cleanup(func() { h.g.Close() })
+		return h
+	}
+	a, b := mk(), mk()
+	for _, c := range callTable()[:2] {
+		a.ok(c.query, nil, nil)
+	}
+	spentA := a.calls()
+	for _, c := range callTable()[:2] {
+		b.ok(c.query, nil, nil)
+	}
+	if b.calls() != 0 {
+		t.Errorf("the second replica spent %d calls on what the first fetched:\n  %s", b.calls(), b.requests())
+	}
+	// Now both spend what is left of the shared budget, concurrently, on distinct
+	// lookups; the two together may not exceed it.
+	var wg sync.WaitGroup
+	for i := range 20 {
+		h := a
+		if i%2 == 1 {
+			h = b
+		}
+		wg.Go(func() { h.do(fmt.Sprintf(`{ spacecraft(ll2Id: %d) { name } }`, 100+i), nil) })
+	}
+	wg.Wait()
+	if total := a.calls() + b.calls(); total > 8 {
+		t.Errorf("two replicas spent %d calls with a shared budget of 8 (first: %d before the race)", total, spentA)
+	}
+	var rd struct{ Budget struct{ Remaining, Limit int } }
+	resp, err := http.Get(b.srv.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&rd)
+	resp.Body.Close()
+	if rd.Budget.Limit != 8 || rd.Budget.Remaining != 0 {
+		t.Errorf("readyz budget %+v, want limit 8 and nothing left", rd.Budget)
+	}
+}
+
