@@ -1,0 +1,112 @@
+package relay_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"spacegraph/relay"
+)
+
+func TestGlobalIDRoundTrip(t *testing.T) {
+	for _, typ := range []string{relay.TypeSpacecraft, relay.TypeSpacecraftConfig, relay.TypeAgency, relay.TypeFamily} {
+		for _, id := range []int{1, 42, 1 << 30} {
+			g := relay.GlobalID(typ, id)
+			gt, gid, err := relay.ParseGlobalID(g)
+			if err != nil || gt != typ || gid != id {
+				t.Errorf("%s %d: %q → %q %d %v", typ, id, g, gt, gid, err)
+			}
+			if strings.ContainsAny(g, "+/=") {
+				t.Errorf("%q is not URL-safe", g)
+			}
+		}
+	}
+}
+
+func TestParseGlobalIDRefuses(t *testing.T) {
+	for _, s := range []string{
+		"", "!!!", "U3BhY2VjcmFmdA", // "Spacecraft" (no id)
+		relay.GlobalID("Launch", 1),
+		"U3BhY2VjcmFmdDowMQ", // "Spacecraft:01": not canonical
+		"U3BhY2VjcmFmdDotMQ", // "Spacecraft:-1"
+		"U3BhY2VjcmFmdDow",   // "Spacecraft:0"
+		strings.Repeat("A", 300),
+	} {
+		if typ, id, err := relay.ParseGlobalID(s); err == nil {
+			t.Errorf("%q parsed as %s %d", s, typ, id)
+		} else if !errors.Is(err, relay.ErrMalformed) {
+			t.Errorf("%q: %v is not ErrMalformed", s, err)
+		}
+	}
+}
+
+func TestCursors(t *testing.T) {
+	fp := relay.Fingerprint("allSpacecraft", "0", "ordering=id")
+	other := relay.Fingerprint("allSpacecraft", "0", "ordering=-id")
+	if fp == other {
+		t.Fatal("fingerprints of different queries collide")
+	}
+	if relay.Fingerprint("a", "bc") == relay.Fingerprint("ab", "c") {
+		t.Error("fingerprints of differently split parts collide")
+	}
+	c := relay.Cursor(fp, 17)
+	if off, err := relay.ParseCursor(c, fp); err != nil || off != 17 {
+		t.Errorf("round trip: %d %v", off, err)
+	}
+	if _, err := relay.ParseCursor(c, other); !errors.Is(err, relay.ErrForeignCursor) {
+		t.Errorf("a foreign cursor: %v", err)
+	}
+	for _, bad := range []string{"", "zz", relay.GlobalID("Agency", 3), "YzE6YWJjOi0x" /* c1:abc:-1 */, "YzE6YWJjOjAx" /* c1:abc:01 */} {
+		if _, err := relay.ParseCursor(bad, fp); !errors.Is(err, relay.ErrMalformed) {
+			t.Errorf("%q: %v, want ErrMalformed", bad, err)
+		}
+	}
+}
+
+// FuzzParseGlobalID checks that any text is either refused as malformed or parses to
+// an id whose canonical form parses back the same.
+func FuzzParseGlobalID(f *testing.F) {
+	for _, s := range []string{relay.GlobalID("Spacecraft", 12), relay.GlobalID("Family", 1), "", "AAAA", "U3BhY2VjcmFmdDotMQ", "Zm9vOjE="} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		typ, id, err := relay.ParseGlobalID(s)
+		if err != nil {
+			if !errors.Is(err, relay.ErrMalformed) {
+				t.Fatalf("%q: %v is not ErrMalformed", s, err)
+			}
+			return
+		}
+		if id <= 0 {
+			t.Fatalf("%q: id %d", s, id)
+		}
+		t2, id2, err := relay.ParseGlobalID(relay.GlobalID(typ, id))
+		if err != nil || t2 != typ || id2 != id {
+			t.Fatalf("%q: canonical form does not round trip", s)
+		}
+	})
+}
+
+// FuzzParseCursor checks that any text is refused as malformed or foreign, or gives a
+// non-negative offset whose cursor parses back the same.
+func FuzzParseCursor(f *testing.F) {
+	fp := relay.Fingerprint("allAgencies", "0", "ordering=id")
+	for _, s := range []string{relay.Cursor(fp, 0), relay.Cursor(fp, 99), relay.Cursor("other", 3), "", "YzE6YWJjOi0x", "c1:x:1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		off, err := relay.ParseCursor(s, fp)
+		if err != nil {
+			if !errors.Is(err, relay.ErrMalformed) && !errors.Is(err, relay.ErrForeignCursor) {
+				t.Fatalf("%q: unexpected error %v", s, err)
+			}
+			return
+		}
+		if off < 0 {
+			t.Fatalf("%q: offset %d", s, off)
+		}
+		if back, err := relay.ParseCursor(relay.Cursor(fp, off), fp); err != nil || back != off {
+			t.Fatalf("%q: offset %d does not round trip", s, off)
+		}
+	})
+}
