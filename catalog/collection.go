@@ -190,10 +190,14 @@ func byParent[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], parentPa
 		}
 	}
 	mode := k.mode(q.Level)
-	local := parentParam == "" || len(parents) > c.CrawlCost(k.k)
-	if !local {
-		local = lookupCollection[T](c, k.k, mode) != nil
+	// A fresh or running crawl answers any batch (batches of one request can split
+	// when resolvers arrive after the loader's wait); otherwise crawl when that costs
+	// fewer calls than one per parent, or when LL2 has no filter for the relation.
+	running, isRunning := c.crawling(k.k, mode)
+	if isRunning {
+		mode = running
 	}
+	local := parentParam == "" || len(parents) > c.CrawlCost(k.k) || isRunning || lookupCollection[T](c, k.k, mode) != nil
 	if local {
 		coll, err := crawl(ctx, c, k, mode)
 		if err != nil {

@@ -68,6 +68,12 @@ func NewMemoryEntityCache(maxEntries int, ttl EntityTTLs, now func() time.Time) 
 	return m
 }
 
+// Close stops the cache's clean-up goroutine; the cache must not be used after.
+func (m *MemoryEntityCache) Close() error {
+	m.c.StopAllGoroutines()
+	return nil
+}
+
 // EntityLevel returns an entity's level and id.
 func EntityLevel(v any) (ll2.Level, int) {
 	switch n := v.(type) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -19,7 +20,10 @@ type callCase struct {
 	name  string
 	query string
 	calls int
-	// routes, when set, pins the calls per LL2 route as well.
+	// atMost marks a count that is a ceiling: concurrent root fields may find what
+	// another one fetched a moment before (the entity cache), and spend less.
+	atMost bool
+	// routes, when set, pins the calls per LL2 route as well (as ceilings when atMost).
 	routes map[string]int
 }
 
@@ -80,6 +84,7 @@ func callTable() []callCase {
 			name:   "the same configuration twenty times, through aliases, node and nesting",
 			query:  "{\n" + aliases.String() + fmt.Sprintf(`s: allSpacecraft(first: 20, filter: {spacecraftConfig: "%d"}) { nodes { spacecraftConfig { capability } } } }`, cfg),
 			calls:  2,
+			atMost: true,
 			routes: map[string]int{"spacecraft_configurations/{id}/": 1, "spacecraft/": 1},
 		},
 		{
@@ -127,13 +132,13 @@ func TestUpstreamCalls(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			h := newLL2Scale(t)
 			h.ok(c.query, nil, nil)
-			if got := h.calls(); got != c.calls {
+			if got := h.calls(); got != c.calls && !(c.atMost && got <= c.calls) {
 				t.Errorf("%d LL2 calls, want %d:\n  %s", got, c.calls, h.requests())
 			}
 			if c.routes != nil {
 				by := h.g.LL2.Counters().ByRoute
 				for route, want := range c.routes {
-					if by[route] != want {
+					if by[route] != want && !(c.atMost && by[route] <= want) {
 						t.Errorf("route %s: %d calls, want %d (all: %v)", route, by[route], want, by)
 					}
 				}
@@ -151,7 +156,11 @@ func callTableMarkdown() string {
 		if len(q) > 160 {
 			q = q[:157] + "…"
 		}
-		fmt.Fprintf(&b, "| %s<br>`%s` | %d |\n", c.name, strings.ReplaceAll(q, "|", `\|`), c.calls)
+		n := strconv.Itoa(c.calls)
+		if c.atMost {
+			n = "≤ " + n
+		}
+		fmt.Fprintf(&b, "| %s<br>`%s` | %s |\n", c.name, strings.ReplaceAll(q, "|", `\|`), n)
 	}
 	return b.String()
 }

@@ -64,11 +64,14 @@ func (g *Gateway) economy(live bool) (economy, error) {
 	if size == 0 {
 		size = defaultCacheBytes
 	}
+	store, responses := upstream.NewMemoryStore(size), upstream.NewMemoryStore(size/4)
+	entities := catalog.NewMemoryEntityCache(defaultEntities, catalog.DefaultEntityTTLs(), g.now)
+	g.closers = append(g.closers, store.Close, responses.Close, entities.Close)
 	e := economy{
-		store:     upstream.NewMemoryStore(size),
+		store:     store,
 		flight:    &upstream.MemoryFlight{},
-		entities:  catalog.NewMemoryEntityCache(defaultEntities, catalog.DefaultEntityTTLs(), g.now),
-		responses: upstream.NewMemoryStore(size / 4),
+		entities:  entities,
+		responses: responses,
 	}
 	e.budget = upstream.NewMemoryBudget(limit, window, g.now)
 	return e, nil

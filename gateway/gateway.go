@@ -102,14 +102,17 @@ type Gateway struct {
 	// Responses is the whole-response cache's store (nil when off).
 	Responses upstream.Store
 
-	cfg      Config
-	log      *slog.Logger
-	now      func() time.Time
-	redis    *rediscache.Client
-	stop     context.CancelFunc
-	wg       sync.WaitGroup
-	mu       sync.Mutex
-	prefetch prefetchState
+	cfg       Config
+	log       *slog.Logger
+	now       func() time.Time
+	redis     *rediscache.Client
+	closers   []func() error
+	closeOnce sync.Once
+	closeErr  error
+	stop      context.CancelFunc
+	wg        sync.WaitGroup
+	mu        sync.Mutex
+	prefetch  prefetchState
 }
 
 // New assembles a gateway and starts its background work (budget sync, prefetch),
@@ -186,16 +189,26 @@ func (g *Gateway) background(f func()) {
 	}()
 }
 
-// Close stops the background work and releases Redis.
+// Close stops the background work and the caches' goroutines and releases Redis. It
+// may be called more than once.
 func (g *Gateway) Close() error {
+	g.closeOnce.Do(func() { g.closeErr = g.close() })
+	return g.closeErr
+}
+
+func (g *Gateway) close() error {
 	if g.stop != nil {
 		g.stop()
 	}
 	g.wg.Wait()
-	if g.redis != nil {
-		return g.redis.Close()
+	var errs []error
+	for _, c := range g.closers {
+		errs = append(errs, c())
 	}
-	return nil
+	if g.redis != nil {
+		errs = append(errs, g.redis.Close())
+	}
+	return errors.Join(errs...)
 }
 
 func embeddedData(cfg Config) (ll2server.Data, snapshot.Meta, error) {

@@ -36,7 +36,10 @@ func newHarness(t testing.TB, cfg gateway.Config) *harness {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(g.Handler)
-	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		srv.Close()
+		_ = g.Close()
+	})
 	return &harness{t: t, g: g, srv: srv}
 }
 

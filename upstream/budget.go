@@ -105,6 +105,10 @@ func (b *MemoryBudget) Take(_ context.Context, p Priority) (time.Duration, bool,
 		allowed -= reserve(b.limit)
 	}
 	if len(b.calls) >= allowed {
+		if allowed <= 0 {
+			// The reserve is the whole limit (limit 1): the background never goes.
+			return b.window, false, nil
+		}
 		// The call that frees a slot is the (len-allowed)-th oldest.
 		i := len(b.calls) - allowed
 		return b.window - now.Sub(b.calls[i]), false, nil

@@ -115,6 +115,12 @@ func (m *MemoryStore) Set(_ context.Context, key string, e Entry, keep time.Dura
 	return nil
 }
 
+// Close stops the cache's clean-up goroutine; the store must not be used after.
+func (m *MemoryStore) Close() error {
+	m.c.StopAllGoroutines()
+	return nil
+}
+
 // WeightedSize is the bytes the store holds, by its weigher.
 func (m *MemoryStore) WeightedSize() uint64 { return m.c.WeightedSize() }
 
