@@ -64,8 +64,8 @@ type Catalog struct {
 	client   *ll2.Client
 	entities EntityCache
 	bound    int
-	ttl    time.Duration
-	now    func() time.Time
+	ttl      time.Duration
+	now      func() time.Time
 
 	sizes [numKinds]atomic.Int64
 

@@ -110,13 +110,16 @@ func (m *MemoryEntityCache) Put(_ context.Context, s *Seen) {
 	now := m.now()
 	put := func(k Kind, v any) {
 		lv, id := EntityLevel(v)
-		key := entityKey{k, id}
-		if old, ok := m.c.GetIfPresent(key); ok && now.Sub(old.Stored) < old.TTL {
-			if ol, _ := EntityLevel(old.Value); ol > lv {
-				return
+		// Compare and write in one step: concurrent sightings must not let a leaner
+		// entity overwrite a richer one written between the look and the write.
+		m.c.Compute(entityKey{k, id}, func(old Cached, found bool) (Cached, otter.ComputeOp) {
+			if found && now.Sub(old.Stored) < old.TTL {
+				if ol, _ := EntityLevel(old.Value); ol > lv {
+					return old, otter.CancelOp
+				}
 			}
-		}
-		m.c.Set(key, Cached{Value: v, Stored: now, TTL: m.ttl[k]})
+			return Cached{Value: v, Stored: now, TTL: m.ttl[k]}, otter.WriteOp
+		})
 	}
 	for _, n := range s.Spacecraft {
 		put(KindSpacecraft, n)

@@ -22,12 +22,19 @@ type Entities struct {
 	c       *Client
 	ttl     catalog.EntityTTLs
 	mu      sync.Mutex
-	written map[string]ll2.Level
+	written map[string]written
+}
+
+// written is what this process wrote under a key: the level, and when the key expires
+// (after which the entity must be written again when seen).
+type written struct {
+	level ll2.Level
+	until time.Time
 }
 
 // Entities returns the shared entity cache.
 func (c *Client) Entities(ttl catalog.EntityTTLs) *Entities {
-	return &Entities{c: c, ttl: ttl, written: map[string]ll2.Level{}}
+	return &Entities{c: c, ttl: ttl, written: map[string]written{}}
 }
 
 // maxWrittenMemory bounds the local memory of writes; it is cleared when full.
@@ -76,7 +83,11 @@ func (e *Entities) Get(ctx context.Context, k catalog.Kind, ids []int, l ll2.Lev
 			e.c.log.WarnContext(ctx, "entity cache entry unreadable", "key", keys[i])
 			continue
 		}
-		out[ids[i]] = catalog.Cached{Value: n, Stored: time.UnixMilli(ms), TTL: e.ttl[k]}
+		c := catalog.Cached{Value: n, Stored: time.UnixMilli(ms), TTL: e.ttl[k]}
+		if e.c.now().Sub(c.Stored) >= c.TTL {
+			continue
+		}
+		out[ids[i]] = c
 	}
 	return out
 }
@@ -101,18 +112,20 @@ func (e *Entities) Put(ctx context.Context, s *catalog.Seen) {
 		v     any
 	}
 	var items []item
+	// Milliseconds, as stored: the age Get computes and the rewrite memory agree.
+	now := e.c.now().Truncate(time.Millisecond)
 	add := func(k catalog.Kind, v any) {
 		lv, id := catalog.EntityLevel(v)
 		key := e.key(k, id)
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		if w, ok := e.written[key]; ok && w >= lv {
+		if w, ok := e.written[key]; ok && w.level >= lv && now.Before(w.until) {
 			return
 		}
 		if len(e.written) >= maxWrittenMemory {
 			clear(e.written)
 		}
-		e.written[key] = lv
+		e.written[key] = written{level: lv, until: now.Add(e.ttl[k])}
 		items = append(items, item{key, k, lv, v})
 	}
 	for _, n := range s.Spacecraft {
@@ -130,7 +143,6 @@ func (e *Entities) Put(ctx context.Context, s *catalog.Seen) {
 	if len(items) == 0 {
 		return
 	}
-	now := e.c.now()
 	pipe := e.c.rdb.Pipeline()
 	for _, it := range items {
 		b, err := json.Marshal(it.v)
@@ -141,6 +153,9 @@ func (e *Entities) Put(ctx context.Context, s *catalog.Seen) {
 		// stored (so that responses can say how old it is), then the JSON.
 		val := append(strconv.AppendInt([]byte{byte('0' + it.level)}, now.UnixMilli(), 10), '|')
 		val = append(val, b...)
+		if e.ttl[it.kind] <= 0 {
+			continue // a kind that is not to be kept
+		}
 		putRicher.Eval(ctx, pipe, []string{it.key}, val, e.ttl[it.kind].Milliseconds())
 	}
 	if _, err := pipe.Exec(ctx); err != nil {

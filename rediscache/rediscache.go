@@ -115,7 +115,9 @@ type Flight struct {
 }
 
 // Flight returns the cross-process flight.
-func (c *Client) Flight() *Flight { return &Flight{c: c, lease: 30 * time.Second, poll: 20 * time.Millisecond} }
+func (c *Client) Flight() *Flight {
+	return &Flight{c: c, lease: 30 * time.Second, poll: 20 * time.Millisecond}
+}
 
 // unlock deletes the lock only if it still holds our token, so that a lease that ran
 // out and was taken by another process is not released by us.
@@ -131,11 +133,16 @@ func (f *Flight) Do(ctx context.Context, key string, fetch func(context.Context)
 		token := hex.EncodeToString(b[:])
 		t := time.NewTicker(f.poll)
 		defer t.Stop()
+		// Waiting longer than a lease is pointless: the lock would have expired. The
+		// wait has its own deadline; the fetch keeps the whole of fctx's.
+		wctx, cancel := context.WithTimeout(fctx, f.lease)
+		defer cancel()
 		for {
-			ok, err := f.c.rdb.SetNX(fctx, lock, token, f.lease).Result()
+			ok, err := f.c.rdb.SetNX(wctx, lock, token, f.lease).Result()
 			if err != nil {
-				// Redis is away: better one call too many than none at all.
-				f.c.log.WarnContext(fctx, "redis lock failed; fetching without it", "err", err)
+				// Redis is away, or the wait outlived a lease: better one call too
+				// many than none at all.
+				f.c.log.WarnContext(fctx, "redis lock not taken; fetching without it", "err", err)
 				return fetch(fctx)
 			}
 			if ok {
@@ -147,8 +154,11 @@ func (f *Flight) Do(ctx context.Context, key string, fetch func(context.Context)
 				return fetch(fctx)
 			}
 			select {
-			case <-fctx.Done():
-				return upstream.Result{}, fctx.Err()
+			case <-wctx.Done():
+				if fctx.Err() != nil {
+					return upstream.Result{}, fctx.Err()
+				}
+				return fetch(fctx)
 			case <-t.C:
 			}
 		}
