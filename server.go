@@ -81,7 +81,12 @@ func NewMain(args []string, stdout, stderr io.Writer) (*Main, error) {
 	token := fs.String("ll2-token", env("SPACEGRAPH_LL2_TOKEN", ""), "LL2 API key, sent as Authorization: Token KEY (SPACEGRAPH_LL2_TOKEN)")
 	snap := fs.String("snapshot", env("SPACEGRAPH_SNAPSHOT", ""), "serve this snapshot directory instead of the embedded one (SPACEGRAPH_SNAPSHOT)")
 	logFormat := fs.String("log-format", env("SPACEGRAPH_LOG_FORMAT", "text"), "log format: text or json (SPACEGRAPH_LOG_FORMAT)")
+	protection := gateway.ProtectionFlags(fs, os.LookupEnv) // --max-depth … --gzip, see gateway/protect.go
 	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	prot, err := protection()
+	if err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
@@ -97,7 +102,7 @@ func NewMain(args []string, stdout, stderr io.Writer) (*Main, error) {
 		return nil, fmt.Errorf("--log-format %q: want text or json", *logFormat)
 	}
 	log := slog.New(h)
-	g, err := gateway.New(gateway.Config{Upstream: *upstream, Token: *token, SnapshotDir: *snap, Logger: log})
+	g, err := gateway.New(gateway.Config{Upstream: *upstream, Token: *token, SnapshotDir: *snap, Logger: log, Protection: prot})
 	if err != nil {
 		return nil, err
 	}

@@ -343,7 +343,9 @@ func TestRedisReplicasShareEverything(t *testing.T) {
 	if total := a.calls() + b.calls(); total > 8 {
 		t.Errorf("two replicas spent %d calls with a shared budget of 8 (first: %d before the race)", total, spentA)
 	}
-	var rd struct{ Budget struct{ Remaining, Limit int } }
+	var rd struct {
+		Budget struct{ Remaining, Limit int }
+	}
 	resp, err := http.Get(b.srv.URL + "/readyz")
 	if err != nil {
 		t.Fatal(err)
@@ -354,4 +356,3 @@ func TestRedisReplicasShareEverything(t *testing.T) {
 		t.Errorf("readyz budget %+v, want limit 8 and nothing left", rd.Budget)
 	}
 }
-

@@ -76,6 +76,9 @@ type Config struct {
 	LoaderWait time.Duration
 	// QueryCacheSize is how many parsed and validated documents are kept (0: 1000).
 	QueryCacheSize int
+	// Protection is the query limits, the request limits, introspection, persisted
+	// documents, CORS and compression (zero: the defaults; see protect.go).
+	Protection Protection
 	// Now is the clock of caches, budget and catalog (nil: time.Now); benchmarks
 	// simulate an hour with it.
 	Now func() time.Time

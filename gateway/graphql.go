@@ -9,31 +9,56 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/validator/rules"
 
 	"spacegraph/graph"
 	"spacegraph/upstream"
 )
 
-// graphQLServer builds the GraphQL executor: explicit transports, a parsed-document
-// LRU (gqlgen parses and validates every request without one), persisted queries,
-// the error presenter and the freshness extensions.
+// graphQLServer builds the GraphQL executor: the GraphQL-over-HTTP transport
+// (overhttp.go), a parsed-document LRU (gqlgen parses and validates every request
+// without one), the query limits and the parser's token limit, introspection (and
+// field suggestions) unless switched off, automatic persisted queries (or, in
+// trusted-documents mode, the manifest instead), the error presenter and the
+// freshness extensions.
 func (g *Gateway) graphQLServer() http.Handler {
+	p := g.cfg.Protection.withDefaults()
 	size := g.cfg.QueryCacheSize
 	if size <= 0 {
 		size = 1000
 	}
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Catalog: g.Catalog}}))
-	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(overHTTP{trusted: p.TrustedDocuments, tokenLimit: max(p.MaxTokens, 0)})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](size))
-	srv.Use(extension.Introspection{})
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](size)})
-	srv.SetErrorPresenter(graph.ErrorPresenter(g.log, RequestID))
+	if p.MaxTokens > 0 {
+		srv.SetParserTokenLimit(p.MaxTokens)
+	}
+	if p.IntrospectionOff {
+		srv.SetDisableSuggestion(true)
+		srv.SetValidationRulesFn(func() *rules.Rules {
+			r := rules.NewDefaultRules()
+			r.AddRule(graph.NoIntrospection.Name, graph.NoIntrospection.RuleFunc)
+			return r
+		})
+	} else {
+		srv.Use(extension.Introspection{})
+	}
+	if p.TrustedDocuments == nil {
+		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](size)})
+	}
+	srv.Use(p.limits())
+	srv.SetErrorPresenter(graph.TokenLimitPresenter(graph.ErrorPresenter(g.log, RequestID)))
 	srv.SetRecoverFunc(graph.Recover(g.log, RequestID))
 	srv.AroundResponses(freshnessExtensions)
+	if p.testPanic != nil {
+		srv.AroundFields(func(ctx context.Context, next graphql.Resolver) (any, error) {
+			if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Object == "Query" {
+				p.testPanic(ctx, panicInResolver)
+			}
+			return next(ctx)
+		})
+	}
 	return srv
 }
 

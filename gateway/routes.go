@@ -7,11 +7,16 @@ import (
 	"spacegraph/loaders"
 )
 
-// routes mounts the endpoints of the contract: /graphql (through the response cache
-// and the per-request loaders), the playground, /healthz and /readyz.
+// routes mounts the endpoints of the contract: /graphql, the playground, /healthz and
+// /readyz. Every request gets a request id, panic recovery (an INTERNAL answer
+// carrying the id) and compression; /graphql also gets CORS, the refusals on method
+// and headers (overhttp.go), the body limit and the request deadline, then the
+// response cache and the per-request loaders.
 func (g *Gateway) routes(gql http.Handler) http.Handler {
+	p := g.cfg.Protection.withDefaults()
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", g.responseCache(loaders.Middleware(g.Catalog, g.cfg.LoaderWait, gql)))
+	graphql := g.responseCache(loaders.Middleware(g.Catalog, g.cfg.LoaderWait, gql))
+	mux.Handle("/graphql", withCORS(p, keepVary(checkHTTP(limitBody(p, g.withDeadline(p, graphql))))))
 	playground := playgroundHandler("/graphql")
 	mux.Handle("GET /{$}", playground)
 	mux.Handle("GET "+playgroundAssetsPrefix, playground)
@@ -20,5 +25,5 @@ func (g *Gateway) routes(gql http.Handler) http.Handler {
 		_, _ = io.WriteString(w, "ok\n")
 	})
 	mux.HandleFunc("GET /readyz", g.readyz)
-	return withRequestID(mux)
+	return withRequestID(withGzip(p, g.recoverPanics(p, mux)))
 }

@@ -1,0 +1,380 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
+
+	"spacegraph/errs"
+)
+
+// This file is GraphQL over HTTP (https://graphql.github.io/graphql-over-http/draft/)
+// as one gqlgen transport, in place of gqlgen's GET, POST and Options transports, whose
+// status codes and media types do not follow the spec:
+//
+//   - POST with Content-Type application/json (charset utf-8 if given; else 415), a
+//     JSON object body with string query and operationName and object variables and
+//     extensions, each possibly null (else 400; over the body limit, 413);
+//   - GET with the same parameters in the query string, for queries only: a mutation
+//     (or subscription) over GET is 405 with Allow: POST;
+//   - the answer is application/graphql-response+json when Accept prefers it, else
+//     application/json (also for a missing Accept or */*), and 406 when Accept names
+//     neither;
+//   - a request error (a document that does not parse or validate, variables that do
+//     not coerce, a limit exceeded, an unknown persisted query) is 200 in
+//     application/json and 400 in application/graphql-response+json, with no data
+//     entry; an executed operation is 200, field errors and all;
+//   - OPTIONS without a CORS preflight is 204 with Allow; other methods are 405.
+
+// The media types of GraphQL responses.
+const (
+	mediaJSON            = "application/json"
+	mediaGraphQLResponse = "application/graphql-response+json"
+)
+
+// allowedMethods is the Allow header of /graphql.
+const allowedMethods = "GET, POST, OPTIONS"
+
+// overHTTP is the gateway's only gqlgen transport. In trusted-documents mode it runs
+// only the manifest's documents.
+type overHTTP struct {
+	trusted    *TrustedDocuments
+	tokenLimit int
+}
+
+var _ graphql.Transport = overHTTP{}
+
+// Supports takes every request: this transport answers the ones it cannot serve
+// with the right status.
+func (overHTTP) Supports(*http.Request) bool { return true }
+
+// Do serves one request.
+func (t overHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	if refuseHTTP(w, r) {
+		return
+	}
+	media, _ := negotiate(r.Header.Values("Accept"))
+	ct := media + "; charset=utf-8"
+	start := graphql.Now()
+	var (
+		params *graphql.RawParams
+		status int
+		msg    string
+	)
+	if r.Method == http.MethodPost {
+		params, status, msg = readPOST(r)
+	} else {
+		params, status, msg = readGET(r)
+	}
+	if status != 0 {
+		writeHTTPError(w, status, ct, msg, badInput())
+		return
+	}
+	if r.Method == http.MethodGet && t.notAQuery(params.Query, params.OperationName) {
+		refuseGET(w, ct)
+		return
+	}
+	if t.trusted != nil {
+		text, why, ok := t.trusted.resolve(params.Query, params.Extensions)
+		if !ok {
+			writeHTTPError(w, http.StatusBadRequest, ct, why, map[string]any{"code": string(errs.PersistedQueryNotFound)})
+			return
+		}
+		params.Query = text
+	} else if params.Query == "" && params.Extensions["persistedQuery"] == nil {
+		writeHTTPError(w, http.StatusBadRequest, ct, "the request has no query", badInput())
+		return
+	}
+	params.Headers = r.Header
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+
+	ctx := r.Context()
+	opCtx, gerrs := exec.CreateOperationContext(ctx, params)
+	if gerrs != nil {
+		status := http.StatusOK
+		if media == mediaGraphQLResponse {
+			status = http.StatusBadRequest
+		}
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), gerrs)
+		writeJSON(w, status, ct, requestError{Errors: resp.Errors, Extensions: resp.Extensions})
+		return
+	}
+	if r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
+		refuseGET(w, ct)
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, opCtx)
+	resp := responses(ctx)
+	if resp == nil {
+		// The executor runs nothing for a request whose context has ended. The answer
+		// must still be an error, or the response cache would keep an empty one.
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			writeHTTPError(w, http.StatusGatewayTimeout, ct, "the request ran out of time before it ran",
+				map[string]any{"code": string(errs.UpstreamTimeout)})
+			return
+		}
+		writeHTTPError(w, http.StatusServiceUnavailable, ct, "the request was cancelled before it ran",
+			map[string]any{"code": string(errs.UpstreamUnavailable)})
+		return
+	}
+	writeJSON(w, http.StatusOK, ct, resp)
+}
+
+// refuseHTTP answers what /graphql refuses on the method and headers alone: other
+// methods than GET and POST (405; OPTIONS, when no CORS preflight, is 204), an Accept
+// with nothing this server produces (406), a POST whose Content-Type is not JSON in
+// UTF-8 (415). It reports whether it answered. The transport calls it, and so does
+// checkHTTP in front of the response cache, whose key does not tell such requests
+// from good ones.
+func refuseHTTP(w http.ResponseWriter, r *http.Request) bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodPost:
+	case http.MethodOptions:
+		w.Header().Set("Allow", allowedMethods)
+		w.WriteHeader(http.StatusNoContent)
+		return true
+	default:
+		w.Header().Set("Allow", allowedMethods)
+		writeHTTPError(w, http.StatusMethodNotAllowed, negotiatedOrJSON(r),
+			fmt.Sprintf("method %s is not allowed on /graphql: use GET (queries only) or POST", r.Method), badInput())
+		return true
+	}
+	if _, ok := negotiate(r.Header.Values("Accept")); !ok {
+		writeHTTPError(w, http.StatusNotAcceptable, mediaJSON+"; charset=utf-8",
+			"the Accept header names no media type this server produces: use "+mediaGraphQLResponse+" or "+mediaJSON, badInput())
+		return true
+	}
+	if r.Method == http.MethodPost {
+		if msg := checkContentType(r.Header.Get("Content-Type")); msg != "" {
+			writeHTTPError(w, http.StatusUnsupportedMediaType, negotiatedOrJSON(r), msg, badInput())
+			return true
+		}
+	}
+	return false
+}
+
+// checkHTTP applies refuseHTTP in front of the handlers that come before the
+// transport.
+func checkHTTP(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !refuseHTTP(w, r) {
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+// checkContentType returns why a POST's Content-Type is refused, or "".
+func checkContentType(ctype string) string {
+	if ctype == "" {
+		return "a POST needs Content-Type: application/json"
+	}
+	mt, mparams, err := mime.ParseMediaType(ctype)
+	if err != nil || mt != mediaJSON {
+		return fmt.Sprintf("Content-Type %q is not supported: send application/json", ctype)
+	}
+	if cs, ok := mparams["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
+		return fmt.Sprintf("charset %q is not supported: send utf-8", cs)
+	}
+	return ""
+}
+
+// requestError is the answer to a request that did not run: errors and extensions,
+// no data entry.
+type requestError struct {
+	Errors     gqlerror.List  `json:"errors"`
+	Extensions map[string]any `json:"extensions,omitempty"`
+}
+
+// refuseGET answers a mutation sent over GET.
+func refuseGET(w http.ResponseWriter, ct string) {
+	w.Header().Set("Allow", http.MethodPost)
+	writeHTTPError(w, http.StatusMethodNotAllowed, ct, "only queries can be sent with GET: send mutations with POST", badInput())
+}
+
+// notAQuery reports whether a GET's document selects an operation other than a
+// query. Documents that do not parse are left to the executor, which reports them.
+func (t overHTTP) notAQuery(query, operationName string) bool {
+	if !strings.Contains(query, "mutation") && !strings.Contains(query, "subscription") {
+		return false
+	}
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, t.tokenLimit)
+	if err != nil {
+		return false
+	}
+	op := doc.Operations.ForName(operationName)
+	return op != nil && op.Operation != ast.Query
+}
+
+// readPOST reads a POST's parameters (its Content-Type checked already), or gives the
+// status and message to refuse it.
+func readPOST(r *http.Request) (*graphql.RawParams, int, string) {
+	if r.Body == nil {
+		return nil, http.StatusBadRequest, "the request body is empty"
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, http.StatusRequestEntityTooLarge, bodyTooLargeMessage(tooLarge.Limit)
+		}
+		return nil, http.StatusBadRequest, "the request body could not be read"
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, http.StatusBadRequest, "the request body is empty"
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
+		return nil, http.StatusBadRequest, "the request body is not a JSON object: " + err.Error()
+	}
+	p := &graphql.RawParams{}
+	for _, f := range []struct {
+		name string
+		into any
+	}{
+		{"query", &p.Query},
+		{"operationName", &p.OperationName},
+		{"variables", &p.Variables},
+		{"extensions", &p.Extensions},
+	} {
+		if msg := decodeParam(f.name, fields[f.name], f.into); msg != "" {
+			return nil, http.StatusBadRequest, msg
+		}
+	}
+	return p, 0, ""
+}
+
+// readGET reads a GET's parameters from the query string.
+func readGET(r *http.Request) (*graphql.RawParams, int, string) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, http.StatusBadRequest, "the query string is malformed: " + err.Error()
+	}
+	p := &graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName")}
+	for _, f := range []struct {
+		name string
+		into any
+	}{
+		{"variables", &p.Variables},
+		{"extensions", &p.Extensions},
+	} {
+		if v := q.Get(f.name); v != "" {
+			if msg := decodeParam(f.name, json.RawMessage(v), f.into); msg != "" {
+				return nil, http.StatusBadRequest, msg
+			}
+		}
+	}
+	return p, 0, ""
+}
+
+// decodeParam decodes one request parameter, absent or null allowed: query and
+// operationName must be strings, variables and extensions objects. It returns the
+// message of a refusal, or "".
+func decodeParam(name string, raw json.RawMessage, into any) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	want := "an object"
+	ok := raw[0] == '{'
+	if _, isString := into.(*string); isString {
+		want, ok = "a string", raw[0] == '"'
+	}
+	if !ok {
+		return fmt.Sprintf("the %s parameter must be %s", name, want)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(into); err != nil {
+		return fmt.Sprintf("the %s parameter is not valid JSON: %v", name, err)
+	}
+	return ""
+}
+
+// negotiate picks the response media type from the Accept headers: the one with the
+// highest quality, application/graphql-response+json on a tie when named, and
+// application/json for wildcards or no Accept at all. ok is false when Accept allows
+// neither.
+func negotiate(accept []string) (media string, ok bool) {
+	qGR, qJSON, qWild := -1.0, -1.0, -1.0
+	seen := false
+	for _, header := range accept {
+		for part := range strings.SplitSeq(header, ",") {
+			if part = strings.TrimSpace(part); part == "" {
+				continue
+			}
+			seen = true
+			mt, params, err := mime.ParseMediaType(part)
+			if err != nil {
+				continue
+			}
+			q := 1.0
+			if s, has := params["q"]; has {
+				if q, err = strconv.ParseFloat(s, 64); err != nil {
+					continue
+				}
+			}
+			switch mt {
+			case mediaGraphQLResponse:
+				qGR = max(qGR, q)
+			case mediaJSON:
+				qJSON = max(qJSON, q)
+			case "*/*", "application/*":
+				qWild = max(qWild, q)
+			}
+		}
+	}
+	if !seen {
+		return mediaJSON, true
+	}
+	if qJSON < 0 {
+		qJSON = qWild
+	}
+	switch {
+	case qGR > 0 && qGR >= qJSON:
+		return mediaGraphQLResponse, true
+	case qJSON > 0:
+		return mediaJSON, true
+	}
+	return "", false
+}
+
+// negotiatedOrJSON is the media type for an error answer: the negotiated one, or
+// application/json when negotiation fails.
+func negotiatedOrJSON(r *http.Request) string {
+	media, ok := negotiate(r.Header.Values("Accept"))
+	if !ok {
+		media = mediaJSON
+	}
+	return media + "; charset=utf-8"
+}
+
+// writeHTTPError answers with a GraphQL-shaped error and no data.
+func writeHTTPError(w http.ResponseWriter, status int, contentType, message string, extensions map[string]any) {
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, status, contentType, requestError{Errors: gqlerror.List{{Message: message, Extensions: extensions}}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Answers hold JSON-encodable values only: this is a bug; recoverPanics
+		// answers it.
+		panic(fmt.Errorf("encoding a GraphQL answer: %w", err))
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
