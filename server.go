@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"spacegraph/gateway"
+	"spacegraph/observe"
 )
 
 func main() {
@@ -69,6 +70,8 @@ type Main struct {
 	// Ready is closed once the listener is open; URL is then the playground's address.
 	Ready chan struct{}
 	URL   string
+	// stopTracing flushes the spans not yet sent (a no-op when tracing is off).
+	stopTracing func(context.Context) error
 }
 
 // NewMain parses the gateway's flags (each has an environment variable twin) and
@@ -81,7 +84,9 @@ func NewMain(args []string, stdout, stderr io.Writer) (*Main, error) {
 	token := fs.String("ll2-token", env("SPACEGRAPH_LL2_TOKEN", ""), "LL2 API key, sent as Authorization: Token KEY (SPACEGRAPH_LL2_TOKEN)")
 	snap := fs.String("snapshot", env("SPACEGRAPH_SNAPSHOT", ""), "serve this snapshot directory instead of the embedded one (SPACEGRAPH_SNAPSHOT)")
 	logFormat := fs.String("log-format", env("SPACEGRAPH_LOG_FORMAT", "text"), "log format: text or json (SPACEGRAPH_LOG_FORMAT)")
+	otlp := fs.String("otlp-endpoint", env("SPACEGRAPH_OTLP_ENDPOINT", ""), "OTLP/HTTP collector URL for traces, e.g. http://localhost:4318; empty: OTEL_EXPORTER_OTLP_ENDPOINT, else no tracing (SPACEGRAPH_OTLP_ENDPOINT)")
 	protection := gateway.ProtectionFlags(fs, os.LookupEnv) // --max-depth … --gzip, see gateway/protect.go
+	economy := economyFlags(fs)                             // --redis … --response-cache, see flags.go
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -102,11 +107,22 @@ func NewMain(args []string, stdout, stderr io.Writer) (*Main, error) {
 		return nil, fmt.Errorf("--log-format %q: want text or json", *logFormat)
 	}
 	log := slog.New(h)
-	g, err := gateway.New(gateway.Config{Upstream: *upstream, Token: *token, SnapshotDir: *snap, Logger: log, Protection: prot})
+	stopTracing, err := observe.SetupTracing(context.Background(), observe.TracingConfig{Endpoint: *otlp})
 	if err != nil {
 		return nil, err
 	}
-	return &Main{Addr: *addr, Gateway: g, Logger: log, stdout: stdout, Ready: make(chan struct{})}, nil
+	metrics := observe.New(observe.Options{})
+	cfg := gateway.Config{Upstream: *upstream, Token: *token, SnapshotDir: *snap, Logger: log, Protection: prot, Metrics: metrics}
+	if err := economy(&cfg); err != nil {
+		_ = stopTracing(context.Background())
+		return nil, err
+	}
+	g, err := gateway.New(cfg)
+	if err != nil {
+		_ = stopTracing(context.Background())
+		return nil, err
+	}
+	return &Main{Addr: *addr, Gateway: g, Logger: log, stdout: stdout, Ready: make(chan struct{}), stopTracing: stopTracing}, nil
 }
 
 // Run serves until ctx ends, then shuts down gracefully, letting requests in flight
@@ -148,10 +164,16 @@ func (m *Main) Run(ctx context.Context) error {
 // Close releases what Run did not (Run's shutdown is graceful; Close is for when Run
 // never ran or failed).
 func (m *Main) Close() error {
+	var err error
 	if m.server != nil {
-		return m.server.Close()
+		err = m.server.Close()
 	}
-	return nil
+	if m.stopTracing != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err = errors.Join(err, m.stopTracing(ctx))
+	}
+	return err
 }
 
 // displayAddr turns a listen address into one a browser can open.

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +17,8 @@ import (
 // playground URL, serves GraphQL and the playground, and returns cleanly when the
 // context (SIGINT/SIGTERM in main) ends.
 func TestMainServesAndShutsDown(t *testing.T) {
-	var out bytes.Buffer
-	m, err := NewMain([]string{"--addr", "127.0.0.1:0", "--log-format", "json"}, &out, io.Discard)
+	var out, logs bytes.Buffer
+	m, err := NewMain([]string{"--addr", "127.0.0.1:0", "--log-format", "json"}, &out, &logs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,6 +55,21 @@ func TestMainServesAndShutsDown(t *testing.T) {
 	if page.StatusCode != http.StatusOK || !strings.HasPrefix(page.Header.Get("Content-Type"), "text/html") {
 		t.Errorf("playground: %d %s", page.StatusCode, page.Header.Get("Content-Type"))
 	}
+	metrics, err := http.Get(m.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scrape, _ := io.ReadAll(metrics.Body)
+	metrics.Body.Close()
+	for _, want := range []string{
+		`spacegraph_http_requests_total{method="POST",route="/graphql",status="200"} 1`,
+		`spacegraph_graphql_operations_total{code="",operation="anonymous",outcome="ok"} 1`,
+		`spacegraph_upstream_calls_total{endpoint="spacecraft/{id}/",status="200"} 1`,
+	} {
+		if !strings.Contains(string(scrape), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 	cancel()
 	select {
 	case err := <-done:
@@ -61,6 +78,21 @@ func TestMainServesAndShutsDown(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("Run did not return after the context ended")
+	}
+	// One JSON line per request, with its request id and what the query spent.
+	var logged bool
+	for line := range strings.SplitSeq(logs.String(), "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) != nil || rec["msg"] != "request" || rec["route"] != "/graphql" {
+			continue
+		}
+		logged = true
+		if rec["request_id"] == "" || rec["request_id"] == nil || rec["status"] != float64(200) || rec["upstream_calls"] != float64(1) {
+			t.Errorf("request log line: %s", line)
+		}
+	}
+	if !logged {
+		t.Errorf("no request log line for /graphql in:\n%s", logs.String())
 	}
 }
 
@@ -85,6 +117,30 @@ func TestFlagsAndEnvironment(t *testing.T) {
 	} {
 		if _, err := NewMain(args, io.Discard, io.Discard); err == nil {
 			t.Errorf("%v: accepted", args)
+		}
+	}
+}
+
+// TestREADMEListsEveryFlag keeps the README's configuration table in step with the
+// flags: each flag must have its row, with its environment twin beside it.
+func TestREADMEListsEveryFlag(t *testing.T) {
+	var usage strings.Builder
+	if _, err := NewMain([]string{"--help"}, io.Discard, &usage); err == nil {
+		t.Fatal("--help did not stop NewMain")
+	}
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := regexp.MustCompile(`(?m)^  -([a-z0-9-]+)`).FindAllStringSubmatch(usage.String(), -1)
+	if len(names) < 20 {
+		t.Fatalf("found only %d flags in the usage text:\n%s", len(names), usage.String())
+	}
+	for _, m := range names {
+		envName := "SPACEGRAPH_" + strings.ToUpper(strings.ReplaceAll(m[1], "-", "_"))
+		row := "| `--" + m[1] + "` | `" + envName + "` |"
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("README's configuration table has no row %q", row)
 		}
 	}
 }

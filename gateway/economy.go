@@ -48,7 +48,7 @@ func (g *Gateway) economy(live bool) (economy, error) {
 		e := economy{
 			store:     rc.Store("ll2:"),
 			flight:    rc.Flight(),
-			entities:  rc.Entities(catalog.DefaultEntityTTLs()),
+			entities:  g.cfg.Metrics.EntityCache(rc.Entities(catalog.DefaultEntityTTLs())),
 			responses: rc.Store("resp:"),
 		}
 		// Even an unlimited budget (the built-in server) is kept: a 429 must still
@@ -70,7 +70,7 @@ func (g *Gateway) economy(live bool) (economy, error) {
 	e := economy{
 		store:     store,
 		flight:    &upstream.MemoryFlight{},
-		entities:  entities,
+		entities:  g.cfg.Metrics.EntityCache(entities),
 		responses: responses,
 	}
 	e.budget = upstream.NewMemoryBudget(limit, window, g.now)

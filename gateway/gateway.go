@@ -19,6 +19,7 @@ import (
 	"spacegraph/catalog"
 	"spacegraph/ll2"
 	"spacegraph/ll2/ll2server"
+	"spacegraph/observe"
 	"spacegraph/rediscache"
 	"spacegraph/snapshot"
 	"spacegraph/upstream"
@@ -45,6 +46,9 @@ type Config struct {
 	LL2 ll2server.Options
 	// UpstreamTimeout bounds each LL2 call (0: ll2.DefaultTimeout).
 	UpstreamTimeout time.Duration
+	// UpstreamConcurrency bounds the LL2 calls out at once across all requests (0:
+	// upstream.DefaultMaxConcurrentCalls).
+	UpstreamConcurrency int
 
 	// CacheBytes bounds the in-memory cache of LL2 answers (0: 256 MiB).
 	CacheBytes uint64
@@ -84,6 +88,9 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives the gateway's logs (nil: discarded).
 	Logger *slog.Logger
+	// Metrics, when set, counts what the gateway does and is served at /metrics (nil:
+	// no metrics and no /metrics route).
+	Metrics *observe.Metrics
 }
 
 // Gateway is an assembled spacegraph.
@@ -128,7 +135,7 @@ func New(cfg Config) (*Gateway, error) {
 	if g.now == nil {
 		g.now = time.Now
 	}
-	ccfg := ll2.Config{Token: cfg.Token, Timeout: cfg.UpstreamTimeout}
+	ccfg := ll2.Config{Token: cfg.Token, Timeout: cfg.UpstreamTimeout, Observe: cfg.Metrics.UpstreamCall}
 	var base http.RoundTripper
 	live := false
 	switch up := strings.TrimSpace(cfg.Upstream); up {
@@ -150,6 +157,9 @@ func New(cfg Config) (*Gateway, error) {
 		live = true
 	}
 
+	// Under the answer cache, so that a span is a call that reached LL2.
+	base = observe.TracingTransport(base)
+
 	econ, err := g.economy(live)
 	if err != nil {
 		return nil, err
@@ -157,8 +167,10 @@ func New(cfg Config) (*Gateway, error) {
 	g.Transport = upstream.NewTransport(upstream.Options{
 		Base: base, Store: econ.store, Flight: econ.flight, Budget: econ.budget,
 		TTLs: cfg.TTLs, MaxStale: cfg.MaxStale, Now: g.now, Logger: g.log,
+		Observe: cfg.Metrics.UpstreamEvent, MaxConcurrentCalls: cfg.UpstreamConcurrency,
 	})
 	ccfg.Transport = g.Transport
+	cfg.Metrics.BudgetFunc(observe.BudgetOf(g.Transport.Budget(), g.now))
 	client, err := ll2.New(ccfg)
 	if err != nil {
 		g.Close()

@@ -13,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/validator/rules"
 
 	"spacegraph/graph"
+	"spacegraph/observe"
 	"spacegraph/upstream"
 )
 
@@ -30,6 +31,8 @@ func (g *Gateway) graphQLServer() http.Handler {
 	}
 	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Catalog: g.Catalog}}))
 	srv.AddTransport(overHTTP{trusted: p.TrustedDocuments, tokenLimit: max(p.MaxTokens, 0)})
+	// First, so that it is the outermost extension: it times and sees everything.
+	srv.Use(observe.NewGraphQLExtension(g.cfg.Metrics))
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](size))
 	if p.MaxTokens > 0 {
 		srv.SetParserTokenLimit(p.MaxTokens)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"spacegraph/observe"
 	"spacegraph/upstream"
 )
 
@@ -146,11 +147,18 @@ func (g *Gateway) responseCache(next http.Handler) http.Handler {
 		}
 		now := g.now()
 		if cacheable {
-			if e, ok, err := g.Responses.Get(ctx, key); err == nil && ok && e.Fresh(now) {
+			e, ok, err := g.Responses.Get(ctx, key)
+			if err == nil && ok && e.Fresh(now) {
+				g.cfg.Metrics.ResponseCache(ctx, observe.OutcomeHit)
 				ct, body := decodeCached(e.Body)
 				g.write(w, r, ct, body, e.Remaining(now), e.Age(now), true)
 				return
 			}
+			outcome := observe.OutcomeMiss
+			if err != nil {
+				outcome = observe.OutcomeError
+			}
+			g.cfg.Metrics.ResponseCache(ctx, outcome)
 		}
 		rec := &recorder{header: w.Header()}
 		next.ServeHTTP(rec, r)

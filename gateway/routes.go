@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"spacegraph/loaders"
+	"spacegraph/observe"
 )
 
 // routes mounts the endpoints of the contract: /graphql, the playground, /healthz and
@@ -14,16 +15,27 @@ import (
 // response cache and the per-request loaders.
 func (g *Gateway) routes(gql http.Handler) http.Handler {
 	p := g.cfg.Protection.withDefaults()
+	m := g.cfg.Metrics
 	mux := http.NewServeMux()
-	graphql := g.responseCache(loaders.Middleware(g.Catalog, g.cfg.LoaderWait, gql))
-	mux.Handle("/graphql", withCORS(p, keepVary(checkHTTP(limitBody(p, g.withDeadline(p, graphql))))))
+	graphql := g.responseCache(loaders.Middleware(g.Catalog, g.cfg.LoaderWait, m, gql))
+	mux.Handle("/graphql", m.Middleware("/graphql", withCORS(p, keepVary(checkHTTP(limitBody(p, g.withDeadline(p, graphql)))))))
 	playground := playgroundHandler("/graphql")
-	mux.Handle("GET /{$}", playground)
-	mux.Handle("GET "+playgroundAssetsPrefix, playground)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+	mux.Handle("GET /{$}", m.Middleware("/", playground))
+	mux.Handle("GET "+playgroundAssetsPrefix, m.Middleware(playgroundAssetsPrefix, playground))
+	mux.Handle("GET /healthz", m.Middleware("/healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")
-	})
-	mux.HandleFunc("GET /readyz", g.readyz)
-	return withRequestID(withGzip(p, g.recoverPanics(p, mux)))
+	})))
+	mux.Handle("GET /readyz", m.Middleware("/readyz", http.HandlerFunc(g.readyz)))
+	if m != nil {
+		mux.Handle("GET /metrics", m.Middleware("/metrics", m.Handler()))
+	}
+	logged := observe.LogRequests(g.log, observe.LogOptions{
+		RequestID: RequestID,
+		Metrics:   m,
+		Skip: func(r *http.Request) bool {
+			return r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics"
+		},
+	}, withGzip(p, g.recoverPanics(p, mux)))
+	return withRequestID(logged)
 }

@@ -17,6 +17,7 @@ import (
 
 	"spacegraph/catalog"
 	"spacegraph/ll2"
+	"spacegraph/observe"
 )
 
 // DefaultWait is how long a loader collects keys before calling its batch function.
@@ -54,25 +55,27 @@ type Loaders struct {
 	queries map[string]catalog.Query
 }
 
-// New returns fresh loaders over cat; wait is the batching window (0 means DefaultWait).
-func New(cat *catalog.Catalog, wait time.Duration) *Loaders {
+// New returns fresh loaders over cat; wait is the batching window (0 means DefaultWait);
+// m, which may be nil, records the batches (and traces them when tracing is on).
+func New(cat *catalog.Catalog, wait time.Duration, m *observe.Metrics) *Loaders {
 	if wait <= 0 {
 		wait = DefaultWait
 	}
 	l := &Loaders{cat: cat, queries: map[string]catalog.Query{}}
-	l.Spacecraft = newLoader(wait, batch(cat.GetSpacecraft))
-	l.Config = newLoader(wait, batch(cat.GetConfigs))
-	l.Agency = newLoader(wait, batch(cat.GetAgencies))
-	l.Family = newLoader(wait, batch(cat.GetFamilies))
-	l.SpacecraftOfConfig = newLoader(wait, reverse(l, cat.SpacecraftOfConfigs))
-	l.ConfigsOfAgency = newLoader(wait, reverse(l, cat.ConfigsOfAgencies))
-	l.FamiliesOfAgency = newLoader(wait, reverse(l, cat.FamiliesOfAgencies))
-	l.ConfigsOfFamily = newLoader(wait, reverse(l, cat.ConfigsOfFamilies))
+	l.Spacecraft = newLoader(m, "spacecraft", wait, batch(cat.GetSpacecraft))
+	l.Config = newLoader(m, "config", wait, batch(cat.GetConfigs))
+	l.Agency = newLoader(m, "agency", wait, batch(cat.GetAgencies))
+	l.Family = newLoader(m, "family", wait, batch(cat.GetFamilies))
+	l.SpacecraftOfConfig = newLoader(m, "spacecraft_of_config", wait, reverse(l, cat.SpacecraftOfConfigs))
+	l.ConfigsOfAgency = newLoader(m, "configs_of_agency", wait, reverse(l, cat.ConfigsOfAgencies))
+	l.FamiliesOfAgency = newLoader(m, "families_of_agency", wait, reverse(l, cat.FamiliesOfAgencies))
+	l.ConfigsOfFamily = newLoader(m, "configs_of_family", wait, reverse(l, cat.ConfigsOfFamilies))
 	return l
 }
 
-func newLoader[K comparable, V any](wait time.Duration, fn dataloader.BatchFunc[K, V]) *dataloader.Loader[K, V] {
-	return dataloader.NewBatchedLoader(fn, dataloader.WithWait[K, V](wait))
+func newLoader[K comparable, V any](m *observe.Metrics, name string, wait time.Duration, fn dataloader.BatchFunc[K, V]) *dataloader.Loader[K, V] {
+	return dataloader.NewBatchedLoader(fn, dataloader.WithWait[K, V](wait),
+		dataloader.WithTracer[K, V](observe.NewLoaderTracer[K, V](name, m)))
 }
 
 type ctxKey struct{}
@@ -93,9 +96,9 @@ func WithLoaders(ctx context.Context, l *Loaders) context.Context {
 }
 
 // Middleware gives every request fresh loaders over cat.
-func Middleware(cat *catalog.Catalog, wait time.Duration, next http.Handler) http.Handler {
+func Middleware(cat *catalog.Catalog, wait time.Duration, m *observe.Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(WithLoaders(r.Context(), New(cat, wait))))
+		next.ServeHTTP(w, r.WithContext(WithLoaders(r.Context(), New(cat, wait, m))))
 	})
 }
 

@@ -17,7 +17,7 @@ import (
 func setup(t *testing.T) (*loaders.Loaders, context.Context, *ll2server.Server) {
 	t.Helper()
 	cat, srv := newCatalog(t)
-	l := loaders.New(cat, 0)
+	l := loaders.New(cat, 0, nil)
 	return l, loaders.WithLoaders(context.Background(), l), srv
 }
 
@@ -70,7 +70,7 @@ func TestBatchKeyOrderDuplicatesAndMissing(t *testing.T) {
 		t.Fatalf("after an unfiltered list the catalog should know a crawl costs 1 call, not %d", cat.CrawlCost(catalog.KindAgency))
 	}
 	srv.Reset()
-	l3 := loaders.New(cat, 0)
+	l3 := loaders.New(cat, 0, nil)
 	ctx3 := loaders.WithLoaders(context.Background(), l3)
 	_, errs = l3.Agency.LoadMany(ctx3, []loaders.Key{{ID: 37, Level: ll2.LevelNormal}, {ID: 44, Level: ll2.LevelNormal}, {ID: 424242, Level: ll2.LevelNormal}})()
 	if errs == nil || errs[0] != nil || errs[1] != nil || !errors.Is(errs[2], ll2.ErrNotFound) {

@@ -85,6 +85,10 @@ type Options struct {
 	CallTimeout time.Duration
 	// MaxBackgroundRefreshes bounds the refreshes running at once (0: 4).
 	MaxBackgroundRefreshes int
+	// MaxConcurrentCalls bounds the calls out to Base at once, across all requests
+	// (0: DefaultMaxConcurrentCalls). Calls past the bound wait for a slot (or for
+	// their deadline) before they claim the budget, so waiting costs nothing.
+	MaxConcurrentCalls int
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 	// Observe, when set, is told of every answer.
@@ -98,9 +102,15 @@ type Options struct {
 type Transport struct {
 	o          Options
 	refreshing chan struct{}
+	calls      chan struct{}
 	mu         sync.Mutex
 	running    map[string]bool
 }
+
+// DefaultMaxConcurrentCalls is the default bound on calls out at once: LL2 is one
+// modest server, and a keyed budget of hundreds of calls an hour still should not
+// arrive as one burst of hundreds of connections.
+const DefaultMaxConcurrentCalls = 16
 
 // NewTransport returns a transport over o.Base.
 func NewTransport(o Options) *Transport {
@@ -125,13 +135,17 @@ func NewTransport(o Options) *Transport {
 	if o.MaxBackgroundRefreshes <= 0 {
 		o.MaxBackgroundRefreshes = 4
 	}
+	if o.MaxConcurrentCalls <= 0 {
+		o.MaxConcurrentCalls = DefaultMaxConcurrentCalls
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Transport{o: o, refreshing: make(chan struct{}, o.MaxBackgroundRefreshes), running: map[string]bool{}}
+	return &Transport{o: o, refreshing: make(chan struct{}, o.MaxBackgroundRefreshes),
+		calls: make(chan struct{}, o.MaxConcurrentCalls), running: map[string]bool{}}
 }
 
 // Store returns the transport's store.
@@ -257,6 +271,12 @@ func (t *Transport) fetch(ctx context.Context, req *http.Request, key string, tt
 		// with a shared store, look again before spending a call.
 		if e, ok, err := t.o.Store.Get(fctx, key); err == nil && ok && e.Fresh(t.o.Now()) {
 			return Result{Entry: e, Usable: true}, nil
+		}
+		select {
+		case t.calls <- struct{}{}:
+			defer func() { <-t.calls }()
+		case <-fctx.Done():
+			return Result{}, fctx.Err()
 		}
 		if t.o.Budget != nil {
 			wait, ok, err := t.o.Budget.Take(fctx, p)

@@ -789,3 +789,54 @@ func TestTransportStoreFailure(t *testing.T) {
 		t.Fatalf("%d base calls, want 3", r.base.Calls())
 	}
 }
+
+func TestTransportMaxConcurrentCalls(t *testing.T) {
+	r := newRig(t, func(o *Options) { o.MaxConcurrentCalls = 2 })
+	r.withBudget(15, time.Hour)
+	gate, open := newGate(t)
+	const n = 5
+	for i := range n {
+		r.base.script("spacecraft/"+strconv.Itoa(i+1)+"/", answer{status: 200, body: `{"id":` + strconv.Itoa(i+1) + `}`, gate: gate})
+	}
+	results := make(chan got, n)
+	for i := range n {
+		go func() { results <- r.get(t, "spacecraft/"+strconv.Itoa(i+1)+"/") }()
+	}
+	waitFor(t, "two calls out", func() bool { return r.base.open.Load() == 2 })
+	// The three others wait for a slot before they claim the budget: a call that
+	// waits has not spent anything yet.
+	if s := status(t, r.budget); s.Used != 2 {
+		t.Fatalf("budget used %d while two calls are out, want 2", s.Used)
+	}
+	if got := r.base.Calls(); got != 2 {
+		t.Fatalf("%d calls reached the base past a bound of 2", got)
+	}
+	open()
+	for range n {
+		if g := recv(t, results); g.err != nil || g.status != 200 {
+			t.Fatalf("got %+v", g)
+		}
+	}
+	if r.base.Calls() != n {
+		t.Fatalf("%d base calls, want %d", r.base.Calls(), n)
+	}
+}
+
+func TestTransportConcurrencyWaitEndsWithContext(t *testing.T) {
+	r := newRig(t, func(o *Options) { o.MaxConcurrentCalls = 1 })
+	gate, open := newGate(t)
+	r.base.script("spacecraft/1/", answer{status: 200, body: `{"id":1}`, gate: gate})
+	first := make(chan got, 1)
+	go func() { first <- r.get(t, "spacecraft/1/") }()
+	waitFor(t, "the first call", func() bool { return r.base.open.Load() == 1 })
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if g := get(t, r.tr, ctx, root+"spacecraft/2/"); !errors.Is(g.err, context.DeadlineExceeded) {
+		t.Fatalf("a call waiting for a slot past its deadline got %+v, want DeadlineExceeded", g)
+	}
+	if r.base.CallsFor("spacecraft/2/") != 0 {
+		t.Fatal("the call that gave up reached the base")
+	}
+	open()
+	wantBody(t, recv(t, first), 200, `{"id":1}`)
+}

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"spacegraph/gateway"
+	"spacegraph/upstream"
+)
+
+// economyFlags registers the flags of the upstream economy (caches, budget, Redis,
+// replica mode), each with its SPACEGRAPH_ variable as the default, and returns the
+// function that copies them into a Config once the flags are parsed. A malformed
+// variable is reported by that function rather than ignored, so that a typo in a
+// deployment's environment stops the process instead of silently running with the
+// anonymous defaults.
+func economyFlags(fs *flag.FlagSet) func(*gateway.Config) error {
+	var (
+		cfg    gateway.Config
+		envErr error
+		ttls   = upstream.DefaultTTLs()
+		cache  = true
+	)
+	define := func(name, def, usage string, boolean bool, set func(string) error) {
+		envName := "SPACEGRAPH_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+		usage += " (" + envName + ")"
+		if v, ok := os.LookupEnv(envName); ok {
+			if err := set(v); err != nil && envErr == nil {
+				envErr = fmt.Errorf("%s=%q: %w", envName, v, err)
+			}
+			def = v
+		}
+		if def != "" {
+			usage += " (default " + def + ")"
+		}
+		if boolean {
+			fs.BoolFunc(name, usage, set)
+			return
+		}
+		fs.Func(name, usage, set)
+	}
+	duration := func(name string, v *time.Duration, def time.Duration, usage string) {
+		*v = def
+		define(name, def.String(), usage, false, func(s string) error {
+			d, err := time.ParseDuration(s)
+			if err == nil && d < 0 {
+				err = fmt.Errorf("negative duration")
+			}
+			*v = d
+			return err
+		})
+	}
+
+	define("redis", "", "a Redis `URL` (redis://host:6379/0) shared by replicas: the answer cache, entity cache, in-flight locks and call budget live there", false, func(s string) error {
+		cfg.RedisURL = s
+		return nil
+	})
+	cfg.RedisPrefix = "spacegraph:"
+	define("redis-prefix", cfg.RedisPrefix, "key `prefix` in Redis, so that several deployments can share one server", false, func(s string) error {
+		cfg.RedisPrefix = s
+		return nil
+	})
+	define("prefetch", "", "replica mode: crawl the whole spacecraft domain at start (about a dozen calls) and answer list queries locally", true, func(s string) error {
+		on, err := strconv.ParseBool(s)
+		cfg.Prefetch = on
+		return err
+	})
+	duration("prefetch-every", &cfg.PrefetchEvery, time.Hour, "how often replica mode refreshes its crawl (`duration`)")
+	cfg.CacheBytes = 256 << 20
+	define("cache-bytes", "256MiB", "memory bound of the in-process cache of LL2 answers (`size`: bytes, or with KiB, MiB, GiB)", false, func(s string) error {
+		n, err := parseSize(s)
+		cfg.CacheBytes = n
+		return err
+	})
+	define("cache-ttl", "", "freshness per LL2 endpoint, overriding the defaults (spacecraft/=1h, 6h for configurations, agencies and families, config/=24h, default=1h): `list` of prefix=duration, comma-separated", false, func(s string) error {
+		return parseTTLs(s, &ttls)
+	})
+	duration("max-stale", &cfg.MaxStale, 7*24*time.Hour, "how long past its freshness an LL2 answer may stand in when LL2 fails or the budget is spent (`duration`)")
+	define("budget-limit", "", "LL2 calls allowed per budget window (`n`); default: LL2's anonymous 15, corrected from api-throttle/ with a key; no limit for the embedded upstream", false, func(s string) error {
+		n, err := strconv.Atoi(s)
+		if err == nil && n < 0 {
+			err = fmt.Errorf("negative limit")
+		}
+		cfg.BudgetLimit = n
+		return err
+	})
+	duration("budget-window", &cfg.BudgetWindow, time.Hour, "the budget's window (`duration`)")
+	duration("upstream-timeout", &cfg.UpstreamTimeout, 20*time.Second, "deadline of each LL2 call (`duration`)")
+	cfg.UpstreamConcurrency = upstream.DefaultMaxConcurrentCalls
+	define("upstream-concurrency", strconv.Itoa(cfg.UpstreamConcurrency), "at most `n` LL2 calls out at once, across all requests", false, func(s string) error {
+		n, err := strconv.Atoi(s)
+		if err == nil && n < 1 {
+			err = fmt.Errorf("want at least 1")
+		}
+		cfg.UpstreamConcurrency = n
+		return err
+	})
+	define("response-cache", "true", "serve repeated identical operations from the whole-response cache", true, func(s string) error {
+		on, err := strconv.ParseBool(s)
+		cache = on
+		return err
+	})
+
+	return func(c *gateway.Config) error {
+		if envErr != nil {
+			return envErr
+		}
+		c.RedisURL, c.RedisPrefix = cfg.RedisURL, cfg.RedisPrefix
+		c.Prefetch, c.PrefetchEvery = cfg.Prefetch, cfg.PrefetchEvery
+		c.CacheBytes, c.MaxStale, c.TTLs = cfg.CacheBytes, cfg.MaxStale, ttls
+		c.BudgetLimit, c.BudgetWindow = cfg.BudgetLimit, cfg.BudgetWindow
+		c.UpstreamTimeout, c.UpstreamConcurrency = cfg.UpstreamTimeout, cfg.UpstreamConcurrency
+		c.ResponseCacheOff = !cache
+		return nil
+	}
+}
+
+// parseSize reads a byte count, plain or with a binary unit, because cache bounds are
+// naturally written in MiB and a bare 268435456 invites mistakes.
+func parseSize(s string) (uint64, error) {
+	s = strings.TrimSpace(s)
+	mult := uint64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   uint64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"B", 1}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("want a byte count such as 268435456 or 256MiB")
+	}
+	if n == 0 {
+		return 0, fmt.Errorf("the cache needs at least one byte")
+	}
+	if n > (1<<64-1)/mult {
+		return 0, fmt.Errorf("too large")
+	}
+	return n * mult, nil
+}
+
+// parseTTLs applies "spacecraft/=30m,default=2h" onto t. Only the endpoints of the
+// spacecraft domain are accepted as prefixes, so that a misspelt one is an error
+// rather than a rule that never matches.
+func parseTTLs(s string, t *upstream.TTLs) error {
+	known := upstream.DefaultTTLs().ByPrefix
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		prefix, value, ok := strings.Cut(part, "=")
+		if !ok {
+			return fmt.Errorf("%q: want prefix=duration", part)
+		}
+		d, err := time.ParseDuration(strings.TrimSpace(value))
+		if err != nil || d <= 0 {
+			return fmt.Errorf("%q: want a positive duration", part)
+		}
+		prefix = strings.TrimSpace(prefix)
+		if prefix == "default" {
+			t.Default = d
+			continue
+		}
+		if !strings.HasSuffix(prefix, "/") {
+			prefix += "/"
+		}
+		if _, ok := known[prefix]; !ok {
+			names := make([]string, 0, len(known))
+			for k := range known {
+				names = append(names, k)
+			}
+			sort.Strings(names)
+			return fmt.Errorf("unknown endpoint %q: want one of %s or default", prefix, strings.Join(names, ", "))
+		}
+		if t.ByPrefix == nil {
+			t.ByPrefix = map[string]time.Duration{}
+		}
+		t.ByPrefix[prefix] = d
+	}
+	return nil
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"flag"
+	"io"
+	"testing"
+	"time"
+
+	"spacegraph/gateway"
+)
+
+// parseEconomy runs the economy flags over args as NewMain does.
+func parseEconomy(t *testing.T, args ...string) (gateway.Config, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	apply := economyFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return gateway.Config{}, err
+	}
+	var c gateway.Config
+	err := apply(&c)
+	return c, err
+}
+
+func TestEconomyFlagDefaults(t *testing.T) {
+	c, err := parseEconomy(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RedisURL != "" || c.Prefetch || c.ResponseCacheOff || c.BudgetLimit != 0 {
+		t.Errorf("defaults turn something on: %+v", c)
+	}
+	if c.CacheBytes != 256<<20 || c.PrefetchEvery != time.Hour || c.BudgetWindow != time.Hour ||
+		c.MaxStale != 7*24*time.Hour || c.UpstreamTimeout != 20*time.Second || c.UpstreamConcurrency != 16 {
+		t.Errorf("defaults: %+v", c)
+	}
+	if c.TTLs.For("spacecraft/") != time.Hour || c.TTLs.For("agencies/1/") != 6*time.Hour || c.TTLs.For("config/spacecraft_statuses/") != 24*time.Hour {
+		t.Errorf("default TTLs: %+v", c.TTLs)
+	}
+}
+
+func TestEconomyFlagsAndEnvironment(t *testing.T) {
+	t.Setenv("SPACEGRAPH_REDIS", "redis://cache:6379/2")
+	t.Setenv("SPACEGRAPH_PREFETCH", "true")
+	t.Setenv("SPACEGRAPH_CACHE_BYTES", "64MiB")
+	t.Setenv("SPACEGRAPH_BUDGET_LIMIT", "200")
+	t.Setenv("SPACEGRAPH_CACHE_TTL", "spacecraft/=30m, default=2h")
+	// A flag wins over its variable.
+	c, err := parseEconomy(t, "--budget-limit", "100", "--prefetch-every", "2h", "--response-cache=false", "--upstream-concurrency", "4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RedisURL != "redis://cache:6379/2" || !c.Prefetch || c.CacheBytes != 64<<20 || c.BudgetLimit != 100 ||
+		c.PrefetchEvery != 2*time.Hour || !c.ResponseCacheOff || c.UpstreamConcurrency != 4 {
+		t.Errorf("got %+v", c)
+	}
+	if c.TTLs.For("spacecraft/12/") != 30*time.Minute || c.TTLs.For("agencies/") != 6*time.Hour || c.TTLs.For("other/") != 2*time.Hour {
+		t.Errorf("TTLs: %+v", c.TTLs)
+	}
+}
+
+func TestEconomyFlagsRefuseBadValues(t *testing.T) {
+	for _, args := range [][]string{
+		{"--cache-bytes", "lots"},
+		{"--cache-bytes", "0"},
+		{"--cache-bytes", "99999999999999999999GiB"},
+		{"--budget-limit", "-1"},
+		{"--budget-window", "soon"},
+		{"--max-stale", "-1h"},
+		{"--cache-ttl", "spacecrafts/=1h"},
+		{"--cache-ttl", "spacecraft/=0s"},
+		{"--cache-ttl", "spacecraft/"},
+		{"--upstream-concurrency", "0"},
+		{"--prefetch=maybe"},
+	} {
+		if _, err := parseEconomy(t, args...); err == nil {
+			t.Errorf("%v: accepted", args)
+		}
+	}
+	t.Setenv("SPACEGRAPH_CACHE_BYTES", "256 megs")
+	if _, err := parseEconomy(t); err == nil {
+		t.Error("a malformed SPACEGRAPH_CACHE_BYTES was ignored")
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]uint64{"1": 1, "512B": 512, "4KiB": 4096, "256MiB": 256 << 20, "2 GiB": 2 << 30} {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+}
