@@ -25,6 +25,7 @@ func economyFlags(fs *flag.FlagSet) func(*gateway.Config) error {
 		envErr error
 		ttls   = upstream.DefaultTTLs()
 		cache  = true
+		auto   = true
 	)
 	define := func(name, def, usage string, boolean bool, set func(string) error) {
 		envName := "SPACEGRAPH_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
@@ -65,9 +66,13 @@ func economyFlags(fs *flag.FlagSet) func(*gateway.Config) error {
 		cfg.RedisPrefix = s
 		return nil
 	})
-	define("prefetch", "", "replica mode: crawl the whole spacecraft domain at start (about a dozen calls) and answer list queries locally", true, func(s string) error {
+	define("prefetch", "auto", "replica mode: crawl the whole spacecraft domain at start (about a dozen calls) and answer list queries locally: true, false, or auto (on for a live LL2 without a key and a budget of at most "+strconv.Itoa(autoPrefetchBudget)+" calls)", true, func(s string) error {
+		if s == "auto" {
+			auto = true
+			return nil
+		}
 		on, err := strconv.ParseBool(s)
-		cfg.Prefetch = on
+		cfg.Prefetch, auto = on, false
 		return err
 	})
 	duration("prefetch-every", &cfg.PrefetchEvery, time.Hour, "how often replica mode refreshes its crawl (`duration`)")
@@ -112,12 +117,35 @@ func economyFlags(fs *flag.FlagSet) func(*gateway.Config) error {
 		}
 		c.RedisURL, c.RedisPrefix = cfg.RedisURL, cfg.RedisPrefix
 		c.Prefetch, c.PrefetchEvery = cfg.Prefetch, cfg.PrefetchEvery
+		if auto {
+			c.Prefetch = autoPrefetch(c.Upstream, c.Token, cfg.BudgetLimit)
+		}
 		c.CacheBytes, c.MaxStale, c.TTLs = cfg.CacheBytes, cfg.MaxStale, ttls
 		c.BudgetLimit, c.BudgetWindow = cfg.BudgetLimit, cfg.BudgetWindow
 		c.UpstreamTimeout, c.UpstreamConcurrency = cfg.UpstreamTimeout, cfg.UpstreamConcurrency
 		c.ResponseCacheOff = !cache
 		return nil
 	}
+}
+
+// autoPrefetchBudget is the largest budget under which --prefetch=auto turns replica
+// mode on. Under it, answering each distinct query with calls of its own runs dry
+// within minutes of traffic, while a crawl of the whole domain (about a dozen calls an
+// hour) answers every query; over it (a key's budget) on-demand calls are affordable
+// and fresher.
+const autoPrefetchBudget = 60
+
+// autoPrefetch decides replica mode for --prefetch=auto: on for a live LL2 without a
+// key (LL2's anonymous 15 calls an hour) unless the budget was raised past
+// autoPrefetchBudget. The embedded upstream has no budget to save.
+func autoPrefetch(upstreamURL, token string, budgetLimit int) bool {
+	if u := strings.TrimSpace(upstreamURL); u == "" || u == gateway.UpstreamEmbedded {
+		return false
+	}
+	if token != "" {
+		return budgetLimit > 0 && budgetLimit <= autoPrefetchBudget
+	}
+	return budgetLimit <= autoPrefetchBudget
 }
 
 // parseSize reads a byte count, plain or with a binary unit, because cache bounds are

@@ -84,6 +84,44 @@ func TestEconomyFlagsRefuseBadValues(t *testing.T) {
 	}
 }
 
+func TestAutoPrefetch(t *testing.T) {
+	const live = "https://ll.thespacedevs.com/2.3.0"
+	for _, c := range []struct {
+		upstream, token string
+		limit           int
+		want            bool
+	}{
+		{"", "", 0, false},
+		{"embedded", "", 0, false},
+		{live, "", 0, true},
+		{live, "", 15, true},
+		{live, "", 500, false},
+		{live, "KEY", 0, false},
+		{live, "KEY", 30, true},
+	} {
+		if got := autoPrefetch(c.upstream, c.token, c.limit); got != c.want {
+			t.Errorf("autoPrefetch(%q, %q, %d) = %v, want %v", c.upstream, c.token, c.limit, got, c.want)
+		}
+	}
+	// --prefetch=auto is the default, and an explicit value wins over it.
+	cfg := func(args ...string) gateway.Config {
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		apply := economyFlags(fs)
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		c := gateway.Config{Upstream: live}
+		if err := apply(&c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if !cfg().Prefetch || cfg("--prefetch=false").Prefetch || !cfg("--prefetch=auto").Prefetch || cfg("--budget-limit", "1000").Prefetch {
+		t.Error("--prefetch=auto is not the default, or an explicit value does not win")
+	}
+}
+
 func TestParseSize(t *testing.T) {
 	for in, want := range map[string]uint64{"1": 1, "512B": 512, "4KiB": 4096, "256MiB": 256 << 20, "2 GiB": 2 << 30} {
 		if got, err := parseSize(in); err != nil || got != want {

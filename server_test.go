@@ -102,6 +102,8 @@ func TestFlagsAndEnvironment(t *testing.T) {
 	t.Setenv("SPACEGRAPH_ADDR", "127.0.0.1:0")
 	t.Setenv("SPACEGRAPH_UPSTREAM", "https://lldev.thespacedevs.com/2.3.0")
 	t.Setenv("SPACEGRAPH_LL2_TOKEN", "secret")
+	// No crawl of the live LL2 from a test.
+	t.Setenv("SPACEGRAPH_PREFETCH", "false")
 	m, err := NewMain(nil, io.Discard, io.Discard)
 	if err != nil {
 		t.Fatal(err)

@@ -52,6 +52,10 @@ type Options struct {
 	MaxConcurrentCalls int
 	// CollectionTTL is how long a crawled collection answers local queries.
 	CollectionTTL time.Duration
+	// PrefetchTTL is how long a collection crawled by Prefetch counts as fresh: the
+	// interval between prefetches (0: CollectionTTL). Past it the collection still
+	// answers, until the next Prefetch replaces it, but its answers are marked stale.
+	PrefetchTTL time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Entities, when set, keeps entities across requests.
@@ -65,6 +69,7 @@ type Catalog struct {
 	entities EntityCache
 	bound    int
 	ttl      time.Duration
+	pinTTL   time.Duration
 	now      func() time.Time
 
 	sizes [numKinds]atomic.Int64
@@ -89,6 +94,10 @@ func New(opts Options) *Catalog {
 	}
 	if c.ttl <= 0 {
 		c.ttl = DefaultCollectionTTL
+	}
+	c.pinTTL = opts.PrefetchTTL
+	if c.pinTTL <= 0 {
+		c.pinTTL = c.ttl
 	}
 	if c.now == nil {
 		c.now = time.Now
@@ -250,7 +259,7 @@ func localPage[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], coll *c
 	sel := k.endpoint.Select(&pq, items)
 	win := ll2.Window(sel, q.Offset, q.Limit)
 	now := c.now()
-	upstream.ReportFrom(ctx).UseData(coll.fetched, c.ttl, now, now.Sub(coll.fetched) > c.ttl)
+	upstream.ReportFrom(ctx).UseData(coll.fetched, coll.ttl, now, now.Sub(coll.fetched) > coll.ttl)
 	in := newIngest()
 	page := &Page[E]{Count: len(sel), Items: make([]*E, len(win))}
 	for i, t := range win {

@@ -22,6 +22,9 @@ type collection struct {
 	items   any // []*T in id order
 	index   any // map[int]*T
 	fetched time.Time
+	// ttl is how long the collection counts as fresh: the catalog's CollectionTTL, or
+	// its PrefetchTTL for a pinned one, which is crawled again only that often.
+	ttl time.Duration
 	// pinned collections come from Prefetch: they answer until the next prefetch
 	// replaces them, whatever their age.
 	pinned bool
@@ -42,7 +45,7 @@ func lookupCollection[T any](c *Catalog, k Kind, mode ll2.Level) *collection {
 	defer c.mu.Unlock()
 	now := c.now()
 	for m := mode; m <= ll2.LevelDetailed; m++ {
-		if coll, ok := c.collections[collectionKey{k, m}]; ok && (coll.pinned || now.Sub(coll.fetched) < c.ttl) {
+		if coll, ok := c.collections[collectionKey{k, m}]; ok && (coll.pinned || now.Sub(coll.fetched) < coll.ttl) {
 			return coll
 		}
 	}
@@ -112,7 +115,11 @@ func fetchCollection[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], m
 	for i, id := range ids {
 		sorted[i] = index[id]
 	}
-	coll := &collection{mode: mode, items: sorted, index: index, fetched: c.now(), pinned: pinned}
+	ttl := c.ttl
+	if pinned {
+		ttl = c.pinTTL
+	}
+	coll := &collection{mode: mode, items: sorted, index: index, fetched: c.now(), ttl: ttl, pinned: pinned}
 	c.mu.Lock()
 	c.collections[collectionKey{k.k, mode}] = coll
 	c.mu.Unlock()

@@ -118,12 +118,18 @@ type prefetchState struct {
 	budgetSynced time.Time
 }
 
+// prefetchEvery is the interval of replica mode's crawls, and so the freshness of
+// what they brought.
+func (g *Gateway) prefetchEvery() time.Duration {
+	if g.cfg.PrefetchEvery > 0 {
+		return g.cfg.PrefetchEvery
+	}
+	return defaultPrefetchEvery
+}
+
 // runPrefetch crawls the spacecraft domain at start and on a schedule (replica mode).
 func (g *Gateway) runPrefetch(ctx context.Context) {
-	every := g.cfg.PrefetchEvery
-	if every <= 0 {
-		every = defaultPrefetchEvery
-	}
+	every := g.prefetchEvery()
 	for {
 		pctx, rep := upstream.WithReport(ctx)
 		err := g.Catalog.Prefetch(pctx)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -223,6 +224,19 @@ func TestResponseCacheAndHTTPCaching(t *testing.T) {
 	if nm := get(q, map[string]string{"If-None-Match": etag}); nm.StatusCode != http.StatusNotModified {
 		t.Errorf("If-None-Match: status %d, want 304", nm.StatusCode)
 	}
+	// A hit keeps the Vary fields of CORS and gzip beside its own, or a CDN would
+	// serve one origin's or one encoding's answer to another.
+	hit := get(q, map[string]string{"Origin": "https://app.example", "Accept-Encoding": "gzip"})
+	var vary []string
+	for _, v := range hit.Header.Values("Vary") {
+		for f := range strings.SplitSeq(v, ",") {
+			vary = append(vary, strings.TrimSpace(f))
+		}
+	}
+	slices.Sort(vary)
+	if hit.Header.Get("X-Cache") != "HIT" || !slices.Equal(vary, []string{"Accept", "Accept-Encoding", "Origin"}) {
+		t.Errorf("a hit with Origin and Accept-Encoding: x-cache %q, Vary %q", hit.Header.Get("X-Cache"), vary)
+	}
 	if h.calls() != calls {
 		t.Errorf("cached answers spent %d calls", h.calls()-calls)
 	}
@@ -272,13 +286,10 @@ func TestEntityCacheAnswersLookups(t *testing.T) {
 	}
 }
 
-// TestPrefetchReplica checks replica mode: /readyz is 503 until the crawl of the whole
-// domain is done, the crawl costs a call per 100 objects, and then every query of the
-// call table is answered locally, at no cost.
-func TestPrefetchReplica(t *testing.T) {
-	d := llScale()
-	h := newHarness(t, gateway.Config{Snapshot: &d, Prefetch: true, ResponseCacheOff: true, LL2: ll2server.Options{Latency: 10 * time.Millisecond}})
-	t.Cleanup(func() { h.g.Close() })
+// waitPrefetched waits until /readyz says replica mode's first crawl is done, checking
+// on the way that its status code agrees with its body.
+func waitPrefetched(t *testing.T, h *harness) {
+	t.Helper()
 	waitFor(t, func() bool {
 		resp, err := http.Get(h.srv.URL + "/readyz")
 		if err != nil {
@@ -295,6 +306,16 @@ func TestPrefetchReplica(t *testing.T) {
 		}
 		return rd.Ready && rd.Prefetch.Done
 	})
+}
+
+// TestPrefetchReplica checks replica mode: /readyz is 503 until the crawl of the whole
+// domain is done, the crawl costs a call per 100 objects, and then every query of the
+// call table is answered locally, at no cost.
+func TestPrefetchReplica(t *testing.T) {
+	d := llScale()
+	h := newHarness(t, gateway.Config{Snapshot: &d, Prefetch: true, ResponseCacheOff: true, LL2: ll2server.Options{Latency: 10 * time.Millisecond}})
+	t.Cleanup(func() { h.g.Close() })
+	waitPrefetched(t, h)
 	// 600 spacecraft, 46 configurations, 311 agencies, 30 families at 100 a call.
 	if n := h.calls(); n != 6+1+4+1 {
 		t.Errorf("the prefetch spent %d calls, want 12:\n  %s", n, h.requests())
@@ -305,6 +326,32 @@ func TestPrefetchReplica(t *testing.T) {
 	}
 	if n := h.calls() - before; n != 0 {
 		t.Errorf("the call table spent %d calls on a replica, want 0:\n  %s", n, h.requests())
+	}
+}
+
+// TestPrefetchFreshnessFollowsItsInterval checks that a replica's answers count as
+// fresh for as long as its crawls are apart (an hour here), not for the ten minutes of
+// an on-demand crawl: otherwise a replica would mark most answers stale and keep them
+// out of the response cache. Past the interval, with no new crawl, they are stale.
+func TestPrefetchFreshnessFollowsItsInterval(t *testing.T) {
+	clk := newClock()
+	h := newHarness(t, gateway.Config{Now: clk.Now, Prefetch: true, PrefetchEvery: time.Hour, ResponseCacheOff: true})
+	t.Cleanup(func() { h.g.Close() })
+	waitPrefetched(t, h)
+	const q = `{ allSpacecraft(first: 3, search: "Dragon") { totalCount nodes { name } } }`
+	clk.Advance(50 * time.Minute)
+	calls := h.calls()
+	r := h.do(q, nil)
+	if len(r.Errors) > 0 || r.Extensions["stale"] == true {
+		t.Fatalf("50 minutes into an hour between crawls: errors %v, extensions %v", r.Errors, r.Extensions)
+	}
+	clk.Advance(20 * time.Minute)
+	r = h.do(q, nil)
+	if len(r.Errors) > 0 || r.Extensions["stale"] != true {
+		t.Fatalf("70 minutes after the last crawl: errors %v, extensions %v; want stale", r.Errors, r.Extensions)
+	}
+	if h.calls() != calls {
+		t.Errorf("a replica spent %d calls on a list query:\n  %s", h.calls()-calls, h.requests())
 	}
 }
 

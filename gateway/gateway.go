@@ -178,7 +178,7 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	g.Client = client
 	g.Upstream = client.BaseURL()
-	g.Catalog = catalog.New(catalog.Options{Client: client, Entities: econ.entities, Now: g.now})
+	g.Catalog = catalog.New(catalog.Options{Client: client, Entities: econ.entities, Now: g.now, PrefetchTTL: g.prefetchEvery()})
 	if !cfg.ResponseCacheOff {
 		g.Responses = econ.responses
 	}

@@ -556,58 +556,6 @@ func withCORS(p Protection, next http.Handler) http.Handler {
 	}).Handler(next)
 }
 
-// keepVary keeps the Vary values set before the handler (CORS's Origin, gzip's
-// Accept-Encoding) when the handler sets its own (the response cache sets Accept).
-func keepVary(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		before := w.Header().Values("Vary")
-		if len(before) == 0 {
-			next.ServeHTTP(w, r)
-			return
-		}
-		next.ServeHTTP(&varyWriter{ResponseWriter: w, before: before}, r)
-	})
-}
-
-// varyWriter merges the Vary values it was made with back in when the header goes.
-type varyWriter struct {
-	http.ResponseWriter
-	before      []string
-	wroteHeader bool
-}
-
-func (w *varyWriter) WriteHeader(code int) {
-	if !w.wroteHeader {
-		w.wroteHeader = code >= 200
-		h := w.Header()
-		have := map[string]bool{}
-		for _, v := range h.Values("Vary") {
-			for f := range strings.SplitSeq(v, ",") {
-				have[strings.ToLower(strings.TrimSpace(f))] = true
-			}
-		}
-		for _, v := range w.before {
-			for f := range strings.SplitSeq(v, ",") {
-				if f = strings.TrimSpace(f); f != "" && !have[strings.ToLower(f)] {
-					h.Add("Vary", f)
-					have[strings.ToLower(f)] = true
-				}
-			}
-		}
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *varyWriter) Write(b []byte) (int, error) {
-	if !w.wroteHeader {
-		w.WriteHeader(http.StatusOK)
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (w *varyWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
 // withGzip compresses answers for clients that accept gzip. A compressed answer's
 // ETag is made weak: it names the content, not the bytes (the response cache's
 // If-None-Match accepts the weak form).

@@ -18,7 +18,7 @@ func (g *Gateway) routes(gql http.Handler) http.Handler {
 	m := g.cfg.Metrics
 	mux := http.NewServeMux()
 	graphql := g.responseCache(loaders.Middleware(g.Catalog, g.cfg.LoaderWait, m, gql))
-	mux.Handle("/graphql", m.Middleware("/graphql", withCORS(p, keepVary(checkHTTP(limitBody(p, g.withDeadline(p, graphql)))))))
+	mux.Handle("/graphql", m.Middleware("/graphql", withCORS(p, checkHTTP(limitBody(p, g.withDeadline(p, graphql))))))
 	playground := playgroundHandler("/graphql")
 	mux.Handle("GET /{$}", m.Middleware("/", playground))
 	mux.Handle("GET "+playgroundAssetsPrefix, m.Middleware(playgroundAssetsPrefix, playground))
