@@ -253,6 +253,40 @@ func TestResponseCacheAndHTTPCaching(t *testing.T) {
 	}
 }
 
+// TestResponseCacheCannotBePoisoned checks that the response cache keys a request by
+// what the transport runs: a body with a second, differently cased "Query" key, a
+// query string with a malformed pair, or several Accept headers may not store one
+// answer under the key of another request.
+func TestResponseCacheCannotBePoisoned(t *testing.T) {
+	h := newHarness(t, gateway.Config{})
+	jsonCT := http.Header{"Content-Type": {"application/json"}}
+	const victim = `{ __typename }`
+	// The body runs the agency query; a cache that read "Query" would store its
+	// answer under the victim's key.
+	resp, raw := h.send("POST", "/graphql", jsonCT, `{"query": "{ a: agency(ll2Id: 121) { name } }", "Query": "`+victim+`"}`)
+	if resp.StatusCode != 200 || !strings.Contains(string(raw), "SpaceX") {
+		t.Fatalf("the attacker's request: %d %s", resp.StatusCode, raw)
+	}
+	resp, raw = h.send("POST", "/graphql", jsonCT, jsonBody(victim, nil, nil))
+	if resp.Header.Get("X-Cache") == "HIT" || string(raw) != `{"data":{"__typename":"Query"}}` {
+		t.Fatalf("the victim's request: x-cache %q, %s", resp.Header.Get("X-Cache"), raw)
+	}
+	// A malformed pair makes the transport refuse the GET; the cache may not answer it.
+	h.send("GET", "/graphql?query=%7B__typename%7D", nil, "")
+	if resp, raw := h.send("GET", "/graphql?query=%7B__typename%7D&x=%zz", nil, ""); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a malformed query string: %d %s (x-cache %q), want 400", resp.StatusCode, raw, resp.Header.Get("X-Cache"))
+	}
+	// The answer's media type follows every Accept header, and so must the key.
+	gr := http.Header{"Accept": {"application/graphql-response+json"}}
+	if resp, _ := h.send("GET", "/graphql?query=%7B__typename%7D", gr, ""); !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/graphql-response+json") {
+		t.Fatalf("Content-Type %q", resp.Header.Get("Content-Type"))
+	}
+	two := http.Header{"Accept": {"text/html", "application/json"}}
+	if resp, _ := h.send("GET", "/graphql?query=%7B__typename%7D", two, ""); !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		t.Errorf("Accept: text/html, then application/json: Content-Type %q", resp.Header.Get("Content-Type"))
+	}
+}
+
 func urlQuery(s string) string {
 	r := strings.NewReplacer(" ", "%20", "{", "%7B", "}", "%7D", "(", "%28", ")", "%29", ":", "%3A", "$", "%24", "\"", "%22", "\n", "%0A", ",", "%2C")
 	return r.Replace(s)

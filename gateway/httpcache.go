@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/99designs/gqlgen/graphql"
 	"io"
 	"mime"
 	"net/http"
@@ -29,58 +30,58 @@ const defaultResponseTTL = 5 * time.Minute
 // GraphQL transport applies its own limit after.
 const maxCachedRequest = 1 << 20
 
-// graphQLRequest is the part of a GraphQL-over-HTTP request that decides its answer.
-type graphQLRequest struct {
-	Query         string          `json:"query"`
-	OperationName string          `json:"operationName"`
-	Variables     json.RawMessage `json:"variables"`
-	Extensions    json.RawMessage `json:"extensions"`
-}
-
 // responseKey computes the cache key of a request, or ok false when the request is not
-// one to cache (not a plain GET or JSON POST). The POST body is restored for the
-// handler.
+// one to cache (not a well-formed GET or JSON POST). It reads the request with the
+// very parsers the GraphQL transport runs (readGET, readPOST) and keys on the media
+// type the transport will answer in: were the key read differently from the request
+// that runs, a body such as {"query": A, "Query": B} would run A and store its answer
+// under B's key, for every client asking B. The POST body is restored for the handler.
 func responseKey(r *http.Request) (key string, ok bool) {
-	var req graphQLRequest
+	media, ok := negotiate(r.Header.Values("Accept"))
+	if !ok {
+		return "", false
+	}
+	var (
+		p      *graphql.RawParams
+		status int
+	)
 	switch r.Method {
 	case http.MethodGet:
-		q := r.URL.Query()
-		req.Query, req.OperationName = q.Get("query"), q.Get("operationName")
-		req.Variables, req.Extensions = json.RawMessage(q.Get("variables")), json.RawMessage(q.Get("extensions"))
+		p, status, _ = readGET(r)
 	case http.MethodPost:
 		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		if mt != "application/json" {
+		if mt != "application/json" || r.Body == nil {
 			return "", false
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxCachedRequest+1))
 		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
-		if err != nil || len(body) > maxCachedRequest || json.Unmarshal(body, &req) != nil {
+		if err != nil || len(body) > maxCachedRequest {
 			return "", false
 		}
+		p, status, _ = readPOST(&http.Request{Body: io.NopCloser(bytes.NewReader(body))})
 	default:
 		return "", false
 	}
+	if status != 0 {
+		return "", false
+	}
+	// Maps encode with sorted keys, so equal variables written in another key order
+	// share a key.
+	vars, err := json.Marshal(p.Variables)
+	if err != nil {
+		return "", false
+	}
+	ext, err := json.Marshal(p.Extensions)
+	if err != nil {
+		return "", false
+	}
 	h := sha256.New()
-	for _, part := range []string{req.Query, req.OperationName, canonicalJSON(req.Variables), canonicalJSON(req.Extensions), r.Header.Get("Accept")} {
+	for _, part := range []string{p.Query, p.OperationName, string(vars), string(ext), media} {
 		h.Write([]byte(strconv.Itoa(len(part))))
 		h.Write([]byte{':'})
 		h.Write([]byte(part))
 	}
 	return hex.EncodeToString(h.Sum(nil)), true
-}
-
-// canonicalJSON re-encodes a JSON value with sorted keys, so that equal variables
-// written differently share a key.
-func canonicalJSON(raw json.RawMessage) string {
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return ""
-	}
-	var v any
-	if json.Unmarshal(raw, &v) != nil {
-		return string(raw)
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 // recorder captures a response so that it can be cached and given headers.
