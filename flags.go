@@ -77,7 +77,7 @@ func economyFlags(fs *flag.FlagSet) func(*gateway.Config) error {
 	})
 	duration("prefetch-every", &cfg.PrefetchEvery, time.Hour, "how often replica mode refreshes its crawl (`duration`)")
 	cfg.CacheBytes = 256 << 20
-	define("cache-bytes", "256MiB", "memory bound of the in-process cache of LL2 answers (`size`: bytes, or with KiB, MiB, GiB)", false, func(s string) error {
+	define("cache-bytes", "256MiB", "memory bound of the in-process cache of LL2 answers (`size`: bytes, or with KiB, MiB, GiB); the response cache and the decoded answers get a quarter each on top", false, func(s string) error {
 		n, err := parseSize(s)
 		cfg.CacheBytes = n
 		return err

@@ -71,7 +71,8 @@ type MemoryResult struct {
 	// Options are the options the scenario ran with.
 	Options MemoryOptions
 	// Bound is what the gateway's caches may hold by their own accounting: CacheBytes
-	// for LL2's answers and a quarter of it for whole responses.
+	// for LL2's answers, a quarter of it for whole responses and a quarter for the LL2
+	// client's decoded answers.
 	Bound uint64
 	// Overhead is the RSS of the process after the warm-up, with the measured gateway
 	// built and its caches empty: runtime, code, the built-in LL2 server's data, the
@@ -85,9 +86,10 @@ type MemoryResult struct {
 	// LiveBefore and LiveAfter are the live heap (after a collection) before and
 	// after the run: their difference is what the full caches really take.
 	LiveBefore, LiveAfter uint64
-	// AnswerBytes and ResponseBytes are what the LL2 answer cache and the
-	// whole-response cache hold at the end, by their weighers.
-	AnswerBytes, ResponseBytes uint64
+	// AnswerBytes, ResponseBytes and DecodedBytes are what the LL2 answer cache, the
+	// whole-response cache and the LL2 client's decoded answers hold at the end, by
+	// their weighers.
+	AnswerBytes, ResponseBytes, DecodedBytes uint64
 	// Calls is the LL2 calls spent (repeats are caused by evictions).
 	Calls int
 	// Result is the load's result.
@@ -113,7 +115,7 @@ func splitmix(i uint64) uint64 {
 // peak RSS against the bound plus the overhead measured before the run. Run it in a
 // process of its own: the peak RSS is the process's.
 func Memory(ctx context.Context, o MemoryOptions) (MemoryResult, error) {
-	res := MemoryResult{Options: o, Bound: o.CacheBytes + o.CacheBytes/4}
+	res := MemoryResult{Options: o, Bound: o.CacheBytes + o.CacheBytes/4 + o.CacheBytes/4}
 	bodies := MemoryBodies(o.Distinct)
 	cfg := gateway.Config{CacheBytes: o.CacheBytes, LL2: ll2server.Options{Latency: o.Latency}}
 	verify := func(status int, body []byte) error {
@@ -193,6 +195,7 @@ func Memory(ctx context.Context, o MemoryOptions) (MemoryResult, error) {
 	if s, ok := g.Responses.(*upstream.MemoryStore); ok {
 		res.ResponseBytes = s.WeightedSize()
 	}
+	res.DecodedBytes = g.Client.DecodedSize()
 	runtime.GC()
 	res.HeapAfter, res.LiveAfter = heapInUse(), liveHeap()
 	if o.HeapProfile != "" {
@@ -237,12 +240,12 @@ func (r MemoryResult) Markdown() string {
 	if r.Options.MemoryLimit {
 		limit = fmt.Sprintf("the Go runtime's memory limit set to bound + overhead (%s)", mib(r.Limit()))
 	}
-	fmt.Fprintf(&b, "%d requests drawn at random from %d distinct ones (1,250 documents × variables), %d in-process callers, CacheBytes %s, LL2 answering in %s, %s. The bound is what the gateway's caches may hold by their own weighing (CacheBytes for LL2's answers, a quarter of it for whole responses); the overhead is the RSS after a warm-up, with the measured gateway built and its caches empty.\n\n",
+	fmt.Fprintf(&b, "%d requests drawn at random from %d distinct ones (1,250 documents × variables), %d in-process callers, CacheBytes %s, LL2 answering in %s, %s. The bound is what the gateway's caches may hold by their own weighing (CacheBytes for LL2's answers, a quarter of it for whole responses, a quarter for decoded LL2 answers); the overhead is the RSS after a warm-up, with the measured gateway built and its caches empty.\n\n",
 		r.Result.Requests, r.Options.Distinct, r.Options.Workers, mib(r.Options.CacheBytes), r.Options.Latency, limit)
-	b.WriteString("| requests | req/s | LL2 calls | answer cache | response cache | bound | overhead | bound + overhead | peak RSS | heap in use: before, peak, after | live heap: before, after | errors |\n")
-	b.WriteString("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
-	fmt.Fprintf(&b, "| %d | %.0f | %d | %s | %s | %s | %s | %s | %s | %s, %s, %s | %s, %s | %d |\n",
-		r.Result.Requests, r.Result.RPS(), r.Calls, mib(r.AnswerBytes), mib(r.ResponseBytes), mib(r.Bound), mib(r.Overhead), mib(r.Limit()),
+	b.WriteString("| requests | req/s | LL2 calls | answer cache | response cache | decoded answers | bound | overhead | bound + overhead | peak RSS | heap in use: before, peak, after | live heap: before, after | errors |\n")
+	b.WriteString("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	fmt.Fprintf(&b, "| %d | %.0f | %d | %s | %s | %s | %s | %s | %s | %s | %s, %s, %s | %s, %s | %d |\n",
+		r.Result.Requests, r.Result.RPS(), r.Calls, mib(r.AnswerBytes), mib(r.ResponseBytes), mib(r.DecodedBytes), mib(r.Bound), mib(r.Overhead), mib(r.Limit()),
 		mib(r.PeakRSS), mib(r.HeapBefore), mib(r.PeakHeap), mib(r.HeapAfter), mib(r.LiveBefore), mib(r.LiveAfter), r.Result.Errors)
 	if r.OK() {
 		fmt.Fprintf(&b, "\nThe peak RSS stayed within the bound plus the overhead (%s of headroom).\n", mib(r.Limit()-r.PeakRSS))

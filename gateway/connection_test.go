@@ -331,3 +331,31 @@ func TestBadPagingInput(t *testing.T) {
 		})
 	}
 }
+
+// TestBackwardPageSharedByAliases asks an agency's last configurations twice through
+// aliases: the loaders hand both fields the same page, and each must read the last two
+// in order. Reversing the shared page in place made one alias read it backwards.
+func TestBackwardPageSharedByAliases(t *testing.T) {
+	h := newHarness(t, emptyConfig())
+	var out struct {
+		Agency map[string]struct {
+			Nodes []struct {
+				Name string `json:"name"`
+			} `json:"nodes"`
+		} `json:"agency"`
+	}
+	h.ok(`{ agency(ll2Id: 121) {
+		a: spacecraftConfigs(last: 2) { nodes { name } }
+		b: spacecraftConfigs(last: 2) { nodes { name } }
+		all: spacecraftConfigs { nodes { name } } } }`, nil, &out)
+	all := out.Agency["all"].Nodes
+	if len(all) < 3 {
+		t.Fatalf("SpaceX has %d configurations in the snapshot, want at least 3", len(all))
+	}
+	want := all[len(all)-2:]
+	for _, alias := range []string{"a", "b"} {
+		if got := out.Agency[alias].Nodes; !slices.Equal(got, want) {
+			t.Errorf("%s: last 2 are %v, want %v", alias, got, want)
+		}
+	}
+}

@@ -5,6 +5,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -50,7 +51,8 @@ type Config struct {
 	// upstream.DefaultMaxConcurrentCalls).
 	UpstreamConcurrency int
 
-	// CacheBytes bounds the in-memory cache of LL2 answers (0: 256 MiB).
+	// CacheBytes bounds the in-memory cache of LL2 answers (0: 256 MiB). The
+	// whole-response cache and the LL2 client's decoded answers get a quarter of it each.
 	CacheBytes uint64
 	// TTLs are the freshness of LL2 answers per endpoint (zero: upstream.DefaultTTLs).
 	TTLs upstream.TTLs
@@ -135,7 +137,8 @@ func New(cfg Config) (*Gateway, error) {
 	if g.now == nil {
 		g.now = time.Now
 	}
-	ccfg := ll2.Config{Token: cfg.Token, Timeout: cfg.UpstreamTimeout, Observe: cfg.Metrics.UpstreamCall}
+	ccfg := ll2.Config{Token: cfg.Token, Timeout: cfg.UpstreamTimeout, Observe: cfg.Metrics.UpstreamCall,
+		DecodedBytes: int64(cmp.Or(cfg.CacheBytes, defaultCacheBytes) / 4)}
 	var base http.RoundTripper
 	live := false
 	switch up := strings.TrimSpace(cfg.Upstream); up {

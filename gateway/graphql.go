@@ -54,6 +54,7 @@ func (g *Gateway) graphQLServer() http.Handler {
 	srv.SetErrorPresenter(graph.TokenLimitPresenter(graph.ErrorPresenter(g.log, RequestID)))
 	srv.SetRecoverFunc(graph.Recover(g.log, RequestID))
 	srv.AroundResponses(freshnessExtensions)
+	srv.Use(graph.PlanCache{})
 	if p.testPanic != nil {
 		srv.AroundFields(func(ctx context.Context, next graphql.Resolver) (any, error) {
 			if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Object == "Query" {

@@ -123,7 +123,9 @@ func fetchPage[E any](ctx context.Context, req pageRequest, fetch func(context.C
 		w.Items = page.Items[:min(want, len(page.Items))]
 		return w, nil
 	}
-	items := page.Items[:min(req.keep, len(page.Items))]
+	// A copy: the page may be shared (the loaders hand one page to every field that
+	// asks for it), and reversing it in place made a second alias read it backwards.
+	items := slices.Clone(page.Items[:min(req.keep, len(page.Items))])
 	slices.Reverse(items)
 	w.Offset = page.Count - len(items)
 	if w.Offset < req.from {

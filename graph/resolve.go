@@ -36,7 +36,7 @@ func nullIfNotFound[E any](v *E, err error) (*E, error) {
 // embedded returns an object the parent embeds if it is rich enough for the field's
 // selection, or loads it at the level the selection needs.
 func embedded[E any](ctx context.Context, typ string, have *E, id int, level ll2.Level, ld *dataloader.Loader[loaders.Key, *E]) (*E, error) {
-	need := fieldNeed(ctx, typ).level
+	need := fieldLevelNeed(ctx, typ)
 	if level >= need {
 		return have, nil
 	}
@@ -92,7 +92,7 @@ func nodeThunk(ctx context.Context, typ string, id int) func() (model.Node, erro
 	l := loaders.For(ctx)
 	opCtx := graphql.GetOperationContext(ctx)
 	sel := graphql.GetFieldContext(ctx).Field.Selections
-	level := analyze(opCtx, typ, sel).level
+	level := levelOf(opCtx, typ, sel)
 	wrap := func(v model.Node, err error) (model.Node, error) {
 		if err != nil && errs.CodeOf(err) == errs.NotFound {
 			return nil, nil

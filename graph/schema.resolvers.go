@@ -119,7 +119,7 @@ func (r *queryResolver) Spacecraft(ctx context.Context, id *string, ll2Id *int) 
 	if err != nil {
 		return nil, err
 	}
-	return nullIfNotFound(load(ctx, loaders.For(ctx).Spacecraft, n, fieldNeed(ctx, "Spacecraft").level))
+	return nullIfNotFound(load(ctx, loaders.For(ctx).Spacecraft, n, fieldLevelNeed(ctx, "Spacecraft")))
 }
 
 // AllSpacecraft is the resolver for the allSpacecraft field.
@@ -140,7 +140,7 @@ func (r *queryResolver) SpacecraftConfig(ctx context.Context, id *string, ll2Id 
 	if err != nil {
 		return nil, err
 	}
-	return nullIfNotFound(load(ctx, loaders.For(ctx).Config, n, fieldNeed(ctx, "SpacecraftConfig").level))
+	return nullIfNotFound(load(ctx, loaders.For(ctx).Config, n, fieldLevelNeed(ctx, "SpacecraftConfig")))
 }
 
 // AllSpacecraftConfigs is the resolver for the allSpacecraftConfigs field.
@@ -161,7 +161,7 @@ func (r *queryResolver) Agency(ctx context.Context, id *string, ll2Id *int) (*ca
 	if err != nil {
 		return nil, err
 	}
-	return nullIfNotFound(load(ctx, loaders.For(ctx).Agency, n, fieldNeed(ctx, "Agency").level))
+	return nullIfNotFound(load(ctx, loaders.For(ctx).Agency, n, fieldLevelNeed(ctx, "Agency")))
 }
 
 // AllAgencies is the resolver for the allAgencies field.
@@ -182,7 +182,7 @@ func (r *queryResolver) Family(ctx context.Context, id *string, ll2Id *int) (*ca
 	if err != nil {
 		return nil, err
 	}
-	return nullIfNotFound(load(ctx, loaders.For(ctx).Family, n, fieldNeed(ctx, "Family").level))
+	return nullIfNotFound(load(ctx, loaders.For(ctx).Family, n, fieldLevelNeed(ctx, "Family")))
 }
 
 // AllFamilies is the resolver for the allFamilies field.
@@ -218,7 +218,7 @@ func (r *spacecraftConfigResolver) Families(ctx context.Context, obj *catalog.Sp
 	if obj.Families == nil {
 		return nil, nil
 	}
-	need := fieldNeed(ctx, "Family").level
+	need := fieldLevelNeed(ctx, "Family")
 	rich := true
 	for _, f := range obj.Families {
 		rich = rich && f.Level >= need

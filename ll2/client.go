@@ -49,6 +49,10 @@ type Config struct {
 	UserAgent string
 	// MaxBody bounds a response body in bytes.
 	MaxBody int64
+	// DecodedBytes bounds the memory of the decoded answers the client keeps for
+	// answers whose body is a SharedBody, by an estimate of their size (0:
+	// DefaultDecodedBytes; negative: none are kept).
+	DecodedBytes int64
 	// Observe, when set, is told of every call after it ends (for metrics and logs).
 	Observe func(Call)
 }
@@ -64,7 +68,8 @@ type Call struct {
 	Err      error
 }
 
-// Client calls LL2. It is safe for concurrent use.
+// Client calls LL2. It is safe for concurrent use. What it returns may be shared with
+// other callers (answers decoded once and kept, see SharedBody): treat it as read-only.
 type Client struct {
 	base      *url.URL
 	token     string
@@ -73,6 +78,7 @@ type Client struct {
 	timeout   time.Duration
 	maxBody   int64
 	observe   func(Call)
+	decoded   *memo
 }
 
 // NewTransport returns the pooled keep-alive transport the client uses by default.
@@ -123,6 +129,12 @@ func New(cfg Config) (*Client, error) {
 	if c.maxBody <= 0 {
 		c.maxBody = DefaultMaxBody
 	}
+	switch {
+	case cfg.DecodedBytes == 0:
+		c.decoded = newMemo(DefaultDecodedBytes)
+	case cfg.DecodedBytes > 0:
+		c.decoded = newMemo(uint64(cfg.DecodedBytes))
+	}
 	tr := cfg.Transport
 	if tr == nil {
 		tr = NewTransport()
@@ -133,6 +145,10 @@ func New(cfg Config) (*Client, error) {
 
 // BaseURL returns the version root the client calls.
 func (c *Client) BaseURL() string { return c.base.String() }
+
+// DecodedSize is what the decoded answers the client keeps weigh, by the estimate
+// Config.DecodedBytes bounds.
+func (c *Client) DecodedSize() uint64 { return c.decoded.weight() }
 
 // ListParams are the parameters common to every list call, plus the endpoint's
 // filters as LL2 names them (see the typed filters in params.go).
@@ -227,8 +243,8 @@ func list[T any, PT interface {
 	if err != nil {
 		return nil, &Error{Kind: KindBadRequest, Op: op, Err: err}
 	}
-	var page Page[*T]
-	if err := c.get(ctx, e.Path, v, &page); err != nil {
+	page, err := get[Page[*T]](ctx, c, e.Path, v)
+	if err != nil {
 		return nil, err
 	}
 	bad := func(format string, args ...any) error {
@@ -256,8 +272,8 @@ func detail[T any, PT interface {
 	responseModer
 }](ctx context.Context, c *Client, e *Endpoint[T], id int) (*T, error) {
 	path := e.Path + strconv.Itoa(id) + "/"
-	var out *T
-	if err := c.get(ctx, path, nil, &out); err != nil {
+	out, err := get[*T](ctx, c, path, nil)
+	if err != nil {
 		return nil, err
 	}
 	op := "GET " + path
@@ -325,8 +341,8 @@ func ListLookup[T any](ctx context.Context, c *Client, path string, limit, offse
 	if offset > 0 {
 		v.Set("offset", strconv.Itoa(offset))
 	}
-	var page Page[T]
-	if err := c.get(ctx, path, v, &page); err != nil {
+	page, err := get[Page[T]](ctx, c, path, v)
+	if err != nil {
 		return nil, err
 	}
 	return &page, nil
@@ -335,30 +351,29 @@ func ListLookup[T any](ctx context.Context, c *Client, path string, limit, offse
 // Throttle calls `api-throttle/`, which costs nothing against the limit, to learn the
 // caller's limit and current use.
 func (c *Client) Throttle(ctx context.Context) ([]APIThrottle, error) {
-	var out []APIThrottle
-	if err := c.get(ctx, PathAPIThrottle, nil, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return get[[]APIThrottle](ctx, c, PathAPIThrottle, nil)
 }
 
-// get performs one GET below the base URL and decodes a 200 answer into out. Every
-// failure comes back as an *Error.
-func (c *Client) get(ctx context.Context, path string, q url.Values, out any) (err error) {
+// get performs one GET below the base URL and decodes a 200 answer into a T. What it
+// decodes from a SharedBody it keeps and hands out again for the same bytes, so the
+// value may be shared: callers must not modify it. Every failure comes back as an
+// *Error.
+func get[T any](ctx context.Context, c *Client, path string, q url.Values) (out T, err error) {
 	if q == nil {
 		q = url.Values{}
 	}
 	q.Set("format", "json")
-	u := c.base.ResolveReference(&url.URL{Path: path, RawQuery: q.Encode()})
+	enc := q.Encode()
+	u := c.base.ResolveReference(&url.URL{Path: path, RawQuery: enc})
 	op := "GET " + path
-	if enc := q.Encode(); enc != "format=json" {
+	if enc != "format=json" {
 		op += "?" + enc
 	}
 	start := time.Now()
 	status, size := 0, 0
 	defer func() {
 		if c.observe != nil {
-			c.observe(Call{Method: http.MethodGet, Path: path, Query: q.Encode(), Status: status, Bytes: size, Duration: time.Since(start), Err: err})
+			c.observe(Call{Method: http.MethodGet, Path: path, Query: enc, Status: status, Bytes: size, Duration: time.Since(start), Err: err})
 		}
 	}()
 	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > c.timeout {
@@ -366,9 +381,10 @@ func (c *Client) get(ctx context.Context, path string, q url.Values, out any) (e
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	target := u.String()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
-		return &Error{Kind: KindBadRequest, Op: op, Err: err}
+		return out, &Error{Kind: KindBadRequest, Op: op, Err: err}
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
@@ -377,28 +393,45 @@ func (c *Client) get(ctx context.Context, path string, q url.Values, out any) (e
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return &Error{Kind: KindUnavailable, Op: op, Timeout: isTimeout(ctx, err), Err: err}
+		return out, &Error{Kind: KindUnavailable, Op: op, Timeout: isTimeout(ctx, err), Err: err}
 	}
 	defer resp.Body.Close()
 	status = resp.StatusCode
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	var body []byte
+	shared, isShared := resp.Body.(SharedBody)
+	if isShared {
+		body = shared.SharedBytes()
+	} else {
+		body, err = io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	}
 	size = len(body)
 	if err != nil {
-		return &Error{Kind: KindUnavailable, Op: op, Status: status, Timeout: isTimeout(ctx, err), Detail: "connection failed while reading the body", Err: err}
+		return out, &Error{Kind: KindUnavailable, Op: op, Status: status, Timeout: isTimeout(ctx, err), Detail: "connection failed while reading the body", Err: err}
 	}
 	if int64(len(body)) > c.maxBody {
-		return &Error{Kind: KindBadResponse, Op: op, Status: status, Detail: fmt.Sprintf("body larger than %d bytes", c.maxBody)}
+		return out, &Error{Kind: KindBadResponse, Op: op, Status: status, Detail: fmt.Sprintf("body larger than %d bytes", c.maxBody)}
 	}
 	if status != http.StatusOK {
-		return statusError(op, resp, body)
+		return out, statusError(op, resp, body)
+	}
+	if isShared {
+		if v, ok := c.decoded.get(target, body); ok {
+			if t, ok := v.(T); ok {
+				return t, nil
+			}
+		}
 	}
 	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '<' {
-		return &Error{Kind: KindBadResponse, Op: op, Status: status, Detail: "an HTML page instead of JSON (" + resp.Header.Get("Content-Type") + ")"}
+		return out, &Error{Kind: KindBadResponse, Op: op, Status: status, Detail: "an HTML page instead of JSON (" + resp.Header.Get("Content-Type") + ")"}
 	}
-	if err := json.Unmarshal(body, out); err != nil {
-		return &Error{Kind: KindBadResponse, Op: op, Status: status, Detail: "cannot decode the body", Err: err}
+	if err := json.Unmarshal(body, &out); err != nil {
+		var zero T
+		return zero, &Error{Kind: KindBadResponse, Op: op, Status: status, Detail: "cannot decode the body", Err: err}
 	}
-	return nil
+	if isShared {
+		c.decoded.put(target, body, out)
+	}
+	return out, nil
 }
 
 func statusError(op string, resp *http.Response, body []byte) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"spacegraph/catalog"
 	"spacegraph/ll2"
@@ -14,10 +15,15 @@ import (
 
 // setup returns loaders over a catalog over the built-in server with the embedded
 // snapshot, and the server to count its calls.
+// testWait is the tests' batching window: wide, so that on a loaded machine the keys
+// of one LoadMany still land in one batch (with the production 1 ms window a starved
+// loop splits them, and the call counts the tests pin change).
+const testWait = 50 * time.Millisecond
+
 func setup(t *testing.T) (*loaders.Loaders, context.Context, *ll2server.Server) {
 	t.Helper()
 	cat, srv := newCatalog(t)
-	l := loaders.New(cat, 0, nil)
+	l := loaders.New(cat, testWait, nil)
 	return l, loaders.WithLoaders(context.Background(), l), srv
 }
 
@@ -70,7 +76,7 @@ func TestBatchKeyOrderDuplicatesAndMissing(t *testing.T) {
 		t.Fatalf("after an unfiltered list the catalog should know a crawl costs 1 call, not %d", cat.CrawlCost(catalog.KindAgency))
 	}
 	srv.Reset()
-	l3 := loaders.New(cat, 0, nil)
+	l3 := loaders.New(cat, testWait, nil)
 	ctx3 := loaders.WithLoaders(context.Background(), l3)
 	_, errs = l3.Agency.LoadMany(ctx3, []loaders.Key{{ID: 37, Level: ll2.LevelNormal}, {ID: 44, Level: ll2.LevelNormal}, {ID: 424242, Level: ll2.LevelNormal}})()
 	if errs == nil || errs[0] != nil || errs[1] != nil || !errors.Is(errs[2], ll2.ErrNotFound) {

@@ -93,10 +93,17 @@ func (e *Entities) Get(ctx context.Context, k catalog.Kind, ids []int, l ll2.Lev
 }
 
 // putRicher writes ARGV[1] for ARGV[2] ms unless the key holds a richer level (the
-// first byte of each value is the level).
+// first byte of each value is the level) that is still fresh. Freshness is judged as
+// Get judges it, by the stored time in the value and the writer's clock (ARGV[3], in
+// ms), not by Redis's expiry: Redis keeps the key a little longer (its TTL starts when
+// the write arrives), and a richer entry that Get already ignores must not refuse the
+// leaner sighting that replaces it, or the entity would go uncached for a whole TTL.
 var putRicher = redis.NewScript(`
 local cur = redis.call("GET", KEYS[1])
-if cur and string.byte(cur, 1) > string.byte(ARGV[1], 1) then return 0 end
+if cur and string.byte(cur, 1) > string.byte(ARGV[1], 1) then
+  local stored = tonumber(string.match(cur, "^%d(%d+)|"))
+  if not stored or stored + tonumber(ARGV[2]) > tonumber(ARGV[3]) then return 0 end
+end
 redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
 return 1
 `)
@@ -156,7 +163,7 @@ func (e *Entities) Put(ctx context.Context, s *catalog.Seen) {
 		if e.ttl[it.kind] <= 0 {
 			continue // a kind that is not to be kept
 		}
-		putRicher.Eval(ctx, pipe, []string{it.key}, val, e.ttl[it.kind].Milliseconds())
+		putRicher.Eval(ctx, pipe, []string{it.key}, val, e.ttl[it.kind].Milliseconds(), now.UnixMilli())
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		e.c.log.WarnContext(ctx, "entity cache write failed", "err", err)

@@ -384,11 +384,28 @@ func response(req *http.Request, e Entry, now time.Time, stale bool) *http.Respo
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        h,
-		Body:          io.NopCloser(bytes.NewReader(e.Body)),
+		Body:          &entryBody{Reader: bytes.NewReader(e.Body), b: e.Body},
 		ContentLength: int64(len(e.Body)),
 		Request:       req,
 	}
 }
+
+// entryBody is the body of an answer from an entry. The entry's bytes are never
+// modified once stored, so it offers them to the LL2 client as they are (see
+// ll2.SharedBody): the client neither copies them nor decodes them again when the
+// same entry is served again.
+type entryBody struct {
+	*bytes.Reader
+	b []byte
+}
+
+// Close does nothing: the bytes belong to the entry.
+func (*entryBody) Close() error { return nil }
+
+// SharedBytes returns the entry's body.
+func (e *entryBody) SharedBytes() []byte { return e.b }
+
+var _ ll2.SharedBody = (*entryBody)(nil)
 
 // throttled is the answer when the budget refuses a call and no copy can stand in: a
 // 429 in LL2's own words, so that the client reports it as LL2's rate limit with the
