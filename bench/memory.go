@@ -57,8 +57,9 @@ type MemoryOptions struct {
 	// Latency is the built-in LL2 server's latency.
 	Latency time.Duration
 	// MemoryLimit sets the Go runtime's soft memory limit (as GOMEMLIMIT does) to
-	// the bound plus the measured overhead before the run, as a deployment would set
-	// it to its container's memory.
+	// the bound plus the measured overhead before the run, as a deployment sets it to
+	// its container's memory: without it the collector lets the heap grow to twice
+	// what is live, whatever the caches' bound.
 	MemoryLimit bool
 	// HeapProfile, when set, is a file to write a heap profile to at the end, while
 	// the gateway and its caches are still alive.
@@ -74,9 +75,9 @@ type MemoryResult struct {
 	// for LL2's answers, a quarter of it for whole responses and a quarter for the LL2
 	// client's decoded answers.
 	Bound uint64
-	// Overhead is the RSS of the process after the warm-up, with the measured gateway
-	// built and its caches empty: runtime, code, the built-in LL2 server's data, the
-	// request bodies.
+	// Overhead is the peak RSS of the same load served by a gateway whose caches are
+	// 1 MiB: runtime, code, the built-in LL2 server's data, the request bodies and the
+	// working set of the requests in flight.
 	Overhead uint64
 	// PeakRSS is VmHWM over the run; PeakHeap the largest Go heap in use sampled, and
 	// HeapAfter the heap in use at the end, after a collection.
@@ -125,20 +126,33 @@ func Memory(ctx context.Context, o MemoryOptions) (MemoryResult, error) {
 		return nil
 	}
 
-	// Warm up on a gateway of its own, so that code is paged in and the runtime has
-	// grown its structures; then the measured gateway starts empty.
-	warm, err := NewGateway(cfg)
+	// The overhead is what the process needs to serve this very load with caches that
+	// hold next to nothing: runtime, code, the built-in LL2 server's data, the request
+	// bodies, and the working set of o.Workers requests in flight (each decodes and
+	// encodes pages of up to 100 objects). It is measured as the peak RSS of the same
+	// load on a gateway of its own whose caches are 1 MiB, over a tenth of the
+	// requests (at least 2,000, at most 100,000); it depends on the load, not on the
+	// number of requests or of distinct queries, which is what makes it fixed.
+	tiny := cfg
+	tiny.CacheBytes = 1 << 20
+	warm, err := NewGateway(tiny)
 	if err != nil {
 		return res, err
 	}
-	n := min(1000, len(bodies))
-	wr, err := Load{Handler: warm.Handler, Bodies: func(i int) []byte { return bodies[i%n] }, Clients: o.Workers, Requests: 2 * n, Verify: verify}.Run(ctx)
+	if err := ResetPeakRSS(); err != nil {
+		return res, fmt.Errorf("resetting the peak RSS: %w", err)
+	}
+	n := min(max(o.Requests/10, 2000), 100_000)
+	wr, err := Load{Handler: warm.Handler, Bodies: func(i int) []byte { return bodies[splitmix(uint64(i)^0x5bd1e995)%uint64(len(bodies))] }, Clients: o.Workers, Requests: n, Verify: verify}.Run(ctx)
 	warm.Close()
 	if err != nil {
 		return res, err
 	}
 	if wr.Errors > 0 {
 		return res, fmt.Errorf("warm-up: %s", strings.Join(wr.ErrorSamples, "; "))
+	}
+	if res.Overhead, err = ProcStatus("VmHWM"); err != nil {
+		return res, err
 	}
 	g, err := NewGateway(cfg)
 	if err != nil {
@@ -147,9 +161,6 @@ func Memory(ctx context.Context, o MemoryOptions) (MemoryResult, error) {
 	defer g.Close()
 	runtime.GC()
 	debug.FreeOSMemory()
-	if res.Overhead, err = ProcStatus("VmRSS"); err != nil {
-		return res, err
-	}
 	res.HeapBefore, res.LiveBefore = heapInUse(), liveHeap()
 	if o.MemoryLimit {
 		prev := debug.SetMemoryLimit(int64(res.Limit()))
@@ -240,7 +251,7 @@ func (r MemoryResult) Markdown() string {
 	if r.Options.MemoryLimit {
 		limit = fmt.Sprintf("the Go runtime's memory limit set to bound + overhead (%s)", mib(r.Limit()))
 	}
-	fmt.Fprintf(&b, "%d requests drawn at random from %d distinct ones (1,250 documents × variables), %d in-process callers, CacheBytes %s, LL2 answering in %s, %s. The bound is what the gateway's caches may hold by their own weighing (CacheBytes for LL2's answers, a quarter of it for whole responses, a quarter for decoded LL2 answers); the overhead is the RSS after a warm-up, with the measured gateway built and its caches empty.\n\n",
+	fmt.Fprintf(&b, "%d requests drawn at random from %d distinct ones (1,250 documents × variables), %d in-process callers, CacheBytes %s, LL2 answering in %s, %s. The bound is what the gateway's caches may hold by their own weighing (CacheBytes for LL2's answers, a quarter of it for whole responses, a quarter for decoded LL2 answers); the overhead is the peak RSS of the same load (a tenth of the requests, 2,000 to 100,000) on a gateway whose caches are 1 MiB: the process and the working set of the requests in flight.\n\n",
 		r.Result.Requests, r.Options.Distinct, r.Options.Workers, mib(r.Options.CacheBytes), r.Options.Latency, limit)
 	b.WriteString("| requests | req/s | LL2 calls | answer cache | response cache | decoded answers | bound | overhead | bound + overhead | peak RSS | heap in use: before, peak, after | live heap: before, after | errors |\n")
 	b.WriteString("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")

@@ -52,7 +52,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		memQueries = fs.Int("mem-queries", 10_000, "distinct requests of the memory scenario (at most 10,000)")
 		memCache   = fs.Uint64("mem-cache-mib", 32, "the gateway's cache bound in the memory scenario, MiB")
 		memWorkers = fs.Int("mem-workers", 64, "concurrent in-process callers of the memory scenario")
-		memLimit   = fs.Bool("mem-gomemlimit", false, "set the Go memory limit to the bound plus the overhead in the memory scenario")
+		memLimit   = fs.Bool("mem-gomemlimit", true, "set the Go memory limit to the bound plus the overhead in the memory scenario, as GOMEMLIMIT does in a deployment")
 		memProfile = fs.String("mem-heapprofile", "", "write a heap profile at the end of the memory scenario to this file")
 		memInProc  = fs.Bool("mem-in-process", false, "run the memory scenario in this process even with others (its peak RSS is then the process's)")
 		hour       = bench.DefaultHourOptions()
