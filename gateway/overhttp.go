@@ -283,7 +283,7 @@ func readPOST(r *http.Request) (*graphql.RawParams, int, string) {
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil {
-		return nil, http.StatusBadRequest, "the request body is not a JSON object: " + err.Error()
+		return nil, http.StatusBadRequest, bodyError(body, err)
 	}
 	p := &graphql.RawParams{}
 	for _, f := range []struct {
@@ -300,6 +300,23 @@ func readPOST(r *http.Request) (*graphql.RawParams, int, string) {
 		}
 	}
 	return p, 0, ""
+}
+
+// bodyError says what is wrong with a POST body that is not a JSON object, in the
+// client's terms: encoding/json's own message names Go types
+// ("map[string]json.RawMessage"), which say nothing to a GraphQL client.
+func bodyError(body []byte, err error) string {
+	var syntax *json.SyntaxError
+	switch trimmed := bytes.TrimSpace(body); {
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("the request body is not valid JSON (at byte %d): %s", syntax.Offset, strings.TrimPrefix(syntax.Error(), "json: "))
+	case trimmed[0] == '[':
+		return "the request body must be a JSON object; batches of operations (a JSON array) are not supported"
+	case trimmed[0] != '{':
+		return "the request body must be a JSON object with a query"
+	default:
+		return "the request body is not a JSON object: " + strings.TrimPrefix(err.Error(), "json: ")
+	}
 }
 
 // readGET reads a GET's parameters from the query string.

@@ -385,6 +385,7 @@ func TestGraphQLOverHTTP(t *testing.T) {
 		{"POST latin-1", "POST", "/graphql", http.Header{"Content-Type": {"application/json; charset=iso-8859-1"}}, typename, 415, "application/json", "", "BAD_USER_INPUT", false},
 		{"malformed JSON", "POST", "/graphql", postJSON, `{"query": "{ __typename }"`, 400, "application/json", "", "BAD_USER_INPUT", false},
 		{"a JSON array (no batching)", "POST", "/graphql", postJSON, `[` + typename + `]`, 400, "application/json", "", "BAD_USER_INPUT", false},
+		{"a JSON string", "POST", "/graphql", postJSON, `"{ __typename }"`, 400, "application/json", "", "BAD_USER_INPUT", false},
 		{"an empty body", "POST", "/graphql", postJSON, "", 400, "application/json", "", "BAD_USER_INPUT", false},
 		{"no query", "POST", "/graphql", postJSON, `{"variables": {}}`, 400, "application/json", "", "BAD_USER_INPUT", false},
 		{"a number for query", "POST", "/graphql", postJSON, `{"query": 1}`, 400, "application/json", "", "BAD_USER_INPUT", false},
@@ -411,6 +412,10 @@ func TestGraphQLOverHTTP(t *testing.T) {
 			}
 			if tc.status == http.StatusNoContent {
 				return
+			}
+			// Messages speak of the request, not of the Go types that read it.
+			if strings.Contains(string(raw), "Go value") || strings.Contains(string(raw), "json.RawMessage") {
+				t.Errorf("the message leaks Go types: %s", raw)
 			}
 			r := decodeResponse(t, resp, raw)
 			if tc.code != "" {
