@@ -247,6 +247,13 @@ func TestResponseCacheAndHTTPCaching(t *testing.T) {
 	if string(a.Data) == string(b.Data) {
 		t.Error("different variables got the same cached answer")
 	}
+	// Equal variables written in another key order (other bytes) share the answer.
+	const two = `query($id: Int, $first: Int) { spacecraft(ll2Id: $id) { name } allAgencies(first: $first) { totalCount } }`
+	jsonCT := http.Header{"Content-Type": {"application/json"}}
+	h.send("POST", "/graphql", jsonCT, `{"query": "`+two+`", "variables": {"id": 569, "first": 2}}`)
+	if resp, _ := h.send("POST", "/graphql", jsonCT, `{"variables": {"first": 2, "id": 569}, "query": "`+two+`"}`); resp.Header.Get("X-Cache") != "HIT" {
+		t.Errorf("the same request written in another order missed the cache")
+	}
 	bad := get(`{ agency(ll2Id: 121) { countries { name } } }`, nil)
 	if bad.Header.Get("Cache-Control") != "no-store" {
 		t.Errorf("an answer with errors: Cache-Control %q, want no-store", bad.Header.Get("Cache-Control"))
