@@ -66,7 +66,13 @@ type Main struct {
 	Logger   *slog.Logger
 	listener net.Listener
 	server   *http.Server
-	stdout   io.Writer
+	// MetricsAddr, when set, serves /metrics on a listener of its own instead of Addr;
+	// MetricsURL is then its address.
+	MetricsAddr string
+	MetricsURL  string
+	metrics     *observe.Metrics
+	metricsSrv  *http.Server
+	stdout      io.Writer
 	// Ready is closed once the listener is open; URL is then the playground's address.
 	Ready chan struct{}
 	URL   string
@@ -84,6 +90,7 @@ func NewMain(args []string, stdout, stderr io.Writer) (*Main, error) {
 	token := fs.String("ll2-token", env("SPACEGRAPH_LL2_TOKEN", ""), "LL2 API key, sent as Authorization: Token KEY (SPACEGRAPH_LL2_TOKEN)")
 	snap := fs.String("snapshot", env("SPACEGRAPH_SNAPSHOT", ""), "serve this snapshot directory instead of the embedded one (SPACEGRAPH_SNAPSHOT)")
 	logFormat := fs.String("log-format", env("SPACEGRAPH_LOG_FORMAT", "text"), "log format: text or json (SPACEGRAPH_LOG_FORMAT)")
+	metricsAddr := fs.String("metrics-addr", env("SPACEGRAPH_METRICS_ADDR", ""), "serve /metrics on this address (e.g. 127.0.0.1:9090) instead of the public one (SPACEGRAPH_METRICS_ADDR)")
 	otlp := fs.String("otlp-endpoint", env("SPACEGRAPH_OTLP_ENDPOINT", ""), "OTLP/HTTP collector URL for traces, e.g. http://localhost:4318; empty: OTEL_EXPORTER_OTLP_ENDPOINT, else no tracing (SPACEGRAPH_OTLP_ENDPOINT)")
 	protection := gateway.ProtectionFlags(fs, os.LookupEnv) // --max-depth … --gzip, see gateway/protect.go
 	economy := economyFlags(fs)                             // --redis … --response-cache, see flags.go
@@ -112,7 +119,7 @@ func NewMain(args []string, stdout, stderr io.Writer) (*Main, error) {
 		return nil, err
 	}
 	metrics := observe.New(observe.Options{})
-	cfg := gateway.Config{Upstream: *upstream, Token: *token, SnapshotDir: *snap, Logger: log, Protection: prot, Metrics: metrics}
+	cfg := gateway.Config{Upstream: *upstream, Token: *token, SnapshotDir: *snap, Logger: log, Protection: prot, Metrics: metrics, MetricsPrivate: *metricsAddr != ""}
 	if err := economy(&cfg); err != nil {
 		_ = stopTracing(context.Background())
 		return nil, err
@@ -122,7 +129,7 @@ func NewMain(args []string, stdout, stderr io.Writer) (*Main, error) {
 		_ = stopTracing(context.Background())
 		return nil, err
 	}
-	return &Main{Addr: *addr, Gateway: g, Logger: log, stdout: stdout, Ready: make(chan struct{}), stopTracing: stopTracing}, nil
+	return &Main{Addr: *addr, MetricsAddr: *metricsAddr, metrics: metrics, Gateway: g, Logger: log, stdout: stdout, Ready: make(chan struct{}), stopTracing: stopTracing}, nil
 }
 
 // Run serves until ctx ends, then shuts down gracefully, letting requests in flight
@@ -139,22 +146,48 @@ func (m *Main) Run(ctx context.Context) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
+	var metricsLn net.Listener
+	if m.MetricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", m.MetricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		m.MetricsURL = "http://" + displayAddr(metricsLn.Addr())
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.metrics.Handler())
+		m.metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	}
 	fmt.Fprintf(m.stdout, "spacegraph: GraphQL playground at %s/ (API at %s/graphql; upstream %s)\n", m.URL, m.URL, m.Gateway.Upstream)
-	m.Logger.Info("serving", "addr", ln.Addr().String(), "upstream", m.Gateway.Upstream)
+	m.Logger.Info("serving", "addr", ln.Addr().String(), "upstream", m.Gateway.Upstream, "metrics", m.MetricsURL)
 	close(m.Ready)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- m.server.Serve(ln) }()
+	servers := 1
+	if m.metricsSrv != nil {
+		servers++
+		go func() { errc <- m.metricsSrv.Serve(metricsLn) }()
+	}
+	var failed error
 	select {
-	case err := <-errc:
-		return err
+	case failed = <-errc:
+		servers--
 	case <-ctx.Done():
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := m.server.Shutdown(sctx); err != nil {
-		return err
+	err = m.server.Shutdown(sctx)
+	if m.metricsSrv != nil {
+		err = errors.Join(err, m.metricsSrv.Shutdown(sctx))
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+	for range servers {
+		if e := <-errc; !errors.Is(e, http.ErrServerClosed) {
+			err = errors.Join(err, e)
+		}
+	}
+	if failed != nil && !errors.Is(failed, http.ErrServerClosed) {
+		return errors.Join(failed, err)
+	}
+	if err != nil {
 		return err
 	}
 	m.Logger.Info("stopped")
@@ -167,6 +200,9 @@ func (m *Main) Close() error {
 	var err error
 	if m.server != nil {
 		err = m.server.Close()
+	}
+	if m.metricsSrv != nil {
+		err = errors.Join(err, m.metricsSrv.Close())
 	}
 	if m.stopTracing != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -146,3 +146,48 @@ func TestREADMEListsEveryFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsOnAPrivateAddress checks --metrics-addr: /metrics moves to its own
+// listener and leaves the public one.
+func TestMetricsOnAPrivateAddress(t *testing.T) {
+	m, err := NewMain([]string{"--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"}, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	select {
+	case <-m.Ready:
+	case err := <-done:
+		t.Fatal(err)
+	}
+	get := func(url string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if status, _ := get(m.URL + "/healthz"); status != http.StatusOK {
+		t.Errorf("/healthz: %d", status)
+	}
+	if status, _ := get(m.URL + "/metrics"); status != http.StatusNotFound {
+		t.Errorf("/metrics on the public address: %d, want 404", status)
+	}
+	if status, body := get(m.MetricsURL + "/metrics"); status != http.StatusOK || !strings.Contains(body, `spacegraph_http_requests_total{method="GET",route="/healthz",status="200"} 1`) {
+		t.Errorf("/metrics on the private address: %d\n%.2000s", status, body)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run after shutdown: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("Run did not return after the context ended")
+	}
+}

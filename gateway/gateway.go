@@ -93,6 +93,9 @@ type Config struct {
 	// Metrics, when set, counts what the gateway does and is served at /metrics (nil:
 	// no metrics and no /metrics route).
 	Metrics *observe.Metrics
+	// MetricsPrivate keeps /metrics off Handler, for a process that serves
+	// Metrics.Handler() on a listener of its own (not reachable from the internet).
+	MetricsPrivate bool
 }
 
 // Gateway is an assembled spacegraph.

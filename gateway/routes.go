@@ -29,7 +29,7 @@ func (g *Gateway) routes(gql http.Handler) http.Handler {
 		_, _ = io.WriteString(w, "ok\n")
 	})))
 	mux.Handle("GET /readyz", m.Middleware("/readyz", http.HandlerFunc(g.readyz)))
-	if m != nil {
+	if m != nil && !g.cfg.MetricsPrivate {
 		mux.Handle("GET /metrics", m.Middleware("/metrics", m.Handler()))
 	}
 	logged := observe.LogRequests(g.log, observe.LogOptions{
