@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"spacegraph/ll2"
+	"spacegraph/upstream"
 )
 
 // A collection is a whole LL2 collection crawled at one mode, kept for a while to
@@ -98,7 +99,13 @@ func crawl[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], mode ll2.Le
 
 // fetchCollection crawls a collection and keeps it.
 func fetchCollection[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], mode ll2.Level, pinned bool) (*collection, error) {
-	items, err := crawlPages(ctx, c, k, mode)
+	// The crawl's own report tells the age of its oldest page: the collection is as
+	// old as that, not as old as the moment the crawl ended (pages can come from the
+	// answer cache, or stand in stale when LL2 fails).
+	cctx, rep := upstream.WithReport(ctx)
+	items, err := crawlPages(cctx, c, k, mode)
+	sum := rep.Summary()
+	upstream.ReportFrom(ctx).Include(sum)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +126,7 @@ func fetchCollection[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], m
 	if pinned {
 		ttl = c.pinTTL
 	}
-	coll := &collection{mode: mode, items: sorted, index: index, fetched: c.now(), ttl: ttl, pinned: pinned}
+	coll := &collection{mode: mode, items: sorted, index: index, fetched: c.now().Add(-sum.MaxAge), ttl: ttl, pinned: pinned}
 	c.mu.Lock()
 	c.collections[collectionKey{k.k, mode}] = coll
 	c.mu.Unlock()
@@ -131,6 +138,7 @@ func fetchCollection[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], m
 // query semantics, until the next Prefetch replaces the crawl. At LL2's size it costs
 // about a dozen calls. A kind whose crawl fails keeps its previous crawl.
 func (c *Catalog) Prefetch(ctx context.Context) error {
+	ctx = upstream.WithFreshOnly(ctx)
 	var g errgroup.Group
 	g.Go(func() error { _, err := fetchCollection(ctx, c, spacecraftKind, ll2.LevelDetailed, true); return err })
 	g.Go(func() error { _, err := fetchCollection(ctx, c, configKind, ll2.LevelDetailed, true); return err })

@@ -131,6 +131,9 @@ func (g *Gateway) prefetchEvery() time.Duration {
 func (g *Gateway) runPrefetch(ctx context.Context) {
 	every := g.prefetchEvery()
 	for {
+		// The interval counts from the start of a crawl, so that crawls are every
+		// interval apart, as the freshness of their answers assumes.
+		started := time.Now()
 		pctx, rep := upstream.WithReport(ctx)
 		err := g.Catalog.Prefetch(pctx)
 		sum := rep.Summary()
@@ -140,7 +143,7 @@ func (g *Gateway) runPrefetch(ctx context.Context) {
 		}
 		g.prefetch.err = err
 		g.mu.Unlock()
-		wait := every
+		wait := every - time.Since(started)
 		if err != nil {
 			g.log.WarnContext(ctx, "prefetch failed; serving the previous crawl if any", "err", err)
 			wait = prefetchRetry

@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -393,6 +394,34 @@ func TestPrefetchFreshnessFollowsItsInterval(t *testing.T) {
 	}
 	if h.calls() != calls {
 		t.Errorf("a replica spent %d calls on a list query:\n  %s", h.calls()-calls, h.requests())
+	}
+}
+
+// TestPrefetchRecrawlFetchesFreshData checks that a replica's next crawl, due when its
+// pages are past their TTL, fetches them again rather than taking the stale copies
+// (which would then pass for a new crawl): what LL2 changed meanwhile shows, and the
+// answers are fresh.
+func TestPrefetchRecrawlFetchesFreshData(t *testing.T) {
+	clk := newClock()
+	d := llScale()
+	h := newHarness(t, gateway.Config{Snapshot: &d, Now: clk.Now, Prefetch: true, PrefetchEvery: time.Hour, ResponseCacheOff: true})
+	t.Cleanup(func() { h.g.Close() })
+	waitPrefetched(t, h)
+	renamed := *d.Spacecraft[0]
+	renamed.Name = "Renamed Since The Last Crawl"
+	d2 := d
+	d2.Spacecraft = slices.Clone(d.Spacecraft)
+	d2.Spacecraft[0] = &renamed
+	h.g.LL2.SetStore(ll2server.NewStore(d2))
+	clk.Advance(time.Hour + time.Minute)
+	if err := h.g.Catalog.Prefetch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r := h.do(`{ allSpacecraft(first: 1, search: "Renamed Since") { totalCount nodes { name } } }`, nil)
+	var out struct{ AllSpacecraft struct{ TotalCount int } }
+	decode(t, r, &out)
+	if out.AllSpacecraft.TotalCount != 1 || r.Extensions["stale"] == true {
+		t.Errorf("after the second crawl: %d renamed spacecraft found (want 1), extensions %v", out.AllSpacecraft.TotalCount, r.Extensions)
 	}
 }
 

@@ -74,6 +74,39 @@ func (r *Report) UseData(fetched time.Time, ttl time.Duration, now time.Time, st
 	r.used(Entry{Fetched: fetched, TTL: ttl}, now, stale)
 }
 
+// Include adds what another report saw to r, so that work done under a report of
+// its own (a crawl, which must know its own oldest page) still counts for the request
+// that waited on it.
+func (r *Report) Include(s Summary) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls += s.Calls
+	r.hits += s.Hits
+	r.stale += s.Stale
+	r.maxAge = max(r.maxAge, s.MaxAge)
+	if s.FreshKnown && (!r.freshKnow || s.MinFresh < r.minFresh) {
+		r.minFresh, r.freshKnow = s.MinFresh, true
+	}
+}
+
+type freshOnlyKey struct{}
+
+// WithFreshOnly marks calls made under ctx as wanting fresh answers: an answer past
+// its TTL is fetched again at once rather than served stale while a background refresh
+// runs (it still stands in if LL2 fails). Replica mode's crawls use it: a crawl taken
+// from stale pages would be stamped new and pass for fresh until the next one.
+func WithFreshOnly(ctx context.Context) context.Context {
+	return context.WithValue(ctx, freshOnlyKey{}, true)
+}
+
+func freshOnly(ctx context.Context) bool {
+	v, _ := ctx.Value(freshOnlyKey{}).(bool)
+	return v
+}
+
 // Summary is a report's content.
 type Summary struct {
 	// Calls is how many calls to LL2 the request spent.

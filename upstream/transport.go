@@ -201,7 +201,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			rep.used(old, now, false)
 			t.observe(path, "hit", old.Status)
 			return response(req, old, now, false), nil
-		case old.Age(now) < old.TTL+t.swr(old.TTL):
+		case old.Age(now) < old.TTL+t.swr(old.TTL) && !freshOnly(ctx):
 			rep.hit()
 			rep.used(old, now, true)
 			t.observe(path, "stale", old.Status)
