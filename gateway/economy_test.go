@@ -425,6 +425,31 @@ func TestPrefetchRecrawlFetchesFreshData(t *testing.T) {
 	}
 }
 
+// TestSharedResponseCacheKeepsEachReplicasRules runs replicas on one Redis: two
+// configured alike share whole responses, while one with introspection off is not
+// served what an open one stored.
+func TestSharedResponseCacheKeepsEachReplicasRules(t *testing.T) {
+	url, prefix := redistest.URL(t)
+	mk := func(p gateway.Protection) *harness {
+		h := newHarness(t, gateway.Config{RedisURL: url, RedisPrefix: prefix, Protection: p})
+		t.Cleanup(func() { h.g.Close() })
+		return h
+	}
+	open, twin, locked := mk(gateway.Protection{}), mk(gateway.Protection{}), mk(gateway.Protection{IntrospectionOff: true})
+	const q = `{ __schema { queryType { name } } }`
+	jsonCT := http.Header{"Content-Type": {"application/json"}}
+	if resp, raw := open.send("POST", "/graphql", jsonCT, jsonBody(q, nil, nil)); resp.StatusCode != 200 || !strings.Contains(string(raw), `"Query"`) {
+		t.Fatalf("open replica: %d %s", resp.StatusCode, raw)
+	}
+	if resp, _ := twin.send("POST", "/graphql", jsonCT, jsonBody(q, nil, nil)); resp.Header.Get("X-Cache") != "HIT" {
+		t.Errorf("a replica configured alike did not share the stored answer")
+	}
+	resp, raw := locked.send("POST", "/graphql", jsonCT, jsonBody(q, nil, nil))
+	if resp.Header.Get("X-Cache") == "HIT" || strings.Contains(string(raw), `"queryType"`) {
+		t.Errorf("a replica with introspection off served an open replica's answer: %s", raw)
+	}
+}
+
 // TestRedisReplicasShareEverything runs two gateways on one Redis: what the first
 // fetched costs the second nothing, and together they never exceed the budget.
 func TestRedisReplicasShareEverything(t *testing.T) {

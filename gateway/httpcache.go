@@ -5,15 +5,20 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"github.com/99designs/gqlgen/graphql"
-	lru "github.com/hashicorp/golang-lru/v2"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/vektah/gqlparser/v2/formatter"
+
+	"spacegraph/graph"
 	"spacegraph/observe"
 	"spacegraph/upstream"
 )
@@ -37,7 +42,7 @@ const maxCachedRequest = 1 << 20
 // type the transport will answer in: were the key read differently from the request
 // that runs, a body such as {"query": A, "Query": B} would run A and store its answer
 // under B's key, for every client asking B. The POST body is restored for the handler.
-func responseKey(r *http.Request, memo *keyMemo) (key string, ok bool) {
+func responseKey(r *http.Request, memo *keyMemo, fingerprint string) (key string, ok bool) {
 	media, ok := negotiate(r.Header.Values("Accept"))
 	if !ok {
 		return "", false
@@ -89,7 +94,7 @@ func responseKey(r *http.Request, memo *keyMemo) (key string, ok bool) {
 		return "", false
 	}
 	h := sha256.New()
-	for _, part := range []string{p.Query, p.OperationName, string(vars), string(ext), media} {
+	for _, part := range []string{fingerprint, p.Query, p.OperationName, string(vars), string(ext), media} {
 		h.Write([]byte(strconv.Itoa(len(part))))
 		h.Write([]byte{':'})
 		h.Write([]byte(part))
@@ -97,6 +102,31 @@ func responseKey(r *http.Request, memo *keyMemo) (key string, ok bool) {
 	key = hex.EncodeToString(h.Sum(nil))
 	memo.add(id, key)
 	return key, true
+}
+
+// responseFingerprint names everything besides the request that decides its answer:
+// the schema and the settings that refuse or limit requests. It is a part of every
+// response key because replicas share the response cache through Redis, and a replica
+// with trusted documents, introspection off, tighter limits or another schema (during
+// a rolling deploy) must not serve what a differently configured one stored.
+func (g *Gateway) responseFingerprint() string {
+	h := sha256.New()
+	var sdl strings.Builder
+	formatter.NewFormatter(&sdl).FormatSchema(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}}).Schema())
+	h.Write([]byte(sdl.String()))
+	p := g.cfg.Protection.withDefaults()
+	fmt.Fprintf(h, "\x00%d %d %d %d %d %t\x00", p.MaxDepth, p.MaxComplexity, p.MaxAliases, p.MaxRootFields, p.MaxTokens, p.IntrospectionOff)
+	if t := p.TrustedDocuments; t != nil {
+		ids := make([]string, 0, len(t.byID))
+		for id := range t.byID {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		for _, id := range ids {
+			fmt.Fprintf(h, "%d:%s%d:%s", len(id), id, len(t.byID[id]), t.byID[id])
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // keyMemo remembers the cache keys of recent requests by the hash of their bytes
@@ -215,13 +245,13 @@ func notModified(r *http.Request, etag string) bool {
 // responseCache wraps the GraphQL handler: it gives each request its upstream report,
 // answers repeated requests from the cache, and sets Cache-Control and ETag.
 func (g *Gateway) responseCache(next http.Handler) http.Handler {
-	memo := newKeyMemo()
+	memo, fingerprint := newKeyMemo(), g.responseFingerprint()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, rep := upstream.WithReport(r.Context())
 		r = r.WithContext(ctx)
 		key, cacheable := "", false
 		if g.Responses != nil {
-			key, cacheable = responseKey(r, memo)
+			key, cacheable = responseKey(r, memo, fingerprint)
 		}
 		now := g.now()
 		if cacheable {
