@@ -32,9 +32,13 @@ func economyFlags(fs *flag.FlagSet) func(*gateway.Config) error {
 		usage += " (" + envName + ")"
 		if v, ok := os.LookupEnv(envName); ok {
 			if err := set(v); err != nil && envErr == nil {
-				envErr = fmt.Errorf("%s=%q: %w", envName, v, err)
+				envErr = fmt.Errorf("%s: %w", envName, err)
 			}
-			def = v
+			// A URL may hold a password: usage text goes to logs, so it never shows
+			// the value the environment gave.
+			if name != "redis" {
+				def = v
+			}
 		}
 		if def != "" {
 			usage += " (default " + def + ")"
@@ -49,8 +53,10 @@ func economyFlags(fs *flag.FlagSet) func(*gateway.Config) error {
 		*v = def
 		define(name, def.String(), usage, false, func(s string) error {
 			d, err := time.ParseDuration(s)
-			if err == nil && d < 0 {
-				err = fmt.Errorf("negative duration")
+			// Zero would silently mean the default further down (a max-stale of 0
+			// would be 7 days), so it is refused rather than misread.
+			if err == nil && d <= 0 {
+				err = fmt.Errorf("want a positive duration")
 			}
 			*v = d
 			return err
@@ -82,7 +88,14 @@ func economyFlags(fs *flag.FlagSet) func(*gateway.Config) error {
 		cfg.CacheBytes = n
 		return err
 	})
+	ttlSet := false
 	define("cache-ttl", "", "freshness per LL2 endpoint, overriding the defaults (spacecraft/=1h, 6h for configurations, agencies and families, config/=24h, default=1h): `list` of prefix=duration, comma-separated", false, func(s string) error {
+		// Given again (the flag after the variable), it replaces rather than adds to
+		// the earlier value, as every other flag does.
+		if ttlSet {
+			ttls = upstream.DefaultTTLs()
+		}
+		ttlSet = true
 		return parseTTLs(s, &ttls)
 	})
 	duration("max-stale", &cfg.MaxStale, 7*24*time.Hour, "how long past its freshness an LL2 answer may stand in when LL2 fails or the budget is spent (`duration`)")

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,6 +69,8 @@ func TestEconomyFlagsRefuseBadValues(t *testing.T) {
 		{"--budget-limit", "-1"},
 		{"--budget-window", "soon"},
 		{"--max-stale", "-1h"},
+		{"--max-stale", "0s"},
+		{"--prefetch-every", "0"},
 		{"--cache-ttl", "spacecrafts/=1h"},
 		{"--cache-ttl", "spacecraft/=0s"},
 		{"--cache-ttl", "spacecraft/"},
@@ -127,5 +130,37 @@ func TestParseSize(t *testing.T) {
 		if got, err := parseSize(in); err != nil || got != want {
 			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
 		}
+	}
+}
+
+// TestSecretsStayOutOfUsageAndErrors checks that the Redis URL and the LL2 key that
+// the environment gives are never printed: usage text and startup errors go to logs.
+func TestSecretsStayOutOfUsageAndErrors(t *testing.T) {
+	t.Setenv("SPACEGRAPH_REDIS", "redis://:s3cretpw@127.0.0.1:1/0")
+	t.Setenv("SPACEGRAPH_LL2_TOKEN", "tok123secret")
+	var usage strings.Builder
+	if _, err := NewMain([]string{"--no-such-flag"}, io.Discard, &usage); err == nil {
+		t.Fatal("an unknown flag was accepted")
+	}
+	if strings.Contains(usage.String(), "s3cretpw") || strings.Contains(usage.String(), "tok123secret") {
+		t.Errorf("the usage text shows a secret:\n%s", usage.String())
+	}
+	_, err := NewMain([]string{"--addr", "127.0.0.1:0"}, io.Discard, io.Discard)
+	if err == nil {
+		t.Fatal("an unreachable Redis was accepted")
+	}
+	if strings.Contains(err.Error(), "s3cretpw") {
+		t.Errorf("the startup error shows the Redis password: %v", err)
+	}
+}
+
+func TestCacheTTLFlagReplacesTheVariable(t *testing.T) {
+	t.Setenv("SPACEGRAPH_CACHE_TTL", "spacecraft/=30m")
+	c, err := parseEconomy(t, "--cache-ttl", "agencies/=1h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TTLs.For("spacecraft/") != time.Hour || c.TTLs.For("agencies/") != time.Hour {
+		t.Errorf("the flag added to the variable instead of replacing it: %+v", c.TTLs)
 	}
 }

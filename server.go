@@ -87,7 +87,9 @@ func NewMain(args []string, stdout, stderr io.Writer) (*Main, error) {
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", env("SPACEGRAPH_ADDR", ":8080"), "listen address (SPACEGRAPH_ADDR)")
 	upstream := fs.String("upstream", env("SPACEGRAPH_UPSTREAM", gateway.UpstreamEmbedded), "\"embedded\" or an LL2 base URL such as https://ll.thespacedevs.com/2.3.0 (SPACEGRAPH_UPSTREAM)")
-	token := fs.String("ll2-token", env("SPACEGRAPH_LL2_TOKEN", ""), "LL2 API key, sent as Authorization: Token KEY (SPACEGRAPH_LL2_TOKEN)")
+	// The key's default stays out of the usage text, which goes to logs: the
+	// variable is read after parsing instead.
+	token := fs.String("ll2-token", "", "LL2 API key, sent as Authorization: Token KEY (SPACEGRAPH_LL2_TOKEN)")
 	snap := fs.String("snapshot", env("SPACEGRAPH_SNAPSHOT", ""), "serve this snapshot directory instead of the embedded one (SPACEGRAPH_SNAPSHOT)")
 	logFormat := fs.String("log-format", env("SPACEGRAPH_LOG_FORMAT", "text"), "log format: text or json (SPACEGRAPH_LOG_FORMAT)")
 	metricsAddr := fs.String("metrics-addr", env("SPACEGRAPH_METRICS_ADDR", ""), "serve /metrics on this address (e.g. 127.0.0.1:9090) instead of the public one (SPACEGRAPH_METRICS_ADDR)")
@@ -96,6 +98,9 @@ func NewMain(args []string, stdout, stderr io.Writer) (*Main, error) {
 	economy := economyFlags(fs)                             // --redis … --response-cache, see flags.go
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if *token == "" {
+		*token = os.Getenv("SPACEGRAPH_LL2_TOKEN")
 	}
 	prot, err := protection()
 	if err != nil {

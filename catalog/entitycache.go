@@ -7,6 +7,7 @@ import (
 	"github.com/maypok86/otter/v2"
 
 	"spacegraph/ll2"
+	"spacegraph/upstream"
 )
 
 // EntityCache keeps every entity any response brought, across requests, so that an
@@ -37,7 +38,18 @@ type EntityTTLs [numKinds]time.Duration
 
 // DefaultEntityTTLs halves upstream.DefaultTTLs.
 func DefaultEntityTTLs() EntityTTLs {
-	return EntityTTLs{KindSpacecraft: 30 * time.Minute, KindConfig: 3 * time.Hour, KindAgency: 3 * time.Hour, KindFamily: 3 * time.Hour}
+	return EntityTTLsFor(upstream.DefaultTTLs())
+}
+
+// EntityTTLsFor halves the answer cache's TTL of each kind's endpoint, so that the
+// entities follow a configured answer cache (--cache-ttl): with spacecraft fresh for
+// five minutes, a spacecraft entity may not answer for thirty.
+func EntityTTLsFor(t upstream.TTLs) EntityTTLs {
+	var e EntityTTLs
+	for k, path := range map[Kind]string{KindSpacecraft: "spacecraft/", KindConfig: "spacecraft_configurations/", KindAgency: "agencies/", KindFamily: "spacecraft_configuration_families/"} {
+		e[k] = t.For(path) / 2
+	}
+	return e
 }
 
 type entityKey struct {

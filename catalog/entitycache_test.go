@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"spacegraph/ll2"
+	"spacegraph/upstream"
 )
 
 var ecT0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
@@ -262,5 +263,16 @@ func TestMemoryEntityCacheConcurrentPut(t *testing.T) {
 				t.Fatalf("round %d: entity %d is %q after concurrent sightings, want the detailed one", r, id, n)
 			}
 		}
+	}
+}
+
+func TestEntityTTLsFollowTheAnswerCache(t *testing.T) {
+	if got := DefaultEntityTTLs(); got[KindSpacecraft] != 30*time.Minute || got[KindConfig] != 3*time.Hour || got[KindFamily] != 3*time.Hour {
+		t.Errorf("defaults %v: want half of upstream's defaults", got)
+	}
+	ttls := upstream.DefaultTTLs()
+	ttls.ByPrefix["spacecraft/"] = 5 * time.Minute
+	if got := EntityTTLsFor(ttls); got[KindSpacecraft] != 150*time.Second || got[KindAgency] != 3*time.Hour {
+		t.Errorf("with spacecraft fresh for 5 minutes: %v", got)
 	}
 }

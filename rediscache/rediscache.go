@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -44,6 +45,7 @@ type Client struct {
 func New(ctx context.Context, o Options) (*Client, error) {
 	opt, err := redis.ParseURL(o.URL)
 	if err != nil {
+		// ParseURL's errors do not repeat the URL, so they hold no password.
 		return nil, fmt.Errorf("rediscache: %w", err)
 	}
 	c := &Client{rdb: redis.NewClient(opt), prefix: o.Prefix, now: o.Now, log: o.Logger, flight: &upstream.MemoryFlight{}}
@@ -60,9 +62,18 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	defer cancel()
 	if err := c.rdb.Ping(pctx).Err(); err != nil {
 		_ = c.rdb.Close()
-		return nil, fmt.Errorf("rediscache: %s: %w", o.URL, err)
+		return nil, fmt.Errorf("rediscache: %s: %w", redact(o.URL), err)
 	}
 	return c, nil
+}
+
+// redact drops the password of a Redis URL, since errors end up in logs.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	return u.Redacted()
 }
 
 // Close closes the pool.
