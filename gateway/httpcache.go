@@ -199,7 +199,10 @@ func (r *recorder) Write(p []byte) (int, error) {
 // hit was a third of a hit's CPU.
 func etagOf(body []byte) string {
 	sum := sha256.Sum256(body)
-	return `"` + hex.EncodeToString(sum[:12]) + `"`
+	// Weak, because the same answer goes out gzipped or not: a weak tag names the
+	// content whatever the encoding, and a 304 (which has no encoding) can then carry
+	// the very tag the 200 carried.
+	return `W/"` + hex.EncodeToString(sum[:12]) + `"`
 }
 
 // encodeCached stores the content type and the ETag with the body, since the same
@@ -222,8 +225,8 @@ func decodeCached(b []byte) (contentType, etag string, body []byte) {
 		return "application/json", etagOf(b), b
 	}
 	contentType, rest := string(b[:i]), b[i+1:]
-	// An answer is a JSON object, so a line that opens with a quote is an ETag.
-	if j := bytes.IndexByte(rest, '\n'); j > 0 && rest[0] == '"' {
+	// An answer is a JSON object, so a line that opens like an entity tag is one.
+	if j := bytes.IndexByte(rest, '\n'); j > 0 && (rest[0] == '"' || bytes.HasPrefix(rest, []byte(`W/"`))) {
 		return contentType, string(rest[:j]), rest[j+1:]
 	}
 	return contentType, etagOf(rest), rest
@@ -234,9 +237,13 @@ func notModified(r *http.Request, etag string) bool {
 	if r.Method != http.MethodGet {
 		return false
 	}
-	for _, t := range strings.Split(r.Header.Get("If-None-Match"), ",") {
-		if t = strings.TrimSpace(t); t == etag || t == "W/"+etag || t == "*" {
-			return true
+	// If-None-Match compares weakly (RFC 9110, 13.1.2): W/ prefixes do not count.
+	opaque := strings.TrimPrefix(etag, "W/")
+	for _, header := range r.Header.Values("If-None-Match") {
+		for t := range strings.SplitSeq(header, ",") {
+			if t = strings.TrimSpace(t); strings.TrimPrefix(t, "W/") == opaque || t == "*" {
+				return true
+			}
 		}
 	}
 	return false

@@ -402,7 +402,9 @@ func playgroundHandler(endpoint string) http.Handler {
 		h := w.Header()
 		h.Set("Content-Type", a.contentType)
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")
-		h.Set("ETag", `"`+a.hash+`"`)
+		// Weak, like the answers' tags: the asset goes out gzipped or not, and a 304
+		// must carry the tag its 200 carried.
+		h.Set("ETag", `W/"`+a.hash+`"`)
 		h.Set("X-Content-Type-Options", "nosniff")
 		http.ServeContent(w, r, a.name, time.Time{}, bytes.NewReader(a.data))
 	})

@@ -755,11 +755,12 @@ func TestGzip(t *testing.T) {
 		t.Errorf("gzipped %d bytes to %d (%v); equal: %v", len(plain), len(raw), err, bytes.Equal(unzipped, plain))
 	}
 	etag := resp.Header.Get("ETag")
-	if etag != "W/"+plainResp.Header.Get("ETag") {
-		t.Errorf("ETag %q, want the weak form of %q", etag, plainResp.Header.Get("ETag"))
+	if etag != plainResp.Header.Get("ETag") || !strings.HasPrefix(etag, "W/") {
+		t.Errorf("ETag %q gzipped, %q plain: want one weak tag for both", etag, plainResp.Header.Get("ETag"))
 	}
-	if resp, _ := h.send("GET", path, http.Header{"Accept-Encoding": {"gzip"}, "If-None-Match": {etag}}, ""); resp.StatusCode != http.StatusNotModified {
-		t.Errorf("revalidation with the weak ETag: %d", resp.StatusCode)
+	// The 304 carries the tag the 200 carried (it has no encoding to weaken it by).
+	if resp, _ := h.send("GET", path, http.Header{"Accept-Encoding": {"gzip"}, "If-None-Match": {etag}}, ""); resp.StatusCode != http.StatusNotModified || resp.Header.Get("ETag") != etag {
+		t.Errorf("revalidation with the weak ETag: %d, ETag %q", resp.StatusCode, resp.Header.Get("ETag"))
 	}
 
 	off := newHarness(t, gateway.Config{Protection: gateway.Protection{GzipOff: true}})
