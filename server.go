@@ -149,6 +149,9 @@ func (m *Main) Run(ctx context.Context) error {
 	m.server = &http.Server{
 		Handler:           m.Gateway.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
+		// A body that never finishes would otherwise hold its handler (and the response
+		// cache's read of it, which runs before the request deadline) for ever.
+		ReadTimeout: time.Minute,
 		IdleTimeout:       2 * time.Minute,
 	}
 	var metricsLn net.Listener
