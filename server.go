@@ -152,7 +152,7 @@ func (m *Main) Run(ctx context.Context) error {
 		// A body that never finishes would otherwise hold its handler (and the response
 		// cache's read of it, which runs before the request deadline) for ever.
 		ReadTimeout: time.Minute,
-		IdleTimeout:       2 * time.Minute,
+		IdleTimeout: 2 * time.Minute,
 	}
 	var metricsLn net.Listener
 	if m.MetricsAddr != "" {
