@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"spacegraph/gateway"
+	"spacegraph/internal/envflag"
 	"spacegraph/upstream"
 )
 
@@ -21,33 +22,15 @@ import (
 // anonymous defaults.
 func economyFlags(fs *flag.FlagSet) func(*gateway.Config) error {
 	var (
-		cfg    gateway.Config
-		envErr error
-		ttls   = upstream.DefaultTTLs()
-		cache  = true
-		auto   = true
+		cfg   gateway.Config
+		ttls  = upstream.DefaultTTLs()
+		cache = true
+		auto  = true
 	)
+	flags := envflag.New(fs, os.LookupEnv)
 	define := func(name, def, usage string, boolean bool, set func(string) error) {
-		envName := "SPACEGRAPH_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
-		usage += " (" + envName + ")"
-		if v, ok := os.LookupEnv(envName); ok {
-			if err := set(v); err != nil && envErr == nil {
-				envErr = fmt.Errorf("%s: %w", envName, err)
-			}
-			// A URL may hold a password: usage text goes to logs, so it never shows
-			// the value the environment gave.
-			if name != "redis" {
-				def = v
-			}
-		}
-		if def != "" {
-			usage += " (default " + def + ")"
-		}
-		if boolean {
-			fs.BoolFunc(name, usage, set)
-			return
-		}
-		fs.Func(name, usage, set)
+		// The Redis URL may hold a password.
+		flags.Define(name, def, usage, envflag.Options{Bool: boolean, Secret: name == "redis"}, set)
 	}
 	duration := func(name string, v *time.Duration, def time.Duration, usage string) {
 		*v = def
@@ -125,8 +108,8 @@ func economyFlags(fs *flag.FlagSet) func(*gateway.Config) error {
 	})
 
 	return func(c *gateway.Config) error {
-		if envErr != nil {
-			return envErr
+		if err := flags.Err(); err != nil {
+			return err
 		}
 		c.RedisURL, c.RedisPrefix = cfg.RedisURL, cfg.RedisPrefix
 		c.Prefetch, c.PrefetchEvery = cfg.Prefetch, cfg.PrefetchEvery

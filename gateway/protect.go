@@ -22,6 +22,7 @@ import (
 
 	"spacegraph/errs"
 	"spacegraph/graph"
+	"spacegraph/internal/envflag"
 )
 
 // This file is the gateway's protection: the knobs (Protection, with their flags) and
@@ -144,31 +145,13 @@ func ProtectionFlags(fs *flag.FlagSet, lookupEnv func(string) (string, bool)) fu
 		p        Protection
 		origins  string
 		trusted  string
-		envErr   error
 		noIntro  bool
 		noGzip   bool
 		haveOrig bool
 	)
-	envName := func(name string) string {
-		return "SPACEGRAPH_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
-	}
-	// define registers a flag whose default comes from its variable when set.
+	flags := envflag.New(fs, lookupEnv)
 	define := func(name, def, usage string, boolean bool, set func(string) error) {
-		usage += " (" + envName(name) + ")"
-		if v, ok := lookupEnv(envName(name)); ok {
-			if err := set(v); err != nil && envErr == nil {
-				envErr = fmt.Errorf("%s=%q: %w", envName(name), v, err)
-			}
-			def = v
-		}
-		if def != "" {
-			usage += " (default " + def + ")"
-		}
-		if boolean {
-			fs.BoolFunc(name, usage, set)
-			return
-		}
-		fs.Func(name, usage, set)
+		flags.Define(name, def, usage, envflag.Options{Bool: boolean}, set)
 	}
 	intFlag := func(name string, v *int, def int, usage string) {
 		define(name, strconv.Itoa(def), usage, false, func(s string) error {
@@ -215,8 +198,8 @@ func ProtectionFlags(fs *flag.FlagSet, lookupEnv func(string) (string, bool)) fu
 		return err
 	})
 	return func() (Protection, error) {
-		if envErr != nil {
-			return Protection{}, envErr
+		if err := flags.Err(); err != nil {
+			return Protection{}, err
 		}
 		out := p
 		out.IntrospectionOff, out.GzipOff = noIntro, noGzip
