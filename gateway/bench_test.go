@@ -5,16 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"spacegraph/bench"
 	"testing"
 )
-
-// nestedQuery is the gateway's reference query: a page of 100 spacecraft with their
-// configuration, its agency and its families.
-const nestedQuery = `{ allSpacecraft(first: 100) { totalCount pageInfo { hasNextPage endCursor }
-  nodes { id name serialNumber status { name } timeInSpace timeInSpaceSeconds flightsCount
-    spacecraftConfig { id name capability crewCapacity humanRated maidenFlight
-      agency { id name abbrev foundingYear type { name } }
-      families { id name maidenFlight manufacturer { name } } } } } }`
 
 // BenchmarkNested100 measures the reference query through the whole handler (parse
 // cache, executor, resolvers, loaders, catalog, LL2 client, built-in LL2 server
@@ -22,7 +15,7 @@ const nestedQuery = `{ allSpacecraft(first: 100) { totalCount pageInfo { hasNext
 // ratio of the two, measured in the same run.
 func BenchmarkNested100(b *testing.B) {
 	h := newLL2Scale(b)
-	body, _ := json.Marshal(map[string]string{"query": nestedQuery})
+	body, _ := json.Marshal(map[string]string{"query": bench.NestedQuery})
 	serve := func(handler http.Handler) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")

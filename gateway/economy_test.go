@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"spacegraph/bench"
 	"strings"
 	"sync"
 	"testing"
@@ -46,11 +47,11 @@ func TestWarmQueriesCostNothing(t *testing.T) {
 			d := llScale()
 			h := newHarness(t, gateway.Config{Snapshot: &d, ResponseCacheOff: !respCache})
 			for _, c := range callTable() {
-				h.ok(c.query, nil, nil)
+				h.ok(c.Query, nil, nil)
 				before := h.calls()
-				h.ok(c.query, nil, nil)
+				h.ok(c.Query, nil, nil)
 				if n := h.calls() - before; n != 0 {
-					t.Errorf("%s: warm run spent %d calls", c.name, n)
+					t.Errorf("%s: warm run spent %d calls", c.Name, n)
 				}
 			}
 		})
@@ -68,7 +69,7 @@ func TestColdStampede(t *testing.T) {
 	for range 64 {
 		wg.Go(func() {
 			<-start
-			r := h.do(nestedQuery, nil)
+			r := h.do(bench.NestedQuery, nil)
 			if len(r.Errors) > 0 {
 				errs <- fmt.Errorf("%+v", r.Errors)
 			}
@@ -364,7 +365,7 @@ func TestPrefetchReplica(t *testing.T) {
 	}
 	before := h.calls()
 	for _, c := range callTable() {
-		h.ok(c.query, nil, nil)
+		h.ok(c.Query, nil, nil)
 	}
 	if n := h.calls() - before; n != 0 {
 		t.Errorf("the call table spent %d calls on a replica, want 0:\n  %s", n, h.requests())
@@ -462,11 +463,11 @@ func TestRedisReplicasShareEverything(t *testing.T) {
 	}
 	a, b := mk(), mk()
 	for _, c := range callTable()[:2] {
-		a.ok(c.query, nil, nil)
+		a.ok(c.Query, nil, nil)
 	}
 	spentA := a.calls()
 	for _, c := range callTable()[:2] {
-		b.ok(c.query, nil, nil)
+		b.ok(c.Query, nil, nil)
 	}
 	if b.calls() != 0 {
 		t.Errorf("the second replica spent %d calls on what the first fetched:\n  %s", b.calls(), b.requests())

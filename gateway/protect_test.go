@@ -48,7 +48,7 @@ func legitimateQueries(t *testing.T) []legitQuery {
 		out = append(out, legitQuery{source: "README: " + ex.title, query: ex.query})
 	}
 	for _, c := range callTable() {
-		out = append(out, legitQuery{source: "calls table: " + c.name, query: c.query})
+		out = append(out, legitQuery{source: "calls table: " + c.Name, query: c.Query})
 	}
 	for i, ex := range gateway.PlaygroundExamples() {
 		var vars map[string]any
