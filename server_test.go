@@ -13,6 +13,33 @@ import (
 	"time"
 )
 
+// runMain starts m as main does and waits until it listens; stop ends its context (as
+// SIGINT or SIGTERM do) and checks that Run returns cleanly.
+func runMain(t *testing.T, m *Main) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	select {
+	case <-m.Ready:
+	case err := <-done:
+		cancel()
+		t.Fatal(err)
+	}
+	return func() {
+		t.Helper()
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run after shutdown: %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatal("Run did not return after the context ended")
+		}
+	}
+}
+
 // TestMainServesAndShutsDown drives the process as `go run .` does: it prints the
 // playground URL, serves GraphQL and the playground, and returns cleanly when the
 // context (SIGINT/SIGTERM in main) ends.
@@ -22,14 +49,7 @@ func TestMainServesAndShutsDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	select {
-	case <-m.Ready:
-	case err := <-done:
-		t.Fatal(err)
-	}
+	stop := runMain(t, m)
 	if !strings.Contains(out.String(), "GraphQL playground at "+m.URL+"/") {
 		t.Errorf("the playground URL is not printed: %q", out.String())
 	}
@@ -70,15 +90,7 @@ func TestMainServesAndShutsDown(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Run after shutdown: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("Run did not return after the context ended")
-	}
+	stop()
 	// One JSON line per request, with its request id and what the query spent.
 	var logged bool
 	for line := range strings.SplitSeq(logs.String(), "\n") {
@@ -154,14 +166,7 @@ func TestMetricsOnAPrivateAddress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	select {
-	case <-m.Ready:
-	case err := <-done:
-		t.Fatal(err)
-	}
+	stop := runMain(t, m)
 	get := func(url string) (int, string) {
 		t.Helper()
 		resp, err := http.Get(url)
@@ -181,13 +186,5 @@ func TestMetricsOnAPrivateAddress(t *testing.T) {
 	if status, body := get(m.MetricsURL + "/metrics"); status != http.StatusOK || !strings.Contains(body, `spacegraph_http_requests_total{method="GET",route="/healthz",status="200"} 1`) {
 		t.Errorf("/metrics on the private address: %d\n%.2000s", status, body)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Run after shutdown: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("Run did not return after the context ended")
-	}
+	stop()
 }

@@ -48,7 +48,7 @@ func (g *Gateway) economy(live bool) (economy, error) {
 		e := economy{
 			store:     rc.Store("ll2:"),
 			flight:    rc.Flight(),
-			entities:  g.cfg.Metrics.EntityCache(rc.Entities(g.entityTTLs())),
+			entities:  g.cfg.Metrics.EntityCache(rc.Entities(catalog.EntityTTLsFor(g.cfg.TTLs.OrDefault()))),
 			responses: rc.Store("resp:"),
 		}
 		// Even an unlimited budget (the built-in server) is kept: a 429 must still
@@ -65,7 +65,7 @@ func (g *Gateway) economy(live bool) (economy, error) {
 		size = defaultCacheBytes
 	}
 	store, responses := upstream.NewMemoryStore(size), upstream.NewMemoryStore(size/4)
-	entities := catalog.NewMemoryEntityCache(defaultEntities, g.entityTTLs(), g.now)
+	entities := catalog.NewMemoryEntityCache(defaultEntities, catalog.EntityTTLsFor(g.cfg.TTLs.OrDefault()), g.now)
 	g.closers = append(g.closers, store.Close, responses.Close, entities.Close)
 	e := economy{
 		store:     store,
@@ -116,14 +116,6 @@ type prefetchState struct {
 	at           time.Time
 	err          error
 	budgetSynced time.Time
-}
-
-// entityTTLs follow the answer cache's TTLs (half of each).
-func (g *Gateway) entityTTLs() catalog.EntityTTLs {
-	if g.cfg.TTLs.Default == 0 && g.cfg.TTLs.ByPrefix == nil {
-		return catalog.DefaultEntityTTLs()
-	}
-	return catalog.EntityTTLsFor(g.cfg.TTLs)
 }
 
 // prefetchEvery is the interval of replica mode's crawls, and so the freshness of

@@ -40,6 +40,14 @@ func DefaultTTLs() TTLs {
 	}
 }
 
+// OrDefault returns t, or DefaultTTLs when t is the zero value (nothing configured).
+func (t TTLs) OrDefault() TTLs {
+	if t.Default == 0 && t.ByPrefix == nil {
+		return DefaultTTLs()
+	}
+	return t
+}
+
 // For returns the TTL of a path below the version root.
 func (t TTLs) For(path string) time.Duration {
 	best, ttl := -1, t.Default
@@ -120,9 +128,7 @@ func NewTransport(o Options) *Transport {
 	if o.Flight == nil {
 		o.Flight = &MemoryFlight{}
 	}
-	if o.TTLs.Default == 0 && o.TTLs.ByPrefix == nil {
-		o.TTLs = DefaultTTLs()
-	}
+	o.TTLs = o.TTLs.OrDefault()
 	if o.MaxStale <= 0 {
 		o.MaxStale = 7 * 24 * time.Hour
 	}
