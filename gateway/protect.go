@@ -539,9 +539,9 @@ func withCORS(p Protection, next http.Handler) http.Handler {
 	}).Handler(next)
 }
 
-// withGzip compresses answers for clients that accept gzip. A compressed answer's
-// ETag is made weak: it names the content, not the bytes (the response cache's
-// If-None-Match accepts the weak form).
+// withGzip compresses answers for clients that accept gzip. Every ETag the gateway
+// sets is weak (it names the content, not the bytes), so one tag stands for both
+// encodings and need not change here.
 func withGzip(p Protection, next http.Handler) http.Handler {
 	if p.GzipOff {
 		return next
@@ -551,38 +551,5 @@ func withGzip(p Protection, next http.Handler) http.Handler {
 		// The options are constant; NewWrapper fails only on invalid ones.
 		panic(err)
 	}
-	h := wrap(next)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(&weakETagWriter{ResponseWriter: w}, r)
-	})
+	return wrap(next)
 }
-
-// weakETagWriter turns a strong ETag into a weak one when the answer goes out
-// encoded.
-type weakETagWriter struct {
-	http.ResponseWriter
-	wroteHeader bool
-}
-
-func (w *weakETagWriter) WriteHeader(code int) {
-	if w.wroteHeader {
-		w.ResponseWriter.WriteHeader(code)
-		return
-	}
-	w.wroteHeader = code >= 200
-	h := w.Header()
-	if et := h.Get("ETag"); et != "" && !strings.HasPrefix(et, "W/") && h.Get("Content-Encoding") != "" {
-		h.Set("ETag", "W/"+et)
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *weakETagWriter) Write(b []byte) (int, error) {
-	if !w.wroteHeader {
-		w.WriteHeader(http.StatusOK)
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (w *weakETagWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
