@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 
 	"spacegraph/gateway"
 	"spacegraph/internal/envflag"
+	"spacegraph/rediscache"
 	"spacegraph/upstream"
 )
 
@@ -46,9 +48,22 @@ func economyFlags(fs *flag.FlagSet) func(*gateway.Config) error {
 		})
 	}
 
-	define("redis", "", "a Redis `URL` (redis://host:6379/0) shared by replicas: the answer cache, entity cache, in-flight locks and call budget live there", false, func(s string) error {
+	define("redis", "", "a Redis `URL` shared by replicas: the answer cache, entity cache, response cache, in-flight locks and call budget live there. One server: redis://host:6379/0 (rediss:// for TLS); Sentinel: redis+sentinel://host:26379/0?master_name=NAME&addr=host2:26379; Cluster: redis+cluster://host:6379?addr=host2:6379", false, func(s string) error {
 		cfg.RedisURL = s
 		return nil
+	})
+	duration("redis-timeout", &cfg.RedisTimeout, rediscache.DefaultTimeout, "bound of each Redis operation (`duration`); past it, or when Redis refuses, the replica serves from its in-process caches until Redis answers again")
+	cfg.RedisLocalBudget = rediscache.DefaultLocalShare
+	define("redis-local-budget", strconv.FormatFloat(rediscache.DefaultLocalShare, 'f', -1, 64), "share (`fraction` 0..1) of the budget's limit each replica may spend per window while Redis is unreachable; with N replicas, 1/N or less keeps them together within the limit; 0: no LL2 call until Redis is back", false, func(s string) error {
+		f, err := strconv.ParseFloat(s, 64)
+		if err == nil && (f < 0 || f > 1 || math.IsNaN(f)) {
+			err = fmt.Errorf("want a fraction between 0 and 1")
+		}
+		cfg.RedisLocalBudget = f
+		if f == 0 {
+			cfg.RedisLocalBudget = -1 // none, as gateway.Config says it
+		}
+		return err
 	})
 	cfg.RedisPrefix = "spacegraph:"
 	define("redis-prefix", cfg.RedisPrefix, "key `prefix` in Redis, so that several deployments can share one server", false, func(s string) error {
@@ -112,6 +127,7 @@ func economyFlags(fs *flag.FlagSet) func(*gateway.Config) error {
 			return err
 		}
 		c.RedisURL, c.RedisPrefix = cfg.RedisURL, cfg.RedisPrefix
+		c.RedisTimeout, c.RedisLocalBudget = cfg.RedisTimeout, cfg.RedisLocalBudget
 		c.Prefetch, c.PrefetchEvery = cfg.Prefetch, cfg.PrefetchEvery
 		if auto {
 			c.Prefetch = autoPrefetch(c.Upstream, c.Token, cfg.BudgetLimit)

@@ -33,7 +33,8 @@ func TestEconomyFlagDefaults(t *testing.T) {
 		t.Errorf("defaults turn something on: %+v", c)
 	}
 	if c.CacheBytes != 256<<20 || c.PrefetchEvery != time.Hour || c.BudgetWindow != time.Hour ||
-		c.MaxStale != 7*24*time.Hour || c.UpstreamTimeout != 20*time.Second || c.UpstreamConcurrency != 16 {
+		c.MaxStale != 7*24*time.Hour || c.UpstreamTimeout != 20*time.Second || c.UpstreamConcurrency != 16 ||
+		c.RedisTimeout != 250*time.Millisecond || c.RedisLocalBudget != 0.1 {
 		t.Errorf("defaults: %+v", c)
 	}
 	if c.TTLs.For("spacecraft/") != time.Hour || c.TTLs.For("agencies/1/") != 6*time.Hour || c.TTLs.For("config/spacecraft_statuses/") != 24*time.Hour {
@@ -47,13 +48,17 @@ func TestEconomyFlagsAndEnvironment(t *testing.T) {
 	t.Setenv("SPACEGRAPH_CACHE_BYTES", "64MiB")
 	t.Setenv("SPACEGRAPH_BUDGET_LIMIT", "200")
 	t.Setenv("SPACEGRAPH_CACHE_TTL", "spacecraft/=30m, default=2h")
+	t.Setenv("SPACEGRAPH_REDIS_TIMEOUT", "1s")
+	t.Setenv("SPACEGRAPH_REDIS_LOCAL_BUDGET", "0.25")
 	// A flag wins over its variable.
-	c, err := parseEconomy(t, "--budget-limit", "100", "--prefetch-every", "2h", "--response-cache=false", "--upstream-concurrency", "4")
+	c, err := parseEconomy(t, "--budget-limit", "100", "--prefetch-every", "2h", "--response-cache=false", "--upstream-concurrency", "4", "--redis-local-budget", "0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A local share of 0 is none (negative in the Config), not the default.
 	if c.RedisURL != "redis://cache:6379/2" || !c.Prefetch || c.CacheBytes != 64<<20 || c.BudgetLimit != 100 ||
-		c.PrefetchEvery != 2*time.Hour || !c.ResponseCacheOff || c.UpstreamConcurrency != 4 {
+		c.PrefetchEvery != 2*time.Hour || !c.ResponseCacheOff || c.UpstreamConcurrency != 4 ||
+		c.RedisTimeout != time.Second || c.RedisLocalBudget >= 0 {
 		t.Errorf("got %+v", c)
 	}
 	if c.TTLs.For("spacecraft/12/") != 30*time.Minute || c.TTLs.For("agencies/") != 6*time.Hour || c.TTLs.For("other/") != 2*time.Hour {
@@ -67,6 +72,9 @@ func TestEconomyFlagsRefuseBadValues(t *testing.T) {
 		{"--cache-bytes", "0"},
 		{"--cache-bytes", "99999999999999999999GiB"},
 		{"--budget-limit", "-1"},
+		{"--redis-local-budget", "1.5"},
+		{"--redis-local-budget", "-0.1"},
+		{"--redis-timeout", "0s"},
 		{"--budget-window", "soon"},
 		{"--max-stale", "-1h"},
 		{"--max-stale", "0s"},
@@ -145,12 +153,26 @@ func TestSecretsStayOutOfUsageAndErrors(t *testing.T) {
 	if strings.Contains(usage.String(), "s3cretpw") || strings.Contains(usage.String(), "tok123secret") {
 		t.Errorf("the usage text shows a secret:\n%s", usage.String())
 	}
+	// A malformed Redis URL stops the start; its error does not repeat the password.
+	t.Setenv("SPACEGRAPH_REDIS", "redis://:s3cretpw@127.0.0.1:1/0?bogus=1")
 	_, err := NewMain([]string{"--addr", "127.0.0.1:0"}, io.Discard, io.Discard)
 	if err == nil {
-		t.Fatal("an unreachable Redis was accepted")
+		t.Fatal("a malformed Redis URL was accepted")
 	}
 	if strings.Contains(err.Error(), "s3cretpw") {
 		t.Errorf("the startup error shows the Redis password: %v", err)
+	}
+	// An unreachable Redis does not stop it (the replica starts degraded), and the
+	// log line that says so does not show the password either.
+	t.Setenv("SPACEGRAPH_REDIS", "redis://:s3cretpw@127.0.0.1:1/0")
+	var logs strings.Builder
+	m, err := NewMain([]string{"--addr", "127.0.0.1:0"}, io.Discard, &logs)
+	if err != nil {
+		t.Fatalf("an unreachable Redis stopped the start: %v", err)
+	}
+	m.Gateway.Close()
+	if !strings.Contains(logs.String(), "redis is unreachable") || strings.Contains(logs.String(), "s3cretpw") {
+		t.Errorf("the log of a start without Redis:\n%s", logs.String())
 	}
 }
 

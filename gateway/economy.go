@@ -2,11 +2,15 @@ package gateway
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 
 	"spacegraph/catalog"
+	"spacegraph/ll2/ll2server"
 	"spacegraph/rediscache"
 	"spacegraph/upstream"
 )
@@ -29,9 +33,12 @@ const (
 	defaultBudgetSyncEvery = 5 * time.Minute
 	defaultPrefetchEvery   = time.Hour
 	prefetchRetry          = time.Minute
+	// defaultMaxStale is upstream.Transport's default MaxStale, for the fallback's
+	// copies of Redis's entries.
+	defaultMaxStale = 7 * 24 * time.Hour
 )
 
-func (g *Gateway) economy(live bool) (economy, error) {
+func (g *Gateway) economy(live bool, identity string) (economy, error) {
 	limit, window := g.cfg.BudgetLimit, g.cfg.BudgetWindow
 	if window <= 0 {
 		window = time.Hour
@@ -39,34 +46,51 @@ func (g *Gateway) economy(live bool) (economy, error) {
 	if limit == 0 && live {
 		limit = AnonymousLimit
 	}
+	size := g.cfg.CacheBytes
+	if size == 0 {
+		size = defaultCacheBytes
+	}
+	// The in-process caches: the economy itself without Redis, and with Redis the
+	// fallback that answers while Redis is unreachable.
+	store, responses := upstream.NewMemoryStore(size), upstream.NewMemoryStore(size/4)
+	entities := catalog.NewMemoryEntityCache(defaultEntities, catalog.EntityTTLsFor(g.cfg.TTLs.OrDefault()), g.now)
+	g.closers = append(g.closers, store.Close, responses.Close, entities.Close)
 	if g.cfg.RedisURL != "" {
-		rc, err := rediscache.New(context.Background(), rediscache.Options{URL: g.cfg.RedisURL, Prefix: g.cfg.RedisPrefix, Now: g.now, Logger: g.log})
+		rc, err := rediscache.New(context.Background(), rediscache.Options{
+			URL: g.cfg.RedisURL, Prefix: g.cfg.RedisPrefix, Namespace: identity,
+			Now: g.now, Logger: g.log, Timeout: g.cfg.RedisTimeout,
+		})
 		if err != nil {
 			return economy{}, err
 		}
 		g.redis = rc
+		g.cfg.Metrics.RedisFunc(rc.Degraded)
+		maxStale := g.cfg.MaxStale
+		if maxStale <= 0 {
+			maxStale = defaultMaxStale
+		}
 		e := economy{
-			store:     rc.Store("ll2:"),
+			store:     rc.Store("ll2:", store, maxStale),
 			flight:    rc.Flight(),
-			entities:  g.cfg.Metrics.EntityCache(rc.Entities(catalog.EntityTTLsFor(g.cfg.TTLs.OrDefault()))),
-			responses: rc.Store("resp:"),
+			entities:  g.cfg.Metrics.EntityCache(rc.Entities(catalog.EntityTTLsFor(g.cfg.TTLs.OrDefault()), entities)),
+			responses: rc.Store("resp:", responses, 0),
+		}
+		share := g.cfg.RedisLocalBudget
+		switch {
+		case share == 0:
+			share = rediscache.DefaultLocalShare
+		case share < 0:
+			share = 0
 		}
 		// Even an unlimited budget (the built-in server) is kept: a 429 must still
 		// stop every call until LL2's wait is over.
-		b, err := rc.Budget(context.Background(), limit, window)
+		b, err := rc.Budget(context.Background(), rediscache.BudgetOptions{Limit: limit, Window: window, Scope: budgetScope(g.cfg.Token), LocalShare: share})
 		if err != nil {
 			return economy{}, err
 		}
 		e.budget = b
 		return e, nil
 	}
-	size := g.cfg.CacheBytes
-	if size == 0 {
-		size = defaultCacheBytes
-	}
-	store, responses := upstream.NewMemoryStore(size), upstream.NewMemoryStore(size/4)
-	entities := catalog.NewMemoryEntityCache(defaultEntities, catalog.EntityTTLsFor(g.cfg.TTLs.OrDefault()), g.now)
-	g.closers = append(g.closers, store.Close, responses.Close, entities.Close)
 	e := economy{
 		store:     store,
 		flight:    &upstream.MemoryFlight{},
@@ -75,6 +99,32 @@ func (g *Gateway) economy(live bool) (economy, error) {
 	}
 	e.budget = upstream.NewMemoryBudget(limit, window, g.now)
 	return e, nil
+}
+
+// upstreamIdentity names the upstream in every Redis key: a digest of its base URL
+// and, for the built-in server, of the snapshot it serves, so that gateways of other
+// upstreams sharing a Redis and a prefix (staging and production, two snapshots)
+// never serve each other's answers nor spend each other's budget.
+func upstreamIdentity(baseURL string, snapshot *ll2server.Data) (string, error) {
+	h := sha256.New()
+	h.Write([]byte(strings.TrimRight(strings.TrimSpace(baseURL), "/")))
+	if snapshot != nil {
+		h.Write([]byte{0})
+		if err := json.NewEncoder(h).Encode(snapshot); err != nil {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12], nil
+}
+
+// budgetScope tells apart, within one upstream, the budgets that LL2 counts apart:
+// one per API key (a digest of it, never the key), one for anonymous calls.
+func budgetScope(token string) string {
+	if token == "" {
+		return "anon"
+	}
+	sum := sha256.Sum256([]byte("spacegraph budget scope\x00" + token))
+	return "key-" + hex.EncodeToString(sum[:])[:12]
 }
 
 // syncBudget reads LL2's api-throttle/ (free of charge) at start and then regularly,
@@ -165,7 +215,10 @@ type readiness struct {
 	Snapshot string          `json:"snapshot,omitempty"`
 	Budget   *budgetReport   `json:"budget,omitempty"`
 	Prefetch *prefetchReport `json:"prefetch,omitempty"`
-	Redis    bool            `json:"redis"`
+	// Redis is "ok" while the shared Redis is in use, "degraded" while it is
+	// unreachable and the replica serves from its in-process caches and a local share
+	// of the budget (still ready), and absent without Redis.
+	Redis string `json:"redis,omitempty"`
 }
 
 type budgetReport struct {
@@ -192,7 +245,13 @@ func (g *Gateway) readyz(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
 	st := g.prefetch
 	g.mu.Unlock()
-	rd := readiness{Upstream: g.Upstream, Redis: g.redis != nil, Ready: true}
+	rd := readiness{Upstream: g.Upstream, Ready: true}
+	if g.redis != nil {
+		rd.Redis = "ok"
+		if g.redis.Degraded() {
+			rd.Redis = "degraded"
+		}
+	}
 	if g.LL2 != nil {
 		rd.Snapshot = g.Snapshot.Source
 	}

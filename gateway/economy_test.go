@@ -430,72 +430,74 @@ func TestPrefetchRecrawlFetchesFreshData(t *testing.T) {
 // configured alike share whole responses, while one with introspection off is not
 // served what an open one stored.
 func TestSharedResponseCacheKeepsEachReplicasRules(t *testing.T) {
-	url, prefix := redistest.URL(t)
-	mk := func(p gateway.Protection) *harness {
-		h := newHarness(t, gateway.Config{RedisURL: url, RedisPrefix: prefix, Protection: p})
-		t.Cleanup(func() { h.g.Close() })
-		return h
-	}
-	open, twin, locked := mk(gateway.Protection{}), mk(gateway.Protection{}), mk(gateway.Protection{IntrospectionOff: true})
-	const q = `{ __schema { queryType { name } } }`
-	jsonCT := http.Header{"Content-Type": {"application/json"}}
-	if resp, raw := open.send("POST", "/graphql", jsonCT, jsonBody(q, nil, nil)); resp.StatusCode != 200 || !strings.Contains(string(raw), `"Query"`) {
-		t.Fatalf("open replica: %d %s", resp.StatusCode, raw)
-	}
-	if resp, _ := twin.send("POST", "/graphql", jsonCT, jsonBody(q, nil, nil)); resp.Header.Get("X-Cache") != "HIT" {
-		t.Errorf("a replica configured alike did not share the stored answer")
-	}
-	resp, raw := locked.send("POST", "/graphql", jsonCT, jsonBody(q, nil, nil))
-	if resp.Header.Get("X-Cache") == "HIT" || strings.Contains(string(raw), `"queryType"`) {
-		t.Errorf("a replica with introspection off served an open replica's answer: %s", raw)
-	}
+	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
+		mk := func(p gateway.Protection) *harness {
+			h := newHarness(t, gateway.Config{RedisURL: r.URL, RedisPrefix: r.Prefix, Protection: p})
+			t.Cleanup(func() { h.g.Close() })
+			return h
+		}
+		open, twin, locked := mk(gateway.Protection{}), mk(gateway.Protection{}), mk(gateway.Protection{IntrospectionOff: true})
+		const q = `{ __schema { queryType { name } } }`
+		jsonCT := http.Header{"Content-Type": {"application/json"}}
+		if resp, raw := open.send("POST", "/graphql", jsonCT, jsonBody(q, nil, nil)); resp.StatusCode != 200 || !strings.Contains(string(raw), `"Query"`) {
+			t.Fatalf("open replica: %d %s", resp.StatusCode, raw)
+		}
+		if resp, _ := twin.send("POST", "/graphql", jsonCT, jsonBody(q, nil, nil)); resp.Header.Get("X-Cache") != "HIT" {
+			t.Errorf("a replica configured alike did not share the stored answer")
+		}
+		resp, raw := locked.send("POST", "/graphql", jsonCT, jsonBody(q, nil, nil))
+		if resp.Header.Get("X-Cache") == "HIT" || strings.Contains(string(raw), `"queryType"`) {
+			t.Errorf("a replica with introspection off served an open replica's answer: %s", raw)
+		}
+	})
 }
 
 // TestRedisReplicasShareEverything runs two gateways on one Redis: what the first
 // fetched costs the second nothing, and together they never exceed the budget.
 func TestRedisReplicasShareEverything(t *testing.T) {
-	url, prefix := redistest.URL(t)
-	d := llScale()
-	mk := func() *harness {
-		h := newHarness(t, gateway.Config{Snapshot: &d, RedisURL: url, RedisPrefix: prefix, BudgetLimit: 8, BudgetWindow: time.Hour, ResponseCacheOff: true})
-		t.Cleanup(func() { h.g.Close() })
-		return h
-	}
-	a, b := mk(), mk()
-	for _, c := range callTable()[:2] {
-		a.ok(c.Query, nil, nil)
-	}
-	spentA := a.calls()
-	for _, c := range callTable()[:2] {
-		b.ok(c.Query, nil, nil)
-	}
-	if b.calls() != 0 {
-		t.Errorf("the second replica spent %d calls on what the first fetched:\n  %s", b.calls(), b.requests())
-	}
-	// Now both spend what is left of the shared budget, concurrently, on distinct
-	// lookups; the two together may not exceed it.
-	var wg sync.WaitGroup
-	for i := range 20 {
-		h := a
-		if i%2 == 1 {
-			h = b
+	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
+		d := llScale()
+		mk := func() *harness {
+			h := newHarness(t, gateway.Config{Snapshot: &d, RedisURL: r.URL, RedisPrefix: r.Prefix, BudgetLimit: 8, BudgetWindow: time.Hour, ResponseCacheOff: true})
+			t.Cleanup(func() { h.g.Close() })
+			return h
 		}
-		wg.Go(func() { h.do(fmt.Sprintf(`{ spacecraft(ll2Id: %d) { name } }`, 100+i), nil) })
-	}
-	wg.Wait()
-	if total := a.calls() + b.calls(); total > 8 {
-		t.Errorf("two replicas spent %d calls with a shared budget of 8 (first: %d before the race)", total, spentA)
-	}
-	var rd struct {
-		Budget struct{ Remaining, Limit int }
-	}
-	resp, err := http.Get(b.srv.URL + "/readyz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = json.NewDecoder(resp.Body).Decode(&rd)
-	resp.Body.Close()
-	if rd.Budget.Limit != 8 || rd.Budget.Remaining != 0 {
-		t.Errorf("readyz budget %+v, want limit 8 and nothing left", rd.Budget)
-	}
+		a, b := mk(), mk()
+		for _, c := range callTable()[:2] {
+			a.ok(c.Query, nil, nil)
+		}
+		spentA := a.calls()
+		for _, c := range callTable()[:2] {
+			b.ok(c.Query, nil, nil)
+		}
+		if b.calls() != 0 {
+			t.Errorf("the second replica spent %d calls on what the first fetched:\n  %s", b.calls(), b.requests())
+		}
+		// Now both spend what is left of the shared budget, concurrently, on distinct
+		// lookups; the two together may not exceed it.
+		var wg sync.WaitGroup
+		for i := range 20 {
+			h := a
+			if i%2 == 1 {
+				h = b
+			}
+			wg.Go(func() { h.do(fmt.Sprintf(`{ spacecraft(ll2Id: %d) { name } }`, 100+i), nil) })
+		}
+		wg.Wait()
+		if total := a.calls() + b.calls(); total > 8 {
+			t.Errorf("two replicas spent %d calls with a shared budget of 8 (first: %d before the race)", total, spentA)
+		}
+		var rd struct {
+			Budget struct{ Remaining, Limit int }
+		}
+		resp, err := http.Get(b.srv.URL + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&rd)
+		resp.Body.Close()
+		if rd.Budget.Limit != 8 || rd.Budget.Remaining != 0 {
+			t.Errorf("readyz budget %+v, want limit 8 and nothing left", rd.Budget)
+		}
+	})
 }

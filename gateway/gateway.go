@@ -66,11 +66,23 @@ type Config struct {
 	BudgetLimit     int
 	BudgetWindow    time.Duration
 	BudgetSyncEvery time.Duration
-	// RedisURL, when set (redis://host:port/db), puts the answer cache, the entity
-	// cache, the in-flight locks and the budget in Redis, shared by every replica.
+	// RedisURL, when set, puts the answer cache, the entity cache, the in-flight
+	// locks, the budget and the response cache in Redis, shared by every replica: one
+	// server (redis://host:port/db, rediss:// for TLS), Sentinel
+	// (redis+sentinel://host:port/db?master_name=NAME) or Cluster
+	// (redis+cluster://host:port?addr=host2:port2); see rediscache.Options.URL.
+	// While Redis is unreachable each replica serves from its in-process caches and
+	// a local share of the budget, and /readyz says "redis": "degraded".
 	RedisURL string
-	// RedisPrefix namespaces the keys in Redis (default "spacegraph:").
+	// RedisPrefix namespaces the keys in Redis (default "spacegraph:"); the
+	// upstream's identity follows it in every key.
 	RedisPrefix string
+	// RedisTimeout bounds each Redis operation (0: rediscache.DefaultTimeout).
+	RedisTimeout time.Duration
+	// RedisLocalBudget is the share of the budget's limit each replica may spend per
+	// window while Redis is unreachable (0: rediscache.DefaultLocalShare; negative:
+	// none, and calls wait for Redis).
+	RedisLocalBudget float64
 	// ResponseCacheOff disables the whole-response cache (benchmarks compare both).
 	ResponseCacheOff bool
 	// Prefetch crawls the whole spacecraft domain at start and answers list queries
@@ -144,12 +156,14 @@ func New(cfg Config) (*Gateway, error) {
 		DecodedBytes: int64(cmp.Or(cfg.CacheBytes, defaultCacheBytes) / 4)}
 	var base http.RoundTripper
 	live := false
+	var served *ll2server.Data
 	switch up := strings.TrimSpace(cfg.Upstream); up {
 	case "", UpstreamEmbedded:
 		data, meta, err := embeddedData(cfg)
 		if err != nil {
 			return nil, err
 		}
+		served = &data
 		g.Snapshot = meta
 		g.LL2 = ll2server.New(ll2server.NewStore(data), cfg.LL2)
 		ccfg.BaseURL = ll2server.EmbeddedBaseURL
@@ -166,8 +180,16 @@ func New(cfg Config) (*Gateway, error) {
 	// Under the answer cache, so that a span is a call that reached LL2.
 	base = observe.TracingTransport(base)
 
-	econ, err := g.economy(live)
+	var identity string
+	if cfg.RedisURL != "" {
+		var err error
+		if identity, err = upstreamIdentity(ccfg.BaseURL, served); err != nil {
+			return nil, err
+		}
+	}
+	econ, err := g.economy(live, identity)
 	if err != nil {
+		g.Close()
 		return nil, err
 	}
 	g.Transport = upstream.NewTransport(upstream.Options{

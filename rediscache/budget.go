@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
+	"math"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -16,99 +18,211 @@ import (
 // Budget is an upstream.Budget in Redis, shared by every replica: a sorted set of the
 // calls in the window (DRF's sliding window, as LL2 counts), a key that blocks all
 // calls after a 429, and the limit and window in a hash that api-throttle/ updates.
-// Each claim is one Lua script, so concurrent replicas never overspend.
+// Each operation is one Lua script on Redis's clock (TIME), so concurrent replicas
+// never overspend and replicas whose clocks disagree still count one window. The
+// three keys share a hash tag, so the scripts run on Redis Cluster too.
+//
+// While Redis is unreachable each replica spends from a local budget instead: a share
+// of the shared limit (BudgetOptions.LocalShare), counted from when it lost Redis, so
+// that N replicas cut off together spend at most N times that share.
 type Budget struct {
 	c                      *Client
 	calls, blocked, config string
+	limit                  int
+	window                 time.Duration
+	share                  float64
+	local                  *upstream.MemoryBudget
+
+	mu           sync.Mutex
+	sharedLimit  int
+	sharedWindow time.Duration
 }
 
+// BudgetOptions configure the shared budget.
+type BudgetOptions struct {
+	// Limit and Window seed the shared budget when no replica has (or when Redis
+	// lost it); after that the budget in Redis rules. Limit 0 is unlimited.
+	Limit  int
+	Window time.Duration
+	// Scope, when set, tells apart budgets of the same upstream that LL2 counts
+	// apart (a digest of the API key); it is a part of the keys' hash tag.
+	Scope string
+	// LocalShare is the share of the shared limit this replica may spend per
+	// window while Redis is unreachable (0: none; such a replica makes no call until
+	// Redis is back). See DefaultLocalShare.
+	LocalShare float64
+}
+
+// DefaultLocalShare is the default BudgetOptions.LocalShare: ten replicas cut off from
+// Redis together spend at most one limit's worth more per window than the shared
+// budget allows, which LL2's own count (api-throttle/) then corrects.
+const DefaultLocalShare = 0.1
+
+// noLocalShareWait is the wait a replica without a local share gives while Redis is
+// unreachable: when Redis will be back is not known, and a minute is a sensible
+// time for a client to try again.
+const noLocalShareWait = time.Minute
+
 // Budget returns the shared budget, seeding its limit and window when no replica has.
-func (c *Client) Budget(ctx context.Context, limit int, window time.Duration) (*Budget, error) {
-	b := &Budget{c: c, calls: c.prefix + "budget:calls", blocked: c.prefix + "budget:blocked", config: c.prefix + "budget:config"}
-	if err := c.rdb.HSetNX(ctx, b.config, "limit", limit).Err(); err != nil {
-		return nil, err
+// An unreachable Redis is not an error: the budget is then local until it answers.
+func (c *Client) Budget(ctx context.Context, o BudgetOptions) (*Budget, error) {
+	if o.Window <= 0 {
+		o.Window = time.Hour
 	}
-	if err := c.rdb.HSetNX(ctx, b.config, "window_ms", window.Milliseconds()).Err(); err != nil {
+	// The three keys share a hash tag (the scripts touch them together), made of
+	// the namespace and scope, so that the budgets of different deployments spread
+	// over a cluster's slots.
+	tag := strings.Trim(c.ns+"/"+o.Scope, "/")
+	if tag == "" {
+		tag = "shared"
+	}
+	base := c.prefix + "budget:{" + tag + "}:"
+	b := &Budget{c: c, calls: base + "calls", blocked: base + "blocked", config: base + "config",
+		limit: o.Limit, window: o.Window, share: o.LocalShare}
+	b.local = upstream.NewMemoryBudget(0, o.Window, c.now)
+	b.adopt(ctx, o.Limit, o.Window)
+	if _, err := b.Status(ctx); err != nil {
 		return nil, err
 	}
 	return b, nil
 }
 
-// take claims a call: ARGV now_ms, member, background(0/1), reserve share.
-// It returns {1, 0} when granted, {0, wait_ms} when not; limit 0 is unlimited.
-var take = redis.NewScript(`
-local now = tonumber(ARGV[1])
-local blocked = tonumber(redis.call("GET", KEYS[2]) or "0")
-if blocked > now then return {0, blocked - now} end
+// prelude reads Redis's clock (shifted by ARGV[1], the tests' skew) and the budget's
+// limit and window, seeding them from ARGV[2] and ARGV[3] when the hash is missing.
+const prelude = `
+local t = redis.call("TIME")
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1])
+if redis.call("EXISTS", KEYS[3]) == 0 then
+  redis.call("HSET", KEYS[3], "limit", ARGV[2], "window_ms", ARGV[3])
+end
 local limit = tonumber(redis.call("HGET", KEYS[3], "limit") or "0")
 local window = tonumber(redis.call("HGET", KEYS[3], "window_ms") or "3600000")
-if limit <= 0 then return {1, 0} end
+`
+
+// take claims a call: ARGV[4] member, ARGV[5] background (0/1), ARGV[6] reserve
+// share. It returns {granted (0/1), wait_ms, limit, window_ms}; limit 0 is unlimited.
+var take = redis.NewScript(prelude + `
+local blocked = tonumber(redis.call("GET", KEYS[2]) or "0")
+if blocked > now then return {0, blocked - now, limit, window} end
+if limit <= 0 then return {1, 0, limit, window} end
 redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", now - window)
 local used = redis.call("ZCARD", KEYS[1])
 local allowed = limit
-if ARGV[3] == "1" then
-  allowed = limit - math.max(1, math.floor(limit * tonumber(ARGV[4])))
+if ARGV[5] == "1" then
+  allowed = limit - math.max(1, math.floor(limit * tonumber(ARGV[6])))
 end
 if used >= allowed then
   local idx = used - allowed
   local entry = redis.call("ZRANGE", KEYS[1], idx, idx, "WITHSCORES")
   local wait = window
   if entry[2] then wait = window - (now - tonumber(entry[2])) end
-  return {0, wait}
+  return {0, wait, limit, window}
 end
-redis.call("ZADD", KEYS[1], now, ARGV[2])
+redis.call("ZADD", KEYS[1], now, ARGV[4])
 redis.call("PEXPIRE", KEYS[1], window)
-return {1, 0}
+return {1, 0, limit, window}
 `)
 
 func (b *Budget) keys() []string { return []string{b.calls, b.blocked, b.config} }
 
-func member(now time.Time) string {
-	var r [6]byte
-	_, _ = rand.Read(r[:])
-	return strconv.FormatInt(now.UnixNano(), 36) + "-" + hex.EncodeToString(r[:])
+// args are the prelude's arguments followed by more.
+func (b *Budget) args(more ...any) []any {
+	return append([]any{b.c.skew.Load(), b.limit, b.window.Milliseconds()}, more...)
 }
 
-// Take claims a call.
+func member() string {
+	var r [12]byte
+	_, _ = rand.Read(r[:])
+	return hex.EncodeToString(r[:])
+}
+
+// Take claims a call, from the local share while Redis is unreachable.
 func (b *Budget) Take(ctx context.Context, p upstream.Priority) (time.Duration, bool, error) {
-	now := b.c.now()
 	bg := "0"
 	if p == upstream.PriorityBackground {
 		bg = "1"
 	}
-	res, err := take.Run(ctx, b.c.rdb, b.keys(), now.UnixMilli(), member(now), bg, strconv.FormatFloat(upstream.BackgroundReserve, 'f', -1, 64)).Int64Slice()
+	res, err := take.Run(ctx, b.c.rdb, b.keys(), b.args(member(), bg, strconv.FormatFloat(upstream.BackgroundReserve, 'f', -1, 64))...).Int64Slice()
+	if unreachable(err) {
+		return b.localTake(ctx, p)
+	}
 	if err != nil {
 		return 0, false, err
 	}
+	b.adopt(ctx, int(res[2]), time.Duration(res[3])*time.Millisecond)
 	return time.Duration(res[1]) * time.Millisecond, res[0] == 1, nil
 }
 
-// block extends the block to ARGV[1] (ms) unless a later one is set.
-var block = redis.NewScript(`
-local cur = tonumber(redis.call("GET", KEYS[1]) or "0")
-local t = tonumber(ARGV[1])
-if t > cur then redis.call("SET", KEYS[1], t, "PX", math.max(1, t - tonumber(ARGV[2]))) end
+// localLimit is the local share of a shared limit; 0 with a limited budget means no
+// local share at all.
+func (b *Budget) localLimit(limit int) int {
+	return int(math.Floor(b.share * float64(limit)))
+}
+
+// adopt follows the shared limit and window with the local budget.
+func (b *Budget) adopt(ctx context.Context, limit int, window time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if limit == b.sharedLimit && window == b.sharedWindow {
+		return
+	}
+	b.sharedLimit, b.sharedWindow = limit, window
+	_ = b.local.Sync(ctx, b.localLimit(limit), window, 0, 0)
+}
+
+// noLocalShare reports whether this replica may make no call while Redis is away.
+func (b *Budget) noLocalShare() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.sharedLimit > 0 && b.localLimit(b.sharedLimit) == 0
+}
+
+func (b *Budget) localTake(ctx context.Context, p upstream.Priority) (time.Duration, bool, error) {
+	if b.noLocalShare() {
+		if st, _ := b.local.Status(ctx); b.c.now().Before(st.BlockedUntil) {
+			return st.BlockedUntil.Sub(b.c.now()), false, nil
+		}
+		return noLocalShareWait, false, nil
+	}
+	return b.local.Take(ctx, p)
+}
+
+// block extends the block to ARGV[4] ms from now unless a later one is set.
+var block = redis.NewScript(prelude + `
+local t = now + tonumber(ARGV[4])
+local cur = tonumber(redis.call("GET", KEYS[2]) or "0")
+if t > cur then redis.call("SET", KEYS[2], t, "PX", math.max(1, t - now)) end
 return 1
 `)
 
-// Block stops every replica's calls until t.
+// Block stops every replica's calls until t (this replica's too, whatever Redis
+// does).
 func (b *Budget) Block(ctx context.Context, t time.Time) error {
-	return block.Run(ctx, b.c.rdb, []string{b.blocked}, t.UnixMilli(), b.c.now().UnixMilli()).Err()
+	_ = b.local.Block(ctx, t)
+	d := t.Sub(b.c.now())
+	if d <= 0 {
+		return nil
+	}
+	err := block.Run(ctx, b.c.rdb, b.keys(), b.args(d.Milliseconds())...).Err()
+	if unreachable(err) {
+		return nil
+	}
+	return err
 }
 
-// syncScript sets limit and window, tops the window up to the calls LL2 counted (assumed
-// made now), and blocks until the next call LL2 will allow.
-var syncScript = redis.NewScript(`
-local now = tonumber(ARGV[1])
-redis.call("HSET", KEYS[3], "limit", ARGV[2], "window_ms", ARGV[3])
-redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", now - tonumber(ARGV[3]))
+// syncScript sets limit and window, tops the window up to the calls LL2 counted
+// (assumed made now), and blocks until the next call LL2 will allow. ARGV[4] limit,
+// ARGV[5] window_ms, ARGV[6] used, ARGV[7] next use in ms, ARGV[8] member prefix.
+var syncScript = redis.NewScript(prelude + `
+redis.call("HSET", KEYS[3], "limit", ARGV[4], "window_ms", ARGV[5])
+redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", now - tonumber(ARGV[5]))
 local used = redis.call("ZCARD", KEYS[1])
-local want = tonumber(ARGV[4])
+local want = tonumber(ARGV[6])
 for i = used + 1, want do
-  redis.call("ZADD", KEYS[1], now, ARGV[6] .. "-" .. i)
+  redis.call("ZADD", KEYS[1], now, ARGV[8] .. "-" .. i)
 end
-redis.call("PEXPIRE", KEYS[1], tonumber(ARGV[3]))
-local next = tonumber(ARGV[5])
+redis.call("PEXPIRE", KEYS[1], tonumber(ARGV[5]))
+local next = tonumber(ARGV[7])
 if next > 0 then
   local t = now + next
   local cur = tonumber(redis.call("GET", KEYS[2]) or "0")
@@ -117,33 +231,57 @@ end
 return 1
 `)
 
-// Sync adopts LL2's limit, window and count for every replica.
+// Sync adopts LL2's limit, window and count for every replica. The local budget
+// takes its share of them: its share of the limit, and of what LL2 says remains.
 func (b *Budget) Sync(ctx context.Context, limit int, window time.Duration, used int, nextUse time.Duration) error {
-	now := b.c.now()
-	return syncScript.Run(ctx, b.c.rdb, b.keys(), now.UnixMilli(), limit, window.Milliseconds(), used, nextUse.Milliseconds(), member(now)).Err()
+	err := syncScript.Run(ctx, b.c.rdb, b.keys(), b.args(limit, window.Milliseconds(), used, nextUse.Milliseconds(), member())...).Err()
+	if err != nil && !unreachable(err) {
+		return err
+	}
+	b.mu.Lock()
+	b.sharedLimit, b.sharedWindow = limit, window
+	b.mu.Unlock()
+	local := b.localLimit(limit)
+	localUsed := local - int(math.Floor(b.share*float64(max(0, limit-used))))
+	return b.local.Sync(ctx, local, window, max(0, localUsed), nextUse)
 }
 
-// Status reports the shared budget.
+// statusScript reports {limit, window_ms, used, blocked_ms (from now)}.
+var statusScript = redis.NewScript(prelude + `
+local used = redis.call("ZCOUNT", KEYS[1], "(" .. (now - window), "+inf")
+local blocked = tonumber(redis.call("GET", KEYS[2]) or "0")
+return {limit, window, used, math.max(0, blocked - now)}
+`)
+
+// Status reports the shared budget, or the local one while Redis is unreachable.
 func (b *Budget) Status(ctx context.Context) (upstream.BudgetStatus, error) {
-	now := b.c.now()
-	cfg, err := b.c.rdb.HGetAll(ctx, b.config).Result()
+	res, err := statusScript.Run(ctx, b.c.rdb, b.keys(), b.args()...).Int64Slice()
+	if unreachable(err) {
+		return b.localStatus(ctx)
+	}
 	if err != nil {
 		return upstream.BudgetStatus{}, err
 	}
-	limit, _ := strconv.Atoi(cfg["limit"])
-	windowMS, _ := strconv.ParseInt(cfg["window_ms"], 10, 64)
-	window := time.Duration(windowMS) * time.Millisecond
-	used, err := b.c.rdb.ZCount(ctx, b.calls, "("+strconv.FormatInt(now.Add(-window).UnixMilli(), 10), "+inf").Result()
-	if err != nil {
-		return upstream.BudgetStatus{}, err
+	b.adopt(ctx, int(res[0]), time.Duration(res[1])*time.Millisecond)
+	s := upstream.BudgetStatus{Limit: int(res[0]), Window: time.Duration(res[1]) * time.Millisecond, Used: int(res[2])}
+	if res[3] > 0 {
+		s.BlockedUntil = b.c.now().Add(time.Duration(res[3]) * time.Millisecond)
 	}
-	s := upstream.BudgetStatus{Limit: limit, Window: window, Used: int(used)}
-	blocked, err := b.c.rdb.Get(ctx, b.blocked).Int64()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return upstream.BudgetStatus{}, err
+	return s, nil
+}
+
+// localStatus is the local budget's status; without a local share it is the shared
+// limit, blocked for as long as a claim would be told to wait.
+func (b *Budget) localStatus(ctx context.Context) (upstream.BudgetStatus, error) {
+	s, err := b.local.Status(ctx)
+	if err != nil || !b.noLocalShare() {
+		return s, err
 	}
-	if blocked > 0 {
-		s.BlockedUntil = time.UnixMilli(blocked)
+	b.mu.Lock()
+	s.Limit, s.Window = b.sharedLimit, b.sharedWindow
+	b.mu.Unlock()
+	if until := b.c.now().Add(noLocalShareWait); until.After(s.BlockedUntil) {
+		s.BlockedUntil = until
 	}
 	return s, nil
 }

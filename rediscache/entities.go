@@ -3,6 +3,7 @@ package rediscache
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,9 +18,11 @@ import (
 // Entities is a catalog.EntityCache in Redis: each entity as JSON under its kind and
 // id, with its level in front, so that a lookup can refuse a leaner copy without
 // decoding it. A local memory of what this process wrote (and at which level) keeps
-// re-reading the same page from rewriting the same entities.
+// re-reading the same page from rewriting the same entities. Every entity is also put
+// in a local cache, if it has one, which answers while Redis is unreachable.
 type Entities struct {
 	c       *Client
+	local   catalog.EntityCache
 	ttl     catalog.EntityTTLs
 	mu      sync.Mutex
 	written map[string]written
@@ -32,9 +35,10 @@ type written struct {
 	until time.Time
 }
 
-// Entities returns the shared entity cache.
-func (c *Client) Entities(ttl catalog.EntityTTLs) *Entities {
-	return &Entities{c: c, ttl: ttl, written: map[string]written{}}
+// Entities returns the shared entity cache; local, when not nil, is its in-process
+// fallback.
+func (c *Client) Entities(ttl catalog.EntityTTLs, local catalog.EntityCache) *Entities {
+	return &Entities{c: c, local: local, ttl: ttl, written: map[string]written{}}
 }
 
 // maxWrittenMemory bounds the local memory of writes; it is cleared when full.
@@ -66,14 +70,27 @@ func (e *Entities) Get(ctx context.Context, k catalog.Kind, ids []int, l ll2.Lev
 	for i, id := range ids {
 		keys[i] = e.key(k, id)
 	}
-	vals, err := e.c.rdb.MGet(ctx, keys...).Result()
-	if err != nil {
-		e.c.log.WarnContext(ctx, "entity cache read failed", "err", err)
-		return out
+	// One GET per key in a pipeline rather than an MGET: on Redis Cluster the keys
+	// are in different slots, and the pipeline is split by node.
+	pipe := e.c.rdb.Pipeline()
+	cmds := make([]*redis.StringCmd, len(keys))
+	for i, key := range keys {
+		cmds[i] = pipe.Get(ctx, key)
 	}
-	for i, v := range vals {
-		s, ok := v.(string)
-		if !ok || len(s) < 2 || ll2.Level(s[0]-'0') < l {
+	_, _ = pipe.Exec(ctx)
+	vals := make([]string, len(cmds))
+	for i, cmd := range cmds {
+		v, err := cmd.Result()
+		switch {
+		case unreachable(err):
+			return e.localGet(ctx, k, ids, l)
+		case err != nil && !errors.Is(err, redis.Nil):
+			e.c.log.WarnContext(ctx, "entity cache read failed", "key", keys[i], "err", err)
+		}
+		vals[i] = v
+	}
+	for i, s := range vals {
+		if len(s) < 2 || ll2.Level(s[0]-'0') < l {
 			continue
 		}
 		stored, body, ok := strings.Cut(s[1:], "|")
@@ -89,7 +106,27 @@ func (e *Entities) Get(ctx context.Context, k catalog.Kind, ids []int, l ll2.Lev
 		}
 		out[ids[i]] = c
 	}
+	// What Redis lacks (lost, or written by this process while Redis was away), the
+	// local cache may have.
+	if e.local != nil && len(out) < len(ids) {
+		var missing []int
+		for _, id := range ids {
+			if _, ok := out[id]; !ok {
+				missing = append(missing, id)
+			}
+		}
+		for id, c := range e.local.Get(ctx, k, missing, l) {
+			out[id] = c
+		}
+	}
 	return out
+}
+
+func (e *Entities) localGet(ctx context.Context, k catalog.Kind, ids []int, l ll2.Level) map[int]catalog.Cached {
+	if e.local == nil {
+		return map[int]catalog.Cached{}
+	}
+	return e.local.Get(ctx, k, ids, l)
 }
 
 // putRicher writes ARGV[1] for ARGV[2] ms unless the key holds a richer level (the
@@ -112,6 +149,9 @@ return 1
 // level already; a leaner entity never replaces a richer one (the level is compared
 // in Redis by a conditional write in a pipeline).
 func (e *Entities) Put(ctx context.Context, s *catalog.Seen) {
+	if e.local != nil {
+		e.local.Put(ctx, s)
+	}
 	type item struct {
 		key   string
 		kind  catalog.Kind
@@ -166,7 +206,9 @@ func (e *Entities) Put(ctx context.Context, s *catalog.Seen) {
 		putRicher.Eval(ctx, pipe, []string{it.key}, val, e.ttl[it.kind].Milliseconds(), now.UnixMilli())
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
-		e.c.log.WarnContext(ctx, "entity cache write failed", "err", err)
+		if !unreachable(err) {
+			e.c.log.WarnContext(ctx, "entity cache write failed", "err", err)
+		}
 		e.mu.Lock()
 		clear(e.written)
 		e.mu.Unlock()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"spacegraph/catalog"
+	"spacegraph/internal/redistest"
 	"spacegraph/ll2"
 )
 
@@ -86,228 +87,240 @@ func richSpacecraft() *catalog.Spacecraft {
 }
 
 func TestEntitiesLevels(t *testing.T) {
-	ctx := context.Background()
-	clk := newClock()
-	cs := clients(t, 1, clk.Now)
-	e := cs[0].Entities(catalog.DefaultEntityTTLs())
-	if got := e.Get(ctx, catalog.KindSpacecraft, nil, ll2.LevelList); len(got) != 0 {
-		t.Fatalf("Get of no ids: %v", got)
-	}
-	e.Put(ctx, &catalog.Seen{Spacecraft: []*catalog.Spacecraft{spacecraft(1, "one", ll2.LevelNormal), spacecraft(2, "two", ll2.LevelDetailed)}})
-	for _, c := range []struct {
-		l    ll2.Level
-		want []int
-	}{
-		{ll2.LevelNone, []int{1, 2}},
-		{ll2.LevelList, []int{1, 2}},
-		{ll2.LevelNormal, []int{1, 2}},
-		{ll2.LevelDetailed, []int{2}},
-		{catalog.LevelWithConfigs, nil},
-	} {
-		got := e.Get(ctx, catalog.KindSpacecraft, []int{1, 2, 3}, c.l)
-		if len(got) != len(c.want) {
-			t.Fatalf("level %v: got %d entities, want %v", c.l, len(got), c.want)
+	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
+		ctx := context.Background()
+		clk := newClock()
+		cs := clients(t, r, 1, clk)
+		e := cs[0].Entities(catalog.DefaultEntityTTLs(), nil)
+		if got := e.Get(ctx, catalog.KindSpacecraft, nil, ll2.LevelList); len(got) != 0 {
+			t.Fatalf("Get of no ids: %v", got)
 		}
-		for _, id := range c.want {
-			sc, ok := got[id].Value.(*catalog.Spacecraft)
-			if !ok || sc.ID != id {
-				t.Fatalf("level %v: entity %d is %#v", c.l, id, got[id].Value)
+		e.Put(ctx, &catalog.Seen{Spacecraft: []*catalog.Spacecraft{spacecraft(1, "one", ll2.LevelNormal), spacecraft(2, "two", ll2.LevelDetailed)}})
+		for _, c := range []struct {
+			l    ll2.Level
+			want []int
+		}{
+			{ll2.LevelNone, []int{1, 2}},
+			{ll2.LevelList, []int{1, 2}},
+			{ll2.LevelNormal, []int{1, 2}},
+			{ll2.LevelDetailed, []int{2}},
+			{catalog.LevelWithConfigs, nil},
+		} {
+			got := e.Get(ctx, catalog.KindSpacecraft, []int{1, 2, 3}, c.l)
+			if len(got) != len(c.want) {
+				t.Fatalf("level %v: got %d entities, want %v", c.l, len(got), c.want)
 			}
-			if !got[id].Stored.Equal(t0) || got[id].TTL != 30*time.Minute {
-				t.Fatalf("entity %d: stored %v, TTL %v", id, got[id].Stored, got[id].TTL)
+			for _, id := range c.want {
+				sc, ok := got[id].Value.(*catalog.Spacecraft)
+				if !ok || sc.ID != id {
+					t.Fatalf("level %v: entity %d is %#v", c.l, id, got[id].Value)
+				}
+				if !got[id].Stored.Equal(t0) || got[id].TTL != 30*time.Minute {
+					t.Fatalf("entity %d: stored %v, TTL %v", id, got[id].Stored, got[id].TTL)
+				}
 			}
 		}
-	}
-	// Kinds are separate.
-	if got := e.Get(ctx, catalog.KindConfig, []int{1, 2}, ll2.LevelList); len(got) != 0 {
-		t.Fatalf("spacecraft found as configurations: %v", got)
-	}
-	// The key expires with the kind's TTL.
-	ttl, err := cs[0].Redis().PTTL(ctx, cs[0].prefix+"entity:0:1").Result()
-	if err != nil || ttl <= 29*time.Minute || ttl > 30*time.Minute {
-		t.Fatalf("PTTL %v, %v", ttl, err)
-	}
+		// Kinds are separate.
+		if got := e.Get(ctx, catalog.KindConfig, []int{1, 2}, ll2.LevelList); len(got) != 0 {
+			t.Fatalf("spacecraft found as configurations: %v", got)
+		}
+		// The key expires with the kind's TTL.
+		ttl, err := cs[0].Redis().PTTL(ctx, cs[0].prefix+"entity:0:1").Result()
+		if err != nil || ttl <= 29*time.Minute || ttl > 30*time.Minute {
+			t.Fatalf("PTTL %v, %v", ttl, err)
+		}
+	})
 }
 
 func TestEntitiesRicherWins(t *testing.T) {
-	ctx := context.Background()
-	cs := clients(t, 2, nil)
-	e1, e2 := cs[0].Entities(catalog.DefaultEntityTTLs()), cs[1].Entities(catalog.DefaultEntityTTLs())
-	name := func(e *Entities, l ll2.Level) string {
-		got := e.Get(ctx, catalog.KindSpacecraft, []int{7}, l)
-		if sc, ok := got[7].Value.(*catalog.Spacecraft); ok {
-			return sc.Name
+	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
+		ctx := context.Background()
+		cs := clients(t, r, 2, nil)
+		e1, e2 := cs[0].Entities(catalog.DefaultEntityTTLs(), nil), cs[1].Entities(catalog.DefaultEntityTTLs(), nil)
+		name := func(e *Entities, l ll2.Level) string {
+			got := e.Get(ctx, catalog.KindSpacecraft, []int{7}, l)
+			if sc, ok := got[7].Value.(*catalog.Spacecraft); ok {
+				return sc.Name
+			}
+			return ""
 		}
-		return ""
-	}
-	e1.Put(ctx, &catalog.Seen{Spacecraft: []*catalog.Spacecraft{spacecraft(7, "rich", ll2.LevelDetailed)}})
-	// A leaner sighting, by this process or another, does not replace it.
-	e1.Put(ctx, &catalog.Seen{Spacecraft: []*catalog.Spacecraft{spacecraft(7, "lean", ll2.LevelNormal)}})
-	e2.Put(ctx, &catalog.Seen{Spacecraft: []*catalog.Spacecraft{spacecraft(7, "lean2", ll2.LevelList)}})
-	for _, e := range []*Entities{e1, e2} {
-		if n := name(e, ll2.LevelDetailed); n != "rich" {
-			t.Fatalf("detailed lookup: %q, want rich", n)
+		e1.Put(ctx, &catalog.Seen{Spacecraft: []*catalog.Spacecraft{spacecraft(7, "rich", ll2.LevelDetailed)}})
+		// A leaner sighting, by this process or another, does not replace it.
+		e1.Put(ctx, &catalog.Seen{Spacecraft: []*catalog.Spacecraft{spacecraft(7, "lean", ll2.LevelNormal)}})
+		e2.Put(ctx, &catalog.Seen{Spacecraft: []*catalog.Spacecraft{spacecraft(7, "lean2", ll2.LevelList)}})
+		for _, e := range []*Entities{e1, e2} {
+			if n := name(e, ll2.LevelDetailed); n != "rich" {
+				t.Fatalf("detailed lookup: %q, want rich", n)
+			}
+			if n := name(e, ll2.LevelList); n != "rich" {
+				t.Fatalf("list lookup: %q, want rich", n)
+			}
 		}
-		if n := name(e, ll2.LevelList); n != "rich" {
-			t.Fatalf("list lookup: %q, want rich", n)
+		// A sighting at the same level replaces it (newer data); a richer one too.
+		e2.Put(ctx, &catalog.Seen{Spacecraft: []*catalog.Spacecraft{spacecraft(7, "rich2", ll2.LevelDetailed)}})
+		if n := name(e1, ll2.LevelDetailed); n != "rich2" {
+			t.Fatalf("after an equal sighting: %q", n)
 		}
-	}
-	// A sighting at the same level replaces it (newer data); a richer one too.
-	e2.Put(ctx, &catalog.Seen{Spacecraft: []*catalog.Spacecraft{spacecraft(7, "rich2", ll2.LevelDetailed)}})
-	if n := name(e1, ll2.LevelDetailed); n != "rich2" {
-		t.Fatalf("after an equal sighting: %q", n)
-	}
-	e1.Put(ctx, &catalog.Seen{Families: []*catalog.Family{{FamilyMini: ll2.FamilyMini{ID: 3, Name: "normal"}, Level: ll2.LevelNormal}}})
-	e2.Put(ctx, &catalog.Seen{Families: []*catalog.Family{{FamilyMini: ll2.FamilyMini{ID: 3, Name: "with configs"}, Level: catalog.LevelWithConfigs}}})
-	got := e1.Get(ctx, catalog.KindFamily, []int{3}, catalog.LevelWithConfigs)
-	if f, ok := got[3].Value.(*catalog.Family); !ok || f.Name != "with configs" {
-		t.Fatalf("richer family did not replace: %#v", got[3].Value)
-	}
-	// One Put with both levels of one entity keeps the richer.
-	e1.Put(ctx, &catalog.Seen{Agencies: []*catalog.Agency{
-		{AgencyNormal: ll2.AgencyNormal{AgencyMini: ll2.AgencyMini{ID: 9, Name: "detailed"}}, Level: ll2.LevelDetailed},
-		{AgencyNormal: ll2.AgencyNormal{AgencyMini: ll2.AgencyMini{ID: 9, Name: "list"}}, Level: ll2.LevelList},
-	}})
-	got = e2.Get(ctx, catalog.KindAgency, []int{9}, ll2.LevelList)
-	if a, ok := got[9].Value.(*catalog.Agency); !ok || a.Name != "detailed" || a.Level != ll2.LevelDetailed {
-		t.Fatalf("agency %#v", got[9].Value)
-	}
+		e1.Put(ctx, &catalog.Seen{Families: []*catalog.Family{{FamilyMini: ll2.FamilyMini{ID: 3, Name: "normal"}, Level: ll2.LevelNormal}}})
+		e2.Put(ctx, &catalog.Seen{Families: []*catalog.Family{{FamilyMini: ll2.FamilyMini{ID: 3, Name: "with configs"}, Level: catalog.LevelWithConfigs}}})
+		got := e1.Get(ctx, catalog.KindFamily, []int{3}, catalog.LevelWithConfigs)
+		if f, ok := got[3].Value.(*catalog.Family); !ok || f.Name != "with configs" {
+			t.Fatalf("richer family did not replace: %#v", got[3].Value)
+		}
+		// One Put with both levels of one entity keeps the richer.
+		e1.Put(ctx, &catalog.Seen{Agencies: []*catalog.Agency{
+			{AgencyNormal: ll2.AgencyNormal{AgencyMini: ll2.AgencyMini{ID: 9, Name: "detailed"}}, Level: ll2.LevelDetailed},
+			{AgencyNormal: ll2.AgencyNormal{AgencyMini: ll2.AgencyMini{ID: 9, Name: "list"}}, Level: ll2.LevelList},
+		}})
+		got = e2.Get(ctx, catalog.KindAgency, []int{9}, ll2.LevelList)
+		if a, ok := got[9].Value.(*catalog.Agency); !ok || a.Name != "detailed" || a.Level != ll2.LevelDetailed {
+			t.Fatalf("agency %#v", got[9].Value)
+		}
+	})
 }
 
 func TestEntitiesJSONRoundTrip(t *testing.T) {
-	ctx := context.Background()
-	clk := newClock()
-	cs := clients(t, 2, clk.Now)
-	ttl := catalog.DefaultEntityTTLs()
-	sc := richSpacecraft()
-	seen := &catalog.Seen{
-		Spacecraft: []*catalog.Spacecraft{sc},
-		Configs:    []*catalog.SpacecraftConfig{sc.Config},
-		Agencies:   []*catalog.Agency{sc.Config.Agency},
-		Families:   sc.Config.Families,
-	}
-	cs[0].Entities(ttl).Put(ctx, seen)
-	clk.Advance(time.Minute)
-	e2 := cs[1].Entities(ttl)
-	for _, c := range []struct {
-		kind catalog.Kind
-		id   int
-		l    ll2.Level
-		want any
-	}{
-		{catalog.KindSpacecraft, 37, ll2.LevelDetailed, sc},
-		{catalog.KindConfig, 20, ll2.LevelDetailed, sc.Config},
-		{catalog.KindAgency, 121, ll2.LevelNormal, sc.Config.Agency},
-		{catalog.KindFamily, 2, ll2.LevelDetailed, sc.Config.Families[0]},
-	} {
-		got := e2.Get(ctx, c.kind, []int{c.id}, c.l)
-		hit, ok := got[c.id]
-		if !ok {
-			t.Fatalf("kind %d id %d: miss", c.kind, c.id)
+	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
+		ctx := context.Background()
+		clk := newClock()
+		cs := clients(t, r, 2, clk)
+		ttl := catalog.DefaultEntityTTLs()
+		sc := richSpacecraft()
+		seen := &catalog.Seen{
+			Spacecraft: []*catalog.Spacecraft{sc},
+			Configs:    []*catalog.SpacecraftConfig{sc.Config},
+			Agencies:   []*catalog.Agency{sc.Config.Agency},
+			Families:   sc.Config.Families,
 		}
-		if !reflect.DeepEqual(hit.Value, c.want) {
-			a, _ := json.Marshal(hit.Value)
-			b, _ := json.Marshal(c.want)
-			t.Fatalf("kind %d id %d: round trip changed the entity:\n got %s\nwant %s", c.kind, c.id, a, b)
+		cs[0].Entities(ttl, nil).Put(ctx, seen)
+		clk.Advance(time.Minute)
+		e2 := cs[1].Entities(ttl, nil)
+		for _, c := range []struct {
+			kind catalog.Kind
+			id   int
+			l    ll2.Level
+			want any
+		}{
+			{catalog.KindSpacecraft, 37, ll2.LevelDetailed, sc},
+			{catalog.KindConfig, 20, ll2.LevelDetailed, sc.Config},
+			{catalog.KindAgency, 121, ll2.LevelNormal, sc.Config.Agency},
+			{catalog.KindFamily, 2, ll2.LevelDetailed, sc.Config.Families[0]},
+		} {
+			got := e2.Get(ctx, c.kind, []int{c.id}, c.l)
+			hit, ok := got[c.id]
+			if !ok {
+				t.Fatalf("kind %d id %d: miss", c.kind, c.id)
+			}
+			if !reflect.DeepEqual(hit.Value, c.want) {
+				a, _ := json.Marshal(hit.Value)
+				b, _ := json.Marshal(c.want)
+				t.Fatalf("kind %d id %d: round trip changed the entity:\n got %s\nwant %s", c.kind, c.id, a, b)
+			}
+			if !hit.Stored.Equal(t0) || hit.TTL != ttl[c.kind] {
+				t.Fatalf("kind %d: stored %v TTL %v, want %v %v", c.kind, hit.Stored, hit.TTL, t0, ttl[c.kind])
+			}
 		}
-		if !hit.Stored.Equal(t0) || hit.TTL != ttl[c.kind] {
-			t.Fatalf("kind %d: stored %v TTL %v, want %v %v", c.kind, hit.Stored, hit.TTL, t0, ttl[c.kind])
+		got := e2.Get(ctx, catalog.KindSpacecraft, []int{37}, ll2.LevelDetailed)[37].Value.(*catalog.Spacecraft)
+		if got.TimeInSpace.String() != "P596DT21H15M2.5S" || got.TimeInSpace.Seconds() != 596*86400+21*3600+15*60+2.5 || *got.TimeInSpaceSeconds() != 51570903 {
+			t.Fatalf("duration %v %v", got.TimeInSpace, got.TimeInSpace.Seconds())
 		}
-	}
-	got := e2.Get(ctx, catalog.KindSpacecraft, []int{37}, ll2.LevelDetailed)[37].Value.(*catalog.Spacecraft)
-	if got.TimeInSpace.String() != "P596DT21H15M2.5S" || got.TimeInSpace.Seconds() != 596*86400+21*3600+15*60+2.5 || *got.TimeInSpaceSeconds() != 51570903 {
-		t.Fatalf("duration %v %v", got.TimeInSpace, got.TimeInSpace.Seconds())
-	}
-	if got.Flights[0].TurnAroundTime.Seconds() != -1 || *got.Config.MaidenFlight != "2019-03-02" || *got.Config.Families[0].MaidenFlight != "2019-03-02" {
-		t.Fatalf("flight or date lost: %+v", got.Flights[0])
-	}
-	if got.Config.Families[0].Parent.Name != "Dragon" || got.Config.Agency.AgencyStats.SuccessfulLandings == nil || *got.Config.Agency.AgencyStats.SuccessfulLandings != 400 {
-		t.Fatal("nested entities lost")
-	}
+		if got.Flights[0].TurnAroundTime.Seconds() != -1 || *got.Config.MaidenFlight != "2019-03-02" || *got.Config.Families[0].MaidenFlight != "2019-03-02" {
+			t.Fatalf("flight or date lost: %+v", got.Flights[0])
+		}
+		if got.Config.Families[0].Parent.Name != "Dragon" || got.Config.Agency.AgencyStats.SuccessfulLandings == nil || *got.Config.Agency.AgencyStats.SuccessfulLandings != 400 {
+			t.Fatal("nested entities lost")
+		}
+	})
 }
 
 func TestEntitiesUnreadable(t *testing.T) {
-	ctx := context.Background()
-	c := clients(t, 1, nil)[0]
-	e := c.Entities(catalog.DefaultEntityTTLs())
-	e.Put(ctx, &catalog.Seen{Spacecraft: []*catalog.Spacecraft{spacecraft(1, "good", ll2.LevelNormal)}})
-	for id, v := range map[string]string{
-		"2": "2garbage",
-		"3": "2",
-		"4": "",
-		"5": `2{"id":5}`,        // no stored time
-		"6": `2abc|{"id":6}`,    // a bad stored time
-		"7": `21700000000000|[`, // bad JSON
-		"8": `21700000000000|{"id":"eight"}`,
-	} {
-		if err := c.Redis().Set(ctx, c.prefix+"entity:0:"+id, v, time.Hour).Err(); err != nil {
-			t.Fatal(err)
+	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
+		ctx := context.Background()
+		c := clients(t, r, 1, nil)[0]
+		e := c.Entities(catalog.DefaultEntityTTLs(), nil)
+		e.Put(ctx, &catalog.Seen{Spacecraft: []*catalog.Spacecraft{spacecraft(1, "good", ll2.LevelNormal)}})
+		for id, v := range map[string]string{
+			"2": "2garbage",
+			"3": "2",
+			"4": "",
+			"5": `2{"id":5}`,        // no stored time
+			"6": `2abc|{"id":6}`,    // a bad stored time
+			"7": `21700000000000|[`, // bad JSON
+			"8": `21700000000000|{"id":"eight"}`,
+		} {
+			if err := c.Redis().Set(ctx, c.prefix+"entity:0:"+id, v, time.Hour).Err(); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	got := e.Get(ctx, catalog.KindSpacecraft, []int{1, 2, 3, 4, 5, 6, 7, 8}, ll2.LevelList)
-	if len(got) != 1 || got[1].Value.(*catalog.Spacecraft).Name != "good" {
-		t.Fatalf("got %v", got)
-	}
+		got := e.Get(ctx, catalog.KindSpacecraft, []int{1, 2, 3, 4, 5, 6, 7, 8}, ll2.LevelList)
+		if len(got) != 1 || got[1].Value.(*catalog.Spacecraft).Name != "good" {
+			t.Fatalf("got %v", got)
+		}
+	})
 }
 
 // After an entity expires in Redis, a process that wrote it writes it again when it
 // sees it again.
 func TestEntitiesRewriteAfterExpiry(t *testing.T) {
-	ctx := context.Background()
-	c := clients(t, 1, nil)[0]
-	ttl := catalog.DefaultEntityTTLs()
-	ttl[catalog.KindSpacecraft] = 200 * time.Millisecond
-	e := c.Entities(ttl)
-	seen := &catalog.Seen{Spacecraft: []*catalog.Spacecraft{spacecraft(1, "one", ll2.LevelDetailed)}}
-	e.Put(ctx, seen)
-	if len(e.Get(ctx, catalog.KindSpacecraft, []int{1}, ll2.LevelDetailed)) != 1 {
-		t.Fatal("miss after Put")
-	}
-	waitFor(t, "the entity to expire", func() bool {
-		return len(e.Get(ctx, catalog.KindSpacecraft, []int{1}, ll2.LevelList)) == 0
-	})
-	// The TTL is short and real, so on a loaded machine it can lapse between a Put and
-	// the Get that checks it: a few tries tell that apart from a Put that is refused.
-	cachedAgain := func(put *catalog.Seen, level ll2.Level) bool {
-		for range 5 {
-			e.Put(ctx, put)
-			if len(e.Get(ctx, catalog.KindSpacecraft, []int{1}, level)) == 1 {
-				return true
-			}
+	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
+		ctx := context.Background()
+		c := clients(t, r, 1, nil)[0]
+		ttl := catalog.DefaultEntityTTLs()
+		ttl[catalog.KindSpacecraft] = 200 * time.Millisecond
+		e := c.Entities(ttl, nil)
+		seen := &catalog.Seen{Spacecraft: []*catalog.Spacecraft{spacecraft(1, "one", ll2.LevelDetailed)}}
+		e.Put(ctx, seen)
+		if len(e.Get(ctx, catalog.KindSpacecraft, []int{1}, ll2.LevelDetailed)) != 1 {
+			t.Fatal("miss after Put")
 		}
-		return false
-	}
-	if !cachedAgain(seen, ll2.LevelDetailed) {
-		t.Fatal("an entity seen again after it expired was not cached again")
-	}
-	// And a leaner sighting after the richer one expired is cached too.
-	waitFor(t, "the entity to expire", func() bool {
-		return len(e.Get(ctx, catalog.KindSpacecraft, []int{1}, ll2.LevelList)) == 0
+		waitFor(t, "the entity to expire", func() bool {
+			return len(e.Get(ctx, catalog.KindSpacecraft, []int{1}, ll2.LevelList)) == 0
+		})
+		// The TTL is short and real, so on a loaded machine it can lapse between a Put and
+		// the Get that checks it: a few tries tell that apart from a Put that is refused.
+		cachedAgain := func(put *catalog.Seen, level ll2.Level) bool {
+			for range 5 {
+				e.Put(ctx, put)
+				if len(e.Get(ctx, catalog.KindSpacecraft, []int{1}, level)) == 1 {
+					return true
+				}
+			}
+			return false
+		}
+		if !cachedAgain(seen, ll2.LevelDetailed) {
+			t.Fatal("an entity seen again after it expired was not cached again")
+		}
+		// And a leaner sighting after the richer one expired is cached too.
+		waitFor(t, "the entity to expire", func() bool {
+			return len(e.Get(ctx, catalog.KindSpacecraft, []int{1}, ll2.LevelList)) == 0
+		})
+		if !cachedAgain(&catalog.Seen{Spacecraft: []*catalog.Spacecraft{spacecraft(1, "lean", ll2.LevelList)}}, ll2.LevelList) {
+			t.Fatal("a leaner sighting after the richer one expired was not cached")
+		}
 	})
-	if !cachedAgain(&catalog.Seen{Spacecraft: []*catalog.Spacecraft{spacecraft(1, "lean", ll2.LevelList)}}, ll2.LevelList) {
-		t.Fatal("a leaner sighting after the richer one expired was not cached")
-	}
 }
 
 // A process does not rewrite what it has written (the local memory), but a failed
 // write is retried.
 func TestEntitiesWriteMemory(t *testing.T) {
-	ctx := context.Background()
-	c := clients(t, 1, nil)[0]
-	e := c.Entities(catalog.DefaultEntityTTLs())
-	seen := &catalog.Seen{Configs: []*catalog.SpacecraftConfig{{SpacecraftConfigBase: ll2.SpacecraftConfigBase{ID: 4, Name: "first"}, Level: ll2.LevelNormal}}}
-	e.Put(ctx, seen)
-	key := c.prefix + "entity:1:4"
-	// Someone removes it behind the process's back; the same Put is not written again…
-	c.Redis().Del(ctx, key)
-	e.Put(ctx, seen)
-	if n, _ := c.Redis().Exists(ctx, key).Result(); n != 0 {
-		t.Fatal("the same entity was written twice")
-	}
-	// …but a richer sighting is.
-	e.Put(ctx, &catalog.Seen{Configs: []*catalog.SpacecraftConfig{{SpacecraftConfigBase: ll2.SpacecraftConfigBase{ID: 4, Name: "detailed"}, Level: ll2.LevelDetailed}}})
-	v, err := c.Redis().Get(ctx, key).Result()
-	if err != nil || !strings.HasPrefix(v, "3") || !strings.Contains(v, `"detailed"`) {
-		t.Fatalf("stored %q, %v", v, err)
-	}
+	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
+		ctx := context.Background()
+		c := clients(t, r, 1, nil)[0]
+		e := c.Entities(catalog.DefaultEntityTTLs(), nil)
+		seen := &catalog.Seen{Configs: []*catalog.SpacecraftConfig{{SpacecraftConfigBase: ll2.SpacecraftConfigBase{ID: 4, Name: "first"}, Level: ll2.LevelNormal}}}
+		e.Put(ctx, seen)
+		key := c.prefix + "entity:1:4"
+		// Someone removes it behind the process's back; the same Put is not written again…
+		c.Redis().Del(ctx, key)
+		e.Put(ctx, seen)
+		if n, _ := c.Redis().Exists(ctx, key).Result(); n != 0 {
+			t.Fatal("the same entity was written twice")
+		}
+		// …but a richer sighting is.
+		e.Put(ctx, &catalog.Seen{Configs: []*catalog.SpacecraftConfig{{SpacecraftConfigBase: ll2.SpacecraftConfigBase{ID: 4, Name: "detailed"}, Level: ll2.LevelDetailed}}})
+		v, err := c.Redis().Get(ctx, key).Result()
+		if err != nil || !strings.HasPrefix(v, "3") || !strings.Contains(v, `"detailed"`) {
+			t.Fatalf("stored %q, %v", v, err)
+		}
+	})
 }

@@ -16,10 +16,12 @@ import (
 
 var t0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 
-// clock is a simulated clock shared by the "processes" of a test.
+// clock is a simulated clock shared by the "processes" of a test. Advancing it also
+// moves Redis's clock as the budgets of its clients read it.
 type clock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu      sync.Mutex
+	t       time.Time
+	clients []*Client
 }
 
 func newClock() *clock { return &clock{t: t0} }
@@ -33,21 +35,39 @@ func (c *clock) Now() time.Time {
 func (c *clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
+	for _, cl := range c.clients {
+		cl.skew.Add(d.Milliseconds())
+	}
 	c.mu.Unlock()
 }
 
+var deployments atomic.Int64
+
 // clients returns n clients on one Redis and one prefix: n processes of one
-// deployment. now may be nil (the real clock).
-func clients(t *testing.T, n int, now func() time.Time) []*Client {
+// deployment. clk may be nil (the real clock).
+func clients(t *testing.T, r redistest.Backend, n int, clk *clock) []*Client {
 	t.Helper()
-	url, prefix := redistest.URL(t)
+	// A prefix of their own, so that a test may make several deployments.
+	prefix := r.Prefix + strconv.Itoa(int(deployments.Add(1))) + ":"
 	cs := make([]*Client, n)
 	for i := range cs {
-		c, err := New(context.Background(), Options{URL: url, Prefix: prefix, Now: now})
+		o := Options{URL: r.URL, Prefix: prefix}
+		if clk != nil {
+			o.Now = clk.Now
+		}
+		c, err := New(context.Background(), o)
 		if err != nil {
 			t.Fatal(err)
 		}
+		if c.Degraded() {
+			t.Fatalf("%s: redis unreachable", r.Name)
+		}
 		t.Cleanup(func() { _ = c.Close() })
+		if clk != nil {
+			clk.mu.Lock()
+			clk.clients = append(clk.clients, c)
+			clk.mu.Unlock()
+		}
 		cs[i] = c
 	}
 	return cs

@@ -13,6 +13,8 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -22,35 +24,75 @@ import (
 
 // Options configure a Client.
 type Options struct {
-	// URL is a redis:// or rediss:// URL.
+	// URL names the Redis deployment: redis://host:port/db or rediss:// (TLS) for one
+	// server; redis+sentinel:// or rediss+sentinel://host:port/db?master_name=NAME
+	// (more sentinels with &addr=host:port) for Sentinel; redis+cluster:// or
+	// rediss+cluster://host:port (more seeds with ?addr=host:port) for Redis Cluster.
+	// go-redis's query parameters (dial_timeout, pool_size, …) apply to each form.
 	URL string
 	// Prefix namespaces every key (default "spacegraph:").
 	Prefix string
-	// Now is the clock (nil: time.Now); keys still expire on Redis's clock.
+	// Namespace, when set, follows the prefix in every key: the identity of the
+	// upstream whose answers and budget the keys hold, so that deployments of other
+	// upstreams (another base URL, another snapshot) on the same prefix neither
+	// serve their answers to each other nor spend each other's budget.
+	Namespace string
+	// Now is the clock of cached entries (nil: time.Now); the budget counts on
+	// Redis's clock, and keys expire on it.
 	Now func() time.Time
-	// Logger receives failures that do not stop a request (nil: discarded).
+	// Logger receives failures that do not stop a request, and Redis's going and
+	// coming back, once each (nil: discarded).
 	Logger *slog.Logger
+	// Timeout bounds each Redis operation, dial and retries included (0:
+	// DefaultTimeout); go-redis's own timeouts default to it too.
+	Timeout time.Duration
+	// ProbeEvery is the interval of the health probe (0: DefaultProbeEvery).
+	ProbeEvery time.Duration
+	// OnHealth, when set, is told of each change between reachable and unreachable.
+	OnHealth func(degraded bool)
 }
 
-// Client is a connection pool to Redis and the factories of the shared pieces.
+// Client is a connection pool to Redis (one server, Sentinel or Cluster) and the
+// factories of the shared pieces. While Redis is unreachable each piece falls back to
+// the in-process one it was given; see health.
 type Client struct {
-	rdb    *redis.Client
+	rdb    redis.UniversalClient
 	prefix string
+	ns     string
 	now    func() time.Time
 	log    *slog.Logger
 	flight *upstream.MemoryFlight
+	health *health
+	stop   context.CancelFunc
+	done   chan struct{}
+	// skew shifts Redis's clock as the budget reads it, in milliseconds: tests move
+	// time forward with it. It is always zero outside tests.
+	skew atomic.Int64
 }
 
-// New connects to Redis and checks the connection.
+// New makes a client of the Redis that o.URL names. Only a malformed URL is an
+// error: an unreachable Redis starts the client degraded (see health), since a
+// replica that cannot start while Redis is away would turn a cache outage into a
+// full outage.
 func New(ctx context.Context, o Options) (*Client, error) {
-	opt, err := redis.ParseURL(o.URL)
-	if err != nil {
-		// ParseURL's errors do not repeat the URL, so they hold no password.
-		return nil, fmt.Errorf("rediscache: %w", err)
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
 	}
-	c := &Client{rdb: redis.NewClient(opt), prefix: o.Prefix, now: o.Now, log: o.Logger, flight: &upstream.MemoryFlight{}}
+	if o.ProbeEvery <= 0 {
+		o.ProbeEvery = DefaultProbeEvery
+	}
+	rdb, err := universal(o.URL, o.Timeout)
+	if err != nil {
+		return nil, err
+	}
+	quietGoRedis()
+	c := &Client{rdb: rdb, prefix: o.Prefix, now: o.Now, log: o.Logger, flight: &upstream.MemoryFlight{}, done: make(chan struct{})}
 	if c.prefix == "" {
 		c.prefix = "spacegraph:"
+	}
+	if o.Namespace != "" {
+		c.ns = o.Namespace
+		c.prefix += o.Namespace + ":"
 	}
 	if c.now == nil {
 		c.now = time.Now
@@ -58,44 +100,145 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	if c.log == nil {
 		c.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := c.rdb.Ping(pctx).Err(); err != nil {
-		_ = c.rdb.Close()
-		return nil, fmt.Errorf("rediscache: %s: %w", redact(o.URL), err)
-	}
+	c.log = c.log.With("redis", redact(o.URL))
+	c.health = newHealth(o.Timeout, o.ProbeEvery, c.log, o.OnHealth)
+	rdb.AddHook(c.health)
+	// The first probe now, so that a Redis that is away is known before the first
+	// request rather than learnt from it.
+	_ = rdb.Ping(context.WithValue(ctx, probeKey{}, true)).Err()
+	pctx, stop := context.WithCancel(context.Background())
+	c.stop = stop
+	go func() {
+		defer close(c.done)
+		c.probe(pctx, o.ProbeEvery)
+	}()
 	return c, nil
+}
+
+// universal makes the go-redis client of a URL in one of the forms Options.URL
+// lists, with timeout as the default of each of go-redis's timeouts and one retry
+// at most, so that no operation outlives a fraction of a second.
+func universal(raw string, timeout time.Duration) (redis.UniversalClient, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		// url.Parse's errors repeat the URL, and so its password.
+		return nil, errors.New("rediscache: malformed Redis URL")
+	}
+	scheme, form, _ := strings.Cut(u.Scheme, "+")
+	if scheme != "redis" && scheme != "rediss" {
+		return nil, fmt.Errorf("rediscache: Redis URL scheme %q: want redis, rediss, redis+sentinel, rediss+sentinel, redis+cluster or rediss+cluster", u.Scheme)
+	}
+	u.Scheme = scheme
+	bound := func(d *time.Duration) {
+		if *d == 0 {
+			*d = timeout
+		}
+	}
+	retries := func(n *int) {
+		if *n == 0 {
+			*n = 1
+		}
+	}
+	// The errors of go-redis's parsers name a parameter, never the URL.
+	switch form {
+	case "":
+		opt, err := redis.ParseURL(u.String())
+		if err != nil {
+			return nil, fmt.Errorf("rediscache: %w (several addresses are redis+cluster:// or redis+sentinel://)", err)
+		}
+		bound(&opt.DialTimeout)
+		bound(&opt.ReadTimeout)
+		bound(&opt.WriteTimeout)
+		bound(&opt.PoolTimeout)
+		retries(&opt.MaxRetries)
+		retries(&opt.DialerRetries)
+		opt.ContextTimeoutEnabled = true
+		return redis.NewClient(opt), nil
+	case "sentinel":
+		opt, err := redis.ParseFailoverURL(u.String())
+		if err != nil {
+			return nil, fmt.Errorf("rediscache: %w", err)
+		}
+		if opt.MasterName == "" {
+			return nil, errors.New("rediscache: a redis+sentinel:// URL needs ?master_name=NAME")
+		}
+		bound(&opt.DialTimeout)
+		bound(&opt.ReadTimeout)
+		bound(&opt.WriteTimeout)
+		bound(&opt.PoolTimeout)
+		retries(&opt.MaxRetries)
+		retries(&opt.DialerRetries)
+		opt.ContextTimeoutEnabled = true
+		return redis.NewFailoverClient(opt), nil
+	case "cluster":
+		if u.Path != "" && u.Path != "/" && u.Path != "/0" {
+			return nil, errors.New("rediscache: Redis Cluster has database 0 only")
+		}
+		u.Path = ""
+		opt, err := redis.ParseClusterURL(u.String())
+		if err != nil {
+			return nil, fmt.Errorf("rediscache: %w", err)
+		}
+		bound(&opt.DialTimeout)
+		bound(&opt.ReadTimeout)
+		bound(&opt.WriteTimeout)
+		bound(&opt.PoolTimeout)
+		retries(&opt.MaxRetries)
+		retries(&opt.DialerRetries)
+		opt.ContextTimeoutEnabled = true
+		return redis.NewClusterClient(opt), nil
+	}
+	return nil, fmt.Errorf("rediscache: Redis URL scheme %q: want redis, rediss, redis+sentinel, rediss+sentinel, redis+cluster or rediss+cluster", u.Scheme+"+"+form)
 }
 
 // redact drops the password of a Redis URL, since errors end up in logs.
 func redact(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
+	if err != nil {
+		return "(malformed URL)"
+	}
+	if u.User == nil {
 		return raw
 	}
 	return u.Redacted()
 }
 
-// Close closes the pool.
-func (c *Client) Close() error { return c.rdb.Close() }
+// Close stops the health probe and closes the pool.
+func (c *Client) Close() error {
+	c.stop()
+	<-c.done
+	return c.rdb.Close()
+}
+
+// Degraded reports whether the client holds Redis for unreachable now, and so serves
+// from the in-process fallbacks.
+func (c *Client) Degraded() bool { return c.health.degraded.Load() }
 
 // Redis returns the underlying client (for tests and tools).
-func (c *Client) Redis() *redis.Client { return c.rdb }
+func (c *Client) Redis() redis.UniversalClient { return c.rdb }
 
 // Store is an upstream.Store in Redis: one string key per entry, expiring with it.
+// Every entry it writes or reads is also kept in a local store, if it has one, which
+// answers while Redis is unreachable and when Redis has lost an entry.
 type Store struct {
 	c      *Client
 	prefix string
+	local  upstream.Store
+	stale  time.Duration
 }
 
 // Store returns a store whose keys start with the client's prefix and then prefix.
-func (c *Client) Store(prefix string) *Store { return &Store{c: c, prefix: c.prefix + prefix} }
+// local, when not nil, is the in-process fallback; an entry read from Redis is kept
+// there for the rest of its freshness and then stale more.
+func (c *Client) Store(prefix string, local upstream.Store, stale time.Duration) *Store {
+	return &Store{c: c, prefix: c.prefix + prefix, local: local, stale: stale}
+}
 
-// Get returns the entry under key.
+// Get returns the entry under key: Redis's, else the local store's.
 func (s *Store) Get(ctx context.Context, key string) (upstream.Entry, bool, error) {
 	b, err := s.c.rdb.Get(ctx, s.prefix+key).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return upstream.Entry{}, false, nil
+	if errors.Is(err, redis.Nil) || unreachable(err) {
+		return s.localGet(ctx, key)
 	}
 	if err != nil {
 		return upstream.Entry{}, false, err
@@ -104,16 +247,34 @@ func (s *Store) Get(ctx context.Context, key string) (upstream.Entry, bool, erro
 	if err := e.UnmarshalBinary(b); err != nil {
 		return upstream.Entry{}, false, err
 	}
+	if s.local != nil {
+		_ = s.local.Set(ctx, key, e, e.Remaining(s.c.now())+s.stale)
+	}
 	return e, true, nil
 }
 
-// Set stores an entry for keep.
+func (s *Store) localGet(ctx context.Context, key string) (upstream.Entry, bool, error) {
+	if s.local == nil {
+		return upstream.Entry{}, false, nil
+	}
+	return s.local.Get(ctx, key)
+}
+
+// Set stores an entry for keep, in Redis and in the local store. Redis's being
+// unreachable is not an error when the local store has the entry.
 func (s *Store) Set(ctx context.Context, key string, e upstream.Entry, keep time.Duration) error {
+	if s.local != nil {
+		_ = s.local.Set(ctx, key, e, keep)
+	}
 	b, err := e.MarshalBinary()
 	if err != nil {
 		return err
 	}
-	return s.c.rdb.Set(ctx, s.prefix+key, b, max(keep, time.Millisecond)).Err()
+	err = s.c.rdb.Set(ctx, s.prefix+key, b, max(keep, time.Millisecond)).Err()
+	if s.local != nil && unreachable(err) {
+		return nil
+	}
+	return err
 }
 
 // Flight is an upstream.Flight across processes: calls are shared in-process first,
@@ -152,13 +313,16 @@ func (f *Flight) Do(ctx context.Context, key string, fetch func(context.Context)
 			ok, err := f.c.rdb.SetNX(wctx, lock, token, f.lease).Result()
 			if err != nil {
 				// Redis is away, or the wait outlived a lease: better one call too
-				// many than none at all.
-				f.c.log.WarnContext(fctx, "redis lock not taken; fetching without it", "err", err)
+				// many than none at all. An outage is logged once, by the health
+				// probe, not here for each fetch.
+				if !errors.Is(err, ErrUnavailable) {
+					f.c.log.WarnContext(fctx, "redis lock not taken; fetching without it", "err", err)
+				}
 				return fetch(fctx)
 			}
 			if ok {
 				defer func() {
-					if err := unlock.Run(context.WithoutCancel(fctx), f.c.rdb, []string{lock}, token).Err(); err != nil && !errors.Is(err, redis.Nil) {
+					if err := unlock.Run(context.WithoutCancel(fctx), f.c.rdb, []string{lock}, token).Err(); err != nil && !errors.Is(err, redis.Nil) && !errors.Is(err, ErrUnavailable) {
 						f.c.log.WarnContext(fctx, "redis unlock failed", "err", err)
 					}
 				}()
