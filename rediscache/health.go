@@ -98,13 +98,21 @@ func (c callerGaveUp) Error() string { return c.err.Error() }
 // closed.
 type probeKey struct{}
 
+// insideKey marks the context of an operation that passed the breaker: commands that
+// go-redis sends on its behalf (a new connection's HELLO, a cluster's slot map) go
+// through the hooks again and must not count, nor be refused, a second time.
+type insideKey struct{}
+
 // run runs one command or pipeline through the breaker, with its own deadline.
 func (h *health) run(ctx context.Context, next func(context.Context) error) error {
+	if ctx.Value(insideKey{}) != nil {
+		return next(ctx)
+	}
 	if ctx.Value(probeKey{}) == nil && h.cb.State() != gobreaker.StateClosed {
 		return ErrUnavailable
 	}
 	_, err := h.cb.Execute(func() (struct{}, error) {
-		octx, cancel := context.WithTimeout(ctx, h.timeout)
+		octx, cancel := context.WithTimeout(context.WithValue(ctx, insideKey{}, true), h.timeout)
 		defer cancel()
 		err := next(octx)
 		if err != nil && ctx.Err() != nil {

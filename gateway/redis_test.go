@@ -1,0 +1,206 @@
+package gateway_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"spacegraph/gateway"
+	"spacegraph/internal/redistest"
+	"spacegraph/observe"
+)
+
+// readyz returns /readyz's status and body.
+func (h *harness) readyz() (int, map[string]any) {
+	h.t.Helper()
+	resp, err := http.Get(h.srv.URL + "/readyz")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var rd map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&rd); err != nil {
+		h.t.Fatal(err)
+	}
+	return resp.StatusCode, rd
+}
+
+// metric returns the value of an unlabelled series of /metrics ("" when absent).
+func (h *harness) metric(name string) string {
+	h.t.Helper()
+	resp, err := http.Get(h.srv.URL + "/metrics")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	for line := range strings.Lines(string(raw)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), name+" "); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// TestRedisOutageDegradesGracefully stops the gateway's Redis, as a hang (SIGSTOP:
+// connections are accepted and never answered) and as a crash (connections refused,
+// data lost), and restarts it: meanwhile every query answers with data, cached or
+// not, none waits on Redis for long, /readyz stays 200 and says "degraded", the
+// gauge says 1 and the log says it once; when Redis is back the gateway says "ok"
+// again and shares its answers with other replicas again.
+func TestRedisOutageDegradesGracefully(t *testing.T) {
+	d := llScale()
+	ids := make([]int, 0, len(d.Spacecraft))
+	for _, s := range d.Spacecraft {
+		ids = append(ids, s.ID)
+	}
+	slices.Sort(ids)
+	for _, tc := range []struct {
+		name          string
+		stop, restart func(*redistest.Server, testing.TB)
+	}{
+		{"hang", func(s *redistest.Server, _ testing.TB) { s.Pause() }, func(s *redistest.Server, _ testing.TB) { s.Resume() }},
+		{"refused", func(s *redistest.Server, _ testing.TB) { s.Kill() }, func(s *redistest.Server, t testing.TB) { s.Restart(t) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := redistest.Start(t)
+			logs := &syncBuffer{}
+			mk := func(logs io.Writer) *harness {
+				h := newHarness(t, gateway.Config{Snapshot: &d, RedisURL: srv.URL(), Metrics: observe.New(observe.Options{}),
+					Logger: slog.New(slog.NewTextHandler(logs, nil))})
+				t.Cleanup(func() { h.g.Close() })
+				return h
+			}
+			h := mk(logs)
+			q := func(i int) string { return fmt.Sprintf(`{ spacecraft(ll2Id: %d) { name } }`, ids[i]) }
+			h.ok(q(0), nil, nil)
+			if code, rd := h.readyz(); code != 200 || rd["redis"] != "ok" {
+				t.Fatalf("before the outage: readyz %d %v", code, rd)
+			}
+			if v := h.metric("spacegraph_redis_degraded"); v != "0" {
+				t.Errorf("before the outage: spacegraph_redis_degraded %q, want 0", v)
+			}
+
+			tc.stop(srv, t)
+			// Uncached queries need the budget, the locks and the caches: all answer
+			// from the process. The bound is far above the Redis timeout and far
+			// below what a request waited when every operation paid its own.
+			for i := 1; i <= 20; i++ {
+				start := time.Now()
+				var out struct{ Spacecraft struct{ Name string } }
+				h.ok(q(i), nil, &out)
+				if out.Spacecraft.Name == "" {
+					t.Fatalf("query %d during the outage: no name", i)
+				}
+				if took := time.Since(start); took > 2*time.Second {
+					t.Errorf("query %d during the outage took %v", i, took)
+				}
+			}
+			h.ok(`{ again: spacecraft(ll2Id: `+fmt.Sprint(ids[0])+`) { name } }`, nil, nil)
+			if code, rd := h.readyz(); code != 200 || rd["redis"] != "degraded" || rd["ready"] != true {
+				t.Errorf("during the outage: readyz %d %v, want 200 with redis degraded", code, rd)
+			}
+			if v := h.metric("spacegraph_redis_degraded"); v != "1" {
+				t.Errorf("during the outage: spacegraph_redis_degraded %q, want 1", v)
+			}
+			if n := strings.Count(logs.String(), "redis is unreachable"); n != 1 {
+				t.Errorf("the outage was logged %d times, want once", n)
+			}
+
+			tc.restart(srv, t)
+			waitFor(t, func() bool { _, rd := h.readyz(); return rd["redis"] == "ok" })
+			if v := h.metric("spacegraph_redis_degraded"); v != "0" {
+				t.Errorf("after the outage: spacegraph_redis_degraded %q, want 0", v)
+			}
+			if n := strings.Count(logs.String(), "redis answers again"); n != 1 {
+				t.Errorf("the recovery was logged %d times, want once", n)
+			}
+			// Shared again: what this replica fetches now, another one finds.
+			h.ok(q(30), nil, nil)
+			other := mk(io.Discard)
+			other.ok(q(30), nil, nil)
+			if n := other.calls(); n != 0 {
+				t.Errorf("after the outage, another replica spent %d calls on what the first fetched", n)
+			}
+		})
+	}
+}
+
+// TestRedisKeysCarryTheUpstream runs two gateways on one Redis and one prefix whose
+// built-in servers serve different snapshots (a staging and a production, as far as
+// Redis can tell): neither serves the other's answers, from the answer, entity or
+// response cache, and neither inherits the other's budget.
+func TestRedisKeysCarryTheUpstream(t *testing.T) {
+	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
+		prod := llScale()
+		staging := llScale()
+		staging.Spacecraft = slices.Clone(prod.Spacecraft)
+		renamed := *staging.Spacecraft[0]
+		renamed.Name = "Staging Copy"
+		staging.Spacecraft[0] = &renamed
+		id := renamed.ID
+		mk := func(d *gateway.Config) *harness {
+			d.RedisURL, d.RedisPrefix = r.URL, r.Prefix
+			h := newHarness(t, *d)
+			t.Cleanup(func() { h.g.Close() })
+			return h
+		}
+		// The embedded staging gateway comes first, unlimited.
+		st := mk(&gateway.Config{Snapshot: &staging})
+		pr := mk(&gateway.Config{Snapshot: &prod, BudgetLimit: 5, BudgetWindow: time.Hour})
+		for _, q := range []string{
+			`{ spacecraft(ll2Id: %d) { name } }`,
+			`{ a: spacecraft(ll2Id: %d) { name } }`,
+			`{ allSpacecraft(first: 5) { nodes { ll2Id name } } } # %d`,
+		} {
+			q = fmt.Sprintf(q, id)
+			var got [2]string
+			for i, h := range []*harness{st, pr} {
+				r := h.do(q, nil)
+				if len(r.Errors) > 0 {
+					t.Fatalf("%s: %+v", q, r.Errors)
+				}
+				got[i] = string(r.Data)
+			}
+			if !strings.Contains(got[0], "Staging Copy") || strings.Contains(got[1], "Staging Copy") {
+				t.Errorf("%s: staging answered %s, production %s", q, got[0], got[1])
+			}
+		}
+		if _, rd := pr.readyz(); rd["budget"] == nil || rd["budget"].(map[string]any)["limit"] != float64(5) {
+			t.Errorf("production's budget: %v, want its own limit of 5", rd["budget"])
+		}
+	})
+}
+
+// TestRedisBudgetOnRedisClock runs two gateways on one Redis whose clocks are two
+// hours apart: the calls of the late one count in the other's window, as both count
+// on Redis's clock.
+func TestRedisBudgetOnRedisClock(t *testing.T) {
+	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
+		d := llScale()
+		mk := func(skew time.Duration) *harness {
+			h := newHarness(t, gateway.Config{Snapshot: &d, RedisURL: r.URL, RedisPrefix: r.Prefix, BudgetLimit: 3, BudgetWindow: time.Hour,
+				ResponseCacheOff: true, Now: func() time.Time { return time.Now().Add(skew) }})
+			t.Cleanup(func() { h.g.Close() })
+			return h
+		}
+		late, onTime := mk(-2*time.Hour), mk(0)
+		for _, i := range []int{0, 1, 2} {
+			late.ok(fmt.Sprintf(`{ spacecraft(ll2Id: %d) { name } }`, d.Spacecraft[i].ID), nil, nil)
+		}
+		res := onTime.do(fmt.Sprintf(`{ spacecraft(ll2Id: %d) { name } }`, d.Spacecraft[3].ID), nil)
+		res.errorWith(t, "UPSTREAM_RATE_LIMITED")
+		if late.calls()+onTime.calls() != 3 {
+			t.Errorf("two replicas spent %d calls of a shared budget of 3", late.calls()+onTime.calls())
+		}
+		if _, rd := onTime.readyz(); rd["budget"].(map[string]any)["remaining"] != float64(0) {
+			t.Errorf("readyz budget %v: want nothing remaining", rd["budget"])
+		}
+	})
+}
