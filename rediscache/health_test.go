@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"spacegraph/catalog"
 	"spacegraph/internal/redistest"
+	"spacegraph/ll2"
 	"spacegraph/upstream"
 )
 
@@ -110,4 +112,142 @@ func TestOutageFallsBackAndRecovers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBudgetFallsBackToLocalShare stops Redis under a shared budget of 20 calls: the
+// replica spends its local share (2) and no more, and after Redis comes back empty
+// (it keeps nothing on disk) the shared budget is seeded again with its limit rather
+// than read as unlimited. A replica whose share rounds to nothing makes no call while
+// Redis is away.
+func TestBudgetFallsBackToLocalShare(t *testing.T) {
+	ctx := context.Background()
+	srv := redistest.Start(t)
+	c, err := New(ctx, Options{URL: srv.URL(), ProbeEvery: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	b, err := c.Budget(ctx, BudgetOptions{Limit: 20, Window: time.Hour, LocalShare: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	none, err := c.Budget(ctx, BudgetOptions{Limit: 5, Window: time.Hour, LocalShare: 0.1, Scope: "small"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	claim(t, b, upstream.PriorityUser, true, 0)
+	if s := status(t, b); s.Limit != 20 || s.Used != 1 {
+		t.Fatalf("shared: %+v", s)
+	}
+
+	srv.Kill()
+	claim(t, b, upstream.PriorityUser, true, 0)
+	claim(t, b, upstream.PriorityUser, true, 0)
+	claim(t, b, upstream.PriorityUser, false, time.Hour)
+	if s := status(t, b); s.Limit != 2 || s.Used != 2 || s.Remaining(time.Now()) != 0 {
+		t.Errorf("local share while Redis is away: %+v", s)
+	}
+	claim(t, none, upstream.PriorityUser, false, noLocalShareWait)
+	if s := status(t, none); s.Remaining(time.Now()) != 0 || s.Limit != 5 {
+		t.Errorf("no local share while Redis is away: %+v", s)
+	}
+	// A 429 seen meanwhile holds locally.
+	if err := b.Block(ctx, time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+
+	srv.Restart(t)
+	waitFor(t, "the probe to find Redis again", func() bool { return !c.Degraded() })
+	claim(t, b, upstream.PriorityUser, true, 0)
+	if s := status(t, b); s.Limit != 20 || s.Used != 1 || s.Window != time.Hour {
+		t.Errorf("after Redis lost the budget: %+v, want it seeded again with limit 20", s)
+	}
+}
+
+// TestBudgetLocalShareFollowsSync checks that api-throttle/'s count reaches the local
+// share too, while Redis is away: a replica may spend its share of what LL2 says
+// remains, not of the whole limit.
+func TestBudgetLocalShareFollowsSync(t *testing.T) {
+	ctx := context.Background()
+	srv := redistest.Start(t)
+	c, err := New(ctx, Options{URL: srv.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	b, err := c.Budget(ctx, BudgetOptions{Limit: 100, Window: time.Hour, LocalShare: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Kill()
+	// LL2 counts 70 of 100: 30 remain, of which this replica's share is 3.
+	if err := b.Sync(ctx, 100, time.Hour, 70, 0); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		claim(t, b, upstream.PriorityUser, true, 0)
+	}
+	if _, ok, _ := b.Take(ctx, upstream.PriorityUser); ok {
+		t.Error("a fourth local call after LL2 counted 70 of 100")
+	}
+}
+
+// TestEntitiesFallBack checks that the entity cache answers from the process while
+// Redis is away, with what it put before and during the outage.
+func TestEntitiesFallBack(t *testing.T) {
+	ctx := context.Background()
+	srv := redistest.Start(t)
+	c, err := New(ctx, Options{URL: srv.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ttl := catalog.DefaultEntityTTLs()
+	local := catalog.NewMemoryEntityCache(100, ttl, nil)
+	defer local.Close()
+	e := c.Entities(ttl, local)
+	e.Put(ctx, &catalog.Seen{Spacecraft: []*catalog.Spacecraft{spacecraft(1, "one", ll2.LevelNormal)}})
+	srv.Pause()
+	defer srv.Resume()
+	e.Put(ctx, &catalog.Seen{Spacecraft: []*catalog.Spacecraft{spacecraft(2, "two", ll2.LevelNormal)}})
+	got := e.Get(ctx, catalog.KindSpacecraft, []int{1, 2, 3}, ll2.LevelList)
+	if len(got) != 2 || got[1].Value.(*catalog.Spacecraft).Name != "one" || got[2].Value.(*catalog.Spacecraft).Name != "two" {
+		t.Errorf("during the outage: %v", got)
+	}
+}
+
+// TestBudgetOnRedisClock runs two processes whose clocks are two hours apart on one
+// budget: the late one's calls are in the other's window, and its block holds for the
+// other for as long as it said, since both count on Redis's clock.
+func TestBudgetOnRedisClock(t *testing.T) {
+	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
+		ctx := context.Background()
+		var bs []*Budget
+		for _, skew := range []time.Duration{-2 * time.Hour, 0} {
+			c, err := New(ctx, Options{URL: r.URL, Prefix: r.Prefix, Now: func() time.Time { return time.Now().Add(skew) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { c.Close() })
+			b, err := c.Budget(ctx, BudgetOptions{Limit: 3, Window: time.Hour})
+			if err != nil {
+				t.Fatal(err)
+			}
+			bs = append(bs, b)
+		}
+		late, onTime := bs[0], bs[1]
+		for range 3 {
+			claim(t, late, upstream.PriorityUser, true, 0)
+		}
+		claim(t, onTime, upstream.PriorityUser, false, time.Hour)
+		if s := status(t, onTime); s.Used != 3 {
+			t.Errorf("the other process counts %d calls, want 3", s.Used)
+		}
+		if err := late.Block(ctx, late.c.now().Add(10*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if s := status(t, onTime); !near(s.BlockedUntil, time.Now().Add(10*time.Minute)) {
+			t.Errorf("the other process is blocked until %v, want ten minutes from now", s.BlockedUntil)
+		}
+	})
 }
