@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"spacegraph/gateway"
 	"spacegraph/internal/redistest"
 	"spacegraph/observe"
@@ -69,6 +71,9 @@ func TestRedisOutageDegradesGracefully(t *testing.T) {
 		{"refused", func(s *redistest.Server, _ testing.TB) { s.Kill() }, func(s *redistest.Server, t testing.TB) { s.Restart(t) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			// Registered first, so run last: once the gateways are closed, neither the
+			// health probe nor go-redis's pool is left running.
+			t.Cleanup(func() { goleak.VerifyNone(t, goleakOptions()...) })
 			srv := redistest.Start(t)
 			logs := &syncBuffer{}
 			mk := func(logs io.Writer) *harness {
@@ -91,6 +96,7 @@ func TestRedisOutageDegradesGracefully(t *testing.T) {
 			// Uncached queries need the budget, the locks and the caches: all answer
 			// from the process. The bound is far above the Redis timeout and far
 			// below what a request waited when every operation paid its own.
+			var took []time.Duration
 			for i := 1; i <= 20; i++ {
 				start := time.Now()
 				var out struct{ Spacecraft struct{ Name string } }
@@ -98,10 +104,12 @@ func TestRedisOutageDegradesGracefully(t *testing.T) {
 				if out.Spacecraft.Name == "" {
 					t.Fatalf("query %d during the outage: no name", i)
 				}
-				if took := time.Since(start); took > 2*time.Second {
-					t.Errorf("query %d during the outage took %v", i, took)
+				took = append(took, time.Since(start))
+				if took[i-1] > 2*time.Second {
+					t.Errorf("query %d during the outage took %v", i, took[i-1])
 				}
 			}
+			t.Logf("uncached queries during the outage: the first took %v, the slowest of the others %v", took[0], slices.Max(took[1:]))
 			h.ok(`{ again: spacecraft(ll2Id: `+fmt.Sprint(ids[0])+`) { name } }`, nil, nil)
 			if code, rd := h.readyz(); code != 200 || rd["redis"] != "degraded" || rd["ready"] != true {
 				t.Errorf("during the outage: readyz %d %v, want 200 with redis degraded", code, rd)

@@ -261,8 +261,8 @@ func (s *Store) Get(ctx context.Context, key string) (upstream.Entry, bool, erro
 	if err := e.UnmarshalBinary(b); err != nil {
 		return upstream.Entry{}, false, err
 	}
-	if s.local != nil {
-		_ = s.local.Set(ctx, key, e, e.Remaining(s.c.now())+s.stale)
+	if keep := e.Remaining(s.c.now()) + s.stale; s.local != nil && keep > 0 {
+		_ = s.local.Set(ctx, key, e, keep)
 	}
 	return e, true, nil
 }
