@@ -250,7 +250,7 @@ func (p *callPlanner) operation() {
 			return
 		}
 		if c, ok := rootConns[f.Name]; ok {
-			p.connection(f, c, 0, p.lists)
+			p.connection(f, c, rootField, p.lists)
 			continue
 		}
 		for typ, byType := range p.rootIDs(f) {
@@ -332,11 +332,14 @@ func (p *callPlanner) rootIDs(f graphql.CollectedField) map[string]map[int]bool 
 	return out
 }
 
-// connection counts a connection field resolved on parents objects (0 for a root
-// field, which has none) and walks its items. same holds the connections already counted on the same
-// parents: by field, mode and arguments, as the answer cache (a root page's URL) and
-// the reverse loaders (a page per parent and query) know them; one found there costs
-// nothing more.
+// rootField is the number of parents of a root connection field, which has none.
+const rootField = 0
+
+// connection counts a connection field resolved on parents objects (rootField for a
+// root field) and walks its items. same holds the connections already counted on the
+// same parents, by field, mode and arguments: the answer cache (a root page's URL) and
+// the reverse loaders (a page per parent and query) know them so, and one found there
+// costs nothing more.
 func (p *callPlanner) connection(f graphql.CollectedField, c conn, parents int, same map[string]bool) {
 	size, ok := p.pageSize(f)
 	if !ok || parents < 0 {
@@ -350,7 +353,7 @@ func (p *callPlanner) connection(f graphql.CollectedField, c conn, parents int, 
 		same[key] = true
 		cc := p.cost[k]
 		switch {
-		case parents == 0:
+		case parents == rootField:
 			p.calls = satAdd(p.calls, 1)
 		case c.crawlOnly || parents > cc:
 			p.calls = satAdd(p.calls, cc)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2"
 
+	"spacegraph/bench"
 	"spacegraph/catalog"
 	"spacegraph/graph"
 	"spacegraph/relay"
@@ -170,5 +171,19 @@ func TestPlanCallsOfAnExplodingDocument(t *testing.T) {
 	}
 	if got := plan(t, b.String(), nil); got < 1<<30 {
 		t.Errorf("planned %d calls, want unbounded", got)
+	}
+}
+
+// BenchmarkPlanCalls measures the count of the reference query's calls, which every
+// operation that runs (not answered by the response cache) pays once.
+func BenchmarkPlanCalls(b *testing.B) {
+	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
+	doc, errs := gqlparser.LoadQueryWithRules(schema, bench.NestedQuery, nil)
+	if errs != nil {
+		b.Fatal(errs)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		graph.PlanCalls(doc, doc.Operations[0], nil, ll2Scale)
 	}
 }
