@@ -38,7 +38,7 @@ func WithReport(ctx context.Context) (context.Context, *Report) {
 // work of ctx's request (a crawl, which must know the age of its own oldest page),
 // and the report. The calls made under it are the request's own: they count in the
 // request's report as they go out, against its call limit, and not in the
-// sub-report's Summary.
+// sub-report's Summary (without a report in ctx, the sub-report counts them).
 func WithSubReport(ctx context.Context) (context.Context, *Report) {
 	r := &Report{parent: ReportFrom(ctx)}
 	return context.WithValue(ctx, reportKey{}, r), r
