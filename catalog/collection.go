@@ -83,14 +83,20 @@ func crawl[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], mode ll2.Le
 		c.inflight[ck]--
 		c.mu.Unlock()
 	}()
-	v, err, _ := c.crawls.Do(key, func() (any, error) {
+	do := func() (any, error) {
 		if coll := lookupCollection[T](c, k.k, mode); coll != nil {
 			return coll, nil
 		}
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), crawlTimeout)
 		defer cancel()
 		return fetchCollection(cctx, c, k, mode, false)
-	})
+	}
+	v, err, _ := c.crawls.Do(key, do)
+	if upstream.RefusedForAnother(ctx, err) {
+		// The request that led the crawl reached its call limit: that limit is not
+		// this request's, so it crawls itself (the pages already fetched are cached).
+		v, err = do()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -101,8 +107,9 @@ func crawl[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], mode ll2.Le
 func fetchCollection[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], mode ll2.Level, pinned bool) (*collection, error) {
 	// The crawl's own report tells the age of its oldest page: the collection is as
 	// old as that, not as old as the moment the crawl ended (pages can come from the
-	// answer cache, or stand in stale when LL2 fails).
-	cctx, rep := upstream.WithReport(ctx)
+	// answer cache, or stand in stale when LL2 fails). Its calls are the request's,
+	// under the request's call limit.
+	cctx, rep := upstream.WithSubReport(ctx)
 	items, err := crawlPages(cctx, c, k, mode)
 	sum := rep.Summary()
 	upstream.ReportFrom(ctx).Include(sum)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"spacegraph/ll2"
+	"spacegraph/upstream"
 )
 
 // Code is a machine-readable error class, as the API contract spells it.
@@ -38,8 +39,15 @@ type Error struct {
 	Argument string
 	// RetryAfter is how long the client should wait, for UPSTREAM_RATE_LIMITED.
 	RetryAfter time.Duration
-	Err        error
+	// Limit and Maximum name the limit a QUERY_TOO_COMPLEX field error ran into and
+	// its value.
+	Limit   string
+	Maximum int
+	Err     error
 }
+
+// LimitUpstreamCalls names the limit on a request's LL2 calls in `extensions.limit`.
+const LimitUpstreamCalls = "upstreamCalls"
 
 // Error returns the client-facing message.
 func (e *Error) Error() string { return e.Message }
@@ -72,6 +80,12 @@ func From(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
+	}
+	// A refused call reaches here wrapped in the LL2 client's error: look for it first.
+	var cl *upstream.CallLimitError
+	if errors.As(err, &cl) {
+		return &Error{Code: QueryTooComplex, Limit: LimitUpstreamCalls, Maximum: cl.Limit, Err: err,
+			Message: fmt.Sprintf("query too complex: this field needs LL2 calls past the limit of %d per request, so it was not fetched", cl.Limit)}
 	}
 	var le *ll2.Error
 	if errors.As(err, &le) {
@@ -128,6 +142,10 @@ func Extensions(e *Error) map[string]any {
 	case BadUserInput:
 		if e.Argument != "" {
 			ext["argument"] = e.Argument
+		}
+	case QueryTooComplex:
+		if e.Limit != "" {
+			ext["limit"], ext["maximum"] = e.Limit, e.Maximum
 		}
 	}
 	return ext

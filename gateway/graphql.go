@@ -19,10 +19,10 @@ import (
 
 // graphQLServer builds the GraphQL executor: the GraphQL-over-HTTP transport
 // (overhttp.go), a parsed-document LRU (gqlgen parses and validates every request
-// without one), the query limits and the parser's token limit, introspection (and
-// field suggestions) unless switched off, automatic persisted queries (or, in
-// trusted-documents mode, the manifest instead), the error presenter and the
-// freshness extensions.
+// without one), the query limits and the parser's token limit, the bound on LL2 calls
+// per request, introspection (and field suggestions) unless switched off, automatic
+// persisted queries (or, in trusted-documents mode, the manifest instead), the error
+// presenter and the freshness extensions.
 func (g *Gateway) graphQLServer() http.Handler {
 	p := g.cfg.Protection.withDefaults()
 	size := g.cfg.QueryCacheSize
@@ -51,6 +51,7 @@ func (g *Gateway) graphQLServer() http.Handler {
 		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](size)})
 	}
 	srv.Use(p.limits())
+	srv.Use(graph.CallLimit{Max: p.MaxUpstreamCalls, CrawlCost: g.Catalog.CrawlCost})
 	srv.SetErrorPresenter(graph.TokenLimitPresenter(graph.ErrorPresenter(g.log, RequestID)))
 	srv.SetRecoverFunc(graph.Recover(g.log, RequestID))
 	srv.AroundResponses(freshnessExtensions)

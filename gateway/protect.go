@@ -47,6 +47,11 @@ const (
 	defaultCORSAllowOrigin = "*"
 )
 
+// DefaultMaxUpstreamCalls is the default bound on one request's LL2 calls: at most two
+// thirds of LL2's anonymous budget of 15 calls an hour, and room for the heaviest
+// query of the upstream-call table (8 calls: twelve ids of four kinds).
+const DefaultMaxUpstreamCalls = 10
+
 // Protection configures what the gateway refuses and how it guards itself. The zero
 // value is the defaults. For the query limits, the body limit and the timeout, zero
 // means the default and a negative value means none.
@@ -65,6 +70,11 @@ type Protection struct {
 	// MaxTokens bounds the tokens of a document, checked by the parser as it reads
 	// (default DefaultMaxTokens).
 	MaxTokens int
+	// MaxUpstreamCalls bounds the LL2 calls of one request: an operation that can
+	// need more (graph.PlanCalls) is refused before it runs, and the calls of one that
+	// runs stop there, answers from the caches not counted (default
+	// DefaultMaxUpstreamCalls).
+	MaxUpstreamCalls int
 	// MaxBodyBytes bounds a POST body and a GET query string; larger requests get 413
 	// (or 414) (default DefaultMaxBodyBytes).
 	MaxBodyBytes int64
@@ -115,6 +125,7 @@ func (p Protection) withDefaults() Protection {
 	def(&p.MaxAliases, DefaultMaxAliases)
 	def(&p.MaxRootFields, DefaultMaxRootFields)
 	def(&p.MaxTokens, DefaultMaxTokens)
+	def(&p.MaxUpstreamCalls, DefaultMaxUpstreamCalls)
 	if p.MaxBodyBytes == 0 {
 		p.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -165,6 +176,7 @@ func ProtectionFlags(fs *flag.FlagSet, lookupEnv func(string) (string, bool)) fu
 	intFlag("max-aliases", &p.MaxAliases, DefaultMaxAliases, "at most `n` aliased fields in a query; -1 for none")
 	intFlag("max-root-fields", &p.MaxRootFields, DefaultMaxRootFields, "at most `n` fields at the top of a query; -1 for none")
 	intFlag("max-tokens", &p.MaxTokens, DefaultMaxTokens, "at most `n` tokens in a query document; -1 for none")
+	intFlag("max-upstream-calls", &p.MaxUpstreamCalls, DefaultMaxUpstreamCalls, "at most `n` LL2 calls for one request, counted before it runs (cold caches) and while it runs (cache misses); -1 for none")
 	define("max-body-bytes", strconv.Itoa(DefaultMaxBodyBytes), "at most `n` bytes in a request body (and a GET query string); -1 for none", false, func(s string) error {
 		n, err := strconv.ParseInt(s, 10, 64)
 		p.MaxBodyBytes = n

@@ -105,6 +105,11 @@ func TestLegitimateQueriesFitTheDefaults(t *testing.T) {
 	var most graph.Measure
 	var mostBy [4]string
 	mostTokens, mostTokensBy := 0, ""
+	mostCalls, mostCallsBy := 0, ""
+	// LL2 calls are planned by a gateway that has made none yet, which knows LL2's
+	// collections by their usual sizes: h, which has learnt the embedded snapshot's
+	// smaller ones, would count fewer.
+	cold := newLL2Scale(t)
 	for _, q := range queries {
 		r := h.do(q.query, q.vars)
 		for _, e := range r.Errors {
@@ -121,6 +126,9 @@ func TestLegitimateQueriesFitTheDefaults(t *testing.T) {
 			mostTokens, mostTokensBy = tokens, q.source
 		}
 		for _, op := range doc.Operations {
+			if calls := graph.PlanCalls(doc, op, q.vars, cold.g.Catalog.CrawlCost); calls > mostCalls {
+				mostCalls, mostCallsBy = calls, q.source
+			}
 			m := graph.MeasureOperation(op, q.vars)
 			for i, v := range [4][2]int{{m.Depth, most.Depth}, {m.Complexity, most.Complexity}, {m.Aliases, most.Aliases}, {m.RootFields, most.RootFields}} {
 				if v[0] > v[1] {
@@ -137,6 +145,13 @@ func TestLegitimateQueriesFitTheDefaults(t *testing.T) {
 	t.Logf("  aliases %d (limit %d), by %s", most.Aliases, gateway.DefaultMaxAliases, mostBy[2])
 	t.Logf("  root fields %d (limit %d), by %s", most.RootFields, gateway.DefaultMaxRootFields, mostBy[3])
 	t.Logf("  tokens %d (limit %d), by %s", mostTokens, gateway.DefaultMaxTokens, mostTokensBy)
+	t.Logf("  LL2 calls %d (limit %d), by %s", mostCalls, gateway.DefaultMaxUpstreamCalls, mostCallsBy)
+	// LL2's anonymous budget is 15 calls an hour: the call limit cannot leave the
+	// heaviest query (8 calls) a quarter of room and stay well under the budget, so
+	// it only has to fit.
+	if mostCalls > gateway.DefaultMaxUpstreamCalls {
+		t.Errorf("the heaviest legitimate query plans %d LL2 calls, over the default limit %d", mostCalls, gateway.DefaultMaxUpstreamCalls)
+	}
 	// The defaults leave room: legitimate queries stay well under them.
 	for _, c := range []struct {
 		name        string
@@ -851,18 +866,19 @@ func TestProtectionFlags(t *testing.T) {
 		t.Errorf("no flags: %+v, %v: want the zero Protection", p, err)
 	}
 	p, err = parse(map[string]string{
-		"SPACEGRAPH_MAX_DEPTH":         "7",
-		"SPACEGRAPH_MAX_ALIASES":       "-1",
-		"SPACEGRAPH_INTROSPECTION":     "false",
-		"SPACEGRAPH_CORS_ORIGINS":      "https://a.example, https://b.example",
-		"SPACEGRAPH_TRUSTED_DOCUMENTS": manifest,
-		"SPACEGRAPH_MAX_BODY_BYTES":    "4096",
+		"SPACEGRAPH_MAX_DEPTH":          "7",
+		"SPACEGRAPH_MAX_ALIASES":        "-1",
+		"SPACEGRAPH_INTROSPECTION":      "false",
+		"SPACEGRAPH_CORS_ORIGINS":       "https://a.example, https://b.example",
+		"SPACEGRAPH_TRUSTED_DOCUMENTS":  manifest,
+		"SPACEGRAPH_MAX_BODY_BYTES":     "4096",
+		"SPACEGRAPH_MAX_UPSTREAM_CALLS": "5",
 	}, "--max-depth", "9", "--max-complexity=123", "--max-root-fields", "4", "--max-tokens", "99",
 		"--request-timeout", "5s", "--cors-max-age", "2m", "--gzip=false")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.MaxDepth != 9 || p.MaxComplexity != 123 || p.MaxAliases != -1 || p.MaxRootFields != 4 || p.MaxTokens != 99 ||
+	if p.MaxDepth != 9 || p.MaxComplexity != 123 || p.MaxAliases != -1 || p.MaxRootFields != 4 || p.MaxTokens != 99 || p.MaxUpstreamCalls != 5 ||
 		p.MaxBodyBytes != 4096 || p.RequestTimeout != 5*time.Second || !p.IntrospectionOff || p.CORSMaxAge != 2*time.Minute ||
 		!slices.Equal(p.CORSOrigins, []string{"https://a.example", "https://b.example"}) || !p.GzipOff ||
 		p.TrustedDocuments == nil || p.TrustedDocuments.Len() != 1 {
@@ -880,6 +896,7 @@ func TestProtectionFlags(t *testing.T) {
 	}{
 		{map[string]string{"SPACEGRAPH_MAX_DEPTH": "ten"}, nil},
 		{map[string]string{"SPACEGRAPH_INTROSPECTION": "maybe"}, nil},
+		{nil, []string{"--max-upstream-calls", "ten"}},
 		{nil, []string{"--request-timeout", "soon"}},
 		{nil, []string{"--trusted-documents", filepath.Join(t.TempDir(), "missing.json")}},
 	} {

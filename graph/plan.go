@@ -249,10 +249,13 @@ type levelKey struct {
 // connectionNeed analyses the node selections of a connection field (under `nodes` and
 // `edges { node }`), and reports whether any item is selected at all.
 func connectionNeed(ctx context.Context, connType, typ string) (n *need, items bool) {
-	opCtx := graphql.GetOperationContext(ctx)
-	fc := graphql.GetFieldContext(ctx)
+	return connectionNeedOf(graphql.GetOperationContext(ctx), connType, typ, graphql.GetFieldContext(ctx).Field.Selections)
+}
+
+// connectionNeedOf is connectionNeed for the selection sel of a connection field.
+func connectionNeedOf(opCtx *graphql.OperationContext, connType, typ string, sel ast.SelectionSet) (n *need, items bool) {
 	n = &need{level: baseLevel[typ]}
-	for _, f := range graphql.CollectFields(opCtx, fc.Field.Selections, []string{connType}) {
+	for _, f := range graphql.CollectFields(opCtx, sel, []string{connType}) {
 		switch f.Name {
 		case "nodes":
 			items = true

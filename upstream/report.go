@@ -2,6 +2,8 @@ package upstream
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -11,7 +13,11 @@ import (
 // gateway reads it to mark stale responses (`extensions.stale`, `extensions.age`), to
 // derive Cache-Control, and to log the calls each operation spent.
 type Report struct {
-	mu        sync.Mutex
+	mu sync.Mutex
+	// limit is the most calls the request may make (0: no limit); parent, for a
+	// sub-report, is the report its calls count in.
+	limit     int
+	parent    *Report
 	calls     int
 	hits      int
 	stale     int
@@ -28,10 +34,66 @@ func WithReport(ctx context.Context) (context.Context, *Report) {
 	return context.WithValue(ctx, reportKey{}, r), r
 }
 
+// WithSubReport returns a context that carries a new report for one part of the
+// work of ctx's request (a crawl, which must know the age of its own oldest page),
+// and the report. The calls made under it are the request's own: they count in the
+// request's report as they go out, against its call limit, and not in the
+// sub-report's Summary (without a report in ctx, the sub-report counts them).
+func WithSubReport(ctx context.Context) (context.Context, *Report) {
+	r := &Report{parent: ReportFrom(ctx)}
+	return context.WithValue(ctx, reportKey{}, r), r
+}
+
 // ReportFrom returns the report of ctx, or nil (every method accepts a nil report).
 func ReportFrom(ctx context.Context) *Report {
 	r, _ := ctx.Value(reportKey{}).(*Report)
 	return r
+}
+
+// LimitCalls bounds the calls to LL2 the report's request may make; n of zero or less
+// is no bound. Past it the transport refuses calls with a *CallLimitError (answers
+// from the cache stay free). On a sub-report it bounds the request's report.
+func (r *Report) LimitCalls(n int) {
+	if r == nil {
+		return
+	}
+	r = r.root()
+	r.mu.Lock()
+	r.limit = max(n, 0)
+	r.mu.Unlock()
+}
+
+// root is the report a report's calls count in: its request's.
+func (r *Report) root() *Report {
+	for r.parent != nil {
+		r = r.parent
+	}
+	return r
+}
+
+// CallLimitError is a call to LL2 that the transport did not make because the request
+// had made as many as it may (Report.LimitCalls).
+type CallLimitError struct {
+	// Limit is the most calls one request may make.
+	Limit  int
+	report *Report
+}
+
+// Error says which limit refused the call.
+func (e *CallLimitError) Error() string {
+	return fmt.Sprintf("upstream: the request has made the %d LL2 calls it may make", e.Limit)
+}
+
+// RefusedForAnother reports whether err is a call refused by the call limit of
+// another request than ctx's: one whose call (or crawl) ctx's request joined, and
+// which ctx's request must then make itself rather than fail for another's limit.
+func RefusedForAnother(ctx context.Context, err error) bool {
+	var e *CallLimitError
+	if !errors.As(err, &e) {
+		return false
+	}
+	r := ReportFrom(ctx)
+	return r == nil || r.root() != e.report
 }
 
 func (r *Report) used(e Entry, now time.Time, stale bool) {
@@ -50,12 +112,31 @@ func (r *Report) used(e Entry, now time.Time, stale bool) {
 	}
 }
 
-func (r *Report) call() {
+// take counts a call about to go out in the request's report, or refuses it with a
+// *CallLimitError when the request has made as many as its limit allows.
+func (r *Report) take() error {
+	if r == nil {
+		return nil
+	}
+	r = r.root()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.limit > 0 && r.calls >= r.limit {
+		return &CallLimitError{Limit: r.limit, report: r}
+	}
+	r.calls++
+	return nil
+}
+
+// untake gives back a call counted by take that did not go out after all (the budget
+// refused it).
+func (r *Report) untake() {
 	if r == nil {
 		return
 	}
+	r = r.root()
 	r.mu.Lock()
-	r.calls++
+	r.calls--
 	r.mu.Unlock()
 }
 

@@ -270,7 +270,7 @@ func (t *Transport) fetch(ctx context.Context, req *http.Request, key string, tt
 		timeout = time.Until(dl)
 	}
 	rep := ReportFrom(ctx)
-	return t.o.Flight.Do(ctx, key, func(fctx context.Context) (Result, error) {
+	call := func(fctx context.Context) (Result, error) {
 		fctx, cancel := context.WithTimeout(fctx, timeout)
 		defer cancel()
 		// Another process (or a flight that just ended) may have brought the answer:
@@ -284,16 +284,23 @@ func (t *Transport) fetch(ctx context.Context, req *http.Request, key string, tt
 		case <-fctx.Done():
 			return Result{}, fctx.Err()
 		}
+		// The request's call limit counts only the calls that go out, so it is
+		// checked here, where the call is sure to be needed, and before the budget is
+		// spent on it.
+		if err := rep.take(); err != nil {
+			return Result{}, err
+		}
 		if t.o.Budget != nil {
 			wait, ok, err := t.o.Budget.Take(fctx, p)
 			if err != nil {
+				rep.untake()
 				return Result{}, fmt.Errorf("upstream: budget: %w", err)
 			}
 			if !ok {
+				rep.untake()
 				return Result{}, &budgetError{wait: wait}
 			}
 		}
-		rep.call()
 		resp, err := t.o.Base.RoundTrip(req.Clone(fctx))
 		if err != nil {
 			return Result{}, err
@@ -329,7 +336,14 @@ func (t *Transport) fetch(ctx context.Context, req *http.Request, key string, tt
 			}
 		}
 		return res, nil
-	})
+	}
+	res, err := t.o.Flight.Do(ctx, key, call)
+	if RefusedForAnother(ctx, err) {
+		// The call this request joined was refused by the call limit of the request
+		// that led it: the limit is that request's, so this one makes the call itself.
+		return call(ctx)
+	}
+	return res, err
 }
 
 func (t *Transport) store(ctx context.Context, key string, e Entry, keep time.Duration) {

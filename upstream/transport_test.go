@@ -741,7 +741,11 @@ func TestTransportReport(t *testing.T) {
 		t.Fatal("a report from nowhere")
 	}
 	none.UseData(t0, time.Hour, t0, true)
-	none.call()
+	none.LimitCalls(1)
+	if err := none.take(); err != nil {
+		t.Fatal(err)
+	}
+	none.untake()
 	none.hit()
 	if none.Summary() != (Summary{}) {
 		t.Fatal("nil report has content")
