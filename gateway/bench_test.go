@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"spacegraph/bench"
+	"strings"
 	"testing"
+
+	"spacegraph/bench"
 )
 
 // BenchmarkNested100 measures the reference query through the whole handler (parse
@@ -44,4 +46,32 @@ func BenchmarkNested100(b *testing.B) {
 			serve(ceiling)
 		}
 	})
+}
+
+// manyBadItems is the document of a costly refusal: a 200 KB comment, then a list of
+// 1,500 items of the wrong type, each a validation error.
+func manyBadItems() string {
+	return "# " + strings.Repeat("x", 200<<10) + "\n{ allAgencies(filter: {countryCode: [" +
+		strings.Repeat("1 ", 1500) + "]}) { totalCount } }"
+}
+
+// BenchmarkRefuseManyValidationErrors measures the CPU a document with 1,500
+// validation errors behind a 200 KB comment costs to refuse, through the whole handler.
+func BenchmarkRefuseManyValidationErrors(b *testing.B) {
+	h := newHarness(b, emptyConfig())
+	body, _ := json.Marshal(map[string]string{"query": manyBadItems()})
+	serve := func() *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.g.Handler.ServeHTTP(rec, req)
+		return rec
+	}
+	if rec := serve(); !bytes.Contains(rec.Body.Bytes(), []byte("GRAPHQL_VALIDATION_FAILED")) && !bytes.Contains(rec.Body.Bytes(), []byte("BAD_USER_INPUT")) {
+		b.Fatalf("the document was not refused: %d %.300s", rec.Code, rec.Body.Bytes())
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		serve()
+	}
 }
