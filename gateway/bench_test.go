@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"spacegraph/bench"
+	"spacegraph/gateway"
 )
 
 // BenchmarkNested100 measures the reference query through the whole handler (parse
@@ -56,22 +57,35 @@ func manyBadItems() string {
 }
 
 // BenchmarkRefuseManyValidationErrors measures the CPU a document with 1,500
-// validation errors behind a 200 KB comment costs to refuse, through the whole handler.
+// validation errors behind a 200 KB comment costs to refuse, through the whole
+// handler: with the defaults (the document limit refuses it unread) and with no
+// document limit (parsed, validated, its errors capped and named from one parse).
 func BenchmarkRefuseManyValidationErrors(b *testing.B) {
-	h := newHarness(b, emptyConfig())
 	body, _ := json.Marshal(map[string]string{"query": manyBadItems()})
-	serve := func() *httptest.ResponseRecorder {
-		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		h.g.Handler.ServeHTTP(rec, req)
-		return rec
-	}
-	if rec := serve(); !bytes.Contains(rec.Body.Bytes(), []byte("GRAPHQL_VALIDATION_FAILED")) && !bytes.Contains(rec.Body.Bytes(), []byte("BAD_USER_INPUT")) {
-		b.Fatalf("the document was not refused: %d %.300s", rec.Code, rec.Body.Bytes())
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		serve()
+	for _, c := range []struct {
+		name string
+		prot gateway.Protection
+		code string
+	}{
+		{"defaults", gateway.Protection{}, "QUERY_TOO_COMPLEX"},
+		{"no document limit", gateway.Protection{MaxDocumentBytes: -1}, "BAD_USER_INPUT"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			h := newHarness(b, gateway.Config{Protection: c.prot})
+			serve := func() *httptest.ResponseRecorder {
+				req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				h.g.Handler.ServeHTTP(rec, req)
+				return rec
+			}
+			if rec := serve(); !bytes.Contains(rec.Body.Bytes(), []byte(c.code)) {
+				b.Fatalf("the document was not refused with %s: %d %.300s", c.code, rec.Code, rec.Body.Bytes())
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				serve()
+			}
+		})
 	}
 }

@@ -19,7 +19,8 @@ import (
 
 // graphQLServer builds the GraphQL executor: the GraphQL-over-HTTP transport
 // (overhttp.go), a parsed-document LRU (gqlgen parses and validates every request
-// without one), the query limits and the parser's token limit, introspection (and
+// without one), the spec's coercion of variables, the query limits and the parser's
+// token limit, introspection (and
 // field suggestions) unless switched off, automatic persisted queries (or, in
 // trusted-documents mode, the manifest instead), the error presenter and the
 // freshness extensions.
@@ -29,8 +30,10 @@ func (g *Gateway) graphQLServer() http.Handler {
 	if size <= 0 {
 		size = 1000
 	}
-	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Catalog: g.Catalog}}))
-	srv.AddTransport(overHTTP{trusted: p.TrustedDocuments, tokenLimit: max(p.MaxTokens, 0)})
+	es := graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Catalog: g.Catalog}})
+	srv := handler.New(es)
+	vars := graph.VariableCoercion{Schema: es.Schema(), HideSuggestions: p.IntrospectionOff}
+	srv.AddTransport(overHTTP{trusted: p.TrustedDocuments, tokenLimit: max(p.MaxTokens, 0), vars: vars, maxResponseBytes: max(p.MaxResponseBytes, 0)})
 	// First, so that it is the outermost extension: it times and sees everything.
 	srv.Use(observe.NewGraphQLExtension(g.cfg.Metrics))
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](size))
@@ -50,7 +53,9 @@ func (g *Gateway) graphQLServer() http.Handler {
 	if p.TrustedDocuments == nil {
 		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](size)})
 	}
-	srv.Use(p.limits())
+	// Before the limits, so that they measure the variables that run.
+	srv.Use(vars)
+	srv.Use(p.limits(es.Schema()))
 	srv.SetErrorPresenter(graph.TokenLimitPresenter(graph.ErrorPresenter(g.log, RequestID)))
 	srv.SetRecoverFunc(graph.Recover(g.log, RequestID))
 	srv.AroundResponses(freshnessExtensions)

@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/vektah/gqlparser/v2"
 
 	"spacegraph/gateway"
@@ -39,11 +40,16 @@ type legitQuery struct {
 }
 
 // legitimateQueries gathers the README's examples, the upstream-call table, the
-// playground's tabs, and every string literal of the gateway's tests (but this file's
-// and the conformance test's, which hold abusive ones) that is a valid document.
+// playground's tabs, the introspection queries of clients (GraphiQL's, graphql-js's
+// with every option, gqlgen's), and every string literal of the gateway's tests (but
+// this file's and the conformance test's, which hold abusive ones) that is a valid
+// document.
 func legitimateQueries(t *testing.T) []legitQuery {
 	t.Helper()
 	var out []legitQuery
+	for _, q := range clientIntrospectionQueries(t) {
+		out = append(out, legitQuery{source: "introspection: " + q.name, query: q.query})
+	}
 	for _, ex := range readmeExamples {
 		out = append(out, legitQuery{source: "README: " + ex.title, query: ex.query})
 	}
@@ -92,9 +98,30 @@ func legitimateQueries(t *testing.T) []legitQuery {
 	return out
 }
 
+// clientQuery is a document clients send.
+type clientQuery struct{ name, query string }
+
+// clientIntrospectionQueries are the introspection queries of GraphiQL, graphql-js
+// (every option on) and gqlgen's client (testdata/introspection/README.md).
+func clientIntrospectionQueries(t testing.TB) []clientQuery {
+	t.Helper()
+	out := []clientQuery{
+		{"gqlgen's introspection.Query", introspection.Query},
+		{"gqlgen's introspection.NewQuery with isOneOf", introspection.NewQuery(introspection.QueryOptions{OneOf: true})},
+	}
+	for _, name := range []string{"graphiql.graphql", "graphql-js-all-options.graphql"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "introspection", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, clientQuery{name, string(b)})
+	}
+	return out
+}
+
 // TestLegitimateQueriesFitTheDefaults sends every legitimate query through a gateway
-// with the default protection (none may be refused as too complex), and reports the
-// largest measure of each limit next to its default.
+// with the default protection (none may be refused as too complex, nor its answer as
+// too large), and reports the largest measure of each limit next to its default.
 func TestLegitimateQueriesFitTheDefaults(t *testing.T) {
 	queries := legitimateQueries(t)
 	if len(queries) < 40 {
@@ -105,12 +132,18 @@ func TestLegitimateQueriesFitTheDefaults(t *testing.T) {
 	var most graph.Measure
 	var mostBy [4]string
 	mostTokens, mostTokensBy := 0, ""
+	mostBytes, mostBytesBy := 0, ""
+	mostAnswer, mostAnswerBy := 0, ""
 	for _, q := range queries {
-		r := h.do(q.query, q.vars)
+		resp, raw := h.send("POST", "/graphql", postJSON, jsonBody(q.query, q.vars, nil))
+		r := decodeResponse(t, resp, raw)
 		for _, e := range r.Errors {
-			if e.Extensions["code"] == "QUERY_TOO_COMPLEX" {
+			if e.Extensions["code"] == "QUERY_TOO_COMPLEX" || e.Extensions["code"] == "RESPONSE_TOO_LARGE" {
 				t.Errorf("%s: refused: %s\n%s", q.source, e.Message, q.query)
 			}
+		}
+		if len(raw) > mostAnswer {
+			mostAnswer, mostAnswerBy = len(raw), q.source
 		}
 		doc, errs := gqlparser.LoadQueryWithRules(schema, q.query, nil)
 		if errs != nil {
@@ -120,8 +153,16 @@ func TestLegitimateQueriesFitTheDefaults(t *testing.T) {
 		if tokens := graph.CountTokens(q.query); tokens > mostTokens {
 			mostTokens, mostTokensBy = tokens, q.source
 		}
+		if len(q.query) > mostBytes {
+			mostBytes, mostBytesBy = len(q.query), q.source
+		}
 		for _, op := range doc.Operations {
-			m := graph.MeasureOperation(op, q.vars)
+			vars, verrs := graph.CoerceVariables(schema, op, q.vars, false)
+			if verrs != nil {
+				t.Errorf("%s: variables: %v", q.source, verrs)
+				continue
+			}
+			m := graph.MeasureOperation(schema, op, vars)
 			for i, v := range [4][2]int{{m.Depth, most.Depth}, {m.Complexity, most.Complexity}, {m.Aliases, most.Aliases}, {m.RootFields, most.RootFields}} {
 				if v[0] > v[1] {
 					mostBy[i] = q.source
@@ -137,6 +178,8 @@ func TestLegitimateQueriesFitTheDefaults(t *testing.T) {
 	t.Logf("  aliases %d (limit %d), by %s", most.Aliases, gateway.DefaultMaxAliases, mostBy[2])
 	t.Logf("  root fields %d (limit %d), by %s", most.RootFields, gateway.DefaultMaxRootFields, mostBy[3])
 	t.Logf("  tokens %d (limit %d), by %s", mostTokens, gateway.DefaultMaxTokens, mostTokensBy)
+	t.Logf("  document bytes %d (limit %d), by %s", mostBytes, gateway.DefaultMaxDocumentBytes, mostBytesBy)
+	t.Logf("  answer bytes %d (limit %d), by %s", mostAnswer, gateway.DefaultMaxResponseBytes, mostAnswerBy)
 	// The defaults leave room: legitimate queries stay well under them.
 	for _, c := range []struct {
 		name        string
@@ -147,6 +190,8 @@ func TestLegitimateQueriesFitTheDefaults(t *testing.T) {
 		{"aliases", most.Aliases, gateway.DefaultMaxAliases},
 		{"root fields", most.RootFields, gateway.DefaultMaxRootFields},
 		{"tokens", mostTokens, gateway.DefaultMaxTokens},
+		{"document bytes", mostBytes, gateway.DefaultMaxDocumentBytes},
+		{"answer bytes", mostAnswer, gateway.DefaultMaxResponseBytes},
 	} {
 		if c.most*4 > c.limit*3 {
 			t.Errorf("the heaviest legitimate query's %s is %d, within a quarter of the default limit %d", c.name, c.most, c.limit)
