@@ -72,7 +72,7 @@ func legitimateQueries(t *testing.T) []legitQuery {
 	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
 	fset := token.NewFileSet()
 	for _, name := range files {
-		if name == "protect_test.go" || name == "conformance_test.go" {
+		if name == "protect_test.go" || name == "conformance_test.go" || name == "abuse_test.go" {
 			continue
 		}
 		f, err := parser.ParseFile(fset, name, nil, 0)
@@ -896,19 +896,21 @@ func TestProtectionFlags(t *testing.T) {
 		t.Errorf("no flags: %+v, %v: want the zero Protection", p, err)
 	}
 	p, err = parse(map[string]string{
-		"SPACEGRAPH_MAX_DEPTH":         "7",
-		"SPACEGRAPH_MAX_ALIASES":       "-1",
-		"SPACEGRAPH_INTROSPECTION":     "false",
-		"SPACEGRAPH_CORS_ORIGINS":      "https://a.example, https://b.example",
-		"SPACEGRAPH_TRUSTED_DOCUMENTS": manifest,
-		"SPACEGRAPH_MAX_BODY_BYTES":    "4096",
-	}, "--max-depth", "9", "--max-complexity=123", "--max-root-fields", "4", "--max-tokens", "99",
+		"SPACEGRAPH_MAX_DEPTH":          "7",
+		"SPACEGRAPH_MAX_ALIASES":        "-1",
+		"SPACEGRAPH_INTROSPECTION":      "false",
+		"SPACEGRAPH_CORS_ORIGINS":       "https://a.example, https://b.example",
+		"SPACEGRAPH_TRUSTED_DOCUMENTS":  manifest,
+		"SPACEGRAPH_MAX_BODY_BYTES":     "4096",
+		"SPACEGRAPH_MAX_RESPONSE_BYTES": "-1",
+		"SPACEGRAPH_MAX_DOCUMENT_BYTES": "1",
+	}, "--max-depth", "9", "--max-complexity=123", "--max-root-fields", "4", "--max-tokens", "99", "--max-document-bytes", "5000",
 		"--request-timeout", "5s", "--cors-max-age", "2m", "--gzip=false")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.MaxDepth != 9 || p.MaxComplexity != 123 || p.MaxAliases != -1 || p.MaxRootFields != 4 || p.MaxTokens != 99 ||
-		p.MaxBodyBytes != 4096 || p.RequestTimeout != 5*time.Second || !p.IntrospectionOff || p.CORSMaxAge != 2*time.Minute ||
+		p.MaxBodyBytes != 4096 || p.MaxDocumentBytes != 5000 || p.MaxResponseBytes != -1 || p.RequestTimeout != 5*time.Second || !p.IntrospectionOff || p.CORSMaxAge != 2*time.Minute ||
 		!slices.Equal(p.CORSOrigins, []string{"https://a.example", "https://b.example"}) || !p.GzipOff ||
 		p.TrustedDocuments == nil || p.TrustedDocuments.Len() != 1 {
 		t.Errorf("got %+v", p)
@@ -924,6 +926,7 @@ func TestProtectionFlags(t *testing.T) {
 		args []string
 	}{
 		{map[string]string{"SPACEGRAPH_MAX_DEPTH": "ten"}, nil},
+		{map[string]string{"SPACEGRAPH_MAX_RESPONSE_BYTES": "4MiB"}, nil},
 		{map[string]string{"SPACEGRAPH_INTROSPECTION": "maybe"}, nil},
 		{nil, []string{"--request-timeout", "soon"}},
 		{nil, []string{"--trusted-documents", filepath.Join(t.TempDir(), "missing.json")}},

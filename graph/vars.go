@@ -347,9 +347,7 @@ func (n number) String() string {
 
 // integerDigits reports whether s is written as a JSON integer.
 func integerDigits(s string) bool {
-	if strings.HasPrefix(s, "-") {
-		s = s[1:]
-	}
+	s = strings.TrimPrefix(s, "-")
 	return s != "" && strings.Trim(s, "0123456789") == "" && (s == "0" || s[0] != '0')
 }
 
