@@ -101,11 +101,11 @@ func (c *coercer) fail(msg string, path []any) {
 	if c.full() {
 		return
 	}
-	arg := "$" + c.def.Variable + pathString(path)
-	e := &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": string(errs.BadUserInput), "argument": arg}}
 	if len(c.errs) == maxVariableErrors {
-		e = &gqlerror.Error{Message: tooManyVariableErrors, Extensions: map[string]any{"code": string(errs.BadUserInput)}}
+		c.errs = append(c.errs, &gqlerror.Error{Message: tooManyVariableErrors, Extensions: map[string]any{"code": string(errs.BadUserInput)}})
+		return
 	}
+	e := &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": string(errs.BadUserInput), "argument": "$" + c.def.Variable + pathString(path)}}
 	if pos := c.def.Position; pos != nil {
 		e.Locations = []gqlerror.Location{{Line: pos.Line, Column: pos.Column}}
 	}
@@ -209,19 +209,22 @@ func (c *coercer) inputObject(value any, def *ast.Definition, path []any) any {
 		}
 		out[f.Name] = c.coerce(v, f.Type, append(slices.Clip(path), f.Name))
 	}
-	unknown := make([]string, 0)
+	var unknown []string
 	for name := range fields {
 		if def.Fields.ForName(name) == nil {
 			unknown = append(unknown, name)
 		}
 	}
-	slices.Sort(unknown)
-	for _, name := range unknown {
+	if len(unknown) > 0 {
+		// In a stable order: a Go map has lost the order they were sent in.
+		slices.Sort(unknown)
 		names := make([]string, len(def.Fields))
 		for i, f := range def.Fields {
 			names[i] = f.Name
 		}
-		c.invalid(value, path, fmt.Sprintf("Field \"%s\" is not defined by type \"%s\".", name, def.Name)+c.didYouMean("", name, names))
+		for _, name := range unknown {
+			c.invalid(value, path, fmt.Sprintf("Field \"%s\" is not defined by type \"%s\".", name, def.Name)+c.didYouMean("", name, names))
+		}
 	}
 	if def.Directives.ForName("oneOf") != nil {
 		given := 0
