@@ -12,6 +12,7 @@ import (
 
 	"spacegraph/gateway"
 	"spacegraph/graph"
+	"spacegraph/observe"
 )
 
 // This file holds abusive documents (legitimateQueries skips it): small requests
@@ -133,24 +134,22 @@ func countFields(v any) int {
 	return n
 }
 
-// TestResponseSizeLimit checks the bound on one answer: over it, the client gets a
-// RESPONSE_TOO_LARGE request error (200 in application/json, 400 in
-// application/graphql-response+json, never a body cut short), which no cache keeps;
-// under it, the answer is served and cached. With the defaults, the issue's
-// introspection document, had its complexity not been measured, is refused by size.
+// TestResponseSizeLimit checks the bound on one answer: over it, the client gets
+// RESPONSE_TOO_LARGE with null data (an executed operation, so 200 in either media
+// type; never a body cut short), which no cache keeps; under it, the answer is served
+// and cached; the metrics count it as an error with its code. With the defaults, the
+// issue's introspection document, had its complexity not been measured, is refused
+// by size.
 func TestResponseSizeLimit(t *testing.T) {
 	const query = `{ allSpacecraft(first: 20) { nodes { id name description } } }`
-	h := newHarness(t, gateway.Config{Protection: gateway.Protection{MaxResponseBytes: 2000}})
+	h := newHarness(t, gateway.Config{Protection: gateway.Protection{MaxResponseBytes: 2000}, Metrics: observe.New(observe.Options{})})
 	for _, accept := range []string{"application/json", "application/graphql-response+json"} {
 		for range 2 {
 			resp, raw := h.send("POST", "/graphql", http.Header{"Content-Type": {"application/json"}, "Accept": {accept}}, jsonBody(query, nil, nil))
 			r := decodeResponse(t, resp, raw)
 			e := r.errorWith(t, "RESPONSE_TOO_LARGE")
-			wantStatus := http.StatusOK
-			if accept != "application/json" {
-				wantStatus = http.StatusBadRequest
-			}
-			if resp.StatusCode != wantStatus || r.Data != nil || resp.Header.Get("X-Cache") == "HIT" || resp.Header.Get("Cache-Control") != "no-store" {
+			if resp.StatusCode != http.StatusOK || string(r.Data) != "null" || len(r.Errors) != 1 ||
+				resp.Header.Get("X-Cache") == "HIT" || resp.Header.Get("Cache-Control") != "no-store" {
 				t.Errorf("%s: status %d, data %s, headers %v", accept, resp.StatusCode, r.Data, resp.Header)
 			}
 			actual, _ := e.Extensions["actual"].(float64)
@@ -158,6 +157,10 @@ func TestResponseSizeLimit(t *testing.T) {
 				t.Errorf("error %+v", e)
 			}
 		}
+	}
+	if _, metrics := h.send("GET", "/metrics", nil, ""); !strings.Contains(string(metrics), `outcome="error"`) ||
+		!strings.Contains(string(metrics), `code="RESPONSE_TOO_LARGE"`) {
+		t.Errorf("the metrics do not count the refusals by their code")
 	}
 	small := `{ spacecraft(ll2Id: 242) { name } }`
 	h.ok(small, nil, nil)
@@ -167,9 +170,9 @@ func TestResponseSizeLimit(t *testing.T) {
 
 	t.Run("the default catches the issue's document", func(t *testing.T) {
 		h := newHarness(t, gateway.Config{Protection: gateway.Protection{MaxComplexity: -1, MaxAliases: -1}})
-		e := refused(t, h, h.do(issueIntrospection, nil), "RESPONSE_TOO_LARGE")
-		if e.Extensions["maximum"] != float64(gateway.DefaultMaxResponseBytes) {
-			t.Errorf("error %+v", e)
+		r := h.do(issueIntrospection, nil)
+		if e := r.errorWith(t, "RESPONSE_TOO_LARGE"); e.Extensions["maximum"] != float64(gateway.DefaultMaxResponseBytes) || string(r.Data) != "null" {
+			t.Errorf("error %+v, data %.100s", e, r.Data)
 		}
 	})
 }

@@ -33,9 +33,11 @@ func (g *Gateway) graphQLServer() http.Handler {
 	es := graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Catalog: g.Catalog}})
 	srv := handler.New(es)
 	vars := graph.VariableCoercion{Schema: es.Schema(), HideSuggestions: p.IntrospectionOff}
-	srv.AddTransport(overHTTP{trusted: p.TrustedDocuments, tokenLimit: max(p.MaxTokens, 0), vars: vars, maxResponseBytes: max(p.MaxResponseBytes, 0)})
+	srv.AddTransport(overHTTP{trusted: p.TrustedDocuments, tokenLimit: max(p.MaxTokens, 0), vars: vars})
 	// First, so that it is the outermost extension: it times and sees everything.
 	srv.Use(observe.NewGraphQLExtension(g.cfg.Metrics))
+	// Next, so that what it drops is all that is dropped, and recorded as an error.
+	srv.Use(graph.ResponseLimit{MaxBytes: p.MaxResponseBytes})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](size))
 	if p.MaxTokens > 0 {
 		srv.SetParserTokenLimit(p.MaxTokens)

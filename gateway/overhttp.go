@@ -35,10 +35,10 @@ import (
 //     application/json (also for a missing Accept or */*), and 406 when Accept names
 //     neither;
 //   - a request error (a document that does not parse or validate, variables that do
-//     not coerce, a limit exceeded, an unknown persisted query, an answer over the
-//     response limit) is 200 in application/json and 400 in
-//     application/graphql-response+json, with no data entry; an executed operation
-//     is 200, field errors and all;
+//     not coerce, a limit exceeded, an unknown persisted query) is 200 in
+//     application/json and 400 in application/graphql-response+json, with no data
+//     entry; an executed operation is 200, field errors and all (an answer over the
+//     response limit too: its data is null, see graph.ResponseLimit);
 //   - OPTIONS without a CORS preflight is 204 with Allow; other methods are 405.
 
 // The media types of GraphQL responses.
@@ -52,14 +52,12 @@ const allowedMethods = "GET, POST, OPTIONS"
 
 // overHTTP is the gateway's only gqlgen transport. In trusted-documents mode it runs
 // only the manifest's documents. It keeps the variables as sent for vars (the
-// executor's own coercion is lenient, see graph/vars.go), reports at most
-// graph.MaxErrors errors, and refuses to send an answer over maxResponseBytes (0: no
-// bound).
+// executor's own coercion is lenient, see graph/vars.go) and reports at most
+// graph.MaxErrors errors.
 type overHTTP struct {
-	trusted          *TrustedDocuments
-	tokenLimit       int
-	vars             graph.VariableCoercion
-	maxResponseBytes int
+	trusted    *TrustedDocuments
+	tokenLimit int
+	vars       graph.VariableCoercion
 }
 
 var _ graphql.Transport = overHTTP{}
@@ -119,13 +117,13 @@ func (t overHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 			opCtx, gerrs = exec.CreateOperationContext(ctx, params)
 		}
 	}
-	requestErrorStatus := http.StatusOK
-	if media == mediaGraphQLResponse {
-		requestErrorStatus = http.StatusBadRequest
-	}
 	if gerrs != nil {
+		status := http.StatusOK
+		if media == mediaGraphQLResponse {
+			status = http.StatusBadRequest
+		}
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), graph.CapErrors(gerrs))
-		writeJSON(w, requestErrorStatus, ct, requestError{Errors: resp.Errors, Extensions: resp.Extensions})
+		writeJSON(w, status, ct, requestError{Errors: resp.Errors, Extensions: resp.Extensions})
 		return
 	}
 	if r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
@@ -150,13 +148,6 @@ func (t overHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 	if err != nil {
 		// As in writeJSON: a bug, which recoverPanics answers.
 		panic(fmt.Errorf("encoding a GraphQL answer: %w", err))
-	}
-	if t.maxResponseBytes > 0 && len(b) > t.maxResponseBytes {
-		// Refused whole, never cut short: a request error, which no cache keeps.
-		writeHTTPError(w, requestErrorStatus, ct,
-			fmt.Sprintf("the answer is %d bytes, over the limit of %d: ask for fewer fields, smaller pages or fewer aliases", len(b), t.maxResponseBytes),
-			map[string]any{"code": string(errs.ResponseTooLarge), "maximum": t.maxResponseBytes, "actual": len(b)})
-		return
 	}
 	w.Header().Set("Content-Type", ct)
 	w.WriteHeader(http.StatusOK)

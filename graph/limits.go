@@ -304,6 +304,46 @@ func (l Limits) MutateOperationContext(_ context.Context, opCtx *graphql.Operati
 	return l.Exceeded(MeasureOperation(schema, opCtx.Operation, opCtx.Variables))
 }
 
+// ResponseLimit is the gqlgen extension that bounds the answer to one operation: when
+// the executor's encoded data is larger than MaxBytes (zero or less: no bound), the
+// data is dropped whole, never cut short, for a RESPONSE_TOO_LARGE error (data null)
+// that says by how much, which no cache keeps. The complexity limit keeps legitimate
+// answers far below any sensible bound; this one holds should a measure ever
+// underestimate. Register it just inside the extensions that observe responses.
+type ResponseLimit struct {
+	MaxBytes int
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.ResponseInterceptor
+} = ResponseLimit{}
+
+// ExtensionName names the extension for gqlgen.
+func (ResponseLimit) ExtensionName() string { return "ResponseLimit" }
+
+// Validate accepts any schema.
+func (ResponseLimit) Validate(graphql.ExecutableSchema) error { return nil }
+
+// InterceptResponse drops data over the bound for the error.
+func (l ResponseLimit) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp == nil || l.MaxBytes <= 0 || len(resp.Data) <= l.MaxBytes {
+		return resp
+	}
+	return &graphql.Response{
+		Errors: gqlerror.List{{
+			Message: fmt.Sprintf("the answer is %d bytes, over the limit of %d: ask for fewer fields, smaller pages or fewer aliases", len(resp.Data), l.MaxBytes),
+			Extensions: map[string]any{
+				"code":    string(errs.ResponseTooLarge),
+				"maximum": l.MaxBytes,
+				"actual":  len(resp.Data),
+			},
+		}},
+		Extensions: resp.Extensions,
+	}
+}
+
 // tokenLimitMessage is the parser's error when a document has more tokens than the
 // limit set with handler.SetParserTokenLimit.
 var tokenLimitMessage = regexp.MustCompile(`^exceeded token limit of (\d+)$`)

@@ -1,12 +1,14 @@
 package graph_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
 	"testing"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -216,5 +218,41 @@ func TestTooComplexMessage(t *testing.T) {
 	}
 	if got := graph.TooComplex(graph.LimitComplexity, math.MaxInt32, 10000); !strings.Contains(got.Message, "complexity is 2147483647") {
 		t.Errorf("%s", got.Message)
+	}
+}
+
+// TestResponseLimit drops data over the bound, whole, for RESPONSE_TOO_LARGE, and
+// passes everything else on.
+func TestResponseLimit(t *testing.T) {
+	data := json.RawMessage(`{"a":"` + strings.Repeat("x", 100) + `"}`)
+	for _, tc := range []struct {
+		name    string
+		limit   int
+		resp    *graphql.Response
+		dropped bool
+	}{
+		{"no response", 10, nil, false},
+		{"under the bound", 200, &graphql.Response{Data: data}, false},
+		{"at the bound", len(data), &graphql.Response{Data: data}, false},
+		{"over the bound", 50, &graphql.Response{Data: data, Extensions: map[string]any{"age": 3}}, true},
+		{"no bound", 0, &graphql.Response{Data: data}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := graph.ResponseLimit{MaxBytes: tc.limit}.InterceptResponse(context.Background(), func(context.Context) *graphql.Response { return tc.resp })
+			if !tc.dropped {
+				if got != tc.resp {
+					t.Errorf("got %+v, want the response unchanged", got)
+				}
+				return
+			}
+			if got.Data != nil || len(got.Errors) != 1 || got.Extensions["age"] != 3 {
+				t.Fatalf("got %+v", got)
+			}
+			e := got.Errors[0]
+			if e.Extensions["code"] != "RESPONSE_TOO_LARGE" || e.Extensions["maximum"] != 50 || e.Extensions["actual"] != len(data) ||
+				e.Message != fmt.Sprintf("the answer is %d bytes, over the limit of 50: ask for fewer fields, smaller pages or fewer aliases", len(data)) {
+				t.Errorf("error %+v", e)
+			}
+		})
 	}
 }
