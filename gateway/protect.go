@@ -70,14 +70,18 @@ type Protection struct {
 	MaxTokens int
 	// MaxDocumentBytes bounds the length of a document's text, whitespace and
 	// comments included (a comment is one token however long), before it is parsed
-	// (default DefaultMaxDocumentBytes).
+	// (default DefaultMaxDocumentBytes: a document of the most tokens allowed, one
+	// token a line and deeply indented, still fits).
 	MaxDocumentBytes int
 	// MaxBodyBytes bounds a POST body and a GET query string; larger requests get 413
 	// (or 414) (default DefaultMaxBodyBytes).
 	MaxBodyBytes int64
-	// MaxResponseBytes bounds the encoded answer to one request: a larger one is
-	// not sent, the client gets a RESPONSE_TOO_LARGE error instead, and it is never
-	// cached (default DefaultMaxResponseBytes).
+	// MaxResponseBytes bounds the encoded data of one answer: a larger one is
+	// dropped whole for a RESPONSE_TOO_LARGE error (data null), which is never cached
+	// (default DefaultMaxResponseBytes: more than ten times the largest answer the
+	// complexity limit lets a legitimate query have, pages of a hundred objects with
+	// every field and their nested objects, and less than what aliases in
+	// introspection made before introspection was measured).
 	MaxResponseBytes int
 	// RequestTimeout is the deadline of a whole GraphQL request: LL2 calls still
 	// pending then fail with UPSTREAM_TIMEOUT and the rest of the answer is sent; if

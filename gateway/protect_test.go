@@ -27,6 +27,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/vektah/gqlparser/v2"
+	gqlast "github.com/vektah/gqlparser/v2/ast"
 
 	"spacegraph/gateway"
 	"spacegraph/graph"
@@ -196,6 +197,57 @@ func TestLegitimateQueriesFitTheDefaults(t *testing.T) {
 		if c.most*4 > c.limit*3 {
 			t.Errorf("the heaviest legitimate query's %s is %d, within a quarter of the default limit %d", c.name, c.most, c.limit)
 		}
+	}
+}
+
+// everyField selects every field of typ without arguments: scalars, and, levels deep,
+// the objects it embeds (not its connections).
+func everyField(schema *gqlast.Schema, typ string, levels int) string {
+	var b strings.Builder
+	for _, f := range schema.Types[typ].Fields {
+		if strings.HasPrefix(f.Name, "__") || len(f.Arguments) > 0 {
+			continue
+		}
+		switch def := schema.Types[f.Type.Name()]; def.Kind {
+		case gqlast.Scalar, gqlast.Enum:
+			b.WriteString(" " + f.Name)
+		case gqlast.Object:
+			if levels > 0 && !strings.HasSuffix(def.Name, "Connection") {
+				b.WriteString(" " + f.Name + " {" + everyField(schema, def.Name, levels-1) + " }")
+			}
+		}
+	}
+	return b.String()
+}
+
+// TestHeaviestPagesFitTheResponseLimit asks, on the LL2-scale data, for pages of a
+// hundred objects of each list with every field, and the objects they embed as deep
+// as the complexity limit allows: the largest legitimate answers. Each must be under
+// a tenth of the default response limit, which is what that default is chosen for.
+func TestHeaviestPagesFitTheResponseLimit(t *testing.T) {
+	h := newLL2Scale(t)
+	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
+	largest := 0
+	for _, root := range []struct{ field, typ string }{
+		{"allSpacecraft", "Spacecraft"}, {"allSpacecraftConfigs", "SpacecraftConfig"}, {"allAgencies", "Agency"}, {"allFamilies", "Family"},
+	} {
+		for levels := 2; levels >= 0; levels-- {
+			q := fmt.Sprintf("{ %s(first: 100) { nodes {%s } } }", root.field, everyField(schema, root.typ, levels))
+			resp, raw := h.send("POST", "/graphql", postJSON, jsonBody(q, nil, nil))
+			r := decodeResponse(t, resp, raw)
+			if len(r.Errors) > 0 && r.Errors[0].Extensions["code"] == "QUERY_TOO_COMPLEX" {
+				continue
+			}
+			if r.Data == nil || string(r.Data) == "null" {
+				t.Fatalf("%s: %+v", root.field, r.Errors)
+			}
+			t.Logf("%s, %d levels of embedded objects: %d bytes", root.field, levels, len(raw))
+			largest = max(largest, len(raw))
+			break
+		}
+	}
+	if largest == 0 || largest*10 > gateway.DefaultMaxResponseBytes {
+		t.Errorf("the largest page is %d bytes: want it under a tenth of the default response limit, %d", largest, gateway.DefaultMaxResponseBytes)
 	}
 }
 
