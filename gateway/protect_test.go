@@ -43,8 +43,8 @@ type legitQuery struct {
 // legitimateQueries gathers the README's examples, the upstream-call table, the
 // playground's tabs, the introspection queries of clients (GraphiQL's, graphql-js's
 // with every option, gqlgen's), and every string literal of the gateway's tests (but
-// this file's and the conformance test's, which hold abusive ones) that is a valid
-// document.
+// this file's, the conformance test's and abuse_test.go's, which hold abusive ones)
+// that is a valid document.
 func legitimateQueries(t *testing.T) []legitQuery {
 	t.Helper()
 	var out []legitQuery
