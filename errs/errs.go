@@ -27,6 +27,7 @@ const (
 	UpstreamTimeout        Code = "UPSTREAM_TIMEOUT"
 	QueryTooComplex        Code = "QUERY_TOO_COMPLEX"
 	PersistedQueryNotFound Code = "PERSISTED_QUERY_NOT_FOUND"
+	ResponseTooLarge       Code = "RESPONSE_TOO_LARGE"
 	Internal               Code = "INTERNAL"
 )
 

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"spacegraph/bench"
+	"strings"
 	"testing"
+
+	"spacegraph/bench"
+	"spacegraph/gateway"
 )
 
 // BenchmarkNested100 measures the reference query through the whole handler (parse
@@ -44,4 +47,45 @@ func BenchmarkNested100(b *testing.B) {
 			serve(ceiling)
 		}
 	})
+}
+
+// manyBadItems is the document of a costly refusal: a 200 KB comment, then a list of
+// 1,500 items of the wrong type, each a validation error.
+func manyBadItems() string {
+	return "# " + strings.Repeat("x", 200<<10) + "\n{ allAgencies(filter: {countryCode: [" +
+		strings.Repeat("1 ", 1500) + "]}) { totalCount } }"
+}
+
+// BenchmarkRefuseManyValidationErrors measures the CPU a document with 1,500
+// validation errors behind a 200 KB comment costs to refuse, through the whole
+// handler: with the defaults (the document limit refuses it unread) and with no
+// document limit (parsed, validated, its errors capped and named from one parse).
+func BenchmarkRefuseManyValidationErrors(b *testing.B) {
+	body, _ := json.Marshal(map[string]string{"query": manyBadItems()})
+	for _, c := range []struct {
+		name string
+		prot gateway.Protection
+		code string
+	}{
+		{"defaults", gateway.Protection{}, "QUERY_TOO_COMPLEX"},
+		{"no document limit", gateway.Protection{MaxDocumentBytes: -1}, "BAD_USER_INPUT"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			h := newHarness(b, gateway.Config{Protection: c.prot})
+			serve := func() *httptest.ResponseRecorder {
+				req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				h.g.Handler.ServeHTTP(rec, req)
+				return rec
+			}
+			if rec := serve(); !bytes.Contains(rec.Body.Bytes(), []byte(c.code)) {
+				b.Fatalf("the document was not refused with %s: %d %.300s", c.code, rec.Code, rec.Body.Bytes())
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				serve()
+			}
+		})
+	}
 }

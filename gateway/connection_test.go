@@ -313,20 +313,24 @@ func TestBadPagingInput(t *testing.T) {
 			}
 		})
 	}
+	// An argument's error starts with its name; a variable's is graphql-js's.
 	for _, tc := range []struct {
-		name, query, arg string
-		vars             map[string]any
+		name, query, arg, message string
+		vars                      map[string]any
 	}{
-		{"unknown enum value in a variable", pageQuery, "$order.field", map[string]any{"order": map[string]any{"field": "COLOUR"}}},
-		{"unknown enum value in the query", `{ allSpacecraft(orderBy: {field: COLOUR}) { totalCount } }`, "orderBy.field", nil},
-		{"a string for an Int", `{ allSpacecraft(first: "ten") { totalCount } }`, "first", nil},
-		{"a string for an Int in a variable", pageQuery, "$first", map[string]any{"first": "ten"}},
+		{"unknown enum value in a variable", pageQuery, "$order.field",
+			`Variable "$order" got invalid value "COLOUR" at "order.field"; Value "COLOUR" does not exist in "SpacecraftOrderField" enum.`,
+			map[string]any{"order": map[string]any{"field": "COLOUR"}}},
+		{"unknown enum value in the query", `{ allSpacecraft(orderBy: {field: COLOUR}) { totalCount } }`, "orderBy.field", "orderBy.field: ", nil},
+		{"a string for an Int", `{ allSpacecraft(first: "ten") { totalCount } }`, "first", "first: ", nil},
+		{"a string for an Int in a variable", pageQuery, "$first",
+			`Variable "$first" got invalid value "ten"; Int cannot represent non-integer value: "ten"`, map[string]any{"first": "ten"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := h.do(tc.query, tc.vars)
 			e := r.errorWith(t, "BAD_USER_INPUT")
-			if e.Extensions["argument"] != tc.arg || !strings.HasPrefix(e.Message, tc.arg+": ") {
-				t.Errorf("error %+v: want BAD_USER_INPUT naming %s", e, tc.arg)
+			if e.Extensions["argument"] != tc.arg || !strings.HasPrefix(e.Message, tc.message) {
+				t.Errorf("error %+v: want BAD_USER_INPUT naming %s, message %q", e, tc.arg, tc.message)
 			}
 		})
 	}

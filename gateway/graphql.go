@@ -19,20 +19,25 @@ import (
 
 // graphQLServer builds the GraphQL executor: the GraphQL-over-HTTP transport
 // (overhttp.go), a parsed-document LRU (gqlgen parses and validates every request
-// without one), the query limits and the parser's token limit, the bound on LL2 calls
-// per request, introspection (and field suggestions) unless switched off, automatic
-// persisted queries (or, in trusted-documents mode, the manifest instead), the error
-// presenter and the freshness extensions.
+// without one), the spec's coercion of variables, the query limits and the parser's
+// token limit, the bound on LL2 calls per request, introspection (and field
+// suggestions) unless switched off, automatic persisted queries (or, in
+// trusted-documents mode, the manifest instead), the error presenter and the
+// freshness extensions.
 func (g *Gateway) graphQLServer() http.Handler {
 	p := g.cfg.Protection.withDefaults()
 	size := g.cfg.QueryCacheSize
 	if size <= 0 {
 		size = 1000
 	}
-	srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Catalog: g.Catalog}}))
-	srv.AddTransport(overHTTP{trusted: p.TrustedDocuments, tokenLimit: max(p.MaxTokens, 0)})
+	es := graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Catalog: g.Catalog}})
+	srv := handler.New(es)
+	vars := graph.VariableCoercion{Schema: es.Schema(), HideSuggestions: p.IntrospectionOff}
+	srv.AddTransport(overHTTP{trusted: p.TrustedDocuments, tokenLimit: max(p.MaxTokens, 0), vars: vars})
 	// First, so that it is the outermost extension: it times and sees everything.
 	srv.Use(observe.NewGraphQLExtension(g.cfg.Metrics))
+	// Next, so that what it drops is all that is dropped, and recorded as an error.
+	srv.Use(graph.ResponseLimit{MaxBytes: p.MaxResponseBytes})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](size))
 	if p.MaxTokens > 0 {
 		srv.SetParserTokenLimit(p.MaxTokens)
@@ -50,7 +55,9 @@ func (g *Gateway) graphQLServer() http.Handler {
 	if p.TrustedDocuments == nil {
 		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](size)})
 	}
-	srv.Use(p.limits())
+	// Before the limits, so that they measure the variables that run.
+	srv.Use(vars)
+	srv.Use(p.limits(es.Schema()))
 	srv.Use(graph.CallLimit{Max: p.MaxUpstreamCalls, CrawlCost: g.Catalog.CrawlCost})
 	srv.SetErrorPresenter(graph.TokenLimitPresenter(graph.ErrorPresenter(g.log, RequestID)))
 	srv.SetRecoverFunc(graph.Recover(g.log, RequestID))

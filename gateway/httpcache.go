@@ -115,7 +115,8 @@ func (g *Gateway) responseFingerprint() string {
 	formatter.NewFormatter(&sdl).FormatSchema(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}}).Schema())
 	h.Write([]byte(sdl.String()))
 	p := g.cfg.Protection.withDefaults()
-	fmt.Fprintf(h, "\x00%d %d %d %d %d %t\x00", p.MaxDepth, p.MaxComplexity, p.MaxAliases, p.MaxRootFields, p.MaxTokens, p.IntrospectionOff)
+	fmt.Fprintf(h, "\x00%d %d %d %d %d %d %d %t\x00", p.MaxDepth, p.MaxComplexity, p.MaxAliases, p.MaxRootFields, p.MaxTokens,
+		p.MaxDocumentBytes, p.MaxResponseBytes, p.IntrospectionOff)
 	if t := p.TrustedDocuments; t != nil {
 		ids := make([]string, 0, len(t.byID))
 		for id := range t.byID {

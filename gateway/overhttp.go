@@ -19,6 +19,7 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 
 	"spacegraph/errs"
+	"spacegraph/graph"
 )
 
 // This file is GraphQL over HTTP (https://graphql.github.io/graphql-over-http/draft/)
@@ -36,7 +37,8 @@ import (
 //   - a request error (a document that does not parse or validate, variables that do
 //     not coerce, a limit exceeded, an unknown persisted query) is 200 in
 //     application/json and 400 in application/graphql-response+json, with no data
-//     entry; an executed operation is 200, field errors and all;
+//     entry; an executed operation is 200, field errors and all (an answer over the
+//     response limit too: its data is null, see graph.ResponseLimit);
 //   - OPTIONS without a CORS preflight is 204 with Allow; other methods are 405.
 
 // The media types of GraphQL responses.
@@ -49,10 +51,13 @@ const (
 const allowedMethods = "GET, POST, OPTIONS"
 
 // overHTTP is the gateway's only gqlgen transport. In trusted-documents mode it runs
-// only the manifest's documents.
+// only the manifest's documents. It keeps the variables as sent for vars (the
+// executor's own coercion is lenient, see graph/vars.go) and reports at most
+// graph.MaxErrors errors.
 type overHTTP struct {
 	trusted    *TrustedDocuments
 	tokenLimit int
+	vars       graph.VariableCoercion
 }
 
 var _ graphql.Transport = overHTTP{}
@@ -101,14 +106,23 @@ func (t overHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
 
-	ctx := r.Context()
+	ctx := graph.WithInputNames(graph.WithRawVariables(r.Context(), params.Variables))
 	opCtx, gerrs := exec.CreateOperationContext(ctx, params)
+	if gerrs != nil {
+		var retry map[string]any
+		if gerrs, retry = t.vars.Review(ctx, opCtx, gerrs); retry != nil {
+			// The executor's coercion refused values that the spec's accepts (1e2
+			// for an Int): create the operation with the spec's.
+			params.Variables = retry
+			opCtx, gerrs = exec.CreateOperationContext(ctx, params)
+		}
+	}
 	if gerrs != nil {
 		status := http.StatusOK
 		if media == mediaGraphQLResponse {
 			status = http.StatusBadRequest
 		}
-		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), gerrs)
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), graph.CapErrors(gerrs))
 		writeJSON(w, status, ct, requestError{Errors: resp.Errors, Extensions: resp.Extensions})
 		return
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/klauspost/compress/gzhttp"
 	"github.com/rs/cors"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"spacegraph/errs"
 	"spacegraph/graph"
@@ -35,16 +36,18 @@ import (
 // (TestLegitimateQueriesFitTheDefaults measures them); a 200-alias flood or a query
 // nested twelve levels deep through reverse connections does not.
 const (
-	DefaultMaxDepth        = 10
-	DefaultMaxComplexity   = 10000
-	DefaultMaxAliases      = 50
-	DefaultMaxRootFields   = 30
-	DefaultMaxTokens       = 2000
-	DefaultMaxBodyBytes    = 256 << 10
-	DefaultRequestTimeout  = 30 * time.Second
-	DefaultCORSMaxAge      = time.Hour
-	defaultDeadlineGrace   = time.Second
-	defaultCORSAllowOrigin = "*"
+	DefaultMaxDepth         = 10
+	DefaultMaxComplexity    = 10000
+	DefaultMaxAliases       = 50
+	DefaultMaxRootFields    = 30
+	DefaultMaxTokens        = 2000
+	DefaultMaxDocumentBytes = 64 << 10
+	DefaultMaxBodyBytes     = 256 << 10
+	DefaultMaxResponseBytes = 4 << 20
+	DefaultRequestTimeout   = 30 * time.Second
+	DefaultCORSMaxAge       = time.Hour
+	defaultDeadlineGrace    = time.Second
+	defaultCORSAllowOrigin  = "*"
 )
 
 // DefaultMaxUpstreamCalls is the default bound on one request's LL2 calls: at most two
@@ -67,17 +70,29 @@ type Protection struct {
 	// MaxRootFields bounds the fields at the top of an operation (default
 	// DefaultMaxRootFields).
 	MaxRootFields int
-	// MaxTokens bounds the tokens of a document, checked by the parser as it reads
-	// (default DefaultMaxTokens).
+	// MaxTokens bounds the tokens of a document, comments included, checked by the
+	// parser as it reads (default DefaultMaxTokens).
 	MaxTokens int
 	// MaxUpstreamCalls bounds the LL2 calls of one request: an operation that can
 	// need more (graph.PlanCalls) is refused before it runs, and the calls of one that
 	// runs stop there, answers from the caches not counted (default
 	// DefaultMaxUpstreamCalls).
 	MaxUpstreamCalls int
+	// MaxDocumentBytes bounds the length of a document's text, whitespace and
+	// comments included (a comment is one token however long), before it is parsed
+	// (default DefaultMaxDocumentBytes: a document of the most tokens allowed, one
+	// token a line and deeply indented, still fits).
+	MaxDocumentBytes int
 	// MaxBodyBytes bounds a POST body and a GET query string; larger requests get 413
 	// (or 414) (default DefaultMaxBodyBytes).
 	MaxBodyBytes int64
+	// MaxResponseBytes bounds the encoded data of one answer: a larger one is
+	// dropped whole for a RESPONSE_TOO_LARGE error (data null), which is never cached
+	// (default DefaultMaxResponseBytes: more than ten times the largest answer the
+	// complexity limit lets a legitimate query have, pages of a hundred objects with
+	// every field and their nested objects, and less than what aliases in
+	// introspection made before introspection was measured).
+	MaxResponseBytes int
 	// RequestTimeout is the deadline of a whole GraphQL request: LL2 calls still
 	// pending then fail with UPSTREAM_TIMEOUT and the rest of the answer is sent; if
 	// the answer is still not ready a second later, the gateway answers 504 with an
@@ -126,6 +141,8 @@ func (p Protection) withDefaults() Protection {
 	def(&p.MaxRootFields, DefaultMaxRootFields)
 	def(&p.MaxTokens, DefaultMaxTokens)
 	def(&p.MaxUpstreamCalls, DefaultMaxUpstreamCalls)
+	def(&p.MaxDocumentBytes, DefaultMaxDocumentBytes)
+	def(&p.MaxResponseBytes, DefaultMaxResponseBytes)
 	if p.MaxBodyBytes == 0 {
 		p.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -141,9 +158,11 @@ func (p Protection) withDefaults() Protection {
 	return p
 }
 
-// limits returns the query limits of graph.Limits (zero or less: none).
-func (p Protection) limits() graph.Limits {
-	return graph.Limits{MaxDepth: p.MaxDepth, MaxComplexity: p.MaxComplexity, MaxAliases: p.MaxAliases, MaxRootFields: p.MaxRootFields}
+// limits returns the query limits of graph.Limits (zero or less: none), measured on
+// schema.
+func (p Protection) limits(schema *ast.Schema) graph.Limits {
+	return graph.Limits{MaxDepth: p.MaxDepth, MaxComplexity: p.MaxComplexity, MaxAliases: p.MaxAliases,
+		MaxRootFields: p.MaxRootFields, MaxDocumentBytes: p.MaxDocumentBytes, Schema: schema}
 }
 
 // ProtectionFlags defines the flags of the Protection knobs on fs, each with an
@@ -175,7 +194,9 @@ func ProtectionFlags(fs *flag.FlagSet, lookupEnv func(string) (string, bool)) fu
 	intFlag("max-complexity", &p.MaxComplexity, DefaultMaxComplexity, "at most `n` of estimated cost in a query (a connection costs first/last, default 10, times its selection); -1 for none")
 	intFlag("max-aliases", &p.MaxAliases, DefaultMaxAliases, "at most `n` aliased fields in a query; -1 for none")
 	intFlag("max-root-fields", &p.MaxRootFields, DefaultMaxRootFields, "at most `n` fields at the top of a query; -1 for none")
-	intFlag("max-tokens", &p.MaxTokens, DefaultMaxTokens, "at most `n` tokens in a query document; -1 for none")
+	intFlag("max-tokens", &p.MaxTokens, DefaultMaxTokens, "at most `n` tokens in a query document, comments included; -1 for none")
+	intFlag("max-document-bytes", &p.MaxDocumentBytes, DefaultMaxDocumentBytes, "at most `n` bytes in a query document, whitespace and comments included; -1 for none")
+	intFlag("max-response-bytes", &p.MaxResponseBytes, DefaultMaxResponseBytes, "at most `n` bytes in one answer: a larger one is refused with RESPONSE_TOO_LARGE; -1 for none")
 	intFlag("max-upstream-calls", &p.MaxUpstreamCalls, DefaultMaxUpstreamCalls, "at most `n` LL2 calls for one request, counted before it runs (cold caches) and while it runs (cache misses); -1 for none")
 	define("max-body-bytes", strconv.Itoa(DefaultMaxBodyBytes), "at most `n` bytes in a request body (and a GET query string); -1 for none", false, func(s string) error {
 		n, err := strconv.ParseInt(s, 10, 64)

@@ -25,7 +25,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/vektah/gqlparser/v2"
+	gqlast "github.com/vektah/gqlparser/v2/ast"
 
 	"spacegraph/gateway"
 	"spacegraph/graph"
@@ -39,11 +41,16 @@ type legitQuery struct {
 }
 
 // legitimateQueries gathers the README's examples, the upstream-call table, the
-// playground's tabs, and every string literal of the gateway's tests (but this file's
-// and the conformance test's, which hold abusive ones) that is a valid document.
+// playground's tabs, the introspection queries of clients (GraphiQL's, graphql-js's
+// with every option, gqlgen's), and every string literal of the gateway's tests (but
+// this file's, the conformance test's and abuse_test.go's, which hold abusive ones)
+// that is a valid document.
 func legitimateQueries(t *testing.T) []legitQuery {
 	t.Helper()
 	var out []legitQuery
+	for _, q := range clientIntrospectionQueries(t) {
+		out = append(out, legitQuery{source: "introspection: " + q.name, query: q.query})
+	}
 	for _, ex := range readmeExamples {
 		out = append(out, legitQuery{source: "README: " + ex.title, query: ex.query})
 	}
@@ -66,7 +73,7 @@ func legitimateQueries(t *testing.T) []legitQuery {
 	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
 	fset := token.NewFileSet()
 	for _, name := range files {
-		if name == "protect_test.go" || name == "conformance_test.go" {
+		if name == "protect_test.go" || name == "conformance_test.go" || name == "abuse_test.go" {
 			continue
 		}
 		f, err := parser.ParseFile(fset, name, nil, 0)
@@ -92,9 +99,30 @@ func legitimateQueries(t *testing.T) []legitQuery {
 	return out
 }
 
+// clientQuery is a document clients send.
+type clientQuery struct{ name, query string }
+
+// clientIntrospectionQueries are the introspection queries of GraphiQL, graphql-js
+// (every option on) and gqlgen's client (testdata/introspection/README.md).
+func clientIntrospectionQueries(t testing.TB) []clientQuery {
+	t.Helper()
+	out := []clientQuery{
+		{"gqlgen's introspection.Query", introspection.Query},
+		{"gqlgen's introspection.NewQuery with isOneOf", introspection.NewQuery(introspection.QueryOptions{OneOf: true})},
+	}
+	for _, name := range []string{"graphiql.graphql", "graphql-js-all-options.graphql"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "introspection", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, clientQuery{name, string(b)})
+	}
+	return out
+}
+
 // TestLegitimateQueriesFitTheDefaults sends every legitimate query through a gateway
-// with the default protection (none may be refused as too complex), and reports the
-// largest measure of each limit next to its default.
+// with the default protection (none may be refused as too complex, nor its answer as
+// too large), and reports the largest measure of each limit next to its default.
 func TestLegitimateQueriesFitTheDefaults(t *testing.T) {
 	queries := legitimateQueries(t)
 	if len(queries) < 40 {
@@ -110,12 +138,18 @@ func TestLegitimateQueriesFitTheDefaults(t *testing.T) {
 	// collections by their usual sizes: h, which has learnt the embedded snapshot's
 	// smaller ones, would count fewer.
 	cold := newLL2Scale(t)
+	mostBytes, mostBytesBy := 0, ""
+	mostAnswer, mostAnswerBy := 0, ""
 	for _, q := range queries {
-		r := h.do(q.query, q.vars)
+		resp, raw := h.send("POST", "/graphql", postJSON, jsonBody(q.query, q.vars, nil))
+		r := decodeResponse(t, resp, raw)
 		for _, e := range r.Errors {
-			if e.Extensions["code"] == "QUERY_TOO_COMPLEX" {
+			if e.Extensions["code"] == "QUERY_TOO_COMPLEX" || e.Extensions["code"] == "RESPONSE_TOO_LARGE" {
 				t.Errorf("%s: refused: %s\n%s", q.source, e.Message, q.query)
 			}
+		}
+		if len(raw) > mostAnswer {
+			mostAnswer, mostAnswerBy = len(raw), q.source
 		}
 		doc, errs := gqlparser.LoadQueryWithRules(schema, q.query, nil)
 		if errs != nil {
@@ -125,11 +159,19 @@ func TestLegitimateQueriesFitTheDefaults(t *testing.T) {
 		if tokens := graph.CountTokens(q.query); tokens > mostTokens {
 			mostTokens, mostTokensBy = tokens, q.source
 		}
+		if len(q.query) > mostBytes {
+			mostBytes, mostBytesBy = len(q.query), q.source
+		}
 		for _, op := range doc.Operations {
-			if calls := graph.PlanCalls(doc, op, q.vars, cold.g.Catalog.CrawlCost); calls > mostCalls {
+			vars, verrs := graph.CoerceVariables(schema, op, q.vars, false)
+			if verrs != nil {
+				t.Errorf("%s: variables: %v", q.source, verrs)
+				continue
+			}
+			if calls := graph.PlanCalls(doc, op, vars, cold.g.Catalog.CrawlCost); calls > mostCalls {
 				mostCalls, mostCallsBy = calls, q.source
 			}
-			m := graph.MeasureOperation(op, q.vars)
+			m := graph.MeasureOperation(schema, op, vars)
 			for i, v := range [4][2]int{{m.Depth, most.Depth}, {m.Complexity, most.Complexity}, {m.Aliases, most.Aliases}, {m.RootFields, most.RootFields}} {
 				if v[0] > v[1] {
 					mostBy[i] = q.source
@@ -145,6 +187,8 @@ func TestLegitimateQueriesFitTheDefaults(t *testing.T) {
 	t.Logf("  aliases %d (limit %d), by %s", most.Aliases, gateway.DefaultMaxAliases, mostBy[2])
 	t.Logf("  root fields %d (limit %d), by %s", most.RootFields, gateway.DefaultMaxRootFields, mostBy[3])
 	t.Logf("  tokens %d (limit %d), by %s", mostTokens, gateway.DefaultMaxTokens, mostTokensBy)
+	t.Logf("  document bytes %d (limit %d), by %s", mostBytes, gateway.DefaultMaxDocumentBytes, mostBytesBy)
+	t.Logf("  answer bytes %d (limit %d), by %s", mostAnswer, gateway.DefaultMaxResponseBytes, mostAnswerBy)
 	t.Logf("  LL2 calls %d (limit %d), by %s", mostCalls, gateway.DefaultMaxUpstreamCalls, mostCallsBy)
 	// LL2's anonymous budget is 15 calls an hour: the call limit cannot leave the
 	// heaviest query (8 calls) a quarter of room and stay well under the budget, so
@@ -162,10 +206,63 @@ func TestLegitimateQueriesFitTheDefaults(t *testing.T) {
 		{"aliases", most.Aliases, gateway.DefaultMaxAliases},
 		{"root fields", most.RootFields, gateway.DefaultMaxRootFields},
 		{"tokens", mostTokens, gateway.DefaultMaxTokens},
+		{"document bytes", mostBytes, gateway.DefaultMaxDocumentBytes},
+		{"answer bytes", mostAnswer, gateway.DefaultMaxResponseBytes},
 	} {
 		if c.most*4 > c.limit*3 {
 			t.Errorf("the heaviest legitimate query's %s is %d, within a quarter of the default limit %d", c.name, c.most, c.limit)
 		}
+	}
+}
+
+// everyField selects every field of typ without arguments: scalars, and, levels deep,
+// the objects it embeds (not its connections).
+func everyField(schema *gqlast.Schema, typ string, levels int) string {
+	var b strings.Builder
+	for _, f := range schema.Types[typ].Fields {
+		if strings.HasPrefix(f.Name, "__") || len(f.Arguments) > 0 {
+			continue
+		}
+		switch def := schema.Types[f.Type.Name()]; def.Kind {
+		case gqlast.Scalar, gqlast.Enum:
+			b.WriteString(" " + f.Name)
+		case gqlast.Object:
+			if levels > 0 && !strings.HasSuffix(def.Name, "Connection") {
+				b.WriteString(" " + f.Name + " {" + everyField(schema, def.Name, levels-1) + " }")
+			}
+		}
+	}
+	return b.String()
+}
+
+// TestHeaviestPagesFitTheResponseLimit asks, on the LL2-scale data, for pages of a
+// hundred objects of each list with every field, and the objects they embed as deep
+// as the complexity limit allows: the largest legitimate answers. Each must be under
+// a tenth of the default response limit, which is what that default is chosen for.
+func TestHeaviestPagesFitTheResponseLimit(t *testing.T) {
+	h := newLL2Scale(t)
+	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
+	largest := 0
+	for _, root := range []struct{ field, typ string }{
+		{"allSpacecraft", "Spacecraft"}, {"allSpacecraftConfigs", "SpacecraftConfig"}, {"allAgencies", "Agency"}, {"allFamilies", "Family"},
+	} {
+		for levels := 2; levels >= 0; levels-- {
+			q := fmt.Sprintf("{ %s(first: 100) { nodes {%s } } }", root.field, everyField(schema, root.typ, levels))
+			resp, raw := h.send("POST", "/graphql", postJSON, jsonBody(q, nil, nil))
+			r := decodeResponse(t, resp, raw)
+			if len(r.Errors) > 0 && r.Errors[0].Extensions["code"] == "QUERY_TOO_COMPLEX" {
+				continue
+			}
+			if r.Data == nil || string(r.Data) == "null" {
+				t.Fatalf("%s: %+v", root.field, r.Errors)
+			}
+			t.Logf("%s, %d levels of embedded objects: %d bytes", root.field, levels, len(raw))
+			largest = max(largest, len(raw))
+			break
+		}
+	}
+	if largest == 0 || largest*10 > gateway.DefaultMaxResponseBytes {
+		t.Errorf("the largest page is %d bytes: want it under a tenth of the default response limit, %d", largest, gateway.DefaultMaxResponseBytes)
 	}
 }
 
@@ -873,13 +970,15 @@ func TestProtectionFlags(t *testing.T) {
 		"SPACEGRAPH_TRUSTED_DOCUMENTS":  manifest,
 		"SPACEGRAPH_MAX_BODY_BYTES":     "4096",
 		"SPACEGRAPH_MAX_UPSTREAM_CALLS": "5",
-	}, "--max-depth", "9", "--max-complexity=123", "--max-root-fields", "4", "--max-tokens", "99",
+		"SPACEGRAPH_MAX_RESPONSE_BYTES": "-1",
+		"SPACEGRAPH_MAX_DOCUMENT_BYTES": "1",
+	}, "--max-depth", "9", "--max-complexity=123", "--max-root-fields", "4", "--max-tokens", "99", "--max-document-bytes", "5000",
 		"--request-timeout", "5s", "--cors-max-age", "2m", "--gzip=false")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.MaxDepth != 9 || p.MaxComplexity != 123 || p.MaxAliases != -1 || p.MaxRootFields != 4 || p.MaxTokens != 99 || p.MaxUpstreamCalls != 5 ||
-		p.MaxBodyBytes != 4096 || p.RequestTimeout != 5*time.Second || !p.IntrospectionOff || p.CORSMaxAge != 2*time.Minute ||
+		p.MaxBodyBytes != 4096 || p.MaxDocumentBytes != 5000 || p.MaxResponseBytes != -1 || p.RequestTimeout != 5*time.Second || !p.IntrospectionOff || p.CORSMaxAge != 2*time.Minute ||
 		!slices.Equal(p.CORSOrigins, []string{"https://a.example", "https://b.example"}) || !p.GzipOff ||
 		p.TrustedDocuments == nil || p.TrustedDocuments.Len() != 1 {
 		t.Errorf("got %+v", p)
@@ -895,6 +994,7 @@ func TestProtectionFlags(t *testing.T) {
 		args []string
 	}{
 		{map[string]string{"SPACEGRAPH_MAX_DEPTH": "ten"}, nil},
+		{map[string]string{"SPACEGRAPH_MAX_RESPONSE_BYTES": "4MiB"}, nil},
 		{map[string]string{"SPACEGRAPH_INTROSPECTION": "maybe"}, nil},
 		{nil, []string{"--max-upstream-calls", "ten"}},
 		{nil, []string{"--request-timeout", "soon"}},

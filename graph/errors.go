@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -30,6 +31,11 @@ func ErrorPresenter(log *slog.Logger, requestID RequestIDFunc) graphql.ErrorPres
 		if cause == nil {
 			// gqlgen's own errors (parse, validation, argument coercion, null
 			// violations) carry their message and, mostly, their code already.
+			if msg, ok := operationMessage(gerr.Message); ok && gerr.Extensions["code"] == errcode.ValidationFailed {
+				out := *gerr
+				out.Message = msg
+				return &out
+			}
 			if in := inputError(ctx, gerr); in != nil {
 				return in
 			}
@@ -71,7 +77,12 @@ func inputError(ctx context.Context, gerr *gqlerror.Error) *gqlerror.Error {
 	case len(gerr.Path) > 1 && gerr.Path[0] == ast.PathName("variable"):
 		name = "$" + pathText(gerr.Path[1:])
 	case gerr.Rule == "ValuesOfCorrectType" && len(gerr.Locations) > 0 && graphql.HasOperationContext(ctx):
-		name = argumentAt(graphql.GetOperationContext(ctx).RawQuery, gerr.Locations[0])
+		names, _ := ctx.Value(inputNamesKey{}).(*inputNames)
+		if names == nil {
+			// No index for the whole request (WithInputNames): one for this error.
+			names = &inputNames{}
+		}
+		name = names.at(graphql.GetOperationContext(ctx).RawQuery, gerr.Locations[0])
 	default:
 		return nil
 	}
@@ -102,64 +113,113 @@ func pathText(p ast.Path) string {
 	return b.String()
 }
 
-// argumentAt names the argument (with the input fields down to the value, e.g.
-// "orderBy.field") whose value sits at loc in the query text; "" if none does.
-func argumentAt(query string, loc gqlerror.Location) string {
+// operationMessage gives graphql-js's message for gqlgen's errors about which
+// operation to run ("operation  not found", with no name in between, when a document
+// of several operations comes without an operationName).
+func operationMessage(msg string) (string, bool) {
+	if msg == "no operation provided" {
+		return "Must provide an operation.", true
+	}
+	rest, found := strings.CutPrefix(msg, "operation ")
+	if !found {
+		return "", false
+	}
+	name, found := strings.CutSuffix(rest, " not found")
+	if !found {
+		return "", false
+	}
+	if name == "" {
+		return "Must provide operation name if query contains multiple operations.", true
+	}
+	return fmt.Sprintf("Unknown operation named %q.", name), true
+}
+
+// MaxErrors is how many errors a refused request reports, as graphql-js's validation
+// does; CapErrors puts one error in place of the rest.
+const MaxErrors = 100
+
+// CapErrors returns the first MaxErrors errors of a refused request and, when there
+// were more, one that says so: a document that makes thousands of errors is answered
+// at the cost of a hundred.
+func CapErrors(list gqlerror.List) gqlerror.List {
+	if len(list) <= MaxErrors {
+		return list
+	}
+	return append(list[:MaxErrors:MaxErrors], &gqlerror.Error{
+		Message:    "Too many validation errors, error limit reached. Validation aborted.",
+		Extensions: map[string]any{"code": errcode.ValidationFailed},
+	})
+}
+
+type inputNamesKey struct{}
+
+// inputNames names the argument (with the input fields down to the value, e.g.
+// "orderBy.field") of each value of a document by its position, indexed on first use
+// from one parse of the document.
+type inputNames struct {
+	once  sync.Once
+	names map[gqlerror.Location]string
+}
+
+// WithInputNames prepares ctx for the errors of one request: the error presenter
+// parses a refused document at most once to name the arguments its errors are about,
+// however many errors there are.
+func WithInputNames(ctx context.Context) context.Context {
+	return context.WithValue(ctx, inputNamesKey{}, &inputNames{})
+}
+
+// at names the argument whose value sits at loc in the query text; "" if none does.
+func (n *inputNames) at(query string, loc gqlerror.Location) string {
+	n.once.Do(func() { n.names = indexArguments(query) })
+	return n.names[loc]
+}
+
+func indexArguments(query string) map[gqlerror.Location]string {
+	names := map[gqlerror.Location]string{}
 	doc, err := parser.ParseQuery(&ast.Source{Input: query})
 	if err != nil {
-		return ""
+		return names
 	}
-	var walkValue func(v *ast.Value, name string) string
-	walkValue = func(v *ast.Value, name string) string {
+	var walkValue func(v *ast.Value, name string)
+	walkValue = func(v *ast.Value, name string) {
 		if v == nil {
-			return ""
+			return
 		}
-		if v.Position != nil && v.Position.Line == loc.Line && v.Position.Column == loc.Column {
-			return name
+		if v.Position != nil {
+			loc := gqlerror.Location{Line: v.Position.Line, Column: v.Position.Column}
+			if _, seen := names[loc]; !seen {
+				names[loc] = name
+			}
 		}
 		for _, c := range v.Children {
 			child := name
 			if c.Name != "" {
 				child += "." + c.Name
 			}
-			if found := walkValue(c.Value, child); found != "" {
-				return found
-			}
+			walkValue(c.Value, child)
 		}
-		return ""
 	}
-	var walk func(ast.SelectionSet) string
-	walk = func(set ast.SelectionSet) string {
+	var walk func(ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
 		for _, sel := range set {
 			switch s := sel.(type) {
 			case *ast.Field:
 				for _, a := range s.Arguments {
-					if found := walkValue(a.Value, a.Name); found != "" {
-						return found
-					}
+					walkValue(a.Value, a.Name)
 				}
-				if found := walk(s.SelectionSet); found != "" {
-					return found
-				}
+				walk(s.SelectionSet)
 			case *ast.InlineFragment:
-				if found := walk(s.SelectionSet); found != "" {
-					return found
-				}
+				walk(s.SelectionSet)
 			}
 		}
-		return ""
 	}
 	for _, op := range doc.Operations {
-		if found := walk(op.SelectionSet); found != "" {
-			return found
-		}
+		walk(op.SelectionSet)
 	}
 	for _, f := range doc.Fragments {
-		if found := walk(f.SelectionSet); found != "" {
-			return found
-		}
+		walk(f.SelectionSet)
 	}
-	return ""
+	return names
 }
 
 func withExtensions(base, add map[string]any) map[string]any {

@@ -25,19 +25,30 @@ import (
 // Limits bounds the shape of an operation. A limit of zero or less is no limit.
 type Limits struct {
 	// MaxDepth bounds the nesting of fields: `{ a { b } }` has depth 2. Introspection
-	// (`__schema`, `__type`) counts as one level; its own nesting is bounded by the
-	// validator's MaxIntrospectionDepth rule.
+	// (`__schema`, `__type`) counts as one level: the full introspection query of
+	// clients nests fifteen deep (`ofType` in `ofType`) and costs no LL2 call. Its
+	// size is bounded by MaxComplexity, which measures it exactly, and its nesting of
+	// lists by the validator's MaxIntrospectionDepth rule (at most two levels of
+	// `fields`, `inputFields`, `interfaces` and `possibleTypes`).
 	MaxDepth int
 	// MaxComplexity bounds the estimated cost: every field costs 1 plus its
 	// selection, and a connection costs its page size (`first` or `last`, default
 	// 10) times its selection; `nodes(ids:)` costs the number of ids times its
-	// selection.
+	// selection. An introspection field costs the number of fields of its answer,
+	// every list at its real length in the schema.
 	MaxComplexity int
 	// MaxAliases bounds the fields that carry an alias, fragments counted where they
 	// are spread.
 	MaxAliases int
 	// MaxRootFields bounds the fields selected at the top of the operation.
 	MaxRootFields int
+	// MaxDocumentBytes bounds the length of the document text, whitespace and
+	// comments included, which the token limit does not see: a single comment is one
+	// token however long.
+	MaxDocumentBytes int
+	// Schema is the schema the operations run on, whose lists measure introspection
+	// (nil: this package's schema).
+	Schema *ast.Schema
 }
 
 // Measure is what the limits look at in an operation.
@@ -53,11 +64,13 @@ type Measure struct {
 }
 
 // MeasureOperation measures an operation of a validated document (its fields know
-// their definitions and its fragment spreads their fragments), with the coerced
-// variables that set page sizes. Each fragment is measured once, however often it is
-// spread, so the walk is linear in the document's size.
-func MeasureOperation(op *ast.OperationDefinition, vars map[string]any) Measure {
-	m := &measurer{vars: vars, fragments: map[*ast.FragmentDefinition]setMeasure{}}
+// their definitions and its fragment spreads their fragments) on schema, with the
+// coerced variables (CoerceVariables) that set page sizes: the very values the
+// resolvers read. Each fragment is measured once, however often it is spread, so the
+// walk is linear in the document's size; introspection is measured on the schema
+// (introspection_cost.go).
+func MeasureOperation(schema *ast.Schema, op *ast.OperationDefinition, vars map[string]any) Measure {
+	m := &measurer{schema: schema, vars: vars, fragments: map[*ast.FragmentDefinition]setMeasure{}}
 	s := m.set(op.SelectionSet)
 	return Measure{Depth: s.depth, Complexity: s.cost, Aliases: s.aliases, RootFields: s.fields}
 }
@@ -68,8 +81,10 @@ type setMeasure struct {
 }
 
 type measurer struct {
+	schema    *ast.Schema
 	vars      map[string]any
 	fragments map[*ast.FragmentDefinition]setMeasure
+	intro     *introMeasurer
 }
 
 func (m *measurer) set(set ast.SelectionSet) setMeasure {
@@ -111,7 +126,10 @@ func (m *measurer) field(f *ast.Field) setMeasure {
 	case "__typename":
 		return out
 	case "__schema", "__type":
-		out.cost = 1
+		// One level deep (see Limits.MaxDepth), its aliases counted, its cost the
+		// size of its answer.
+		out.aliases = satAdd(out.aliases, m.set(f.SelectionSet).aliases)
+		out.cost = m.introspection(f)
 		return out
 	}
 	child := m.set(f.SelectionSet)
@@ -138,9 +156,17 @@ func (m *measurer) multiplier(f *ast.Field) int {
 	}
 	n, given := 0, false
 	for _, name := range []string{"first", "last"} {
-		if v, ok := asInt(m.value(f.Arguments.ForName(name))); ok {
-			n, given = max(n, v), true
+		v := m.value(f.Arguments.ForName(name))
+		if v == nil {
+			continue
 		}
+		k, ok := asInt(v)
+		if !ok {
+			// Not a coerced Int: count the largest page, never less than what
+			// could run.
+			k = maxPageSize
+		}
+		n, given = max(n, k), true
 	}
 	if !given {
 		return defaultPageSize
@@ -162,17 +188,14 @@ func (m *measurer) value(arg *ast.Argument) any {
 	return v
 }
 
+// asInt reads an Int as the operation holds it: an int from a coerced variable, an
+// int64 from a literal. Anything else is not an Int that was coerced.
 func asInt(v any) (int, bool) {
 	switch n := v.(type) {
 	case int:
-		return n, true
+		return max(min(n, math.MaxInt32), math.MinInt32), true
 	case int64:
 		return int(max(min(n, math.MaxInt32), math.MinInt32)), true
-	case float64:
-		return int(max(min(n, math.MaxInt32), math.MinInt32)), true
-	case interface{ Int64() (int64, error) }: // json.Number
-		i, err := n.Int64()
-		return int(max(min(i, math.MaxInt32), math.MinInt32)), err == nil
 	}
 	return 0, false
 }
@@ -195,20 +218,22 @@ func satMul(a, b int) int {
 
 // Limit names, as they appear in `extensions.limit` of a QUERY_TOO_COMPLEX error.
 const (
-	LimitDepth      = "depth"
-	LimitComplexity = "complexity"
-	LimitAliases    = "aliases"
-	LimitRootFields = "rootFields"
-	LimitTokens     = "tokens"
+	LimitDepth         = "depth"
+	LimitComplexity    = "complexity"
+	LimitAliases       = "aliases"
+	LimitRootFields    = "rootFields"
+	LimitTokens        = "tokens"
+	LimitDocumentBytes = "documentBytes"
 )
 
 // limitNoun is how each limit's measure is said in an error message.
 var limitNoun = map[string]string{
-	LimitDepth:      "depth",
-	LimitComplexity: "complexity",
-	LimitAliases:    "number of aliases",
-	LimitRootFields: "number of root fields",
-	LimitTokens:     "number of tokens",
+	LimitDepth:         "depth",
+	LimitComplexity:    "complexity",
+	LimitAliases:       "number of aliases",
+	LimitRootFields:    "number of root fields",
+	LimitTokens:        "number of tokens",
+	LimitDocumentBytes: "document size in bytes",
 }
 
 // TooComplex returns the QUERY_TOO_COMPLEX error for an operation whose measure of
@@ -247,6 +272,7 @@ func (l Limits) Exceeded(m Measure) *gqlerror.Error {
 
 var _ interface {
 	graphql.HandlerExtension
+	graphql.OperationParameterMutator
 	graphql.OperationContextMutator
 } = Limits{}
 
@@ -256,13 +282,66 @@ func (Limits) ExtensionName() string { return "QueryLimits" }
 // Validate accepts any schema.
 func (Limits) Validate(graphql.ExecutableSchema) error { return nil }
 
+// MutateOperationParameters refuses a document longer than MaxDocumentBytes before
+// it is parsed (persisted queries have their text by then).
+func (l Limits) MutateOperationParameters(_ context.Context, params *graphql.RawParams) *gqlerror.Error {
+	if l.MaxDocumentBytes > 0 && len(params.Query) > l.MaxDocumentBytes {
+		return TooComplex(LimitDocumentBytes, len(params.Query), l.MaxDocumentBytes)
+	}
+	return nil
+}
+
 // MutateOperationContext measures the operation about to run, once it is parsed,
 // validated and its variables coerced, and refuses it when it exceeds a limit.
 func (l Limits) MutateOperationContext(_ context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
 	if opCtx.Operation == nil {
 		return nil
 	}
-	return l.Exceeded(MeasureOperation(opCtx.Operation, opCtx.Variables))
+	schema := l.Schema
+	if schema == nil {
+		schema = parsedSchema
+	}
+	return l.Exceeded(MeasureOperation(schema, opCtx.Operation, opCtx.Variables))
+}
+
+// ResponseLimit is the gqlgen extension that bounds the answer to one operation: when
+// the executor's encoded data is larger than MaxBytes (zero or less: no bound), the
+// data is dropped whole, never cut short, for a RESPONSE_TOO_LARGE error (data null)
+// that says by how much, which no cache keeps. The complexity limit keeps legitimate
+// answers far below any sensible bound; this one holds should a measure ever
+// underestimate. Register it just inside the extensions that observe responses.
+type ResponseLimit struct {
+	MaxBytes int
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.ResponseInterceptor
+} = ResponseLimit{}
+
+// ExtensionName names the extension for gqlgen.
+func (ResponseLimit) ExtensionName() string { return "ResponseLimit" }
+
+// Validate accepts any schema.
+func (ResponseLimit) Validate(graphql.ExecutableSchema) error { return nil }
+
+// InterceptResponse drops data over the bound for the error.
+func (l ResponseLimit) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp == nil || l.MaxBytes <= 0 || len(resp.Data) <= l.MaxBytes {
+		return resp
+	}
+	return &graphql.Response{
+		Errors: gqlerror.List{{
+			Message: fmt.Sprintf("the answer is %d bytes, over the limit of %d: ask for fewer fields, smaller pages or fewer aliases", len(resp.Data), l.MaxBytes),
+			Extensions: map[string]any{
+				"code":    string(errs.ResponseTooLarge),
+				"maximum": l.MaxBytes,
+				"actual":  len(resp.Data),
+			},
+		}},
+		Extensions: resp.Extensions,
+	}
 }
 
 // tokenLimitMessage is the parser's error when a document has more tokens than the
@@ -288,8 +367,8 @@ func TokenLimitPresenter(next graphql.ErrorPresenterFunc) graphql.ErrorPresenter
 	}
 }
 
-// CountTokens counts a document's tokens as the parser does (punctuators, names,
-// values; not comments), up to the first lexical error.
+// CountTokens counts a document's tokens as the parser's token limit does
+// (punctuators, names, values and comments), up to the first lexical error.
 func CountTokens(query string) int {
 	lx := lexer.New(&ast.Source{Input: query})
 	n := 0
@@ -298,9 +377,7 @@ func CountTokens(query string) int {
 		if err != nil || tok.Kind == lexer.EOF {
 			return n
 		}
-		if tok.Kind != lexer.Comment {
-			n++
-		}
+		n++
 	}
 }
 
