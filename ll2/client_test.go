@@ -958,6 +958,13 @@ func TestParseRetryAfter(t *testing.T) {
 		{"neither", "", "Request was throttled.", 0, false},
 		{"nothing at all", "", "", 0, false},
 		{"unreadable header and body", "soon", "try later", 0, false},
+		{"header of a week", "604800", "", 7 * 24 * time.Hour, true},
+		{"header of a month", "2592000", "", ll2.MaxRetryAfter, true},
+		{"header past a Duration", "99999999999999999", "", ll2.MaxRetryAfter, true},
+		{"header past a uint64", "99999999999999999999999", throttled, ll2.MaxRetryAfter, true},
+		{"header HTTP date in a year", now.AddDate(1, 0, 0).Format(http.TimeFormat), "", ll2.MaxRetryAfter, true},
+		{"body text of a month", "", "Expected available in 2592000 seconds.", ll2.MaxRetryAfter, true},
+		{"body text past a Duration", "", "Expected available in 99999999999999999999999 seconds.", ll2.MaxRetryAfter, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

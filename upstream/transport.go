@@ -315,7 +315,6 @@ func (t *Transport) fetch(ctx context.Context, req *http.Request, key string, tt
 			res.Entry, res.Usable = e, true
 			t.store(fctx, key, e, e.TTL)
 		case resp.StatusCode == http.StatusTooManyRequests:
-			res.RetryAfter = resp.Header.Get("Retry-After")
 			var d ll2.Detail
 			_ = json.Unmarshal(body, &d)
 			wait, known := ll2.ParseRetryAfter(resp.Header, d.Detail, now)
@@ -325,7 +324,14 @@ func (t *Transport) fetch(ctx context.Context, req *http.Request, key string, tt
 			if t.o.Budget != nil {
 				if err := t.o.Budget.Block(fctx, now.Add(wait)); err != nil {
 					t.o.Logger.WarnContext(fctx, "budget block failed", "err", err)
+				} else if s, err := t.o.Budget.Status(fctx); err == nil && s.BlockedUntil.After(now) {
+					// The budget cuts a wait longer than its window: the client is
+					// told the wait it will see, not the one LL2 wrote.
+					wait = s.BlockedUntil.Sub(now)
 				}
+			}
+			if known {
+				res.RetryAfter = strconv.Itoa(int((wait + time.Second - 1) / time.Second))
 			}
 		}
 		return res, nil

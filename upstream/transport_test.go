@@ -385,7 +385,7 @@ func TestTransportStaleIfError(t *testing.T) {
 		{name: "503", fail: answer{status: 503, body: `{"detail":"down"}`}, status: 503, body: `{"detail":"down"}`, calls: 1},
 		{name: "500 empty", fail: answer{status: 500}, status: 500, calls: 1},
 		{name: "429 with Retry-After", fail: answer{status: 429, body: throttledBody, header: map[string]string{"Retry-After": "120"}}, status: 429, body: throttledBody, retryAfter: "120", calls: 1},
-		{name: "429 without Retry-After", fail: answer{status: 429, body: throttledBody}, status: 429, body: throttledBody, calls: 1},
+		{name: "429 without Retry-After", fail: answer{status: 429, body: throttledBody}, status: 429, body: throttledBody, retryAfter: "120", calls: 1},
 		{name: "network error", fail: answer{err: errNet}, err: errNet, calls: 1},
 		{name: "cut mid-body", fail: answer{status: 200, body: `{"results":[{"id":1},`, cut: true}, err: errCut, calls: 1},
 		{name: "malformed JSON", fail: answer{status: 200, body: `{"results":[{"id":1},`}, status: 200, body: `{"results":[{"id":1},`, calls: 1},
@@ -522,12 +522,24 @@ func TestTransport429BlocksBudget(t *testing.T) {
 		{"body only", nil, `{"detail":"Request was throttled. Expected available in 300 seconds."}`, 300 * time.Second},
 		{"header before body", map[string]string{"Retry-After": "7"}, `{"detail":"Request was throttled. Expected available in 300 seconds."}`, 7 * time.Second},
 		{"neither", nil, `Too Many Requests`, time.Minute},
+		// A wait longer than the budget's window is cut to it, and the client is
+		// told the wait it will see.
+		{"Retry-After of a week", map[string]string{"Retry-After": "604800"}, `{"detail":"Request was throttled."}`, time.Hour},
+		{"Retry-After past a Duration", map[string]string{"Retry-After": "99999999999999999"}, `{}`, time.Hour},
+		{"body of a week", nil, `{"detail":"Request was throttled. Expected available in 604800 seconds."}`, time.Hour},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := newRig(t, nil).withBudget(15, time.Hour)
 			r.base.script("spacecraft/1/", answer{status: 429, body: c.body, header: c.header})
 			g := r.get(t, "spacecraft/1/")
 			wantBody(t, g, 429, c.body)
+			wantRetry := strconv.Itoa(int(c.wait / time.Second))
+			if c.name == "neither" {
+				wantRetry = ""
+			}
+			if got := g.header.Get("Retry-After"); got != wantRetry {
+				t.Fatalf("Retry-After %q, want %q", got, wantRetry)
+			}
 			if s := status(t, r.budget); !s.BlockedUntil.Equal(t0.Add(c.wait)) || s.Used != 1 {
 				t.Fatalf("budget %+v, want blocked until t0+%v", s, c.wait)
 			}
