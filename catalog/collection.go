@@ -2,7 +2,9 @@ package catalog
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strconv"
 	"sync"
@@ -104,6 +106,13 @@ func fetchCollection[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], m
 	// answer cache, or stand in stale when LL2 fails).
 	cctx, rep := upstream.WithReport(ctx)
 	items, err := crawlPages(cctx, c, k, mode)
+	if errors.Is(err, errCrawlMismatch) {
+		// Each page was fine alone, but one is out of date (kept from before LL2's
+		// collection changed, or served while it changed): fetch them all again from
+		// LL2, once, so that the kept pages agree rather than spoil every crawl until
+		// they expire.
+		items, err = crawlPages(upstream.WithRevalidate(cctx), c, k, mode)
+	}
 	sum := rep.Summary()
 	upstream.ReportFrom(ctx).Include(sum)
 	if err != nil {
@@ -147,6 +156,9 @@ func (c *Catalog) Prefetch(ctx context.Context) error {
 	return g.Wait()
 }
 
+// errCrawlMismatch marks a crawl whose pages do not add up to the count LL2 gave.
+var errCrawlMismatch = errors.New("the pages do not add up")
+
 func crawlPages[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], mode ll2.Level) ([]*T, error) {
 	p := ll2.ListParams{Limit: ll2.MaxLimit, Mode: mode}
 	if k.endpoint.Ordering("id") != nil {
@@ -158,12 +170,10 @@ func crawlPages[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], mode l
 	}
 	c.sizes[k.k].Store(int64(first.Count))
 	items := slices.Clone(first.Results)
-	if first.Count <= len(first.Results) {
-		return items, nil
-	}
 	var (
-		mu sync.Mutex
-		g  errgroup.Group
+		mu       sync.Mutex
+		g        errgroup.Group
+		mismatch error
 	)
 	g.SetLimit(c.bound)
 	for off := ll2.MaxLimit; off < first.Count; off += ll2.MaxLimit {
@@ -175,13 +185,28 @@ func crawlPages[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], mode l
 				return err
 			}
 			mu.Lock()
+			defer mu.Unlock()
+			if page.Count != first.Count && mismatch == nil {
+				mismatch = fmt.Errorf("the first page counts %d, the page at offset %d %d", first.Count, off, page.Count)
+			}
 			items = append(items, page.Results...)
-			mu.Unlock()
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, fmt.Errorf("crawl of %s: %w", k.endpoint.Path, err)
+	}
+	if mismatch == nil {
+		ids := make(map[int]bool, len(items))
+		for _, t := range items {
+			ids[k.endpoint.ID(t)] = true
+		}
+		if len(ids) != first.Count {
+			mismatch = fmt.Errorf("%d distinct objects in pages that count %d", len(ids), first.Count)
+		}
+	}
+	if mismatch != nil {
+		return nil, &ll2.Error{Kind: ll2.KindBadResponse, Op: "crawl " + k.endpoint.Path, Status: http.StatusOK, Detail: mismatch.Error(), Err: errCrawlMismatch}
 	}
 	return items, nil
 }

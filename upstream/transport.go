@@ -200,7 +200,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.o.Logger.WarnContext(ctx, "cache read failed", "key", key, "err", err)
 		have = false
 	}
-	if have {
+	if have && !revalidate(ctx) {
 		switch {
 		case old.Fresh(now):
 			rep.hit()
@@ -270,12 +270,17 @@ func (t *Transport) fetch(ctx context.Context, req *http.Request, key string, tt
 		timeout = time.Until(dl)
 	}
 	rep := ReportFrom(ctx)
-	return t.o.Flight.Do(ctx, key, func(fctx context.Context) (Result, error) {
+	flightKey := key
+	if revalidate(ctx) {
+		// A call that doubts the kept answer must not join one that may return it.
+		flightKey += "#revalidate"
+	}
+	return t.o.Flight.Do(ctx, flightKey, func(fctx context.Context) (Result, error) {
 		fctx, cancel := context.WithTimeout(fctx, timeout)
 		defer cancel()
 		// Another process (or a flight that just ended) may have brought the answer:
 		// with a shared store, look again before spending a call.
-		if e, ok, err := t.o.Store.Get(fctx, key); err == nil && ok && e.Fresh(t.o.Now()) {
+		if e, ok, err := t.o.Store.Get(fctx, key); err == nil && ok && e.Fresh(t.o.Now()) && !revalidate(fctx) {
 			return Result{Entry: e, Usable: true}, nil
 		}
 		select {
@@ -308,6 +313,16 @@ func (t *Transport) fetch(ctx context.Context, req *http.Request, key string, tt
 		res := Result{Entry: e}
 		switch {
 		case resp.StatusCode == http.StatusOK && len(body) <= maxBody && json.Valid(body):
+			// An answer the client would reject (another object, an error body, a
+			// short page) is a failure of LL2's: kept, it would be rejected on every
+			// read until it expired, and it would have replaced the good copy that
+			// stands in when LL2 fails.
+			if check := ll2.BodyCheckFrom(fctx); check != nil {
+				if err := check(body); err != nil {
+					t.o.Logger.WarnContext(fctx, "LL2 answered a 200 that cannot be used; not kept", "key", key, "err", err)
+					break
+				}
+			}
 			res.Usable = true
 			t.store(fctx, key, e, ttl+t.o.MaxStale)
 		case resp.StatusCode == http.StatusNotFound:
@@ -362,6 +377,9 @@ func (t *Transport) refresh(req *http.Request, key string, ttl time.Duration) {
 	t.running[key] = true
 	t.mu.Unlock()
 	bg := req.Clone(context.Background())
+	// The refresh outlives the request and keeps none of its context but the
+	// client's check of the answer.
+	check := ll2.BodyCheckFrom(req.Context())
 	go func() {
 		defer func() {
 			t.mu.Lock()
@@ -371,6 +389,9 @@ func (t *Transport) refresh(req *http.Request, key string, ttl time.Duration) {
 		}()
 		ctx, cancel := context.WithTimeout(context.Background(), t.o.CallTimeout)
 		defer cancel()
+		if check != nil {
+			ctx = ll2.WithBodyCheck(ctx, check)
+		}
 		if _, err := t.fetch(ctx, bg.WithContext(ctx), key, ttl, PriorityBackground); err != nil {
 			t.o.Logger.Debug("background refresh failed", "key", key, "err", err)
 		}
