@@ -31,6 +31,28 @@ type collection struct {
 	// pinned collections come from Prefetch: they answer until the next prefetch
 	// replaces them, whatever their age.
 	pinned bool
+	// expires is when the crawled pages stop being fresh (zero: unknown; fetched or
+	// earlier: a page was served stale), which bounds the freshness of the entities
+	// taken from the collection.
+	expires time.Time
+}
+
+// stale reports whether the collection answers past its own freshness at now.
+func (coll *collection) stale(now time.Time) bool { return now.Sub(coll.fetched) > coll.ttl }
+
+// report accounts for an answer from the collection in the request's report.
+func (coll *collection) report(ctx context.Context, now time.Time) {
+	upstream.ReportFrom(ctx).UseData(coll.fetched, coll.ttl, now, coll.stale(now))
+}
+
+// source is the collection as the entities taken from it at now see it: as old as its
+// oldest page, fresh until its pages expire, and stale from the start when the
+// collection answers stale.
+func (coll *collection) source(now time.Time) source {
+	if coll.stale(now) {
+		return source{fetched: coll.fetched, expires: coll.fetched}
+	}
+	return source{fetched: coll.fetched, expires: coll.expires}
 }
 
 type collectionKey struct {
@@ -135,7 +157,8 @@ func fetchCollection[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], m
 	if pinned {
 		ttl = c.pinTTL
 	}
-	coll := &collection{mode: mode, items: sorted, index: index, fetched: c.now().Add(-sum.MaxAge), ttl: ttl, pinned: pinned}
+	src := c.sourceOf(sum)
+	coll := &collection{mode: mode, items: sorted, index: index, fetched: src.fetched, expires: src.expires, ttl: ttl, pinned: pinned}
 	c.mu.Lock()
 	c.collections[collectionKey{k.k, mode}] = coll
 	c.mu.Unlock()

@@ -49,7 +49,7 @@ func (g *Gateway) economy(live bool) (economy, error) {
 		e := economy{
 			store:     rc.Store("ll2:"),
 			flight:    rc.Flight(),
-			entities:  g.cfg.Metrics.EntityCache(rc.Entities(catalog.EntityTTLsFor(g.cfg.TTLs.OrDefault()))),
+			entities:  g.cfg.Metrics.EntityCache(rc.Entities(catalog.EntityTTLsFor(g.cfg.TTLs.OrDefault()), g.maxStale())),
 			responses: rc.Store("resp:"),
 		}
 		// Even an unlimited budget (the built-in server) is kept: a 429 must still
@@ -67,7 +67,7 @@ func (g *Gateway) economy(live bool) (economy, error) {
 		size = defaultCacheBytes
 	}
 	store, responses := upstream.NewMemoryStore(size), upstream.NewMemoryStore(size/4)
-	entities := catalog.NewMemoryEntityCache(defaultEntities, catalog.EntityTTLsFor(g.cfg.TTLs.OrDefault()), g.now)
+	entities := catalog.NewMemoryEntityCache(defaultEntities, catalog.EntityTTLsFor(g.cfg.TTLs.OrDefault()), g.maxStale(), g.now)
 	g.closers = append(g.closers, store.Close, responses.Close, entities.Close)
 	e := economy{
 		store:     store,
@@ -79,6 +79,14 @@ func (g *Gateway) economy(live bool) (economy, error) {
 	b.SetCeiling(g.cfg.BudgetLimit, window)
 	e.budget = b
 	return e, nil
+}
+
+// maxStale is how long past their freshness answers and entities may stand in.
+func (g *Gateway) maxStale() time.Duration {
+	if g.cfg.MaxStale > 0 {
+		return g.cfg.MaxStale
+	}
+	return upstream.DefaultMaxStale
 }
 
 // syncBudget reads LL2's api-throttle/ (free of charge) at start and then regularly,

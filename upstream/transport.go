@@ -85,7 +85,7 @@ type Options struct {
 	// a refresh runs in the background (0: equal to the TTL).
 	StaleWhileRevalidate time.Duration
 	// MaxStale is how long past its TTL an answer may be served when LL2 fails or the
-	// budget is spent (0: 7 days).
+	// budget is spent (0: DefaultMaxStale).
 	MaxStale time.Duration
 	// NotFoundTTL is how long a 404 is remembered (0: 10 minutes).
 	NotFoundTTL time.Duration
@@ -115,6 +115,10 @@ type Transport struct {
 	running    map[string]bool
 }
 
+// DefaultMaxStale is how long past its TTL an answer may stand in by default: a week
+// of LL2 outage or spent budget still answers with data.
+const DefaultMaxStale = 7 * 24 * time.Hour
+
 // DefaultMaxConcurrentCalls is the default bound on calls out at once: LL2 is one
 // modest server, and a keyed budget of hundreds of calls an hour still should not
 // arrive as one burst of hundreds of connections.
@@ -130,7 +134,7 @@ func NewTransport(o Options) *Transport {
 	}
 	o.TTLs = o.TTLs.OrDefault()
 	if o.MaxStale <= 0 {
-		o.MaxStale = 7 * 24 * time.Hour
+		o.MaxStale = DefaultMaxStale
 	}
 	if o.NotFoundTTL <= 0 {
 		o.NotFoundTTL = 10 * time.Minute
