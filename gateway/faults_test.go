@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -346,4 +347,25 @@ func TestCrawlThatDoesNotAddUpIsFetchedAgain(t *testing.T) {
 			}
 		})
 	}
+	t.Run("LL2 keeps shifting", func(t *testing.T) {
+		d := llScale()
+		h := newHarness(t, gateway.Config{Snapshot: &d, ResponseCacheOff: true})
+		h.ok(`{ allSpacecraftConfigs(first: 100) { nodes { name } } }`, nil, nil)
+		h.g.LL2.SetOptions(ll2server.Options{Faults: ll2server.Faults{ShiftedPage: 1}})
+		before := h.calls()
+		r := h.do(q, nil)
+		// The connections fail with the reason (their nulls reach the root, the
+		// fields being non-null); none is answered short of an object.
+		e := r.errorWith(t, "UPSTREAM_BAD_RESPONSE")
+		if !strings.Contains(e.Message, "do not add up") && !strings.Contains(e.Message, "distinct objects") {
+			t.Errorf("message %q", e.Message)
+		}
+		if strings.Contains(string(r.Data), `"totalCount"`) {
+			t.Errorf("data %s: want no connection answered", r.Data)
+		}
+		// The crawl and one more, no further.
+		if n := h.calls() - before; n != 12 {
+			t.Errorf("%d calls, want 12:\n  %s", n, h.requests())
+		}
+	})
 }
