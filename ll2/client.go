@@ -406,7 +406,11 @@ func get[T any](ctx context.Context, c *Client, path string, q url.Values, check
 	decode := func(body []byte, contentType string) (T, error) {
 		var v, zero T
 		if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '<' {
-			return zero, &Error{Kind: KindBadResponse, Op: op, Status: http.StatusOK, Detail: "an HTML page instead of JSON (" + contentType + ")"}
+			detail := "an HTML page instead of JSON"
+			if contentType != "" {
+				detail += " (" + contentType + ")"
+			}
+			return zero, &Error{Kind: KindBadResponse, Op: op, Status: http.StatusOK, Detail: detail}
 		}
 		if err := json.Unmarshal(body, &v); err != nil {
 			return zero, &Error{Kind: KindBadResponse, Op: op, Status: http.StatusOK, Detail: "cannot decode the body", Err: err}
@@ -421,7 +425,7 @@ func get[T any](ctx context.Context, c *Client, path string, q url.Values, check
 	// A transport that checks the body before keeping it has decoded it: the value is
 	// kept for the bytes it will serve, and not decoded again below.
 	rctx := WithBodyCheck(ctx, func(body []byte) error {
-		v, err := decode(body, "as kept")
+		v, err := decode(body, "")
 		if err == nil {
 			c.decoded.put(target, body, v)
 		}
