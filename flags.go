@@ -97,7 +97,7 @@ func economyFlags(fs *flag.FlagSet) func(*gateway.Config) error {
 		return parseTTLs(s, &ttls)
 	})
 	duration("max-stale", &cfg.MaxStale, 7*24*time.Hour, "how long past its freshness an LL2 answer may stand in when LL2 fails or the budget is spent (`duration`)")
-	define("budget-limit", "", "LL2 calls allowed per budget window (`n`); default: LL2's anonymous 15, corrected from api-throttle/ with a key; no limit for the embedded upstream", false, func(s string) error {
+	define("budget-limit", "", "most LL2 calls per budget window (`n`), a ceiling LL2's api-throttle/ may lower but never raise; default: LL2's anonymous 15, then the limit api-throttle/ gives; no limit for the embedded upstream", false, func(s string) error {
 		n, err := strconv.Atoi(s)
 		if err == nil && n < 0 {
 			err = fmt.Errorf("negative limit")

@@ -221,14 +221,14 @@ func list[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], q Query) (*P
 		return localPage(ctx, c, k, coll, q, nil)
 	}
 	q.Level = mode
-	res, err := k.list(c.client, ctx, q.params())
+	res, src, err := sourced(ctx, c, func(ctx context.Context) (*ll2.List[T], error) { return k.list(c.client, ctx, q.params()) })
 	if err != nil {
 		return nil, err
 	}
 	if q.unfiltered() {
 		c.sizes[k.k].Store(int64(res.Count))
 	}
-	in := newIngest()
+	in := newIngest(src)
 	page := &Page[E]{Count: res.Count, Items: make([]*E, len(res.Results))}
 	for i, t := range res.Results {
 		page.Items[i] = k.node(in, t, k.extraLevel(mode))
@@ -259,8 +259,8 @@ func localPage[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], coll *c
 	sel := k.endpoint.Select(&pq, items)
 	win := ll2.Window(sel, q.Offset, q.Limit)
 	now := c.now()
-	upstream.ReportFrom(ctx).UseData(coll.fetched, coll.ttl, now, now.Sub(coll.fetched) > coll.ttl)
-	in := newIngest()
+	coll.report(ctx, now)
+	in := newIngest(coll.source(now))
 	page := &Page[E]{Count: len(sel), Items: make([]*E, len(win))}
 	for i, t := range win {
 		page.Items[i] = k.node(in, t, k.extraLevel(coll.mode))
@@ -294,31 +294,62 @@ func getMany[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], ids []int
 		return found, failed
 	}
 	if c.entities != nil {
-		cached := c.entities.Get(ctx, k.k, ids, l)
-		if len(cached) > 0 {
-			var seen Seen
-			rest := ids[:0:0]
-			rep, now := upstream.ReportFrom(ctx), c.now()
-			for _, id := range ids {
-				hit, ok := cached[id]
-				v, isE := hit.Value.(*E)
-				if !ok || !isE {
-					rest = append(rest, id)
-					continue
+		if ids = takeCached(ctx, c, c.entities.Get(ctx, k.k, ids, l), ids, found); len(ids) == 0 {
+			return found, failed
+		}
+	}
+	fetchMany(ctx, c, k, ids, l, found, failed)
+	// LL2 failed for some: entities kept past their freshness stand in, marked stale,
+	// as the answer cache's stale copies do. An object LL2 says is gone does not come
+	// back.
+	if c.entities != nil && len(failed) > 0 {
+		var retry []int
+		for id, err := range failed {
+			if kind := ll2.KindOf(err); kind != ll2.KindNotFound && kind != ll2.KindBadRequest {
+				retry = append(retry, id)
+			}
+		}
+		if len(retry) > 0 {
+			stale := c.entities.GetStale(ctx, k.k, retry, l)
+			takeCached(ctx, c, stale, retry, found)
+			for id := range stale {
+				if found[id] != nil {
+					delete(failed, id)
 				}
-				found[id] = v
-				seen.add(v)
-				rep.UseData(hit.Stored, hit.TTL, now, false)
-			}
-			if o, ok := ctx.Value(observerKey{}).(Observer); ok {
-				o.Saw(&seen)
-			}
-			ids = rest
-			if len(ids) == 0 {
-				return found, failed
 			}
 		}
 	}
+	return found, failed
+}
+
+// takeCached moves the entities of cached into found, accounting for each one's age
+// and staleness in the request's report and priming the request's loaders with them,
+// and returns the ids it did not find.
+func takeCached[E any](ctx context.Context, c *Catalog, cached map[int]Cached, ids []int, found map[int]*E) (rest []int) {
+	if len(cached) == 0 {
+		return ids
+	}
+	var seen Seen
+	rep, now := upstream.ReportFrom(ctx), c.now()
+	for _, id := range ids {
+		hit, ok := cached[id]
+		v, isE := hit.Value.(*E)
+		if !ok || !isE {
+			rest = append(rest, id)
+			continue
+		}
+		found[id] = v
+		seen.add(v)
+		rep.UseData(hit.Stored, hit.TTL, now, !hit.Fresh(now))
+	}
+	if o, ok := ctx.Value(observerKey{}).(Observer); ok {
+		o.Saw(&seen)
+	}
+	return rest
+}
+
+// fetchMany fetches the ids from LL2 into found, or their errors into failed.
+func fetchMany[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], ids []int, l ll2.Level, found map[int]*E, failed map[int]error) {
 	// A fresh or running crawl answers any batch; otherwise crawl when that costs
 	// fewer calls than one detail call per id.
 	mode := k.mode(l)
@@ -329,7 +360,9 @@ func getMany[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], ids []int
 	if isRunning || lookupCollection[T](c, k.k, mode) != nil || (len(ids) > 1 && len(ids) > c.CrawlCost(k.k)) {
 		coll, err := crawl(ctx, c, k, mode)
 		if err == nil {
-			in := newIngest()
+			now := c.now()
+			coll.report(ctx, now)
+			in := newIngest(coll.source(now))
 			byID := coll.index.(map[int]*T)
 			for _, id := range ids {
 				if t, ok := byID[id]; ok {
@@ -339,7 +372,7 @@ func getMany[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], ids []int
 				}
 			}
 			c.observe(ctx, in)
-			return found, failed
+			return
 		}
 		// The crawl failed part-way; fall back to detail calls, which may succeed for
 		// some ids and report precise errors for the others.
@@ -349,23 +382,56 @@ func getMany[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], ids []int
 		g  errgroup.Group
 	)
 	g.SetLimit(c.bound)
-	in := newIngest()
 	for _, id := range ids {
 		g.Go(func() error {
-			t, err := k.get(c.client, ctx, id)
-			mu.Lock()
-			defer mu.Unlock()
+			// Each answer has its own age: its entities are recorded apart.
+			t, src, err := sourced(ctx, c, func(ctx context.Context) (*T, error) { return k.get(c.client, ctx, id) })
 			if err != nil {
+				mu.Lock()
 				failed[id] = err
+				mu.Unlock()
 				return nil
 			}
-			found[id] = k.node(in, t, k.detail)
+			in := newIngest(src)
+			n := k.node(in, t, k.detail)
+			c.observe(ctx, in)
+			mu.Lock()
+			found[id] = n
+			mu.Unlock()
 			return nil
 		})
 	}
 	_ = g.Wait()
-	c.observe(ctx, in)
-	return found, failed
+}
+
+// source is when the LL2 answer behind some entities was fetched, and when it stops
+// being fresh (zero: unknown).
+type source struct{ fetched, expires time.Time }
+
+// sourceOf reads the report of one call (or one crawl): its answer is as old as the
+// oldest data it used and fresh until the soonest of it expires; an answer served
+// stale expires when it was fetched.
+func (c *Catalog) sourceOf(s upstream.Summary) source {
+	now := c.now()
+	src := source{fetched: now.Add(-s.MaxAge)}
+	switch {
+	case s.Stale > 0:
+		src.expires = src.fetched
+	case s.FreshKnown:
+		src.expires = now.Add(s.MinFresh)
+	}
+	return src
+}
+
+// sourced makes one call under a report of its own, so that the entities it brings
+// carry its answer's age and freshness, and adds that report to the request's. Its
+// calls are the request's, under the request's call limit.
+func sourced[R any](ctx context.Context, c *Catalog, call func(context.Context) (R, error)) (R, source, error) {
+	cctx, rep := upstream.WithSubReport(ctx)
+	r, err := call(cctx)
+	sum := rep.Summary()
+	upstream.ReportFrom(ctx).Include(sum)
+	return r, c.sourceOf(sum), err
 }
 
 func dedupe(ids []int) []int {

@@ -2,7 +2,9 @@ package catalog
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strconv"
 	"sync"
@@ -29,6 +31,28 @@ type collection struct {
 	// pinned collections come from Prefetch: they answer until the next prefetch
 	// replaces them, whatever their age.
 	pinned bool
+	// expires is when the crawled pages stop being fresh (zero: unknown; fetched or
+	// earlier: a page was served stale), which bounds the freshness of the entities
+	// taken from the collection.
+	expires time.Time
+}
+
+// stale reports whether the collection answers past its own freshness at now.
+func (coll *collection) stale(now time.Time) bool { return now.Sub(coll.fetched) > coll.ttl }
+
+// report accounts for an answer from the collection in the request's report.
+func (coll *collection) report(ctx context.Context, now time.Time) {
+	upstream.ReportFrom(ctx).UseData(coll.fetched, coll.ttl, now, coll.stale(now))
+}
+
+// source is the collection as the entities taken from it at now see it: as old as its
+// oldest page, fresh until its pages expire, and stale from the start when the
+// collection answers stale.
+func (coll *collection) source(now time.Time) source {
+	if coll.stale(now) {
+		return source{fetched: coll.fetched, expires: coll.fetched}
+	}
+	return source{fetched: coll.fetched, expires: coll.expires}
 }
 
 type collectionKey struct {
@@ -111,6 +135,13 @@ func fetchCollection[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], m
 	// under the request's call limit.
 	cctx, rep := upstream.WithSubReport(ctx)
 	items, err := crawlPages(cctx, c, k, mode)
+	if errors.Is(err, errCrawlMismatch) {
+		// Each page was fine alone, but one is out of date (kept from before LL2's
+		// collection changed, or served while it changed): fetch them all again from
+		// LL2, once, so that the kept pages agree rather than spoil every crawl until
+		// they expire.
+		items, err = crawlPages(upstream.WithRevalidate(cctx), c, k, mode)
+	}
 	sum := rep.Summary()
 	upstream.ReportFrom(ctx).Include(sum)
 	if err != nil {
@@ -133,7 +164,8 @@ func fetchCollection[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], m
 	if pinned {
 		ttl = c.pinTTL
 	}
-	coll := &collection{mode: mode, items: sorted, index: index, fetched: c.now().Add(-sum.MaxAge), ttl: ttl, pinned: pinned}
+	src := c.sourceOf(sum)
+	coll := &collection{mode: mode, items: sorted, index: index, fetched: src.fetched, expires: src.expires, ttl: ttl, pinned: pinned}
 	c.mu.Lock()
 	c.collections[collectionKey{k.k, mode}] = coll
 	c.mu.Unlock()
@@ -154,6 +186,9 @@ func (c *Catalog) Prefetch(ctx context.Context) error {
 	return g.Wait()
 }
 
+// errCrawlMismatch marks a crawl whose pages do not add up to the count LL2 gave.
+var errCrawlMismatch = errors.New("the pages do not add up")
+
 func crawlPages[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], mode ll2.Level) ([]*T, error) {
 	p := ll2.ListParams{Limit: ll2.MaxLimit, Mode: mode}
 	if k.endpoint.Ordering("id") != nil {
@@ -165,12 +200,10 @@ func crawlPages[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], mode l
 	}
 	c.sizes[k.k].Store(int64(first.Count))
 	items := slices.Clone(first.Results)
-	if first.Count <= len(first.Results) {
-		return items, nil
-	}
 	var (
-		mu sync.Mutex
-		g  errgroup.Group
+		mu       sync.Mutex
+		g        errgroup.Group
+		mismatch error
 	)
 	g.SetLimit(c.bound)
 	for off := ll2.MaxLimit; off < first.Count; off += ll2.MaxLimit {
@@ -182,13 +215,28 @@ func crawlPages[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], mode l
 				return err
 			}
 			mu.Lock()
+			defer mu.Unlock()
+			if page.Count != first.Count && mismatch == nil {
+				mismatch = fmt.Errorf("the first page counts %d, the page at offset %d %d", first.Count, off, page.Count)
+			}
 			items = append(items, page.Results...)
-			mu.Unlock()
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, fmt.Errorf("crawl of %s: %w", k.endpoint.Path, err)
+	}
+	if mismatch == nil {
+		ids := make(map[int]bool, len(items))
+		for _, t := range items {
+			ids[k.endpoint.ID(t)] = true
+		}
+		if len(ids) != first.Count {
+			mismatch = fmt.Errorf("%d distinct objects in pages that count %d", len(ids), first.Count)
+		}
+	}
+	if mismatch != nil {
+		return nil, &ll2.Error{Kind: ll2.KindBadResponse, Op: "crawl " + k.endpoint.Path, Status: http.StatusOK, Detail: mismatch.Error(), Err: errCrawlMismatch}
 	}
 	return items, nil
 }

@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"time"
+
 	"spacegraph/ll2"
 	"spacegraph/relay"
 )
@@ -99,6 +101,11 @@ type Seen struct {
 	Configs    []*SpacecraftConfig
 	Agencies   []*Agency
 	Families   []*Family
+	// Fetched is when the LL2 answer the entities came from was fetched (zero: now),
+	// and Expires when that answer stops being fresh (zero: unknown; Fetched or
+	// earlier: it was served stale). An entity is as old and as fresh as its answer.
+	Fetched time.Time
+	Expires time.Time
 }
 
 // add records an entity of any kind.
@@ -130,8 +137,11 @@ type ingest struct {
 	families   map[nodeKey]*Family
 }
 
-func newIngest() *ingest {
+// newIngest returns an ingest of the entities of an answer fetched and fresh until
+// as src says.
+func newIngest(src source) *ingest {
 	return &ingest{
+		seen:       Seen{Fetched: src.fetched, Expires: src.expires},
 		spacecraft: map[nodeKey]*Spacecraft{},
 		configs:    map[nodeKey]*SpacecraftConfig{},
 		agencies:   map[nodeKey]*Agency{},

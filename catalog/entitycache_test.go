@@ -64,7 +64,7 @@ func TestEntityLevel(t *testing.T) {
 func TestMemoryEntityCacheLevels(t *testing.T) {
 	ctx := context.Background()
 	clk := &ecClock{t: ecT0}
-	m := NewMemoryEntityCache(1000, DefaultEntityTTLs(), clk.Now)
+	m := NewMemoryEntityCache(1000, DefaultEntityTTLs(), 0, clk.Now)
 	defer m.Close()
 	if got := m.Get(ctx, KindSpacecraft, nil, ll2.LevelList); got == nil || len(got) != 0 {
 		t.Fatalf("Get of no ids: %#v", got)
@@ -89,7 +89,7 @@ func TestMemoryEntityCacheLevels(t *testing.T) {
 			if !ok || s.ID != id {
 				t.Fatalf("level %v: entity %d is %#v", c.l, id, got[id].Value)
 			}
-			if !got[id].Stored.Equal(ecT0) || got[id].TTL != 30*time.Minute {
+			if !got[id].Stored.Equal(ecT0) || got[id].TTL != time.Hour {
 				t.Fatalf("entity %d: stored %v TTL %v", id, got[id].Stored, got[id].TTL)
 			}
 		}
@@ -102,7 +102,7 @@ func TestMemoryEntityCacheLevels(t *testing.T) {
 	}
 	// Kinds are separate.
 	m.Put(ctx, &Seen{Configs: []*SpacecraftConfig{{SpacecraftConfigBase: ll2.SpacecraftConfigBase{ID: 1, Name: "config one"}, Level: ll2.LevelDetailed}}})
-	if got := m.Get(ctx, KindConfig, []int{1, 2}, ll2.LevelNormal); len(got) != 1 || got[1].Value.(*SpacecraftConfig).Name != "config one" || got[1].TTL != 3*time.Hour {
+	if got := m.Get(ctx, KindConfig, []int{1, 2}, ll2.LevelNormal); len(got) != 1 || got[1].Value.(*SpacecraftConfig).Name != "config one" || got[1].TTL != 6*time.Hour {
 		t.Fatalf("configs: %#v", got)
 	}
 	if scName(m, 1, ll2.LevelNormal) != "one" {
@@ -116,7 +116,7 @@ func TestMemoryEntityCacheLevels(t *testing.T) {
 func TestMemoryEntityCacheRicherWins(t *testing.T) {
 	ctx := context.Background()
 	clk := &ecClock{t: ecT0}
-	m := NewMemoryEntityCache(1000, DefaultEntityTTLs(), clk.Now)
+	m := NewMemoryEntityCache(1000, DefaultEntityTTLs(), 0, clk.Now)
 	defer m.Close()
 	m.Put(ctx, &Seen{Spacecraft: []*Spacecraft{sc(7, "rich", ll2.LevelDetailed)}})
 	clk.Advance(time.Minute)
@@ -146,7 +146,7 @@ func TestMemoryEntityCacheRicherWins(t *testing.T) {
 		for _, l := range order {
 			seen.Agencies = append(seen.Agencies, &Agency{AgencyNormal: ll2.AgencyNormal{AgencyMini: ll2.AgencyMini{ID: 9, Name: l.String()}}, Level: l})
 		}
-		m2 := NewMemoryEntityCache(100, DefaultEntityTTLs(), clk.Now)
+		m2 := NewMemoryEntityCache(100, DefaultEntityTTLs(), 0, clk.Now)
 		m2.Put(ctx, &seen)
 		got := m2.Get(ctx, KindAgency, []int{9}, ll2.LevelList)
 		m2.Close()
@@ -160,7 +160,7 @@ func TestMemoryEntityCacheTTL(t *testing.T) {
 	ctx := context.Background()
 	clk := &ecClock{t: ecT0}
 	ttl := DefaultEntityTTLs()
-	m := NewMemoryEntityCache(1000, ttl, clk.Now)
+	m := NewMemoryEntityCache(1000, ttl, 0, clk.Now)
 	defer m.Close()
 	m.Put(ctx, &Seen{
 		Spacecraft: []*Spacecraft{sc(1, "rich", ll2.LevelDetailed)},
@@ -198,7 +198,7 @@ func TestMemoryEntityCacheRealClockExpiry(t *testing.T) {
 	for k := range ttl {
 		ttl[k] = 30 * time.Millisecond
 	}
-	m := NewMemoryEntityCache(100, ttl, nil)
+	m := NewMemoryEntityCache(100, ttl, 0, nil)
 	defer m.Close()
 	m.Put(ctx, &Seen{Spacecraft: []*Spacecraft{sc(1, "one", ll2.LevelNormal)}})
 	if scName(m, 1, ll2.LevelNormal) != "one" {
@@ -215,7 +215,7 @@ func TestMemoryEntityCacheRealClockExpiry(t *testing.T) {
 
 func TestMemoryEntityCacheBound(t *testing.T) {
 	ctx := context.Background()
-	m := NewMemoryEntityCache(100, DefaultEntityTTLs(), nil)
+	m := NewMemoryEntityCache(100, DefaultEntityTTLs(), 0, nil)
 	defer m.Close()
 	const n = 10_000
 	ids := make([]int, n)
@@ -236,7 +236,7 @@ func TestMemoryEntityCacheBound(t *testing.T) {
 // sequence of them would.
 func TestMemoryEntityCacheConcurrentPut(t *testing.T) {
 	ctx := context.Background()
-	m := NewMemoryEntityCache(10_000, DefaultEntityTTLs(), nil)
+	m := NewMemoryEntityCache(10_000, DefaultEntityTTLs(), 0, nil)
 	defer m.Close()
 	const ids, rounds = 50, 20
 	for r := range rounds {
@@ -267,12 +267,94 @@ func TestMemoryEntityCacheConcurrentPut(t *testing.T) {
 }
 
 func TestEntityTTLsFollowTheAnswerCache(t *testing.T) {
-	if got := DefaultEntityTTLs(); got[KindSpacecraft] != 30*time.Minute || got[KindConfig] != 3*time.Hour || got[KindFamily] != 3*time.Hour {
-		t.Errorf("defaults %v: want half of upstream's defaults", got)
+	if got := DefaultEntityTTLs(); got[KindSpacecraft] != time.Hour || got[KindConfig] != 6*time.Hour || got[KindFamily] != 6*time.Hour {
+		t.Errorf("defaults %v: want upstream's defaults", got)
 	}
 	ttls := upstream.DefaultTTLs()
 	ttls.ByPrefix["spacecraft/"] = 5 * time.Minute
-	if got := EntityTTLsFor(ttls); got[KindSpacecraft] != 150*time.Second || got[KindAgency] != 3*time.Hour {
+	if got := EntityTTLsFor(ttls); got[KindSpacecraft] != 5*time.Minute || got[KindAgency] != 6*time.Hour {
 		t.Errorf("with spacecraft fresh for 5 minutes: %v", got)
+	}
+}
+
+func TestSeenLifetime(t *testing.T) {
+	now := ecT0
+	for _, c := range []struct {
+		name       string
+		s          Seen
+		ttl        time.Duration
+		wantStored time.Time
+		wantFresh  time.Duration
+	}{
+		{"unknown answer: stored now", Seen{}, time.Hour, now, time.Hour},
+		{"an answer 20 minutes old, fresh 40 more", Seen{Fetched: now.Add(-20 * time.Minute), Expires: now.Add(40 * time.Minute)}, time.Hour, now.Add(-20 * time.Minute), time.Hour},
+		{"a kind that keeps longer than its answer", Seen{Fetched: now.Add(-20 * time.Minute), Expires: now.Add(40 * time.Minute)}, 6 * time.Hour, now.Add(-20 * time.Minute), time.Hour},
+		{"a kind that keeps shorter", Seen{Fetched: now.Add(-20 * time.Minute), Expires: now.Add(40 * time.Minute)}, 30 * time.Minute, now.Add(-20 * time.Minute), 30 * time.Minute},
+		{"a stale answer", Seen{Fetched: now.Add(-90 * time.Minute), Expires: now.Add(-90 * time.Minute)}, 6 * time.Hour, now.Add(-90 * time.Minute), 0},
+	} {
+		stored, fresh := c.s.Lifetime(c.ttl, now)
+		if !stored.Equal(c.wantStored) || fresh != c.wantFresh {
+			t.Errorf("%s: Lifetime = %v, %v; want %v, %v", c.name, stored, fresh, c.wantStored, c.wantFresh)
+		}
+	}
+}
+
+// TestMemoryEntityCacheAnswersAge checks that entities are as old as their answer and
+// no fresher: an entity from an answer read 20 minutes after its fetch is 20 minutes
+// old, one embedded in another kind's answer expires with that answer, and one from a
+// stale answer is never fresh; it only stands in (GetStale) for MaxStale.
+func TestMemoryEntityCacheAnswersAge(t *testing.T) {
+	ctx := context.Background()
+	clk := &ecClock{t: ecT0}
+	m := NewMemoryEntityCache(100, DefaultEntityTTLs(), 24*time.Hour, clk.Now)
+	defer m.Close()
+	cfg := func(id int, name string) *SpacecraftConfig {
+		return &SpacecraftConfig{SpacecraftConfigBase: ll2.SpacecraftConfigBase{ID: id, Name: name}, Level: ll2.LevelDetailed}
+	}
+	// A spacecraft answer fetched 20 minutes ago (fresh for an hour) embeds config 1.
+	m.Put(ctx, &Seen{Spacecraft: []*Spacecraft{sc(1, "one", ll2.LevelDetailed)}, Configs: []*SpacecraftConfig{cfg(1, "c1")},
+		Fetched: ecT0.Add(-20 * time.Minute), Expires: ecT0.Add(40 * time.Minute)})
+	got := m.Get(ctx, KindConfig, []int{1}, ll2.LevelNormal)[1]
+	if !got.Stored.Equal(ecT0.Add(-20*time.Minute)) || got.TTL != time.Hour || !got.Fresh(clk.Now()) {
+		t.Fatalf("config from a 20-minute-old answer: stored %v, TTL %v", got.Stored, got.TTL)
+	}
+	clk.Advance(40 * time.Minute)
+	if got := m.Get(ctx, KindConfig, []int{1}, ll2.LevelNormal); len(got) != 0 {
+		t.Fatal("the configuration outlived the answer it came from")
+	}
+	if got := m.GetStale(ctx, KindConfig, []int{1}, ll2.LevelNormal); len(got) != 1 || got[1].Fresh(clk.Now()) {
+		t.Fatalf("the stale configuration does not stand in: %v", got)
+	}
+	// A stale answer's entities are stale from the start.
+	m.Put(ctx, &Seen{Configs: []*SpacecraftConfig{cfg(2, "c2")}, Fetched: ecT0.Add(-90 * time.Minute), Expires: ecT0.Add(-90 * time.Minute)})
+	if got := m.Get(ctx, KindConfig, []int{2}, ll2.LevelNormal); len(got) != 0 {
+		t.Fatal("an entity from a stale answer was served as fresh")
+	}
+	if got := m.GetStale(ctx, KindConfig, []int{2}, ll2.LevelNormal)[2]; !got.Stored.Equal(ecT0.Add(-90 * time.Minute)) {
+		t.Fatalf("stale entity stored %v, want its answer's time", got.Stored)
+	}
+	// A stale sighting does not replace a fresh one, even a leaner one; a fresh one
+	// replaces a stale one; at the same freshness and level, the newer wins.
+	m.Put(ctx, &Seen{Configs: []*SpacecraftConfig{{SpacecraftConfigBase: ll2.SpacecraftConfigBase{ID: 3, Name: "fresh"}, Level: ll2.LevelNormal}}})
+	m.Put(ctx, &Seen{Configs: []*SpacecraftConfig{cfg(3, "stale")}, Fetched: clk.Now().Add(-7 * time.Hour), Expires: clk.Now().Add(-time.Hour)})
+	if got := m.Get(ctx, KindConfig, []int{3}, ll2.LevelNormal)[3]; got.Value.(*SpacecraftConfig).Name != "fresh" {
+		t.Fatalf("a stale sighting replaced a fresh one: %q", got.Value.(*SpacecraftConfig).Name)
+	}
+	m.Put(ctx, &Seen{Configs: []*SpacecraftConfig{cfg(2, "c2 again")}})
+	if got := m.Get(ctx, KindConfig, []int{2}, ll2.LevelNormal)[2]; got.Value.(*SpacecraftConfig).Name != "c2 again" {
+		t.Fatal("a fresh sighting did not replace a stale one")
+	}
+	m.Put(ctx, &Seen{Configs: []*SpacecraftConfig{cfg(2, "older")}, Fetched: clk.Now().Add(-time.Minute)})
+	if got := m.Get(ctx, KindConfig, []int{2}, ll2.LevelNormal)[2]; got.Value.(*SpacecraftConfig).Name != "c2 again" {
+		t.Fatal("an older sighting replaced a newer one")
+	}
+	// Past MaxStale nothing stands in, and an answer that old is not kept at all.
+	clk.Advance(25 * time.Hour)
+	if got := m.GetStale(ctx, KindConfig, []int{1}, ll2.LevelNormal); len(got) != 0 {
+		t.Fatal("served past MaxStale")
+	}
+	m.Put(ctx, &Seen{Configs: []*SpacecraftConfig{cfg(4, "ancient")}, Fetched: clk.Now().Add(-48 * time.Hour), Expires: clk.Now().Add(-47 * time.Hour)})
+	if got := m.GetStale(ctx, KindConfig, []int{4}, ll2.LevelNormal); len(got) != 0 {
+		t.Fatal("kept an entity past MaxStale")
 	}
 }

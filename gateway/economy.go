@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -33,9 +34,6 @@ const (
 	defaultBudgetSyncEvery = 5 * time.Minute
 	defaultPrefetchEvery   = time.Hour
 	prefetchRetry          = time.Minute
-	// defaultMaxStale is upstream.Transport's default MaxStale, for the fallback's
-	// copies of Redis's entries.
-	defaultMaxStale = 7 * 24 * time.Hour
 )
 
 func (g *Gateway) economy(live bool, identity string) (economy, error) {
@@ -53,7 +51,7 @@ func (g *Gateway) economy(live bool, identity string) (economy, error) {
 	// The in-process caches: the economy itself without Redis, and with Redis the
 	// fallback that answers while Redis is unreachable.
 	store, responses := upstream.NewMemoryStore(size), upstream.NewMemoryStore(size/4)
-	entities := catalog.NewMemoryEntityCache(defaultEntities, catalog.EntityTTLsFor(g.cfg.TTLs.OrDefault()), g.now)
+	entities := catalog.NewMemoryEntityCache(defaultEntities, catalog.EntityTTLsFor(g.cfg.TTLs.OrDefault()), g.maxStale(), g.now)
 	g.closers = append(g.closers, store.Close, responses.Close, entities.Close)
 	if g.cfg.RedisURL != "" {
 		rc, err := rediscache.New(context.Background(), rediscache.Options{
@@ -65,14 +63,10 @@ func (g *Gateway) economy(live bool, identity string) (economy, error) {
 		}
 		g.redis = rc
 		g.cfg.Metrics.RedisFunc(rc.Degraded)
-		maxStale := g.cfg.MaxStale
-		if maxStale <= 0 {
-			maxStale = defaultMaxStale
-		}
 		e := economy{
-			store:     rc.Store("ll2:", store, maxStale),
+			store:     rc.Store("ll2:", store, g.maxStale()),
 			flight:    rc.Flight(),
-			entities:  g.cfg.Metrics.EntityCache(rc.Entities(catalog.EntityTTLsFor(g.cfg.TTLs.OrDefault()), entities)),
+			entities:  g.cfg.Metrics.EntityCache(rc.Entities(catalog.EntityTTLsFor(g.cfg.TTLs.OrDefault()), g.maxStale(), entities)),
 			responses: rc.Store("resp:", responses, 0),
 		}
 		share := g.cfg.RedisLocalBudget
@@ -88,6 +82,7 @@ func (g *Gateway) economy(live bool, identity string) (economy, error) {
 		if err != nil {
 			return economy{}, err
 		}
+		b.SetCeiling(g.cfg.BudgetLimit, window)
 		e.budget = b
 		return e, nil
 	}
@@ -97,7 +92,9 @@ func (g *Gateway) economy(live bool, identity string) (economy, error) {
 		entities:  g.cfg.Metrics.EntityCache(entities),
 		responses: responses,
 	}
-	e.budget = upstream.NewMemoryBudget(limit, window, g.now)
+	b := upstream.NewMemoryBudget(limit, window, g.now)
+	b.SetCeiling(g.cfg.BudgetLimit, window)
+	e.budget = b
 	return e, nil
 }
 
@@ -127,9 +124,20 @@ func budgetScope(token string) string {
 	return "key-" + hex.EncodeToString(sum[:])[:12]
 }
 
+// maxStale is how long past their freshness answers and entities may stand in.
+func (g *Gateway) maxStale() time.Duration {
+	if g.cfg.MaxStale > 0 {
+		return g.cfg.MaxStale
+	}
+	return upstream.DefaultMaxStale
+}
+
 // syncBudget reads LL2's api-throttle/ (free of charge) at start and then regularly,
 // so that the budget knows the key's limit and the calls LL2 has counted, including
-// those of other clients behind the same key or address.
+// those of other clients behind the same key or address. An explicit --budget-limit
+// stays a ceiling (the budget enforces it), and an answer that cannot be right (no
+// limit, a limit of zero or of millions, no window or one of days) is logged and
+// ignored: the budget keeps what it had.
 func (g *Gateway) syncBudget(ctx context.Context) {
 	every := g.cfg.BudgetSyncEvery
 	if every <= 0 {
@@ -142,14 +150,19 @@ func (g *Gateway) syncBudget(ctx context.Context) {
 			g.log.WarnContext(ctx, "api-throttle/ failed", "err", err)
 		case len(t) == 0:
 			g.log.WarnContext(ctx, "api-throttle/ answered no entry")
+			g.budgetChecked(ctx, errors.New("api-throttle/ answered no entry"))
 		case g.Transport.Budget() != nil:
 			th := t[0]
-			if err := g.Transport.Budget().Sync(ctx, th.YourRequestLimit, time.Duration(th.LimitFrequencySecs)*time.Second, th.CurrentUse, time.Duration(th.NextUseSecs)*time.Second); err != nil {
+			err := g.Transport.Budget().Sync(ctx, th.YourRequestLimit, seconds(th.LimitFrequencySecs), th.CurrentUse, seconds(th.NextUseSecs))
+			switch {
+			case errors.Is(err, upstream.ErrImplausibleSync):
+				g.log.WarnContext(ctx, "api-throttle/ answer ignored; the budget keeps its limit", "err", err,
+					"limit", th.YourRequestLimit, "window_s", th.LimitFrequencySecs, "used", th.CurrentUse, "next_use_s", th.NextUseSecs)
+				g.budgetChecked(ctx, err)
+			case err != nil:
 				g.log.WarnContext(ctx, "budget sync failed", "err", err)
-			} else {
-				g.mu.Lock()
-				g.prefetch.budgetSynced = g.now()
-				g.mu.Unlock()
+			default:
+				g.budgetChecked(ctx, nil)
 				g.log.InfoContext(ctx, "budget synced", "limit", th.YourRequestLimit, "window_s", th.LimitFrequencySecs, "used", th.CurrentUse)
 			}
 		}
@@ -161,11 +174,39 @@ func (g *Gateway) syncBudget(ctx context.Context) {
 	}
 }
 
+// seconds converts a count of seconds from LL2, saturating past MaxSyncWindow so that
+// a huge figure cannot overflow into a plausible one.
+func seconds(n int) time.Duration {
+	if n > int(upstream.MaxSyncWindow/time.Second) {
+		return upstream.MaxSyncWindow + time.Second
+	}
+	return time.Duration(n) * time.Second
+}
+
+// budgetChecked records that LL2's api-throttle/ answered, and why its answer was
+// ignored (nil: adopted). Either way the gateway knows its budget: LL2's, or its
+// own when LL2's cannot be trusted.
+func (g *Gateway) budgetChecked(ctx context.Context, ignored error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.prefetch.budgetChecked = g.now()
+	g.prefetch.throttleIgnored = ""
+	if ignored != nil {
+		g.prefetch.throttleIgnored = ignored.Error()
+		return
+	}
+	g.prefetch.budgetSynced = g.now()
+}
+
 // prefetchState is what /readyz says of the replica mode and the budget.
 type prefetchState struct {
 	at           time.Time
 	err          error
 	budgetSynced time.Time
+	// budgetChecked is when api-throttle/ last answered, trusted or not, and
+	// throttleIgnored why its last answer was not trusted.
+	budgetChecked   time.Time
+	throttleIgnored string
 }
 
 // prefetchEvery is the interval of replica mode's crawls, and so the freshness of
@@ -228,6 +269,8 @@ type budgetReport struct {
 	Remaining     int     `json:"remaining"`
 	BlockedFor    float64 `json:"blockedForSeconds,omitempty"`
 	Synced        bool    `json:"syncedWithLL2"`
+	// Ignored says why LL2's last api-throttle/ answer was not trusted.
+	Ignored string `json:"throttleIgnored,omitempty"`
 }
 
 type prefetchReport struct {
@@ -258,7 +301,7 @@ func (g *Gateway) readyz(w http.ResponseWriter, r *http.Request) {
 	if b := g.Transport.Budget(); b != nil {
 		s, err := b.Status(ctx)
 		if err == nil {
-			br := &budgetReport{Limit: s.Limit, WindowSeconds: int(s.Window / time.Second), Used: s.Used, Remaining: s.Remaining(now), Synced: !st.budgetSynced.IsZero()}
+			br := &budgetReport{Limit: s.Limit, WindowSeconds: int(s.Window / time.Second), Used: s.Used, Remaining: s.Remaining(now), Synced: !st.budgetSynced.IsZero(), Ignored: st.throttleIgnored}
 			if now.Before(s.BlockedUntil) {
 				br.BlockedFor = s.BlockedUntil.Sub(now).Seconds()
 			}
@@ -266,7 +309,9 @@ func (g *Gateway) readyz(w http.ResponseWriter, r *http.Request) {
 		} else {
 			rd.Ready = false
 		}
-		if g.LL2 == nil && st.budgetSynced.IsZero() {
+		// A live upstream is ready once LL2 has told its limit, or has answered
+		// something the budget ignored (it then keeps its own, conservative one).
+		if g.LL2 == nil && st.budgetChecked.IsZero() {
 			rd.Ready = false
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"go.uber.org/goleak"
 
 	"spacegraph/gateway"
+	"spacegraph/internal/redistest"
 	"spacegraph/ll2/ll2server"
 )
 
@@ -94,6 +96,7 @@ func TestFaultsKeepServing(t *testing.T) {
 		{"5 s stalls", ll2server.Faults{Stall: 1, StallFor: 5 * time.Second}, ll2server.Throttle{}},
 		{"429 with Retry-After", ll2server.Faults{}, ll2server.Throttle{Limit: 2, Window: time.Hour}},
 		{"429 without Retry-After", ll2server.Faults{}, ll2server.Throttle{Limit: 2, Window: time.Hour, NoRetryAfter: true}},
+		{"wrong answers", ll2server.Faults{Seed: 3, WrongID: 0.25, ErrorBody: 0.25, ShortPage: 0.25, ShiftedPage: 0.25}, ll2server.Throttle{}},
 		{"a mix", ll2server.Faults{Seed: 7, ServerError: 0.1, Malformed: 0.05, Drop: 0.05, HTML: 0.05}, ll2server.Throttle{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -226,4 +229,144 @@ func TestLoadWithFaults(t *testing.T) {
 	if requests.Load() < int64(seconds) {
 		t.Errorf("only %d requests in %d s", requests.Load(), seconds)
 	}
+}
+
+// TestBadAnswersAreNotKept checks that a 200 from LL2 that the client rejects (another
+// object, an error body, a short page) is an upstream error, UPSTREAM_BAD_RESPONSE with
+// partial data, and is not kept: LL2 mended, the next request gets the right answer,
+// and a good copy kept earlier stands in (marked stale) instead of being replaced. In
+// memory and in Redis.
+func TestBadAnswersAreNotKept(t *testing.T) {
+	const (
+		lookup = `{ spacecraft(ll2Id: 242) { name } }`
+		page   = `{ allSpacecraft(first: 5) { totalCount nodes { name } } }`
+	)
+	for _, tc := range []struct {
+		name  string
+		query string
+		fault ll2server.FaultKind
+		// null is the field left null beside the error ("": the whole data, for a
+		// non-null field).
+		null string
+	}{
+		{"another object", lookup, ll2server.FaultWrongID, "spacecraft"},
+		{"an error body for an object", lookup, ll2server.FaultErrorBody, "spacecraft"},
+		{"an error body for a page", page, ll2server.FaultErrorBody, ""},
+		{"a short page", page, ll2server.FaultShortPage, ""},
+	} {
+		for _, redis := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/redis=%v", tc.name, redis), func(t *testing.T) {
+				d := llScale()
+				clk := newClock()
+				cfg := gateway.Config{Snapshot: &d, Now: clk.Now, ResponseCacheOff: true}
+				if redis {
+					cfg.RedisURL, cfg.RedisPrefix = redistest.URL(t)
+				}
+				h := newHarness(t, cfg)
+				inject := func() {
+					h.g.LL2.SetOptions(ll2server.Options{Faults: ll2server.Faults{Script: []ll2server.Fault{{Kind: tc.fault}}}})
+				}
+				// The right answer, from a gateway of its own.
+				ref := newHarness(t, gateway.Config{Snapshot: &d, ResponseCacheOff: true}).do(tc.query, nil)
+				if len(ref.Errors) > 0 {
+					t.Fatalf("reference: %+v", ref.Errors)
+				}
+
+				// No copy: the bad answer is an error, and is not kept.
+				inject()
+				r := h.do(tc.query, nil)
+				r.errorWith(t, "UPSTREAM_BAD_RESPONSE")
+				var fields map[string]json.RawMessage
+				decode(t, r, &fields)
+				if (tc.null == "" && fields != nil) || (tc.null != "" && string(fields[tc.null]) != "null") {
+					t.Errorf("data %s: want %q null beside the error", r.Data, tc.null)
+				}
+				r = h.do(tc.query, nil)
+				if len(r.Errors) > 0 || string(r.Data) != string(ref.Data) {
+					t.Fatalf("LL2 mended: %s %+v, want %s", r.Data, r.Errors, ref.Data)
+				}
+
+				// A good copy kept, past its freshness: the bad answer leaves it, and
+				// it stands in.
+				clk.Advance(2*time.Hour + time.Minute)
+				inject()
+				r = h.do(tc.query, nil)
+				if len(r.Errors) > 0 || string(r.Data) != string(ref.Data) || r.Extensions["stale"] != true {
+					t.Fatalf("with a good copy: %s %+v %v, want the copy, stale", r.Data, r.Errors, r.Extensions)
+				}
+				r = h.do(tc.query, nil)
+				if len(r.Errors) > 0 || string(r.Data) != string(ref.Data) || r.Extensions["stale"] != nil {
+					t.Fatalf("LL2 mended: %s %+v %v, want fresh data", r.Data, r.Errors, r.Extensions)
+				}
+			})
+		}
+	}
+}
+
+// TestCrawlThatDoesNotAddUpIsFetchedAgain checks a crawl whose pages are each well
+// formed but do not add up (one page shifted by an object, as when LL2's collection
+// changes between calls): the gateway fetches the pages again from LL2 instead of
+// answering without the object it missed, and does not keep the shifted page for
+// later crawls. In memory and in Redis.
+func TestCrawlThatDoesNotAddUpIsFetchedAgain(t *testing.T) {
+	// The reverse connection over every configuration crawls the spacecraft.
+	const q = `{ allSpacecraftConfigs(first: 100) { nodes { name spacecraft(first: 1) { totalCount } } } }`
+	for _, redis := range []bool{false, true} {
+		t.Run(fmt.Sprintf("redis=%v", redis), func(t *testing.T) {
+			d := llScale()
+			clk := newClock()
+			ref := newHarness(t, gateway.Config{Snapshot: &d, ResponseCacheOff: true}).do(q, nil)
+			if len(ref.Errors) > 0 {
+				t.Fatalf("reference: %+v", ref.Errors)
+			}
+			// The configurations, the crawl's first page, then one later page shifted.
+			// The crawl made twice is more calls than one request may make by default.
+			cfg := gateway.Config{Snapshot: &d, Now: clk.Now, ResponseCacheOff: true, Protection: gateway.Protection{MaxUpstreamCalls: -1}, LL2: ll2server.Options{Faults: ll2server.Faults{Script: []ll2server.Fault{
+				{}, {}, {Kind: ll2server.FaultShiftedPage},
+			}}}}
+			if redis {
+				cfg.RedisURL, cfg.RedisPrefix = redistest.URL(t)
+			}
+			h := newHarness(t, cfg)
+			r := h.do(q, nil)
+			if len(r.Errors) > 0 || string(r.Data) != string(ref.Data) {
+				t.Fatalf("first crawl: %+v\n%s\nwant %s\nLL2 saw:\n  %s", r.Errors, r.Data, ref.Data, h.requests())
+			}
+			// 1 call for the configurations, 6 pages, the 6 again.
+			if n := h.calls(); n != 13 {
+				t.Errorf("%d calls, want 13:\n  %s", n, h.requests())
+			}
+			// Once the crawl is no longer fresh, the next one is made of the kept pages:
+			// they add up.
+			clk.Advance(11 * time.Minute)
+			r = h.do(q, nil)
+			if len(r.Errors) > 0 || string(r.Data) != string(ref.Data) {
+				t.Fatalf("crawl from the kept pages: %+v\n%s\nwant %s", r.Errors, r.Data, ref.Data)
+			}
+			if n := h.calls(); n != 13 {
+				t.Errorf("%d calls, want no more than 13", n)
+			}
+		})
+	}
+	t.Run("LL2 keeps shifting", func(t *testing.T) {
+		d := llScale()
+		h := newHarness(t, gateway.Config{Snapshot: &d, ResponseCacheOff: true, Protection: gateway.Protection{MaxUpstreamCalls: -1}})
+		h.ok(`{ allSpacecraftConfigs(first: 100) { nodes { name } } }`, nil, nil)
+		h.g.LL2.SetOptions(ll2server.Options{Faults: ll2server.Faults{ShiftedPage: 1}})
+		before := h.calls()
+		r := h.do(q, nil)
+		// The connections fail with the reason (their nulls reach the root, the
+		// fields being non-null); none is answered short of an object.
+		e := r.errorWith(t, "UPSTREAM_BAD_RESPONSE")
+		if !strings.Contains(e.Message, "do not add up") && !strings.Contains(e.Message, "distinct objects") {
+			t.Errorf("message %q", e.Message)
+		}
+		if strings.Contains(string(r.Data), `"totalCount"`) {
+			t.Errorf("data %s: want no connection answered", r.Data)
+		}
+		// The crawl and one more, no further.
+		if n := h.calls() - before; n != 12 {
+			t.Errorf("%d calls, want 12:\n  %s", n, h.requests())
+		}
+	})
 }

@@ -56,13 +56,15 @@ type Config struct {
 	CacheBytes uint64
 	// TTLs are the freshness of LL2 answers per endpoint (zero: upstream.DefaultTTLs).
 	TTLs upstream.TTLs
-	// MaxStale is how long past its TTL an answer may stand in when LL2 fails
-	// (0: upstream's default, 7 days).
+	// MaxStale is how long past its TTL an answer, or an entity, may stand in when
+	// LL2 fails (0: upstream.DefaultMaxStale).
 	MaxStale time.Duration
-	// BudgetLimit and BudgetWindow are the calls the gateway may make per window. With
-	// a live upstream the defaults are LL2's anonymous 15 an hour, corrected by
-	// api-throttle/ at start and every BudgetSyncEvery; with the embedded upstream the
-	// default is no limit.
+	// BudgetLimit and BudgetWindow are the calls the gateway may make per window. A
+	// BudgetLimit set is a ceiling: LL2's api-throttle/ (read at start and every
+	// BudgetSyncEvery) may lower the budget below it, never raise it. Unset, with a
+	// live upstream, the budget starts at LL2's anonymous 15 an hour and then follows
+	// api-throttle/; with the embedded upstream it is unlimited. An api-throttle/
+	// answer that cannot be right is ignored (see upstream.CheckSync).
 	BudgetLimit     int
 	BudgetWindow    time.Duration
 	BudgetSyncEvery time.Duration

@@ -2,6 +2,7 @@ package ll2
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -243,28 +244,40 @@ func list[T any, PT interface {
 	if err != nil {
 		return nil, &Error{Kind: KindBadRequest, Op: op, Err: err}
 	}
-	page, err := get[Page[*T]](ctx, c, e.Path, v)
+	page, err := get(ctx, c, e.Path, v, func(page Page[*T]) error {
+		if page.Results == nil {
+			// What an error body ({"detail": …}) or a proxy's stray JSON decodes as.
+			return errors.New("no results list in the page")
+		}
+		for i, r := range page.Results {
+			if r == nil {
+				return fmt.Errorf("result %d is null", i)
+			}
+			if got := PT(r).responseMode(); got != q.Mode.String() {
+				return fmt.Errorf("asked for mode=%s, result %d has response_mode %q", q.Mode, e.ID(r), got)
+			}
+		}
+		if page.Count < 0 || (len(page.Results) > 0 && page.Count < q.Offset+len(page.Results)) {
+			return fmt.Errorf("count %d is less than offset %d plus %d results", page.Count, q.Offset, len(page.Results))
+		}
+		if err := e.Check(&q, page.Results); err != nil {
+			return err
+		}
+		return checkPageLength(page.Count, q.Offset, q.Limit, len(page.Results))
+	})
 	if err != nil {
 		return nil, err
 	}
-	bad := func(format string, args ...any) error {
-		return &Error{Kind: KindBadResponse, Op: op, Status: http.StatusOK, Detail: fmt.Sprintf(format, args...)}
-	}
-	for i, r := range page.Results {
-		if r == nil {
-			return nil, bad("result %d is null", i)
-		}
-		if got := PT(r).responseMode(); got != q.Mode.String() {
-			return nil, bad("asked for mode=%s, result %d has response_mode %q", q.Mode, e.ID(r), got)
-		}
-	}
-	if page.Count < 0 || (len(page.Results) > 0 && page.Count < q.Offset+len(page.Results)) {
-		return nil, bad("count %d is less than offset %d plus %d results", page.Count, q.Offset, len(page.Results))
-	}
-	if err := e.Check(&q, page.Results); err != nil {
-		return nil, bad("%v", err)
-	}
 	return &List[T]{Count: page.Count, Next: page.Next, Previous: page.Previous, Results: page.Results, Level: q.Mode}, nil
+}
+
+// checkPageLength verifies that a page holds all the results its count promises: a
+// whole page, or what is left past offset. A shorter page has lost results.
+func checkPageLength(count, offset, limit, got int) error {
+	if want := min(limit, max(0, count-offset)); got != want {
+		return fmt.Errorf("a page of %d results, want %d (count %d, offset %d, limit %d)", got, want, count, offset, limit)
+	}
+	return nil
 }
 
 func detail[T any, PT interface {
@@ -272,20 +285,17 @@ func detail[T any, PT interface {
 	responseModer
 }](ctx context.Context, c *Client, e *Endpoint[T], id int) (*T, error) {
 	path := e.Path + strconv.Itoa(id) + "/"
-	out, err := get[*T](ctx, c, path, nil)
-	if err != nil {
-		return nil, err
-	}
-	op := "GET " + path
-	switch {
-	case out == nil:
-		return nil, &Error{Kind: KindBadResponse, Op: op, Status: http.StatusOK, Detail: "null body"}
-	case e.ID(out) != id:
-		return nil, &Error{Kind: KindBadResponse, Op: op, Status: http.StatusOK, Detail: fmt.Sprintf("asked for id %d, got id %d", id, e.ID(out))}
-	case PT(out).responseMode() != LevelDetailed.String():
-		return nil, &Error{Kind: KindBadResponse, Op: op, Status: http.StatusOK, Detail: fmt.Sprintf("detail endpoint answered response_mode %q", PT(out).responseMode())}
-	}
-	return out, nil
+	return get(ctx, c, path, nil, func(out *T) error {
+		switch {
+		case out == nil:
+			return errors.New("null body")
+		case e.ID(out) != id:
+			return fmt.Errorf("asked for id %d, got id %d", id, e.ID(out))
+		case PT(out).responseMode() != LevelDetailed.String():
+			return fmt.Errorf("detail endpoint answered response_mode %q", PT(out).responseMode())
+		}
+		return nil
+	})
 }
 
 // ListSpacecraft calls `spacecraft/`.
@@ -341,7 +351,15 @@ func ListLookup[T any](ctx context.Context, c *Client, path string, limit, offse
 	if offset > 0 {
 		v.Set("offset", strconv.Itoa(offset))
 	}
-	page, err := get[Page[T]](ctx, c, path, v)
+	page, err := get(ctx, c, path, v, func(page Page[T]) error {
+		if page.Results == nil {
+			return errors.New("no results list in the page")
+		}
+		if page.Count < 0 {
+			return fmt.Errorf("count %d", page.Count)
+		}
+		return checkPageLength(page.Count, offset, cmp.Or(limit, DefaultLimit), len(page.Results))
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -351,14 +369,16 @@ func ListLookup[T any](ctx context.Context, c *Client, path string, limit, offse
 // Throttle calls `api-throttle/`, which costs nothing against the limit, to learn the
 // caller's limit and current use.
 func (c *Client) Throttle(ctx context.Context) ([]APIThrottle, error) {
-	return get[[]APIThrottle](ctx, c, PathAPIThrottle, nil)
+	return get[[]APIThrottle](ctx, c, PathAPIThrottle, nil, nil)
 }
 
-// get performs one GET below the base URL and decodes a 200 answer into a T. What it
-// decodes from a SharedBody it keeps and hands out again for the same bytes, so the
-// value may be shared: callers must not modify it. Every failure comes back as an
-// *Error.
-func get[T any](ctx context.Context, c *Client, path string, q url.Values) (out T, err error) {
+// get performs one GET below the base URL and decodes a 200 answer into a T, which
+// check (when set) must accept. What it decodes from a SharedBody it keeps and hands
+// out again for the same bytes, so the value may be shared: callers must not modify
+// it. The request carries the same decoding and check as a BodyCheck, so that a
+// caching transport keeps no answer this call would reject. Every failure comes back
+// as an *Error.
+func get[T any](ctx context.Context, c *Client, path string, q url.Values, check func(T) error) (out T, err error) {
 	if q == nil {
 		q = url.Values{}
 	}
@@ -382,7 +402,36 @@ func get[T any](ctx context.Context, c *Client, path string, q url.Values) (out 
 		defer cancel()
 	}
 	target := u.String()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	// decode turns a 200 body into a checked T.
+	decode := func(body []byte, contentType string) (T, error) {
+		var v, zero T
+		if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '<' {
+			detail := "an HTML page instead of JSON"
+			if contentType != "" {
+				detail += " (" + contentType + ")"
+			}
+			return zero, &Error{Kind: KindBadResponse, Op: op, Status: http.StatusOK, Detail: detail}
+		}
+		if err := json.Unmarshal(body, &v); err != nil {
+			return zero, &Error{Kind: KindBadResponse, Op: op, Status: http.StatusOK, Detail: "cannot decode the body", Err: err}
+		}
+		if check != nil {
+			if err := check(v); err != nil {
+				return zero, &Error{Kind: KindBadResponse, Op: op, Status: http.StatusOK, Detail: err.Error()}
+			}
+		}
+		return v, nil
+	}
+	// A transport that checks the body before keeping it has decoded it: the value is
+	// kept for the bytes it will serve, and not decoded again below.
+	rctx := WithBodyCheck(ctx, func(body []byte) error {
+		v, err := decode(body, "")
+		if err == nil {
+			c.decoded.put(target, body, v)
+		}
+		return err
+	})
+	req, err := http.NewRequestWithContext(rctx, http.MethodGet, target, nil)
 	if err != nil {
 		return out, &Error{Kind: KindBadRequest, Op: op, Err: err}
 	}
@@ -421,12 +470,9 @@ func get[T any](ctx context.Context, c *Client, path string, q url.Values) (out 
 			}
 		}
 	}
-	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '<' {
-		return out, &Error{Kind: KindBadResponse, Op: op, Status: status, Detail: "an HTML page instead of JSON (" + resp.Header.Get("Content-Type") + ")"}
-	}
-	if err := json.Unmarshal(body, &out); err != nil {
-		var zero T
-		return zero, &Error{Kind: KindBadResponse, Op: op, Status: status, Detail: "cannot decode the body", Err: err}
+	out, err = decode(body, resp.Header.Get("Content-Type"))
+	if err != nil {
+		return out, err
 	}
 	if isShared {
 		c.decoded.put(target, body, out)

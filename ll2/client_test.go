@@ -1,6 +1,7 @@
 package ll2_test
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -156,6 +157,13 @@ func listCall(p ll2.ListParams) call {
 		if err == nil && l == nil {
 			return errors.New("nil list without an error")
 		}
+		return err
+	}
+}
+
+func lookupCall(limit, offset int) call {
+	return func(ctx context.Context, c *ll2.Client) error {
+		_, err := ll2.ListLookup[ll2.SpacecraftStatus](ctx, c, ll2.PathSpacecraftStatuses, limit, offset)
 		return err
 	}
 }
@@ -864,6 +872,26 @@ func TestClientChecksAnswers(t *testing.T) {
 			call: listCall(ll2.ListParams{}), kind: ll2.KindBadResponse, detail: "count 1 is less than offset 0 plus 2 results"},
 		{name: "more results than the limit", status: 200, body: page(3, normal(12), normal(189), normal(191)),
 			call: listCall(ll2.ListParams{Limit: 2}), kind: ll2.KindBadResponse, detail: "asked for at most 2 results, got 3"},
+		{name: "an error body for a page", status: 200, body: `{"detail": "A server error occurred."}`,
+			call: listCall(ll2.ListParams{}), kind: ll2.KindBadResponse, detail: "no results list in the page"},
+		{name: "a null results list", status: 200, body: `{"count": 0, "results": null}`,
+			call: listCall(ll2.ListParams{}), kind: ll2.KindBadResponse, detail: "no results list in the page"},
+		{name: "a short page", status: 200, body: page(3, normal(192), normal(242)),
+			call: listCall(ll2.ListParams{}), kind: ll2.KindBadResponse, detail: "a page of 2 results, want 3 (count 3, offset 0, limit 10)"},
+		{name: "a short full page", status: 200, body: page(40, normal(192), normal(242)),
+			call: listCall(ll2.ListParams{Limit: 3}), kind: ll2.KindBadResponse, detail: "a page of 2 results, want 3"},
+		{name: "the last page", status: 200, body: page(42, normal(192), normal(242)),
+			call: listCall(ll2.ListParams{Limit: 5, Offset: 40})},
+		{name: "past the end", status: 200, body: `{"count": 42, "next": null, "previous": null, "results": []}`,
+			call: listCall(ll2.ListParams{Limit: 5, Offset: 50})},
+		{name: "an empty page that should not be", status: 200, body: `{"count": 42, "next": null, "previous": null, "results": []}`,
+			call: listCall(ll2.ListParams{Limit: 5, Offset: 10}), kind: ll2.KindBadResponse, detail: "a page of 0 results, want 5"},
+		{name: "an error body for a lookup table", status: 200, body: `{"detail": "A server error occurred."}`,
+			call: lookupCall(0, 0), kind: ll2.KindBadResponse, detail: "no results list in the page"},
+		{name: "a short lookup table", status: 200, body: page(5, map[string]any{"id": 1, "name": "Active"}),
+			call: lookupCall(0, 0), kind: ll2.KindBadResponse, detail: "a page of 1 results, want 5"},
+		{name: "a lookup table", status: 200, body: page(2, map[string]any{"id": 1, "name": "Active"}, map[string]any{"id": 2, "name": "Retired"}),
+			call: lookupCall(0, 0)},
 		{name: "wrong shape", status: 200, body: `{"count": "many", "results": []}`,
 			call: listCall(ll2.ListParams{}), kind: ll2.KindBadResponse, detail: "cannot decode"},
 		{name: "bad duration", status: 200, body: strings.Replace(page(1, normal(242)), "P196DT21H15M2S", "196 days", 1),
@@ -958,6 +986,13 @@ func TestParseRetryAfter(t *testing.T) {
 		{"neither", "", "Request was throttled.", 0, false},
 		{"nothing at all", "", "", 0, false},
 		{"unreadable header and body", "soon", "try later", 0, false},
+		{"header of a week", "604800", "", 7 * 24 * time.Hour, true},
+		{"header of a month", "2592000", "", ll2.MaxRetryAfter, true},
+		{"header past a Duration", "99999999999999999", "", ll2.MaxRetryAfter, true},
+		{"header past a uint64", "99999999999999999999999", throttled, ll2.MaxRetryAfter, true},
+		{"header HTTP date in a year", now.AddDate(1, 0, 0).Format(http.TimeFormat), "", ll2.MaxRetryAfter, true},
+		{"body text of a month", "", "Expected available in 2592000 seconds.", ll2.MaxRetryAfter, true},
+		{"body text past a Duration", "", "Expected available in 99999999999999999999999 seconds.", ll2.MaxRetryAfter, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1120,3 +1155,65 @@ func TestErrorMessage(t *testing.T) {
 		t.Error("errors.Is against the sentinels")
 	}
 }
+
+// TestClientGivesItsCheckToTheTransport checks the BodyCheck the client puts on each
+// request: it rejects what the client rejects, with the client's words, and accepts
+// what it accepts, keeping the decoded answer so that the same bytes served next are
+// not decoded again.
+func TestClientGivesItsCheckToTheTransport(t *testing.T) {
+	var (
+		check ll2.BodyCheck
+		body  []byte
+	)
+	serve := func(b string) {
+		body = []byte(b)
+	}
+	tr := roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		check = ll2.BodyCheckFrom(req.Context())
+		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: sharedBody{bytes.NewReader(body), body}, Request: req}, nil
+	})
+	c, err := ll2.New(ll2.Config{BaseURL: "https://ll2.test/2.3.0/", Transport: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	serve(`{"id": 7, "name": "x", "response_mode": "detailed"}`)
+	if _, err := c.GetSpacecraft(ctx, 8); err == nil || check == nil {
+		t.Fatalf("wrong id: %v, check %v", err, check != nil)
+	}
+	if err := check(body); ll2.KindOf(err) != ll2.KindBadResponse || !strings.Contains(err.Error(), "asked for id 8, got id 7") {
+		t.Errorf("the check of another object: %v", err)
+	}
+	if err := check([]byte(`{"detail": "Not found."}`)); ll2.KindOf(err) != ll2.KindBadResponse {
+		t.Errorf("the check of an error body: %v", err)
+	}
+	if err := check([]byte(`<html></html>`)); ll2.KindOf(err) != ll2.KindBadResponse {
+		t.Errorf("the check of an HTML page: %v", err)
+	}
+	// The check accepts a good answer and keeps its decoding for the same bytes.
+	serve(`{"id": 8, "name": "eight", "response_mode": "detailed"}`)
+	if err := check(body); err != nil {
+		t.Fatalf("the check of a good answer: %v", err)
+	}
+	// The client recognises the very bytes the check decoded by their address: had it
+	// decoded them again, it would see this change (which SharedBody forbids, and
+	// which only a test makes).
+	copy(body[bytes.Index(body, []byte("eight")):], "EIGHT")
+	s1, err := c.GetSpacecraft(ctx, 8)
+	if err != nil || s1.Name != "eight" {
+		t.Fatalf("good answer: %+v %v, want the check's decoding (eight)", s1, err)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// sharedBody is a body that offers its bytes, as a caching transport's does.
+type sharedBody struct {
+	*bytes.Reader
+	b []byte
+}
+
+func (sharedBody) Close() error          { return nil }
+func (s sharedBody) SharedBytes() []byte { return s.b }

@@ -116,20 +116,31 @@ func KindOf(err error) ErrorKind {
 // throttleBody matches LL2's 429 text: "Request was throttled. Expected available in 2429 seconds."
 var throttleBody = regexp.MustCompile(`(?i)available in\s+(\d+(?:\.\d+)?)\s+second`)
 
+// MaxRetryAfter bounds the wait ParseRetryAfter returns: far past any window LL2 (an
+// hour) or an operator's budget uses, so that a garbled figure stays a long wait
+// rather than overflowing a time.Duration into a negative one. The budget cuts it
+// further, to its window.
+const MaxRetryAfter = 7 * 24 * time.Hour
+
 // ParseRetryAfter reads how long to wait from a 429: the Retry-After header (seconds or
-// an HTTP date) first, then LL2's body text. ok is false when neither says.
+// an HTTP date) first, then LL2's body text. ok is false when neither says. The wait is
+// at most MaxRetryAfter.
 func ParseRetryAfter(h http.Header, detail string, now time.Time) (time.Duration, bool) {
 	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-			return time.Duration(n) * time.Second, true
+		n, err := strconv.ParseUint(v, 10, 64)
+		switch {
+		case err == nil:
+			return time.Duration(min(n, uint64(MaxRetryAfter/time.Second))) * time.Second, true
+		case errors.Is(err, strconv.ErrRange):
+			return MaxRetryAfter, true
 		}
 		if t, err := http.ParseTime(v); err == nil {
-			return max(0, t.Sub(now)).Round(time.Second), true
+			return min(max(0, t.Sub(now)).Round(time.Second), MaxRetryAfter), true
 		}
 	}
 	if m := throttleBody.FindStringSubmatch(detail); m != nil {
 		if f, err := strconv.ParseFloat(m[1], 64); err == nil {
-			return time.Duration(f * float64(time.Second)), true
+			return time.Duration(min(f, MaxRetryAfter.Seconds()) * float64(time.Second)), true
 		}
 	}
 	return 0, false

@@ -290,7 +290,8 @@ func (c *budgetCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // EntityCache returns c with its lookups counted under LayerEntity: each id asked for
-// is a hit when the cache had it at the level asked, else a miss. Only Get and Put are
+// is a hit when the cache had it at the level asked, else a miss; an entity that stands
+// in, stale, when LL2 failed is a stale-if-error. Only Get, GetStale and Put are
 // passed on: Close and other methods stay with the cache, which the gateway closes
 // through its own reference.
 func (m *Metrics) EntityCache(c catalog.EntityCache) catalog.EntityCache {
@@ -314,6 +315,16 @@ func (e *entityCache) Get(ctx context.Context, k catalog.Kind, ids []int, l ll2.
 	}
 	if misses > 0 {
 		e.m.cache.WithLabelValues(LayerEntity, OutcomeMiss).Add(float64(misses))
+	}
+	return got
+}
+
+// GetStale counts each entity it finds as a stale-if-error: the lookup was already
+// counted as a miss by Get, and LL2 then failed.
+func (e *entityCache) GetStale(ctx context.Context, k catalog.Kind, ids []int, l ll2.Level) map[int]catalog.Cached {
+	got := e.c.GetStale(ctx, k, ids, l)
+	if len(got) > 0 {
+		e.m.cache.WithLabelValues(LayerEntity, OutcomeStaleIfError).Add(float64(len(got)))
 	}
 	return got
 }

@@ -61,6 +61,10 @@ func (f fakeEntities) Get(_ context.Context, _ catalog.Kind, ids []int, _ ll2.Le
 	return out
 }
 
+func (f fakeEntities) GetStale(ctx context.Context, k catalog.Kind, ids []int, l ll2.Level) map[int]catalog.Cached {
+	return f.Get(ctx, k, ids, l)
+}
+
 func (fakeEntities) Put(context.Context, *catalog.Seen) {}
 
 func TestCacheOutcomes(t *testing.T) {
@@ -85,6 +89,9 @@ func TestCacheOutcomes(t *testing.T) {
 	if got := ents.Get(ctx, catalog.KindConfig, []int{1, 2, 3}, ll2.LevelNormal); len(got) != 2 {
 		t.Fatalf("the wrapped entity cache answered %d entities, want 2", len(got))
 	}
+	if got := ents.GetStale(ctx, catalog.KindConfig, []int{3, 1}, ll2.LevelNormal); len(got) != 1 {
+		t.Fatalf("the wrapped entity cache's stale lookup answered %d entities, want 1", len(got))
+	}
 	m.CacheOutcome("bogus-layer", "hit")
 	m.CacheOutcome(observe.LayerAnswer, "bogus-outcome")
 
@@ -96,7 +103,7 @@ func TestCacheOutcomes(t *testing.T) {
 		{"answer", "hit", 2}, {"answer", "stale", 1}, {"answer", "stale-if-error", 1},
 		{"answer", "miss", 1}, {"answer", "budget", 1}, {"answer", "error", 1},
 		{"response", "hit", 1}, {"response", "miss", 1},
-		{"entity", "hit", 2}, {"entity", "miss", 1},
+		{"entity", "hit", 2}, {"entity", "miss", 1}, {"entity", "stale-if-error", 1},
 		{"other", "hit", 1}, {"answer", "other", 1},
 	} {
 		if got := value(t, f, "spacegraph_cache_outcomes_total", map[string]string{"layer": c.layer, "outcome": c.outcome}); got != c.want {

@@ -33,9 +33,31 @@ type Budget struct {
 	share                  float64
 	local                  *upstream.MemoryBudget
 
+	// ceiling is this process's cap (--budget-limit), applied in every claim whatever
+	// the shared limit says, so that neither LL2's answer nor another replica's
+	// settings can raise it.
+	ceiling upstream.Rule
+
 	mu           sync.Mutex
 	sharedLimit  int
 	sharedWindow time.Duration
+}
+
+// SetCeiling caps this process's claims at limit calls per window, counted over the
+// shared calls, whatever the shared limit (LL2's, after Sync) allows; the local share
+// spent while Redis is unreachable is capped too. Limit 0 removes the cap. Call it
+// before the budget is used.
+func (b *Budget) SetCeiling(limit int, window time.Duration) {
+	b.ceiling = upstream.Rule{Limit: limit, Window: window}
+	b.local.SetCeiling(limit, window)
+}
+
+// ceilingArgs are the ceiling as script arguments: limit and window in ms.
+func (b *Budget) ceilingArgs() []any {
+	if b.ceiling.Limit <= 0 || b.ceiling.Window <= 0 {
+		return []any{0, 0}
+	}
+	return []any{b.ceiling.Limit, b.ceiling.Window.Milliseconds()}
 }
 
 // BudgetOptions configure the shared budget.
@@ -100,26 +122,39 @@ local window = tonumber(redis.call("HGET", KEYS[3], "window_ms") or "3600000")
 `
 
 // take claims a call: ARGV[4] member, ARGV[5] background (0/1), ARGV[6] reserve
-// share. It returns {granted (0/1), wait_ms, limit, window_ms}; limit 0 is unlimited.
+// share, ARGV[7] and ARGV[8] the ceiling's limit and window_ms (0: none). It returns
+// {granted (0/1), wait_ms, limit, window_ms}. The shared limit (0: unlimited) and the
+// ceiling must both have room; the calls are kept for the longer of their windows.
 var take = redis.NewScript(prelude + `
 local blocked = tonumber(redis.call("GET", KEYS[2]) or "0")
 if blocked > now then return {0, blocked - now, limit, window} end
-if limit <= 0 then return {1, 0, limit, window} end
-redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", now - window)
-local used = redis.call("ZCARD", KEYS[1])
-local allowed = limit
-if ARGV[5] == "1" then
-  allowed = limit - math.max(1, math.floor(limit * tonumber(ARGV[6])))
+local rules = {}
+if limit > 0 then rules[#rules + 1] = {limit, window} end
+local climit, cwindow = tonumber(ARGV[7]), tonumber(ARGV[8])
+if climit > 0 and cwindow > 0 then rules[#rules + 1] = {climit, cwindow} end
+if #rules == 0 then return {1, 0, limit, window} end
+local keep = math.max(window, cwindow)
+redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", now - keep)
+local wait = 0
+for _, r in ipairs(rules) do
+  local allowed = r[1]
+  if ARGV[5] == "1" then
+    allowed = r[1] - math.max(1, math.floor(r[1] * tonumber(ARGV[6])))
+  end
+  local since = string.format("(%d", now - r[2])
+  local used = redis.call("ZCOUNT", KEYS[1], since, "+inf")
+  if used >= allowed then
+    local w = r[2]
+    if allowed > 0 then
+      local entry = redis.call("ZRANGEBYSCORE", KEYS[1], since, "+inf", "WITHSCORES", "LIMIT", used - allowed, 1)
+      if entry[2] then w = r[2] - (now - tonumber(entry[2])) end
+    end
+    wait = math.max(wait, w)
+  end
 end
-if used >= allowed then
-  local idx = used - allowed
-  local entry = redis.call("ZRANGE", KEYS[1], idx, idx, "WITHSCORES")
-  local wait = window
-  if entry[2] then wait = window - (now - tonumber(entry[2])) end
-  return {0, wait, limit, window}
-end
+if wait > 0 then return {0, wait, limit, window} end
 redis.call("ZADD", KEYS[1], now, ARGV[4])
-redis.call("PEXPIRE", KEYS[1], window)
+redis.call("PEXPIRE", KEYS[1], keep)
 return {1, 0, limit, window}
 `)
 
@@ -142,7 +177,7 @@ func (b *Budget) Take(ctx context.Context, p upstream.Priority) (time.Duration, 
 	if p == upstream.PriorityBackground {
 		bg = "1"
 	}
-	res, err := take.Run(ctx, b.c.rdb, b.keys(), b.args(member(), bg, strconv.FormatFloat(upstream.BackgroundReserve, 'f', -1, 64))...).Int64Slice()
+	res, err := take.Run(ctx, b.c.rdb, b.keys(), append(b.args(member(), bg, strconv.FormatFloat(upstream.BackgroundReserve, 'f', -1, 64)), b.ceilingArgs()...)...).Int64Slice()
 	if unreachable(err) {
 		return b.localTake(ctx, p)
 	}
@@ -167,7 +202,7 @@ func (b *Budget) adopt(ctx context.Context, limit int, window time.Duration) {
 		return
 	}
 	b.sharedLimit, b.sharedWindow = limit, window
-	_ = b.local.Sync(ctx, b.localLimit(limit), window, 0, 0)
+	b.local.SetLimit(b.localLimit(limit), window)
 }
 
 // noLocalShare reports whether this replica may make no call while Redis is away.
@@ -187,9 +222,11 @@ func (b *Budget) localTake(ctx context.Context, p upstream.Priority) (time.Durat
 	return b.local.Take(ctx, p)
 }
 
-// block extends the block to ARGV[4] ms from now unless a later one is set.
+// block extends the block to ARGV[4] ms from now unless a later one is set, and never
+// past the longer of the shared window and ARGV[5] (the ceiling's window, ms) from
+// now: no 429 justifies a longer wait.
 var block = redis.NewScript(prelude + `
-local t = now + tonumber(ARGV[4])
+local t = now + math.min(tonumber(ARGV[4]), math.max(window, tonumber(ARGV[5])))
 local cur = tonumber(redis.call("GET", KEYS[2]) or "0")
 if t > cur then redis.call("SET", KEYS[2], t, "PX", math.max(1, t - now)) end
 return 1
@@ -203,7 +240,7 @@ func (b *Budget) Block(ctx context.Context, t time.Time) error {
 	if d <= 0 {
 		return nil
 	}
-	err := block.Run(ctx, b.c.rdb, b.keys(), b.args(d.Milliseconds())...).Err()
+	err := block.Run(ctx, b.c.rdb, b.keys(), b.args(d.Milliseconds(), b.ceiling.Window.Milliseconds())...).Err()
 	if unreachable(err) {
 		return nil
 	}
@@ -212,16 +249,19 @@ func (b *Budget) Block(ctx context.Context, t time.Time) error {
 
 // syncScript sets limit and window, tops the window up to the calls LL2 counted
 // (assumed made now), and blocks until the next call LL2 will allow. ARGV[4] limit,
-// ARGV[5] window_ms, ARGV[6] used, ARGV[7] next use in ms, ARGV[8] member prefix.
+// ARGV[5] window_ms, ARGV[6] used, ARGV[7] next use in ms, ARGV[8] member prefix,
+// ARGV[9] the ceiling's window (ms): calls are kept for the longer of the two.
 var syncScript = redis.NewScript(prelude + `
+local w = tonumber(ARGV[5])
 redis.call("HSET", KEYS[3], "limit", ARGV[4], "window_ms", ARGV[5])
-redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", now - tonumber(ARGV[5]))
-local used = redis.call("ZCARD", KEYS[1])
+local keep = math.max(w, tonumber(ARGV[9]))
+redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", now - keep)
+local used = redis.call("ZCOUNT", KEYS[1], string.format("(%d", now - w), "+inf")
 local want = tonumber(ARGV[6])
 for i = used + 1, want do
   redis.call("ZADD", KEYS[1], now, ARGV[8] .. "-" .. i)
 end
-redis.call("PEXPIRE", KEYS[1], tonumber(ARGV[5]))
+redis.call("PEXPIRE", KEYS[1], keep)
 local next = tonumber(ARGV[7])
 if next > 0 then
   local t = now + next
@@ -231,10 +271,15 @@ end
 return 1
 `)
 
-// Sync adopts LL2's limit, window and count for every replica. The local budget
-// takes its share of them: its share of the limit, and of what LL2 says remains.
+// Sync adopts LL2's limit, window and count for every replica; each replica's
+// ceiling still applies to its claims. The local budget takes its share of them: its
+// share of the limit, and of what LL2 says remains.
 func (b *Budget) Sync(ctx context.Context, limit int, window time.Duration, used int, nextUse time.Duration) error {
-	err := syncScript.Run(ctx, b.c.rdb, b.keys(), b.args(limit, window.Milliseconds(), used, nextUse.Milliseconds(), member())...).Err()
+	if err := upstream.CheckSync(limit, window, used, nextUse); err != nil {
+		return err
+	}
+	used, nextUse = min(used, limit), min(nextUse, window)
+	err := syncScript.Run(ctx, b.c.rdb, b.keys(), b.args(limit, window.Milliseconds(), used, nextUse.Milliseconds(), member(), b.ceiling.Window.Milliseconds())...).Err()
 	if err != nil && !unreachable(err) {
 		return err
 	}
@@ -243,19 +288,30 @@ func (b *Budget) Sync(ctx context.Context, limit int, window time.Duration, used
 	b.mu.Unlock()
 	local := b.localLimit(limit)
 	localUsed := local - int(math.Floor(b.share*float64(max(0, limit-used))))
+	if local <= 0 {
+		// No share: claims are refused while Redis is away (noLocalShare).
+		b.local.SetLimit(0, window)
+		return nil
+	}
 	return b.local.Sync(ctx, local, window, max(0, localUsed), nextUse)
 }
 
-// statusScript reports {limit, window_ms, used, blocked_ms (from now)}.
+// statusScript reports {limit, window_ms, used, blocked_ms (from now), used in the
+// ceiling's window (ARGV[4], ms; 0 when none)}.
 var statusScript = redis.NewScript(prelude + `
-local used = redis.call("ZCOUNT", KEYS[1], "(" .. (now - window), "+inf")
+local used = redis.call("ZCOUNT", KEYS[1], string.format("(%d", now - window), "+inf")
+local cused = 0
+if tonumber(ARGV[4]) > 0 then
+  cused = redis.call("ZCOUNT", KEYS[1], string.format("(%d", now - tonumber(ARGV[4])), "+inf")
+end
 local blocked = tonumber(redis.call("GET", KEYS[2]) or "0")
-return {limit, window, used, math.max(0, blocked - now)}
+return {limit, window, used, math.max(0, blocked - now), cused}
 `)
 
-// Status reports the shared budget, or the local one while Redis is unreachable.
+// Status reports the shared budget, by whichever of the shared limit and this
+// process's ceiling leaves fewer calls, or the local one while Redis is unreachable.
 func (b *Budget) Status(ctx context.Context) (upstream.BudgetStatus, error) {
-	res, err := statusScript.Run(ctx, b.c.rdb, b.keys(), b.args()...).Int64Slice()
+	res, err := statusScript.Run(ctx, b.c.rdb, b.keys(), b.args(b.ceiling.Window.Milliseconds())...).Int64Slice()
 	if unreachable(err) {
 		return b.localStatus(ctx)
 	}
@@ -264,6 +320,9 @@ func (b *Budget) Status(ctx context.Context) (upstream.BudgetStatus, error) {
 	}
 	b.adopt(ctx, int(res[0]), time.Duration(res[1])*time.Millisecond)
 	s := upstream.BudgetStatus{Limit: int(res[0]), Window: time.Duration(res[1]) * time.Millisecond, Used: int(res[2])}
+	if c, cused := b.ceiling, int(res[4]); c.Limit > 0 && c.Window > 0 && (s.Limit <= 0 || c.Limit-cused < s.Limit-s.Used) {
+		s.Limit, s.Window, s.Used = c.Limit, c.Window, cused
+	}
 	if res[3] > 0 {
 		s.BlockedUntil = b.c.now().Add(time.Duration(res[3]) * time.Millisecond)
 	}

@@ -2,6 +2,7 @@ package rediscache
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -266,6 +267,79 @@ func TestBudgetSyncShared(t *testing.T) {
 		}
 		if s := status(t, b); s.Limit != 20 || s.Window != 2*time.Hour || s.Used != 5 || s.Remaining(clk.Now()) != 15 {
 			t.Fatalf("after widening: %+v", s)
+		}
+	})
+}
+
+// TestBudgetCeilingShared checks the ceiling on the shared budget: Sync cannot raise
+// it (nor make the budget unlimited), a shared limit left by an earlier deployment
+// cannot either, it counts every replica's calls, and a 429's wait or LL2's next use
+// is cut to the window.
+func TestBudgetCeilingShared(t *testing.T) {
+	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
+		ctx := context.Background()
+		// An earlier deployment left the shared limit unlimited.
+		bs, clk := budgets(t, r, 2, 0, time.Hour)
+		a, b := bs[0], bs[1]
+		a.SetCeiling(3, time.Hour)
+		for _, bad := range []struct {
+			limit  int
+			window time.Duration
+		}{{0, time.Hour}, {-1, time.Hour}, {upstream.MaxSyncLimit + 1, time.Hour}, {100, 0}, {100, 48 * time.Hour}} {
+			if err := a.Sync(ctx, bad.limit, bad.window, 0, 0); !errors.Is(err, upstream.ErrImplausibleSync) {
+				t.Fatalf("Sync(%d, %s): %v, want ErrImplausibleSync", bad.limit, bad.window, err)
+			}
+		}
+		// The shared limit left unlimited does not lift a's ceiling.
+		for range 3 {
+			claim(t, a, upstream.PriorityUser, true, 0)
+		}
+		claim(t, a, upstream.PriorityUser, false, time.Hour)
+		if s := status(t, a); s.Limit != 3 || s.Window != time.Hour || s.Used != 3 || s.Remaining(clk.Now()) != 0 {
+			t.Fatalf("a, at its ceiling: %+v", s)
+		}
+		// LL2 allows 300 an hour: b, without a ceiling, gets LL2's limit; a's ceiling
+		// holds and counts b's calls.
+		clk.Advance(time.Hour)
+		if err := b.Sync(ctx, 300, time.Hour, 0, 0); err != nil {
+			t.Fatal(err)
+		}
+		claim(t, b, upstream.PriorityUser, true, 0)
+		claim(t, a, upstream.PriorityUser, true, 0)
+		claim(t, a, upstream.PriorityUser, true, 0)
+		claim(t, a, upstream.PriorityUser, false, time.Hour)
+		claim(t, b, upstream.PriorityUser, true, 0)
+		if s := status(t, b); s.Limit != 300 || s.Used != 4 {
+			t.Fatalf("b, under LL2's limit: %+v", s)
+		}
+		// LL2 allows 2 a minute: its minute stops a at once, then the ceiling's hour.
+		clk.Advance(time.Hour)
+		if err := b.Sync(ctx, 2, time.Minute, 0, 0); err != nil {
+			t.Fatal(err)
+		}
+		claim(t, a, upstream.PriorityUser, true, 0)
+		claim(t, a, upstream.PriorityUser, true, 0)
+		claim(t, a, upstream.PriorityUser, false, time.Minute)
+		clk.Advance(time.Minute)
+		claim(t, a, upstream.PriorityUser, true, 0)
+		claim(t, a, upstream.PriorityUser, false, time.Hour-time.Minute)
+		// The calls stay counted for the ceiling's hour although LL2's window is a minute.
+		if s := status(t, a); s.Limit != 3 || s.Window != time.Hour || s.Used != 3 {
+			t.Fatalf("a, at its ceiling on LL2's minute: %+v", s)
+		}
+		// A next use of ten hours is cut to LL2's window; a 429 of a week to the longer
+		// of the windows.
+		if err := b.Sync(ctx, 2, time.Minute, 0, 10*time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if s := status(t, b); !near(s.BlockedUntil, clk.Now().Add(time.Minute)) {
+			t.Fatalf("next use of 10 h: blocked until %v, want a minute from now", s.BlockedUntil)
+		}
+		if err := a.Block(ctx, clk.Now().Add(7*24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if s := status(t, b); !near(s.BlockedUntil, clk.Now().Add(time.Hour)) {
+			t.Fatalf("a 429 of a week: blocked until %v, want an hour from now", s.BlockedUntil)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -91,7 +92,7 @@ func TestEntitiesLevels(t *testing.T) {
 		ctx := context.Background()
 		clk := newClock()
 		cs := clients(t, r, 1, clk)
-		e := cs[0].Entities(catalog.DefaultEntityTTLs(), nil)
+		e := cs[0].Entities(catalog.DefaultEntityTTLs(), 0, nil)
 		if got := e.Get(ctx, catalog.KindSpacecraft, nil, ll2.LevelList); len(got) != 0 {
 			t.Fatalf("Get of no ids: %v", got)
 		}
@@ -115,7 +116,7 @@ func TestEntitiesLevels(t *testing.T) {
 				if !ok || sc.ID != id {
 					t.Fatalf("level %v: entity %d is %#v", c.l, id, got[id].Value)
 				}
-				if !got[id].Stored.Equal(t0) || got[id].TTL != 30*time.Minute {
+				if !got[id].Stored.Equal(t0) || got[id].TTL != time.Hour {
 					t.Fatalf("entity %d: stored %v, TTL %v", id, got[id].Stored, got[id].TTL)
 				}
 			}
@@ -126,7 +127,7 @@ func TestEntitiesLevels(t *testing.T) {
 		}
 		// The key expires with the kind's TTL.
 		ttl, err := cs[0].Redis().PTTL(ctx, cs[0].prefix+"entity:0:1").Result()
-		if err != nil || ttl <= 29*time.Minute || ttl > 30*time.Minute {
+		if err != nil || ttl <= 59*time.Minute || ttl > time.Hour {
 			t.Fatalf("PTTL %v, %v", ttl, err)
 		}
 	})
@@ -136,7 +137,7 @@ func TestEntitiesRicherWins(t *testing.T) {
 	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
 		ctx := context.Background()
 		cs := clients(t, r, 2, nil)
-		e1, e2 := cs[0].Entities(catalog.DefaultEntityTTLs(), nil), cs[1].Entities(catalog.DefaultEntityTTLs(), nil)
+		e1, e2 := cs[0].Entities(catalog.DefaultEntityTTLs(), 0, nil), cs[1].Entities(catalog.DefaultEntityTTLs(), 0, nil)
 		name := func(e *Entities, l ll2.Level) string {
 			got := e.Get(ctx, catalog.KindSpacecraft, []int{7}, l)
 			if sc, ok := got[7].Value.(*catalog.Spacecraft); ok {
@@ -192,9 +193,9 @@ func TestEntitiesJSONRoundTrip(t *testing.T) {
 			Agencies:   []*catalog.Agency{sc.Config.Agency},
 			Families:   sc.Config.Families,
 		}
-		cs[0].Entities(ttl, nil).Put(ctx, seen)
+		cs[0].Entities(ttl, 0, nil).Put(ctx, seen)
 		clk.Advance(time.Minute)
-		e2 := cs[1].Entities(ttl, nil)
+		e2 := cs[1].Entities(ttl, 0, nil)
 		for _, c := range []struct {
 			kind catalog.Kind
 			id   int
@@ -237,24 +238,33 @@ func TestEntitiesUnreadable(t *testing.T) {
 	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
 		ctx := context.Background()
 		c := clients(t, r, 1, nil)[0]
-		e := c.Entities(catalog.DefaultEntityTTLs(), nil)
+		e := c.Entities(catalog.DefaultEntityTTLs(), 0, nil)
 		e.Put(ctx, &catalog.Seen{Spacecraft: []*catalog.Spacecraft{spacecraft(1, "good", ll2.LevelNormal)}})
+		now := strconv.FormatInt(time.Now().UnixMilli(), 10)
 		for id, v := range map[string]string{
-			"2": "2garbage",
-			"3": "2",
-			"4": "",
-			"5": `2{"id":5}`,        // no stored time
-			"6": `2abc|{"id":6}`,    // a bad stored time
-			"7": `21700000000000|[`, // bad JSON
-			"8": `21700000000000|{"id":"eight"}`,
+			"2":  "2garbage",
+			"3":  "2",
+			"4":  "",
+			"5":  `2{"id":5}`,              // no stored time
+			"6":  `2abc|3600000|{"id":6}`,  // a bad stored time
+			"7":  `2` + now + `|3600000|[`, // bad JSON
+			"8":  `2` + now + `|3600000|{"id":"eight"}`,
+			"9":  `2` + now + `|x|{"id":9}`, // a bad freshness
+			"10": `2` + now + `|{"id":10}`,  // the earlier format, without freshness
+			"11": `2` + now + `|3600000{"id":11}`,
 		} {
 			if err := c.Redis().Set(ctx, c.prefix+"entity:0:"+id, v, time.Hour).Err(); err != nil {
 				t.Fatal(err)
 			}
 		}
-		got := e.Get(ctx, catalog.KindSpacecraft, []int{1, 2, 3, 4, 5, 6, 7, 8}, ll2.LevelList)
+		got := e.Get(ctx, catalog.KindSpacecraft, []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, ll2.LevelList)
 		if len(got) != 1 || got[1].Value.(*catalog.Spacecraft).Name != "good" {
 			t.Fatalf("got %v", got)
+		}
+		// A value of the earlier format is replaced by the next sighting.
+		e.Put(ctx, &catalog.Seen{Spacecraft: []*catalog.Spacecraft{spacecraft(10, "ten", ll2.LevelList)}})
+		if got := e.Get(ctx, catalog.KindSpacecraft, []int{10}, ll2.LevelList); len(got) != 1 {
+			t.Fatal("a value of the earlier format was not replaced")
 		}
 	})
 }
@@ -267,7 +277,7 @@ func TestEntitiesRewriteAfterExpiry(t *testing.T) {
 		c := clients(t, r, 1, nil)[0]
 		ttl := catalog.DefaultEntityTTLs()
 		ttl[catalog.KindSpacecraft] = 200 * time.Millisecond
-		e := c.Entities(ttl, nil)
+		e := c.Entities(ttl, 0, nil)
 		seen := &catalog.Seen{Spacecraft: []*catalog.Spacecraft{spacecraft(1, "one", ll2.LevelDetailed)}}
 		e.Put(ctx, seen)
 		if len(e.Get(ctx, catalog.KindSpacecraft, []int{1}, ll2.LevelDetailed)) != 1 {
@@ -306,21 +316,103 @@ func TestEntitiesWriteMemory(t *testing.T) {
 	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
 		ctx := context.Background()
 		c := clients(t, r, 1, nil)[0]
-		e := c.Entities(catalog.DefaultEntityTTLs(), nil)
-		seen := &catalog.Seen{Configs: []*catalog.SpacecraftConfig{{SpacecraftConfigBase: ll2.SpacecraftConfigBase{ID: 4, Name: "first"}, Level: ll2.LevelNormal}}}
-		e.Put(ctx, seen)
+		e := c.Entities(catalog.DefaultEntityTTLs(), 0, nil)
+		// The same answer, read again, brings the same entities with the same time.
+		fetched := time.Now().Add(-time.Minute)
+		config := func(name string, l ll2.Level, fetched time.Time) *catalog.Seen {
+			return &catalog.Seen{Configs: []*catalog.SpacecraftConfig{{SpacecraftConfigBase: ll2.SpacecraftConfigBase{ID: 4, Name: name}, Level: l}}, Fetched: fetched}
+		}
+		e.Put(ctx, config("first", ll2.LevelNormal, fetched))
 		key := c.prefix + "entity:1:4"
 		// Someone removes it behind the process's back; the same Put is not written again…
 		c.Redis().Del(ctx, key)
-		e.Put(ctx, seen)
+		e.Put(ctx, config("first", ll2.LevelNormal, fetched))
 		if n, _ := c.Redis().Exists(ctx, key).Result(); n != 0 {
 			t.Fatal("the same entity was written twice")
 		}
-		// …but a richer sighting is.
-		e.Put(ctx, &catalog.Seen{Configs: []*catalog.SpacecraftConfig{{SpacecraftConfigBase: ll2.SpacecraftConfigBase{ID: 4, Name: "detailed"}, Level: ll2.LevelDetailed}}})
+		// …but a richer sighting is…
+		e.Put(ctx, config("detailed", ll2.LevelDetailed, fetched))
 		v, err := c.Redis().Get(ctx, key).Result()
 		if err != nil || !strings.HasPrefix(v, "3") || !strings.Contains(v, `"detailed"`) {
 			t.Fatalf("stored %q, %v", v, err)
+		}
+		// …and so is a newer one (a refreshed answer).
+		c.Redis().Del(ctx, key)
+		e.Put(ctx, config("newer", ll2.LevelDetailed, fetched.Add(time.Second)))
+		if v, err := c.Redis().Get(ctx, key).Result(); err != nil || !strings.Contains(v, `"newer"`) {
+			t.Fatalf("stored %q, %v", v, err)
+		}
+	})
+}
+
+// TestEntitiesAnswersAge checks the shared entity cache keeps an entity's answer's
+// age and freshness, as the memory one does: an entity is as old as its answer and
+// expires with it, one from a stale answer is never fresh and only stands in
+// (GetStale) for MaxStale, and between replicas a stale sighting never replaces a
+// fresh one nor an older one a newer one.
+func TestEntitiesAnswersAge(t *testing.T) {
+	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
+		ctx := context.Background()
+		clk := newClock()
+		cs := clients(t, r, 2, clk)
+		e1, e2 := cs[0].Entities(catalog.DefaultEntityTTLs(), 24*time.Hour, nil), cs[1].Entities(catalog.DefaultEntityTTLs(), 24*time.Hour, nil)
+		cfg := func(id int, name string) []*catalog.SpacecraftConfig {
+			return []*catalog.SpacecraftConfig{{SpacecraftConfigBase: ll2.SpacecraftConfigBase{ID: id, Name: name}, Level: ll2.LevelDetailed}}
+		}
+		name := func(got map[int]catalog.Cached, id int) string {
+			if c, ok := got[id].Value.(*catalog.SpacecraftConfig); ok {
+				return c.Name
+			}
+			return ""
+		}
+		// A spacecraft answer fetched 20 minutes ago (fresh for an hour) embeds config 1.
+		e1.Put(ctx, &catalog.Seen{Configs: cfg(1, "c1"), Fetched: t0.Add(-20 * time.Minute), Expires: t0.Add(40 * time.Minute)})
+		got := e2.Get(ctx, catalog.KindConfig, []int{1}, ll2.LevelNormal)[1]
+		if !got.Stored.Equal(t0.Add(-20*time.Minute)) || got.TTL != time.Hour {
+			t.Fatalf("config from a 20-minute-old answer: stored %v, TTL %v", got.Stored, got.TTL)
+		}
+		// Redis keeps it for its freshness and MaxStale from the answer's time.
+		if pttl, err := cs[0].Redis().PTTL(ctx, cs[0].prefix+"entity:1:1").Result(); err != nil || pttl <= 24*time.Hour+39*time.Minute || pttl > 24*time.Hour+40*time.Minute {
+			t.Fatalf("PTTL %v, %v", pttl, err)
+		}
+		clk.Advance(40 * time.Minute)
+		if got := e2.Get(ctx, catalog.KindConfig, []int{1}, ll2.LevelNormal); len(got) != 0 {
+			t.Fatal("the configuration outlived the answer it came from")
+		}
+		if got := e2.GetStale(ctx, catalog.KindConfig, []int{1}, ll2.LevelNormal); name(got, 1) != "c1" {
+			t.Fatalf("the stale configuration does not stand in: %v", got)
+		}
+		// A stale answer's entities are stale from the start.
+		e1.Put(ctx, &catalog.Seen{Configs: cfg(2, "c2"), Fetched: clk.Now().Add(-90 * time.Minute), Expires: clk.Now().Add(-90 * time.Minute)})
+		if got := e2.Get(ctx, catalog.KindConfig, []int{2}, ll2.LevelNormal); len(got) != 0 {
+			t.Fatal("an entity from a stale answer was served as fresh")
+		}
+		if got := e2.GetStale(ctx, catalog.KindConfig, []int{2}, ll2.LevelNormal)[2]; !got.Stored.Equal(clk.Now().Add(-90 * time.Minute)) {
+			t.Fatalf("stale entity stored %v, want its answer's time", got.Stored)
+		}
+		// Between replicas: a stale sighting does not replace a fresh one, even a leaner
+		// one; a fresh one replaces a stale one; an older one does not replace a newer one.
+		e1.Put(ctx, &catalog.Seen{Configs: []*catalog.SpacecraftConfig{{SpacecraftConfigBase: ll2.SpacecraftConfigBase{ID: 3, Name: "fresh"}, Level: ll2.LevelNormal}}})
+		e2.Put(ctx, &catalog.Seen{Configs: cfg(3, "stale"), Fetched: clk.Now().Add(-7 * time.Hour), Expires: clk.Now().Add(-time.Hour)})
+		if got := e1.Get(ctx, catalog.KindConfig, []int{3}, ll2.LevelNormal); name(got, 3) != "fresh" {
+			t.Fatalf("a stale sighting replaced a fresh one: %q", name(got, 3))
+		}
+		e2.Put(ctx, &catalog.Seen{Configs: cfg(2, "c2 again")})
+		if got := e1.Get(ctx, catalog.KindConfig, []int{2}, ll2.LevelNormal); name(got, 2) != "c2 again" {
+			t.Fatal("a fresh sighting did not replace a stale one")
+		}
+		e1.Put(ctx, &catalog.Seen{Configs: cfg(2, "older"), Fetched: clk.Now().Add(-time.Minute)})
+		if got := e2.Get(ctx, catalog.KindConfig, []int{2}, ll2.LevelNormal); name(got, 2) != "c2 again" {
+			t.Fatal("an older sighting replaced a newer one")
+		}
+		// Past MaxStale nothing stands in, and an answer that old is not written.
+		clk.Advance(25 * time.Hour)
+		if got := e2.GetStale(ctx, catalog.KindConfig, []int{1}, ll2.LevelNormal); len(got) != 0 {
+			t.Fatal("served past MaxStale")
+		}
+		e1.Put(ctx, &catalog.Seen{Configs: cfg(4, "ancient"), Fetched: clk.Now().Add(-48 * time.Hour), Expires: clk.Now().Add(-47 * time.Hour)})
+		if n, _ := cs[0].Redis().Exists(ctx, cs[0].prefix+"entity:1:4").Result(); n != 0 {
+			t.Fatal("wrote an entity past MaxStale")
 		}
 	})
 }

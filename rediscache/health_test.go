@@ -203,9 +203,9 @@ func TestEntitiesFallBack(t *testing.T) {
 	}
 	defer c.Close()
 	ttl := catalog.DefaultEntityTTLs()
-	local := catalog.NewMemoryEntityCache(100, ttl, nil)
+	local := catalog.NewMemoryEntityCache(100, ttl, 0, nil)
 	defer local.Close()
-	e := c.Entities(ttl, local)
+	e := c.Entities(ttl, 0, local)
 	e.Put(ctx, &catalog.Seen{Spacecraft: []*catalog.Spacecraft{spacecraft(1, "one", ll2.LevelNormal)}})
 	srv.Pause()
 	defer srv.Resume()

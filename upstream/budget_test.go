@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -207,14 +208,119 @@ func TestMemoryBudgetSync(t *testing.T) {
 	if s := status(t, b); s.Used != 5 || s.Remaining(clk.Now()) != 15 {
 		t.Fatalf("after widening: %+v", s)
 	}
-	// Sync to unlimited.
-	if err := b.Sync(context.Background(), 0, time.Hour, 3, 0); err != nil {
+	// A limit of zero would make the budget unlimited: it is refused, and nothing
+	// changes.
+	if err := b.Sync(context.Background(), 0, time.Hour, 3, 0); !errors.Is(err, ErrImplausibleSync) {
+		t.Fatalf("Sync to a limit of 0: %v, want ErrImplausibleSync", err)
+	}
+	if s := status(t, b); s.Limit != 20 || s.Window != 2*time.Hour || s.Used != 5 {
+		t.Fatalf("after a refused sync: %+v", s)
+	}
+}
+
+func TestCheckSync(t *testing.T) {
+	for _, c := range []struct {
+		name          string
+		limit         int
+		window        time.Duration
+		used          int
+		nextUse       time.Duration
+		wantPlausible bool
+	}{
+		{"anonymous", 15, time.Hour, 3, 0, true},
+		{"unthrottled development server", MaxSyncLimit, time.Hour, 0, 0, true},
+		{"a day's window", 5000, 24 * time.Hour, 0, time.Minute, true},
+		{"more used than allowed", 15, time.Hour, 40, 0, true},
+		{"a next use past the window", 15, time.Hour, 15, 10 * time.Hour, true},
+		{"missing", 0, 0, 0, 0, false},
+		{"zero limit", 0, time.Hour, 0, 0, false},
+		{"negative limit", -1, time.Hour, 0, 0, false},
+		{"absurd limit", MaxSyncLimit + 1, time.Hour, 0, 0, false},
+		{"zero window", 15, 0, 0, 0, false},
+		{"negative window", 15, -time.Hour, 0, 0, false},
+		{"window past a day", 15, 24*time.Hour + time.Second, 0, 0, false},
+		{"negative use", 15, time.Hour, -1, 0, false},
+		{"negative next use", 15, time.Hour, 0, -time.Second, false},
+	} {
+		err := CheckSync(c.limit, c.window, c.used, c.nextUse)
+		if (err == nil) != c.wantPlausible || (err != nil && !errors.Is(err, ErrImplausibleSync)) {
+			t.Errorf("%s: CheckSync = %v, want plausible %v", c.name, err, c.wantPlausible)
+		}
+	}
+}
+
+// TestMemoryBudgetCeiling checks that the operator's ceiling holds whatever LL2 says:
+// Sync lowers the budget below it but never raises it, implausible answers change
+// nothing, and a ceiling and an LL2 limit on different windows both hold.
+func TestMemoryBudgetCeiling(t *testing.T) {
+	ctx := context.Background()
+	clk := newClock()
+	b := NewMemoryBudget(3, time.Hour, clk.Now)
+	b.SetCeiling(3, time.Hour)
+	for _, bad := range []struct {
+		limit  int
+		window time.Duration
+	}{{0, time.Hour}, {-1, time.Hour}, {MaxSyncLimit * 1000, time.Hour}, {100, 0}, {100, 30 * 24 * time.Hour}} {
+		if err := b.Sync(ctx, bad.limit, bad.window, 0, 0); !errors.Is(err, ErrImplausibleSync) {
+			t.Fatalf("Sync(%d, %s): %v, want ErrImplausibleSync", bad.limit, bad.window, err)
+		}
+	}
+	// LL2 allows 300 an hour: the ceiling of 3 holds.
+	if err := b.Sync(ctx, 300, time.Hour, 0, 0); err != nil {
 		t.Fatal(err)
 	}
-	take(t, b, PriorityBackground, true, 0)
-	if s := status(t, b); s.Remaining(clk.Now()) != -1 {
-		t.Fatalf("unlimited: remaining %d", s.Remaining(clk.Now()))
+	for range 3 {
+		take(t, b, PriorityUser, true, 0)
 	}
+	take(t, b, PriorityUser, false, time.Hour)
+	if s := status(t, b); s.Limit != 3 || s.Used != 3 || s.Remaining(clk.Now()) != 0 {
+		t.Fatalf("under the ceiling: %+v", s)
+	}
+	// LL2 allows 2 an hour: lower than the ceiling, so it holds.
+	clk.Advance(time.Hour)
+	if err := b.Sync(ctx, 2, time.Hour, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	take(t, b, PriorityUser, true, 0)
+	take(t, b, PriorityUser, true, 0)
+	take(t, b, PriorityUser, false, time.Hour)
+	if s := status(t, b); s.Limit != 2 || s.Remaining(clk.Now()) != 0 {
+		t.Fatalf("under LL2's lower limit: %+v", s)
+	}
+	// LL2 allows 2 a minute: LL2's minute stops the third call at once, the
+	// ceiling's hour the fourth a minute later.
+	clk.Advance(time.Hour)
+	if err := b.Sync(ctx, 2, time.Minute, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	take(t, b, PriorityUser, true, 0)
+	take(t, b, PriorityUser, true, 0)
+	take(t, b, PriorityUser, false, time.Minute)
+	clk.Advance(time.Minute)
+	take(t, b, PriorityUser, true, 0)
+	take(t, b, PriorityUser, false, time.Hour-time.Minute)
+	if s := status(t, b); s.Limit != 3 || s.Window != time.Hour || s.Used != 3 {
+		t.Fatalf("the ceiling binds: %+v", s)
+	}
+	// A next use past LL2's window is cut to it; a 429's wait to the longest window.
+	if err := b.Sync(ctx, 2, time.Minute, 0, 10*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if s := status(t, b); !s.BlockedUntil.Equal(clk.Now().Add(time.Minute)) {
+		t.Fatalf("next use of 10 h: blocked until %v, want a minute from now", s.BlockedUntil)
+	}
+	if err := b.Block(ctx, clk.Now().Add(7*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if s := status(t, b); !s.BlockedUntil.Equal(clk.Now().Add(time.Hour)) {
+		t.Fatalf("a 429 of a week: blocked until %v, want an hour from now", s.BlockedUntil)
+	}
+	// Removing the ceiling leaves LL2's limit.
+	b.SetCeiling(0, 0)
+	clk.Advance(time.Hour)
+	take(t, b, PriorityUser, true, 0)
+	take(t, b, PriorityUser, true, 0)
+	take(t, b, PriorityUser, false, time.Minute)
 }
 
 func TestBudgetStatusRemaining(t *testing.T) {

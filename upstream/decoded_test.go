@@ -255,3 +255,25 @@ func TestDecodedAnswersConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestClientRejectionIsNotKept runs the LL2 client over the transport: an answer the
+// client rejects (another object) is reported as a bad response and not kept, so that
+// the next call brings the right one; the good one is kept.
+func TestClientRejectionIsNotKept(t *testing.T) {
+	r := newRig(t, nil)
+	r.base.script("spacecraft/1/", ok200(spacecraftJSON(2, "other")), ok200(spacecraftJSON(1, "one")))
+	c := newDecodingClient(t, r, 0)
+	if _, err := c.GetSpacecraft(context.Background(), 1); ll2.KindOf(err) != ll2.KindBadResponse {
+		t.Fatalf("another object: %v, want a bad response", err)
+	}
+	if r.store.Len() != 0 {
+		t.Fatal("the rejected answer was kept")
+	}
+	if s := getSpacecraft(t, c, 1); nameOf(s) != "one" {
+		t.Fatalf("after: %q", nameOf(s))
+	}
+	getSpacecraft(t, c, 1)
+	if n := r.base.CallsFor("spacecraft/1/"); n != 2 || r.store.Len() != 1 {
+		t.Fatalf("%d calls, %d entries; want 2 calls and the good answer kept", n, r.store.Len())
+	}
+}

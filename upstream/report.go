@@ -188,6 +188,21 @@ func freshOnly(ctx context.Context) bool {
 	return v
 }
 
+type revalidateKey struct{}
+
+// WithRevalidate marks calls made under ctx as doubting the answers kept: each goes to
+// LL2 even when a fresh answer is kept, and a good answer replaces the kept one (a
+// kept copy still stands in if LL2 fails). The catalog uses it when the pages of a
+// crawl, each fine alone, do not add up: one of them is out of date.
+func WithRevalidate(ctx context.Context) context.Context {
+	return context.WithValue(ctx, revalidateKey{}, true)
+}
+
+func revalidate(ctx context.Context) bool {
+	v, _ := ctx.Value(revalidateKey{}).(bool)
+	return v
+}
+
 // Summary is a report's content.
 type Summary struct {
 	// Calls is how many calls to LL2 the request spent.

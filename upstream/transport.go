@@ -85,7 +85,7 @@ type Options struct {
 	// a refresh runs in the background (0: equal to the TTL).
 	StaleWhileRevalidate time.Duration
 	// MaxStale is how long past its TTL an answer may be served when LL2 fails or the
-	// budget is spent (0: 7 days).
+	// budget is spent (0: DefaultMaxStale).
 	MaxStale time.Duration
 	// NotFoundTTL is how long a 404 is remembered (0: 10 minutes).
 	NotFoundTTL time.Duration
@@ -115,6 +115,10 @@ type Transport struct {
 	running    map[string]bool
 }
 
+// DefaultMaxStale is how long past its TTL an answer may stand in by default: a week
+// of LL2 outage or spent budget still answers with data.
+const DefaultMaxStale = 7 * 24 * time.Hour
+
 // DefaultMaxConcurrentCalls is the default bound on calls out at once: LL2 is one
 // modest server, and a keyed budget of hundreds of calls an hour still should not
 // arrive as one burst of hundreds of connections.
@@ -130,7 +134,7 @@ func NewTransport(o Options) *Transport {
 	}
 	o.TTLs = o.TTLs.OrDefault()
 	if o.MaxStale <= 0 {
-		o.MaxStale = 7 * 24 * time.Hour
+		o.MaxStale = DefaultMaxStale
 	}
 	if o.NotFoundTTL <= 0 {
 		o.NotFoundTTL = 10 * time.Minute
@@ -200,7 +204,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.o.Logger.WarnContext(ctx, "cache read failed", "key", key, "err", err)
 		have = false
 	}
-	if have {
+	if have && !revalidate(ctx) {
 		switch {
 		case old.Fresh(now):
 			rep.hit()
@@ -270,12 +274,17 @@ func (t *Transport) fetch(ctx context.Context, req *http.Request, key string, tt
 		timeout = time.Until(dl)
 	}
 	rep := ReportFrom(ctx)
+	flightKey := key
+	if revalidate(ctx) {
+		// A call that doubts the kept answer must not join one that may return it.
+		flightKey += "#revalidate"
+	}
 	call := func(fctx context.Context) (Result, error) {
 		fctx, cancel := context.WithTimeout(fctx, timeout)
 		defer cancel()
 		// Another process (or a flight that just ended) may have brought the answer:
 		// with a shared store, look again before spending a call.
-		if e, ok, err := t.o.Store.Get(fctx, key); err == nil && ok && e.Fresh(t.o.Now()) {
+		if e, ok, err := t.o.Store.Get(fctx, key); err == nil && ok && e.Fresh(t.o.Now()) && !revalidate(fctx) {
 			return Result{Entry: e, Usable: true}, nil
 		}
 		select {
@@ -315,6 +324,16 @@ func (t *Transport) fetch(ctx context.Context, req *http.Request, key string, tt
 		res := Result{Entry: e}
 		switch {
 		case resp.StatusCode == http.StatusOK && len(body) <= maxBody && json.Valid(body):
+			// An answer the client would reject (another object, an error body, a
+			// short page) is a failure of LL2's: kept, it would be rejected on every
+			// read until it expired, and it would have replaced the good copy that
+			// stands in when LL2 fails.
+			if check := ll2.BodyCheckFrom(fctx); check != nil {
+				if err := check(body); err != nil {
+					t.o.Logger.WarnContext(fctx, "LL2 answered a 200 that cannot be used; not kept", "key", key, "err", err)
+					break
+				}
+			}
 			res.Usable = true
 			t.store(fctx, key, e, ttl+t.o.MaxStale)
 		case resp.StatusCode == http.StatusNotFound:
@@ -322,7 +341,6 @@ func (t *Transport) fetch(ctx context.Context, req *http.Request, key string, tt
 			res.Entry, res.Usable = e, true
 			t.store(fctx, key, e, e.TTL)
 		case resp.StatusCode == http.StatusTooManyRequests:
-			res.RetryAfter = resp.Header.Get("Retry-After")
 			var d ll2.Detail
 			_ = json.Unmarshal(body, &d)
 			wait, known := ll2.ParseRetryAfter(resp.Header, d.Detail, now)
@@ -332,12 +350,19 @@ func (t *Transport) fetch(ctx context.Context, req *http.Request, key string, tt
 			if t.o.Budget != nil {
 				if err := t.o.Budget.Block(fctx, now.Add(wait)); err != nil {
 					t.o.Logger.WarnContext(fctx, "budget block failed", "err", err)
+				} else if s, err := t.o.Budget.Status(fctx); err == nil && s.BlockedUntil.After(now) {
+					// The budget cuts a wait longer than its window: the client is
+					// told the wait it will see, not the one LL2 wrote.
+					wait = s.BlockedUntil.Sub(now)
 				}
+			}
+			if known {
+				res.RetryAfter = strconv.Itoa(int((wait + time.Second - 1) / time.Second))
 			}
 		}
 		return res, nil
 	}
-	res, err := t.o.Flight.Do(ctx, key, call)
+	res, err := t.o.Flight.Do(ctx, flightKey, call)
 	if RefusedForAnother(ctx, err) {
 		// The call this request joined was refused by the call limit of the request
 		// that led it: the limit is that request's, so this one makes the call itself.
@@ -370,6 +395,9 @@ func (t *Transport) refresh(req *http.Request, key string, ttl time.Duration) {
 	t.running[key] = true
 	t.mu.Unlock()
 	bg := req.Clone(context.Background())
+	// The refresh outlives the request and keeps none of its context but the
+	// client's check of the answer.
+	check := ll2.BodyCheckFrom(req.Context())
 	go func() {
 		defer func() {
 			t.mu.Lock()
@@ -379,6 +407,9 @@ func (t *Transport) refresh(req *http.Request, key string, ttl time.Duration) {
 		}()
 		ctx, cancel := context.WithTimeout(context.Background(), t.o.CallTimeout)
 		defer cancel()
+		if check != nil {
+			ctx = ll2.WithBodyCheck(ctx, check)
+		}
 		if _, err := t.fetch(ctx, bg.WithContext(ctx), key, ttl, PriorityBackground); err != nil {
 			t.o.Logger.Debug("background refresh failed", "key", key, "err", err)
 		}

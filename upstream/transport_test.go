@@ -385,7 +385,7 @@ func TestTransportStaleIfError(t *testing.T) {
 		{name: "503", fail: answer{status: 503, body: `{"detail":"down"}`}, status: 503, body: `{"detail":"down"}`, calls: 1},
 		{name: "500 empty", fail: answer{status: 500}, status: 500, calls: 1},
 		{name: "429 with Retry-After", fail: answer{status: 429, body: throttledBody, header: map[string]string{"Retry-After": "120"}}, status: 429, body: throttledBody, retryAfter: "120", calls: 1},
-		{name: "429 without Retry-After", fail: answer{status: 429, body: throttledBody}, status: 429, body: throttledBody, calls: 1},
+		{name: "429 without Retry-After", fail: answer{status: 429, body: throttledBody}, status: 429, body: throttledBody, retryAfter: "120", calls: 1},
 		{name: "network error", fail: answer{err: errNet}, err: errNet, calls: 1},
 		{name: "cut mid-body", fail: answer{status: 200, body: `{"results":[{"id":1},`, cut: true}, err: errCut, calls: 1},
 		{name: "malformed JSON", fail: answer{status: 200, body: `{"results":[{"id":1},`}, status: 200, body: `{"results":[{"id":1},`, calls: 1},
@@ -522,12 +522,24 @@ func TestTransport429BlocksBudget(t *testing.T) {
 		{"body only", nil, `{"detail":"Request was throttled. Expected available in 300 seconds."}`, 300 * time.Second},
 		{"header before body", map[string]string{"Retry-After": "7"}, `{"detail":"Request was throttled. Expected available in 300 seconds."}`, 7 * time.Second},
 		{"neither", nil, `Too Many Requests`, time.Minute},
+		// A wait longer than the budget's window is cut to it, and the client is
+		// told the wait it will see.
+		{"Retry-After of a week", map[string]string{"Retry-After": "604800"}, `{"detail":"Request was throttled."}`, time.Hour},
+		{"Retry-After past a Duration", map[string]string{"Retry-After": "99999999999999999"}, `{}`, time.Hour},
+		{"body of a week", nil, `{"detail":"Request was throttled. Expected available in 604800 seconds."}`, time.Hour},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := newRig(t, nil).withBudget(15, time.Hour)
 			r.base.script("spacecraft/1/", answer{status: 429, body: c.body, header: c.header})
 			g := r.get(t, "spacecraft/1/")
 			wantBody(t, g, 429, c.body)
+			wantRetry := strconv.Itoa(int(c.wait / time.Second))
+			if c.name == "neither" {
+				wantRetry = ""
+			}
+			if got := g.header.Get("Retry-After"); got != wantRetry {
+				t.Fatalf("Retry-After %q, want %q", got, wantRetry)
+			}
 			if s := status(t, r.budget); !s.BlockedUntil.Equal(t0.Add(c.wait)) || s.Used != 1 {
 				t.Fatalf("budget %+v, want blocked until t0+%v", s, c.wait)
 			}
@@ -843,4 +855,104 @@ func TestTransportConcurrencyWaitEndsWithContext(t *testing.T) {
 	}
 	open()
 	wantBody(t, recv(t, first), 200, `{"id":1}`)
+}
+
+// rejecting is a client's check that refuses bodies holding "bad".
+func rejecting(body []byte) error {
+	if strings.Contains(string(body), "bad") {
+		return errors.New("a bad answer")
+	}
+	return nil
+}
+
+// getChecked makes a request carrying the rejecting check, with a report of its own.
+func (r *rig) getChecked(t *testing.T, ctx context.Context, path string) (got, Summary) {
+	t.Helper()
+	ctx, rep := WithReport(ll2.WithBodyCheck(ctx, rejecting))
+	g := get(t, r.tr, ctx, root+path)
+	return g, rep.Summary()
+}
+
+// TestTransportKeepsNoRejectedAnswer checks that an answer the client's check
+// rejects is neither kept nor put over a good copy: without a copy the client gets it
+// (and reports it), with one the copy stands in, stale; a background refresh that
+// brings one leaves the copy; and the next request calls again.
+func TestTransportKeepsNoRejectedAnswer(t *testing.T) {
+	ctx := context.Background()
+	key := func(path string) string { return Key(mustURL(root + path)) }
+
+	t.Run("no copy", func(t *testing.T) {
+		r := newRig(t, nil)
+		r.base.script("spacecraft/1/", ok200(`{"v":"bad"}`), ok200(`{"v":1}`))
+		g, sum := r.getChecked(t, ctx, "spacecraft/1/")
+		wantBody(t, g, 200, `{"v":"bad"}`)
+		if sum != (Summary{Calls: 1}) || r.ev.last() != (Event{Path: "spacecraft/1/", Outcome: "error", Status: 200}) {
+			t.Fatalf("report %+v, event %+v", sum, r.ev.last())
+		}
+		if _, ok, _ := r.store.Get(ctx, key("spacecraft/1/")); ok {
+			t.Fatal("the rejected answer was kept")
+		}
+		g, _ = r.getChecked(t, ctx, "spacecraft/1/")
+		wantBody(t, g, 200, `{"v":1}`)
+		if n := r.base.CallsFor("spacecraft/1/"); n != 2 {
+			t.Fatalf("%d calls, want 2", n)
+		}
+	})
+
+	t.Run("stale-if-error", func(t *testing.T) {
+		r := newRig(t, func(o *Options) { o.StaleWhileRevalidate = time.Minute })
+		r.base.script("spacecraft/1/", ok200(`{"v":1}`), ok200(`{"v":"bad"}`), ok200(`{"v":2}`))
+		r.getChecked(t, ctx, "spacecraft/1/")
+		r.clk.Advance(2 * time.Hour)
+		g, sum := r.getChecked(t, ctx, "spacecraft/1/")
+		wantBody(t, g, 200, `{"v":1}`)
+		if !g.stale() || sum.Stale != 1 || r.ev.last().Outcome != "stale-if-error" {
+			t.Fatalf("headers %v, report %+v, event %+v", g.header, sum, r.ev.last())
+		}
+		if e, ok, _ := r.store.Get(ctx, key("spacecraft/1/")); !ok || string(e.Body) != `{"v":1}` || !e.Fetched.Equal(t0) {
+			t.Fatalf("kept %+v %v, want the good copy", e, ok)
+		}
+		g, _ = r.getChecked(t, ctx, "spacecraft/1/")
+		wantBody(t, g, 200, `{"v":2}`)
+	})
+
+	t.Run("background refresh", func(t *testing.T) {
+		r := newRig(t, nil)
+		r.base.script("spacecraft/1/", ok200(`{"v":1}`), ok200(`{"v":"bad"}`), ok200(`{"v":2}`))
+		r.getChecked(t, ctx, "spacecraft/1/")
+		r.clk.Advance(time.Hour + time.Minute)
+		g, _ := r.getChecked(t, ctx, "spacecraft/1/")
+		wantBody(t, g, 200, `{"v":1}`)
+		idle(t, r.tr)
+		// The refresh brought the bad answer: the stale copy stays, and the next
+		// request refreshes again.
+		if e, ok, _ := r.store.Get(ctx, key("spacecraft/1/")); !ok || string(e.Body) != `{"v":1}` {
+			t.Fatalf("kept %+v %v, want the good copy", e, ok)
+		}
+		g, _ = r.getChecked(t, ctx, "spacecraft/1/")
+		wantBody(t, g, 200, `{"v":1}`)
+		idle(t, r.tr)
+		g, _ = r.getChecked(t, ctx, "spacecraft/1/")
+		wantBody(t, g, 200, `{"v":2}`)
+		if n := r.base.CallsFor("spacecraft/1/"); n != 3 {
+			t.Fatalf("%d calls, want 3", n)
+		}
+	})
+
+	t.Run("revalidate", func(t *testing.T) {
+		r := newRig(t, nil)
+		r.base.script("spacecraft/1/", ok200(`{"v":1}`), ok200(`{"v":"bad"}`), ok200(`{"v":2}`))
+		r.getChecked(t, ctx, "spacecraft/1/")
+		// A fresh copy is doubted: the call goes out; its bad answer leaves the copy,
+		// which stands in; a good one replaces it.
+		g, _ := r.getChecked(t, WithRevalidate(ctx), "spacecraft/1/")
+		wantBody(t, g, 200, `{"v":1}`)
+		g, _ = r.getChecked(t, WithRevalidate(ctx), "spacecraft/1/")
+		wantBody(t, g, 200, `{"v":2}`)
+		g, _ = r.getChecked(t, ctx, "spacecraft/1/")
+		wantBody(t, g, 200, `{"v":2}`)
+		if n := r.base.CallsFor("spacecraft/1/"); n != 3 {
+			t.Fatalf("%d calls, want 3", n)
+		}
+	})
 }

@@ -28,11 +28,25 @@ const (
 	// FaultWrongObjects answers a list call as if its filters and search were ignored,
 	// as LL2 does with a parameter it does not know.
 	FaultWrongObjects
+	// FaultWrongID answers a detail call with another object (on a list call it
+	// changes nothing).
+	FaultWrongID
+	// FaultErrorBody answers 200 with an error body, `{"detail": …}`, as a proxy or a
+	// misconfigured server may: valid JSON that is no answer.
+	FaultErrorBody
+	// FaultShortPage answers a list call with its last result missing (count and
+	// links unchanged).
+	FaultShortPage
+	// FaultShiftedPage answers a list call past the first page as if an object had
+	// been added before it since the previous page: the window starts one earlier, so
+	// the page repeats the previous page's last object and the crawl misses one. Each
+	// page alone is well formed; only the whole crawl does not add up.
+	FaultShiftedPage
 )
 
 // String names the fault.
 func (k FaultKind) String() string {
-	names := [...]string{"none", "server-error", "html", "malformed", "drop", "stall", "wrong-objects"}
+	names := [...]string{"none", "server-error", "html", "malformed", "drop", "stall", "wrong-objects", "wrong-id", "error-body", "short-page", "shifted-page"}
 	if k < 0 || int(k) >= len(names) {
 		return "fault(" + strconv.Itoa(int(k)) + ")"
 	}
@@ -58,6 +72,11 @@ type Faults struct {
 	Stall       float64
 	// StallFor is how long a drawn stall lasts; 0 means 5 s.
 	StallFor time.Duration
+	// Rates of the answers that are well-formed JSON but wrong.
+	WrongID     float64
+	ErrorBody   float64
+	ShortPage   float64
+	ShiftedPage float64
 }
 
 type faultPicker struct {
@@ -87,6 +106,10 @@ func (p *faultPicker) next() Fault {
 		{p.f.Malformed, FaultMalformed},
 		{p.f.Drop, FaultDrop},
 		{p.f.Stall, FaultStall},
+		{p.f.WrongID, FaultWrongID},
+		{p.f.ErrorBody, FaultErrorBody},
+		{p.f.ShortPage, FaultShortPage},
+		{p.f.ShiftedPage, FaultShiftedPage},
 	} {
 		if x < c.rate {
 			stall := p.f.StallFor
@@ -118,6 +141,8 @@ func serveWithFault(w http.ResponseWriter, r *http.Request, status int, body []b
 		writeHTML(w, http.StatusOK)
 	case FaultMalformed:
 		writeBody(w, status, body[:len(body)/2])
+	case FaultErrorBody:
+		writeBody(w, http.StatusOK, []byte(`{"detail":"A server error occurred."}`))
 	case FaultDrop:
 		h := w.Header()
 		h.Set("Content-Type", "application/json")

@@ -279,10 +279,50 @@ func TestFaultKindString(t *testing.T) {
 	for k, want := range map[ll2server.FaultKind]string{
 		ll2server.FaultNone: "none", ll2server.FaultServerError: "server-error", ll2server.FaultHTML: "html",
 		ll2server.FaultMalformed: "malformed", ll2server.FaultDrop: "drop", ll2server.FaultStall: "stall",
-		ll2server.FaultWrongObjects: "wrong-objects",
+		ll2server.FaultWrongObjects: "wrong-objects", ll2server.FaultWrongID: "wrong-id", ll2server.FaultErrorBody: "error-body",
+		ll2server.FaultShortPage: "short-page", ll2server.FaultShiftedPage: "shifted-page", ll2server.FaultKind(99): "fault(99)",
 	} {
 		if k.String() != want {
 			t.Errorf("%d: %q, want %q", k, k.String(), want)
 		}
+	}
+}
+
+// TestFaultWrongAnswers checks the faults that answer well-formed JSON that is wrong:
+// another object, an error body with 200, a page missing its last result, and a page
+// shifted by one (harmless on the first page).
+func TestFaultWrongAnswers(t *testing.T) {
+	v := fxOnce()
+	e := newEnv(t, v.data, ll2server.Options{Faults: ll2server.Faults{Script: []ll2server.Fault{
+		{Kind: ll2server.FaultWrongID},
+		{Kind: ll2server.FaultWrongID},
+		{Kind: ll2server.FaultErrorBody},
+		{Kind: ll2server.FaultShortPage},
+		{Kind: ll2server.FaultShiftedPage},
+		{Kind: ll2server.FaultShiftedPage},
+	}}})
+	all := expectIDs(v.data.Spacecraft, scID, nil, func(a, b *ll2.SpacecraftDetailed) int { return cmpInt(a.ID, b.ID) })
+	var got struct{ ID int }
+	if r := e.get(fmt.Sprintf("spacecraft/%d/", all[0])); r.status != 200 || json.Unmarshal(r.body, &got) != nil || got.ID == all[0] {
+		t.Errorf("wrong id: %d %s", r.status, r.body)
+	}
+	// On a list call it changes nothing.
+	assertIDs(t, "wrong id on a list", e.ids("spacecraft/?ordering=id&limit=5"), all[:5])
+	if r := e.get("spacecraft/?limit=5"); r.status != 200 || string(r.body) != `{"detail":"A server error occurred."}` {
+		t.Errorf("error body: %d %s", r.status, r.body)
+	}
+	short := e.list("spacecraft/?ordering=id&limit=5")
+	if short.Count != len(all) || short.Next == nil {
+		t.Errorf("short page: count %d, next %v", short.Count, short.Next)
+	}
+	assertIDs(t, "short page", pageIDs(t, short), all[:4])
+	assertIDs(t, "shifted first page", e.ids("spacecraft/?ordering=id&limit=5"), all[:5])
+	shifted := e.list("spacecraft/?ordering=id&limit=5&offset=5")
+	if shifted.Count != len(all) {
+		t.Errorf("shifted page: count %d", shifted.Count)
+	}
+	assertIDs(t, "shifted page", pageIDs(t, shifted), all[4:9])
+	if c := e.srv.Counters(); c.Faulted != 6 {
+		t.Errorf("counters %+v", c)
 	}
 }

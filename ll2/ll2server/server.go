@@ -269,12 +269,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	status, body := s.answer(r, rt, fault.Kind == FaultWrongObjects)
+	status, body := s.answer(r, rt, fault.Kind)
 	serveWithFault(w, r, status, body, fault)
 }
 
-// answer computes the JSON answer to a routed GET.
-func (s *Server) answer(r *http.Request, rt route, ignoreFilters bool) (int, []byte) {
+// answer computes the JSON answer to a routed GET, spoilt as the faults that change
+// what is answered (rather than how) say.
+func (s *Server) answer(r *http.Request, rt route, fault FaultKind) (int, []byte) {
 	st := s.state.Load()
 	store := st.store
 	q := r.URL.Query()
@@ -284,15 +285,15 @@ func (s *Server) answer(r *http.Request, rt route, ignoreFilters bool) (int, []b
 	)
 	switch rt.endpoint {
 	case ll2.SpacecraftEndpoint.Path:
-		status, v = serve(st, r, rt, q, ignoreFilters, ll2.SpacecraftEndpoint, store.spacecraft, store.spacecraftByID, renderSpacecraft)
+		status, v = serve(st, r, rt, q, fault, ll2.SpacecraftEndpoint, store.spacecraft, store.spacecraftByID, renderSpacecraft)
 	case ll2.SpacecraftConfigEndpoint.Path:
-		status, v = serve(st, r, rt, q, ignoreFilters, ll2.SpacecraftConfigEndpoint, store.configs, store.configByID, renderConfig)
+		status, v = serve(st, r, rt, q, fault, ll2.SpacecraftConfigEndpoint, store.configs, store.configByID, renderConfig)
 	case ll2.AgencyEndpoint.Path:
-		status, v = serve(st, r, rt, q, ignoreFilters, ll2.AgencyEndpoint, store.agencies, store.agencyByID, renderAgency)
+		status, v = serve(st, r, rt, q, fault, ll2.AgencyEndpoint, store.agencies, store.agencyByID, renderAgency)
 	case ll2.FamilyEndpoint.Path:
-		status, v = serve(st, r, rt, q, ignoreFilters, ll2.FamilyEndpoint, store.families, store.familyByID, renderFamily)
+		status, v = serve(st, r, rt, q, fault, ll2.FamilyEndpoint, store.families, store.familyByID, renderFamily)
 	default:
-		status, v = serve(st, r, rt, q, ignoreFilters, ll2.LookupEndpoint(rt.endpoint), store.lookups[rt.endpoint], store.lookupByID[rt.endpoint], renderLookup)
+		status, v = serve(st, r, rt, q, fault, ll2.LookupEndpoint(rt.endpoint), store.lookups[rt.endpoint], store.lookupByID[rt.endpoint], renderLookup)
 	}
 	body, err := marshal(v)
 	if err != nil {
@@ -355,11 +356,19 @@ type listBody struct {
 	Results  []any   `json:"results"`
 }
 
-func serve[T any](st *state, r *http.Request, rt route, q url.Values, ignoreFilters bool, e *ll2.Endpoint[T], items []*T, byID map[int]*T, render func(*T, ll2.Level) any) (int, any) {
+func serve[T any](st *state, r *http.Request, rt route, q url.Values, fault FaultKind, e *ll2.Endpoint[T], items []*T, byID map[int]*T, render func(*T, ll2.Level) any) (int, any) {
 	if rt.detail {
 		t, ok := byID[rt.id]
 		if !ok {
 			return http.StatusNotFound, ll2.Detail{Detail: "Not found."}
+		}
+		if fault == FaultWrongID {
+			for _, o := range items {
+				if e.ID(o) != rt.id {
+					t = o
+					break
+				}
+			}
 		}
 		return http.StatusOK, render(t, ll2.LevelDetailed)
 	}
@@ -367,8 +376,15 @@ func serve[T any](st *state, r *http.Request, rt route, q url.Values, ignoreFilt
 	if perr, ok := err.(ll2.ParamError); ok {
 		return http.StatusBadRequest, perr
 	}
-	sel := selection(st, e, &query, items, ignoreFilters)
-	page := ll2.Window(sel, query.Offset, query.Limit)
+	sel := selection(st, e, &query, items, fault == FaultWrongObjects)
+	offset := query.Offset
+	if fault == FaultShiftedPage && offset > 0 {
+		offset--
+	}
+	page := ll2.Window(sel, offset, query.Limit)
+	if fault == FaultShortPage && len(page) > 0 {
+		page = page[:len(page)-1]
+	}
 	out := listBody{Count: len(sel), Results: make([]any, len(page))}
 	for i, t := range page {
 		out.Results[i] = render(t, query.Mode)
