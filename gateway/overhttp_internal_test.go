@@ -3,6 +3,9 @@ package gateway
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -33,5 +36,29 @@ func TestResponseJSONAsMarshal(t *testing.T) {
 		if (err != nil) != (wantErr != nil) || !bytes.Equal(got, want) {
 			t.Errorf("%s:\n got %s (%v)\nwant %s (%v)", name, got, err, want, wantErr)
 		}
+	}
+}
+
+// BenchmarkReadPOST measures reading a POST's parameters: a typical request (a
+// document of half a kilobyte and a few variables) and a large one (a 200 KB
+// document and 2,000 variables' worth of list).
+func BenchmarkReadPOST(b *testing.B) {
+	q := strings.Repeat("{ allSpacecraft(first: 10) { nodes { id name spacecraftConfig { name agency { name } } } } }\n", 5)
+	small, _ := json.Marshal(map[string]any{"query": q, "variables": map[string]any{"id": 12, "first": 10, "s": "abc", "f": map[string]any{"a": []any{1, 2, 3}}}})
+	large, _ := json.Marshal(map[string]any{"query": strings.Repeat(q, 400), "variables": map[string]any{"ids": make([]int, 2000)}})
+	for _, c := range []struct {
+		name string
+		body []byte
+	}{{"typical", small}, {"large", large}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(c.body)))
+			for b.Loop() {
+				r := &http.Request{Body: io.NopCloser(bytes.NewReader(c.body))}
+				if _, status, msg := readPOST(r); status != 0 {
+					b.Fatal(msg)
+				}
+			}
+		})
 	}
 }
