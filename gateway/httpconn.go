@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -31,27 +30,39 @@ func withWriteDeadline(p Protection, next http.Handler) http.Handler {
 		stall = DefaultRequestTimeout
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		dw := &deadlineWriter{ResponseWriter: w, stall: stall}
-		dw.rc = *http.NewResponseController(w)
-		next.ServeHTTP(dw, r)
+		if setWriteDeadline(w, time.Time{}) != nil {
+			// No connection under w (a test's recorder): nothing to bound.
+			next.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(&deadlineWriter{ResponseWriter: w, stall: stall}, r)
 	})
+}
+
+// setWriteDeadline is http.ResponseController's SetWriteDeadline without its
+// allocations (one for the controller, one for each "not supported" error), which
+// every request would pay.
+func setWriteDeadline(w http.ResponseWriter, t time.Time) error {
+	for {
+		switch v := w.(type) {
+		case interface{ SetWriteDeadline(time.Time) error }:
+			return v.SetWriteDeadline(t)
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = v.Unwrap()
+		default:
+			return http.ErrNotSupported
+		}
+	}
 }
 
 // deadlineWriter sets the connection's write deadline before each chunk it writes.
 type deadlineWriter struct {
 	http.ResponseWriter
-	rc          http.ResponseController
-	stall       time.Duration
-	unsupported bool // the writer has no deadline (a test's recorder)
+	stall time.Duration
 }
 
 func (w *deadlineWriter) extend() {
-	if w.unsupported {
-		return
-	}
-	if err := w.rc.SetWriteDeadline(time.Now().Add(w.stall)); errors.Is(err, http.ErrNotSupported) {
-		w.unsupported = true
-	}
+	_ = setWriteDeadline(w.ResponseWriter, time.Now().Add(w.stall))
 }
 
 func (w *deadlineWriter) WriteHeader(code int) {
@@ -77,7 +88,7 @@ func (w *deadlineWriter) Write(p []byte) (int, error) {
 // FlushError flushes under a fresh deadline.
 func (w *deadlineWriter) FlushError() error {
 	w.extend()
-	return w.rc.Flush()
+	return http.NewResponseController(w.ResponseWriter).Flush()
 }
 
 // Flush is FlushError for callers that look for http.Flusher.

@@ -427,8 +427,7 @@ type limitedBody struct {
 
 func (b *limitedBody) Read(p []byte) (int, error) {
 	n, err := b.limited.Read(p)
-	var tooLarge *http.MaxBytesError
-	if err != nil && errors.As(err, &tooLarge) {
+	if _, ok := err.(*http.MaxBytesError); ok {
 		b.over = true
 	}
 	return n, err
