@@ -182,6 +182,9 @@ func (m *Main) Run(ctx context.Context) error {
 		// A body that never finishes would otherwise hold its handler (and the response
 		// cache's read of it, which runs before the request deadline) for ever.
 		ReadTimeout: time.Minute,
+		// No WriteTimeout: it would count from the request's start, whatever the
+		// answer took to compute. The gateway bounds each write of an answer itself,
+		// following --request-timeout (withWriteDeadline in gateway/httpconn.go).
 		IdleTimeout: 2 * time.Minute,
 	}
 	var metricsLn net.Listener
