@@ -122,6 +122,15 @@ func economyFlags(fs *flag.FlagSet) func(*gateway.Config) error {
 		return err
 	})
 
+	define("response-cache-max-bytes", strconv.Itoa(gateway.DefaultResponseCacheMaxBytes>>10)+"KiB", "the largest answer the whole-response cache stores (`size`: bytes, or with KiB, MiB, GiB); larger answers are served, not stored", false, func(s string) error {
+		n, err := parseSize(s)
+		if err == nil && n > 1<<40 {
+			err = fmt.Errorf("too large")
+		}
+		cfg.ResponseCacheMaxBytes = int64(n)
+		return err
+	})
+
 	return func(c *gateway.Config) error {
 		if err := flags.Err(); err != nil {
 			return err
@@ -136,6 +145,7 @@ func economyFlags(fs *flag.FlagSet) func(*gateway.Config) error {
 		c.BudgetLimit, c.BudgetWindow = cfg.BudgetLimit, cfg.BudgetWindow
 		c.UpstreamTimeout, c.UpstreamConcurrency = cfg.UpstreamTimeout, cfg.UpstreamConcurrency
 		c.ResponseCacheOff = !cache
+		c.ResponseCacheMaxBytes = cfg.ResponseCacheMaxBytes
 		return nil
 	}
 }

@@ -29,7 +29,7 @@ func TestEconomyFlagDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.RedisURL != "" || c.Prefetch || c.ResponseCacheOff || c.BudgetLimit != 0 {
+	if c.RedisURL != "" || c.Prefetch || c.ResponseCacheOff || c.BudgetLimit != 0 || c.ResponseCacheMaxBytes != 0 {
 		t.Errorf("defaults turn something on: %+v", c)
 	}
 	if c.CacheBytes != 256<<20 || c.PrefetchEvery != time.Hour || c.BudgetWindow != time.Hour ||
@@ -50,6 +50,7 @@ func TestEconomyFlagsAndEnvironment(t *testing.T) {
 	t.Setenv("SPACEGRAPH_CACHE_TTL", "spacecraft/=30m, default=2h")
 	t.Setenv("SPACEGRAPH_REDIS_TIMEOUT", "1s")
 	t.Setenv("SPACEGRAPH_REDIS_LOCAL_BUDGET", "0.25")
+	t.Setenv("SPACEGRAPH_RESPONSE_CACHE_MAX_BYTES", "64KiB")
 	// A flag wins over its variable.
 	c, err := parseEconomy(t, "--budget-limit", "100", "--prefetch-every", "2h", "--response-cache=false", "--upstream-concurrency", "4", "--redis-local-budget", "0")
 	if err != nil {
@@ -58,7 +59,7 @@ func TestEconomyFlagsAndEnvironment(t *testing.T) {
 	// A local share of 0 is none (negative in the Config), not the default.
 	if c.RedisURL != "redis://cache:6379/2" || !c.Prefetch || c.CacheBytes != 64<<20 || c.BudgetLimit != 100 ||
 		c.PrefetchEvery != 2*time.Hour || !c.ResponseCacheOff || c.UpstreamConcurrency != 4 ||
-		c.RedisTimeout != time.Second || c.RedisLocalBudget >= 0 {
+		c.RedisTimeout != time.Second || c.RedisLocalBudget >= 0 || c.ResponseCacheMaxBytes != 64<<10 {
 		t.Errorf("got %+v", c)
 	}
 	if c.TTLs.For("spacecraft/12/") != 30*time.Minute || c.TTLs.For("agencies/") != 6*time.Hour || c.TTLs.For("other/") != 2*time.Hour {
@@ -84,6 +85,8 @@ func TestEconomyFlagsRefuseBadValues(t *testing.T) {
 		{"--cache-ttl", "spacecraft/"},
 		{"--upstream-concurrency", "0"},
 		{"--prefetch=maybe"},
+		{"--response-cache-max-bytes", "0"},
+		{"--response-cache-max-bytes", "2GB"},
 	} {
 		if _, err := parseEconomy(t, args...); err == nil {
 			t.Errorf("%v: accepted", args)

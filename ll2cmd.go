@@ -25,6 +25,7 @@ func runLL2Server(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	latency := fs.Duration("latency", 0, "latency added to every answer")
 	limit := fs.Int("throttle", 0, "calls allowed per window and caller, then 429 (0: no throttle)")
 	window := fs.Duration("throttle-window", time.Hour, "the throttle's window")
+	redactDefaults(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -65,8 +66,9 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs := flag.NewFlagSet("spacegraph snapshot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	upstream := fs.String("upstream", env("SPACEGRAPH_UPSTREAM", ll2.ProductionURL), "LL2 base URL to crawl (SPACEGRAPH_UPSTREAM)")
-	token := fs.String("ll2-token", env("SPACEGRAPH_LL2_TOKEN", ""), "LL2 API key (SPACEGRAPH_LL2_TOKEN)")
+	token := tokenFlag(fs, "LL2 API `key`")
 	resume := fs.Bool("resume", false, "keep the pages an interrupted crawl already fetched")
+	redactDefaults(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: spacegraph snapshot [flags] DIR")
 		fs.PrintDefaults()

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"spacegraph/gateway"
+	"spacegraph/internal/envflag"
 	"spacegraph/observe"
 )
 
@@ -58,6 +60,38 @@ func env(name, def string) string {
 	return def
 }
 
+// tokenFlag defines --ll2-token with its variable twin SPACEGRAPH_LL2_TOKEN, whose
+// value stays out of the usage text and of errors: both go to logs.
+func tokenFlag(fs *flag.FlagSet, usage string) *string {
+	token := new(string)
+	envflag.New(fs, os.LookupEnv).Define("ll2-token", "", usage, envflag.Options{Secret: true}, func(s string) error {
+		*token = s
+		return nil
+	})
+	return token
+}
+
+// redactDefaults hides the credentials of URL-valued defaults (taken from the
+// environment) in fs's usage text, which goes to logs: an upstream or a collector
+// may be given as https://user:password@host. The values used are unchanged; only
+// what the usage text shows is. Call it once every flag is defined.
+func redactDefaults(fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		f.DefValue = redactURL(f.DefValue)
+	})
+}
+
+// redactURL returns s with the user information of a URL in it replaced, or s when it
+// holds none.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	u.User = url.User("xxxxx")
+	return u.String()
+}
+
 // Main is the gateway process: parsed flags, the assembled gateway and its listener.
 // Tests drive it with NewMain, Run and Close.
 type Main struct {
@@ -87,20 +121,16 @@ func NewMain(args []string, stdout, stderr io.Writer) (*Main, error) {
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", env("SPACEGRAPH_ADDR", ":8080"), "listen address (SPACEGRAPH_ADDR)")
 	upstream := fs.String("upstream", env("SPACEGRAPH_UPSTREAM", gateway.UpstreamEmbedded), "\"embedded\" or an LL2 base URL such as https://ll.thespacedevs.com/2.3.0 (SPACEGRAPH_UPSTREAM)")
-	// The key's default stays out of the usage text, which goes to logs: the
-	// variable is read after parsing instead.
-	token := fs.String("ll2-token", "", "LL2 API key, sent as Authorization: Token KEY (SPACEGRAPH_LL2_TOKEN)")
+	token := tokenFlag(fs, "LL2 API `key`, sent as Authorization: Token KEY")
 	snap := fs.String("snapshot", env("SPACEGRAPH_SNAPSHOT", ""), "serve this snapshot directory instead of the embedded one (SPACEGRAPH_SNAPSHOT)")
 	logFormat := fs.String("log-format", env("SPACEGRAPH_LOG_FORMAT", "text"), "log format: text or json (SPACEGRAPH_LOG_FORMAT)")
 	metricsAddr := fs.String("metrics-addr", env("SPACEGRAPH_METRICS_ADDR", ""), "serve /metrics on this address (e.g. 127.0.0.1:9090) instead of the public one (SPACEGRAPH_METRICS_ADDR)")
 	otlp := fs.String("otlp-endpoint", env("SPACEGRAPH_OTLP_ENDPOINT", ""), "OTLP/HTTP collector URL for traces, e.g. http://localhost:4318; empty: OTEL_EXPORTER_OTLP_ENDPOINT, else no tracing (SPACEGRAPH_OTLP_ENDPOINT)")
 	protection := gateway.ProtectionFlags(fs, os.LookupEnv) // --max-depth … --gzip, see gateway/protect.go
 	economy := economyFlags(fs)                             // --redis … --response-cache, see flags.go
+	redactDefaults(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
-	}
-	if *token == "" {
-		*token = os.Getenv("SPACEGRAPH_LL2_TOKEN")
 	}
 	prot, err := protection()
 	if err != nil {
@@ -152,6 +182,9 @@ func (m *Main) Run(ctx context.Context) error {
 		// A body that never finishes would otherwise hold its handler (and the response
 		// cache's read of it, which runs before the request deadline) for ever.
 		ReadTimeout: time.Minute,
+		// No WriteTimeout: it would count from the request's start, whatever the
+		// answer took to compute. The gateway bounds each write of an answer itself,
+		// following --request-timeout (withWriteDeadline in gateway/httpconn.go).
 		IdleTimeout: 2 * time.Minute,
 	}
 	var metricsLn net.Listener

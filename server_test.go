@@ -188,3 +188,34 @@ func TestMetricsOnAPrivateAddress(t *testing.T) {
 	}
 	stop()
 }
+
+// TestSecretsStayOutOfEveryUsageText asks every subcommand for its usage text with
+// every secret the environment can hold set (the LL2 key, a Redis URL with a
+// password, URLs of the upstream and of the trace collector with credentials in
+// them): usage text goes to logs, and none of it may show.
+func TestSecretsStayOutOfEveryUsageText(t *testing.T) {
+	secrets := map[string]string{
+		"SPACEGRAPH_LL2_TOKEN":     "tok-secret-1",
+		"SPACEGRAPH_REDIS":         "redis://:redis-secret-2@127.0.0.1:1/0",
+		"SPACEGRAPH_UPSTREAM":      "https://user:upstream-secret-3@ll.example/2.3.0",
+		"SPACEGRAPH_OTLP_ENDPOINT": "http://user:otlp-secret-4@collector.example:4318",
+	}
+	for k, v := range secrets {
+		t.Setenv(k, v)
+	}
+	for _, sub := range [][]string{nil, {"snapshot"}, {"ll2-server"}} {
+		var usage strings.Builder
+		err := run(context.Background(), append(sub, "--help"), io.Discard, &usage)
+		if err == nil {
+			t.Errorf("%v --help: no error", sub)
+		}
+		if !strings.Contains(usage.String(), "-ll2-token") && len(sub) == 0 {
+			t.Errorf("%v --help printed no usage text:\n%s", sub, usage.String())
+		}
+		for _, secret := range []string{"tok-secret-1", "redis-secret-2", "upstream-secret-3", "otlp-secret-4"} {
+			if strings.Contains(usage.String(), secret) {
+				t.Errorf("%v --help shows %s:\n%s", sub, secret, usage.String())
+			}
+		}
+	}
+}

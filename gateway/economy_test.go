@@ -439,8 +439,11 @@ func TestSharedResponseCacheKeepsEachReplicasRules(t *testing.T) {
 		open, twin, locked := mk(gateway.Protection{}), mk(gateway.Protection{}), mk(gateway.Protection{IntrospectionOff: true})
 		const q = `{ __schema { queryType { name } } }`
 		jsonCT := http.Header{"Content-Type": {"application/json"}}
-		if resp, raw := open.send("POST", "/graphql", jsonCT, jsonBody(q, nil, nil)); resp.StatusCode != 200 || !strings.Contains(string(raw), `"Query"`) {
-			t.Fatalf("open replica: %d %s", resp.StatusCode, raw)
+		// Twice: the shared cache takes answers asked for again.
+		for range 2 {
+			if resp, raw := open.send("POST", "/graphql", jsonCT, jsonBody(q, nil, nil)); resp.StatusCode != 200 || !strings.Contains(string(raw), `"Query"`) {
+				t.Fatalf("open replica: %d %s", resp.StatusCode, raw)
+			}
 		}
 		if resp, _ := twin.send("POST", "/graphql", jsonCT, jsonBody(q, nil, nil)); resp.Header.Get("X-Cache") != "HIT" {
 			t.Errorf("a replica configured alike did not share the stored answer")

@@ -87,6 +87,10 @@ type Config struct {
 	RedisLocalBudget float64
 	// ResponseCacheOff disables the whole-response cache (benchmarks compare both).
 	ResponseCacheOff bool
+	// ResponseCacheMaxBytes bounds one answer the whole-response cache stores (0:
+	// DefaultResponseCacheMaxBytes; negative: no bound); larger answers are served
+	// but not stored.
+	ResponseCacheMaxBytes int64
 	// Prefetch crawls the whole spacecraft domain at start and answers list queries
 	// locally, refreshing the crawl every PrefetchEvery (0: an hour).
 	Prefetch      bool

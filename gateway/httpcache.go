@@ -12,11 +12,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/formatter"
+	"github.com/vektah/gqlparser/v2/lexer"
 
 	"spacegraph/graph"
 	"spacegraph/observe"
@@ -36,13 +39,23 @@ const defaultResponseTTL = 5 * time.Minute
 // GraphQL transport applies its own limit after.
 const maxCachedRequest = 1 << 20
 
-// responseKey computes the cache key of a request, or ok false when the request is not
-// one to cache (not a well-formed GET or JSON POST). It reads the request with the
-// very parsers the GraphQL transport runs (readGET, readPOST) and keys on the media
-// type the transport will answer in: were the key read differently from the request
-// that runs, a body such as {"query": A, "Query": B} would run A and store its answer
-// under B's key, for every client asking B. The POST body is restored for the handler.
-func responseKey(r *http.Request, memo *keyMemo, fingerprint string) (key string, ok bool) {
+// responseKeys computes the cache keys of requests: fingerprint is the gateway's
+// (responseFingerprint), normalize whether documents are keyed by their significant
+// tokens (normalDocument) rather than their text.
+type responseKeys struct {
+	memo        *keyMemo
+	fingerprint string
+	normalize   bool
+}
+
+// key computes the cache key of a request, or ok false when the request is not one to
+// cache (not a well-formed GET or JSON POST). It reads the request with the very
+// parsers the GraphQL transport runs (readGET, readPOST) and keys on the media type
+// the transport will answer in: were the key read differently from the request that
+// runs, a body such as {"query": A, "Query": B} would run A and store its answer under
+// B's key, for every client asking B. The POST body is restored for the handler.
+func (k responseKeys) key(r *http.Request) (key string, ok bool) {
+	memo := k.memo
 	media, ok := negotiate(r.Header.Values("Accept"))
 	if !ok {
 		return "", false
@@ -93,8 +106,19 @@ func responseKey(r *http.Request, memo *keyMemo, fingerprint string) (key string
 	if err != nil {
 		return "", false
 	}
+	// The document as a part of the key: its significant tokens, so that whitespace,
+	// commas and comments do not make a new key for the same answer. Not for a
+	// persisted query (the hash names the text) nor in trusted-documents mode (only
+	// the manifest's very texts run): there another text of the same tokens is
+	// refused, and may not be answered from the cache.
+	doc := "text:" + p.Query
+	if _, persisted := p.Extensions["persistedQuery"]; k.normalize && !persisted {
+		if norm, ok := normalDocument(p.Query); ok {
+			doc = "tokens:" + norm
+		}
+	}
 	h := sha256.New()
-	for _, part := range []string{fingerprint, p.Query, p.OperationName, string(vars), string(ext), media} {
+	for _, part := range []string{k.fingerprint, doc, p.OperationName, string(vars), string(ext), media} {
 		h.Write([]byte(strconv.Itoa(len(part))))
 		h.Write([]byte{':'})
 		h.Write([]byte(part))
@@ -102,6 +126,46 @@ func responseKey(r *http.Request, memo *keyMemo, fingerprint string) (key string
 	key = hex.EncodeToString(h.Sum(nil))
 	memo.add(id, key)
 	return key, true
+}
+
+// normalDocument returns the significant tokens of a GraphQL document, one space
+// apart, strings quoted, or ok false when the text does not lex. The GraphQL grammar
+// ignores whitespace, commas, comments and a byte order mark, and a string means its
+// value however it is written (escapes, block strings), so two documents with the
+// same tokens are the same document: they parse to the same AST, validate alike, and
+// meet the limits (depth, cost, tokens: the parser counts no comments) alike. It keeps
+// everything that shapes an answer: field order (the answer's key order), aliases,
+// argument values as written (1.0 and 1.00 stay apart), operation names. It does not
+// use gqlparser's formatter, which prints an AST but drops what it does not know
+// (directives of variable definitions), so that two different documents could print
+// alike and share an answer.
+func normalDocument(text string) (string, bool) {
+	lx := lexer.New(&ast.Source{Input: text})
+	var b strings.Builder
+	b.Grow(len(text))
+	for {
+		tok, err := lx.ReadToken()
+		if err != nil {
+			return "", false
+		}
+		switch tok.Kind {
+		case lexer.EOF:
+			return b.String(), true
+		case lexer.Comment:
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		switch tok.Kind {
+		case lexer.String, lexer.BlockString:
+			b.WriteString(strconv.Quote(tok.Value))
+		case lexer.Name, lexer.Int, lexer.Float:
+			b.WriteString(tok.Value)
+		default:
+			b.WriteString(tok.Kind.String())
+		}
+	}
 }
 
 // responseFingerprint names everything besides the request that decides its answer:
@@ -128,6 +192,56 @@ func (g *Gateway) responseFingerprint() string {
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// DefaultResponseCacheMaxBytes bounds one answer the response cache stores: the
+// reference query's answer (a hundred spacecraft with their configurations and
+// agencies) is about 70 KB, and a store of a quarter of the default cache size holds a
+// hundred answers of this bound. Larger answers are served, not stored.
+const DefaultResponseCacheMaxBytes = 512 << 10
+
+// doorkeeperSize is how many keys asked for once a doorkeeper remembers, per
+// generation: a few megabytes at most.
+const doorkeeperSize = 32 << 10
+
+// doorkeeper says whether a key has been asked for before, remembering the keys of
+// the last one to two generations of doorkeeperSize keys: a key asked for again
+// within that many distinct requests is admitted. A one-off key costs a map entry
+// for a while, never an answer in the shared store. A nil doorkeeper admits every key.
+type doorkeeper struct {
+	mu        sync.Mutex
+	cur, prev map[uint64]struct{}
+	size      int
+}
+
+func newDoorkeeper(size int) *doorkeeper {
+	return &doorkeeper{cur: make(map[uint64]struct{}, size), size: size}
+}
+
+// again records key and reports whether it was seen before.
+func (d *doorkeeper) again(key string) bool {
+	if d == nil {
+		return true
+	}
+	// Keys are hex SHA-256: their first 16 digits are as good a hash as any.
+	h, err := strconv.ParseUint(key[:16], 16, 64)
+	if err != nil {
+		return true
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.cur[h]; ok {
+		return true
+	}
+	if _, ok := d.prev[h]; ok {
+		d.cur[h] = struct{}{}
+		return true
+	}
+	if len(d.cur) >= d.size {
+		d.prev, d.cur = d.cur, make(map[uint64]struct{}, d.size)
+	}
+	d.cur[h] = struct{}{}
+	return false
 }
 
 // keyMemo remembers the cache keys of recent requests by the hash of their bytes
@@ -253,13 +367,25 @@ func notModified(r *http.Request, etag string) bool {
 // responseCache wraps the GraphQL handler: it gives each request its upstream report,
 // answers repeated requests from the cache, and sets Cache-Control and ETag.
 func (g *Gateway) responseCache(next http.Handler) http.Handler {
-	memo, fingerprint := newKeyMemo(), g.responseFingerprint()
+	keys := responseKeys{memo: newKeyMemo(), fingerprint: g.responseFingerprint(), normalize: g.cfg.Protection.TrustedDocuments == nil}
+	maxBytes := g.cfg.ResponseCacheMaxBytes
+	if maxBytes == 0 {
+		maxBytes = DefaultResponseCacheMaxBytes
+	}
+	// The shared store (Redis) takes an answer only when it is asked for again:
+	// clients looping over one-off documents would otherwise fill it, evicting the
+	// LL2 answers every replica needs. The in-process store needs no such guard: its
+	// W-TinyLFU eviction already keeps what is read often over a burst of one-offs.
+	var admit *doorkeeper
+	if g.redis != nil {
+		admit = newDoorkeeper(doorkeeperSize)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, rep := upstream.WithReport(r.Context())
 		r = r.WithContext(ctx)
 		key, cacheable := "", false
 		if g.Responses != nil {
-			key, cacheable = responseKey(r, memo, fingerprint)
+			key, cacheable = keys.key(r)
 		}
 		now := g.now()
 		if cacheable {
@@ -295,7 +421,7 @@ func (g *Gateway) responseCache(next http.Handler) http.Handler {
 			return
 		}
 		ct, etag := rec.header.Get("Content-Type"), etagOf(body)
-		if cacheable {
+		if cacheable && (maxBytes < 0 || int64(len(body)) <= maxBytes) && admit.again(key) {
 			e := upstream.Entry{Status: http.StatusOK, Body: encodeCached(ct, etag, body), Fetched: now, TTL: ttl}
 			if err := g.Responses.Set(ctx, key, e, ttl); err != nil {
 				g.log.WarnContext(ctx, "response cache write failed", "err", err)

@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -28,9 +30,11 @@ import (
 //
 //   - POST with Content-Type application/json (charset utf-8 if given; else 415), a
 //     JSON object body with string query and operationName and object variables and
-//     extensions, each possibly null (else 400; over the body limit, 413);
-//   - GET with the same parameters in the query string, for queries only: a mutation
-//     (or subscription) over GET is 405 with Allow: POST;
+//     extensions, each possibly null (else 400; over the body limit, 413), read
+//     strictly (see strictJSON: nothing after the value, no name twice in an object);
+//   - GET with the same parameters in the query string, variables and extensions as
+//     strictly read JSON, for queries only: a mutation (or subscription) over GET is
+//     405 with Allow: POST;
 //   - the answer is application/graphql-response+json when Accept prefers it, else
 //     application/json (also for a missing Accept or */*), and 406 when Accept names
 //     neither;
@@ -295,45 +299,42 @@ func readPOST(r *http.Request) (*graphql.RawParams, int, string) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, http.StatusBadRequest, "the request body is empty"
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(body, &fields); err != nil {
-		return nil, http.StatusBadRequest, bodyError(body, err)
+	var p wireParams
+	if err := jsonv2.Unmarshal(body, &p, strictJSON); err != nil {
+		return nil, http.StatusBadRequest, jsonError("the request body", err)
 	}
-	p := &graphql.RawParams{}
-	for _, f := range []struct {
-		name string
-		into any
-	}{
-		{"query", &p.Query},
-		{"operationName", &p.OperationName},
-		{"variables", &p.Variables},
-		{"extensions", &p.Extensions},
-	} {
-		if msg := decodeParam(f.name, fields[f.name], f.into); msg != "" {
-			return nil, http.StatusBadRequest, msg
-		}
-	}
-	return p, 0, ""
+	return &graphql.RawParams{Query: p.Query, OperationName: p.OperationName, Variables: p.Variables, Extensions: p.Extensions}, 0, ""
 }
 
-// bodyError says what is wrong with a POST body that is not a JSON object, in the
-// client's terms: encoding/json's own message names Go types
-// ("map[string]json.RawMessage"), which say nothing to a GraphQL client.
-func bodyError(body []byte, err error) string {
-	var syntax *json.SyntaxError
-	switch trimmed := bytes.TrimSpace(body); {
-	case errors.As(err, &syntax):
-		return fmt.Sprintf("the request body is not valid JSON (at byte %d): %s", syntax.Offset, strings.TrimPrefix(syntax.Error(), "json: "))
-	case trimmed[0] == '[':
-		return "the request body must be a JSON object; batches of operations (a JSON array) are not supported"
-	case trimmed[0] != '{':
-		return "the request body must be a JSON object with a query"
-	default:
-		return "the request body is not a JSON object: " + strings.TrimPrefix(err.Error(), "json: ")
-	}
+// wireParams are a request's parameters as JSON has them. A member of another name,
+// or another case ("Query"), is ignored; null is as good as absent.
+type wireParams struct {
+	Query         string         `json:"query"`
+	OperationName string         `json:"operationName"`
+	Variables     map[string]any `json:"variables"`
+	Extensions    map[string]any `json:"extensions"`
 }
 
-// readGET reads a GET's parameters from the query string.
+// strictJSON is how request parameters are read: as encoding/json/v2 reads JSON (one
+// value and nothing after it, no name twice in an object at any depth, valid UTF-8),
+// so that a parameter cannot mean one thing to the gateway and another to a cache or
+// a proxy in front of it that keeps the first of two names; and with numbers kept as
+// json.Number, as gqlgen expects them, so that 9007199254740993 is not rounded
+// through a float64 before the variable's type is checked.
+var strictJSON = jsonv2.WithUnmarshalers(jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, v *any) error {
+	if dec.PeekKind() != '0' {
+		return jsonv2.SkipFunc
+	}
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return err
+	}
+	*v = json.Number(tok.String())
+	return nil
+}))
+
+// readGET reads a GET's parameters from the query string, the JSON ones (variables
+// and extensions) as strictly as a POST body.
 func readGET(r *http.Request) (*graphql.RawParams, int, string) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
@@ -342,42 +343,74 @@ func readGET(r *http.Request) (*graphql.RawParams, int, string) {
 	p := &graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName")}
 	for _, f := range []struct {
 		name string
-		into any
+		into *map[string]any
 	}{
 		{"variables", &p.Variables},
 		{"extensions", &p.Extensions},
 	} {
 		if v := q.Get(f.name); v != "" {
-			if msg := decodeParam(f.name, json.RawMessage(v), f.into); msg != "" {
-				return nil, http.StatusBadRequest, msg
+			if err := jsonv2.Unmarshal([]byte(v), f.into, strictJSON); err != nil {
+				return nil, http.StatusBadRequest, jsonError("the "+f.name+" parameter", err)
 			}
 		}
 	}
 	return p, 0, ""
 }
 
-// decodeParam decodes one request parameter, absent or null allowed: query and
-// operationName must be strings, variables and extensions objects. It returns the
-// message of a refusal, or "".
-func decodeParam(name string, raw json.RawMessage, into any) string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return ""
+// jsonError says what is wrong with the JSON of what (the request body, or a GET
+// parameter), in the client's terms: the decoder's own messages name Go types and
+// JSON pointers, which say nothing to a GraphQL client.
+func jsonError(what string, err error) string {
+	var sem *jsonv2.SemanticError
+	var syn *jsontext.SyntacticError
+	switch {
+	case errors.As(err, &sem):
+		// Every JSON value fits a variable, so a value of the wrong kind is a
+		// parameter's (or, for the body, the whole body's).
+		name := strings.TrimPrefix(string(sem.JSONPointer), "/")
+		if what != "the request body" {
+			name = strings.TrimSuffix(strings.TrimPrefix(what, "the "), " parameter")
+		}
+		switch name {
+		case "":
+			if sem.JSONKind == '[' {
+				return "the request body must be a JSON object; batches of operations (a JSON array) are not supported"
+			}
+			return "the request body must be a JSON object with a query"
+		case "query", "operationName":
+			return fmt.Sprintf("the %s parameter must be a string", name)
+		default:
+			return fmt.Sprintf("the %s parameter must be an object", name)
+		}
+	case errors.As(err, &syn):
+		return what + " is not valid JSON: " + syntaxProblem(syn)
 	}
-	want := "an object"
-	ok := raw[0] == '{'
-	if _, isString := into.(*string); isString {
-		want, ok = "a string", raw[0] == '"'
+	return what + " is not valid JSON"
+}
+
+// syntaxProblem describes a syntax error, with where it is.
+func syntaxProblem(e *jsontext.SyntacticError) string {
+	in := func(p jsontext.Pointer) string {
+		if p == "" {
+			return ""
+		}
+		s := string(p)
+		if len(s) > 100 {
+			s = s[:100] + "…"
+		}
+		return " in " + s
 	}
-	if !ok {
-		return fmt.Sprintf("the %s parameter must be %s", name, want)
+	switch {
+	case errors.Is(e.Err, jsontext.ErrDuplicateName):
+		return fmt.Sprintf("the name %q appears twice in one object%s", e.JSONPointer.LastToken(), in(e.JSONPointer.Parent()))
+	case errors.Is(e.Err, io.ErrUnexpectedEOF):
+		return fmt.Sprintf("it ends before the JSON value does (at byte %d)", e.ByteOffset)
+	case e.Err != nil && strings.Contains(e.Err.Error(), "after top-level value"):
+		return fmt.Sprintf("more follows the JSON value (at byte %d)", e.ByteOffset)
+	case e.Err != nil:
+		return fmt.Sprintf("%s at byte %d%s", e.Err, e.ByteOffset, in(e.JSONPointer))
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(into); err != nil {
-		return fmt.Sprintf("the %s parameter is not valid JSON: %v", name, err)
-	}
-	return ""
+	return fmt.Sprintf("a syntax error at byte %d", e.ByteOffset)
 }
 
 // negotiate picks the response media type from the Accept headers: the one with the

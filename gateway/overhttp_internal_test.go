@@ -3,6 +3,9 @@ package gateway
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -33,5 +36,79 @@ func TestResponseJSONAsMarshal(t *testing.T) {
 		if (err != nil) != (wantErr != nil) || !bytes.Equal(got, want) {
 			t.Errorf("%s:\n got %s (%v)\nwant %s (%v)", name, got, err, want, wantErr)
 		}
+	}
+}
+
+// BenchmarkReadPOST measures reading a POST's parameters: a typical request (a
+// document of half a kilobyte and a few variables) and a large one (a 200 KB
+// document and 2,000 variables' worth of list).
+func BenchmarkReadPOST(b *testing.B) {
+	q := strings.Repeat("{ allSpacecraft(first: 10) { nodes { id name spacecraftConfig { name agency { name } } } } }\n", 5)
+	small, _ := json.Marshal(map[string]any{"query": q, "variables": map[string]any{"id": 12, "first": 10, "s": "abc", "f": map[string]any{"a": []any{1, 2, 3}}}})
+	large, _ := json.Marshal(map[string]any{"query": strings.Repeat(q, 400), "variables": map[string]any{"ids": make([]int, 2000)}})
+	for _, c := range []struct {
+		name string
+		body []byte
+	}{{"typical", small}, {"large", large}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(c.body)))
+			for b.Loop() {
+				r := &http.Request{Body: io.NopCloser(bytes.NewReader(c.body))}
+				if _, status, msg := readPOST(r); status != 0 {
+					b.Fatal(msg)
+				}
+			}
+		})
+	}
+}
+
+// TestNormalDocument checks that documents the GraphQL grammar reads alike share
+// their normal form, and that documents it reads apart never do, however their
+// strings are built.
+func TestNormalDocument(t *testing.T) {
+	same := [][]string{
+		{`{ a(x: 1) { b c } }`, "{a(x:1){b,c}}", "\ufeff# c\n{ a ( x : 1 ) { b\n\tc } } # d"},
+		{`{ a(s: "x y") }`, `{ a(s: "x\u0020y") }`, `{ a(s: """x y""") }`},
+		{`query Q($v: Int = 2) @d { ...F } fragment F on T { b }`, "query Q($v:Int=2)@d{...F}\nfragment F on T{b}"},
+	}
+	for _, group := range same {
+		want, ok := normalDocument(group[0])
+		if !ok {
+			t.Fatalf("%q does not lex", group[0])
+		}
+		for _, doc := range group[1:] {
+			if got, ok := normalDocument(doc); !ok || got != want {
+				t.Errorf("%q: %q, want %q", doc, got, want)
+			}
+		}
+	}
+	apart := []string{
+		`{ a(x: "1", y: "2") }`,
+		`{ a(x: "1\", y: \"2") }`,
+		`{ a(x: 1, y: 2) }`,
+		`{ a(x: 1.0, y: 2) }`,
+		`{ a(x: "1 #", y: 2) }`,
+		`{ a(x: 1 y: 2) b }`,
+		`{ a(y: 2, x: 1) }`,
+		`{ z: a(x: 1, y: 2) }`,
+		`{ a(x: 1, y: 2) { b c } }`,
+		`{ a(x: 1, y: 2) { c b } }`,
+		`{ ab }`,
+		`{ a b }`,
+	}
+	seen := map[string]string{}
+	for _, doc := range apart {
+		got, ok := normalDocument(doc)
+		if !ok {
+			t.Fatalf("%q does not lex", doc)
+		}
+		if other, dup := seen[got]; dup {
+			t.Errorf("%q and %q share the normal form %q", doc, other, got)
+		}
+		seen[got] = doc
+	}
+	if _, ok := normalDocument(`{ a(x: "unterminated) }`); ok {
+		t.Error("a document that does not lex has a normal form")
 	}
 }

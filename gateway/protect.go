@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"runtime/debug"
@@ -416,7 +417,8 @@ func (w *trackingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 
 // limitBody refuses requests larger than the limit: a declared Content-Length or a
 // GET query string over it at once (413, 414), and bodies that turn out longer when
-// read (the transport answers 413 then).
+// read (the transport answers 413 then). A refused body is drained before the
+// connection closes (lingerClose), so that the client reads the 413.
 func limitBody(p Protection, next http.Handler) http.Handler {
 	limit := p.MaxBodyBytes
 	if limit < 0 {
@@ -429,15 +431,42 @@ func limitBody(p Protection, next http.Handler) http.Handler {
 			return
 		}
 		if r.ContentLength > limit {
+			w.Header().Set("Connection", "close")
 			writeHTTPError(w, http.StatusRequestEntityTooLarge, negotiatedOrJSON(r), bodyTooLargeMessage(limit), badInput())
+			lingerClose(w, r, r.Body, 0)
 			return
 		}
-		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, limit)
+		if r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
 		}
+		body := &limitedBody{body: r.Body}
+		body.limited = http.MaxBytesReader(w, r.Body, limit)
+		r.Body = body
 		next.ServeHTTP(w, r)
+		if body.over {
+			lingerClose(w, r, body.body, limit+1)
+		}
 	})
 }
+
+// limitedBody is a request body under http.MaxBytesReader that notes whether the
+// limit was reached.
+type limitedBody struct {
+	body    io.ReadCloser // the request's own
+	limited io.ReadCloser
+	over    bool
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	n, err := b.limited.Read(p)
+	if _, ok := err.(*http.MaxBytesError); ok {
+		b.over = true
+	}
+	return n, err
+}
+
+func (b *limitedBody) Close() error { return b.limited.Close() }
 
 func bodyTooLargeMessage(limit int64) string {
 	return fmt.Sprintf("the request body is larger than the limit of %d bytes", limit)

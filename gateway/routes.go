@@ -9,8 +9,8 @@ import (
 )
 
 // routes mounts the endpoints of the contract: /graphql, the playground, /healthz and
-// /readyz. Every request gets a request id, panic recovery (an INTERNAL answer
-// carrying the id) and compression; /graphql also gets CORS, the refusals on method
+// /readyz. Every request gets a bound on how long writing its answer may stall, a
+// request id, panic recovery (an INTERNAL answer carrying the id) and compression; /graphql also gets CORS, the refusals on method
 // and headers (overhttp.go), the body limit, the response cache, then the request
 // deadline and the per-request loaders.
 func (g *Gateway) routes(gql http.Handler) http.Handler {
@@ -39,5 +39,5 @@ func (g *Gateway) routes(gql http.Handler) http.Handler {
 			return r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics"
 		},
 	}, withGzip(p, g.recoverPanics(p, mux)))
-	return withRequestID(logged)
+	return withWriteDeadline(p, withRequestID(logged))
 }

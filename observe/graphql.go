@@ -134,13 +134,6 @@ func (e GraphQLExtension) record(ctx context.Context, oc *graphql.OperationConte
 	name := operationName(oc)
 	d := time.Since(st.start)
 	if m := e.m; m != nil {
-		label := Anonymous
-		if name != "" {
-			label = Other
-			if graphQLName(name) {
-				label = m.opNames.get(name, admit)
-			}
-		}
 		codeLabel := ""
 		if code != "" {
 			codeLabel = Other
@@ -148,8 +141,22 @@ func (e GraphQLExtension) record(ctx context.Context, oc *graphql.OperationConte
 				codeLabel = m.codes.get(code, true)
 			}
 		}
-		m.ops.WithLabelValues(label, outcome, codeLabel).Inc()
-		m.opDuration.WithLabelValues(label, outcome).Observe(d.Seconds())
+		write := func(label string) {
+			m.ops.WithLabelValues(label, outcome, codeLabel).Inc()
+			m.opDuration.WithLabelValues(label, outcome).Observe(d.Seconds())
+		}
+		switch {
+		case name == "":
+			write(Anonymous)
+		case !graphQLName(name):
+			write(Other)
+		case name == Other || name == Anonymous:
+			// Shared series: such a name takes no place, so releasing it can never
+			// delete what every other overflowing name counts in.
+			write(name)
+		default:
+			m.opNames.with(name, admit, write)
+		}
 	}
 	info := InfoFrom(ctx)
 	logName := name

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -101,6 +103,65 @@ func TestOperationNameCardinality(t *testing.T) {
 	f = scrape(t, m)
 	if got := labelValues(f, "spacegraph_graphql_operations_total", "operation"); strings.Join(got, ",") != "Known,other" {
 		t.Errorf("with an allow list the labels are %q", got)
+	}
+}
+
+// TestOperationNamesAgeOut checks that, once the operation labels are all taken, a
+// name unused for OperationIdle gives its place to a new one and its series go, while
+// names in use keep theirs; and that a client naming its operation "other" cannot make
+// the overflow's series go.
+func TestOperationNamesAgeOut(t *testing.T) {
+	var clock atomic.Int64
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := func() time.Time { return start.Add(time.Duration(clock.Load())) }
+	advance := func(d time.Duration) { clock.Add(int64(d)) }
+	m := observe.New(observe.Options{MaxOperations: 3, OperationIdle: time.Hour, Now: now})
+	srv := graphQLServer(m)
+	run := func(names ...string) {
+		t.Helper()
+		for _, name := range names {
+			if code, body := post(t, srv, gql(fmt.Sprintf(`query %s { __typename }`, name), "")); code != 200 || strings.Contains(body, "errors") {
+				t.Fatalf("%s: %d %s", name, code, body)
+			}
+		}
+	}
+	labels := func() string {
+		t.Helper()
+		ops := labelValues(scrape(t, m), "spacegraph_graphql_operations_total", "operation")
+		durations := labelValues(scrape(t, m), "spacegraph_graphql_operation_duration_seconds", "operation")
+		if strings.Join(ops, ",") != strings.Join(durations, ",") {
+			t.Errorf("operations labelled %q, durations %q", ops, durations)
+		}
+		return strings.Join(ops, ",")
+	}
+	run("A", "B", "C", "D", "other")
+	if got := labels(); got != "A,B,C,other" {
+		t.Fatalf("labels %q, want A,B,C,other", got)
+	}
+	advance(30 * time.Minute)
+	run("A", "E")
+	advance(31 * time.Minute)
+	// B and C have been idle for an hour, A for half of one: E takes a freed place,
+	// B's and C's series are gone, the overflow's stay.
+	run("E")
+	if got := labels(); got != "A,E,other" {
+		t.Errorf("after an hour: labels %q, want A,E,other", got)
+	}
+	if v := value(t, scrape(t, m), "spacegraph_graphql_operations_total", map[string]string{"operation": "other", "outcome": "ok", "code": ""}); v != 3 {
+		t.Errorf("other/ok = %v, want 3 (D, the name \"other\" and E's first run)", v)
+	}
+	run("F", "G")
+	if got := labels(); got != "A,E,F,other" {
+		t.Errorf("then: labels %q, want A,E,F,other (G waits for a place)", got)
+	}
+	// In use all along, A is never released, however long the process runs.
+	for range 5 {
+		advance(50 * time.Minute)
+		run("A")
+	}
+	run("H")
+	if got := labels(); !strings.Contains(got, "A") || !strings.Contains(got, "H") {
+		t.Errorf("after five quiet hours for E and F: labels %q, want A and H among them", got)
 	}
 }
 

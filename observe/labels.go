@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // Other stands for every label value past a bound or outside the expected form, so
@@ -21,6 +23,7 @@ const (
 	maxEndpointLen  = 96
 	maxEndpointSegs = 4
 	defaultMaxOps   = 100
+	defaultOpIdle   = time.Hour
 	maxEndpoints    = 64
 	maxRoutes       = 32
 	maxCodes        = 32
@@ -29,20 +32,30 @@ const (
 
 // labelSet bounds the distinct values of one label: the first limit values that pass
 // the form check are kept, any later one is Other. With a fixed allow list, only its
-// values are kept.
+// values are kept. With idle set, a value unused for that long gives its place up to
+// a newcomer once the set is full, and release deletes its series: otherwise the
+// first names a client ever sent would hold every place for the life of the process.
 type labelSet struct {
 	mu    sync.RWMutex
-	seen  map[string]struct{}
+	seen  map[string]*atomic.Int64 // last use, Unix nanoseconds
 	limit int
 	fixed bool
+
+	idle    time.Duration
+	now     func() time.Time
+	release func(value string)
+	// nextSweep is the earliest time (Unix nanoseconds) a value can have been idle for
+	// idle: until then a full set has nothing to release, and a flood of new values
+	// costs no scan of the set.
+	nextSweep int64
 }
 
 func newLabelSet(limit int, allow []string) *labelSet {
-	s := &labelSet{seen: map[string]struct{}{}, limit: limit}
+	s := &labelSet{seen: map[string]*atomic.Int64{}, limit: limit, now: time.Now}
 	if len(allow) > 0 {
 		s.fixed = true
 		for _, v := range allow {
-			s.seen[v] = struct{}{}
+			s.seen[v] = new(atomic.Int64)
 		}
 	}
 	return s
@@ -52,25 +65,74 @@ func newLabelSet(limit int, allow []string) *labelSet {
 // looks v up: the values that requests which failed early bring (a document that did
 // not parse) should not take places that real operations need.
 func (s *labelSet) get(v string, admit bool) string {
-	s.mu.RLock()
-	_, ok := s.seen[v]
-	s.mu.RUnlock()
-	if ok {
-		return v
+	out := Other
+	s.with(v, admit, func(label string) { out = label })
+	return out
+}
+
+// with calls record with v's label (v, or Other as get decides) while v cannot be
+// released, so that a series is never written again just after release deleted it
+// (it would then stay for good, outside the bound).
+func (s *labelSet) with(v string, admit bool, record func(label string)) {
+	var now int64
+	if s.idle > 0 {
+		now = s.now().UnixNano()
 	}
+	s.mu.RLock()
+	if last, ok := s.seen[v]; ok {
+		if now != 0 {
+			last.Store(now)
+		}
+		record(v)
+		s.mu.RUnlock()
+		return
+	}
+	s.mu.RUnlock()
 	if s.fixed || !admit {
-		return Other
+		record(Other)
+		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.seen[v]; ok {
-		return v
+	if last, ok := s.seen[v]; ok {
+		if now != 0 {
+			last.Store(now)
+		}
+		record(v)
+		return
 	}
 	if len(s.seen) >= s.limit {
-		return Other
+		s.releaseIdle(now)
 	}
-	s.seen[v] = struct{}{}
-	return v
+	if len(s.seen) >= s.limit {
+		record(Other)
+		return
+	}
+	last := new(atomic.Int64)
+	last.Store(now)
+	s.seen[v] = last
+	record(v)
+}
+
+// releaseIdle drops the values unused for idle, with their series; s.mu is held.
+func (s *labelSet) releaseIdle(now int64) {
+	if s.idle <= 0 || now < s.nextSweep {
+		return
+	}
+	idle := int64(s.idle)
+	oldest := now
+	for v, last := range s.seen {
+		t := last.Load()
+		if now-t >= idle {
+			delete(s.seen, v)
+			if s.release != nil {
+				s.release(v)
+			}
+			continue
+		}
+		oldest = min(oldest, t)
+	}
+	s.nextSweep = oldest + idle
 }
 
 // graphQLName reports whether s is a GraphQL name (/[_A-Za-z][_0-9A-Za-z]*/) of at

@@ -29,6 +29,13 @@ type Options struct {
 	// MaxOperations bounds the distinct operation names otherwise (0: 100); names past
 	// it are "other".
 	MaxOperations int
+	// OperationIdle is how long an operation name keeps its place without being used
+	// once MaxOperations is reached (0: an hour): past it, a new name takes the place
+	// and the old name's series are deleted, so that the first names ever seen do not
+	// hold every place for good. While places are free, no name is released.
+	OperationIdle time.Duration
+	// Now is the clock of OperationIdle (nil: time.Now).
+	Now func() time.Time
 	// BudgetTimeout bounds the budget callback at each scrape (0: 2 s), since a budget
 	// in Redis may hang while Redis does, and a scrape must still answer.
 	BudgetTimeout time.Duration
@@ -80,6 +87,12 @@ func New(o Options) *Metrics {
 	if o.BudgetTimeout <= 0 {
 		o.BudgetTimeout = 2 * time.Second
 	}
+	if o.OperationIdle <= 0 {
+		o.OperationIdle = defaultOpIdle
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -129,6 +142,11 @@ func New(o Options) *Metrics {
 		routes:    newLabelSet(maxRoutes, nil),
 		codes:     newLabelSet(maxCodes, nil),
 		loaders:   newLabelSet(maxLoaders, nil),
+	}
+	m.opNames.idle, m.opNames.now = o.OperationIdle, o.Now
+	m.opNames.release = func(name string) {
+		m.ops.DeletePartialMatch(prometheus.Labels{"operation": name})
+		m.opDuration.DeletePartialMatch(prometheus.Labels{"operation": name})
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
