@@ -367,6 +367,13 @@ func serve[T any](st *state, r *http.Request, rt route, q url.Values, ignoreFilt
 	if perr, ok := err.(ll2.ParamError); ok {
 		return http.StatusBadRequest, perr
 	}
+	// Records held below what the query reads (or data no record can hold, such as
+	// an agency's parent id) would answer it wrong: refuse it, naming what is lacking.
+	if !ignoreFilters && (st.store.partial[e.Path] || e.Needs(&query) > ll2.LevelDetailed) {
+		if lacking := e.Unanswerable(&query, items, ll2.LevelDetailed); lacking != nil {
+			return http.StatusBadRequest, ll2.NewNotInSnapshotBody(e.Path, lacking)
+		}
+	}
 	sel := selection(st, e, &query, items, ignoreFilters)
 	page := ll2.Window(sel, query.Offset, query.Limit)
 	out := listBody{Count: len(sel), Results: make([]any, len(page))}
