@@ -431,7 +431,9 @@ func TestRecordOnlyEmbedded(t *testing.T) {
 	r = h.do(`{ family(ll2Id: 7) { name parent { name description maidenFlight manufacturer { name } parent { name } } } }`, nil)
 	wantGaps(t, r, map[string]int{"family.parent.description": 1, "family.parent.maidenFlight": 1,
 		"family.parent.manufacturer": 1, "family.parent.parent": 1})
-	var dragon struct{ Family struct{ Parent struct{ Name string } } }
+	var dragon struct {
+		Family struct{ Parent struct{ Name string } }
+	}
 	decode(t, r, &dragon)
 	if dragon.Family.Parent.Name != "Dragon" {
 		t.Errorf("family 7's parent: %s", r.Data)
@@ -452,7 +454,9 @@ func TestRecordOnlyEmbedded(t *testing.T) {
 	if e.Extensions["field"] != "Agency.families" || e.Extensions["argument"] != nil || !strings.HasPrefix(e.Message, "Agency.families cannot be answered") {
 		t.Errorf("agency 121's families: %+v", e)
 	}
-	var found struct{ AllFamilies struct{ Nodes []struct{ Name string } } }
+	var found struct {
+		AllFamilies struct{ Nodes []struct{ Name string } }
+	}
 	h.ok(`{ allFamilies(search: "dragon") { nodes { name } } }`, nil, &found)
 	if len(found.AllFamilies.Nodes) != 2 {
 		t.Errorf("search dragon: %+v", found)
