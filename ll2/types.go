@@ -9,6 +9,10 @@
 // and each level has Upgrade (to the detailed container, unknown fields nil) and
 // projection methods (detailed to lower levels), which the built-in server uses to
 // render any level from one stored record.
+//
+// One field is not LL2's: snapshot_mode, which the built-in server sets on an object
+// whose snapshot record holds less than the detailed level, so that a client can tell
+// "LL2 says null" from "this snapshot does not know" (see held.go).
 package ll2
 
 import "encoding/json"
