@@ -482,3 +482,22 @@ func TestNotInSnapshotNeverAgainstAWholeUpstream(t *testing.T) {
 		t.Errorf("got %+v", out)
 	}
 }
+
+// TestPartialSnapshotInReplicaMode: a replica answers every list from its crawl, with
+// the same rules as the built-in server: the crawl of a partial snapshot says what it
+// lacks, so filters on it are refused and its fields reported, without a call.
+func TestPartialSnapshotInReplicaMode(t *testing.T) {
+	h := newHarness(t, gateway.Config{Prefetch: true, ResponseCacheOff: true})
+	t.Cleanup(func() { h.g.Close() })
+	waitPrefetched(t, h)
+	before := h.calls()
+	e := h.do(`{ allAgencies(filter: {foundingYearGte: 1900}) { totalCount } }`, nil).errorWith(t, "NOT_IN_SNAPSHOT")
+	if e.Extensions["argument"] != "filter.foundingYearGte" {
+		t.Errorf("refusal %+v", e)
+	}
+	r := h.do(`{ allAgencies(first: 50, orderBy: {field: NAME}) { nodes { name foundingYear } } }`, nil)
+	wantGaps(t, r, map[string]int{"allAgencies.nodes.*.foundingYear": 8})
+	if n := h.calls() - before; n != 0 {
+		t.Errorf("a replica spent %d calls:\n  %s", n, h.requests())
+	}
+}
