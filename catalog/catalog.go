@@ -214,11 +214,14 @@ var familyKind = &kind[ll2.FamilyEndpointDetailed, Family]{
 }
 
 // list fetches one page at the mode that gives level q.Level, answering locally when a
-// fresh crawl of the whole collection at a sufficient level is at hand.
+// fresh crawl of the whole collection is at hand at a level that covers both the
+// selection and what the query filters, searches and orders by.
 func list[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], q Query) (*Page[E], error) {
 	mode := k.mode(q.Level)
-	if coll := lookupCollection[T](c, k.k, mode); coll != nil {
-		return localPage(ctx, c, k, coll, q, nil)
+	if local, ok := localMode(k, q, mode); ok {
+		if coll := lookupCollection[T](c, k.k, local); coll != nil {
+			return localPage(ctx, c, k, coll, q, nil)
+		}
 	}
 	q.Level = mode
 	res, src, err := sourced(ctx, c, func(ctx context.Context) (*ll2.List[T], error) { return k.list(c.client, ctx, q.params()) })
@@ -237,12 +240,35 @@ func list[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], q Query) (*P
 	return page, nil
 }
 
-// localPage answers a query from a crawled collection with LL2's query semantics;
-// keep, when set, restricts the collection first (a reverse relation LL2 cannot filter).
-func localPage[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], coll *collection, q Query, keep func(*T) bool) (*Page[E], error) {
+// localMode is the mode a crawl must have to answer q locally, given the mode its
+// selection needs: a crawl at a leaner mode lacks what richer filters read (its
+// records would match no filter on it). ok is false when no crawl can answer q (LL2
+// filters by data its wire format does not carry).
+func localMode[T, E any](k *kind[T, E], q Query, mode ll2.Level) (ll2.Level, bool) {
+	pq, err := localQuery(k, q)
+	if err != nil {
+		return mode, true // the local answer reports the error
+	}
+	need := k.endpoint.Needs(&pq)
+	if need > ll2.LevelDetailed {
+		return mode, false
+	}
+	return max(mode, k.mode(need)), true
+}
+
+// localQuery parses q as the query engine reads it, without window or mode.
+func localQuery[T, E any](k *kind[T, E], q Query) (ll2.Query, error) {
 	params := q.params()
 	params.Limit, params.Offset, params.Mode = 0, 0, ll2.LevelNone
-	pq, err := k.endpoint.ParseQuery(paramsValues(params))
+	return k.endpoint.ParseQuery(paramsValues(params))
+}
+
+// localPage answers a query from a crawled collection with LL2's query semantics;
+// keep, when set, restricts the collection first (a reverse relation LL2 cannot filter).
+// Records that hold less than the query reads (a partial snapshot's, which say so)
+// refuse the query as the built-in server does, with a KindNotInSnapshot error.
+func localPage[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], coll *collection, q Query, keep func(*T) bool) (*Page[E], error) {
+	pq, err := localQuery(k, q)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: local query: %w", err)
 	}
@@ -255,6 +281,10 @@ func localPage[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], coll *c
 			}
 		}
 		items = kept
+	}
+	if lacking := k.endpoint.Unanswerable(&pq, items, coll.mode); lacking != nil {
+		body := ll2.NewNotInSnapshotBody(k.endpoint.Path, lacking)
+		return nil, &ll2.Error{Kind: ll2.KindNotInSnapshot, Op: "crawl " + k.endpoint.Path, Detail: body.Detail, Lacking: lacking}
 	}
 	sel := k.endpoint.Select(&pq, items)
 	win := ll2.Window(sel, q.Offset, q.Limit)

@@ -259,7 +259,9 @@ func byParent[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], parentPa
 			}
 		}
 	}
-	mode := k.mode(q.Level)
+	// The crawl must hold what the query filters, searches and orders by, not only
+	// what its selection needs; a query no crawl can answer goes to LL2 per parent.
+	mode, canLocal := localMode(k, q, k.mode(q.Level))
 	// A fresh or running crawl answers any batch (batches of one request can split
 	// when resolvers arrive after the loader's wait); otherwise crawl when that costs
 	// fewer calls than one per parent, or when LL2 has no filter for the relation.
@@ -267,7 +269,7 @@ func byParent[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], parentPa
 	if isRunning {
 		mode = running
 	}
-	local := parentParam == "" || len(parents) > c.CrawlCost(k.k) || isRunning || lookupCollection[T](c, k.k, mode) != nil
+	local := parentParam == "" || (canLocal && (len(parents) > c.CrawlCost(k.k) || isRunning || lookupCollection[T](c, k.k, mode) != nil))
 	if local {
 		coll, err := crawl(ctx, c, k, mode)
 		if err != nil {

@@ -29,6 +29,10 @@ const (
 	PersistedQueryNotFound Code = "PERSISTED_QUERY_NOT_FOUND"
 	ResponseTooLarge       Code = "RESPONSE_TOO_LARGE"
 	Internal               Code = "INTERNAL"
+	// NotInSnapshot is data that the snapshot being served does not hold (its records
+	// are held below the level of detail that carries it): a field answered null, or
+	// an argument that filters, searches or orders by it refused. LL2 itself has it.
+	NotInSnapshot Code = "NOT_IN_SNAPSHOT"
 )
 
 // Error is an error with a code and a message fit for the client. Err, when set, is
@@ -36,8 +40,13 @@ const (
 type Error struct {
 	Code    Code
 	Message string
-	// Argument names the GraphQL argument at fault, for BAD_USER_INPUT.
+	// Argument names the GraphQL argument at fault, for BAD_USER_INPUT and
+	// NOT_IN_SNAPSHOT.
 	Argument string
+	// Field names the field the snapshot does not hold ("Agency.foundingYear"), and
+	// Count how many objects lacked it, for NOT_IN_SNAPSHOT.
+	Field string
+	Count int
 	// RetryAfter is how long the client should wait, for UPSTREAM_RATE_LIMITED.
 	RetryAfter time.Duration
 	// Limit and Maximum name the limit a QUERY_TOO_COMPLEX field error ran into and
@@ -123,12 +132,17 @@ func fromLL2(le *ll2.Error) *Error {
 		}
 	case ll2.KindBadResponse:
 		e.Code, e.Message = UpstreamBadResponse, "LL2 sent an answer the gateway cannot use: "+le.Detail
+	case ll2.KindNotInSnapshot:
+		e.Code, e.Message = NotInSnapshot, "the snapshot being served does not hold what this query filters, searches or orders by; "+HowToGetIt
 	default:
 		// A 400 from LL2 means the gateway built a bad request: our bug, not the client's.
 		e.Code, e.Message = Internal, "internal error"
 	}
 	return e
 }
+
+// HowToGetIt tells a client where data that the snapshot being served lacks is found.
+const HowToGetIt = "crawl LL2 into a snapshot with `spacegraph snapshot DIR` and serve it with `--snapshot DIR`, or serve the live API with `--upstream https://ll.thespacedevs.com/2.3.0`"
 
 // DefaultRetryAfter is the wait reported when LL2 throttles without saying for how long.
 const DefaultRetryAfter = time.Minute
@@ -147,6 +161,16 @@ func Extensions(e *Error) map[string]any {
 	case QueryTooComplex:
 		if e.Limit != "" {
 			ext["limit"], ext["maximum"] = e.Limit, e.Maximum
+		}
+	case NotInSnapshot:
+		if e.Argument != "" {
+			ext["argument"] = e.Argument
+		}
+		if e.Field != "" {
+			ext["field"] = e.Field
+		}
+		if e.Count > 0 {
+			ext["count"] = e.Count
 		}
 	}
 	return ext

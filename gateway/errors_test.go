@@ -100,18 +100,6 @@ func TestNodesErrorsAtTheirIndex(t *testing.T) {
 	}
 }
 
-// TestUnknownDataIsAnErrorNotAnInvention checks what happens to a non-null field that
-// the embedded snapshot does not know (an agency's countries: the samples embed
-// agencies at the list level only): an UPSTREAM_BAD_RESPONSE error, never made-up data.
-func TestUnknownDataIsAnErrorNotAnInvention(t *testing.T) {
-	h := newHarness(t, gateway.Config{})
-	r := h.do(`{ agency(ll2Id: 121) { name countries { name } } }`, nil)
-	e := r.errorWith(t, "UPSTREAM_BAD_RESPONSE")
-	if !slices.Equal(e.Path, []any{"agency", "countries"}) {
-		t.Errorf("path %v", e.Path)
-	}
-}
-
 // TestRootLookups checks the (id, ll2Id) arguments and that a missing object is null.
 func TestRootLookups(t *testing.T) {
 	h := newHarness(t, gateway.Config{})

@@ -27,7 +27,7 @@ import (
 var contractCodes = map[string]bool{
 	"BAD_USER_INPUT": true, "NOT_FOUND": true, "UPSTREAM_RATE_LIMITED": true, "UPSTREAM_UNAVAILABLE": true,
 	"UPSTREAM_BAD_RESPONSE": true, "UPSTREAM_TIMEOUT": true, "QUERY_TOO_COMPLEX": true,
-	"PERSISTED_QUERY_NOT_FOUND": true, "INTERNAL": true,
+	"PERSISTED_QUERY_NOT_FOUND": true, "INTERNAL": true, "NOT_IN_SNAPSHOT": true,
 }
 
 // faultQueries is the mix the fault tests send: lists, lookups, nested objects that

@@ -63,6 +63,9 @@ func (g *Gateway) graphQLServer() http.Handler {
 	srv.SetRecoverFunc(graph.Recover(g.log, RequestID))
 	srv.AroundResponses(freshnessExtensions)
 	srv.Use(graph.PlanCache{})
+	// Fields a partial snapshot does not hold: null, with one NOT_IN_SNAPSHOT error per
+	// field path pattern.
+	srv.Use(graph.SnapshotGaps{})
 	if p.testPanic != nil {
 		srv.AroundFields(func(ctx context.Context, next graphql.Resolver) (any, error) {
 			if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Object == "Query" {

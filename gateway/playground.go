@@ -85,9 +85,10 @@ type playgroundExample struct {
 // playgroundExamples are the tabs a first visit opens with, one per root field of
 // the schema in the schema's order, so that each entry point is one click from
 // running. They use ids the embedded snapshot has (TestPlaygroundExamplesRun runs
-// every one against it), and only fields the snapshot knows: agencies are known at
-// LL2's list level there, so the examples ask agencies for no more than name, abbrev
-// and type.
+// every one against it, and wants no error), and only fields the snapshot holds:
+// agencies at LL2's list level, configurations and families at the normal level. The
+// tabs that touch those types say which fields need a crawled snapshot or the live
+// API, where the embedded snapshot answers null with a NOT_IN_SNAPSHOT error.
 var playgroundExamples = []playgroundExample{
 	{Query: `# Refetches any object by its global id: "Type:ll2Id" in
 # base64url without padding. "U3BhY2VjcmFmdDo1Njk" is
@@ -183,6 +184,13 @@ query AllSpacecraft($first: Int, $after: String) {
 `},
 	{Query: `# A spacecraft configuration by LL2 id, with its families
 # and the spacecraft built to it.
+#
+# The embedded snapshot holds configurations as LL2's normal
+# level gives them: capability, crewCapacity, maidenFlight
+# and the other specifications and counts answer null with a
+# NOT_IN_SNAPSHOT error. For those, crawl LL2 with
+# "spacegraph snapshot DIR" and serve it with
+# "--snapshot DIR", or use the live API with "--upstream".
 query SpacecraftConfig {
   spacecraftConfig(ll2Id: 7) {
     id
@@ -221,6 +229,14 @@ query AllSpacecraftConfigs {
 `},
 	{Query: `# An agency by LL2 id, with the configurations it is
 # responsible for and the families it manufactures.
+#
+# The embedded snapshot holds agencies at LL2's list level:
+# id, name, abbrev and type. countries, foundingYear,
+# description, the launch counts and the rest answer null
+# with a NOT_IN_SNAPSHOT error, and filters or orderings on
+# them are refused. For those, crawl LL2 with
+# "spacegraph snapshot DIR" and serve it with
+# "--snapshot DIR", or use the live API with "--upstream".
 query Agency {
   agency(ll2Id: 121) {
     id
@@ -238,6 +254,8 @@ query Agency {
 }
 `},
 	{Query: `# Agencies whose name or abbreviation has "space", by name.
+# With the embedded snapshot, filter and order agencies by
+# name, abbrev and type only (see the Agency tab).
 query AllAgencies {
   allAgencies(first: 5, search: "space", orderBy: { field: NAME }) {
     totalCount
@@ -253,7 +271,9 @@ query AllAgencies {
 }
 `},
 	{Query: `# A configuration family by LL2 id, with its manufacturer
-# and its configurations.
+# and its configurations. The embedded snapshot holds
+# families at LL2's normal level: their launch and landing
+# counts need a crawled snapshot or the live API.
 query Family {
   family(ll2Id: 6) {
     id

@@ -3,6 +3,8 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -187,25 +189,42 @@ func parseRef(arg, s, want string) (int, error) {
 	return id, nil
 }
 
-func setBool(v url.Values, k string, p *bool) {
+// llQuery is a connection's LL2 query with, for each LL2 parameter it sets, the
+// GraphQL argument that set it, so that a refusal naming a parameter (NOT_IN_SNAPSHOT)
+// can name the argument instead.
+type llQuery struct {
+	catalog.Query
+	args map[string]string
+}
+
+func newLLQuery() llQuery {
+	return llQuery{Query: catalog.Query{Filter: url.Values{}}, args: map[string]string{"search": "search", "ordering": "orderBy"}}
+}
+
+func (q *llQuery) set(param, arg, v string) {
+	q.Filter.Set(param, v)
+	q.args[param] = arg
+}
+
+func (q *llQuery) setBool(param, arg string, p *bool) {
 	if p != nil {
-		v.Set(k, strconv.FormatBool(*p))
+		q.set(param, arg, strconv.FormatBool(*p))
 	}
 }
 
-func setInt(v url.Values, k string, p *int) {
+func (q *llQuery) setInt(param, arg string, p *int) {
 	if p != nil {
-		v.Set(k, strconv.Itoa(*p))
+		q.set(param, arg, strconv.Itoa(*p))
 	}
 }
 
-func setStr(v url.Values, k string, p *string) {
+func (q *llQuery) setStr(param, arg string, p *string) {
 	if p != nil {
-		v.Set(k, *p)
+		q.set(param, arg, *p)
 	}
 }
 
-func setRef(v url.Values, k, arg string, p *string, want string) error {
+func (q *llQuery) setRef(param, arg string, p *string, want string) error {
 	if p == nil {
 		return nil
 	}
@@ -213,25 +232,68 @@ func setRef(v url.Values, k, arg string, p *string, want string) error {
 	if err != nil {
 		return err
 	}
-	v.Set(k, strconv.Itoa(id))
+	q.set(param, arg, strconv.Itoa(id))
 	return nil
+}
+
+func (q *llQuery) setRange(arg, name string, r *model.IntRange) {
+	if r == nil {
+		return
+	}
+	q.setInt(name, arg+".eq", r.Eq)
+	q.setInt(name+"__gt", arg+".gt", r.Gt)
+	q.setInt(name+"__gte", arg+".gte", r.Gte)
+	q.setInt(name+"__lt", arg+".lt", r.Lt)
+	q.setInt(name+"__lte", arg+".lte", r.Lte)
+}
+
+// notInSnapshot turns a refusal by a partial snapshot into NOT_IN_SNAPSHOT naming the
+// arguments at fault, or, when what the snapshot lacks is the link between the
+// connection field's parent and its items (a family whose manufacturer it does not
+// know, for Agency.families), the field; other errors pass.
+func (q *llQuery) notInSnapshot(err error, field string) error {
+	var le *ll2.Error
+	if !errors.As(err, &le) || le.Kind != ll2.KindNotInSnapshot {
+		return err
+	}
+	out := &errs.Error{Code: errs.NotInSnapshot, Err: err}
+	var parts []string
+	for _, p := range slices.Sorted(maps.Keys(le.Lacking)) {
+		n := le.Lacking[p]
+		verb := "lacks"
+		if n != 1 {
+			verb = "lack"
+		}
+		arg, ok := q.args[p]
+		if !ok {
+			out.Field = field
+			parts = append(parts, fmt.Sprintf("%s cannot be answered from the snapshot being served: %d of the objects it lists from %s LL2's %s, which links them to the parent (the snapshot holds them at a lower level of detail)", field, n, verb, p))
+			continue
+		}
+		if out.Argument == "" {
+			out.Argument = arg
+		}
+		parts = append(parts, fmt.Sprintf("argument %q cannot be answered from the snapshot being served: %d of its objects %s what it reads (the snapshot holds them at a lower level of detail)", arg, n, verb))
+	}
+	out.Message = fmt.Sprintf("%s; to use it, %s", strings.Join(parts, "; "), errs.HowToGetIt)
+	return out
 }
 
 // spacecraftQuery builds the LL2 query of a spacecraft connection. parentParam, when
 // set, is the filter the parent supplies and the client may not.
-func spacecraftQuery(f *model.SpacecraftFilter, search *string, o *model.SpacecraftOrder, parentParam string) (catalog.Query, error) {
-	q := catalog.Query{Filter: url.Values{}}
+func spacecraftQuery(f *model.SpacecraftFilter, search *string, o *model.SpacecraftOrder, parentParam string) (llQuery, error) {
+	q := newLLQuery()
 	if f != nil {
 		if parentParam != "" && f.SpacecraftConfig != nil {
 			return q, errs.Arg("filter.spacecraftConfig", "is set by the parent configuration")
 		}
-		setBool(q.Filter, "in_space", f.InSpace)
-		setBool(q.Filter, "is_placeholder", f.IsPlaceholder)
-		setStr(q.Filter, "name", f.Name)
-		if err := setRef(q.Filter, "spacecraft_config", "filter.spacecraftConfig", f.SpacecraftConfig, relay.TypeSpacecraftConfig); err != nil {
+		q.setBool("in_space", "filter.inSpace", f.InSpace)
+		q.setBool("is_placeholder", "filter.isPlaceholder", f.IsPlaceholder)
+		q.setStr("name", "filter.name", f.Name)
+		if err := q.setRef("spacecraft_config", "filter.spacecraftConfig", f.SpacecraftConfig, relay.TypeSpacecraftConfig); err != nil {
 			return q, err
 		}
-		setInt(q.Filter, "status", f.Status)
+		q.setInt("status", "filter.status", f.Status)
 	}
 	var err error
 	if q.Search, err = searchArg(search); err != nil {
@@ -254,18 +316,18 @@ func spacecraftQuery(f *model.SpacecraftFilter, search *string, o *model.Spacecr
 
 // configQuery builds the LL2 query of a configuration connection. LL2 orders
 // configurations by name only; it documents no id ordering to break ties with.
-func configQuery(f *model.SpacecraftConfigFilter, search *string, o *model.SpacecraftConfigOrder, parentParam string) (catalog.Query, error) {
-	q := catalog.Query{Filter: url.Values{}}
+func configQuery(f *model.SpacecraftConfigFilter, search *string, o *model.SpacecraftConfigOrder, parentParam string) (llQuery, error) {
+	q := newLLQuery()
 	if f != nil {
 		if parentParam == "agency" && f.Agency != nil {
 			return q, errs.Arg("filter.agency", "is set by the parent agency")
 		}
-		if err := setRef(q.Filter, "agency", "filter.agency", f.Agency, relay.TypeAgency); err != nil {
+		if err := q.setRef("agency", "filter.agency", f.Agency, relay.TypeAgency); err != nil {
 			return q, err
 		}
-		setBool(q.Filter, "human_rated", f.HumanRated)
-		setBool(q.Filter, "in_use", f.InUse)
-		setStr(q.Filter, "name", f.Name)
+		q.setBool("human_rated", "filter.humanRated", f.HumanRated)
+		q.setBool("in_use", "filter.inUse", f.InUse)
+		q.setStr("name", "filter.name", f.Name)
 	}
 	var err error
 	if q.Search, err = searchArg(search); err != nil {
@@ -276,16 +338,16 @@ func configQuery(f *model.SpacecraftConfigFilter, search *string, o *model.Space
 }
 
 // familyQuery builds the LL2 query of a family connection.
-func familyQuery(f *model.FamilyFilter, search *string, o *model.FamilyOrder, parentParam string) (catalog.Query, error) {
-	q := catalog.Query{Filter: url.Values{}}
+func familyQuery(f *model.FamilyFilter, search *string, o *model.FamilyOrder, parentParam string) (llQuery, error) {
+	q := newLLQuery()
 	if f != nil {
 		if parentParam == "manufacturer" && f.Manufacturer != nil {
 			return q, errs.Arg("filter.manufacturer", "is set by the parent agency")
 		}
-		if err := setRef(q.Filter, "manufacturer", "filter.manufacturer", f.Manufacturer, relay.TypeAgency); err != nil {
+		if err := q.setRef("manufacturer", "filter.manufacturer", f.Manufacturer, relay.TypeAgency); err != nil {
 			return q, err
 		}
-		setStr(q.Filter, "name", f.Name)
+		q.setStr("name", "filter.name", f.Name)
 	}
 	var err error
 	if q.Search, err = searchArg(search); err != nil {
@@ -310,30 +372,19 @@ var agencyOrderFields = map[model.AgencyOrderField]string{
 	model.AgencyOrderFieldConsecutiveSuccessfulLandings: "consecutive_successful_landings",
 }
 
-func setRange(v url.Values, arg, name string, r *model.IntRange) {
-	if r == nil {
-		return
-	}
-	setInt(v, name, r.Eq)
-	setInt(v, name+"__gt", r.Gt)
-	setInt(v, name+"__gte", r.Gte)
-	setInt(v, name+"__lt", r.Lt)
-	setInt(v, name+"__lte", r.Lte)
-}
-
 // agencyQuery builds the LL2 query of an agency connection.
-func agencyQuery(f *model.AgencyFilter, search *string, o *model.AgencyOrder) (catalog.Query, error) {
-	q := catalog.Query{Filter: url.Values{}}
+func agencyQuery(f *model.AgencyFilter, search *string, o *model.AgencyOrder) (llQuery, error) {
+	q := newLLQuery()
 	if f != nil {
-		setStr(q.Filter, "name", f.Name)
-		setStr(q.Filter, "name__contains", f.NameContains)
-		setStr(q.Filter, "abbrev", f.Abbrev)
-		setStr(q.Filter, "abbrev__contains", f.AbbrevContains)
-		setStr(q.Filter, "description__contains", f.DescriptionContains)
-		setBool(q.Filter, "featured", f.Featured)
-		setBool(q.Filter, "spacecraft", f.Spacecraft)
-		setInt(q.Filter, "type__id", f.Type)
-		if err := setRef(q.Filter, "parent__id", "filter.parent", f.Parent, relay.TypeAgency); err != nil {
+		q.setStr("name", "filter.name", f.Name)
+		q.setStr("name__contains", "filter.nameContains", f.NameContains)
+		q.setStr("abbrev", "filter.abbrev", f.Abbrev)
+		q.setStr("abbrev__contains", "filter.abbrevContains", f.AbbrevContains)
+		q.setStr("description__contains", "filter.descriptionContains", f.DescriptionContains)
+		q.setBool("featured", "filter.featured", f.Featured)
+		q.setBool("spacecraft", "filter.spacecraft", f.Spacecraft)
+		q.setInt("type__id", "filter.type", f.Type)
+		if err := q.setRef("parent__id", "filter.parent", f.Parent, relay.TypeAgency); err != nil {
 			return q, err
 		}
 		if len(f.CountryCode) > 0 {
@@ -342,26 +393,29 @@ func agencyQuery(f *model.AgencyFilter, search *string, o *model.AgencyOrder) (c
 					return q, errs.Arg("filter.countryCode", "item %d: %q is not a country code", i, c)
 				}
 			}
-			q.Filter.Set("country_code", strings.Join(f.CountryCode, ","))
+			q.set("country_code", "filter.countryCode", strings.Join(f.CountryCode, ","))
 		}
 		if f.FoundingYear != nil && ((f.FoundingYearGte != nil && f.FoundingYear.Gte != nil) || (f.FoundingYearLte != nil && f.FoundingYear.Lte != nil)) {
 			return q, errs.Arg("filter.foundingYear", "give foundingYearGte/foundingYearLte or foundingYear's bounds, not both")
 		}
-		setRange(q.Filter, "filter.foundingYear", "founding_year", f.FoundingYear)
-		setInt(q.Filter, "founding_year__gte", f.FoundingYearGte)
-		setInt(q.Filter, "founding_year__lte", f.FoundingYearLte)
-		for name, r := range map[string]*model.IntRange{
-			"total_launch_count":              f.TotalLaunchCount,
-			"successful_launches":             f.SuccessfulLaunches,
-			"failed_launches":                 f.FailedLaunches,
-			"pending_launches":                f.PendingLaunches,
-			"consecutive_successful_launches": f.ConsecutiveSuccessfulLaunches,
-			"successful_landings":             f.SuccessfulLandings,
-			"failed_landings":                 f.FailedLandings,
-			"attempted_landings":              f.AttemptedLandings,
-			"consecutive_successful_landings": f.ConsecutiveSuccessfulLandings,
+		q.setRange("filter.foundingYear", "founding_year", f.FoundingYear)
+		q.setInt("founding_year__gte", "filter.foundingYearGte", f.FoundingYearGte)
+		q.setInt("founding_year__lte", "filter.foundingYearLte", f.FoundingYearLte)
+		for _, r := range []struct {
+			arg, name string
+			r         *model.IntRange
+		}{
+			{"totalLaunchCount", "total_launch_count", f.TotalLaunchCount},
+			{"successfulLaunches", "successful_launches", f.SuccessfulLaunches},
+			{"failedLaunches", "failed_launches", f.FailedLaunches},
+			{"pendingLaunches", "pending_launches", f.PendingLaunches},
+			{"consecutiveSuccessfulLaunches", "consecutive_successful_launches", f.ConsecutiveSuccessfulLaunches},
+			{"successfulLandings", "successful_landings", f.SuccessfulLandings},
+			{"failedLandings", "failed_landings", f.FailedLandings},
+			{"attemptedLandings", "attempted_landings", f.AttemptedLandings},
+			{"consecutiveSuccessfulLandings", "consecutive_successful_landings", f.ConsecutiveSuccessfulLandings},
 		} {
-			setRange(q.Filter, "filter."+name, name, r)
+			q.setRange("filter."+r.arg, r.name, r.r)
 		}
 	}
 	var err error

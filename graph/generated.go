@@ -1747,7 +1747,12 @@ type SpacecraftStatus {
   name: String!
 }
 
-"A spacecraft configuration: a design that spacecraft are built to (e.g. Crew Dragon 2)."
+"""
+A spacecraft configuration: a design that spacecraft are built to (e.g. Crew Dragon 2). Its
+specifications and counts (` + "`" + `capability` + "`" + ` to ` + "`" + `fastestTurnaround` + "`" + `) come with LL2's detailed level
+only: where the snapshot being served holds the configuration at the normal level (as the embedded
+one does), they are null with a ` + "`" + `NOT_IN_SNAPSHOT` + "`" + ` error, and the ` + "`" + `humanRated` + "`" + ` filter is refused.
+"""
 type SpacecraftConfig implements Node {
   "The opaque global id."
   id: ID!
@@ -1836,7 +1841,13 @@ type SpacecraftConfigType {
   name: String!
 }
 
-"An agency: a space agency, company or other organisation."
+"""
+An agency: a space agency, company or other organisation. LL2 gives an agency's name, abbreviation
+and type at every level of detail, and its other fields only at richer levels: where the snapshot
+being served holds an agency at a lower level (the embedded snapshot holds every agency at LL2's
+list level), those fields are null with a ` + "`" + `NOT_IN_SNAPSHOT` + "`" + ` error, and filters and orderings on them
+are refused with one.
+"""
 type Agency implements Node {
   "The opaque global id."
   id: ID!
@@ -1850,8 +1861,12 @@ type Agency implements Node {
   type: AgencyType!
   "Whether LL2 features the agency."
   featured: Boolean
-  "The countries the agency belongs to."
-  countries: [Country!]!
+  """
+  The countries the agency belongs to. Nullable because not every upstream holds them: LL2 gives
+  them from its normal level of detail on, and a snapshot that holds the agency at the list level
+  only (as the embedded one does) answers null with a ` + "`" + `NOT_IN_SNAPSHOT` + "`" + ` error.
+  """
+  countries: [Country!]
   "A description."
   description: String
   "The administrator."
@@ -1988,7 +2003,12 @@ type SocialMedia {
   logo: Image
 }
 
-"A family of spacecraft configurations (e.g. Dragon)."
+"""
+A family of spacecraft configurations (e.g. Dragon). Its description, manufacturer, parent and
+maiden flight come with LL2's normal level, its counts with the detailed level: where the snapshot
+being served holds the family at a lower level (the embedded one holds families at the normal
+level), those fields are null with a ` + "`" + `NOT_IN_SNAPSHOT` + "`" + ` error.
+"""
 type Family implements Node {
   "The opaque global id."
   id: ID!
@@ -3784,10 +3804,10 @@ func (ec *executionContext) _Agency_countries(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*ll2.Country) graphql.Marshaler {
-			return ec.marshalNCountry2ᚕᚖspacegraphᚋll2ᚐCountryᚄ(ctx, selections, v)
+			return ec.marshalOCountry2ᚕᚖspacegraphᚋll2ᚐCountryᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Agency_countries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -10130,7 +10150,7 @@ func (ec *executionContext) _Agency(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "countries":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Agency_countries(ctx, field, obj)
 				})
@@ -12117,22 +12137,6 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
-func (ec *executionContext) marshalNCountry2ᚕᚖspacegraphᚋll2ᚐCountryᚄ(ctx context.Context, sel ast.SelectionSet, v []*ll2.Country) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNCountry2ᚖspacegraphᚋll2ᚐCountry(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) marshalNCountry2ᚖspacegraphᚋll2ᚐCountry(ctx context.Context, sel ast.SelectionSet, v *ll2.Country) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Country!")
@@ -12683,6 +12687,25 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOCountry2ᚕᚖspacegraphᚋll2ᚐCountryᚄ(ctx context.Context, sel ast.SelectionSet, v []*ll2.Country) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCountry2ᚖspacegraphᚋll2ᚐCountry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalODate2ᚖspacegraphᚋll2ᚐDate(ctx context.Context, v any) (*ll2.Date, error) {

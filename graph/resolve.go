@@ -68,13 +68,15 @@ func objectRef(id *string, ll2ID *int, typ string) (int, error) {
 }
 
 // connection answers a connection field: plan the window from the paging arguments,
-// fetch it, and hand back the window for the connection type.
-func connection[E any](ctx context.Context, a connArgs, field string, parent int, q catalog.Query, fetch func(context.Context, catalog.Query) (*catalog.Page[E], error)) (model.Window[E], error) {
-	req, err := planPage(a, fingerprint(field, parent, q), q)
+// fetch it, and hand back the window for the connection type. A refusal by a partial
+// snapshot names the GraphQL arguments at fault.
+func connection[E any](ctx context.Context, a connArgs, field string, parent int, q llQuery, fetch func(context.Context, catalog.Query) (*catalog.Page[E], error)) (model.Window[E], error) {
+	req, err := planPage(a, fingerprint(field, parent, q.Query), q.Query)
 	if err != nil {
 		return model.Window[E]{}, err
 	}
-	return fetchPage(ctx, req, fetch)
+	w, err := fetchPage(ctx, req, fetch)
+	return w, q.notInSnapshot(err, field)
 }
 
 // byParent fetches a parent's children through a reverse loader, so that the same

@@ -497,6 +497,8 @@ func statusError(op string, resp *http.Response, body []byte) error {
 		e.RetryAfter, e.RetryKnown = ParseRetryAfter(resp.Header, d.Detail, time.Now())
 	case s >= 500:
 		e.Kind = KindUnavailable
+	case s == http.StatusBadRequest && notInSnapshot(body, e):
+		e.Kind = KindNotInSnapshot
 	case s >= 400:
 		e.Kind = KindBadRequest
 	default:
@@ -504,6 +506,17 @@ func statusError(op string, resp *http.Response, body []byte) error {
 		e.Detail = "unexpected status " + resp.Status
 	}
 	return e
+}
+
+// notInSnapshot reads a built-in server's NotInSnapshotBody into e; false for any
+// other body.
+func notInSnapshot(body []byte, e *Error) bool {
+	var b NotInSnapshotBody
+	if json.Unmarshal(body, &b) != nil || len(b.NotInSnapshot) == 0 {
+		return false
+	}
+	e.Lacking = b.NotInSnapshot
+	return true
 }
 
 func isTimeout(ctx context.Context, err error) bool {

@@ -28,6 +28,10 @@ const (
 	// KindBadRequest is LL2 refusing the request itself (400, 401, 403): a bug on our
 	// side or a bad key, not something a retry mends.
 	KindBadRequest
+	// KindNotInSnapshot is a built-in server over a partial snapshot refusing to
+	// filter, search or order by data its records do not hold (NotInSnapshotBody);
+	// Error.Lacking names what. LL2 itself never answers it.
+	KindNotInSnapshot
 )
 
 // String names the kind.
@@ -43,6 +47,8 @@ func (k ErrorKind) String() string {
 		return "bad response"
 	case KindBadRequest:
 		return "bad request"
+	case KindNotInSnapshot:
+		return "not in snapshot"
 	}
 	return "unknown"
 }
@@ -63,6 +69,9 @@ type Error struct {
 	Detail string
 	// Timeout is true when the call ran out of time.
 	Timeout bool
+	// Lacking counts, by parameter (a filter's name, "search" or "ordering"), the
+	// snapshot records that lack what the parameter reads (KindNotInSnapshot only).
+	Lacking map[string]int
 	// Err is the underlying error, if any.
 	Err error
 }
@@ -97,11 +106,12 @@ func (e *Error) Is(target error) bool {
 
 // Sentinels for errors.Is, one per kind.
 var (
-	ErrNotFound    = &Error{Kind: KindNotFound}
-	ErrRateLimited = &Error{Kind: KindRateLimited}
-	ErrUnavailable = &Error{Kind: KindUnavailable}
-	ErrBadResponse = &Error{Kind: KindBadResponse}
-	ErrBadRequest  = &Error{Kind: KindBadRequest}
+	ErrNotFound      = &Error{Kind: KindNotFound}
+	ErrRateLimited   = &Error{Kind: KindRateLimited}
+	ErrUnavailable   = &Error{Kind: KindUnavailable}
+	ErrBadResponse   = &Error{Kind: KindBadResponse}
+	ErrBadRequest    = &Error{Kind: KindBadRequest}
+	ErrNotInSnapshot = &Error{Kind: KindNotInSnapshot}
 )
 
 // KindOf returns the kind of an error from this package, or 0.

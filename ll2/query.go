@@ -363,8 +363,8 @@ func (e *Endpoint[T]) matchSearch(terms []string, t *T) (match, known bool) {
 	known = true
 	for _, term := range terms {
 		found, anyUnknown := false, false
-		for _, get := range e.Search {
-			p := get(t)
+		for _, f := range e.Search {
+			p := f.Get(t)
 			if p == nil {
 				anyUnknown = true
 				continue

@@ -43,6 +43,9 @@ const (
 type Filter[T any] struct {
 	Param string
 	Kind  FilterKind
+	// Level is the least level of detail at which LL2 gives what the filter reads
+	// (LevelNone: every level); a snapshot record held below it cannot be filtered.
+	Level Level
 	Bool  func(*T) *bool
 	Int   func(*T) *int
 	Str   func(*T) *string
@@ -56,6 +59,17 @@ type OrderField[T any] struct {
 	Name    string
 	Compare func(a, b *T) int
 	Known   func(*T) bool
+	// Level is the least level of detail at which LL2 gives the field (LevelNone:
+	// every level).
+	Level Level
+}
+
+// SearchField is one field that `search` looks in: its name in LL2's search_fields,
+// how to read it, and the least level of detail that carries it.
+type SearchField[T any] struct {
+	Name  string
+	Get   func(*T) *string
+	Level Level
 }
 
 // Endpoint describes one list endpoint of LL2 over records of type T.
@@ -67,10 +81,11 @@ type Endpoint[T any] struct {
 	DefaultMode Level
 	Filters     []Filter[T]
 	// Search holds the fields that `search` looks in (each term must be found in one).
-	Search    []func(*T) *string
-	SearchIn  []string
+	Search    []SearchField[T]
 	Orderings []OrderField[T]
 	ID        func(*T) int
+	// SnapshotMode reads a record's snapshot_mode (nil: records never carry one).
+	SnapshotMode func(*T) string
 }
 
 // Filter returns the filter named param, or nil.
@@ -115,9 +130,10 @@ func nullsLast[V any](a, b *V, c func(V, V) int) int {
 	return c(*a, *b)
 }
 
-func intOrder[T any](name string, get func(*T) *int) OrderField[T] {
+func intOrder[T any](name string, l Level, get func(*T) *int) OrderField[T] {
 	return OrderField[T]{
 		Name:    name,
+		Level:   l,
 		Compare: func(a, b *T) int { return nullsLast(get(a), get(b), cmp.Compare[int]) },
 		Known:   func(t *T) bool { return get(t) != nil },
 	}
@@ -151,7 +167,7 @@ func textOrder[T any](name string, get func(*T) string) OrderField[T] {
 	}
 }
 
-func boolOrder[T any](name string, get func(*T) *bool) OrderField[T] {
+func boolOrder[T any](name string, l Level, get func(*T) *bool) OrderField[T] {
 	cmpBool := func(a, b bool) int {
 		switch {
 		case a == b:
@@ -163,6 +179,7 @@ func boolOrder[T any](name string, get func(*T) *bool) OrderField[T] {
 	}
 	return OrderField[T]{
 		Name:    name,
+		Level:   l,
 		Compare: func(a, b *T) int { return nullsLast(get(a), get(b), cmpBool) },
 		Known:   func(t *T) bool { return get(t) != nil },
 	}
@@ -192,24 +209,24 @@ var SpacecraftEndpoint = &Endpoint[SpacecraftDetailed]{
 			return &s.Status.ID
 		}},
 	},
-	SearchIn: []string{"name", "spacecraft_config__name"},
-	Search: []func(*SpacecraftDetailed) *string{
-		func(s *SpacecraftDetailed) *string { return &s.Name },
-		func(s *SpacecraftDetailed) *string {
+	Search: []SearchField[SpacecraftDetailed]{
+		{Name: "name", Get: func(s *SpacecraftDetailed) *string { return &s.Name }},
+		{Name: "spacecraft_config__name", Get: func(s *SpacecraftDetailed) *string {
 			if s.SpacecraftConfig == nil {
 				return nil
 			}
 			return &s.SpacecraftConfig.Name
-		},
+		}},
 	},
 	Orderings: []OrderField[SpacecraftDetailed]{
-		intOrder("flights_count", func(s *SpacecraftDetailed) *int { return s.FlightsCount }),
-		intOrder("id", func(s *SpacecraftDetailed) *int { return &s.ID }),
-		intOrder("mission_ends_count", func(s *SpacecraftDetailed) *int { return s.MissionEndsCount }),
+		intOrder("flights_count", LevelNone, func(s *SpacecraftDetailed) *int { return s.FlightsCount }),
+		intOrder("id", LevelNone, func(s *SpacecraftDetailed) *int { return &s.ID }),
+		intOrder("mission_ends_count", LevelNone, func(s *SpacecraftDetailed) *int { return s.MissionEndsCount }),
 		durationOrder("time_docked", func(s *SpacecraftDetailed) *Duration { return s.TimeDocked }),
 		durationOrder("time_in_space", func(s *SpacecraftDetailed) *Duration { return s.TimeInSpace }),
 	},
-	ID: func(s *SpacecraftDetailed) int { return s.ID },
+	ID:           func(s *SpacecraftDetailed) int { return s.ID },
+	SnapshotMode: func(s *SpacecraftDetailed) string { return s.SnapshotMode },
 }
 
 // The spacecraft configurations endpoint, `spacecraft_configurations/`.
@@ -224,30 +241,30 @@ var SpacecraftConfigEndpoint = &Endpoint[SpacecraftConfigDetailed]{
 			}
 			return &c.Agency.ID
 		}},
-		{Param: "human_rated", Kind: FilterBool, Bool: func(c *SpacecraftConfigDetailed) *bool { return c.HumanRated }},
+		{Param: "human_rated", Kind: FilterBool, Level: LevelDetailed, Bool: func(c *SpacecraftConfigDetailed) *bool { return c.HumanRated }},
 		{Param: "in_use", Kind: FilterBool, Bool: func(c *SpacecraftConfigDetailed) *bool { return c.InUse }},
 		{Param: "name", Kind: FilterIExact, Str: func(c *SpacecraftConfigDetailed) *string { return &c.Name }},
 	},
-	SearchIn: []string{"agency__abbrev", "agency__name", "name"},
-	Search: []func(*SpacecraftConfigDetailed) *string{
-		func(c *SpacecraftConfigDetailed) *string {
+	Search: []SearchField[SpacecraftConfigDetailed]{
+		{Name: "agency__abbrev", Get: func(c *SpacecraftConfigDetailed) *string {
 			if c.Agency == nil {
 				return nil
 			}
 			return c.Agency.Abbrev
-		},
-		func(c *SpacecraftConfigDetailed) *string {
+		}},
+		{Name: "agency__name", Get: func(c *SpacecraftConfigDetailed) *string {
 			if c.Agency == nil {
 				return nil
 			}
 			return &c.Agency.Name
-		},
-		func(c *SpacecraftConfigDetailed) *string { return &c.Name },
+		}},
+		{Name: "name", Get: func(c *SpacecraftConfigDetailed) *string { return &c.Name }},
 	},
 	Orderings: []OrderField[SpacecraftConfigDetailed]{
 		textOrder("name", func(c *SpacecraftConfigDetailed) string { return c.Name }),
 	},
-	ID: func(c *SpacecraftConfigDetailed) int { return c.ID },
+	ID:           func(c *SpacecraftConfigDetailed) int { return c.ID },
+	SnapshotMode: func(c *SpacecraftConfigDetailed) string { return c.SnapshotMode },
 }
 
 // The families endpoint, `spacecraft_configuration_families/`.
@@ -256,7 +273,7 @@ var FamilyEndpoint = &Endpoint[FamilyEndpointDetailed]{
 	Modes:       []Level{LevelList, LevelNormal, LevelDetailed},
 	DefaultMode: LevelNormal,
 	Filters: []Filter[FamilyEndpointDetailed]{
-		{Param: "manufacturer", Kind: FilterInt, Int: func(f *FamilyEndpointDetailed) *int {
+		{Param: "manufacturer", Kind: FilterInt, Level: LevelNormal, Int: func(f *FamilyEndpointDetailed) *int {
 			if f.Manufacturer == nil {
 				return nil
 			}
@@ -264,26 +281,26 @@ var FamilyEndpoint = &Endpoint[FamilyEndpointDetailed]{
 		}},
 		{Param: "name", Kind: FilterIExact, Str: func(f *FamilyEndpointDetailed) *string { return &f.Name }},
 	},
-	SearchIn: []string{"manufacturer__abbrev", "manufacturer__name", "name"},
-	Search: []func(*FamilyEndpointDetailed) *string{
-		func(f *FamilyEndpointDetailed) *string {
+	Search: []SearchField[FamilyEndpointDetailed]{
+		{Name: "manufacturer__abbrev", Level: LevelNormal, Get: func(f *FamilyEndpointDetailed) *string {
 			if f.Manufacturer == nil {
 				return nil
 			}
 			return f.Manufacturer.Abbrev
-		},
-		func(f *FamilyEndpointDetailed) *string {
+		}},
+		{Name: "manufacturer__name", Level: LevelNormal, Get: func(f *FamilyEndpointDetailed) *string {
 			if f.Manufacturer == nil {
 				return nil
 			}
 			return &f.Manufacturer.Name
-		},
-		func(f *FamilyEndpointDetailed) *string { return &f.Name },
+		}},
+		{Name: "name", Get: func(f *FamilyEndpointDetailed) *string { return &f.Name }},
 	},
 	Orderings: []OrderField[FamilyEndpointDetailed]{
 		textOrder("name", func(f *FamilyEndpointDetailed) string { return f.Name }),
 	},
-	ID: func(f *FamilyEndpointDetailed) int { return f.ID },
+	ID:           func(f *FamilyEndpointDetailed) int { return f.ID },
+	SnapshotMode: func(f *FamilyEndpointDetailed) string { return f.SnapshotMode },
 }
 
 // AgencyCountFields are the agency statistics that LL2 filters (with __gt, __gte,
@@ -303,13 +320,13 @@ var AgencyCountFields = []struct {
 	{"total_launch_count", func(a *AgencyDetailed) *int { return a.TotalLaunchCount }},
 }
 
-func intRangeFilters[T any](name string, get func(*T) *int) []Filter[T] {
+func intRangeFilters[T any](name string, l Level, get func(*T) *int) []Filter[T] {
 	return []Filter[T]{
-		{Param: name, Kind: FilterInt, Int: get},
-		{Param: name + "__gt", Kind: FilterIntGt, Int: get},
-		{Param: name + "__gte", Kind: FilterIntGte, Int: get},
-		{Param: name + "__lt", Kind: FilterIntLt, Int: get},
-		{Param: name + "__lte", Kind: FilterIntLte, Int: get},
+		{Param: name, Kind: FilterInt, Level: l, Int: get},
+		{Param: name + "__gt", Kind: FilterIntGt, Level: l, Int: get},
+		{Param: name + "__gte", Kind: FilterIntGte, Level: l, Int: get},
+		{Param: name + "__lt", Kind: FilterIntLt, Level: l, Int: get},
+		{Param: name + "__lte", Kind: FilterIntLte, Level: l, Int: get},
 	}
 }
 
@@ -325,10 +342,10 @@ var AgencyEndpoint = func() *Endpoint[AgencyDetailed] {
 			{Param: "name__contains", Kind: FilterIContains, Str: func(a *AgencyDetailed) *string { return &a.Name }},
 			{Param: "abbrev", Kind: FilterIExact, Str: func(a *AgencyDetailed) *string { return a.Abbrev }},
 			{Param: "abbrev__contains", Kind: FilterIContains, Str: func(a *AgencyDetailed) *string { return a.Abbrev }},
-			{Param: "description", Kind: FilterExact, Str: func(a *AgencyDetailed) *string { return a.Description }},
-			{Param: "description__contains", Kind: FilterIContains, Str: func(a *AgencyDetailed) *string { return a.Description }},
-			{Param: "featured", Kind: FilterBool, Bool: func(a *AgencyDetailed) *bool { return a.Featured }},
-			{Param: "spacecraft", Kind: FilterBool, Bool: func(a *AgencyDetailed) *bool {
+			{Param: "description", Kind: FilterExact, Level: LevelNormal, Str: func(a *AgencyDetailed) *string { return a.Description }},
+			{Param: "description__contains", Kind: FilterIContains, Level: LevelNormal, Str: func(a *AgencyDetailed) *string { return a.Description }},
+			{Param: "featured", Kind: FilterBool, Level: LevelNormal, Bool: func(a *AgencyDetailed) *bool { return a.Featured }},
+			{Param: "spacecraft", Kind: FilterBool, Level: LevelDetailed, Bool: func(a *AgencyDetailed) *bool {
 				// LL2's boolean `spacecraft` filter asks whether the agency has spacecraft
 				// configurations, which a detailed agency lists in spacecraft_list.
 				if a.SpacecraftList == nil {
@@ -338,9 +355,10 @@ var AgencyEndpoint = func() *Endpoint[AgencyDetailed] {
 			}},
 			{Param: "type__id", Kind: FilterInt, Int: func(a *AgencyDetailed) *int { return &a.Type.ID }},
 			// The wire format gives the parent's name only, so parent__id can be
-			// checked by neither party: the server matches nothing, the client trusts.
-			{Param: "parent__id", Kind: FilterInt, Int: func(*AgencyDetailed) *int { return nil }},
-			{Param: "country_code", Kind: FilterCodes, Codes: func(a *AgencyDetailed) []string {
+			// checked by neither party: the built-in server refuses it, the client
+			// trusts LL2.
+			{Param: "parent__id", Kind: FilterInt, Level: LevelNever, Int: func(*AgencyDetailed) *int { return nil }},
+			{Param: "country_code", Kind: FilterCodes, Level: LevelNormal, Codes: func(a *AgencyDetailed) []string {
 				if a.Country == nil {
 					return nil
 				}
@@ -355,22 +373,22 @@ var AgencyEndpoint = func() *Endpoint[AgencyDetailed] {
 				return codes
 			}},
 		},
-		SearchIn: []string{"abbrev", "name"},
-		Search: []func(*AgencyDetailed) *string{
-			func(a *AgencyDetailed) *string { return a.Abbrev },
-			func(a *AgencyDetailed) *string { return &a.Name },
+		Search: []SearchField[AgencyDetailed]{
+			{Name: "abbrev", Get: func(a *AgencyDetailed) *string { return a.Abbrev }},
+			{Name: "name", Get: func(a *AgencyDetailed) *string { return &a.Name }},
 		},
 		Orderings: []OrderField[AgencyDetailed]{
-			boolOrder("featured", func(a *AgencyDetailed) *bool { return a.Featured }),
-			intOrder("id", func(a *AgencyDetailed) *int { return &a.ID }),
+			boolOrder("featured", LevelNormal, func(a *AgencyDetailed) *bool { return a.Featured }),
+			intOrder("id", LevelNone, func(a *AgencyDetailed) *int { return &a.ID }),
 			textOrder("name", func(a *AgencyDetailed) string { return a.Name }),
 		},
-		ID: func(a *AgencyDetailed) int { return a.ID },
+		ID:           func(a *AgencyDetailed) int { return a.ID },
+		SnapshotMode: func(a *AgencyDetailed) string { return a.SnapshotMode },
 	}
-	e.Filters = append(e.Filters, intRangeFilters("founding_year", func(a *AgencyDetailed) *int { return a.FoundingYear })...)
+	e.Filters = append(e.Filters, intRangeFilters("founding_year", LevelNormal, func(a *AgencyDetailed) *int { return a.FoundingYear })...)
 	for _, f := range AgencyCountFields {
-		e.Filters = append(e.Filters, intRangeFilters(f.Name, f.Get)...)
-		e.Orderings = append(e.Orderings, intOrder(f.Name, f.Get))
+		e.Filters = append(e.Filters, intRangeFilters(f.Name, LevelDetailed, f.Get)...)
+		e.Orderings = append(e.Orderings, intOrder(f.Name, LevelDetailed, f.Get))
 	}
 	return e
 }()
@@ -387,11 +405,10 @@ type Lookup struct {
 // LookupEndpoint describes a lookup table: searched by name, ordered by id or name.
 func LookupEndpoint(path string) *Endpoint[Lookup] {
 	return &Endpoint[Lookup]{
-		Path:     path,
-		SearchIn: []string{"name"},
-		Search:   []func(*Lookup) *string{func(l *Lookup) *string { return &l.Name }},
+		Path:   path,
+		Search: []SearchField[Lookup]{{Name: "name", Get: func(l *Lookup) *string { return &l.Name }}},
 		Orderings: []OrderField[Lookup]{
-			intOrder("id", func(l *Lookup) *int { return &l.ID }),
+			intOrder("id", LevelNone, func(l *Lookup) *int { return &l.ID }),
 			textOrder("name", func(l *Lookup) string { return l.Name }),
 		},
 		ID: func(l *Lookup) int { return l.ID },

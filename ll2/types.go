@@ -9,6 +9,10 @@
 // and each level has Upgrade (to the detailed container, unknown fields nil) and
 // projection methods (detailed to lower levels), which the built-in server uses to
 // render any level from one stored record.
+//
+// One field is not LL2's: snapshot_mode, which the built-in server sets on an object
+// whose snapshot record holds less than the detailed level, so that a client can tell
+// "LL2 says null" from "this snapshot does not know" (see held.go).
 package ll2
 
 import "encoding/json"
@@ -153,7 +157,12 @@ type SocialMediaLink struct {
 
 // AgencyMini is an agency at the `list` level (LL2's AgencyMini).
 type AgencyMini struct {
-	ResponseMode string     `json:"response_mode"`
+	ResponseMode string `json:"response_mode"`
+	// SnapshotMode is never sent by LL2. A built-in server over a partial snapshot sets
+	// it on an object whose record holds less than the detailed level: the mode the
+	// record holds (see HeldLevel). Fields above that mode are not known, which is not
+	// the same as LL2 answering null.
+	SnapshotMode string     `json:"snapshot_mode,omitempty"`
 	ID           int        `json:"id"`
 	URL          string     `json:"url"`
 	Name         string     `json:"name"`
@@ -213,6 +222,11 @@ type AgencyDetailed struct {
 // FamilyMini is a spacecraft configuration family at the `list` level.
 type FamilyMini struct {
 	ResponseMode string `json:"response_mode"`
+	// SnapshotMode is never sent by LL2. A built-in server over a partial snapshot sets
+	// it on an object whose record holds less than the detailed level: the mode the
+	// record holds (see HeldLevel). Fields above that mode are not known, which is not
+	// the same as LL2 answering null.
+	SnapshotMode string `json:"snapshot_mode,omitempty"`
 	ID           int    `json:"id"`
 	Name         string `json:"name"`
 }
@@ -257,7 +271,12 @@ type FamilyEndpointDetailed struct {
 
 // SpacecraftConfigBase holds the configuration fields that are the same at every level.
 type SpacecraftConfigBase struct {
-	ResponseMode string                `json:"response_mode"`
+	ResponseMode string `json:"response_mode"`
+	// SnapshotMode is never sent by LL2. A built-in server over a partial snapshot sets
+	// it on an object whose record holds less than the detailed level: the mode the
+	// record holds (see HeldLevel). Fields above that mode are not known, which is not
+	// the same as LL2 answering null.
+	SnapshotMode string                `json:"snapshot_mode,omitempty"`
 	ID           int                   `json:"id"`
 	URL          string                `json:"url"`
 	Name         string                `json:"name"`
@@ -311,7 +330,12 @@ type SpacecraftConfigDetailed struct {
 
 // SpacecraftBase holds the spacecraft fields that are the same at every level.
 type SpacecraftBase struct {
-	ResponseMode      string            `json:"response_mode"`
+	ResponseMode string `json:"response_mode"`
+	// SnapshotMode is never sent by LL2. A built-in server over a partial snapshot sets
+	// it on an object whose record holds less than the detailed level: the mode the
+	// record holds (see HeldLevel). Fields above that mode are not known, which is not
+	// the same as LL2 answering null.
+	SnapshotMode      string            `json:"snapshot_mode,omitempty"`
 	ID                int               `json:"id"`
 	URL               string            `json:"url"`
 	Name              string            `json:"name"`

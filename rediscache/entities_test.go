@@ -45,7 +45,8 @@ func richSpacecraft() *catalog.Spacecraft {
 		MaidenFlight: ptr(ll2.Date("2019-03-02")),
 		FamilyStats:  ll2.FamilyStats{SpacecraftFlown: ptr(12), TotalLaunchCount: ptr(40), SuccessfulLaunches: ptr(40), FailedLaunches: ptr(0)},
 		Level:        ll2.LevelDetailed,
-		Manufacturer: &catalog.Agency{AgencyNormal: ll2.AgencyNormal{AgencyMini: ll2.AgencyMini{ID: 121, Name: "SpaceX"}}, Level: ll2.LevelList},
+		// A partial snapshot's mark survives the trip.
+		Manufacturer: &catalog.Agency{AgencyNormal: ll2.AgencyNormal{AgencyMini: ll2.AgencyMini{ID: 121, Name: "SpaceX", SnapshotMode: "list"}}, Level: ll2.LevelList},
 		Parent:       parent,
 	}
 	config := &catalog.SpacecraftConfig{

@@ -143,13 +143,13 @@ func lookupTarget(path string) crawlTarget {
 func crawlTargets() []crawlTarget {
 	ts := []crawlTarget{
 		listTarget("spacecraft", ll2.SpacecraftEndpoint, 600, "id", (*ll2.Client).ListSpacecraft,
-			func(a *assembly, s *ll2.SpacecraftDetailed) { keepFirst(a.spacecraft, s.ID, s) }),
+			func(a *assembly, s *ll2.SpacecraftDetailed) { keepFirst(a.spacecraft, s.ID, s, &s.SnapshotMode) }),
 		listTarget("spacecraft_configurations", ll2.SpacecraftConfigEndpoint, 46, "name", (*ll2.Client).ListSpacecraftConfigs,
-			func(a *assembly, c *ll2.SpacecraftConfigDetailed) { keepFirst(a.configs, c.ID, c) }),
+			func(a *assembly, c *ll2.SpacecraftConfigDetailed) { keepFirst(a.configs, c.ID, c, &c.SnapshotMode) }),
 		listTarget("agencies", ll2.AgencyEndpoint, 311, "id", (*ll2.Client).ListAgencies,
-			func(a *assembly, g *ll2.AgencyDetailed) { keepFirst(a.agencies, g.ID, g) }),
+			func(a *assembly, g *ll2.AgencyDetailed) { keepFirst(a.agencies, g.ID, g, &g.SnapshotMode) }),
 		listTarget("spacecraft_configuration_families", ll2.FamilyEndpoint, 30, "name", (*ll2.Client).ListFamilies,
-			func(a *assembly, f *ll2.FamilyEndpointDetailed) { keepFirst(a.families, f.ID, f) }),
+			func(a *assembly, f *ll2.FamilyEndpointDetailed) { keepFirst(a.families, f.ID, f, &f.SnapshotMode) }),
 	}
 	for _, p := range ll2.LookupPaths {
 		ts = append(ts, lookupTarget(p))
@@ -157,8 +157,13 @@ func crawlTargets() []crawlTarget {
 	return ts
 }
 
-func keepFirst[T any](m map[int]*T, id int, t *T) {
+// keepFirst keeps the first sighting of an object, stamped with the level it holds:
+// the detailed level it was crawled at, or less when the crawled server said so (a
+// built-in server over a partial snapshot), so that a crawl never claims more than
+// its source had.
+func keepFirst[T any](m map[int]*T, id int, t *T, snapshotMode *string) {
 	if _, ok := m[id]; !ok {
+		*snapshotMode = ll2.HeldLevel(ll2.LevelDetailed, *snapshotMode).String()
 		m[id] = t
 	}
 }

@@ -138,7 +138,7 @@ func checkCrawled(t *testing.T, dir string, e *crawlEnv) {
 			*s.SpacecraftConfig.SpacecraftFlown != *w.SpacecraftConfig.SpacecraftFlown || s.Image.ID != w.Image.ID {
 			t.Fatalf("spacecraft %d crawled as %d %q %s status %d config %d", w.ID, s.ID, s.Name, s.TimeInSpace, s.Status.ID, s.SpacecraftConfig.ID)
 		}
-		if s.ResponseMode != "detailed" || !strings.HasPrefix(s.URL, e.base+"spacecraft/") {
+		if s.ResponseMode != "detailed" || s.SnapshotMode != "detailed" || !strings.HasPrefix(s.URL, e.base+"spacecraft/") {
 			t.Fatalf("spacecraft %d: response_mode %q, url %q", s.ID, s.ResponseMode, s.URL)
 		}
 	}

@@ -10,8 +10,8 @@ import (
 
 //go:generate go run ./internal/genembedded
 
-// leveled is a record with the level it was seen at, so that a richer sighting of the
-// same object replaces a leaner one.
+// leveled is a record with the level it holds, so that a richer sighting of the same
+// object replaces a leaner one.
 type leveled[T any] struct {
 	v     *T
 	level ll2.Level
@@ -19,6 +19,9 @@ type leveled[T any] struct {
 
 // Collector gathers objects from LL2 responses into per-endpoint collections, keeping
 // for each object its richest sighting, and the lookup rows that the objects embed.
+// Each record it returns says in its snapshot_mode the level it holds: the level of
+// the sighting, or less where the sighting itself said so (a page of a built-in server
+// over a partial snapshot).
 type Collector struct {
 	spacecraft map[int]leveled[ll2.SpacecraftDetailed]
 	configs    map[int]leveled[ll2.SpacecraftConfigDetailed]
@@ -38,7 +41,8 @@ func NewCollector() *Collector {
 	}
 }
 
-func keep[T any](m map[int]leveled[T], id int, v *T, l ll2.Level) {
+func keep[T any](m map[int]leveled[T], id int, v *T, l ll2.Level, snapshotMode string) {
+	l = ll2.HeldLevel(l, snapshotMode)
 	if old, ok := m[id]; ok && old.level >= l {
 		return
 	}
@@ -83,7 +87,7 @@ func (c *Collector) image(img *ll2.Image) {
 // AddSpacecraft records a spacecraft seen at level l and everything it embeds, at the
 // levels LL2 embeds them.
 func (c *Collector) AddSpacecraft(s *ll2.SpacecraftDetailed, l ll2.Level) {
-	keep(c.spacecraft, s.ID, s, l)
+	keep(c.spacecraft, s.ID, s, l, s.SnapshotMode)
 	c.image(s.Image)
 	if s.Status != nil {
 		c.lookup(ll2.PathSpacecraftStatuses, s.Status.ID, map[string]any{"id": s.Status.ID, "name": s.Status.Name})
@@ -96,7 +100,7 @@ func (c *Collector) AddSpacecraft(s *ll2.SpacecraftDetailed, l ll2.Level) {
 // AddConfig records a configuration seen at level l (normal or detailed) and what it
 // embeds: its agency one level lower, its families at the matching level.
 func (c *Collector) AddConfig(cfg *ll2.SpacecraftConfigDetailed, l ll2.Level) {
-	keep(c.configs, cfg.ID, cfg, l)
+	keep(c.configs, cfg.ID, cfg, l, cfg.SnapshotMode)
 	c.image(cfg.Image)
 	if cfg.Type != nil {
 		c.lookup(ll2.PathConfigTypes, cfg.Type.ID, map[string]any{"id": cfg.Type.ID, "name": cfg.Type.Name})
@@ -111,7 +115,7 @@ func (c *Collector) AddConfig(cfg *ll2.SpacecraftConfigDetailed, l ll2.Level) {
 
 // AddAgency records an agency seen at level l.
 func (c *Collector) AddAgency(a *ll2.AgencyDetailed, l ll2.Level) {
-	keep(c.agencies, a.ID, a, l)
+	keep(c.agencies, a.ID, a, l, a.SnapshotMode)
 	c.lookup(ll2.PathAgencyTypes, a.Type.ID, map[string]any{"id": a.Type.ID, "name": strOrNil(a.Type.Name)})
 	for _, img := range []*ll2.Image{a.Image, a.Logo, a.SocialLogo} {
 		c.image(img)
@@ -129,7 +133,7 @@ func (c *Collector) AddAgency(a *ll2.AgencyDetailed, l ll2.Level) {
 
 // AddFamily records a family seen at level l, its manufacturer and parent one level lower.
 func (c *Collector) AddFamily(f *ll2.FamilyEndpointDetailed, l ll2.Level) {
-	keep(c.families, f.ID, f, l)
+	keep(c.families, f.ID, f, l, f.SnapshotMode)
 	if f.Manufacturer != nil {
 		c.AddAgency(f.Manufacturer.Upgrade(), l-1)
 	}
@@ -161,13 +165,14 @@ func (c *Collector) AddSpacecraftPage(body []byte) error {
 	return nil
 }
 
-// Data returns the collections gathered so far.
+// Data returns the collections gathered so far, each record a copy whose
+// snapshot_mode is the level it holds.
 func (c *Collector) Data() ll2server.Data {
 	d := ll2server.Data{Lookups: map[string][]ll2.Lookup{}}
-	d.Spacecraft = values(c.spacecraft)
-	d.Configs = values(c.configs)
-	d.Agencies = values(c.agencies)
-	d.Families = values(c.families)
+	d.Spacecraft = values(c.spacecraft, func(s *ll2.SpacecraftDetailed) *string { return &s.SnapshotMode })
+	d.Configs = values(c.configs, func(s *ll2.SpacecraftConfigDetailed) *string { return &s.SnapshotMode })
+	d.Agencies = values(c.agencies, func(s *ll2.AgencyDetailed) *string { return &s.SnapshotMode })
+	d.Families = values(c.families, func(s *ll2.FamilyEndpointDetailed) *string { return &s.SnapshotMode })
 	for p, m := range c.lookups {
 		for _, r := range m {
 			d.Lookups[p] = append(d.Lookups[p], r)
@@ -176,10 +181,14 @@ func (c *Collector) Data() ll2server.Data {
 	return d
 }
 
-func values[T any](m map[int]leveled[T]) []*T {
+// values copies the records of m, stamping each with the level it holds: a sighting
+// may be embedded in another object, which must not change.
+func values[T any](m map[int]leveled[T], mode func(*T) *string) []*T {
 	out := make([]*T, 0, len(m))
 	for _, v := range m {
-		out = append(out, v.v)
+		t := *v.v
+		*mode(&t) = v.level.String()
+		out = append(out, &t)
 	}
 	return out
 }

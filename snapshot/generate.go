@@ -263,6 +263,7 @@ func (g *generator) agencies(r *rand.Rand, cfgAgency []int) []*ll2.AgencyDetaile
 		tag := fmt.Sprintf("%03d", id)
 		a := &ll2.AgencyDetailed{}
 		a.ResponseMode = ll2.LevelDetailed.String()
+		a.SnapshotMode = ll2.LevelDetailed.String()
 		a.ID = id
 		a.URL = syntheticBase + "agencies/" + strconv.Itoa(id) + "/"
 		a.Name = "Synthetic Agency " + tag
@@ -341,6 +342,7 @@ func (g *generator) families(r *rand.Rand, agencies []*ll2.AgencyDetailed) []*ll
 		tag := fmt.Sprintf("%03d", id)
 		f := &ll2.FamilyEndpointDetailed{}
 		f.ResponseMode = ll2.LevelDetailed.String()
+		f.SnapshotMode = ll2.LevelDetailed.String()
 		f.ID = id
 		f.Name = "Synthetic Family " + tag
 		f.Description = ptr("Synthetic Family " + tag + " groups generated configurations.")
@@ -366,6 +368,7 @@ func (g *generator) configs(r *rand.Rand, cfgAgency []int, agencies []*ll2.Agenc
 		name := configName(i)
 		c := &ll2.SpacecraftConfigDetailed{}
 		c.ResponseMode = ll2.LevelDetailed.String()
+		c.SnapshotMode = ll2.LevelDetailed.String()
 		c.ID = id
 		c.URL = syntheticBase + "spacecraft_configurations/" + strconv.Itoa(id) + "/"
 		c.Name = name
@@ -424,6 +427,7 @@ func (g *generator) spacecraft(r *rand.Rand, configs []*ll2.SpacecraftConfigDeta
 		cfg := configs[ci]
 		status := g.status(r)
 		s.ResponseMode = ll2.LevelDetailed.String()
+		s.SnapshotMode = ll2.LevelDetailed.String()
 		s.ID = id
 		s.URL = syntheticBase + "spacecraft/" + strconv.Itoa(id) + "/"
 		s.Name = "Synthetic Spacecraft " + tag

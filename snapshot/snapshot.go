@@ -3,7 +3,12 @@
 // crawler writes, and the synthetic generator for tests and benchmarks.
 //
 // A snapshot directory holds one JSON array per endpoint, each object in the detailed
-// container of its kind with whatever is known (unknown fields null):
+// container of its kind with whatever is known (unknown fields null), and each saying
+// in its snapshot_mode the level of detail it holds ("list", "normal" or "detailed"):
+// the embedded snapshot's agencies, seen only inside the real pages' configurations,
+// hold the list level; a crawl's records hold the detailed level (or what the crawled
+// server said it held); the synthetic generator's hold the detailed level. The
+// built-in server reads that one rule to say what it does not know:
 //
 //	meta.json                                 Meta
 //	spacecraft.json                           []ll2.SpacecraftDetailed
@@ -32,8 +37,10 @@ import (
 	"spacegraph/ll2/ll2server"
 )
 
-// FormatVersion is the version of the directory format this package reads and writes.
-const FormatVersion = 1
+// FormatVersion is the version of the directory format this package writes. Version 2
+// added snapshot_mode to every record; version 1 directories are still read, each
+// record taken to hold the level its response_mode names.
+const FormatVersion = 2
 
 // Meta describes where a snapshot came from.
 type Meta struct {
@@ -88,8 +95,8 @@ func Load(fsys fs.FS) (ll2server.Data, Meta, error) {
 	if err := readJSON(fsys, MetaFile, &m); err != nil {
 		return d, m, err
 	}
-	if m.Format != FormatVersion {
-		return d, m, fmt.Errorf("snapshot: format %d, this build reads %d", m.Format, FormatVersion)
+	if m.Format != FormatVersion && m.Format != 1 {
+		return d, m, fmt.Errorf("snapshot: format %d, this build reads 1 and %d", m.Format, FormatVersion)
 	}
 	for _, f := range []struct {
 		name string
@@ -125,7 +132,43 @@ func Load(fsys fs.FS) (ll2server.Data, Meta, error) {
 	if err := check(d); err != nil {
 		return d, m, err
 	}
+	if err := checkLevels(d, m.Format == 1); err != nil {
+		return d, m, err
+	}
 	return d, m, nil
+}
+
+// checkLevels refuses a record that does not say the level it holds, so that no
+// snapshot can pass partial records off as whole ones. Version 1 records say it in
+// their response_mode, which becomes their snapshot_mode.
+func checkLevels(d ll2server.Data, v1 bool) error {
+	return errors.Join(
+		checkLevel(SpacecraftFile, d.Spacecraft, v1, func(s *ll2.SpacecraftDetailed) (int, *string, string) {
+			return s.ID, &s.SnapshotMode, s.ResponseMode
+		}),
+		checkLevel(ConfigsFile, d.Configs, v1, func(c *ll2.SpacecraftConfigDetailed) (int, *string, string) {
+			return c.ID, &c.SnapshotMode, c.ResponseMode
+		}),
+		checkLevel(AgenciesFile, d.Agencies, v1, func(a *ll2.AgencyDetailed) (int, *string, string) {
+			return a.ID, &a.SnapshotMode, a.ResponseMode
+		}),
+		checkLevel(FamiliesFile, d.Families, v1, func(f *ll2.FamilyEndpointDetailed) (int, *string, string) {
+			return f.ID, &f.SnapshotMode, f.ResponseMode
+		}),
+	)
+}
+
+func checkLevel[T any](file string, items []*T, v1 bool, fields func(*T) (id int, snapshotMode *string, responseMode string)) error {
+	for _, t := range items {
+		id, mode, rm := fields(t)
+		if v1 {
+			*mode = rm
+		}
+		if _, ok := ll2.SnapshotLevel(*mode); !ok {
+			return fmt.Errorf("snapshot: %s: record %d: snapshot_mode %q: want the level it holds, list, normal or detailed", file, id, *mode)
+		}
+	}
+	return nil
 }
 
 func lookupRow(r map[string]any) (ll2.Lookup, error) {

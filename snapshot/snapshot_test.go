@@ -128,9 +128,21 @@ func TestLoadDirErrors(t *testing.T) {
 			return dir
 		}, "id 2 appears twice"},
 		{"wrong format", func(t *testing.T, dir string) string {
-			edit(MetaFile, func(b []byte) []byte { return bytes.Replace(b, []byte(`"format": 1`), []byte(`"format": 2`), 1) })(t, dir)
+			edit(MetaFile, func(b []byte) []byte { return bytes.Replace(b, []byte(`"format": 2`), []byte(`"format": 3`), 1) })(t, dir)
 			return dir
-		}, "format 2"},
+		}, "format 3"},
+		{"a record that does not say its level", func(t *testing.T, dir string) string {
+			edit(AgenciesFile, func(b []byte) []byte {
+				return bytes.Replace(b, []byte(`"snapshot_mode": "detailed"`), []byte(`"snapshot_mode": ""`), 1)
+			})(t, dir)
+			return dir
+		}, "snapshot_mode"},
+		{"a level that is no level", func(t *testing.T, dir string) string {
+			edit(ConfigsFile, func(b []byte) []byte {
+				return bytes.Replace(b, []byte(`"snapshot_mode": "detailed"`), []byte(`"snapshot_mode": "whole"`), 1)
+			})(t, dir)
+			return dir
+		}, "snapshot_mode"},
 		{"missing collection", func(t *testing.T, dir string) string {
 			if err := os.Remove(filepath.Join(dir, FamiliesFile)); err != nil {
 				t.Fatal(err)

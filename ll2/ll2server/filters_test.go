@@ -1,6 +1,7 @@
 package ll2server_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -26,6 +27,24 @@ func runFilterCases[T any](t *testing.T, e *fxEnv, path string, items []*T, id f
 			got := e.ids(path + "?limit=100&" + c.query)
 			want := expectIDs(items, id, c.keep, nil)
 			assertIDs(t, path+"?"+c.query, got, want)
+		})
+	}
+}
+
+// runRefusedCases GETs path?limit=100&query for each query and checks that the server
+// refuses it as NotInSnapshotBody naming the parameter given with the query (a filter,
+// "search" or "ordering"), with a positive count of records lacking it.
+func runRefusedCases(t *testing.T, e *fxEnv, path string, cases map[string]string) {
+	t.Helper()
+	for query, param := range cases {
+		t.Run("refused "+strings.ReplaceAll(query, "/", "_"), func(t *testing.T) {
+			e := *e
+			e.t = t
+			r := e.get(path + "?limit=100&" + query)
+			var b ll2.NotInSnapshotBody
+			if r.status != http.StatusBadRequest || json.Unmarshal(r.body, &b) != nil || b.NotInSnapshot[param] <= 0 || b.Detail == "" {
+				t.Errorf("GET %s?%s: status %d, body %s; want 400 naming %s", path, query, r.status, r.body, param)
+			}
 		})
 	}
 }
@@ -207,9 +226,11 @@ func TestFiltersAgencies(t *testing.T) {
 		{"type__id=1", func(a *A) bool { return a.Type.ID == 1 }},
 		{"type__id=2", func(a *A) bool { return a.Type.ID == 2 }},
 		{"type__id=3", func(a *A) bool { return a.Type.ID == 3 }},
-		// The wire format gives a parent's name only: the built-in server matches
-		// nothing rather than guess (see ll2.AgencyEndpoint).
-		{"parent__id=30", func(a *A) bool { return false }},
+		// The wire format gives a parent's name only, so no snapshot knows parent ids:
+		// the filter is refused (below) unless the other filters already exclude
+		// every record.
+		{"parent__id=30&id=999", func(a *A) bool { return false }},
+		{"parent__id=30&name=nasa", func(a *A) bool { return false }}, // no agency is named "nasa"
 		{"country_code=USA", codes("USA")},
 		{"country_code=RUS,FRA", codes("RUS", "FRA")},
 		{"country_code=DEU", codes("DEU")},
@@ -261,6 +282,12 @@ func TestFiltersAgencies(t *testing.T) {
 		}
 	}
 	runFilterCases(t, e, "agencies/", v.data.Agencies, agID, cases)
+	runRefusedCases(t, e, "agencies/", map[string]string{
+		"parent__id=30":             "parent__id",
+		"parent__id=30&abbrev=nasa": "parent__id",
+		"parent__id=30&featured=1":  "parent__id",
+		"parent__id=30&ordering=id": "parent__id",
+	})
 }
 
 // TestFilterIntErrors checks LL2's 400 for integer filters that are not whole numbers.

@@ -48,14 +48,27 @@ var (
 )
 
 // shape walks a JSON object and checks it against a schema, recursing into the
-// objects it embeds.
+// objects it embeds. The one key beyond the schema is the server's snapshot_mode,
+// on the objects of a partial snapshot only (partial): the level the record holds,
+// always below the detailed level.
 type shape struct {
-	t testing.TB
+	t       testing.TB
+	partial bool
+	held    *int
 }
 
 func (s shape) obj(what string, raw json.RawMessage, keys []string, mode string) map[string]json.RawMessage {
 	s.t.Helper()
 	m := decodeObject(s.t, what, raw)
+	if held, ok := m["snapshot_mode"]; ok && mode != "" {
+		var hm string
+		_ = json.Unmarshal(held, &hm)
+		if l, ok := ll2.SnapshotLevel(hm); !s.partial || !ok || l >= ll2.LevelDetailed {
+			s.t.Errorf("%s: snapshot_mode %s on a snapshot that is whole, or not a level below detailed", what, held)
+		}
+		*s.held++
+		delete(m, "snapshot_mode")
+	}
 	assertKeys(s.t, what, m, keys)
 	if mode != "" {
 		var rm string
@@ -180,7 +193,12 @@ func TestLevels(t *testing.T) {
 			if src == "embedded" {
 				e = newEnv(t, mustEmbedded(t), optsNone)
 			}
-			s := shape{t}
+			s := shape{t: t, partial: src == "embedded", held: new(int)}
+			defer func() {
+				if (*s.held > 0) != s.partial {
+					t.Errorf("%d objects carry a snapshot_mode; want some exactly when the snapshot is partial", *s.held)
+				}
+			}()
 			cases := []struct {
 				path, mode, level string
 				check             func(string, json.RawMessage, string)

@@ -376,7 +376,15 @@ func serve[T any](st *state, r *http.Request, rt route, q url.Values, fault Faul
 	if perr, ok := err.(ll2.ParamError); ok {
 		return http.StatusBadRequest, perr
 	}
-	sel := selection(st, e, &query, items, fault == FaultWrongObjects)
+	// Records held below what the query reads (or data no record can hold, such as
+	// an agency's parent id) would answer it wrong: refuse it, naming what is lacking.
+	wrong := fault == FaultWrongObjects
+	if !wrong && (st.store.partial[e.Path] || e.Needs(&query) > ll2.LevelDetailed) {
+		if lacking := e.Unanswerable(&query, items, ll2.LevelDetailed); lacking != nil {
+			return http.StatusBadRequest, ll2.NewNotInSnapshotBody(e.Path, lacking)
+		}
+	}
+	sel := selection(st, e, &query, items, wrong)
 	offset := query.Offset
 	if fault == FaultShiftedPage && offset > 0 {
 		offset--

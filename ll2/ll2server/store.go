@@ -13,8 +13,10 @@ import (
 )
 
 // Data is a snapshot's content: each endpoint's objects in the detailed container of
-// their kind, whatever level is actually known (unknown fields are nil and rendered
-// as null), and the lookup tables by path (ll2.LookupPaths).
+// their kind, whatever level is actually known, and the lookup tables by path
+// (ll2.LookupPaths). A record's snapshot_mode is the level it holds ("" or "detailed":
+// all of it); the fields above it are nil, and the server says in its answers that
+// they are unknown rather than null (see ll2.HeldLevel).
 type Data struct {
 	Spacecraft []*ll2.SpacecraftDetailed
 	Configs    []*ll2.SpacecraftConfigDetailed
@@ -43,6 +45,10 @@ type Store struct {
 	agencyByID     map[int]*ll2.AgencyDetailed
 	familyByID     map[int]*ll2.FamilyEndpointDetailed
 	lookupByID     map[string]map[int]*ll2.Lookup
+
+	// partial holds the endpoints with a record held below the detailed level, whose
+	// list requests must be checked for what those records cannot answer.
+	partial map[string]bool
 }
 
 func objectURL(path string, id int) string {
@@ -62,10 +68,12 @@ func NewStore(d Data) *Store {
 		familyByID:     map[int]*ll2.FamilyEndpointDetailed{},
 		lookups:        map[string][]*ll2.Lookup{},
 		lookupByID:     map[string]map[int]*ll2.Lookup{},
+		partial:        map[string]bool{},
 	}
 	for _, a := range d.Agencies {
 		c := *a
 		c.URL = objectURL(ll2.AgencyEndpoint.Path, c.ID)
+		c.SnapshotMode = s.held(ll2.AgencyEndpoint.Path, c.SnapshotMode)
 		s.agencyByID[c.ID] = &c
 	}
 	agencyNormal := func(a *ll2.AgencyNormal) *ll2.AgencyNormal {
@@ -82,6 +90,7 @@ func NewStore(d Data) *Store {
 	}
 	for _, f := range d.Families {
 		c := *f
+		c.SnapshotMode = s.held(ll2.FamilyEndpoint.Path, c.SnapshotMode)
 		c.Manufacturer = agencyNormal(c.Manufacturer)
 		s.familyByID[c.ID] = &c
 	}
@@ -98,6 +107,7 @@ func NewStore(d Data) *Store {
 	for _, cfg := range d.Configs {
 		c := *cfg
 		c.URL = objectURL(ll2.SpacecraftConfigEndpoint.Path, c.ID)
+		c.SnapshotMode = s.held(ll2.SpacecraftConfigEndpoint.Path, c.SnapshotMode)
 		c.Agency = agencyNormal(c.Agency)
 		if c.Family != nil {
 			fams := make([]ll2.FamilyDetailed, len(c.Family))
@@ -115,6 +125,7 @@ func NewStore(d Data) *Store {
 	for _, sc := range d.Spacecraft {
 		c := *sc
 		c.URL = objectURL(ll2.SpacecraftEndpoint.Path, c.ID)
+		c.SnapshotMode = s.held(ll2.SpacecraftEndpoint.Path, c.SnapshotMode)
 		if c.SpacecraftConfig != nil {
 			if canon, ok := s.configByID[c.SpacecraftConfig.ID]; ok {
 				c.SpacecraftConfig = canon
@@ -161,6 +172,21 @@ func NewStore(d Data) *Store {
 	}
 	return s
 }
+
+// held returns the snapshot_mode a record of endpoint path is served with: the level
+// it holds when that is below the detailed level, else "" (a whole record is served
+// exactly as LL2 serves it). It notes the endpoints that have partial records.
+func (s *Store) held(path, snapshotMode string) string {
+	if l, ok := ll2.SnapshotLevel(snapshotMode); ok && l < ll2.LevelDetailed {
+		s.partial[path] = true
+		return snapshotMode
+	}
+	return ""
+}
+
+// Partial reports whether some record of the endpoint at path holds less than the
+// detailed level.
+func (s *Store) Partial(path string) bool { return s.partial[path] }
 
 func sortedValues[T any](m map[int]*T) []*T {
 	ids := make([]int, 0, len(m))

@@ -42,7 +42,7 @@ func run() error {
 	}
 	return snapshot.Save("data", d, snapshot.Meta{
 		Source: "LL2 2.3.0 samples: " + fmt.Sprint(baseNames(files)),
-		Note:   "Built by go generate from snapshot/samples; fields that the samples do not show are null.",
+		Note:   "Built by go generate from snapshot/samples: each record holds the level of detail its snapshot_mode names (the richest the samples show it at); the fields above it are null because the samples do not show them.",
 	})
 }
 
