@@ -10,10 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"spacegraph/economy"
 	"spacegraph/gateway"
 	"spacegraph/internal/envflag"
-	"spacegraph/rediscache"
-	"spacegraph/upstream"
+	"spacegraph/redis"
 )
 
 // economyFlags registers the flags of the upstream economy (caches, budget, Redis,
@@ -25,7 +25,7 @@ import (
 func economyFlags(fs *flag.FlagSet) func(*gateway.Config) error {
 	var (
 		cfg   gateway.Config
-		ttls  = upstream.DefaultTTLs()
+		ttls  = economy.DefaultTTLs()
 		cache = true
 		auto  = true
 	)
@@ -52,9 +52,9 @@ func economyFlags(fs *flag.FlagSet) func(*gateway.Config) error {
 		cfg.RedisURL = s
 		return nil
 	})
-	duration("redis-timeout", &cfg.RedisTimeout, rediscache.DefaultTimeout, "bound of each Redis operation (`duration`); past it, or when Redis refuses, the replica serves from its in-process caches until Redis answers again")
-	cfg.RedisLocalBudget = rediscache.DefaultLocalShare
-	define("redis-local-budget", strconv.FormatFloat(rediscache.DefaultLocalShare, 'f', -1, 64), "share (`fraction` 0..1) of the budget's limit each replica may spend per window while Redis is unreachable; with N replicas, 1/N or less keeps them together within the limit; 0: no LL2 call until Redis is back", false, func(s string) error {
+	duration("redis-timeout", &cfg.RedisTimeout, redis.DefaultTimeout, "bound of each Redis operation (`duration`); past it, or when Redis refuses, the replica serves from its in-process caches until Redis answers again")
+	cfg.RedisLocalBudget = redis.DefaultLocalShare
+	define("redis-local-budget", strconv.FormatFloat(redis.DefaultLocalShare, 'f', -1, 64), "share (`fraction` 0..1) of the budget's limit each replica may spend per window while Redis is unreachable; with N replicas, 1/N or less keeps them together within the limit; 0: no LL2 call until Redis is back", false, func(s string) error {
 		f, err := strconv.ParseFloat(s, 64)
 		if err == nil && (f < 0 || f > 1 || math.IsNaN(f)) {
 			err = fmt.Errorf("want a fraction between 0 and 1")
@@ -91,7 +91,7 @@ func economyFlags(fs *flag.FlagSet) func(*gateway.Config) error {
 		// Given again (the flag after the variable), it replaces rather than adds to
 		// the earlier value, as every other flag does.
 		if ttlSet {
-			ttls = upstream.DefaultTTLs()
+			ttls = economy.DefaultTTLs()
 		}
 		ttlSet = true
 		return parseTTLs(s, &ttls)
@@ -107,7 +107,7 @@ func economyFlags(fs *flag.FlagSet) func(*gateway.Config) error {
 	})
 	duration("budget-window", &cfg.BudgetWindow, time.Hour, "the budget's window (`duration`)")
 	duration("upstream-timeout", &cfg.UpstreamTimeout, 20*time.Second, "deadline of each LL2 call (`duration`)")
-	cfg.UpstreamConcurrency = upstream.DefaultMaxConcurrentCalls
+	cfg.UpstreamConcurrency = economy.DefaultMaxConcurrentCalls
 	define("upstream-concurrency", strconv.Itoa(cfg.UpstreamConcurrency), "at most `n` LL2 calls out at once, across all requests", false, func(s string) error {
 		n, err := strconv.Atoi(s)
 		if err == nil && n < 1 {
@@ -200,8 +200,8 @@ func parseSize(s string) (uint64, error) {
 // parseTTLs applies "spacecraft/=30m,default=2h" onto t. Only the endpoints of the
 // spacecraft domain are accepted as prefixes, so that a misspelt one is an error
 // rather than a rule that never matches.
-func parseTTLs(s string, t *upstream.TTLs) error {
-	known := upstream.DefaultTTLs().ByPrefix
+func parseTTLs(s string, t *economy.TTLs) error {
+	known := economy.DefaultTTLs().ByPrefix
 	for part := range strings.SplitSeq(s, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {

@@ -16,9 +16,9 @@ import (
 	"sync"
 	"time"
 
+	"spacegraph/economy"
 	"spacegraph/gateway"
 	"spacegraph/ll2/ll2server"
-	"spacegraph/upstream"
 )
 
 // ProcStatus returns a field of /proc/self/status in bytes, e.g. "VmRSS" or "VmHWM".
@@ -200,10 +200,10 @@ func Memory(ctx context.Context, o MemoryOptions) (MemoryResult, error) {
 		return res, err
 	}
 	res.Calls = g.LL2.Counters().Total
-	if s, ok := g.Transport.Store().(*upstream.MemoryStore); ok {
+	if s, ok := g.Transport.Store().(*economy.MemoryStore); ok {
 		res.AnswerBytes = s.WeightedSize()
 	}
-	if s, ok := g.Responses.(*upstream.MemoryStore); ok {
+	if s, ok := g.Responses.(*economy.MemoryStore); ok {
 		res.ResponseBytes = s.WeightedSize()
 	}
 	res.DecodedBytes = g.Client.DecodedSize()

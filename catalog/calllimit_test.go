@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"spacegraph/catalog"
+	"spacegraph/economy"
 	"spacegraph/ll2"
 	"spacegraph/ll2/ll2server"
 	"spacegraph/snapshot"
-	"spacegraph/upstream"
 )
 
 // TestCrawlRefusedForAnotherRequest checks that a crawl shared by two requests and
@@ -19,7 +19,7 @@ import (
 func TestCrawlRefusedForAnotherRequest(t *testing.T) {
 	data := snapshot.Generate(snapshot.LL2Scale())
 	srv := ll2server.New(ll2server.NewStore(data), ll2server.Options{Latency: 200 * time.Millisecond})
-	client, err := ll2.New(ll2.Config{BaseURL: ll2server.EmbeddedBaseURL, Transport: upstream.NewTransport(upstream.Options{Base: ll2server.Transport(srv)})})
+	client, err := ll2.New(ll2.Config{BaseURL: ll2server.EmbeddedBaseURL, Transport: economy.NewTransport(economy.Options{Base: ll2server.Transport(srv)})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestCrawlRefusedForAnotherRequest(t *testing.T) {
 	ids := []int{1, 101, 201, 301, 401, 501, 599} // more than the six pages of a crawl
 
 	// A may make one call: the crawl's first page, then it is refused.
-	actx, arep := upstream.WithReport(context.Background())
+	actx, arep := economy.WithReport(context.Background())
 	arep.LimitCalls(1)
 	adone := make(chan map[int]error, 1)
 	go func() {
@@ -36,7 +36,7 @@ func TestCrawlRefusedForAnotherRequest(t *testing.T) {
 	}()
 	// B joins the crawl while its first page is on the way.
 	time.Sleep(50 * time.Millisecond)
-	bctx, brep := upstream.WithReport(context.Background())
+	bctx, brep := economy.WithReport(context.Background())
 	found, failed := c.GetSpacecraft(bctx, ids, ll2.LevelNormal)
 	if len(found) != len(ids) || len(failed) != 0 {
 		t.Errorf("B found %d of %d, failed %v", len(found), len(ids), failed)

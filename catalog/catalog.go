@@ -17,8 +17,8 @@ import (
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/singleflight"
 
+	"spacegraph/economy"
 	"spacegraph/ll2"
-	"spacegraph/upstream"
 )
 
 // Observer is told of every entity a request's LL2 responses brought.
@@ -360,7 +360,7 @@ func takeCached[E any](ctx context.Context, c *Catalog, cached map[int]Cached, i
 		return ids
 	}
 	var seen Seen
-	rep, now := upstream.ReportFrom(ctx), c.now()
+	rep, now := economy.ReportFrom(ctx), c.now()
 	for _, id := range ids {
 		hit, ok := cached[id]
 		v, isE := hit.Value.(*E)
@@ -441,7 +441,7 @@ type source struct{ fetched, expires time.Time }
 // sourceOf reads the report of one call (or one crawl): its answer is as old as the
 // oldest data it used and fresh until the soonest of it expires; an answer served
 // stale expires when it was fetched.
-func (c *Catalog) sourceOf(s upstream.Summary) source {
+func (c *Catalog) sourceOf(s economy.Summary) source {
 	now := c.now()
 	src := source{fetched: now.Add(-s.MaxAge)}
 	switch {
@@ -457,10 +457,10 @@ func (c *Catalog) sourceOf(s upstream.Summary) source {
 // carry its answer's age and freshness, and adds that report to the request's. Its
 // calls are the request's, under the request's call limit.
 func sourced[R any](ctx context.Context, c *Catalog, call func(context.Context) (R, error)) (R, source, error) {
-	cctx, rep := upstream.WithSubReport(ctx)
+	cctx, rep := economy.WithSubReport(ctx)
 	r, err := call(cctx)
 	sum := rep.Summary()
-	upstream.ReportFrom(ctx).Include(sum)
+	economy.ReportFrom(ctx).Include(sum)
 	return r, c.sourceOf(sum), err
 }
 

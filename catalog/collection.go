@@ -12,8 +12,8 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"spacegraph/economy"
 	"spacegraph/ll2"
-	"spacegraph/upstream"
 )
 
 // A collection is a whole LL2 collection crawled at one mode, kept for a while to
@@ -42,7 +42,7 @@ func (coll *collection) stale(now time.Time) bool { return now.Sub(coll.fetched)
 
 // report accounts for an answer from the collection in the request's report.
 func (coll *collection) report(ctx context.Context, now time.Time) {
-	upstream.ReportFrom(ctx).UseData(coll.fetched, coll.ttl, now, coll.stale(now))
+	economy.ReportFrom(ctx).UseData(coll.fetched, coll.ttl, now, coll.stale(now))
 }
 
 // source is the collection as the entities taken from it at now see it: as old as its
@@ -116,7 +116,7 @@ func crawl[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], mode ll2.Le
 		return fetchCollection(cctx, c, k, mode, false)
 	}
 	v, err, _ := c.crawls.Do(key, do)
-	if upstream.RefusedForAnother(ctx, err) {
+	if economy.RefusedForAnother(ctx, err) {
 		// The request that led the crawl reached its call limit: that limit is not
 		// this request's, so it crawls itself (the pages already fetched are cached).
 		v, err = do()
@@ -133,17 +133,17 @@ func fetchCollection[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], m
 	// old as that, not as old as the moment the crawl ended (pages can come from the
 	// answer cache, or stand in stale when LL2 fails). Its calls are the request's,
 	// under the request's call limit.
-	cctx, rep := upstream.WithSubReport(ctx)
+	cctx, rep := economy.WithSubReport(ctx)
 	items, err := crawlPages(cctx, c, k, mode)
 	if errors.Is(err, errCrawlMismatch) {
 		// Each page was fine alone, but one is out of date (kept from before LL2's
 		// collection changed, or served while it changed): fetch them all again from
 		// LL2, once, so that the kept pages agree rather than spoil every crawl until
 		// they expire.
-		items, err = crawlPages(upstream.WithRevalidate(cctx), c, k, mode)
+		items, err = crawlPages(economy.WithRevalidate(cctx), c, k, mode)
 	}
 	sum := rep.Summary()
-	upstream.ReportFrom(ctx).Include(sum)
+	economy.ReportFrom(ctx).Include(sum)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +177,7 @@ func fetchCollection[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], m
 // query semantics, until the next Prefetch replaces the crawl. At LL2's size it costs
 // about a dozen calls. A kind whose crawl fails keeps its previous crawl.
 func (c *Catalog) Prefetch(ctx context.Context) error {
-	ctx = upstream.WithFreshOnly(ctx)
+	ctx = economy.WithFreshOnly(ctx)
 	var g errgroup.Group
 	g.Go(func() error { _, err := fetchCollection(ctx, c, spacecraftKind, ll2.LevelDetailed, true); return err })
 	g.Go(func() error { _, err := fetchCollection(ctx, c, configKind, ll2.LevelDetailed, true); return err })

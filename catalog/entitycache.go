@@ -6,8 +6,8 @@ import (
 
 	"github.com/maypok86/otter/v2"
 
+	"spacegraph/economy"
 	"spacegraph/ll2"
-	"spacegraph/upstream"
 )
 
 // EntityCache keeps every entity any response brought, across requests, so that an
@@ -73,9 +73,9 @@ func Keeps(old Cached, lv ll2.Level, stored time.Time, fresh time.Duration, now 
 // of the LL2 answer it came from.
 type EntityTTLs [numKinds]time.Duration
 
-// DefaultEntityTTLs follows upstream.DefaultTTLs.
+// DefaultEntityTTLs follows economy.DefaultTTLs.
 func DefaultEntityTTLs() EntityTTLs {
-	return EntityTTLsFor(upstream.DefaultTTLs())
+	return EntityTTLsFor(economy.DefaultTTLs())
 }
 
 // EntityTTLsFor gives each kind the answer cache's TTL of its endpoint, so that the
@@ -83,7 +83,7 @@ func DefaultEntityTTLs() EntityTTLs {
 // its answer's fetch and never outlives that answer's freshness (an object embedded in
 // another kind's answer lives as long as that answer), so it is never fresher than
 // the answer cache would be.
-func EntityTTLsFor(t upstream.TTLs) EntityTTLs {
+func EntityTTLsFor(t economy.TTLs) EntityTTLs {
 	var e EntityTTLs
 	for k, path := range map[Kind]string{KindSpacecraft: "spacecraft/", KindConfig: "spacecraft_configurations/", KindAgency: "agencies/", KindFamily: "spacecraft_configuration_families/"} {
 		e[k] = t.For(path)

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"spacegraph/economy"
 	"spacegraph/ll2"
-	"spacegraph/upstream"
 )
 
 var ecT0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
@@ -270,7 +270,7 @@ func TestEntityTTLsFollowTheAnswerCache(t *testing.T) {
 	if got := DefaultEntityTTLs(); got[KindSpacecraft] != time.Hour || got[KindConfig] != 6*time.Hour || got[KindFamily] != 6*time.Hour {
 		t.Errorf("defaults %v: want upstream's defaults", got)
 	}
-	ttls := upstream.DefaultTTLs()
+	ttls := economy.DefaultTTLs()
 	ttls.ByPrefix["spacecraft/"] = 5 * time.Minute
 	if got := EntityTTLsFor(ttls); got[KindSpacecraft] != 5*time.Minute || got[KindAgency] != 6*time.Hour {
 		t.Errorf("with spacecraft fresh for 5 minutes: %v", got)

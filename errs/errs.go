@@ -10,8 +10,8 @@ import (
 	"math"
 	"time"
 
+	"spacegraph/economy"
 	"spacegraph/ll2"
-	"spacegraph/upstream"
 )
 
 // Code is a machine-readable error class, as the API contract spells it.
@@ -92,7 +92,7 @@ func From(err error) *Error {
 		return e
 	}
 	// A refused call reaches here wrapped in the LL2 client's error: look for it first.
-	var cl *upstream.CallLimitError
+	var cl *economy.CallLimitError
 	if errors.As(err, &cl) {
 		return &Error{Code: QueryTooComplex, Limit: LimitUpstreamCalls, Maximum: cl.Limit, Err: err,
 			Message: fmt.Sprintf("query too complex: this field needs LL2 calls past the limit of %d per request, so it was not fetched", cl.Limit)}

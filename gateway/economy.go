@@ -11,20 +11,20 @@ import (
 	"time"
 
 	"spacegraph/catalog"
+	"spacegraph/economy"
 	"spacegraph/ll2/ll2server"
-	"spacegraph/rediscache"
-	"spacegraph/upstream"
+	"spacegraph/redis"
 )
 
-// economy is the set of shared pieces under the gateway: the answer cache, the
+// economyParts is the set of shared pieces under the gateway: the answer cache, the
 // in-flight sharing, the budget, the entity cache and the whole-response cache, all in
 // memory or all in Redis.
-type economy struct {
-	store     upstream.Store
-	flight    upstream.Flight
-	budget    upstream.Budget
+type economyParts struct {
+	store     economy.Store
+	flight    economy.Flight
+	budget    economy.Budget
 	entities  catalog.EntityCache
-	responses upstream.Store
+	responses economy.Store
 }
 
 // Defaults of the economy.
@@ -36,7 +36,7 @@ const (
 	prefetchRetry          = time.Minute
 )
 
-func (g *Gateway) economy(live bool, identity string) (economy, error) {
+func (g *Gateway) buildEconomy(live bool, identity string) (economyParts, error) {
 	limit, window := g.cfg.BudgetLimit, g.cfg.BudgetWindow
 	if window <= 0 {
 		window = time.Hour
@@ -50,20 +50,20 @@ func (g *Gateway) economy(live bool, identity string) (economy, error) {
 	}
 	// The in-process caches: the economy itself without Redis, and with Redis the
 	// fallback that answers while Redis is unreachable.
-	store, responses := upstream.NewMemoryStore(size), upstream.NewMemoryStore(size/4)
+	store, responses := economy.NewMemoryStore(size), economy.NewMemoryStore(size/4)
 	entities := catalog.NewMemoryEntityCache(defaultEntities, catalog.EntityTTLsFor(g.cfg.TTLs.OrDefault()), g.maxStale(), g.now)
 	g.closers = append(g.closers, store.Close, responses.Close, entities.Close)
 	if g.cfg.RedisURL != "" {
-		rc, err := rediscache.New(context.Background(), rediscache.Options{
+		rc, err := redis.New(context.Background(), redis.Options{
 			URL: g.cfg.RedisURL, Prefix: g.cfg.RedisPrefix, Namespace: identity,
 			Now: g.now, Logger: g.log, Timeout: g.cfg.RedisTimeout,
 		})
 		if err != nil {
-			return economy{}, err
+			return economyParts{}, err
 		}
 		g.redis = rc
 		g.cfg.Metrics.RedisFunc(rc.Degraded)
-		e := economy{
+		e := economyParts{
 			store:     rc.Store("ll2:", store, g.maxStale()),
 			flight:    rc.Flight(),
 			entities:  g.cfg.Metrics.EntityCache(rc.Entities(catalog.EntityTTLsFor(g.cfg.TTLs.OrDefault()), g.maxStale(), entities)),
@@ -72,27 +72,27 @@ func (g *Gateway) economy(live bool, identity string) (economy, error) {
 		share := g.cfg.RedisLocalBudget
 		switch {
 		case share == 0:
-			share = rediscache.DefaultLocalShare
+			share = redis.DefaultLocalShare
 		case share < 0:
 			share = 0
 		}
 		// Even an unlimited budget (the built-in server) is kept: a 429 must still
 		// stop every call until LL2's wait is over.
-		b, err := rc.Budget(context.Background(), rediscache.BudgetOptions{Limit: limit, Window: window, Scope: budgetScope(g.cfg.Token), LocalShare: share})
+		b, err := rc.Budget(context.Background(), redis.BudgetOptions{Limit: limit, Window: window, Scope: budgetScope(g.cfg.Token), LocalShare: share})
 		if err != nil {
-			return economy{}, err
+			return economyParts{}, err
 		}
 		b.SetCeiling(g.cfg.BudgetLimit, window)
 		e.budget = b
 		return e, nil
 	}
-	e := economy{
+	e := economyParts{
 		store:     store,
-		flight:    &upstream.MemoryFlight{},
+		flight:    &economy.MemoryFlight{},
 		entities:  g.cfg.Metrics.EntityCache(entities),
 		responses: responses,
 	}
-	b := upstream.NewMemoryBudget(limit, window, g.now)
+	b := economy.NewMemoryBudget(limit, window, g.now)
 	b.SetCeiling(g.cfg.BudgetLimit, window)
 	e.budget = b
 	return e, nil
@@ -129,7 +129,7 @@ func (g *Gateway) maxStale() time.Duration {
 	if g.cfg.MaxStale > 0 {
 		return g.cfg.MaxStale
 	}
-	return upstream.DefaultMaxStale
+	return economy.DefaultMaxStale
 }
 
 // syncBudget reads LL2's api-throttle/ (free of charge) at start and then regularly,
@@ -155,7 +155,7 @@ func (g *Gateway) syncBudget(ctx context.Context) {
 			th := t[0]
 			err := g.Transport.Budget().Sync(ctx, th.YourRequestLimit, seconds(th.LimitFrequencySecs), th.CurrentUse, seconds(th.NextUseSecs))
 			switch {
-			case errors.Is(err, upstream.ErrImplausibleSync):
+			case errors.Is(err, economy.ErrImplausibleSync):
 				g.log.WarnContext(ctx, "api-throttle/ answer ignored; the budget keeps its limit", "err", err,
 					"limit", th.YourRequestLimit, "window_s", th.LimitFrequencySecs, "used", th.CurrentUse, "next_use_s", th.NextUseSecs)
 				g.budgetChecked(ctx, err)
@@ -177,8 +177,8 @@ func (g *Gateway) syncBudget(ctx context.Context) {
 // seconds converts a count of seconds from LL2, saturating past MaxSyncWindow so that
 // a huge figure cannot overflow into a plausible one.
 func seconds(n int) time.Duration {
-	if n > int(upstream.MaxSyncWindow/time.Second) {
-		return upstream.MaxSyncWindow + time.Second
+	if n > int(economy.MaxSyncWindow/time.Second) {
+		return economy.MaxSyncWindow + time.Second
 	}
 	return time.Duration(n) * time.Second
 }
@@ -225,7 +225,7 @@ func (g *Gateway) runPrefetch(ctx context.Context) {
 		// The interval counts from the start of a crawl, so that crawls are every
 		// interval apart, as the freshness of their answers assumes.
 		started := time.Now()
-		pctx, rep := upstream.WithReport(ctx)
+		pctx, rep := economy.WithReport(ctx)
 		err := g.Catalog.Prefetch(pctx)
 		sum := rep.Summary()
 		g.mu.Lock()

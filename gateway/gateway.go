@@ -18,12 +18,12 @@ import (
 	"time"
 
 	"spacegraph/catalog"
+	"spacegraph/economy"
 	"spacegraph/ll2"
 	"spacegraph/ll2/ll2server"
 	"spacegraph/observe"
-	"spacegraph/rediscache"
+	"spacegraph/redis"
 	"spacegraph/snapshot"
-	"spacegraph/upstream"
 )
 
 // UpstreamEmbedded selects the built-in LL2 server as the upstream.
@@ -48,23 +48,23 @@ type Config struct {
 	// UpstreamTimeout bounds each LL2 call (0: ll2.DefaultTimeout).
 	UpstreamTimeout time.Duration
 	// UpstreamConcurrency bounds the LL2 calls out at once across all requests (0:
-	// upstream.DefaultMaxConcurrentCalls).
+	// economy.DefaultMaxConcurrentCalls).
 	UpstreamConcurrency int
 
 	// CacheBytes bounds the in-memory cache of LL2 answers (0: 256 MiB). The
 	// whole-response cache and the LL2 client's decoded answers get a quarter of it each.
 	CacheBytes uint64
-	// TTLs are the freshness of LL2 answers per endpoint (zero: upstream.DefaultTTLs).
-	TTLs upstream.TTLs
+	// TTLs are the freshness of LL2 answers per endpoint (zero: economy.DefaultTTLs).
+	TTLs economy.TTLs
 	// MaxStale is how long past its TTL an answer, or an entity, may stand in when
-	// LL2 fails (0: upstream.DefaultMaxStale).
+	// LL2 fails (0: economy.DefaultMaxStale).
 	MaxStale time.Duration
 	// BudgetLimit and BudgetWindow are the calls the gateway may make per window. A
 	// BudgetLimit set is a ceiling: LL2's api-throttle/ (read at start and every
 	// BudgetSyncEvery) may lower the budget below it, never raise it. Unset, with a
 	// live upstream, the budget starts at LL2's anonymous 15 an hour and then follows
 	// api-throttle/; with the embedded upstream it is unlimited. An api-throttle/
-	// answer that cannot be right is ignored (see upstream.CheckSync).
+	// answer that cannot be right is ignored (see economy.CheckSync).
 	BudgetLimit     int
 	BudgetWindow    time.Duration
 	BudgetSyncEvery time.Duration
@@ -72,17 +72,17 @@ type Config struct {
 	// locks, the budget and the response cache in Redis, shared by every replica: one
 	// server (redis://host:port/db, rediss:// for TLS), Sentinel
 	// (redis+sentinel://host:port/db?master_name=NAME) or Cluster
-	// (redis+cluster://host:port?addr=host2:port2); see rediscache.Options.URL.
+	// (redis+cluster://host:port?addr=host2:port2); see redis.Options.URL.
 	// While Redis is unreachable each replica serves from its in-process caches and
 	// a local share of the budget, and /readyz says "redis": "degraded".
 	RedisURL string
 	// RedisPrefix namespaces the keys in Redis (default "spacegraph:"); the
 	// upstream's identity follows it in every key.
 	RedisPrefix string
-	// RedisTimeout bounds each Redis operation (0: rediscache.DefaultTimeout).
+	// RedisTimeout bounds each Redis operation (0: redis.DefaultTimeout).
 	RedisTimeout time.Duration
 	// RedisLocalBudget is the share of the budget's limit each replica may spend per
-	// window while Redis is unreachable (0: rediscache.DefaultLocalShare; negative:
+	// window while Redis is unreachable (0: redis.DefaultLocalShare; negative:
 	// none, and calls wait for Redis).
 	RedisLocalBudget float64
 	// ResponseCacheOff disables the whole-response cache (benchmarks compare both).
@@ -125,7 +125,7 @@ type Gateway struct {
 	// Client is the LL2 client the catalog uses.
 	Client *ll2.Client
 	// Transport is the economy layer under the client.
-	Transport *upstream.Transport
+	Transport *economy.Transport
 	// LL2 is the built-in upstream, nil when the gateway talks to a live API.
 	LL2 *ll2server.Server
 	// Snapshot describes the snapshot the built-in upstream serves.
@@ -133,12 +133,12 @@ type Gateway struct {
 	// Upstream is the base URL of the upstream.
 	Upstream string
 	// Responses is the whole-response cache's store (nil when off).
-	Responses upstream.Store
+	Responses economy.Store
 
 	cfg       Config
 	log       *slog.Logger
 	now       func() time.Time
-	redis     *rediscache.Client
+	redis     *redis.Client
 	closers   []func() error
 	closeOnce sync.Once
 	closeErr  error
@@ -193,12 +193,12 @@ func New(cfg Config) (*Gateway, error) {
 			return nil, err
 		}
 	}
-	econ, err := g.economy(live, identity)
+	econ, err := g.buildEconomy(live, identity)
 	if err != nil {
 		g.Close()
 		return nil, err
 	}
-	g.Transport = upstream.NewTransport(upstream.Options{
+	g.Transport = economy.NewTransport(economy.Options{
 		Base: base, Store: econ.store, Flight: econ.flight, Budget: econ.budget,
 		TTLs: cfg.TTLs, MaxStale: cfg.MaxStale, Now: g.now, Logger: g.log,
 		Observe: cfg.Metrics.UpstreamEvent, MaxConcurrentCalls: cfg.UpstreamConcurrency,

@@ -12,9 +12,9 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/validator/rules"
 
+	"spacegraph/economy"
 	"spacegraph/graph"
 	"spacegraph/observe"
-	"spacegraph/upstream"
 )
 
 // graphQLServer builds the GraphQL executor: the GraphQL-over-HTTP transport
@@ -84,7 +84,7 @@ func freshnessExtensions(ctx context.Context, next graphql.ResponseHandler) *gra
 	if resp == nil {
 		return nil
 	}
-	sum := upstream.ReportFrom(ctx).Summary()
+	sum := economy.ReportFrom(ctx).Summary()
 	if sum.MaxAge <= 0 && sum.Stale == 0 {
 		return resp
 	}

@@ -21,9 +21,9 @@ import (
 	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/lexer"
 
+	"spacegraph/economy"
 	"spacegraph/graph"
 	"spacegraph/observe"
-	"spacegraph/upstream"
 )
 
 // This file is the whole-response cache and HTTP caching of /graphql: an identical
@@ -381,7 +381,7 @@ func (g *Gateway) responseCache(next http.Handler) http.Handler {
 		admit = newDoorkeeper(doorkeeperSize)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, rep := upstream.WithReport(r.Context())
+		ctx, rep := economy.WithReport(r.Context())
 		r = r.WithContext(ctx)
 		key, cacheable := "", false
 		if g.Responses != nil {
@@ -422,7 +422,7 @@ func (g *Gateway) responseCache(next http.Handler) http.Handler {
 		}
 		ct, etag := rec.header.Get("Content-Type"), etagOf(body)
 		if cacheable && (maxBytes < 0 || int64(len(body)) <= maxBytes) && admit.again(key) {
-			e := upstream.Entry{Status: http.StatusOK, Body: encodeCached(ct, etag, body), Fetched: now, TTL: ttl}
+			e := economy.Entry{Status: http.StatusOK, Body: encodeCached(ct, etag, body), Fetched: now, TTL: ttl}
 			if err := g.Responses.Set(ctx, key, e, ttl); err != nil {
 				g.log.WarnContext(ctx, "response cache write failed", "err", err)
 			}

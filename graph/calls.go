@@ -11,10 +11,10 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"spacegraph/catalog"
+	"spacegraph/economy"
 	"spacegraph/errs"
 	"spacegraph/ll2"
 	"spacegraph/relay"
-	"spacegraph/upstream"
 )
 
 // This file counts the LL2 calls an operation can make, before it runs, so that one
@@ -85,7 +85,7 @@ func (l CallLimit) MutateOperationContext(ctx context.Context, opCtx *graphql.Op
 	if n := planCalls(opCtx, l.CrawlCost); n > l.Max {
 		return tooManyCalls(n, l.Max)
 	}
-	upstream.ReportFrom(ctx).LimitCalls(l.Max)
+	economy.ReportFrom(ctx).LimitCalls(l.Max)
 	return nil
 }
 

@@ -8,7 +8,7 @@ import (
 )
 
 // SharedBody is implemented by response bodies that hold the whole answer in memory
-// and never change it, as the answers of a caching transport (upstream.Transport) do.
+// and never change it, as the answers of a caching transport (economy.Transport) do.
 // The client reads such a body without copying it, and keeps what it decoded from it
 // so that the same answer served again is not decoded again: decoding a detailed page
 // of 100 spacecraft costs milliseconds, comparing its bytes with the last ones nothing

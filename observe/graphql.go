@@ -14,8 +14,8 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
+	"spacegraph/economy"
 	"spacegraph/errs"
-	"spacegraph/upstream"
 )
 
 // Outcomes of a GraphQL operation.
@@ -164,7 +164,7 @@ func (e GraphQLExtension) record(ctx context.Context, oc *graphql.OperationConte
 		logName = logName[:maxLogName]
 	}
 	info.setOperation(logName, outcome, code)
-	rep := upstream.ReportFrom(ctx)
+	rep := economy.ReportFrom(ctx)
 	info.SetReport(rep)
 	if st.span != nil {
 		sum := rep.Summary()

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"spacegraph/upstream"
+	"spacegraph/economy"
 )
 
 // RequestInfo is what the layers of one HTTP request learn for its log line: the
@@ -24,7 +24,7 @@ type RequestInfo struct {
 	code          string
 	responseCache string
 	traceID       string
-	report        *upstream.Report
+	report        *economy.Report
 }
 
 type infoKey struct{}
@@ -58,7 +58,7 @@ func (i *RequestInfo) SetRoute(route string) {
 // SetReport attaches the request's upstream report. The GraphQL extension attaches
 // the one it finds in the operation's context; a layer that creates the report
 // outside GraphQL may attach it itself.
-func (i *RequestInfo) SetReport(r *upstream.Report) {
+func (i *RequestInfo) SetReport(r *economy.Report) {
 	if i == nil || r == nil {
 		return
 	}
@@ -271,7 +271,7 @@ func logRequest(ctx context.Context, log *slog.Logger, o LogOptions, r *http.Req
 	info.mu.Unlock()
 	if rep == nil {
 		// A layer outside the log middleware may have created the report.
-		rep = upstream.ReportFrom(ctx)
+		rep = economy.ReportFrom(ctx)
 	}
 	sum := rep.Summary()
 	attrs := []slog.Attr{
@@ -298,7 +298,7 @@ func logRequest(ctx context.Context, log *slog.Logger, o LogOptions, r *http.Req
 
 // cacheWord sums up where a request's data came from, in the order an operator cares:
 // a whole response from the cache, then stale data served, then calls spent.
-func cacheWord(responseCache string, s upstream.Summary) string {
+func cacheWord(responseCache string, s economy.Summary) string {
 	switch {
 	case responseCache == OutcomeHit:
 		return "response-hit"

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"spacegraph/economy"
 	"spacegraph/observe"
-	"spacegraph/upstream"
 )
 
 type idKey struct{}
@@ -30,7 +30,7 @@ func requestID(ctx context.Context) string { s, _ := ctx.Value(idKey{}).(string)
 // inside the log middleware.
 func withReport(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, _ := upstream.WithReport(r.Context())
+		ctx, _ := economy.WithReport(r.Context())
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -59,7 +59,7 @@ func TestLogLine(t *testing.T) {
 	m := observe.New(observe.Options{})
 	// The resolvers' stand-in asks LL2 for a spacecraft through the answer cache, as
 	// the catalog would: the first request spends a call, the second hits the cache.
-	tr := upstream.NewTransport(upstream.Options{Base: ll2Answer(nil), Observe: m.UpstreamEvent})
+	tr := economy.NewTransport(economy.Options{Base: ll2Answer(nil), Observe: m.UpstreamEvent})
 	srv := graphQLServer(m, func(ctx context.Context) {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://ll2.test/2.3.0/spacecraft/12/", nil)
 		resp, err := tr.RoundTrip(req)

@@ -11,8 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"spacegraph/catalog"
+	"spacegraph/economy"
 	"spacegraph/ll2"
-	"spacegraph/upstream"
 )
 
 // Namespace prefixes every metric of the gateway, so that its series are told apart
@@ -201,8 +201,8 @@ func (m *Metrics) UpstreamCall(c ll2.Call) {
 }
 
 // UpstreamEvent records the answer cache's outcome of one request; it has the
-// signature of upstream.Options.Observe.
-func (m *Metrics) UpstreamEvent(e upstream.Event) {
+// signature of economy.Options.Observe.
+func (m *Metrics) UpstreamEvent(e economy.Event) {
 	m.CacheOutcome(LayerAnswer, e.Outcome)
 }
 
@@ -239,7 +239,7 @@ func (m *Metrics) LoaderBatch(loader string, size int) {
 // BudgetFunc registers the callback the budget gauges read at each scrape: the calls
 // that may go out now and the window's limit, ok false when the budget cannot be read
 // (the gauges are then left out of that scrape rather than showing a made-up value).
-// A later registration replaces an earlier one. See BudgetOf for upstream.Budget.
+// A later registration replaces an earlier one. See BudgetOf for economy.Budget.
 func (m *Metrics) BudgetFunc(f func(ctx context.Context) (remaining, limit int, ok bool)) {
 	if m == nil {
 		return
@@ -247,10 +247,10 @@ func (m *Metrics) BudgetFunc(f func(ctx context.Context) (remaining, limit int, 
 	m.budget.fn.Store(&f)
 }
 
-// BudgetOf adapts an upstream.Budget to Metrics.BudgetFunc. An unlimited budget reports a
-// limit of 0 and a remaining of -1, as upstream.BudgetStatus does; now is the clock
+// BudgetOf adapts an economy.Budget to Metrics.BudgetFunc. An unlimited budget reports a
+// limit of 0 and a remaining of -1, as economy.BudgetStatus does; now is the clock
 // the budget counts with (nil: time.Now).
-func BudgetOf(b upstream.Budget, now func() time.Time) func(ctx context.Context) (remaining, limit int, ok bool) {
+func BudgetOf(b economy.Budget, now func() time.Time) func(ctx context.Context) (remaining, limit int, ok bool) {
 	if now == nil {
 		now = time.Now
 	}

@@ -12,9 +12,9 @@ import (
 	"github.com/graph-gophers/dataloader/v7"
 
 	"spacegraph/catalog"
+	"spacegraph/economy"
 	"spacegraph/ll2"
 	"spacegraph/observe"
-	"spacegraph/upstream"
 )
 
 func TestUpstreamCalls(t *testing.T) {
@@ -80,7 +80,7 @@ func TestCacheOutcomes(t *testing.T) {
 	value(t, f, "spacegraph_cache_outcomes_total", map[string]string{"layer": "entity", "outcome": "miss"})
 
 	for _, o := range []string{"hit", "hit", "stale", "stale-if-error", "miss", "budget", "error"} {
-		m.UpstreamEvent(upstream.Event{Path: "spacecraft/1/", Outcome: o, Status: 200})
+		m.UpstreamEvent(economy.Event{Path: "spacecraft/1/", Outcome: o, Status: 200})
 	}
 	ctx, _ := observe.WithRequestInfo(context.Background())
 	m.ResponseCache(ctx, observe.OutcomeHit)
@@ -158,12 +158,12 @@ func TestBudgetGauges(t *testing.T) {
 		t.Error("an unreadable budget still shows gauges")
 	}
 
-	// BudgetOf reads an upstream.Budget at each scrape.
+	// BudgetOf reads an economy.Budget at each scrape.
 	now := time.Unix(1_700_000_000, 0)
-	b := upstream.NewMemoryBudget(15, time.Hour, func() time.Time { return now })
+	b := economy.NewMemoryBudget(15, time.Hour, func() time.Time { return now })
 	m.BudgetFunc(observe.BudgetOf(b, func() time.Time { return now }))
 	for range 4 {
-		if _, ok, err := b.Take(context.Background(), upstream.PriorityUser); !ok || err != nil {
+		if _, ok, err := b.Take(context.Background(), economy.PriorityUser); !ok || err != nil {
 			t.Fatalf("take: %v %v", ok, err)
 		}
 	}
@@ -279,7 +279,7 @@ func TestNilMetrics(t *testing.T) {
 	var m *observe.Metrics
 	ctx := context.Background()
 	m.UpstreamCall(ll2.Call{Path: "spacecraft/"})
-	m.UpstreamEvent(upstream.Event{Outcome: "hit"})
+	m.UpstreamEvent(economy.Event{Outcome: "hit"})
 	m.CacheOutcome(observe.LayerAnswer, observe.OutcomeHit)
 	m.ResponseCache(ctx, observe.OutcomeHit)
 	m.LoaderBatch("x", 1)

@@ -1,4 +1,4 @@
-package rediscache
+package redis
 
 import (
 	"context"
@@ -10,12 +10,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 
-	"spacegraph/upstream"
+	"spacegraph/economy"
 )
 
-// Budget is an upstream.Budget in Redis, shared by every replica: a sorted set of the
+// Budget is an economy.Budget in Redis, shared by every replica: a sorted set of the
 // calls in the window (DRF's sliding window, as LL2 counts), a key that blocks all
 // calls after a 429, and the limit and window in a hash that api-throttle/ updates.
 // Each operation is one Lua script on Redis's clock (TIME), so concurrent replicas
@@ -31,12 +31,12 @@ type Budget struct {
 	limit                  int
 	window                 time.Duration
 	share                  float64
-	local                  *upstream.MemoryBudget
+	local                  *economy.MemoryBudget
 
 	// ceiling is this process's cap (--budget-limit), applied in every claim whatever
 	// the shared limit says, so that neither LL2's answer nor another replica's
 	// settings can raise it.
-	ceiling upstream.Rule
+	ceiling economy.Rule
 
 	mu           sync.Mutex
 	sharedLimit  int
@@ -48,7 +48,7 @@ type Budget struct {
 // spent while Redis is unreachable is capped too. Limit 0 removes the cap. Call it
 // before the budget is used.
 func (b *Budget) SetCeiling(limit int, window time.Duration) {
-	b.ceiling = upstream.Rule{Limit: limit, Window: window}
+	b.ceiling = economy.Rule{Limit: limit, Window: window}
 	b.local.SetCeiling(limit, window)
 }
 
@@ -101,7 +101,7 @@ func (c *Client) Budget(ctx context.Context, o BudgetOptions) (*Budget, error) {
 	base := c.prefix + "budget:{" + tag + "}:"
 	b := &Budget{c: c, calls: base + "calls", blocked: base + "blocked", config: base + "config",
 		limit: o.Limit, window: o.Window, share: o.LocalShare}
-	b.local = upstream.NewMemoryBudget(0, o.Window, c.now)
+	b.local = economy.NewMemoryBudget(0, o.Window, c.now)
 	b.adopt(ctx, o.Limit, o.Window)
 	if _, err := b.Status(ctx); err != nil {
 		return nil, err
@@ -125,7 +125,7 @@ local window = tonumber(redis.call("HGET", KEYS[3], "window_ms") or "3600000")
 // share, ARGV[7] and ARGV[8] the ceiling's limit and window_ms (0: none). It returns
 // {granted (0/1), wait_ms, limit, window_ms}. The shared limit (0: unlimited) and the
 // ceiling must both have room; the calls are kept for the longer of their windows.
-var take = redis.NewScript(prelude + `
+var take = goredis.NewScript(prelude + `
 local blocked = tonumber(redis.call("GET", KEYS[2]) or "0")
 if blocked > now then return {0, blocked - now, limit, window} end
 local rules = {}
@@ -172,12 +172,12 @@ func member() string {
 }
 
 // Take claims a call, from the local share while Redis is unreachable.
-func (b *Budget) Take(ctx context.Context, p upstream.Priority) (time.Duration, bool, error) {
+func (b *Budget) Take(ctx context.Context, p economy.Priority) (time.Duration, bool, error) {
 	bg := "0"
-	if p == upstream.PriorityBackground {
+	if p == economy.PriorityBackground {
 		bg = "1"
 	}
-	res, err := take.Run(ctx, b.c.rdb, b.keys(), append(b.args(member(), bg, strconv.FormatFloat(upstream.BackgroundReserve, 'f', -1, 64)), b.ceilingArgs()...)...).Int64Slice()
+	res, err := take.Run(ctx, b.c.rdb, b.keys(), append(b.args(member(), bg, strconv.FormatFloat(economy.BackgroundReserve, 'f', -1, 64)), b.ceilingArgs()...)...).Int64Slice()
 	if unreachable(err) {
 		return b.localTake(ctx, p)
 	}
@@ -212,7 +212,7 @@ func (b *Budget) noLocalShare() bool {
 	return b.sharedLimit > 0 && b.localLimit(b.sharedLimit) == 0
 }
 
-func (b *Budget) localTake(ctx context.Context, p upstream.Priority) (time.Duration, bool, error) {
+func (b *Budget) localTake(ctx context.Context, p economy.Priority) (time.Duration, bool, error) {
 	if b.noLocalShare() {
 		if st, _ := b.local.Status(ctx); b.c.now().Before(st.BlockedUntil) {
 			return st.BlockedUntil.Sub(b.c.now()), false, nil
@@ -225,7 +225,7 @@ func (b *Budget) localTake(ctx context.Context, p upstream.Priority) (time.Durat
 // block extends the block to ARGV[4] ms from now unless a later one is set, and never
 // past the longer of the shared window and ARGV[5] (the ceiling's window, ms) from
 // now: no 429 justifies a longer wait.
-var block = redis.NewScript(prelude + `
+var block = goredis.NewScript(prelude + `
 local t = now + math.min(tonumber(ARGV[4]), math.max(window, tonumber(ARGV[5])))
 local cur = tonumber(redis.call("GET", KEYS[2]) or "0")
 if t > cur then redis.call("SET", KEYS[2], t, "PX", math.max(1, t - now)) end
@@ -251,7 +251,7 @@ func (b *Budget) Block(ctx context.Context, t time.Time) error {
 // (assumed made now), and blocks until the next call LL2 will allow. ARGV[4] limit,
 // ARGV[5] window_ms, ARGV[6] used, ARGV[7] next use in ms, ARGV[8] member prefix,
 // ARGV[9] the ceiling's window (ms): calls are kept for the longer of the two.
-var syncScript = redis.NewScript(prelude + `
+var syncScript = goredis.NewScript(prelude + `
 local w = tonumber(ARGV[5])
 redis.call("HSET", KEYS[3], "limit", ARGV[4], "window_ms", ARGV[5])
 local keep = math.max(w, tonumber(ARGV[9]))
@@ -275,7 +275,7 @@ return 1
 // ceiling still applies to its claims. The local budget takes its share of them: its
 // share of the limit, and of what LL2 says remains.
 func (b *Budget) Sync(ctx context.Context, limit int, window time.Duration, used int, nextUse time.Duration) error {
-	if err := upstream.CheckSync(limit, window, used, nextUse); err != nil {
+	if err := economy.CheckSync(limit, window, used, nextUse); err != nil {
 		return err
 	}
 	used, nextUse = min(used, limit), min(nextUse, window)
@@ -298,7 +298,7 @@ func (b *Budget) Sync(ctx context.Context, limit int, window time.Duration, used
 
 // statusScript reports {limit, window_ms, used, blocked_ms (from now), used in the
 // ceiling's window (ARGV[4], ms; 0 when none)}.
-var statusScript = redis.NewScript(prelude + `
+var statusScript = goredis.NewScript(prelude + `
 local used = redis.call("ZCOUNT", KEYS[1], string.format("(%d", now - window), "+inf")
 local cused = 0
 if tonumber(ARGV[4]) > 0 then
@@ -310,16 +310,16 @@ return {limit, window, used, math.max(0, blocked - now), cused}
 
 // Status reports the shared budget, by whichever of the shared limit and this
 // process's ceiling leaves fewer calls, or the local one while Redis is unreachable.
-func (b *Budget) Status(ctx context.Context) (upstream.BudgetStatus, error) {
+func (b *Budget) Status(ctx context.Context) (economy.BudgetStatus, error) {
 	res, err := statusScript.Run(ctx, b.c.rdb, b.keys(), b.args(b.ceiling.Window.Milliseconds())...).Int64Slice()
 	if unreachable(err) {
 		return b.localStatus(ctx)
 	}
 	if err != nil {
-		return upstream.BudgetStatus{}, err
+		return economy.BudgetStatus{}, err
 	}
 	b.adopt(ctx, int(res[0]), time.Duration(res[1])*time.Millisecond)
-	s := upstream.BudgetStatus{Limit: int(res[0]), Window: time.Duration(res[1]) * time.Millisecond, Used: int(res[2])}
+	s := economy.BudgetStatus{Limit: int(res[0]), Window: time.Duration(res[1]) * time.Millisecond, Used: int(res[2])}
 	if c, cused := b.ceiling, int(res[4]); c.Limit > 0 && c.Window > 0 && (s.Limit <= 0 || c.Limit-cused < s.Limit-s.Used) {
 		s.Limit, s.Window, s.Used = c.Limit, c.Window, cused
 	}
@@ -331,7 +331,7 @@ func (b *Budget) Status(ctx context.Context) (upstream.BudgetStatus, error) {
 
 // localStatus is the local budget's status; without a local share it is the shared
 // limit, blocked for as long as a claim would be told to wait.
-func (b *Budget) localStatus(ctx context.Context) (upstream.BudgetStatus, error) {
+func (b *Budget) localStatus(ctx context.Context) (economy.BudgetStatus, error) {
 	s, err := b.local.Status(ctx)
 	if err != nil || !b.noLocalShare() {
 		return s, err

@@ -1,4 +1,4 @@
-package rediscache
+package redis
 
 import (
 	"bytes"
@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"spacegraph/economy"
 	"spacegraph/internal/redistest"
-	"spacegraph/upstream"
 )
 
-func sameEntry(a, b upstream.Entry) bool {
+func sameEntry(a, b economy.Entry) bool {
 	return a.Status == b.Status && a.TTL == b.TTL && a.Fetched.Equal(b.Fetched) && bytes.Equal(a.Body, b.Body)
 }
 
@@ -54,7 +54,7 @@ func TestNewURLs(t *testing.T) {
 			t.Errorf("%s (%s): degraded", name, url)
 		}
 		s := c.Store("x:", nil, 0)
-		e := upstream.Entry{Status: 200, Body: []byte(name), Fetched: t0, TTL: time.Hour}
+		e := economy.Entry{Status: 200, Body: []byte(name), Fetched: t0, TTL: time.Hour}
 		if err := s.Set(ctx, "k", e, time.Minute); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
@@ -104,7 +104,7 @@ func TestStoreRoundTrip(t *testing.T) {
 		if _, ok, err := s1.Get(ctx, "missing"); ok || err != nil {
 			t.Fatalf("Get(missing) = %v, %v", ok, err)
 		}
-		for name, e := range map[string]upstream.Entry{
+		for name, e := range map[string]economy.Entry{
 			"200":    {Status: 200, Body: []byte(`{"count":1,"results":[{"id":1}]}`), Fetched: t0, TTL: time.Hour},
 			"404":    {Status: 404, Body: []byte(`{"detail":"Not found."}`), Fetched: t0.Add(time.Millisecond), TTL: 10 * time.Minute},
 			"binary": {Status: 200, Body: []byte("\x00sg1\x00\xff\r\n"), Fetched: t0.Add(123456789), TTL: 1},
@@ -130,7 +130,7 @@ func TestStoreRoundTrip(t *testing.T) {
 			t.Fatal("stores of different prefixes share keys")
 		}
 		// Set replaces.
-		e := upstream.Entry{Status: 200, Body: []byte(`{"v":2}`), Fetched: t0.Add(time.Hour), TTL: time.Hour}
+		e := economy.Entry{Status: 200, Body: []byte(`{"v":2}`), Fetched: t0.Add(time.Hour), TTL: time.Hour}
 		if err := s2.Set(ctx, "200", e, time.Hour); err != nil {
 			t.Fatal(err)
 		}
@@ -144,7 +144,7 @@ func TestStoreExpiry(t *testing.T) {
 	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
 		ctx := context.Background()
 		s := clients(t, r, 1, nil)[0].Store("ans:", nil, 0)
-		e := upstream.Entry{Status: 200, Body: []byte(`{}`), Fetched: time.Now(), TTL: time.Hour}
+		e := economy.Entry{Status: 200, Body: []byte(`{}`), Fetched: time.Now(), TTL: time.Hour}
 		if err := s.Set(ctx, "short", e, 300*time.Millisecond); err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +174,7 @@ func TestStoreCorrupt(t *testing.T) {
 		ctx := context.Background()
 		c := clients(t, r, 1, nil)[0]
 		s := c.Store("ans:", nil, 0)
-		good, _ := upstream.Entry{Status: 200, Body: []byte(`{}`), Fetched: t0, TTL: time.Hour}.MarshalBinary()
+		good, _ := economy.Entry{Status: 200, Body: []byte(`{}`), Fetched: t0, TTL: time.Hour}.MarshalBinary()
 		for name, v := range map[string]string{
 			"garbage":   "garbage",
 			"empty":     "",
@@ -185,7 +185,7 @@ func TestStoreCorrupt(t *testing.T) {
 				t.Fatal(err)
 			}
 			e, ok, err := s.Get(ctx, name)
-			if !errors.Is(err, upstream.ErrCorrupt) || ok || e.Status != 0 {
+			if !errors.Is(err, economy.ErrCorrupt) || ok || e.Status != 0 {
 				t.Fatalf("%s: Get = %+v, %v, %v; want ErrCorrupt", name, e, ok, err)
 			}
 		}
@@ -207,10 +207,10 @@ type fetcher struct {
 	release chan struct{} // holds each call until closed, if set
 }
 
-func (f *fetcher) fetch(s *Store, key, body string) func(context.Context) (upstream.Result, error) {
-	return func(ctx context.Context) (upstream.Result, error) {
+func (f *fetcher) fetch(s *Store, key, body string) func(context.Context) (economy.Result, error) {
+	return func(ctx context.Context) (economy.Result, error) {
 		if e, ok, err := s.Get(ctx, key); err == nil && ok {
-			return upstream.Result{Entry: e, Usable: true}, nil
+			return economy.Result{Entry: e, Usable: true}, nil
 		}
 		f.calls.Add(1)
 		if f.running != nil {
@@ -219,11 +219,11 @@ func (f *fetcher) fetch(s *Store, key, body string) func(context.Context) (upstr
 		if f.release != nil {
 			<-f.release
 		}
-		e := upstream.Entry{Status: 200, Body: []byte(body), Fetched: time.Now(), TTL: time.Hour}
+		e := economy.Entry{Status: 200, Body: []byte(body), Fetched: time.Now(), TTL: time.Hour}
 		if err := s.Set(ctx, key, e, time.Hour); err != nil {
-			return upstream.Result{}, err
+			return economy.Result{}, err
 		}
-		return upstream.Result{Entry: e, Usable: true}, nil
+		return economy.Result{Entry: e, Usable: true}, nil
 	}
 }
 
@@ -238,7 +238,7 @@ func TestFlightAcrossProcesses(t *testing.T) {
 		f := &fetcher{release: make(chan struct{})}
 		var entered atomic.Int64
 		var wg sync.WaitGroup
-		results := make([]upstream.Result, 20)
+		results := make([]economy.Result, 20)
 		errs := make([]error, 20)
 		for i := range 20 {
 			wg.Go(func() {
@@ -266,7 +266,7 @@ func TestFlightAcrossProcesses(t *testing.T) {
 		}
 		// Errors reach the caller, and the lock is released after them too.
 		boom := errors.New("boom")
-		_, err := flights[1].Do(ctx, "ll2:other", func(context.Context) (upstream.Result, error) { return upstream.Result{}, boom })
+		_, err := flights[1].Do(ctx, "ll2:other", func(context.Context) (economy.Result, error) { return economy.Result{}, boom })
 		if !errors.Is(err, boom) {
 			t.Fatalf("error %v, want boom", err)
 		}
@@ -314,7 +314,7 @@ func TestFlightLeaseOverrun(t *testing.T) {
 		recv(t, hang.running)
 		// Process 2 gets the lock when the lease runs out, and calls itself.
 		second := &fetcher{running: make(chan struct{}, 1), release: make(chan struct{})}
-		done2 := make(chan upstream.Result)
+		done2 := make(chan economy.Result)
 		go func() {
 			res, err := cs[1].Flight().Do(ctx, key, second.fetch(cs[1].Store("ans:", nil, 0), key, `{"by":2}`))
 			if err != nil {
@@ -385,9 +385,9 @@ func TestFlightWithoutRedis(t *testing.T) {
 		_ = c.Close()
 		// Redis is away: the call is made without the lock.
 		calls := 0
-		res, err := fl.Do(context.Background(), "k", func(context.Context) (upstream.Result, error) {
+		res, err := fl.Do(context.Background(), "k", func(context.Context) (economy.Result, error) {
 			calls++
-			return upstream.Result{Entry: upstream.Entry{Status: 200, Body: []byte(`{}`)}, Usable: true}, nil
+			return economy.Result{Entry: economy.Entry{Status: 200, Body: []byte(`{}`)}, Usable: true}, nil
 		})
 		if err != nil || calls != 1 || string(res.Entry.Body) != `{}` {
 			t.Fatalf("without Redis: %+v, %v, %d calls", res, err, calls)

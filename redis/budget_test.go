@@ -1,4 +1,4 @@
-package rediscache
+package redis
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"spacegraph/economy"
 	"spacegraph/internal/redistest"
-	"spacegraph/upstream"
 )
 
 // budgets returns the shared budget as n processes see it, on one simulated clock.
@@ -32,7 +32,7 @@ func budgets(t *testing.T, r redistest.Backend, n, limit int, window time.Durati
 // on Redis's clock, which the simulated clock moves but real time moves too.
 const slack = 2 * time.Second
 
-func claim(t *testing.T, b upstream.Budget, p upstream.Priority, wantOK bool, wantWait time.Duration) {
+func claim(t *testing.T, b economy.Budget, p economy.Priority, wantOK bool, wantWait time.Duration) {
 	t.Helper()
 	wait, ok, err := b.Take(context.Background(), p)
 	if err != nil {
@@ -46,7 +46,7 @@ func claim(t *testing.T, b upstream.Budget, p upstream.Priority, wantOK bool, wa
 // near reports whether a is b give or take slack.
 func near(a, b time.Time) bool { return a.Sub(b).Abs() <= slack }
 
-func status(t *testing.T, b upstream.Budget) upstream.BudgetStatus {
+func status(t *testing.T, b economy.Budget) economy.BudgetStatus {
 	t.Helper()
 	s, err := b.Status(context.Background())
 	if err != nil {
@@ -85,9 +85,9 @@ func TestBudgetSharedConcurrentTake(t *testing.T) {
 		for i := range 200 {
 			wg.Go(func() {
 				<-start
-				p := upstream.PriorityUser
+				p := economy.PriorityUser
 				if i%4 == 3 {
-					p = upstream.PriorityBackground
+					p = economy.PriorityBackground
 				}
 				wait, ok, err := bs[i%2].Take(context.Background(), p)
 				switch {
@@ -111,9 +111,9 @@ func TestBudgetSharedConcurrentTake(t *testing.T) {
 			}
 		}
 		// All calls were made at t0: the next frees at t0+1h.
-		claim(t, bs[0], upstream.PriorityUser, false, time.Hour)
+		claim(t, bs[0], economy.PriorityUser, false, time.Hour)
 		clk.Advance(time.Hour)
-		claim(t, bs[1], upstream.PriorityUser, true, 0)
+		claim(t, bs[1], economy.PriorityUser, true, 0)
 	})
 }
 
@@ -121,25 +121,25 @@ func TestBudgetSlidingWindow(t *testing.T) {
 	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
 		bs, clk := budgets(t, r, 2, 3, time.Minute)
 		a, b := bs[0], bs[1]
-		claim(t, a, upstream.PriorityUser, true, 0) // t0
+		claim(t, a, economy.PriorityUser, true, 0) // t0
 		clk.Advance(10 * time.Second)
-		claim(t, b, upstream.PriorityUser, true, 0) // t0+10s
+		claim(t, b, economy.PriorityUser, true, 0) // t0+10s
 		clk.Advance(10 * time.Second)
-		claim(t, a, upstream.PriorityUser, true, 0) // t0+20s
-		claim(t, b, upstream.PriorityUser, false, 40*time.Second)
+		claim(t, a, economy.PriorityUser, true, 0) // t0+20s
+		claim(t, b, economy.PriorityUser, false, 40*time.Second)
 		clk.Advance(10 * time.Second)
-		claim(t, a, upstream.PriorityUser, false, 30*time.Second)
+		claim(t, a, economy.PriorityUser, false, 30*time.Second)
 		if s := status(t, b); s.Used != 3 || s.Remaining(clk.Now()) != 0 {
 			t.Fatalf("status %+v", s)
 		}
 		clk.Advance(30*time.Second - 2*slack)
-		claim(t, b, upstream.PriorityUser, false, 2*slack)
+		claim(t, b, economy.PriorityUser, false, 2*slack)
 		clk.Advance(2 * slack) // t0+60s: the first call leaves
 		if s := status(t, a); s.Used != 2 {
 			t.Fatalf("at t0+60s: used %d", s.Used)
 		}
-		claim(t, b, upstream.PriorityUser, true, 0)
-		claim(t, a, upstream.PriorityUser, false, 10*time.Second)
+		claim(t, b, economy.PriorityUser, true, 0)
+		claim(t, a, economy.PriorityUser, false, 10*time.Second)
 		clk.Advance(2 * time.Minute)
 		if s := status(t, a); s.Used != 0 || s.Remaining(clk.Now()) != 3 {
 			t.Fatalf("after a quiet window: %+v", s)
@@ -153,7 +153,7 @@ func TestBudgetBackgroundReserve(t *testing.T) {
 			bs, clk := budgets(t, r, 2, c.limit, time.Hour)
 			for i := range c.background {
 				clk.Advance(time.Second)
-				if _, ok, _ := bs[i%2].Take(context.Background(), upstream.PriorityBackground); !ok {
+				if _, ok, _ := bs[i%2].Take(context.Background(), economy.PriorityBackground); !ok {
 					t.Fatalf("limit %d: background call %d refused", c.limit, i+1)
 				}
 			}
@@ -161,11 +161,11 @@ func TestBudgetBackgroundReserve(t *testing.T) {
 			if c.background == 0 {
 				wantWait = time.Hour
 			}
-			claim(t, bs[0], upstream.PriorityBackground, false, wantWait)
+			claim(t, bs[0], economy.PriorityBackground, false, wantWait)
 			for i := c.background; i < c.limit; i++ {
-				claim(t, bs[1], upstream.PriorityUser, true, 0)
+				claim(t, bs[1], economy.PriorityUser, true, 0)
 			}
-			if _, ok, _ := bs[0].Take(context.Background(), upstream.PriorityUser); ok {
+			if _, ok, _ := bs[0].Take(context.Background(), economy.PriorityUser); ok {
 				t.Fatalf("limit %d: over the limit", c.limit)
 			}
 			if s := status(t, bs[1]); s.Used != c.limit {
@@ -178,12 +178,12 @@ func TestBudgetBackgroundReserve(t *testing.T) {
 func TestBudgetBlockShared(t *testing.T) {
 	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
 		bs, clk := budgets(t, r, 2, 15, time.Hour)
-		claim(t, bs[1], upstream.PriorityUser, true, 0)
+		claim(t, bs[1], economy.PriorityUser, true, 0)
 		if err := bs[0].Block(context.Background(), clk.Now().Add(2*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
-		claim(t, bs[1], upstream.PriorityUser, false, 2*time.Minute)
-		claim(t, bs[1], upstream.PriorityBackground, false, 2*time.Minute)
+		claim(t, bs[1], economy.PriorityUser, false, 2*time.Minute)
+		claim(t, bs[1], economy.PriorityBackground, false, 2*time.Minute)
 		// An earlier block does not shorten it.
 		if err := bs[1].Block(context.Background(), clk.Now().Add(time.Minute)); err != nil {
 			t.Fatal(err)
@@ -193,12 +193,12 @@ func TestBudgetBlockShared(t *testing.T) {
 			t.Fatalf("status %+v", s)
 		}
 		clk.Advance(90 * time.Second)
-		claim(t, bs[0], upstream.PriorityUser, false, 30*time.Second)
+		claim(t, bs[0], economy.PriorityUser, false, 30*time.Second)
 		// A later one extends it.
 		_ = bs[1].Block(context.Background(), clk.Now().Add(time.Minute))
-		claim(t, bs[0], upstream.PriorityUser, false, time.Minute)
+		claim(t, bs[0], economy.PriorityUser, false, time.Minute)
 		clk.Advance(time.Minute)
-		claim(t, bs[0], upstream.PriorityUser, true, 0)
+		claim(t, bs[0], economy.PriorityUser, true, 0)
 		if s := status(t, bs[1]); s.Used != 2 || s.Remaining(clk.Now()) != 13 {
 			t.Fatalf("after the block: %+v", s)
 		}
@@ -209,16 +209,16 @@ func TestBudgetUnlimited(t *testing.T) {
 	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
 		bs, clk := budgets(t, r, 2, 0, time.Hour)
 		for i := range 100 {
-			claim(t, bs[i%2], upstream.PriorityBackground, true, 0)
+			claim(t, bs[i%2], economy.PriorityBackground, true, 0)
 		}
 		if s := status(t, bs[0]); s.Limit != 0 || s.Used != 0 || s.Remaining(clk.Now()) != -1 {
 			t.Fatalf("status %+v", s)
 		}
 		// A 429 still stops every call of every process.
 		_ = bs[0].Block(context.Background(), clk.Now().Add(5*time.Second))
-		claim(t, bs[1], upstream.PriorityUser, false, 5*time.Second)
+		claim(t, bs[1], economy.PriorityUser, false, 5*time.Second)
 		clk.Advance(5 * time.Second)
-		claim(t, bs[1], upstream.PriorityUser, true, 0)
+		claim(t, bs[1], economy.PriorityUser, true, 0)
 	})
 }
 
@@ -226,8 +226,8 @@ func TestBudgetSyncShared(t *testing.T) {
 	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
 		bs, clk := budgets(t, r, 2, 15, time.Hour)
 		a, b := bs[0], bs[1]
-		claim(t, a, upstream.PriorityUser, true, 0)
-		claim(t, b, upstream.PriorityUser, true, 0)
+		claim(t, a, economy.PriorityUser, true, 0)
+		claim(t, b, economy.PriorityUser, true, 0)
 		clk.Advance(10 * time.Minute)
 		// LL2 counted 5 (3 made by others behind the same address), with its own limit.
 		if err := a.Sync(context.Background(), 6, 30*time.Minute, 5, 0); err != nil {
@@ -238,9 +238,9 @@ func TestBudgetSyncShared(t *testing.T) {
 				t.Fatalf("after sync: %+v", s)
 			}
 		}
-		claim(t, b, upstream.PriorityUser, true, 0)
+		claim(t, b, economy.PriorityUser, true, 0)
 		// Our calls of t0 leave the new window at t0+30m.
-		claim(t, a, upstream.PriorityUser, false, 20*time.Minute)
+		claim(t, a, economy.PriorityUser, false, 20*time.Minute)
 		clk.Advance(20 * time.Minute)
 		if s := status(t, b); s.Used != 4 {
 			t.Fatalf("at t0+30m: used %d, want 4", s.Used)
@@ -259,9 +259,9 @@ func TestBudgetSyncShared(t *testing.T) {
 		if s := status(t, a); !near(s.BlockedUntil, clk.Now().Add(45*time.Second)) {
 			t.Fatalf("blocked until %v", s.BlockedUntil)
 		}
-		claim(t, a, upstream.PriorityUser, false, 45*time.Second)
+		claim(t, a, economy.PriorityUser, false, 45*time.Second)
 		clk.Advance(45 * time.Second)
-		claim(t, a, upstream.PriorityUser, true, 0)
+		claim(t, a, economy.PriorityUser, true, 0)
 		if err := a.Sync(context.Background(), 20, 2*time.Hour, 0, 0); err != nil {
 			t.Fatal(err)
 		}
@@ -285,16 +285,16 @@ func TestBudgetCeilingShared(t *testing.T) {
 		for _, bad := range []struct {
 			limit  int
 			window time.Duration
-		}{{0, time.Hour}, {-1, time.Hour}, {upstream.MaxSyncLimit + 1, time.Hour}, {100, 0}, {100, 48 * time.Hour}} {
-			if err := a.Sync(ctx, bad.limit, bad.window, 0, 0); !errors.Is(err, upstream.ErrImplausibleSync) {
+		}{{0, time.Hour}, {-1, time.Hour}, {economy.MaxSyncLimit + 1, time.Hour}, {100, 0}, {100, 48 * time.Hour}} {
+			if err := a.Sync(ctx, bad.limit, bad.window, 0, 0); !errors.Is(err, economy.ErrImplausibleSync) {
 				t.Fatalf("Sync(%d, %s): %v, want ErrImplausibleSync", bad.limit, bad.window, err)
 			}
 		}
 		// The shared limit left unlimited does not lift a's ceiling.
 		for range 3 {
-			claim(t, a, upstream.PriorityUser, true, 0)
+			claim(t, a, economy.PriorityUser, true, 0)
 		}
-		claim(t, a, upstream.PriorityUser, false, time.Hour)
+		claim(t, a, economy.PriorityUser, false, time.Hour)
 		if s := status(t, a); s.Limit != 3 || s.Window != time.Hour || s.Used != 3 || s.Remaining(clk.Now()) != 0 {
 			t.Fatalf("a, at its ceiling: %+v", s)
 		}
@@ -304,11 +304,11 @@ func TestBudgetCeilingShared(t *testing.T) {
 		if err := b.Sync(ctx, 300, time.Hour, 0, 0); err != nil {
 			t.Fatal(err)
 		}
-		claim(t, b, upstream.PriorityUser, true, 0)
-		claim(t, a, upstream.PriorityUser, true, 0)
-		claim(t, a, upstream.PriorityUser, true, 0)
-		claim(t, a, upstream.PriorityUser, false, time.Hour)
-		claim(t, b, upstream.PriorityUser, true, 0)
+		claim(t, b, economy.PriorityUser, true, 0)
+		claim(t, a, economy.PriorityUser, true, 0)
+		claim(t, a, economy.PriorityUser, true, 0)
+		claim(t, a, economy.PriorityUser, false, time.Hour)
+		claim(t, b, economy.PriorityUser, true, 0)
 		if s := status(t, b); s.Limit != 300 || s.Used != 4 {
 			t.Fatalf("b, under LL2's limit: %+v", s)
 		}
@@ -317,12 +317,12 @@ func TestBudgetCeilingShared(t *testing.T) {
 		if err := b.Sync(ctx, 2, time.Minute, 0, 0); err != nil {
 			t.Fatal(err)
 		}
-		claim(t, a, upstream.PriorityUser, true, 0)
-		claim(t, a, upstream.PriorityUser, true, 0)
-		claim(t, a, upstream.PriorityUser, false, time.Minute)
+		claim(t, a, economy.PriorityUser, true, 0)
+		claim(t, a, economy.PriorityUser, true, 0)
+		claim(t, a, economy.PriorityUser, false, time.Minute)
 		clk.Advance(time.Minute)
-		claim(t, a, upstream.PriorityUser, true, 0)
-		claim(t, a, upstream.PriorityUser, false, time.Hour-time.Minute)
+		claim(t, a, economy.PriorityUser, true, 0)
+		claim(t, a, economy.PriorityUser, false, time.Hour-time.Minute)
 		// The calls stay counted for the ceiling's hour although LL2's window is a minute.
 		if s := status(t, a); s.Limit != 3 || s.Window != time.Hour || s.Used != 3 {
 			t.Fatalf("a, at its ceiling on LL2's minute: %+v", s)

@@ -1,11 +1,11 @@
-// Package upstream is the gateway's economy towards LL2: an http.RoundTripper under the
+// Package economy is the gateway's economy towards LL2: an http.RoundTripper under the
 // LL2 client that keeps every answer in a shared cache (fresh for a TTL per endpoint,
 // then served stale while a refresh runs in the background, and served stale when LL2
 // fails or throttles), shares one call among all who need it at once, and spends calls
 // only within a budget that mirrors LL2's rate limit. The memory implementations here
-// serve one process; package rediscache implements the same interfaces on Redis so that
+// serve one process; package redis implements the same interfaces on Redis so that
 // replicas share cache, calls and budget.
-package upstream
+package economy
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package rediscache
+package redis
 
 import (
 	"bytes"
@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"spacegraph/catalog"
+	"spacegraph/economy"
 	"spacegraph/internal/redistest"
 	"spacegraph/ll2"
-	"spacegraph/upstream"
 )
 
 type logSink struct {
@@ -61,10 +61,10 @@ func TestOutageFallsBackAndRecovers(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			local := upstream.NewMemoryStore(1 << 20)
+			local := economy.NewMemoryStore(1 << 20)
 			defer local.Close()
 			s := c.Store("ans:", local, time.Hour)
-			e := upstream.Entry{Status: 200, Body: []byte(`{"a":1}`), Fetched: time.Now(), TTL: time.Hour}
+			e := economy.Entry{Status: 200, Body: []byte(`{"a":1}`), Fetched: time.Now(), TTL: time.Hour}
 			if err := s.Set(ctx, "a", e, time.Hour); err != nil {
 				t.Fatal(err)
 			}
@@ -135,19 +135,19 @@ func TestBudgetFallsBackToLocalShare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	claim(t, b, upstream.PriorityUser, true, 0)
+	claim(t, b, economy.PriorityUser, true, 0)
 	if s := status(t, b); s.Limit != 20 || s.Used != 1 {
 		t.Fatalf("shared: %+v", s)
 	}
 
 	srv.Kill()
-	claim(t, b, upstream.PriorityUser, true, 0)
-	claim(t, b, upstream.PriorityUser, true, 0)
-	claim(t, b, upstream.PriorityUser, false, time.Hour)
+	claim(t, b, economy.PriorityUser, true, 0)
+	claim(t, b, economy.PriorityUser, true, 0)
+	claim(t, b, economy.PriorityUser, false, time.Hour)
 	if s := status(t, b); s.Limit != 2 || s.Used != 2 || s.Remaining(time.Now()) != 0 {
 		t.Errorf("local share while Redis is away: %+v", s)
 	}
-	claim(t, none, upstream.PriorityUser, false, noLocalShareWait)
+	claim(t, none, economy.PriorityUser, false, noLocalShareWait)
 	if s := status(t, none); s.Remaining(time.Now()) != 0 || s.Limit != 5 {
 		t.Errorf("no local share while Redis is away: %+v", s)
 	}
@@ -158,7 +158,7 @@ func TestBudgetFallsBackToLocalShare(t *testing.T) {
 
 	srv.Restart(t)
 	waitFor(t, "the probe to find Redis again", func() bool { return !c.Degraded() })
-	claim(t, b, upstream.PriorityUser, true, 0)
+	claim(t, b, economy.PriorityUser, true, 0)
 	if s := status(t, b); s.Limit != 20 || s.Used != 1 || s.Window != time.Hour {
 		t.Errorf("after Redis lost the budget: %+v, want it seeded again with limit 20", s)
 	}
@@ -185,9 +185,9 @@ func TestBudgetLocalShareFollowsSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 3 {
-		claim(t, b, upstream.PriorityUser, true, 0)
+		claim(t, b, economy.PriorityUser, true, 0)
 	}
-	if _, ok, _ := b.Take(ctx, upstream.PriorityUser); ok {
+	if _, ok, _ := b.Take(ctx, economy.PriorityUser); ok {
 		t.Error("a fourth local call after LL2 counted 70 of 100")
 	}
 }
@@ -237,9 +237,9 @@ func TestBudgetOnRedisClock(t *testing.T) {
 		}
 		late, onTime := bs[0], bs[1]
 		for range 3 {
-			claim(t, late, upstream.PriorityUser, true, 0)
+			claim(t, late, economy.PriorityUser, true, 0)
 		}
-		claim(t, onTime, upstream.PriorityUser, false, time.Hour)
+		claim(t, onTime, economy.PriorityUser, false, time.Hour)
 		if s := status(t, onTime); s.Used != 3 {
 			t.Errorf("the other process counts %d calls, want 3", s.Used)
 		}

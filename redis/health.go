@@ -1,4 +1,4 @@
-package rediscache
+package redis
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 	"github.com/sony/gobreaker/v2"
 )
 
@@ -17,7 +17,7 @@ import (
 // trip, while the client holds Redis for unreachable: from a failure that showed it
 // (a timeout, a refused or broken connection, a cluster that is down) until a probe
 // gets an answer again.
-var ErrUnavailable = errors.New("rediscache: redis is unreachable")
+var ErrUnavailable = errors.New("redis: redis is unreachable")
 
 // Defaults of the health of the connection.
 const (
@@ -134,11 +134,11 @@ func (h *health) run(ctx context.Context, next func(context.Context) error) erro
 }
 
 // DialHook leaves dialling alone: its time counts in the command's deadline.
-func (h *health) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *health) DialHook(next goredis.DialHook) goredis.DialHook { return next }
 
 // ProcessHook runs each command through the breaker.
-func (h *health) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
+func (h *health) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
 		err := h.run(ctx, func(ctx context.Context) error { return next(ctx, cmd) })
 		if errors.Is(err, ErrUnavailable) {
 			cmd.SetErr(err)
@@ -148,8 +148,8 @@ func (h *health) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 }
 
 // ProcessPipelineHook runs each pipeline through the breaker, as one operation.
-func (h *health) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
+func (h *health) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []goredis.Cmder) error {
 		err := h.run(ctx, func(ctx context.Context) error { return next(ctx, cmds) })
 		if errors.Is(err, ErrUnavailable) {
 			for _, c := range cmds {
@@ -164,13 +164,13 @@ func (h *health) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Proce
 // it answered: a miss, a wrong type, a script error). Replies that mean the server or
 // cluster cannot serve now count as unreachable.
 func unreachable(err error) bool {
-	if err == nil || errors.Is(err, redis.Nil) {
+	if err == nil || errors.Is(err, goredis.Nil) {
 		return false
 	}
-	var re redis.Error
+	var re goredis.Error
 	if errors.As(err, &re) {
-		return redis.IsClusterDownError(err) || redis.IsLoadingError(err) || redis.IsMasterDownError(err) ||
-			redis.IsTryAgainError(err) || redis.IsReadOnlyError(err)
+		return goredis.IsClusterDownError(err) || goredis.IsLoadingError(err) || goredis.IsMasterDownError(err) ||
+			goredis.IsTryAgainError(err) || goredis.IsReadOnlyError(err)
 	}
 	// Anything else (a timeout, a refused, reset or closed connection, an empty
 	// pool, ErrUnavailable) is Redis not answering, except the caller's cancelling.
@@ -189,7 +189,7 @@ func (debugLogger) Printf(ctx context.Context, format string, v ...any) {
 var quietOnce sync.Once
 
 // quietGoRedis installs debugLogger; go-redis's logger is global to the process.
-func quietGoRedis() { quietOnce.Do(func() { redis.SetLogger(debugLogger{}) }) }
+func quietGoRedis() { quietOnce.Do(func() { goredis.SetLogger(debugLogger{}) }) }
 
 // probe pings Redis every interval until ctx ends; see health.
 func (c *Client) probe(ctx context.Context, every time.Duration) {

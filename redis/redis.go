@@ -1,6 +1,6 @@
-// Package rediscache puts the gateway's economy in Redis, so that N replicas behave as
-// one towards LL2: the answer cache (upstream.Store), the in-flight locks
-// (upstream.Flight), the call budget (upstream.Budget), the entity cache
+// Package redis puts the gateway's economy in Redis, so that N replicas behave as
+// one towards LL2: the answer cache (economy.Store), the in-flight locks
+// (economy.Flight), the call budget (economy.Budget), the entity cache
 // (catalog.EntityCache) and the whole-response cache all live in one Redis: one
 // server (with or without TLS), a Sentinel-managed one, or a Redis Cluster.
 //
@@ -16,7 +16,7 @@
 // were given (which keep a copy of what passes through them), the locks to in-process
 // sharing, and the budget to a local share of its limit. A probe brings Redis back
 // into use when it answers again.
-package rediscache
+package redis
 
 import (
 	"context"
@@ -31,9 +31,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 
-	"spacegraph/upstream"
+	"spacegraph/economy"
 )
 
 // Options configure a Client.
@@ -70,12 +70,12 @@ type Options struct {
 // factories of the shared pieces. While Redis is unreachable each piece falls back to
 // the in-process one it was given; see health.
 type Client struct {
-	rdb    redis.UniversalClient
+	rdb    goredis.UniversalClient
 	prefix string
 	ns     string
 	now    func() time.Time
 	log    *slog.Logger
-	flight *upstream.MemoryFlight
+	flight *economy.MemoryFlight
 	health *health
 	stop   context.CancelFunc
 	done   chan struct{}
@@ -100,7 +100,7 @@ func New(ctx context.Context, o Options) (*Client, error) {
 		return nil, err
 	}
 	quietGoRedis()
-	c := &Client{rdb: rdb, prefix: o.Prefix, now: o.Now, log: o.Logger, flight: &upstream.MemoryFlight{}, done: make(chan struct{})}
+	c := &Client{rdb: rdb, prefix: o.Prefix, now: o.Now, log: o.Logger, flight: &economy.MemoryFlight{}, done: make(chan struct{})}
 	if c.prefix == "" {
 		c.prefix = "spacegraph:"
 	}
@@ -132,15 +132,15 @@ func New(ctx context.Context, o Options) (*Client, error) {
 // universal makes the go-redis client of a URL in one of the forms Options.URL
 // lists, with timeout as the default of each of go-redis's timeouts and one retry
 // at most, so that no operation outlives a fraction of a second.
-func universal(raw string, timeout time.Duration) (redis.UniversalClient, error) {
+func universal(raw string, timeout time.Duration) (goredis.UniversalClient, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		// url.Parse's errors repeat the URL, and so its password.
-		return nil, errors.New("rediscache: malformed Redis URL")
+		return nil, errors.New("redis: malformed Redis URL")
 	}
 	scheme, form, _ := strings.Cut(u.Scheme, "+")
 	if scheme != "redis" && scheme != "rediss" {
-		return nil, fmt.Errorf("rediscache: Redis URL scheme %q: want redis, rediss, redis+sentinel, rediss+sentinel, redis+cluster or rediss+cluster", u.Scheme)
+		return nil, fmt.Errorf("redis: Redis URL scheme %q: want redis, rediss, redis+sentinel, rediss+sentinel, redis+cluster or rediss+cluster", u.Scheme)
 	}
 	u.Scheme = scheme
 	bound := func(d *time.Duration) {
@@ -156,9 +156,9 @@ func universal(raw string, timeout time.Duration) (redis.UniversalClient, error)
 	// The errors of go-redis's parsers name a parameter, never the URL.
 	switch form {
 	case "":
-		opt, err := redis.ParseURL(u.String())
+		opt, err := goredis.ParseURL(u.String())
 		if err != nil {
-			return nil, fmt.Errorf("rediscache: %w (several addresses are redis+cluster:// or redis+sentinel://)", err)
+			return nil, fmt.Errorf("redis: %w (several addresses are redis+cluster:// or redis+sentinel://)", err)
 		}
 		bound(&opt.DialTimeout)
 		bound(&opt.ReadTimeout)
@@ -167,14 +167,14 @@ func universal(raw string, timeout time.Duration) (redis.UniversalClient, error)
 		retries(&opt.MaxRetries)
 		retries(&opt.DialerRetries)
 		opt.ContextTimeoutEnabled = true
-		return redis.NewClient(opt), nil
+		return goredis.NewClient(opt), nil
 	case "sentinel":
-		opt, err := redis.ParseFailoverURL(u.String())
+		opt, err := goredis.ParseFailoverURL(u.String())
 		if err != nil {
-			return nil, fmt.Errorf("rediscache: %w", err)
+			return nil, fmt.Errorf("redis: %w", err)
 		}
 		if opt.MasterName == "" {
-			return nil, errors.New("rediscache: a redis+sentinel:// URL needs ?master_name=NAME")
+			return nil, errors.New("redis: a redis+sentinel:// URL needs ?master_name=NAME")
 		}
 		bound(&opt.DialTimeout)
 		bound(&opt.ReadTimeout)
@@ -183,15 +183,15 @@ func universal(raw string, timeout time.Duration) (redis.UniversalClient, error)
 		retries(&opt.MaxRetries)
 		retries(&opt.DialerRetries)
 		opt.ContextTimeoutEnabled = true
-		return redis.NewFailoverClient(opt), nil
+		return goredis.NewFailoverClient(opt), nil
 	case "cluster":
 		if u.Path != "" && u.Path != "/" && u.Path != "/0" {
-			return nil, errors.New("rediscache: Redis Cluster has database 0 only")
+			return nil, errors.New("redis: Redis Cluster has database 0 only")
 		}
 		u.Path = ""
-		opt, err := redis.ParseClusterURL(u.String())
+		opt, err := goredis.ParseClusterURL(u.String())
 		if err != nil {
-			return nil, fmt.Errorf("rediscache: %w", err)
+			return nil, fmt.Errorf("redis: %w", err)
 		}
 		bound(&opt.DialTimeout)
 		bound(&opt.ReadTimeout)
@@ -200,9 +200,9 @@ func universal(raw string, timeout time.Duration) (redis.UniversalClient, error)
 		retries(&opt.MaxRetries)
 		retries(&opt.DialerRetries)
 		opt.ContextTimeoutEnabled = true
-		return redis.NewClusterClient(opt), nil
+		return goredis.NewClusterClient(opt), nil
 	}
-	return nil, fmt.Errorf("rediscache: Redis URL scheme %q: want redis, rediss, redis+sentinel, rediss+sentinel, redis+cluster or rediss+cluster", u.Scheme+"+"+form)
+	return nil, fmt.Errorf("redis: Redis URL scheme %q: want redis, rediss, redis+sentinel, rediss+sentinel, redis+cluster or rediss+cluster", u.Scheme+"+"+form)
 }
 
 // redact drops the password of a Redis URL, since errors end up in logs.
@@ -229,37 +229,37 @@ func (c *Client) Close() error {
 func (c *Client) Degraded() bool { return c.health.degraded.Load() }
 
 // Redis returns the underlying client (for tests and tools).
-func (c *Client) Redis() redis.UniversalClient { return c.rdb }
+func (c *Client) Redis() goredis.UniversalClient { return c.rdb }
 
-// Store is an upstream.Store in Redis: one string key per entry, expiring with it.
+// Store is an economy.Store in Redis: one string key per entry, expiring with it.
 // Every entry it writes or reads is also kept in a local store, if it has one, which
 // answers while Redis is unreachable and when Redis has lost an entry.
 type Store struct {
 	c      *Client
 	prefix string
-	local  upstream.Store
+	local  economy.Store
 	stale  time.Duration
 }
 
 // Store returns a store whose keys start with the client's prefix and then prefix.
 // local, when not nil, is the in-process fallback; an entry read from Redis is kept
 // there for the rest of its freshness and then stale more.
-func (c *Client) Store(prefix string, local upstream.Store, stale time.Duration) *Store {
+func (c *Client) Store(prefix string, local economy.Store, stale time.Duration) *Store {
 	return &Store{c: c, prefix: c.prefix + prefix, local: local, stale: stale}
 }
 
 // Get returns the entry under key: Redis's, else the local store's.
-func (s *Store) Get(ctx context.Context, key string) (upstream.Entry, bool, error) {
+func (s *Store) Get(ctx context.Context, key string) (economy.Entry, bool, error) {
 	b, err := s.c.rdb.Get(ctx, s.prefix+key).Bytes()
-	if errors.Is(err, redis.Nil) || unreachable(err) {
+	if errors.Is(err, goredis.Nil) || unreachable(err) {
 		return s.localGet(ctx, key)
 	}
 	if err != nil {
-		return upstream.Entry{}, false, err
+		return economy.Entry{}, false, err
 	}
-	var e upstream.Entry
+	var e economy.Entry
 	if err := e.UnmarshalBinary(b); err != nil {
-		return upstream.Entry{}, false, err
+		return economy.Entry{}, false, err
 	}
 	if keep := e.Remaining(s.c.now()) + s.stale; s.local != nil && keep > 0 {
 		_ = s.local.Set(ctx, key, e, keep)
@@ -267,16 +267,16 @@ func (s *Store) Get(ctx context.Context, key string) (upstream.Entry, bool, erro
 	return e, true, nil
 }
 
-func (s *Store) localGet(ctx context.Context, key string) (upstream.Entry, bool, error) {
+func (s *Store) localGet(ctx context.Context, key string) (economy.Entry, bool, error) {
 	if s.local == nil {
-		return upstream.Entry{}, false, nil
+		return economy.Entry{}, false, nil
 	}
 	return s.local.Get(ctx, key)
 }
 
 // Set stores an entry for keep, in Redis and in the local store. Redis's being
 // unreachable is not an error when the local store has the entry.
-func (s *Store) Set(ctx context.Context, key string, e upstream.Entry, keep time.Duration) error {
+func (s *Store) Set(ctx context.Context, key string, e economy.Entry, keep time.Duration) error {
 	if s.local != nil {
 		_ = s.local.Set(ctx, key, e, keep)
 	}
@@ -291,7 +291,7 @@ func (s *Store) Set(ctx context.Context, key string, e upstream.Entry, keep time
 	return err
 }
 
-// Flight is an upstream.Flight across processes: calls are shared in-process first,
+// Flight is an economy.Flight across processes: calls are shared in-process first,
 // then a Redis lock (SET NX with a lease) lets one process fetch while the others
 // wait for the lock to go and find the answer in the shared store.
 type Flight struct {
@@ -307,12 +307,12 @@ func (c *Client) Flight() *Flight {
 
 // unlock deletes the lock only if it still holds our token, so that a lease that ran
 // out and was taken by another process is not released by us.
-var unlock = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
+var unlock = goredis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
 
 // Do runs fetch holding the key's lock. fetch must first look in the shared store:
 // when another process held the lock, the answer is there by the time we get it.
-func (f *Flight) Do(ctx context.Context, key string, fetch func(context.Context) (upstream.Result, error)) (upstream.Result, error) {
-	return f.c.flight.Do(ctx, key, func(fctx context.Context) (upstream.Result, error) {
+func (f *Flight) Do(ctx context.Context, key string, fetch func(context.Context) (economy.Result, error)) (economy.Result, error) {
+	return f.c.flight.Do(ctx, key, func(fctx context.Context) (economy.Result, error) {
 		lock := f.c.prefix + "lock:" + key
 		var b [12]byte
 		_, _ = rand.Read(b[:])
@@ -336,7 +336,7 @@ func (f *Flight) Do(ctx context.Context, key string, fetch func(context.Context)
 			}
 			if ok {
 				defer func() {
-					if err := unlock.Run(context.WithoutCancel(fctx), f.c.rdb, []string{lock}, token).Err(); err != nil && !errors.Is(err, redis.Nil) && !errors.Is(err, ErrUnavailable) {
+					if err := unlock.Run(context.WithoutCancel(fctx), f.c.rdb, []string{lock}, token).Err(); err != nil && !errors.Is(err, goredis.Nil) && !errors.Is(err, ErrUnavailable) {
 						f.c.log.WarnContext(fctx, "redis unlock failed", "err", err)
 					}
 				}()
@@ -345,7 +345,7 @@ func (f *Flight) Do(ctx context.Context, key string, fetch func(context.Context)
 			select {
 			case <-wctx.Done():
 				if fctx.Err() != nil {
-					return upstream.Result{}, fctx.Err()
+					return economy.Result{}, fctx.Err()
 				}
 				return fetch(fctx)
 			case <-t.C:

@@ -1,4 +1,4 @@
-package rediscache
+package redis
 
 import (
 	"context"
@@ -8,18 +8,18 @@ import (
 	"testing"
 	"time"
 
+	"spacegraph/economy"
 	"spacegraph/internal/redistest"
-	"spacegraph/upstream"
 )
 
 // replicas returns n transports, each over its own client (one process each), sharing
 // one Redis, one fake LL2 and one simulated clock.
-func replicas(t *testing.T, r redistest.Backend, n, limit int, window time.Duration) ([]*upstream.Transport, *fakeLL2, *clock, []*Budget) {
+func replicas(t *testing.T, r redistest.Backend, n, limit int, window time.Duration) ([]*economy.Transport, *fakeLL2, *clock, []*Budget) {
 	t.Helper()
 	clk := newClock()
 	ll2 := newFakeLL2()
 	cs := clients(t, r, n, clk)
-	trs := make([]*upstream.Transport, n)
+	trs := make([]*economy.Transport, n)
 	bs := make([]*Budget, n)
 	for i, c := range cs {
 		b, err := c.Budget(context.Background(), BudgetOptions{Limit: limit, Window: window})
@@ -27,7 +27,7 @@ func replicas(t *testing.T, r redistest.Backend, n, limit int, window time.Durat
 			t.Fatal(err)
 		}
 		bs[i] = b
-		tr := upstream.NewTransport(upstream.Options{Base: ll2, Store: c.Store("ans:", nil, 0), Flight: c.Flight(), Budget: b, Now: clk.Now})
+		tr := economy.NewTransport(economy.Options{Base: ll2, Store: c.Store("ans:", nil, 0), Flight: c.Flight(), Budget: b, Now: clk.Now})
 		t.Cleanup(func() {
 			waitFor(t, "background refreshes", func() bool { return tr.Refreshing() == 0 })
 		})
@@ -175,10 +175,10 @@ func TestTransportCorruptSharedEntry(t *testing.T) {
 		clk := newClock()
 		c := clients(t, r, 1, clk)[0]
 		ll2 := newFakeLL2()
-		tr := upstream.NewTransport(upstream.Options{Base: ll2, Store: c.Store("ans:", nil, 0), Flight: c.Flight(), Now: clk.Now})
+		tr := economy.NewTransport(economy.Options{Base: ll2, Store: c.Store("ans:", nil, 0), Flight: c.Flight(), Now: clk.Now})
 		u := root + "spacecraft/1/"
 		req, _ := http.NewRequest(http.MethodGet, u, nil)
-		if err := c.Redis().Set(context.Background(), c.prefix+"ans:"+upstream.Key(req.URL), "not an entry", time.Hour).Err(); err != nil {
+		if err := c.Redis().Set(context.Background(), c.prefix+"ans:"+economy.Key(req.URL), "not an entry", time.Hour).Err(); err != nil {
 			t.Fatal(err)
 		}
 		// A corrupt entry is a miss: the answer is fetched and replaces it.

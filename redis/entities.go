@@ -1,4 +1,4 @@
-package rediscache
+package redis
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	goredis "github.com/redis/go-redis/v9"
 
 	"spacegraph/catalog"
 	"spacegraph/ll2"
@@ -86,7 +86,7 @@ func (e *Entities) get(ctx context.Context, k catalog.Kind, ids []int, l ll2.Lev
 	// One GET per key in a pipeline rather than an MGET: on Redis Cluster the keys
 	// are in different slots, and the pipeline is split by node.
 	pipe := e.c.rdb.Pipeline()
-	cmds := make([]*redis.StringCmd, len(keys))
+	cmds := make([]*goredis.StringCmd, len(keys))
 	for i, key := range keys {
 		cmds[i] = pipe.Get(ctx, key)
 	}
@@ -97,7 +97,7 @@ func (e *Entities) get(ctx context.Context, k catalog.Kind, ids []int, l ll2.Lev
 		switch {
 		case unreachable(err):
 			return e.localGet(ctx, k, ids, l, stale)
-		case err != nil && !errors.Is(err, redis.Nil):
+		case err != nil && !errors.Is(err, goredis.Nil):
 			e.c.log.WarnContext(ctx, "entity cache read failed", "key", keys[i], "err", err)
 		}
 		vals[i] = v
@@ -169,7 +169,7 @@ func parseEntity(s string) (stored time.Time, fresh time.Duration, body string, 
 // entity's time and freshness (ms). Freshness is judged by the times in the values
 // and the writer's clock, not by Redis's expiry, which runs on Redis's clock. A value
 // of an earlier format is replaced.
-var putBetter = redis.NewScript(`
+var putBetter = goredis.NewScript(`
 local cur = redis.call("GET", KEYS[1])
 if cur then
   local stored, fresh = string.match(cur, "^%d(%d+)|(%d+)|")
