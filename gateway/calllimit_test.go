@@ -11,7 +11,7 @@ import (
 	"spacegraph/gateway"
 	"spacegraph/graph"
 	"spacegraph/ll2/ll2server"
-	"spacegraph/snapshot"
+	"spacegraph/snapshot/synthetic"
 )
 
 // planned is what graph.PlanCalls counts for a query on h's gateway as it is now.
@@ -133,9 +133,9 @@ func TestUpstreamCallLimit(t *testing.T) {
 // grown is LL2-scale data with a spacecraft collection that has grown to 1,000: ten
 // pages to crawl where the catalog, before LL2 has told it, expects six.
 var grown = sync.OnceValue(func() ll2server.Data {
-	o := snapshot.LL2Scale()
+	o := synthetic.LL2Scale()
 	o.Spacecraft = 1000
-	return snapshot.Generate(o)
+	return synthetic.Generate(o)
 })
 
 // TestUpstreamCallLimitWhileRunning checks the limit on the calls an operation makes

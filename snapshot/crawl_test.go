@@ -18,6 +18,7 @@ import (
 
 	"spacegraph/ll2"
 	"spacegraph/ll2/ll2server"
+	"spacegraph/snapshot/synthetic"
 )
 
 // fakeClock is the built-in server's simulated clock; the crawl's Sleep advances it,
@@ -63,7 +64,7 @@ type crawlEnv struct {
 }
 
 // crawlData is generated once: tests compare against it and never modify it.
-var crawlData = sync.OnceValue(func() ll2server.Data { return Generate(LL2Scale()) })
+var crawlData = sync.OnceValue(func() ll2server.Data { return synthetic.Generate(synthetic.LL2Scale()) })
 
 func newCrawlEnv(t *testing.T, opts ll2server.Options, wrap func(http.Handler) http.Handler) *crawlEnv {
 	t.Helper()

@@ -11,6 +11,7 @@ import (
 
 	"spacegraph/ll2"
 	"spacegraph/ll2/ll2server"
+	"spacegraph/snapshot/synthetic"
 )
 
 // levels lists the snapshot_mode of every record of d, by file and id.
@@ -68,7 +69,7 @@ func TestEverySnapshotSaysWhatItHolds(t *testing.T) {
 		return m
 	}()})
 
-	allAt(t, "generated", Generate(GenerateOptions{Seed: 3, Spacecraft: 20, Configs: 5, Agencies: 4, Families: 3}), "detailed", nil)
+	allAt(t, "generated", synthetic.Generate(synthetic.Options{Seed: 3, Spacecraft: 20, Configs: 5, Agencies: 4, Families: 3}), "detailed", nil)
 
 	// A crawl of the built-in server over the embedded snapshot: detailed pages, whose
 	// objects say they hold less.
