@@ -122,7 +122,7 @@ func Load(fsys fs.FS) (ll2server.Data, Meta, error) {
 			return d, m, err
 		}
 		for i, r := range rows {
-			l, err := lookupRow(r)
+			l, err := LookupRow(r)
 			if err != nil {
 				return d, m, fmt.Errorf("snapshot: %s row %d: %w", lookupFile(p), i, err)
 			}
@@ -171,7 +171,10 @@ func checkLevel[T any](file string, items []*T, v1 bool, fields func(*T) (id int
 	return nil
 }
 
-func lookupRow(r map[string]any) (ll2.Lookup, error) {
+// LookupRow reads one row of a lookup table as LL2 answers it and a snapshot stores
+// it: the integer id and the name, with the row kept whole so that the fields of one
+// table (a country's codes, a licence's link) survive unchanged.
+func LookupRow(r map[string]any) (ll2.Lookup, error) {
 	id, ok := r["id"].(float64)
 	if !ok || id != float64(int(id)) {
 		return ll2.Lookup{}, fmt.Errorf("no integer id")
