@@ -10,7 +10,7 @@ import (
 
 	"spacegraph/gateway"
 	"spacegraph/graph"
-	"spacegraph/ll2/ll2server"
+	"spacegraph/snapshot"
 	"spacegraph/snapshot/synthetic"
 )
 
@@ -132,7 +132,7 @@ func TestUpstreamCallLimit(t *testing.T) {
 
 // grown is LL2-scale data with a spacecraft collection that has grown to 1,000: ten
 // pages to crawl where the catalog, before LL2 has told it, expects six.
-var grown = sync.OnceValue(func() ll2server.Data {
+var grown = sync.OnceValue(func() snapshot.Data {
 	o := synthetic.LL2Scale()
 	o.Spacecraft = 1000
 	return synthetic.Generate(o)

@@ -17,7 +17,7 @@ import (
 )
 
 // levels lists the snapshot_mode of every record of d, by file and id.
-func levels(d ll2server.Data) map[string]map[int]string {
+func levels(d snapshot.Data) map[string]map[int]string {
 	out := map[string]map[int]string{snapshot.SpacecraftFile: {}, snapshot.ConfigsFile: {}, snapshot.AgenciesFile: {}, snapshot.FamiliesFile: {}}
 	for _, s := range d.Spacecraft {
 		out[snapshot.SpacecraftFile][s.ID] = s.SnapshotMode
@@ -35,7 +35,7 @@ func levels(d ll2server.Data) map[string]map[int]string {
 }
 
 // allAt fails unless every record of d holds want, except the records in except.
-func allAt(t *testing.T, what string, d ll2server.Data, want string, except map[string]map[int]string) {
+func allAt(t *testing.T, what string, d snapshot.Data, want string, except map[string]map[int]string) {
 	t.Helper()
 	for file, byID := range levels(d) {
 		if len(byID) == 0 {

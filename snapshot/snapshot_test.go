@@ -11,14 +11,13 @@ import (
 	"time"
 
 	"spacegraph/ll2"
-	"spacegraph/ll2/ll2server"
 	"spacegraph/snapshot"
 	"spacegraph/snapshot/synthetic"
 )
 
 // canonical encodes data with every collection in id order, so that data from
 // different sources (a map-backed Collector, a loaded directory) compare byte for byte.
-func canonical(t testing.TB, d ll2server.Data) []byte {
+func canonical(t testing.TB, d snapshot.Data) []byte {
 	t.Helper()
 	d.Spacecraft = slices.SortedFunc(slices.Values(d.Spacecraft), func(a, b *ll2.SpacecraftDetailed) int { return a.ID - b.ID })
 	d.Configs = slices.SortedFunc(slices.Values(d.Configs), func(a, b *ll2.SpacecraftConfigDetailed) int { return a.ID - b.ID })

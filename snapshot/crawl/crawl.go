@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"spacegraph/ll2"
-	"spacegraph/ll2/ll2server"
 	"spacegraph/snapshot"
 )
 
@@ -385,7 +384,7 @@ type assembly struct {
 // adds what they embed but their own endpoint did not list (an agency that left the
 // list mid-crawl, a lookup row missing from its table), so that the snapshot is
 // closed under embedding as ll2server.NewStore expects.
-func (cr *crawler) assemble(targets []crawlTarget, counts []int) (ll2server.Data, error) {
+func (cr *crawler) assemble(targets []crawlTarget, counts []int) (snapshot.Data, error) {
 	a := &assembly{
 		spacecraft: map[int]*ll2.SpacecraftDetailed{},
 		configs:    map[int]*ll2.SpacecraftConfigDetailed{},
@@ -409,10 +408,10 @@ func (cr *crawler) assemble(targets []crawlTarget, counts []int) (ll2server.Data
 			f := cr.file(t, p*ll2.MaxLimit)
 			b, err := os.ReadFile(f)
 			if err != nil {
-				return ll2server.Data{}, fmt.Errorf("snapshot: crawl: %w", err)
+				return snapshot.Data{}, fmt.Errorf("snapshot: crawl: %w", err)
 			}
 			if err := t.add(a, b); err != nil {
-				return ll2server.Data{}, fmt.Errorf("snapshot: crawl: %s: %w", filepath.Base(f), err)
+				return snapshot.Data{}, fmt.Errorf("snapshot: crawl: %s: %w", filepath.Base(f), err)
 			}
 		}
 	}
@@ -420,7 +419,7 @@ func (cr *crawler) assemble(targets []crawlTarget, counts []int) (ll2server.Data
 	// than the count; such a snapshot would silently lack them.
 	for i, n := range sizes() {
 		if n < counts[i] {
-			return ll2server.Data{}, fmt.Errorf("snapshot: crawl: %s: %d distinct objects for a count of %d: the data changed while crawling; crawl again without Resume",
+			return snapshot.Data{}, fmt.Errorf("snapshot: crawl: %s: %d distinct objects for a count of %d: the data changed while crawling; crawl again without Resume",
 				targets[i].path, n, counts[i])
 		}
 	}
@@ -439,7 +438,7 @@ func (cr *crawler) assemble(targets []crawlTarget, counts []int) (ll2server.Data
 		col.AddFamily(f, ll2.LevelDetailed)
 	}
 	seen := col.Data()
-	d := ll2server.Data{
+	d := snapshot.Data{
 		Spacecraft: withMissing(a.spacecraft, seen.Spacecraft, func(s *ll2.SpacecraftDetailed) int { return s.ID }),
 		Configs:    withMissing(a.configs, seen.Configs, func(c *ll2.SpacecraftConfigDetailed) int { return c.ID }),
 		Agencies:   withMissing(a.agencies, seen.Agencies, func(g *ll2.AgencyDetailed) int { return g.ID }),

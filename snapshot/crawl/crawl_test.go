@@ -59,13 +59,13 @@ func (c *fakeClock) Slept() []time.Duration {
 
 // crawlEnv is a built-in server over generated LL2-scale data, on a real socket.
 type crawlEnv struct {
-	data ll2server.Data
+	data snapshot.Data
 	srv  *ll2server.Server
 	base string
 }
 
 // crawlData is generated once: tests compare against it and never modify it.
-var crawlData = sync.OnceValue(func() ll2server.Data { return synthetic.Generate(synthetic.LL2Scale()) })
+var crawlData = sync.OnceValue(func() snapshot.Data { return synthetic.Generate(synthetic.LL2Scale()) })
 
 func newCrawlEnv(t *testing.T, opts ll2server.Options, wrap func(http.Handler) http.Handler) *crawlEnv {
 	t.Helper()
@@ -90,7 +90,7 @@ func (e *crawlEnv) client(t *testing.T, observe func(ll2.Call)) *ll2.Client {
 }
 
 // wantPages is the test's own count of the calls a full crawl takes at 100 a page.
-func wantPages(d ll2server.Data) int {
+func wantPages(d snapshot.Data) int {
 	n := 0
 	for _, size := range []int{len(d.Spacecraft), len(d.Configs), len(d.Agencies), len(d.Families)} {
 		n += (size + 99) / 100

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"spacegraph/ll2"
-	"spacegraph/ll2/ll2server"
+	"spacegraph/snapshot"
 )
 
 // Options size a synthetic snapshot. The same options always give the same
@@ -87,7 +87,7 @@ const (
 // spacecraft that have flown, and every embedded lookup row is in its table. Names
 // are plainly synthetic ("Synthetic Spacecraft 000123") and country codes are in the
 // user-assigned X range, so that synthetic data cannot pass for real data.
-func Generate(opts Options) ll2server.Data {
+func Generate(opts Options) snapshot.Data {
 	o := opts
 	o.Spacecraft, o.Configs, o.Agencies, o.Families = max(0, o.Spacecraft), max(0, o.Configs), max(0, o.Agencies), max(0, o.Families)
 	if o.Spacecraft > 0 && o.Configs == 0 {
@@ -98,7 +98,7 @@ func Generate(opts Options) ll2server.Data {
 	}
 	g := &generator{opts: o}
 	g.lookups(g.rng(streamLookups))
-	d := ll2server.Data{Lookups: g.lookupRows()}
+	d := snapshot.Data{Lookups: g.lookupRows()}
 
 	// Which configurations each agency makes must be known before any copy of an
 	// agency is embedded, because the agency's spacecraft text names them.
@@ -490,7 +490,7 @@ func (g *generator) status(r *rand.Rand) ll2.SpacecraftStatus {
 }
 
 // joins fills the lists that LL2 derives from the configurations, once these are final.
-func (g *generator) joins(d *ll2server.Data, cfgAgency []int) {
+func (g *generator) joins(d *snapshot.Data, cfgAgency []int) {
 	for _, a := range d.Agencies {
 		a.SpacecraftList = []ll2.SpacecraftConfigDetailed{}
 	}

@@ -14,7 +14,7 @@ import (
 	"spacegraph/snapshot"
 )
 
-func encodeData(t testing.TB, d ll2server.Data) []byte {
+func encodeData(t testing.TB, d snapshot.Data) []byte {
 	t.Helper()
 	b, err := json.Marshal(d)
 	if err != nil {
@@ -71,7 +71,7 @@ func TestGenerateLargeSharesSmallCollections(t *testing.T) {
 	small := Generate(Options{Seed: 4, Spacecraft: 10, Configs: 12, Agencies: 30, Families: 6})
 	big := Generate(Options{Seed: 4, Spacecraft: 2000, Configs: 12, Agencies: 30, Families: 6})
 	// An agency's spacecraft_list embeds its configurations, spacecraft_flown included.
-	for _, d := range []ll2server.Data{small, big} {
+	for _, d := range []snapshot.Data{small, big} {
 		for i, a := range d.Agencies {
 			c := *a
 			c.SpacecraftList = slices.Clone(a.SpacecraftList)
