@@ -13,6 +13,7 @@ import (
 	"spacegraph/ll2"
 	"spacegraph/ll2/ll2server"
 	"spacegraph/snapshot"
+	"spacegraph/snapshot/crawl"
 )
 
 // runLL2Server serves the built-in LL2-compatible server on a port, for frontend
@@ -87,7 +88,7 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	if err := snapshot.Crawl(ctx, c, fs.Arg(0), snapshot.CrawlOptions{Out: stdout, Resume: *resume}); err != nil {
+	if err := crawl.Run(ctx, c, fs.Arg(0), crawl.Options{Out: stdout, Resume: *resume}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "snapshot: written to %s; serve it with --snapshot %s\n", fs.Arg(0), fs.Arg(0))

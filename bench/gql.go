@@ -10,13 +10,13 @@ import (
 	"strings"
 	"sync"
 
-	"spacegraph/ll2/ll2server"
 	"spacegraph/snapshot"
+	"spacegraph/snapshot/synthetic"
 )
 
 // LL2Scale returns the synthetic LL2-scale snapshot (600 spacecraft, 46
 // configurations, 311 agencies, 30 families), generated once per process.
-var LL2Scale = sync.OnceValue(func() ll2server.Data { return snapshot.Generate(snapshot.LL2Scale()) })
+var LL2Scale = sync.OnceValue(func() snapshot.Data { return synthetic.Generate(synthetic.LL2Scale()) })
 
 // Body returns the JSON body of a GraphQL request.
 func Body(query string, variables map[string]any) []byte {

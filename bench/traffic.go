@@ -13,7 +13,7 @@ import (
 	"spacegraph/relay"
 )
 
-// The synthetic data's sizes (snapshot.LL2Scale) and the agencies that make
+// The synthetic data's sizes (synthetic.LL2Scale) and the agencies that make
 // configurations (the generator gives them to the first 40).
 const (
 	numSpacecraft = 600

@@ -9,7 +9,7 @@ import (
 	"spacegraph/economy"
 	"spacegraph/ll2"
 	"spacegraph/ll2/ll2server"
-	"spacegraph/snapshot"
+	"spacegraph/snapshot/synthetic"
 )
 
 // TestCrawlRefusedForAnotherRequest checks that a crawl shared by two requests and
@@ -17,7 +17,7 @@ import (
 // other crawls again (the pages already fetched come from the cache), rather than
 // failing for a limit that is not its own or falling back to a detail call per id.
 func TestCrawlRefusedForAnotherRequest(t *testing.T) {
-	data := snapshot.Generate(snapshot.LL2Scale())
+	data := synthetic.Generate(synthetic.LL2Scale())
 	srv := ll2server.New(ll2server.NewStore(data), ll2server.Options{Latency: 200 * time.Millisecond})
 	client, err := ll2.New(ll2.Config{BaseURL: ll2server.EmbeddedBaseURL, Transport: economy.NewTransport(economy.Options{Base: ll2server.Transport(srv)})})
 	if err != nil {

@@ -10,8 +10,8 @@ import (
 
 	"spacegraph/gateway"
 	"spacegraph/graph"
-	"spacegraph/ll2/ll2server"
 	"spacegraph/snapshot"
+	"spacegraph/snapshot/synthetic"
 )
 
 // planned is what graph.PlanCalls counts for a query on h's gateway as it is now.
@@ -132,10 +132,10 @@ func TestUpstreamCallLimit(t *testing.T) {
 
 // grown is LL2-scale data with a spacecraft collection that has grown to 1,000: ten
 // pages to crawl where the catalog, before LL2 has told it, expects six.
-var grown = sync.OnceValue(func() ll2server.Data {
-	o := snapshot.LL2Scale()
+var grown = sync.OnceValue(func() snapshot.Data {
+	o := synthetic.LL2Scale()
 	o.Spacecraft = 1000
-	return snapshot.Generate(o)
+	return synthetic.Generate(o)
 })
 
 // TestUpstreamCallLimitWhileRunning checks the limit on the calls an operation makes

@@ -12,8 +12,8 @@ import (
 
 	"spacegraph/catalog"
 	"spacegraph/economy"
-	"spacegraph/ll2/ll2server"
 	"spacegraph/redis"
+	"spacegraph/snapshot"
 )
 
 // economyParts is the set of shared pieces under the gateway: the answer cache, the
@@ -102,12 +102,12 @@ func (g *Gateway) buildEconomy(live bool, identity string) (economyParts, error)
 // and, for the built-in server, of the snapshot it serves, so that gateways of other
 // upstreams sharing a Redis and a prefix (staging and production, two snapshots)
 // never serve each other's answers nor spend each other's budget.
-func upstreamIdentity(baseURL string, snapshot *ll2server.Data) (string, error) {
+func upstreamIdentity(baseURL string, served *snapshot.Data) (string, error) {
 	h := sha256.New()
 	h.Write([]byte(strings.TrimRight(strings.TrimSpace(baseURL), "/")))
-	if snapshot != nil {
+	if served != nil {
 		h.Write([]byte{0})
-		if err := json.NewEncoder(h).Encode(snapshot); err != nil {
+		if err := json.NewEncoder(h).Encode(served); err != nil {
 			return "", err
 		}
 	}

@@ -18,7 +18,7 @@ func TestUpstreamIdentity(t *testing.T) {
 	}
 	other := data
 	other.Spacecraft = other.Spacecraft[1:]
-	id := func(base string, d *ll2server.Data) string {
+	id := func(base string, d *snapshot.Data) string {
 		t.Helper()
 		s, err := upstreamIdentity(base, d)
 		if err != nil {

@@ -42,7 +42,7 @@ type Config struct {
 	// of the one built into the binary.
 	SnapshotDir string
 	// Snapshot, when set, is served by the embedded upstream (tests and benchmarks).
-	Snapshot *ll2server.Data
+	Snapshot *snapshot.Data
 	// LL2 tunes the embedded upstream (latency, throttle, faults).
 	LL2 ll2server.Options
 	// UpstreamTimeout bounds each LL2 call (0: ll2.DefaultTimeout).
@@ -162,7 +162,7 @@ func New(cfg Config) (*Gateway, error) {
 		DecodedBytes: int64(cmp.Or(cfg.CacheBytes, defaultCacheBytes) / 4)}
 	var base http.RoundTripper
 	live := false
-	var served *ll2server.Data
+	var served *snapshot.Data
 	switch up := strings.TrimSpace(cfg.Upstream); up {
 	case "", UpstreamEmbedded:
 		data, meta, err := embeddedData(cfg)
@@ -260,7 +260,7 @@ func (g *Gateway) close() error {
 	return errors.Join(errs...)
 }
 
-func embeddedData(cfg Config) (ll2server.Data, snapshot.Meta, error) {
+func embeddedData(cfg Config) (snapshot.Data, snapshot.Meta, error) {
 	switch {
 	case cfg.Snapshot != nil:
 		return *cfg.Snapshot, snapshot.Meta{Source: "given in the configuration"}, nil

@@ -12,15 +12,15 @@ import (
 	"testing"
 
 	"spacegraph/gateway"
-	"spacegraph/ll2/ll2server"
 	"spacegraph/snapshot"
+	"spacegraph/snapshot/synthetic"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files and the README's generated sections")
 
 // llScale is the synthetic LL2-scale snapshot (600 spacecraft, 46 configurations, 311
 // agencies, 30 families), generated once for the package.
-var llScale = sync.OnceValue(func() ll2server.Data { return snapshot.Generate(snapshot.LL2Scale()) })
+var llScale = sync.OnceValue(func() snapshot.Data { return synthetic.Generate(synthetic.LL2Scale()) })
 
 // harness is a gateway over the built-in LL2 server, served over real HTTP.
 type harness struct {

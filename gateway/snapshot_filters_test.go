@@ -13,7 +13,6 @@ import (
 	"spacegraph/gateway"
 	"spacegraph/graph"
 	"spacegraph/ll2"
-	"spacegraph/ll2/ll2server"
 	"spacegraph/snapshot"
 )
 
@@ -21,7 +20,7 @@ import (
 // record keeps its known fields and gets random values (from seed) for the fields
 // above the level it holds. An answer the partial snapshot gives is right only if
 // every completion gives it too; that is what "refused or right" means here.
-func complete(t *testing.T, d ll2server.Data, seed uint64) ll2server.Data {
+func complete(t *testing.T, d snapshot.Data, seed uint64) snapshot.Data {
 	t.Helper()
 	r := rand.New(rand.NewPCG(seed, 11))
 	b := func() *bool { v := r.IntN(2) == 0; return &v }
@@ -29,7 +28,7 @@ func complete(t *testing.T, d ll2server.Data, seed uint64) ll2server.Data {
 	s := func(words ...string) *string { v := words[r.IntN(len(words))]; return &v }
 	codes := [][2]string{{"USA", "US"}, {"RUS", "RU"}, {"CHN", "CN"}, {"JPN", "JP"}, {"IND", "IN"}, {"FRA", "FR"}}
 	held := func(mode string) ll2.Level { l, _ := ll2.SnapshotLevel(mode); return l }
-	out := ll2server.Data{Lookups: d.Lookups}
+	out := snapshot.Data{Lookups: d.Lookups}
 	for _, a := range d.Agencies {
 		c := *a
 		if held(c.SnapshotMode) < ll2.LevelNormal {

@@ -12,7 +12,6 @@ import (
 	"spacegraph/gateway"
 	"spacegraph/graph"
 	"spacegraph/ll2"
-	"spacegraph/ll2/ll2server"
 	"spacegraph/snapshot"
 )
 
@@ -392,7 +391,7 @@ func TestConfigAndFamilyFieldsBeyondThePages(t *testing.T) {
 // withListFamily is the embedded snapshot with the Dragon family (6) known only as the
 // parent of Dragon 2, as a snapshot built from pages that never show it otherwise
 // would hold it: at the list level.
-func withListFamily(t *testing.T) ll2server.Data {
+func withListFamily(t *testing.T) snapshot.Data {
 	t.Helper()
 	d, _, err := snapshot.Embedded()
 	if err != nil {

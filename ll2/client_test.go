@@ -25,12 +25,12 @@ import (
 
 // embedded loads the default snapshot (20 real spacecraft) once; NewStore copies
 // records and never modifies them, so the data can be shared between tests.
-var embedded = sync.OnceValues(func() (ll2server.Data, error) {
+var embedded = sync.OnceValues(func() (snapshot.Data, error) {
 	d, _, err := snapshot.Embedded()
 	return d, err
 })
 
-func embeddedData(t *testing.T) ll2server.Data {
+func embeddedData(t *testing.T) snapshot.Data {
 	t.Helper()
 	d, err := embedded()
 	if err != nil {

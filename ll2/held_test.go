@@ -10,6 +10,7 @@ import (
 
 	"spacegraph/ll2"
 	"spacegraph/ll2/ll2server"
+	"spacegraph/snapshot"
 )
 
 func TestHeldLevel(t *testing.T) {
@@ -109,7 +110,7 @@ func TestUnanswerable(t *testing.T) {
 // a partial snapshot answers 400 with what it lacks, the client returns a
 // KindNotInSnapshot error naming it, and a query the snapshot can answer is answered.
 func TestClientNotInSnapshot(t *testing.T) {
-	d := ll2server.Data{Agencies: []*ll2.AgencyDetailed{
+	d := snapshot.Data{Agencies: []*ll2.AgencyDetailed{
 		heldAgency(1, "Alpha", "ALP", "list", nil),
 		heldAgency(2, "Beta", "BET", "list", nil),
 	}}

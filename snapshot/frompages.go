@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"spacegraph/ll2"
-	"spacegraph/ll2/ll2server"
 )
 
 //go:generate go run ./internal/genembedded
@@ -167,8 +166,8 @@ func (c *Collector) AddSpacecraftPage(body []byte) error {
 
 // Data returns the collections gathered so far, each record a copy whose
 // snapshot_mode is the level it holds.
-func (c *Collector) Data() ll2server.Data {
-	d := ll2server.Data{Lookups: map[string][]ll2.Lookup{}}
+func (c *Collector) Data() Data {
+	d := Data{Lookups: map[string][]ll2.Lookup{}}
 	d.Spacecraft = values(c.spacecraft, func(s *ll2.SpacecraftDetailed) *string { return &s.SnapshotMode })
 	d.Configs = values(c.configs, func(s *ll2.SpacecraftConfigDetailed) *string { return &s.SnapshotMode })
 	d.Agencies = values(c.agencies, func(s *ll2.AgencyDetailed) *string { return &s.SnapshotMode })
@@ -197,11 +196,11 @@ func values[T any](m map[int]leveled[T], mode func(*T) *string) []*T {
 // level): the spacecraft and every configuration, agency and family they embed, each
 // at the richest level seen, plus the lookup rows they embed. Nothing is invented:
 // what no page shows stays nil.
-func FromPages(pages ...[]byte) (ll2server.Data, error) {
+func FromPages(pages ...[]byte) (Data, error) {
 	c := NewCollector()
 	for _, p := range pages {
 		if err := c.AddSpacecraftPage(p); err != nil {
-			return ll2server.Data{}, err
+			return Data{}, err
 		}
 	}
 	return c.Data(), nil

@@ -1,4 +1,4 @@
-package snapshot
+package snapshot_test
 
 import (
 	"bytes"
@@ -11,28 +11,31 @@ import (
 
 	"spacegraph/ll2"
 	"spacegraph/ll2/ll2server"
+	"spacegraph/snapshot"
+	"spacegraph/snapshot/crawl"
+	"spacegraph/snapshot/synthetic"
 )
 
 // levels lists the snapshot_mode of every record of d, by file and id.
-func levels(d ll2server.Data) map[string]map[int]string {
-	out := map[string]map[int]string{SpacecraftFile: {}, ConfigsFile: {}, AgenciesFile: {}, FamiliesFile: {}}
+func levels(d snapshot.Data) map[string]map[int]string {
+	out := map[string]map[int]string{snapshot.SpacecraftFile: {}, snapshot.ConfigsFile: {}, snapshot.AgenciesFile: {}, snapshot.FamiliesFile: {}}
 	for _, s := range d.Spacecraft {
-		out[SpacecraftFile][s.ID] = s.SnapshotMode
+		out[snapshot.SpacecraftFile][s.ID] = s.SnapshotMode
 	}
 	for _, c := range d.Configs {
-		out[ConfigsFile][c.ID] = c.SnapshotMode
+		out[snapshot.ConfigsFile][c.ID] = c.SnapshotMode
 	}
 	for _, a := range d.Agencies {
-		out[AgenciesFile][a.ID] = a.SnapshotMode
+		out[snapshot.AgenciesFile][a.ID] = a.SnapshotMode
 	}
 	for _, f := range d.Families {
-		out[FamiliesFile][f.ID] = f.SnapshotMode
+		out[snapshot.FamiliesFile][f.ID] = f.SnapshotMode
 	}
 	return out
 }
 
 // allAt fails unless every record of d holds want, except the records in except.
-func allAt(t *testing.T, what string, d ll2server.Data, want string, except map[string]map[int]string) {
+func allAt(t *testing.T, what string, d snapshot.Data, want string, except map[string]map[int]string) {
 	t.Helper()
 	for file, byID := range levels(d) {
 		if len(byID) == 0 {
@@ -56,11 +59,11 @@ func allAt(t *testing.T, what string, d ll2server.Data, want string, except map[
 // the normal level; the synthetic data and a crawl of a whole LL2 hold everything; a
 // crawl of a server that holds less keeps saying less.
 func TestEverySnapshotSaysWhatItHolds(t *testing.T) {
-	emb, _, err := Embedded()
+	emb, _, err := snapshot.Embedded()
 	if err != nil {
 		t.Fatal(err)
 	}
-	allAt(t, "embedded", emb, "normal", map[string]map[int]string{AgenciesFile: func() map[int]string {
+	allAt(t, "embedded", emb, "normal", map[string]map[int]string{snapshot.AgenciesFile: func() map[int]string {
 		m := map[int]string{}
 		for _, a := range emb.Agencies {
 			m[a.ID] = "list"
@@ -68,7 +71,7 @@ func TestEverySnapshotSaysWhatItHolds(t *testing.T) {
 		return m
 	}()})
 
-	allAt(t, "generated", Generate(GenerateOptions{Seed: 3, Spacecraft: 20, Configs: 5, Agencies: 4, Families: 3}), "detailed", nil)
+	allAt(t, "generated", synthetic.Generate(synthetic.Options{Seed: 3, Spacecraft: 20, Configs: 5, Agencies: 4, Families: 3}), "detailed", nil)
 
 	// A crawl of the built-in server over the embedded snapshot: detailed pages, whose
 	// objects say they hold less.
@@ -80,10 +83,10 @@ func TestEverySnapshotSaysWhatItHolds(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if err := Crawl(context.Background(), c, dir, CrawlOptions{}); err != nil {
+	if err := crawl.Run(context.Background(), c, dir, crawl.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	crawled, _, err := LoadDir(dir)
+	crawled, _, err := snapshot.LoadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,23 +109,23 @@ func TestCollectorKeepsTheRichestLevel(t *testing.T) {
 	family := ll2.FamilyNormal{FamilyMini: ll2.FamilyMini{ResponseMode: "normal", ID: 8, Name: "Family"}, Manufacturer: &agency, Parent: &parent}
 	cfg := ll2.SpacecraftConfigNormal{SpacecraftConfigBase: ll2.SpacecraftConfigBase{ResponseMode: "normal", ID: 7, Name: "Config"},
 		Agency: &agency, Family: []ll2.FamilyNormal{family}}
-	c := NewCollector()
+	c := snapshot.NewCollector()
 	c.AddSpacecraft(&ll2.SpacecraftDetailed{SpacecraftBase: ll2.SpacecraftBase{ResponseMode: "normal", ID: 1, Name: "S"},
 		SpacecraftConfig: cfg.Upgrade()}, ll2.LevelNormal)
 	allAt(t, "normal page", c.Data(), "normal", map[string]map[int]string{
-		AgenciesFile: {5: "list"},
-		FamiliesFile: {9: "list"},
+		snapshot.AgenciesFile: {5: "list"},
+		snapshot.FamiliesFile: {9: "list"},
 	})
 
 	// The agency seen again at the normal level (inside a detailed configuration).
 	c.AddAgency(ll2.AgencyNormal{AgencyMini: agency}.Upgrade(), ll2.LevelNormal)
-	if got := levels(c.Data())[AgenciesFile][5]; got != "normal" {
+	if got := levels(c.Data())[snapshot.AgenciesFile][5]; got != "normal" {
 		t.Errorf("agency seen at the normal level holds %q", got)
 	}
 	// A sighting that says it holds less counts for what it holds.
 	lean := ll2.AgencyMini{ResponseMode: "detailed", SnapshotMode: "list", ID: 6, Name: "Lean"}
 	c.AddAgency(lean.Upgrade(), ll2.LevelDetailed)
-	if got := levels(c.Data())[AgenciesFile][6]; got != "list" {
+	if got := levels(c.Data())[snapshot.AgenciesFile][6]; got != "list" {
 		t.Errorf("a detailed sighting that holds the list level is recorded as %q", got)
 	}
 	// Data hands out copies: the sightings are not stamped.
@@ -135,15 +138,15 @@ func TestCollectorKeepsTheRichestLevel(t *testing.T) {
 // each record holds the level its response_mode names.
 func TestLoadFormat1(t *testing.T) {
 	dir := t.TempDir()
-	emb, m, err := Embedded()
+	emb, m, err := snapshot.Embedded()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Save(dir, emb, m); err != nil {
+	if err := snapshot.Save(dir, emb, m); err != nil {
 		t.Fatal(err)
 	}
 	strip := regexp.MustCompile(`\n\s*"snapshot_mode": "[a-z]*",`)
-	for _, f := range []string{MetaFile, SpacecraftFile, ConfigsFile, AgenciesFile, FamiliesFile} {
+	for _, f := range []string{snapshot.MetaFile, snapshot.SpacecraftFile, snapshot.ConfigsFile, snapshot.AgenciesFile, snapshot.FamiliesFile} {
 		p := filepath.Join(dir, f)
 		b, err := os.ReadFile(p)
 		if err != nil {
@@ -155,7 +158,7 @@ func TestLoadFormat1(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, _, err := LoadDir(dir)
+	got, _, err := snapshot.LoadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

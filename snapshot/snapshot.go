@@ -1,6 +1,9 @@
-// Package snapshot holds LL2 data at rest: the embedded default snapshot (the real
-// records of the samples), the directory format that `--snapshot DIR` serves and the
-// crawler writes, and the synthetic generator for tests and benchmarks.
+// Package snapshot is LL2's spacecraft domain at rest: what a snapshot holds (Data),
+// the directory format that `--snapshot DIR` serves, the building of a snapshot from
+// LL2 pages, and the default snapshot built into the binary from the real pages in
+// snapshot/samples. The data does not depend on what serves or makes it: the built-in
+// server (ll2/ll2server), the crawler (snapshot/crawl) and the synthetic generator
+// (snapshot/synthetic) import this package, never the reverse.
 //
 // A snapshot directory holds one JSON array per endpoint, each object in the detailed
 // container of its kind with whatever is known (unknown fields null), and each saying
@@ -34,7 +37,6 @@ import (
 	"time"
 
 	"spacegraph/ll2"
-	"spacegraph/ll2/ll2server"
 )
 
 // FormatVersion is the version of the directory format this package writes. Version 2
@@ -49,6 +51,19 @@ type Meta struct {
 	Created time.Time      `json:"created,omitzero"`
 	Counts  map[string]int `json:"counts"`
 	Note    string         `json:"note,omitempty"`
+}
+
+// Data is a snapshot's content: each endpoint's objects in the detailed container of
+// their kind, whatever level is actually known, and the lookup tables by path
+// (ll2.LookupPaths). A record's snapshot_mode is the level it holds ("" or "detailed":
+// all of it); the fields above it are nil, and the built-in server (ll2server) says in
+// its answers that they are unknown rather than null (see ll2.HeldLevel).
+type Data struct {
+	Spacecraft []*ll2.SpacecraftDetailed
+	Configs    []*ll2.SpacecraftConfigDetailed
+	Agencies   []*ll2.AgencyDetailed
+	Families   []*ll2.FamilyEndpointDetailed
+	Lookups    map[string][]ll2.Lookup
 }
 
 // File names of the collections.
@@ -67,30 +82,30 @@ func lookupFile(p string) string { return strings.TrimSuffix(p, "/") + ".json" }
 var embedded embed.FS
 
 // Embedded returns the default snapshot, built into the binary.
-func Embedded() (ll2server.Data, Meta, error) {
+func Embedded() (Data, Meta, error) {
 	sub, err := fs.Sub(embedded, "data")
 	if err != nil {
-		return ll2server.Data{}, Meta{}, err
+		return Data{}, Meta{}, err
 	}
 	return Load(sub)
 }
 
 // LoadDir reads a snapshot directory.
-func LoadDir(dir string) (ll2server.Data, Meta, error) {
+func LoadDir(dir string) (Data, Meta, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
-		return ll2server.Data{}, Meta{}, fmt.Errorf("snapshot: %w", err)
+		return Data{}, Meta{}, fmt.Errorf("snapshot: %w", err)
 	}
 	if !st.IsDir() {
-		return ll2server.Data{}, Meta{}, fmt.Errorf("snapshot: %s is not a directory", dir)
+		return Data{}, Meta{}, fmt.Errorf("snapshot: %s is not a directory", dir)
 	}
 	return Load(os.DirFS(dir))
 }
 
 // Load reads a snapshot from fsys. Every file but meta.json is required; lookup files
 // may be missing (an empty table).
-func Load(fsys fs.FS) (ll2server.Data, Meta, error) {
-	var d ll2server.Data
+func Load(fsys fs.FS) (Data, Meta, error) {
+	var d Data
 	var m Meta
 	if err := readJSON(fsys, MetaFile, &m); err != nil {
 		return d, m, err
@@ -122,7 +137,7 @@ func Load(fsys fs.FS) (ll2server.Data, Meta, error) {
 			return d, m, err
 		}
 		for i, r := range rows {
-			l, err := lookupRow(r)
+			l, err := LookupRow(r)
 			if err != nil {
 				return d, m, fmt.Errorf("snapshot: %s row %d: %w", lookupFile(p), i, err)
 			}
@@ -141,7 +156,7 @@ func Load(fsys fs.FS) (ll2server.Data, Meta, error) {
 // checkLevels refuses a record that does not say the level it holds, so that no
 // snapshot can pass partial records off as whole ones. Version 1 records say it in
 // their response_mode, which becomes their snapshot_mode.
-func checkLevels(d ll2server.Data, v1 bool) error {
+func checkLevels(d Data, v1 bool) error {
 	return errors.Join(
 		checkLevel(SpacecraftFile, d.Spacecraft, v1, func(s *ll2.SpacecraftDetailed) (int, *string, string) {
 			return s.ID, &s.SnapshotMode, s.ResponseMode
@@ -171,7 +186,10 @@ func checkLevel[T any](file string, items []*T, v1 bool, fields func(*T) (id int
 	return nil
 }
 
-func lookupRow(r map[string]any) (ll2.Lookup, error) {
+// LookupRow reads one row of a lookup table as LL2 answers it and a snapshot stores
+// it: the integer id and the name, with the row kept whole so that the fields of one
+// table (a country's codes, a licence's link) survive unchanged.
+func LookupRow(r map[string]any) (ll2.Lookup, error) {
 	id, ok := r["id"].(float64)
 	if !ok || id != float64(int(id)) {
 		return ll2.Lookup{}, fmt.Errorf("no integer id")
@@ -182,7 +200,7 @@ func lookupRow(r map[string]any) (ll2.Lookup, error) {
 
 // check refuses null records, ids that are not positive and duplicate ids, which
 // would make the server's answers depend on file order.
-func check(d ll2server.Data) error {
+func check(d Data) error {
 	return errors.Join(
 		checkIDs(SpacecraftFile, d.Spacecraft, func(s *ll2.SpacecraftDetailed) int { return s.ID }),
 		checkIDs(ConfigsFile, d.Configs, func(c *ll2.SpacecraftConfigDetailed) int { return c.ID }),
@@ -219,7 +237,7 @@ func readJSON(fsys fs.FS, name string, v any) error {
 
 // Save writes d as a snapshot directory, creating it if needed. Collections are
 // written in id order with stable indentation so that snapshots diff well.
-func Save(dir string, d ll2server.Data, m Meta) error {
+func Save(dir string, d Data, m Meta) error {
 	m.Format = FormatVersion
 	m.Counts = map[string]int{
 		ll2.SpacecraftEndpoint.Path:       len(d.Spacecraft),

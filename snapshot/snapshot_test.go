@@ -1,4 +1,4 @@
-package snapshot
+package snapshot_test
 
 import (
 	"bytes"
@@ -11,29 +11,28 @@ import (
 	"time"
 
 	"spacegraph/ll2"
-	"spacegraph/ll2/ll2server"
+	"spacegraph/snapshot"
+	"spacegraph/snapshot/synthetic"
 )
 
 // canonical encodes data with every collection in id order, so that data from
 // different sources (a map-backed Collector, a loaded directory) compare byte for byte.
-func canonical(t testing.TB, d ll2server.Data) []byte {
+func canonical(t testing.TB, d snapshot.Data) []byte {
 	t.Helper()
-	d.Spacecraft = slices.Clone(d.Spacecraft)
-	d.Configs = slices.Clone(d.Configs)
-	d.Agencies = slices.Clone(d.Agencies)
-	d.Families = slices.Clone(d.Families)
-	sortByID(d.Spacecraft, func(s *ll2.SpacecraftDetailed) int { return s.ID })
-	sortByID(d.Configs, func(c *ll2.SpacecraftConfigDetailed) int { return c.ID })
-	sortByID(d.Agencies, func(a *ll2.AgencyDetailed) int { return a.ID })
-	sortByID(d.Families, func(f *ll2.FamilyEndpointDetailed) int { return f.ID })
+	d.Spacecraft = slices.SortedFunc(slices.Values(d.Spacecraft), func(a, b *ll2.SpacecraftDetailed) int { return a.ID - b.ID })
+	d.Configs = slices.SortedFunc(slices.Values(d.Configs), func(a, b *ll2.SpacecraftConfigDetailed) int { return a.ID - b.ID })
+	d.Agencies = slices.SortedFunc(slices.Values(d.Agencies), func(a, b *ll2.AgencyDetailed) int { return a.ID - b.ID })
+	d.Families = slices.SortedFunc(slices.Values(d.Families), func(a, b *ll2.FamilyEndpointDetailed) int { return a.ID - b.ID })
 	lookups := map[string][]ll2.Lookup{}
 	for _, p := range ll2.LookupPaths {
-		rows := slices.Clone(d.Lookups[p])
-		slices.SortFunc(rows, func(a, b ll2.Lookup) int { return a.ID - b.ID })
-		lookups[p] = nonNil(rows)
+		lookups[p] = slices.SortedFunc(slices.Values(d.Lookups[p]), func(a, b ll2.Lookup) int { return a.ID - b.ID })
 	}
 	d.Lookups = lookups
-	return encodeData(t, d)
+	b, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // firstDiff shows where two encodings part, for failure messages.
@@ -47,21 +46,21 @@ func firstDiff(a, b []byte) string {
 }
 
 func TestSaveLoadRoundTrip(t *testing.T) {
-	d := Generate(GenerateOptions{Seed: 11, Spacecraft: 120, Configs: 15, Agencies: 40, Families: 7})
+	d := synthetic.Generate(synthetic.Options{Seed: 11, Spacecraft: 120, Configs: 15, Agencies: 40, Families: 7})
 	want := canonical(t, d)
 	dir := filepath.Join(t.TempDir(), "snap")
 	created := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	if err := Save(dir, d, Meta{Source: "generator seed 11", Created: created, Note: "round trip"}); err != nil {
+	if err := snapshot.Save(dir, d, snapshot.Meta{Source: "generator seed 11", Created: created, Note: "round trip"}); err != nil {
 		t.Fatal(err)
 	}
-	got, m, err := LoadDir(dir)
+	got, m, err := snapshot.LoadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if g := canonical(t, got); !bytes.Equal(g, want) {
 		t.Fatalf("loaded data differs from saved data: %s", firstDiff(g, want))
 	}
-	if m.Format != FormatVersion || m.Source != "generator seed 11" || !m.Created.Equal(created) || m.Note != "round trip" {
+	if m.Format != snapshot.FormatVersion || m.Source != "generator seed 11" || !m.Created.Equal(created) || m.Note != "round trip" {
 		t.Errorf("meta = %+v", m)
 	}
 	wantCounts := map[string]int{"spacecraft/": 120, "spacecraft_configurations/": 15, "agencies/": 40, "spacecraft_configuration_families/": 7,
@@ -83,10 +82,10 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 func saveSmall(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := Save(dir, Generate(GenerateOptions{Seed: 2, Spacecraft: 5, Configs: 2, Agencies: 3, Families: 1}), Meta{Source: "test"}); err != nil {
+	if err := snapshot.Save(dir, synthetic.Generate(synthetic.Options{Seed: 2, Spacecraft: 5, Configs: 2, Agencies: 3, Families: 1}), snapshot.Meta{Source: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := LoadDir(dir); err != nil {
+	if _, _, err := snapshot.LoadDir(dir); err != nil {
 		t.Fatalf("the unspoilt snapshot does not load: %v", err)
 	}
 	return dir
@@ -111,13 +110,13 @@ func TestLoadDirErrors(t *testing.T) {
 		want  string
 	}{
 		{"missing dir", func(t *testing.T, dir string) string { return filepath.Join(dir, "nope") }, "no such file"},
-		{"a file", func(t *testing.T, dir string) string { return filepath.Join(dir, MetaFile) }, "not a directory"},
+		{"a file", func(t *testing.T, dir string) string { return filepath.Join(dir, snapshot.MetaFile) }, "not a directory"},
 		{"malformed JSON", func(t *testing.T, dir string) string {
-			edit(SpacecraftFile, func(b []byte) []byte { return b[:len(b)/2] })(t, dir)
+			edit(snapshot.SpacecraftFile, func(b []byte) []byte { return b[:len(b)/2] })(t, dir)
 			return dir
-		}, SpacecraftFile},
+		}, snapshot.SpacecraftFile},
 		{"duplicate id", func(t *testing.T, dir string) string {
-			edit(AgenciesFile, func(b []byte) []byte {
+			edit(snapshot.AgenciesFile, func(b []byte) []byte {
 				var rows []json.RawMessage
 				if err := json.Unmarshal(b, &rows); err != nil {
 					t.Fatal(err)
@@ -128,29 +127,29 @@ func TestLoadDirErrors(t *testing.T) {
 			return dir
 		}, "id 2 appears twice"},
 		{"wrong format", func(t *testing.T, dir string) string {
-			edit(MetaFile, func(b []byte) []byte { return bytes.Replace(b, []byte(`"format": 2`), []byte(`"format": 3`), 1) })(t, dir)
+			edit(snapshot.MetaFile, func(b []byte) []byte { return bytes.Replace(b, []byte(`"format": 2`), []byte(`"format": 3`), 1) })(t, dir)
 			return dir
 		}, "format 3"},
 		{"a record that does not say its level", func(t *testing.T, dir string) string {
-			edit(AgenciesFile, func(b []byte) []byte {
+			edit(snapshot.AgenciesFile, func(b []byte) []byte {
 				return bytes.Replace(b, []byte(`"snapshot_mode": "detailed"`), []byte(`"snapshot_mode": ""`), 1)
 			})(t, dir)
 			return dir
 		}, "snapshot_mode"},
 		{"a level that is no level", func(t *testing.T, dir string) string {
-			edit(ConfigsFile, func(b []byte) []byte {
+			edit(snapshot.ConfigsFile, func(b []byte) []byte {
 				return bytes.Replace(b, []byte(`"snapshot_mode": "detailed"`), []byte(`"snapshot_mode": "whole"`), 1)
 			})(t, dir)
 			return dir
 		}, "snapshot_mode"},
 		{"missing collection", func(t *testing.T, dir string) string {
-			if err := os.Remove(filepath.Join(dir, FamiliesFile)); err != nil {
+			if err := os.Remove(filepath.Join(dir, snapshot.FamiliesFile)); err != nil {
 				t.Fatal(err)
 			}
 			return dir
-		}, FamiliesFile},
+		}, snapshot.FamiliesFile},
 		{"null record", func(t *testing.T, dir string) string {
-			edit(ConfigsFile, func(b []byte) []byte {
+			edit(snapshot.ConfigsFile, func(b []byte) []byte {
 				return append([]byte("[null,"), bytes.TrimPrefix(bytes.TrimSpace(b), []byte("["))...)
 			})(t, dir)
 			return dir
@@ -158,7 +157,7 @@ func TestLoadDirErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := tc.spoil(t, saveSmall(t))
-			_, _, err := LoadDir(path)
+			_, _, err := snapshot.LoadDir(path)
 			if err == nil {
 				t.Fatal("loaded a broken snapshot")
 			}
@@ -172,7 +171,7 @@ func TestLoadDirErrors(t *testing.T) {
 // TestEmbeddedUpToDate fails when snapshot/data was not regenerated after the samples
 // changed (run `go generate ./snapshot/`).
 func TestEmbeddedUpToDate(t *testing.T) {
-	got, m, err := Embedded()
+	got, m, err := snapshot.Embedded()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +188,7 @@ func TestEmbeddedUpToDate(t *testing.T) {
 		}
 		pages = append(pages, b)
 	}
-	want, err := FromPages(pages...)
+	want, err := snapshot.FromPages(pages...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,7 @@
 package ll2server_test
 
 // Benchmarks of the built-in server on a synthetic snapshot of 100,000 spacecraft
-// (snapshot.Large), far more than LL2's 600, to show what a query costs when it must
+// (synthetic.Large), far more than LL2's 600, to show what a query costs when it must
 // filter, search or order much more than one page. Each query is measured warm (the
 // server's memoised selection is reused, as when a client pages through a result or
 // repeats a query) and cold (a fresh server, so the selection is computed again),
@@ -20,7 +20,7 @@ import (
 
 	"spacegraph/ll2"
 	"spacegraph/ll2/ll2server"
-	"spacegraph/snapshot"
+	"spacegraph/snapshot/synthetic"
 )
 
 // benchQuery is one list request of the benchmarks, without mode.
@@ -50,7 +50,7 @@ type benchFixture struct {
 
 var benchLarge = sync.OnceValue(func() *benchFixture {
 	f := &benchFixture{
-		store:   ll2server.NewStore(snapshot.Generate(snapshot.Large())),
+		store:   ll2server.NewStore(synthetic.Generate(synthetic.Large())),
 		results: map[string][]*ll2.SpacecraftDetailed{},
 		counts:  map[string]int{},
 	}

@@ -214,8 +214,8 @@ var fxSpacecraftRows = []struct {
 
 // fxData builds the hand-made snapshot: 30 spacecraft, 6 configurations, 5 agencies,
 // 4 families and the lookup tables. Each call returns fresh records.
-func fxData() ll2server.Data {
-	var d ll2server.Data
+func fxData() snapshot.Data {
+	var d snapshot.Data
 	d.Agencies = []*ll2.AgencyDetailed{
 		fxAgency(50, "European Space Agency", sp("ESA"), typeMul, bp(false), []ll2.Country{fra, deu, ita},
 			sp("american space agency"), 1975, [9]int{120, 20, 110, 10, 0, 0, 0, 0, 0}, nil),
@@ -345,7 +345,7 @@ func fxData() ll2server.Data {
 
 // fx is the test's view of the hand-made snapshot, with references resolved by id.
 type fxView struct {
-	data     ll2server.Data
+	data     snapshot.Data
 	config   map[int]*ll2.SpacecraftConfigDetailed
 	agency   map[int]*ll2.AgencyDetailed
 	family   map[int]*ll2.FamilyEndpointDetailed
@@ -377,12 +377,12 @@ func (v *fxView) configAgency(c *ll2.SpacecraftConfigDetailed) int {
 }
 
 // embeddedData loads the default snapshot.
-var embeddedData = sync.OnceValues(func() (ll2server.Data, error) {
+var embeddedData = sync.OnceValues(func() (snapshot.Data, error) {
 	d, _, err := snapshot.Embedded()
 	return d, err
 })
 
-func mustEmbedded(t *testing.T) ll2server.Data {
+func mustEmbedded(t *testing.T) snapshot.Data {
 	t.Helper()
 	d, err := embeddedData()
 	if err != nil {
@@ -400,7 +400,7 @@ type fxEnv struct {
 	client *http.Client
 }
 
-func newEnv(t *testing.T, d ll2server.Data, opts ll2server.Options) *fxEnv {
+func newEnv(t *testing.T, d snapshot.Data, opts ll2server.Options) *fxEnv {
 	t.Helper()
 	srv := ll2server.New(ll2server.NewStore(d), opts)
 	return newEnvHandler(t, srv, srv)

@@ -10,20 +10,8 @@ import (
 	"strconv"
 
 	"spacegraph/ll2"
+	"spacegraph/snapshot"
 )
-
-// Data is a snapshot's content: each endpoint's objects in the detailed container of
-// their kind, whatever level is actually known, and the lookup tables by path
-// (ll2.LookupPaths). A record's snapshot_mode is the level it holds ("" or "detailed":
-// all of it); the fields above it are nil, and the server says in its answers that
-// they are unknown rather than null (see ll2.HeldLevel).
-type Data struct {
-	Spacecraft []*ll2.SpacecraftDetailed
-	Configs    []*ll2.SpacecraftConfigDetailed
-	Agencies   []*ll2.AgencyDetailed
-	Families   []*ll2.FamilyEndpointDetailed
-	Lookups    map[string][]ll2.Lookup
-}
 
 // urlPlaceholder stands for the server's base URL inside stored objects; the handler
 // replaces it in each response body with the base URL of the request, as Django REST
@@ -60,7 +48,7 @@ func objectURL(path string, id int) string {
 // configuration) must already be in their own collection; snapshot.FromPages does that.
 // Derived lists that LL2 computes by joining (an agency's spacecraft_list, a family's
 // spacecraft) are joined here when the snapshot does not carry them.
-func NewStore(d Data) *Store {
+func NewStore(d snapshot.Data) *Store {
 	s := &Store{
 		spacecraftByID: map[int]*ll2.SpacecraftDetailed{},
 		configByID:     map[int]*ll2.SpacecraftConfigDetailed{},

@@ -1,4 +1,8 @@
-package snapshot
+// Package synthetic generates snapshot data of any size from a seed, for tests and
+// benchmarks that need more, or other, records than the embedded snapshot's real ones:
+// every field filled, every join consistent, and nothing that could pass for real LL2
+// data.
+package synthetic
 
 import (
 	"encoding/json"
@@ -9,13 +13,13 @@ import (
 	"time"
 
 	"spacegraph/ll2"
-	"spacegraph/ll2/ll2server"
+	"spacegraph/snapshot"
 )
 
-// GenerateOptions size a synthetic snapshot. The same options always give the same
+// Options size a synthetic snapshot. The same options always give the same
 // data, byte for byte, so that tests and benchmarks can rely on fixed expectations
 // and a failure can be replayed from its seed.
-type GenerateOptions struct {
+type Options struct {
 	// Seed seeds the PCG generator; different seeds give different data of the same shape.
 	Seed uint64
 	// Spacecraft, Configs, Agencies and Families are the sizes of the collections.
@@ -28,15 +32,15 @@ type GenerateOptions struct {
 // LL2Scale returns the options of a snapshot the size of LL2's spacecraft domain in
 // late 2026 (about 600 spacecraft), so that crawls and paging behave as against the
 // live API: the same number of pages, the same number of calls.
-func LL2Scale() GenerateOptions {
-	return GenerateOptions{Seed: 1, Spacecraft: 600, Configs: 46, Agencies: 311, Families: 30}
+func LL2Scale() Options {
+	return Options{Seed: 1, Spacecraft: 600, Configs: 46, Agencies: 311, Families: 30}
 }
 
 // Large returns LL2Scale with 100,000 spacecraft, so that benchmarks show what the
 // built-in server costs when a query has to filter or order far more than one page.
 // The other collections keep their LL2 sizes (and contents), as a larger fleet would
 // still be built from a few dozen designs.
-func Large() GenerateOptions {
+func Large() Options {
 	o := LL2Scale()
 	o.Spacecraft = 100_000
 	return o
@@ -83,7 +87,7 @@ const (
 // spacecraft that have flown, and every embedded lookup row is in its table. Names
 // are plainly synthetic ("Synthetic Spacecraft 000123") and country codes are in the
 // user-assigned X range, so that synthetic data cannot pass for real data.
-func Generate(opts GenerateOptions) ll2server.Data {
+func Generate(opts Options) snapshot.Data {
 	o := opts
 	o.Spacecraft, o.Configs, o.Agencies, o.Families = max(0, o.Spacecraft), max(0, o.Configs), max(0, o.Agencies), max(0, o.Families)
 	if o.Spacecraft > 0 && o.Configs == 0 {
@@ -94,7 +98,7 @@ func Generate(opts GenerateOptions) ll2server.Data {
 	}
 	g := &generator{opts: o}
 	g.lookups(g.rng(streamLookups))
-	d := ll2server.Data{Lookups: g.lookupRows()}
+	d := snapshot.Data{Lookups: g.lookupRows()}
 
 	// Which configurations each agency makes must be known before any copy of an
 	// agency is embedded, because the agency's spacecraft text names them.
@@ -114,7 +118,7 @@ func Generate(opts GenerateOptions) ll2server.Data {
 
 // generator holds the lookup tables and the image counter while a snapshot is built.
 type generator struct {
-	opts         GenerateOptions
+	opts         Options
 	imageID      int
 	statuses     []ll2.SpacecraftStatus
 	configTypes  []ll2.SpacecraftConfigType
@@ -486,7 +490,7 @@ func (g *generator) status(r *rand.Rand) ll2.SpacecraftStatus {
 }
 
 // joins fills the lists that LL2 derives from the configurations, once these are final.
-func (g *generator) joins(d *ll2server.Data, cfgAgency []int) {
+func (g *generator) joins(d *snapshot.Data, cfgAgency []int) {
 	for _, a := range d.Agencies {
 		a.SpacecraftList = []ll2.SpacecraftConfigDetailed{}
 	}

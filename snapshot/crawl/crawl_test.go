@@ -1,4 +1,4 @@
-package snapshot
+package crawl
 
 import (
 	"bytes"
@@ -18,6 +18,8 @@ import (
 
 	"spacegraph/ll2"
 	"spacegraph/ll2/ll2server"
+	"spacegraph/snapshot"
+	"spacegraph/snapshot/synthetic"
 )
 
 // fakeClock is the built-in server's simulated clock; the crawl's Sleep advances it,
@@ -57,13 +59,13 @@ func (c *fakeClock) Slept() []time.Duration {
 
 // crawlEnv is a built-in server over generated LL2-scale data, on a real socket.
 type crawlEnv struct {
-	data ll2server.Data
+	data snapshot.Data
 	srv  *ll2server.Server
 	base string
 }
 
 // crawlData is generated once: tests compare against it and never modify it.
-var crawlData = sync.OnceValue(func() ll2server.Data { return Generate(LL2Scale()) })
+var crawlData = sync.OnceValue(func() snapshot.Data { return synthetic.Generate(synthetic.LL2Scale()) })
 
 func newCrawlEnv(t *testing.T, opts ll2server.Options, wrap func(http.Handler) http.Handler) *crawlEnv {
 	t.Helper()
@@ -88,7 +90,7 @@ func (e *crawlEnv) client(t *testing.T, observe func(ll2.Call)) *ll2.Client {
 }
 
 // wantPages is the test's own count of the calls a full crawl takes at 100 a page.
-func wantPages(d ll2server.Data) int {
+func wantPages(d snapshot.Data) int {
 	n := 0
 	for _, size := range []int{len(d.Spacecraft), len(d.Configs), len(d.Agencies), len(d.Families)} {
 		n += (size + 99) / 100
@@ -114,15 +116,15 @@ func printedPlan(t *testing.T, out string) int {
 // checkCrawled loads the crawled directory and compares it with the served data.
 func checkCrawled(t *testing.T, dir string, e *crawlEnv) {
 	t.Helper()
-	got, m, err := LoadDir(dir)
+	got, m, err := snapshot.LoadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if m.Source != e.base {
 		t.Errorf("meta source %q, want %q", m.Source, e.base)
 	}
-	if _, err := os.Stat(filepath.Join(dir, CrawlDir)); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("%s left behind after success (%v)", CrawlDir, err)
+	if _, err := os.Stat(filepath.Join(dir, PagesDir)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s left behind after success (%v)", PagesDir, err)
 	}
 	want := e.data
 	if len(got.Spacecraft) != len(want.Spacecraft) || len(got.Configs) != len(want.Configs) ||
@@ -180,7 +182,7 @@ func TestCrawl(t *testing.T) {
 	dir := t.TempDir()
 	var out bytes.Buffer
 	now := time.Date(2026, 11, 25, 10, 30, 0, 0, time.UTC)
-	err := Crawl(context.Background(), e.client(t, nil), dir, CrawlOptions{Out: &out, Now: func() time.Time { return now }})
+	err := Run(context.Background(), e.client(t, nil), dir, Options{Out: &out, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
@@ -206,7 +208,7 @@ func TestCrawl(t *testing.T) {
 		t.Errorf("the estimate must come before the plan:\n%s", out.String())
 	}
 	checkCrawled(t, dir, e)
-	_, m, _ := LoadDir(dir)
+	_, m, _ := snapshot.LoadDir(dir)
 	if !m.Created.Equal(now) {
 		t.Errorf("meta created %v, want %v", m.Created, now)
 	}
@@ -227,7 +229,7 @@ func TestCrawlWaitsOutThrottle(t *testing.T) {
 			}, nil)
 			dir := t.TempDir()
 			var out bytes.Buffer
-			if err := Crawl(context.Background(), e.client(t, nil), dir, CrawlOptions{Out: &out, Sleep: clock.Sleep}); err != nil {
+			if err := Run(context.Background(), e.client(t, nil), dir, Options{Out: &out, Sleep: clock.Sleep}); err != nil {
 				t.Fatalf("%v\n%s", err, out.String())
 			}
 			t.Log(out.String())
@@ -273,7 +275,7 @@ func TestCrawlDefaultWait(t *testing.T) {
 	}{{0, DefaultRetryWait}, {7 * time.Minute, 7 * time.Minute}} {
 		refused.Store(false)
 		clock := newFakeClock()
-		err := Crawl(context.Background(), e.client(t, nil), t.TempDir(), CrawlOptions{Sleep: clock.Sleep, RetryWait: tc.retry})
+		err := Run(context.Background(), e.client(t, nil), t.TempDir(), Options{Sleep: clock.Sleep, RetryWait: tc.retry})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -285,7 +287,7 @@ func TestCrawlDefaultWait(t *testing.T) {
 
 func savedPages(t *testing.T, dir string) int {
 	t.Helper()
-	m, err := filepath.Glob(filepath.Join(dir, CrawlDir, "*_offset*.json"))
+	m, err := filepath.Glob(filepath.Join(dir, PagesDir, "*_offset*.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +300,7 @@ func TestCrawlResumeAfterError(t *testing.T) {
 	script[before] = ll2server.Fault{Kind: ll2server.FaultServerError}
 	e := newCrawlEnv(t, ll2server.Options{Faults: ll2server.Faults{Script: script}}, nil)
 	dir := t.TempDir()
-	err := Crawl(context.Background(), e.client(t, nil), dir, CrawlOptions{})
+	err := Run(context.Background(), e.client(t, nil), dir, Options{})
 	if ll2.KindOf(err) != ll2.KindUnavailable {
 		t.Fatalf("crawl through a 502: err = %v, want an unavailable error", err)
 	}
@@ -309,7 +311,7 @@ func TestCrawlResumeAfterError(t *testing.T) {
 		t.Fatalf("%d calls before the failure, want %d", c.Total, before+1)
 	}
 	// A page that was being written when the crawler died is fetched again.
-	spoilt := filepath.Join(dir, CrawlDir, "spacecraft_offset0000.json")
+	spoilt := filepath.Join(dir, PagesDir, "spacecraft_offset0000.json")
 	b, err := os.ReadFile(spoilt)
 	if err != nil {
 		t.Fatal(err)
@@ -321,7 +323,7 @@ func TestCrawlResumeAfterError(t *testing.T) {
 	e.srv.SetOptions(ll2server.Options{})
 	e.srv.Reset()
 	var out bytes.Buffer
-	if err := Crawl(context.Background(), e.client(t, nil), dir, CrawlOptions{Out: &out, Resume: true}); err != nil {
+	if err := Run(context.Background(), e.client(t, nil), dir, Options{Out: &out, Resume: true}); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	want := wantPages(e.data) - before + 1
@@ -343,7 +345,7 @@ func TestCrawlResumeAfterCancel(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	err := Crawl(ctx, e.client(t, observe), dir, CrawlOptions{})
+	err := Run(ctx, e.client(t, observe), dir, Options{})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled crawl: err = %v, want context.Canceled", err)
 	}
@@ -356,7 +358,7 @@ func TestCrawlResumeAfterCancel(t *testing.T) {
 
 	e.srv.Reset()
 	var out bytes.Buffer
-	if err := Crawl(context.Background(), e.client(t, nil), dir, CrawlOptions{Out: &out, Resume: true}); err != nil {
+	if err := Run(context.Background(), e.client(t, nil), dir, Options{Out: &out, Resume: true}); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	want := wantPages(e.data) - before
@@ -374,14 +376,14 @@ func TestCrawlResumeAfterCancel(t *testing.T) {
 func TestCrawlWithoutResumeStartsOver(t *testing.T) {
 	e := newCrawlEnv(t, ll2server.Options{}, nil)
 	dir := t.TempDir()
-	stale := filepath.Join(dir, CrawlDir, "spacecraft_offset0000.json")
+	stale := filepath.Join(dir, PagesDir, "spacecraft_offset0000.json")
 	if err := os.MkdirAll(filepath.Dir(stale), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(stale, []byte(`{"count": 1, "results": []}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := Crawl(context.Background(), e.client(t, nil), dir, CrawlOptions{}); err != nil {
+	if err := Run(context.Background(), e.client(t, nil), dir, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if c := e.srv.Counters(); c.Total != wantPages(e.data) {

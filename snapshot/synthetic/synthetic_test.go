@@ -1,4 +1,4 @@
-package snapshot
+package synthetic
 
 import (
 	"bytes"
@@ -11,9 +11,10 @@ import (
 
 	"spacegraph/ll2"
 	"spacegraph/ll2/ll2server"
+	"spacegraph/snapshot"
 )
 
-func encodeData(t testing.TB, d ll2server.Data) []byte {
+func encodeData(t testing.TB, d snapshot.Data) []byte {
 	t.Helper()
 	b, err := json.Marshal(d)
 	if err != nil {
@@ -38,13 +39,13 @@ func TestGenerateDeterministic(t *testing.T) {
 func TestGenerateSizes(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		opts GenerateOptions
+		opts Options
 		want [4]int
 	}{
 		{"LL2Scale", LL2Scale(), [4]int{600, 46, 311, 30}},
 		{"Large", Large(), [4]int{100_000, 46, 311, 30}},
-		{"tiny", GenerateOptions{Seed: 9, Spacecraft: 3}, [4]int{3, 1, 1, 0}},
-		{"empty", GenerateOptions{Seed: 9, Spacecraft: -5}, [4]int{0, 0, 0, 0}},
+		{"tiny", Options{Seed: 9, Spacecraft: 3}, [4]int{3, 1, 1, 0}},
+		{"empty", Options{Seed: 9, Spacecraft: -5}, [4]int{0, 0, 0, 0}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.name == "Large" && testing.Short() {
@@ -67,10 +68,10 @@ func TestGenerateSizes(t *testing.T) {
 // TestGenerateLargeSharesSmallCollections pins that the collections other than the
 // spacecraft do not depend on the number of spacecraft, which Large's doc promises.
 func TestGenerateLargeSharesSmallCollections(t *testing.T) {
-	small := Generate(GenerateOptions{Seed: 4, Spacecraft: 10, Configs: 12, Agencies: 30, Families: 6})
-	big := Generate(GenerateOptions{Seed: 4, Spacecraft: 2000, Configs: 12, Agencies: 30, Families: 6})
+	small := Generate(Options{Seed: 4, Spacecraft: 10, Configs: 12, Agencies: 30, Families: 6})
+	big := Generate(Options{Seed: 4, Spacecraft: 2000, Configs: 12, Agencies: 30, Families: 6})
 	// An agency's spacecraft_list embeds its configurations, spacecraft_flown included.
-	for _, d := range []ll2server.Data{small, big} {
+	for _, d := range []snapshot.Data{small, big} {
 		for i, a := range d.Agencies {
 			c := *a
 			c.SpacecraftList = slices.Clone(a.SpacecraftList)
@@ -339,7 +340,7 @@ func TestGenerateConsistent(t *testing.T) {
 		}
 	}
 
-	col := NewCollector()
+	col := snapshot.NewCollector()
 	for _, s := range d.Spacecraft {
 		col.AddSpacecraft(s, ll2.LevelDetailed)
 	}
@@ -372,7 +373,7 @@ func TestGenerateConsistent(t *testing.T) {
 // TestGenerateServes checks that the built-in server takes generated data as it is:
 // nothing is dropped or replaced when the store normalises it.
 func TestGenerateServes(t *testing.T) {
-	d := Generate(GenerateOptions{Seed: 3, Spacecraft: 250, Configs: 20, Agencies: 50, Families: 8})
+	d := Generate(Options{Seed: 3, Spacecraft: 250, Configs: 20, Agencies: 50, Families: 8})
 	store := ll2server.NewStore(d)
 	c := store.Counts()
 	for path, want := range map[string]int{"spacecraft/": 250, "spacecraft_configurations/": 20, "agencies/": 50, "spacecraft_configuration_families/": 8} {

@@ -1,4 +1,7 @@
-package snapshot
+// Package crawl copies the spacecraft domain of a live LL2, or of anything that
+// speaks its API, into a snapshot directory: it says what the copy will cost in calls
+// before spending them, waits out LL2's throttle and resumes an interrupted crawl.
+package crawl
 
 import (
 	"context"
@@ -13,10 +16,10 @@ import (
 	"time"
 
 	"spacegraph/ll2"
-	"spacegraph/ll2/ll2server"
+	"spacegraph/snapshot"
 )
 
-// DefaultRetryWait is how long Crawl waits after a 429 that says neither in a
+// DefaultRetryWait is how long Run waits after a 429 that says neither in a
 // Retry-After header nor in its body when to come back. LL2's anonymous limit is
 // counted per hour, so a minute wastes little and hammers nothing.
 const DefaultRetryWait = 60 * time.Second
@@ -25,19 +28,19 @@ const DefaultRetryWait = 60 * time.Second
 // turning the crawl into a busy loop.
 const minRetryWait = time.Second
 
-// CrawlDir is the directory under the snapshot directory where Crawl keeps the pages
+// PagesDir is the directory under the snapshot directory where Run keeps the pages
 // it has fetched until the snapshot is written, so that an interrupted crawl resumes
 // without paying again for what it already has.
-const CrawlDir = ".crawl"
+const PagesDir = ".crawl"
 
-// CrawlOptions tune Crawl. The zero value crawls from scratch, prints nothing and
+// Options tune Run. The zero value crawls from scratch, prints nothing and
 // really sleeps when throttled.
-type CrawlOptions struct {
+type Options struct {
 	// Out receives the plan (how many calls the crawl will spend) and the progress;
 	// nil discards them.
 	Out io.Writer
-	// Resume keeps the pages an earlier, interrupted crawl saved in CrawlDir and
-	// fetches only the others. Without it, CrawlDir is cleared first.
+	// Resume keeps the pages an earlier, interrupted crawl saved in PagesDir and
+	// fetches only the others. Without it, PagesDir is cleared first.
 	Resume bool
 	// Sleep waits out a 429; nil means a timer. Tests inject a fake that advances a
 	// simulated clock instead of waiting.
@@ -53,8 +56,9 @@ type crawlTarget struct {
 	// name prefixes the saved pages' files: "spacecraft", "config_countries".
 	name string
 	path string
-	// usual is the endpoint's size in late 2026 (NOTES.md), for the estimate printed
-	// before any call is spent.
+	// usual is the endpoint's size on LL2 in late 2026 (about 600 spacecraft, 46
+	// configurations, 311 agencies and 30 families; a lookup table fits in one page),
+	// for the estimate printed before any call is spent.
 	usual int
 	// fetch makes one call and returns the page ready to save.
 	fetch func(ctx context.Context, c *ll2.Client, offset int) (body []byte, count int, err error)
@@ -123,7 +127,7 @@ func lookupTarget(path string) crawlTarget {
 				return err
 			}
 			for i, r := range p.Results {
-				l, err := lookupRow(r)
+				l, err := snapshot.LookupRow(r)
 				if err != nil {
 					return fmt.Errorf("row %d: %w", i, err)
 				}
@@ -172,11 +176,11 @@ func keepFirst[T any](m map[int]*T, id int, t *T, snapshotMode *string) {
 // list still takes the call that says it is empty.
 func pages(count int) int { return max(1, (count+ll2.MaxLimit-1)/ll2.MaxLimit) }
 
-// crawler is one run of Crawl.
+// crawler is one run of Run.
 type crawler struct {
 	c     *ll2.Client
 	work  string
-	opts  CrawlOptions
+	opts  Options
 	out   io.Writer
 	calls int
 	waits int
@@ -227,19 +231,19 @@ func (cr *crawler) fetch(ctx context.Context, t *crawlTarget, offset int) (int, 
 	}
 }
 
-// Crawl copies the spacecraft domain of a live LL2 (or anything that speaks it) into
-// a snapshot directory that LoadDir reads: the four endpoints at the detailed level
+// Run copies the spacecraft domain of a live LL2 (or anything that speaks it) into
+// a snapshot directory that snapshot.LoadDir reads: the four endpoints at the detailed level
 // and the six lookup tables, MaxLimit objects per call.
 //
-// Calls are what LL2 rations, so Crawl says what it will spend before spending it: an
+// Calls are what LL2 rations, so Run says what it will spend before spending it: an
 // estimate from LL2's usual sizes and the caller's allowance (from api-throttle/,
 // which is free) before the first call, then the exact number once every endpoint's
-// first page has told its count. Each page is saved under dir/CrawlDir as it
+// first page has told its count. Each page is saved under dir/PagesDir as it
 // arrives; with opts.Resume a crawl that was interrupted (cancelled, or stopped by an
 // error) fetches only the pages it lacks. A 429 is waited out and the same page asked
-// again; any other error stops the crawl. CrawlDir is removed once the snapshot is
+// again; any other error stops the crawl. PagesDir is removed once the snapshot is
 // written.
-func Crawl(ctx context.Context, c *ll2.Client, dir string, opts CrawlOptions) error {
+func Run(ctx context.Context, c *ll2.Client, dir string, opts Options) error {
 	if dir == "" {
 		return errors.New("snapshot: crawl: no directory")
 	}
@@ -255,7 +259,7 @@ func Crawl(ctx context.Context, c *ll2.Client, dir string, opts CrawlOptions) er
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	cr := &crawler{c: c, work: filepath.Join(dir, CrawlDir), opts: opts, out: opts.Out}
+	cr := &crawler{c: c, work: filepath.Join(dir, PagesDir), opts: opts, out: opts.Out}
 	if !opts.Resume {
 		if err := os.RemoveAll(cr.work); err != nil {
 			return fmt.Errorf("snapshot: crawl: %w", err)
@@ -350,12 +354,12 @@ func Crawl(ctx context.Context, c *ll2.Client, dir string, opts CrawlOptions) er
 	if err != nil {
 		return err
 	}
-	meta := Meta{
+	meta := snapshot.Meta{
 		Source:  c.BaseURL(),
 		Created: opts.Now().UTC().Truncate(time.Second),
-		Note:    "Crawled by snapshot.Crawl at the detailed level.",
+		Note:    "Crawled by crawl.Run at the detailed level.",
 	}
-	if err := Save(dir, d, meta); err != nil {
+	if err := snapshot.Save(dir, d, meta); err != nil {
 		return err
 	}
 	if err := os.RemoveAll(cr.work); err != nil {
@@ -380,7 +384,7 @@ type assembly struct {
 // adds what they embed but their own endpoint did not list (an agency that left the
 // list mid-crawl, a lookup row missing from its table), so that the snapshot is
 // closed under embedding as ll2server.NewStore expects.
-func (cr *crawler) assemble(targets []crawlTarget, counts []int) (ll2server.Data, error) {
+func (cr *crawler) assemble(targets []crawlTarget, counts []int) (snapshot.Data, error) {
 	a := &assembly{
 		spacecraft: map[int]*ll2.SpacecraftDetailed{},
 		configs:    map[int]*ll2.SpacecraftConfigDetailed{},
@@ -404,10 +408,10 @@ func (cr *crawler) assemble(targets []crawlTarget, counts []int) (ll2server.Data
 			f := cr.file(t, p*ll2.MaxLimit)
 			b, err := os.ReadFile(f)
 			if err != nil {
-				return ll2server.Data{}, fmt.Errorf("snapshot: crawl: %w", err)
+				return snapshot.Data{}, fmt.Errorf("snapshot: crawl: %w", err)
 			}
 			if err := t.add(a, b); err != nil {
-				return ll2server.Data{}, fmt.Errorf("snapshot: crawl: %s: %w", filepath.Base(f), err)
+				return snapshot.Data{}, fmt.Errorf("snapshot: crawl: %s: %w", filepath.Base(f), err)
 			}
 		}
 	}
@@ -415,12 +419,12 @@ func (cr *crawler) assemble(targets []crawlTarget, counts []int) (ll2server.Data
 	// than the count; such a snapshot would silently lack them.
 	for i, n := range sizes() {
 		if n < counts[i] {
-			return ll2server.Data{}, fmt.Errorf("snapshot: crawl: %s: %d distinct objects for a count of %d: the data changed while crawling; crawl again without Resume",
+			return snapshot.Data{}, fmt.Errorf("snapshot: crawl: %s: %d distinct objects for a count of %d: the data changed while crawling; crawl again without Resume",
 				targets[i].path, n, counts[i])
 		}
 	}
 
-	col := NewCollector()
+	col := snapshot.NewCollector()
 	for _, s := range a.spacecraft {
 		col.AddSpacecraft(s, ll2.LevelDetailed)
 	}
@@ -434,7 +438,7 @@ func (cr *crawler) assemble(targets []crawlTarget, counts []int) (ll2server.Data
 		col.AddFamily(f, ll2.LevelDetailed)
 	}
 	seen := col.Data()
-	d := ll2server.Data{
+	d := snapshot.Data{
 		Spacecraft: withMissing(a.spacecraft, seen.Spacecraft, func(s *ll2.SpacecraftDetailed) int { return s.ID }),
 		Configs:    withMissing(a.configs, seen.Configs, func(c *ll2.SpacecraftConfigDetailed) int { return c.ID }),
 		Agencies:   withMissing(a.agencies, seen.Agencies, func(g *ll2.AgencyDetailed) int { return g.ID }),
@@ -473,7 +477,7 @@ func withMissing[T any](canon map[int]*T, seen []*T, id func(*T) int) []*T {
 			out = append(out, t)
 		}
 	}
-	sortByID(out, id)
+	slices.SortFunc(out, func(a, b *T) int { return id(a) - id(b) })
 	return out
 }
 
