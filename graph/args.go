@@ -34,7 +34,8 @@ type connArgs struct {
 	after, before *string
 }
 
-// pageRequest is the LL2 call that answers one connection page.
+// pageRequest is the LL2 call that answers one connection page: the Relay paging
+// arguments turned into an offset window of the connection's query.
 type pageRequest struct {
 	query catalog.Query
 	// reverse: fetched in the opposite order (`last` without `before`), so that the
@@ -47,9 +48,9 @@ type pageRequest struct {
 	fp   string
 }
 
-// planPage validates the paging arguments and returns the window to fetch. base holds
-// the query's filters, search, order and level.
-func planPage(a connArgs, fp string, base catalog.Query) (pageRequest, error) {
+// newPageRequest validates the paging arguments and returns the window to fetch. base
+// holds the query's filters, search, order and level.
+func newPageRequest(a connArgs, fp string, base catalog.Query) (pageRequest, error) {
 	if a.first != nil && a.last != nil {
 		return pageRequest{}, errs.Arg("first", "give first or last, not both")
 	}

@@ -37,7 +37,7 @@ func (r *agencyResolver) SpacecraftConfigs(ctx context.Context, obj *catalog.Age
 	}
 	n, _ := connectionNeed(ctx, "SpacecraftConfigConnection", "SpacecraftConfig")
 	q.Level = n.chooseLevel("SpacecraftConfig", ll2.LevelNormal, ll2.LevelDetailed)
-	w, err := connection(ctx, connArgs{first, last, after, before}, "Agency.spacecraftConfigs", obj.ID, q, byParent(ctx, loaders.For(ctx).ConfigsOfAgency, obj.ID))
+	w, err := connection(ctx, connArgs{first, last, after, before}, "Agency.spacecraftConfigs", obj.ID, q, childrenOf(ctx, loaders.For(ctx).ConfigsOfAgency, obj.ID))
 	return &model.SpacecraftConfigConnection{Window: w}, err
 }
 
@@ -49,7 +49,7 @@ func (r *agencyResolver) Families(ctx context.Context, obj *catalog.Agency, firs
 	}
 	n, _ := connectionNeed(ctx, "FamilyConnection", "Family")
 	q.Level = n.chooseLevel("Family", ll2.LevelList, ll2.LevelDetailed)
-	w, err := connection(ctx, connArgs{first, last, after, before}, "Agency.families", obj.ID, q, byParent(ctx, loaders.For(ctx).FamiliesOfAgency, obj.ID))
+	w, err := connection(ctx, connArgs{first, last, after, before}, "Agency.families", obj.ID, q, childrenOf(ctx, loaders.For(ctx).FamiliesOfAgency, obj.ID))
 	return &model.FamilyConnection{Window: w}, err
 }
 
@@ -77,7 +77,7 @@ func (r *familyResolver) SpacecraftConfigs(ctx context.Context, obj *catalog.Fam
 	}
 	n, _ := connectionNeed(ctx, "SpacecraftConfigConnection", "SpacecraftConfig")
 	q.Level = n.chooseLevel("SpacecraftConfig", ll2.LevelNormal, ll2.LevelDetailed)
-	w, err := connection(ctx, connArgs{first, last, after, before}, "Family.spacecraftConfigs", obj.ID, q, byParent(ctx, loaders.For(ctx).ConfigsOfFamily, obj.ID))
+	w, err := connection(ctx, connArgs{first, last, after, before}, "Family.spacecraftConfigs", obj.ID, q, childrenOf(ctx, loaders.For(ctx).ConfigsOfFamily, obj.ID))
 	return &model.SpacecraftConfigConnection{Window: w}, err
 }
 
@@ -249,7 +249,7 @@ func (r *spacecraftConfigResolver) Spacecraft(ctx context.Context, obj *catalog.
 	}
 	n, _ := connectionNeed(ctx, "SpacecraftConnection", "Spacecraft")
 	q.Level = n.chooseLevel("Spacecraft", ll2.LevelNormal, ll2.LevelDetailed)
-	w, err := connection(ctx, connArgs{first, last, after, before}, "SpacecraftConfig.spacecraft", obj.ID, q, byParent(ctx, loaders.For(ctx).SpacecraftOfConfig, obj.ID))
+	w, err := connection(ctx, connArgs{first, last, after, before}, "SpacecraftConfig.spacecraft", obj.ID, q, childrenOf(ctx, loaders.For(ctx).SpacecraftOfConfig, obj.ID))
 	return &model.SpacecraftConnection{Window: w}, err
 }
 
