@@ -9,7 +9,6 @@ package catalog
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -132,23 +131,8 @@ func (c *Catalog) Size(k Kind) int { return int(c.sizes[k].Load()) }
 // CrawlCost is how many calls a crawl of a kind's whole collection takes.
 func (c *Catalog) CrawlCost(k Kind) int { return max(1, (c.Size(k)+ll2.MaxLimit-1)/ll2.MaxLimit) }
 
-// Query is a list request: LL2 filters, search, ordering, a window and a level.
-type Query struct {
-	Filter url.Values
-	Search string
-	Order  []ll2.OrderKey
-	Offset int
-	// Limit is 1..100.
-	Limit int
-	Level ll2.Level
-}
-
-func (q Query) params() ll2.ListParams {
-	return ll2.ListParams{Limit: q.Limit, Offset: q.Offset, Mode: q.Level, Search: q.Search, Ordering: q.Order, Filter: q.Filter}
-}
-
-// unfiltered reports whether the query's count is the whole collection's.
-func (q Query) unfiltered() bool { return len(q.Filter) == 0 && q.Search == "" }
+// unfiltered reports whether a query's count is the whole collection's.
+func unfiltered(q ll2.ListParams) bool { return len(q.Filter) == 0 && q.Search == "" }
 
 // Page is one page of entities and the total count of the query.
 type Page[E any] struct {
@@ -213,22 +197,22 @@ var familyKind = &kind[ll2.FamilyEndpointDetailed, Family]{
 	},
 }
 
-// list fetches one page at the mode that gives level q.Level, answering locally when a
+// list fetches one page at the mode that gives level q.Mode, answering locally when a
 // fresh crawl of the whole collection is at hand at a level that covers both the
 // selection and what the query filters, searches and orders by.
-func list[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], q Query) (*Page[E], error) {
-	mode := k.mode(q.Level)
+func list[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], q ll2.ListParams) (*Page[E], error) {
+	mode := k.mode(q.Mode)
 	if local, ok := localMode(k, q, mode); ok {
 		if coll := lookupCollection[T](c, k.k, local); coll != nil {
 			return localPage(ctx, c, k, coll, q, nil)
 		}
 	}
-	q.Level = mode
-	res, src, err := sourced(ctx, c, func(ctx context.Context) (*ll2.List[T], error) { return k.list(c.client, ctx, q.params()) })
+	q.Mode = mode
+	res, src, err := sourced(ctx, c, func(ctx context.Context) (*ll2.List[T], error) { return k.list(c.client, ctx, q) })
 	if err != nil {
 		return nil, err
 	}
-	if q.unfiltered() {
+	if unfiltered(q) {
 		c.sizes[k.k].Store(int64(res.Count))
 	}
 	in := newIngest(src)
@@ -244,7 +228,7 @@ func list[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], q Query) (*P
 // selection needs: a crawl at a leaner mode lacks what richer filters read (its
 // records would match no filter on it). ok is false when no crawl can answer q (LL2
 // filters by data its wire format does not carry).
-func localMode[T, E any](k *kind[T, E], q Query, mode ll2.Level) (ll2.Level, bool) {
+func localMode[T, E any](k *kind[T, E], q ll2.ListParams, mode ll2.Level) (ll2.Level, bool) {
 	pq, err := localQuery(k, q)
 	if err != nil {
 		return mode, true // the local answer reports the error
@@ -257,17 +241,15 @@ func localMode[T, E any](k *kind[T, E], q Query, mode ll2.Level) (ll2.Level, boo
 }
 
 // localQuery parses q as the query engine reads it, without window or mode.
-func localQuery[T, E any](k *kind[T, E], q Query) (ll2.Query, error) {
-	params := q.params()
-	params.Limit, params.Offset, params.Mode = 0, 0, ll2.LevelNone
-	return k.endpoint.ParseQuery(paramsValues(params))
+func localQuery[T, E any](k *kind[T, E], q ll2.ListParams) (ll2.Query, error) {
+	return k.endpoint.ParseQuery(q.Selection().Values())
 }
 
 // localPage answers a query from a crawled collection with LL2's query semantics;
 // keep, when set, restricts the collection first (a reverse relation LL2 cannot filter).
 // Records that hold less than the query reads (a partial snapshot's, which say so)
 // refuse the query as the built-in server does, with a KindNotInSnapshot error.
-func localPage[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], coll *collection, q Query, keep func(*T) bool) (*Page[E], error) {
+func localPage[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], coll *collection, q ll2.ListParams, keep func(*T) bool) (*Page[E], error) {
 	pq, err := localQuery(k, q)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: local query: %w", err)
@@ -297,20 +279,6 @@ func localPage[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], coll *c
 	}
 	c.observe(ctx, in)
 	return page, nil
-}
-
-func paramsValues(p ll2.ListParams) url.Values {
-	v := url.Values{}
-	for k, vs := range p.Filter {
-		v[k] = vs
-	}
-	if p.Search != "" {
-		v.Set("search", p.Search)
-	}
-	if len(p.Ordering) > 0 {
-		v.Set("ordering", ll2.FormatOrdering(p.Ordering))
-	}
-	return v
 }
 
 // getMany fetches objects by id at level l or above, in as few calls as it can: one
@@ -477,22 +445,22 @@ func dedupe(ids []int) []int {
 }
 
 // ListSpacecraft fetches a page of spacecraft.
-func (c *Catalog) ListSpacecraft(ctx context.Context, q Query) (*Page[Spacecraft], error) {
+func (c *Catalog) ListSpacecraft(ctx context.Context, q ll2.ListParams) (*Page[Spacecraft], error) {
 	return list(ctx, c, spacecraftKind, q)
 }
 
 // ListConfigs fetches a page of configurations.
-func (c *Catalog) ListConfigs(ctx context.Context, q Query) (*Page[SpacecraftConfig], error) {
+func (c *Catalog) ListConfigs(ctx context.Context, q ll2.ListParams) (*Page[SpacecraftConfig], error) {
 	return list(ctx, c, configKind, q)
 }
 
 // ListAgencies fetches a page of agencies.
-func (c *Catalog) ListAgencies(ctx context.Context, q Query) (*Page[Agency], error) {
+func (c *Catalog) ListAgencies(ctx context.Context, q ll2.ListParams) (*Page[Agency], error) {
 	return list(ctx, c, agencyKind, q)
 }
 
 // ListFamilies fetches a page of families.
-func (c *Catalog) ListFamilies(ctx context.Context, q Query) (*Page[Family], error) {
+func (c *Catalog) ListFamilies(ctx context.Context, q ll2.ListParams) (*Page[Family], error) {
 	return list(ctx, c, familyKind, q)
 }
 

@@ -7,9 +7,7 @@ package loaders
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -31,11 +29,11 @@ type Key struct {
 	Level ll2.Level
 }
 
-// ReverseKey asks for one page of a parent's children. Query is the canonical text of
-// the page's query; the Loaders keep the query it stands for.
+// ReverseKey asks for one page of a parent's children: the parent, and the page's
+// query as a comparable value (its Params give the query back).
 type ReverseKey struct {
 	Parent int
-	Query  string
+	Query  ll2.ListKey
 }
 
 // Loaders are one request's dataloaders.
@@ -50,9 +48,7 @@ type Loaders struct {
 	FamiliesOfAgency   *dataloader.Loader[ReverseKey, *catalog.Page[catalog.Family]]
 	ConfigsOfFamily    *dataloader.Loader[ReverseKey, *catalog.Page[catalog.SpacecraftConfig]]
 
-	cat     *catalog.Catalog
-	mu      sync.Mutex
-	queries map[string]catalog.Query
+	cat *catalog.Catalog
 }
 
 // New returns fresh loaders over cat; wait is the batching window (0 means DefaultWait);
@@ -61,15 +57,15 @@ func New(cat *catalog.Catalog, wait time.Duration, m *observe.Metrics) *Loaders 
 	if wait <= 0 {
 		wait = DefaultWait
 	}
-	l := &Loaders{cat: cat, queries: map[string]catalog.Query{}}
+	l := &Loaders{cat: cat}
 	l.Spacecraft = newLoader(m, "spacecraft", wait, batch(cat.GetSpacecraft))
 	l.Config = newLoader(m, "config", wait, batch(cat.GetConfigs))
 	l.Agency = newLoader(m, "agency", wait, batch(cat.GetAgencies))
 	l.Family = newLoader(m, "family", wait, batch(cat.GetFamilies))
-	l.SpacecraftOfConfig = newLoader(m, "spacecraft_of_config", wait, reverse(l, cat.SpacecraftOfConfigs))
-	l.ConfigsOfAgency = newLoader(m, "configs_of_agency", wait, reverse(l, cat.ConfigsOfAgencies))
-	l.FamiliesOfAgency = newLoader(m, "families_of_agency", wait, reverse(l, cat.FamiliesOfAgencies))
-	l.ConfigsOfFamily = newLoader(m, "configs_of_family", wait, reverse(l, cat.ConfigsOfFamilies))
+	l.SpacecraftOfConfig = newLoader(m, "spacecraft_of_config", wait, reverse(cat.SpacecraftOfConfigs))
+	l.ConfigsOfAgency = newLoader(m, "configs_of_agency", wait, reverse(cat.ConfigsOfAgencies))
+	l.FamiliesOfAgency = newLoader(m, "families_of_agency", wait, reverse(cat.FamiliesOfAgencies))
+	l.ConfigsOfFamily = newLoader(m, "configs_of_family", wait, reverse(cat.ConfigsOfFamilies))
 	return l
 }
 
@@ -132,26 +128,32 @@ func batch[E any](get func(context.Context, []int, ll2.Level) (map[int]*E, map[i
 // reverse adapts a catalog's by-parent listing to a batch function: keys with the same
 // query are answered together (the catalog may then crawl once for all parents), and
 // distinct queries run concurrently.
-func reverse[E any](l *Loaders, list func(context.Context, []int, catalog.Query) (map[int]*catalog.Page[E], map[int]error)) dataloader.BatchFunc[ReverseKey, *catalog.Page[E]] {
+func reverse[E any](list func(context.Context, []int, ll2.ListParams) (map[int]*catalog.Page[E], map[int]error)) dataloader.BatchFunc[ReverseKey, *catalog.Page[E]] {
 	return func(ctx context.Context, keys []ReverseKey) []*dataloader.Result[*catalog.Page[E]] {
-		groups := map[string][]int{}
+		groups := map[ll2.ListKey][]int{}
 		for _, k := range keys {
 			groups[k.Query] = append(groups[k.Query], k.Parent)
 		}
 		type answer struct {
 			pages  map[int]*catalog.Page[E]
 			failed map[int]error
+			err    error
 		}
-		answers := make(map[string]answer, len(groups))
+		answers := make(map[ll2.ListKey]answer, len(groups))
 		var (
 			mu sync.Mutex
 			wg sync.WaitGroup
 		)
-		for text, parents := range groups {
+		for key, parents := range groups {
 			wg.Go(func() {
-				pages, failed := list(ctx, parents, l.query(text))
+				var a answer
+				if q, err := key.Params(); err != nil {
+					a.err = &ll2.Error{Kind: ll2.KindBadRequest, Op: "load", Detail: err.Error()}
+				} else {
+					a.pages, a.failed = list(ctx, parents, q)
+				}
 				mu.Lock()
-				answers[text] = answer{pages, failed}
+				answers[key] = a
 				mu.Unlock()
 			})
 		}
@@ -163,7 +165,10 @@ func reverse[E any](l *Loaders, list func(context.Context, []int, catalog.Query)
 				out[i] = &dataloader.Result[*catalog.Page[E]]{Data: p}
 				continue
 			}
-			err := a.failed[k.Parent]
+			err := a.err
+			if err == nil {
+				err = a.failed[k.Parent]
+			}
 			if err == nil {
 				err = &ll2.Error{Kind: ll2.KindBadResponse, Op: "load", Detail: "no answer for parent " + strconv.Itoa(k.Parent)}
 			}
@@ -195,36 +200,4 @@ func prime[E any](ctx context.Context, ld *dataloader.Loader[Key, *E], id int, f
 	for lv := from; lv <= to; lv++ {
 		ld.Prime(ctx, Key{ID: id, Level: lv}, v)
 	}
-}
-
-// Query registers q under its canonical text and returns the text, for ReverseKey.
-func (l *Loaders) Query(q catalog.Query) string {
-	var b strings.Builder
-	b.WriteString(q.Level.String())
-	b.WriteByte('|')
-	b.WriteString(paramsText(q))
-	s := b.String()
-	l.mu.Lock()
-	l.queries[s] = q
-	l.mu.Unlock()
-	return s
-}
-
-// paramsText is a query's canonical text: its LL2 parameters, sorted.
-func paramsText(q catalog.Query) string {
-	v := url.Values{}
-	for k, vs := range q.Filter {
-		v[k] = vs
-	}
-	v.Set("search", q.Search)
-	v.Set("ordering", ll2.FormatOrdering(q.Order))
-	v.Set("offset", strconv.Itoa(q.Offset))
-	v.Set("limit", strconv.Itoa(q.Limit))
-	return v.Encode()
-}
-
-func (l *Loaders) query(s string) catalog.Query {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.queries[s]
 }

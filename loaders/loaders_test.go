@@ -69,7 +69,7 @@ func TestBatchKeyOrderDuplicatesAndMissing(t *testing.T) {
 	// Once a call has told the size (8 agencies: one page), a batch of several ids is
 	// one crawl, and the missing id is still a NotFound at its position.
 	cat, srv := newCatalog(t)
-	if _, err := cat.ListAgencies(context.Background(), catalog.Query{Limit: 1, Level: ll2.LevelList}); err != nil {
+	if _, err := cat.ListAgencies(context.Background(), ll2.ListParams{Limit: 1, Mode: ll2.LevelList}); err != nil {
 		t.Fatal(err)
 	}
 	if cat.CrawlCost(catalog.KindAgency) != 1 {
@@ -92,7 +92,7 @@ func TestBatchKeyOrderDuplicatesAndMissing(t *testing.T) {
 func TestPrimedObjectsCostNothing(t *testing.T) {
 	l, ctx, srv := setup(t)
 	cat := catalog.New(catalog.Options{Client: mustClient(t, srv)})
-	page, err := cat.ListSpacecraft(ctx, catalog.Query{Limit: 20, Level: ll2.LevelNormal})
+	page, err := cat.ListSpacecraft(ctx, ll2.ListParams{Limit: 20, Mode: ll2.LevelNormal})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,13 +127,14 @@ func mustClient(t *testing.T, srv *ll2server.Server) *ll2.Client {
 }
 
 // TestReverseDeduplicatesPerParentAndQuery asks the same page of children twice for
-// the same parent and once for another: one fetch per distinct (parent, query).
+// the same parent, with two equal queries built apart: one fetch per distinct
+// (parent, query).
 func TestReverseDeduplicatesPerParentAndQuery(t *testing.T) {
 	l, ctx, srv := setup(t)
-	q := catalog.Query{Limit: 5, Level: ll2.LevelNormal, Order: []ll2.OrderKey{{Field: "id"}}}
-	text := l.Query(q)
-	a := l.SpacecraftOfConfig.Load(ctx, loaders.ReverseKey{Parent: 33, Query: text})
-	b := l.SpacecraftOfConfig.Load(ctx, loaders.ReverseKey{Parent: 33, Query: l.Query(q)})
+	q := ll2.ListParams{Limit: 5, Mode: ll2.LevelNormal, Ordering: []ll2.OrderKey{{Field: "id"}}}
+	a := l.SpacecraftOfConfig.Load(ctx, loaders.ReverseKey{Parent: 33, Query: q.Key()})
+	same := ll2.ListParams{Limit: 5, Mode: ll2.LevelNormal, Ordering: []ll2.OrderKey{{Field: "id"}}}
+	b := l.SpacecraftOfConfig.Load(ctx, loaders.ReverseKey{Parent: 33, Query: same.Key()})
 	pa, err := a()
 	if err != nil {
 		t.Fatal(err)
