@@ -2,8 +2,8 @@
 // spacecraft at this level", "give me these configurations at this level". It decides
 // which LL2 calls answer a request most cheaply (a detail call per object, or one crawl
 // of a small collection answered locally with LL2's own query semantics), turns LL2
-// objects into entities, and reports every entity it builds to the request's observer
-// (the per-request loaders prime themselves from it).
+// objects into entities, and returns with every page and batch the entities it built
+// (the per-request loaders prime themselves from them).
 package catalog
 
 import (
@@ -20,27 +20,13 @@ import (
 	"spacegraph/ll2"
 )
 
-// Observer is told of every entity a request's LL2 responses brought.
-type Observer interface {
-	Saw(*Seen)
-}
-
-type observerKey struct{}
-
-// WithObserver returns a context whose catalog calls report their entities to o.
-func WithObserver(ctx context.Context, o Observer) context.Context {
-	return context.WithValue(ctx, observerKey{}, o)
-}
-
-// observe reports one response's entities to the request's observer and to the
-// entity cache.
-func (c *Catalog) observe(ctx context.Context, in *ingest) {
-	if o, ok := ctx.Value(observerKey{}).(Observer); ok {
-		o.Saw(&in.seen)
-	}
+// remember keeps the entities of one answer in the entity cache and returns them, for
+// the caller to prime its own lookups with.
+func (c *Catalog) remember(ctx context.Context, in *ingest) *Seen {
 	if c.entities != nil {
 		c.entities.Put(ctx, &in.seen)
 	}
+	return &in.seen
 }
 
 // Options configure a Catalog.
@@ -138,6 +124,9 @@ func unfiltered(q ll2.ListParams) bool { return len(q.Filter) == 0 && q.Search =
 type Page[E any] struct {
 	Count int
 	Items []*E
+	// Seen is every entity the answer behind the page brought: the items and the
+	// objects they embed.
+	Seen *Seen
 }
 
 // kind binds an LL2 endpoint to its entity type.
@@ -220,7 +209,7 @@ func list[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], q ll2.ListPa
 	for i, t := range res.Results {
 		page.Items[i] = k.node(in, t, k.extraLevel(mode))
 	}
-	c.observe(ctx, in)
+	page.Seen = c.remember(ctx, in)
 	return page, nil
 }
 
@@ -277,57 +266,68 @@ func localPage[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], coll *c
 	for i, t := range win {
 		page.Items[i] = k.node(in, t, k.extraLevel(coll.mode))
 	}
-	c.observe(ctx, in)
+	page.Seen = c.remember(ctx, in)
 	return page, nil
 }
 
 // getMany fetches objects by id at level l or above, in as few calls as it can: one
 // detail call per id, run concurrently under a bound, unless crawling the whole
-// collection costs fewer calls. Objects LL2 does not have get a NotFound error.
-func getMany[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], ids []int, l ll2.Level) (map[int]*E, map[int]error) {
+// collection costs fewer calls. Objects LL2 does not have get a NotFound error. seen
+// holds every entity the answers brought (the objects and those they embed), one
+// Seen per answer.
+func getMany[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], ids []int, l ll2.Level) (found map[int]*E, failed map[int]error, seen []*Seen) {
 	ids = dedupe(ids)
-	found := make(map[int]*E, len(ids))
-	failed := map[int]error{}
+	b := &lookup[E]{found: make(map[int]*E, len(ids)), failed: map[int]error{}}
 	if len(ids) == 0 {
-		return found, failed
+		return b.found, b.failed, nil
 	}
 	if c.entities != nil {
-		if ids = takeCached(ctx, c, c.entities.Get(ctx, k.k, ids, l), ids, found); len(ids) == 0 {
-			return found, failed
+		if ids = takeCached(ctx, c, c.entities.Get(ctx, k.k, ids, l), ids, b); len(ids) == 0 {
+			return b.found, b.failed, b.seen
 		}
 	}
-	fetchMany(ctx, c, k, ids, l, found, failed)
+	fetchMany(ctx, c, k, ids, l, b)
 	// LL2 failed for some: entities kept past their freshness stand in, marked stale,
 	// as the answer cache's stale copies do. An object LL2 says is gone does not come
 	// back.
-	if c.entities != nil && len(failed) > 0 {
+	if c.entities != nil && len(b.failed) > 0 {
 		var retry []int
-		for id, err := range failed {
+		for id, err := range b.failed {
 			if kind := ll2.KindOf(err); kind != ll2.KindNotFound && kind != ll2.KindBadRequest {
 				retry = append(retry, id)
 			}
 		}
 		if len(retry) > 0 {
 			stale := c.entities.GetStale(ctx, k.k, retry, l)
-			takeCached(ctx, c, stale, retry, found)
+			takeCached(ctx, c, stale, retry, b)
 			for id := range stale {
-				if found[id] != nil {
-					delete(failed, id)
+				if b.found[id] != nil {
+					delete(b.failed, id)
 				}
 			}
 		}
 	}
-	return found, failed
+	return b.found, b.failed, b.seen
 }
 
-// takeCached moves the entities of cached into found, accounting for each one's age
-// and staleness in the request's report and priming the request's loaders with them,
-// and returns the ids it did not find.
-func takeCached[E any](ctx context.Context, c *Catalog, cached map[int]Cached, ids []int, found map[int]*E) (rest []int) {
+// lookup is what getMany gathers: the objects found, the errors of the others, and
+// the entities of every answer.
+type lookup[E any] struct {
+	mu     sync.Mutex
+	found  map[int]*E
+	failed map[int]error
+	seen   []*Seen
+}
+
+// takeCached moves the entities of cached into b, accounting for each one's age and
+// staleness in the request's report, and returns the ids it did not find. The cached
+// entities come back as one Seen of their own, with no answer time: they are already
+// in the entity cache.
+func takeCached[E any](ctx context.Context, c *Catalog, cached map[int]Cached, ids []int, b *lookup[E]) (rest []int) {
 	if len(cached) == 0 {
 		return ids
 	}
-	var seen Seen
+	seen := &Seen{}
 	rep, now := economy.ReportFrom(ctx), c.now()
 	for _, id := range ids {
 		hit, ok := cached[id]
@@ -336,18 +336,16 @@ func takeCached[E any](ctx context.Context, c *Catalog, cached map[int]Cached, i
 			rest = append(rest, id)
 			continue
 		}
-		found[id] = v
+		b.found[id] = v
 		seen.add(v)
 		rep.UseData(hit.Stored, hit.TTL, now, !hit.Fresh(now))
 	}
-	if o, ok := ctx.Value(observerKey{}).(Observer); ok {
-		o.Saw(&seen)
-	}
+	b.seen = append(b.seen, seen)
 	return rest
 }
 
-// fetchMany fetches the ids from LL2 into found, or their errors into failed.
-func fetchMany[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], ids []int, l ll2.Level, found map[int]*E, failed map[int]error) {
+// fetchMany fetches the ids from LL2 into b: each object, or its error.
+func fetchMany[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], ids []int, l ll2.Level, b *lookup[E]) {
 	// A fresh or running crawl answers any batch; otherwise crawl when that costs
 	// fewer calls than one detail call per id.
 	mode := k.mode(l)
@@ -364,38 +362,36 @@ func fetchMany[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], ids []i
 			byID := coll.index.(map[int]*T)
 			for _, id := range ids {
 				if t, ok := byID[id]; ok {
-					found[id] = k.node(in, t, k.extraLevel(coll.mode))
+					b.found[id] = k.node(in, t, k.extraLevel(coll.mode))
 				} else {
-					failed[id] = &ll2.Error{Kind: ll2.KindNotFound, Op: "crawl " + k.endpoint.Path, Detail: fmt.Sprintf("id %d is not in the collection", id)}
+					b.failed[id] = &ll2.Error{Kind: ll2.KindNotFound, Op: "crawl " + k.endpoint.Path, Detail: fmt.Sprintf("id %d is not in the collection", id)}
 				}
 			}
-			c.observe(ctx, in)
+			b.seen = append(b.seen, c.remember(ctx, in))
 			return
 		}
 		// The crawl failed part-way; fall back to detail calls, which may succeed for
 		// some ids and report precise errors for the others.
 	}
-	var (
-		mu sync.Mutex
-		g  errgroup.Group
-	)
+	var g errgroup.Group
 	g.SetLimit(c.bound)
 	for _, id := range ids {
 		g.Go(func() error {
 			// Each answer has its own age: its entities are recorded apart.
 			t, src, err := sourced(ctx, c, func(ctx context.Context) (*T, error) { return k.get(c.client, ctx, id) })
 			if err != nil {
-				mu.Lock()
-				failed[id] = err
-				mu.Unlock()
+				b.mu.Lock()
+				b.failed[id] = err
+				b.mu.Unlock()
 				return nil
 			}
 			in := newIngest(src)
 			n := k.node(in, t, k.detail)
-			c.observe(ctx, in)
-			mu.Lock()
-			found[id] = n
-			mu.Unlock()
+			seen := c.remember(ctx, in)
+			b.mu.Lock()
+			b.found[id] = n
+			b.seen = append(b.seen, seen)
+			b.mu.Unlock()
 			return nil
 		})
 	}
@@ -464,22 +460,26 @@ func (c *Catalog) ListFamilies(ctx context.Context, q ll2.ListParams) (*Page[Fam
 	return list(ctx, c, familyKind, q)
 }
 
-// GetSpacecraft fetches spacecraft by id at level l or above.
-func (c *Catalog) GetSpacecraft(ctx context.Context, ids []int, l ll2.Level) (map[int]*Spacecraft, map[int]error) {
+// GetSpacecraft fetches spacecraft by id at level l or above, with the entities
+// each answer brought.
+func (c *Catalog) GetSpacecraft(ctx context.Context, ids []int, l ll2.Level) (map[int]*Spacecraft, map[int]error, []*Seen) {
 	return getMany(ctx, c, spacecraftKind, ids, l)
 }
 
-// GetConfigs fetches configurations by id at level l or above.
-func (c *Catalog) GetConfigs(ctx context.Context, ids []int, l ll2.Level) (map[int]*SpacecraftConfig, map[int]error) {
+// GetConfigs fetches configurations by id at level l or above, with the entities
+// each answer brought.
+func (c *Catalog) GetConfigs(ctx context.Context, ids []int, l ll2.Level) (map[int]*SpacecraftConfig, map[int]error, []*Seen) {
 	return getMany(ctx, c, configKind, ids, l)
 }
 
-// GetAgencies fetches agencies by id at level l or above.
-func (c *Catalog) GetAgencies(ctx context.Context, ids []int, l ll2.Level) (map[int]*Agency, map[int]error) {
+// GetAgencies fetches agencies by id at level l or above, with the entities
+// each answer brought.
+func (c *Catalog) GetAgencies(ctx context.Context, ids []int, l ll2.Level) (map[int]*Agency, map[int]error, []*Seen) {
 	return getMany(ctx, c, agencyKind, ids, l)
 }
 
-// GetFamilies fetches families by id at level l or above.
-func (c *Catalog) GetFamilies(ctx context.Context, ids []int, l ll2.Level) (map[int]*Family, map[int]error) {
+// GetFamilies fetches families by id at level l or above, with the entities
+// each answer brought.
+func (c *Catalog) GetFamilies(ctx context.Context, ids []int, l ll2.Level) (map[int]*Family, map[int]error, []*Seen) {
 	return getMany(ctx, c, familyKind, ids, l)
 }

@@ -132,7 +132,7 @@ func (r *queryResolver) AllSpacecraft(ctx context.Context, first *int, after *st
 	}
 	n, _ := connectionNeed(ctx, "SpacecraftConnection", "Spacecraft")
 	q.Mode = n.chooseLevel("Spacecraft", ll2.LevelNormal, ll2.LevelDetailed)
-	w, err := connection(ctx, connArgs{first, last, after, before}, "allSpacecraft", 0, q, r.Catalog.ListSpacecraft)
+	w, err := connection(ctx, connArgs{first, last, after, before}, "allSpacecraft", 0, q, loaders.For(ctx).ListSpacecraft)
 	return &model.SpacecraftConnection{Window: w}, err
 }
 
@@ -153,7 +153,7 @@ func (r *queryResolver) AllSpacecraftConfigs(ctx context.Context, first *int, af
 	}
 	n, _ := connectionNeed(ctx, "SpacecraftConfigConnection", "SpacecraftConfig")
 	q.Mode = n.chooseLevel("SpacecraftConfig", ll2.LevelNormal, ll2.LevelDetailed)
-	w, err := connection(ctx, connArgs{first, last, after, before}, "allSpacecraftConfigs", 0, q, r.Catalog.ListConfigs)
+	w, err := connection(ctx, connArgs{first, last, after, before}, "allSpacecraftConfigs", 0, q, loaders.For(ctx).ListConfigs)
 	return &model.SpacecraftConfigConnection{Window: w}, err
 }
 
@@ -174,7 +174,7 @@ func (r *queryResolver) AllAgencies(ctx context.Context, first *int, after *stri
 	}
 	n, _ := connectionNeed(ctx, "AgencyConnection", "Agency")
 	q.Mode = n.chooseLevel("Agency", ll2.LevelList, ll2.LevelDetailed)
-	w, err := connection(ctx, connArgs{first, last, after, before}, "allAgencies", 0, q, r.Catalog.ListAgencies)
+	w, err := connection(ctx, connArgs{first, last, after, before}, "allAgencies", 0, q, loaders.For(ctx).ListAgencies)
 	return &model.AgencyConnection{Window: w}, err
 }
 
@@ -195,7 +195,7 @@ func (r *queryResolver) AllFamilies(ctx context.Context, first *int, after *stri
 	}
 	n, _ := connectionNeed(ctx, "FamilyConnection", "Family")
 	q.Mode = n.chooseLevel("Family", ll2.LevelList, ll2.LevelDetailed)
-	w, err := connection(ctx, connArgs{first, last, after, before}, "allFamilies", 0, q, r.Catalog.ListFamilies)
+	w, err := connection(ctx, connArgs{first, last, after, before}, "allFamilies", 0, q, loaders.For(ctx).ListFamilies)
 	return &model.FamilyConnection{Window: w}, err
 }
 

@@ -1,7 +1,9 @@
 // Package loaders holds the per-request dataloaders: every nested lookup of a request
 // (a configuration's agency, a family's parent, a configuration's spacecraft) goes
 // through them, so that the lookups of one request are batched, de-duplicated and
-// answered from objects the request has already seen.
+// answered from objects the request has already seen. The loaders learn what the
+// request has seen from what the catalog returns to them: the entities of every page
+// and batch they fetch, root pages included (ListSpacecraft and its kin).
 package loaders
 
 import (
@@ -58,14 +60,14 @@ func New(cat *catalog.Catalog, wait time.Duration, m *observe.Metrics) *Loaders 
 		wait = DefaultWait
 	}
 	l := &Loaders{cat: cat}
-	l.Spacecraft = newLoader(m, "spacecraft", wait, batch(cat.GetSpacecraft))
-	l.Config = newLoader(m, "config", wait, batch(cat.GetConfigs))
-	l.Agency = newLoader(m, "agency", wait, batch(cat.GetAgencies))
-	l.Family = newLoader(m, "family", wait, batch(cat.GetFamilies))
-	l.SpacecraftOfConfig = newLoader(m, "spacecraft_of_config", wait, reverse(cat.SpacecraftOfConfigs))
-	l.ConfigsOfAgency = newLoader(m, "configs_of_agency", wait, reverse(cat.ConfigsOfAgencies))
-	l.FamiliesOfAgency = newLoader(m, "families_of_agency", wait, reverse(cat.FamiliesOfAgencies))
-	l.ConfigsOfFamily = newLoader(m, "configs_of_family", wait, reverse(cat.ConfigsOfFamilies))
+	l.Spacecraft = newLoader(m, "spacecraft", wait, batch(l, cat.GetSpacecraft))
+	l.Config = newLoader(m, "config", wait, batch(l, cat.GetConfigs))
+	l.Agency = newLoader(m, "agency", wait, batch(l, cat.GetAgencies))
+	l.Family = newLoader(m, "family", wait, batch(l, cat.GetFamilies))
+	l.SpacecraftOfConfig = newLoader(m, "spacecraft_of_config", wait, reverse(l, cat.SpacecraftOfConfigs))
+	l.ConfigsOfAgency = newLoader(m, "configs_of_agency", wait, reverse(l, cat.ConfigsOfAgencies))
+	l.FamiliesOfAgency = newLoader(m, "families_of_agency", wait, reverse(l, cat.FamiliesOfAgencies))
+	l.ConfigsOfFamily = newLoader(m, "configs_of_family", wait, reverse(l, cat.ConfigsOfFamilies))
 	return l
 }
 
@@ -86,9 +88,9 @@ func For(ctx context.Context) *Loaders {
 	return l
 }
 
-// WithLoaders returns a context that carries l and reports the catalog's entities to l.
+// WithLoaders returns a context that carries l.
 func WithLoaders(ctx context.Context, l *Loaders) context.Context {
-	return catalog.WithObserver(context.WithValue(ctx, ctxKey{}, l), l)
+	return context.WithValue(ctx, ctxKey{}, l)
 }
 
 // Middleware gives every request fresh loaders over cat.
@@ -99,8 +101,9 @@ func Middleware(cat *catalog.Catalog, wait time.Duration, m *observe.Metrics, ne
 }
 
 // batch adapts a catalog getter to a batch function: each id is fetched once, at the
-// richest level any key asks for, and results come back in key order.
-func batch[E any](get func(context.Context, []int, ll2.Level) (map[int]*E, map[int]error)) dataloader.BatchFunc[Key, *E] {
+// richest level any key asks for, the loaders are primed with every entity the answers
+// brought, and results come back in key order.
+func batch[E any](l *Loaders, get func(context.Context, []int, ll2.Level) (map[int]*E, map[int]error, []*catalog.Seen)) dataloader.BatchFunc[Key, *E] {
 	return func(ctx context.Context, keys []Key) []*dataloader.Result[*E] {
 		ids := make([]int, 0, len(keys))
 		level := ll2.LevelNone
@@ -108,7 +111,8 @@ func batch[E any](get func(context.Context, []int, ll2.Level) (map[int]*E, map[i
 			ids = append(ids, k.ID)
 			level = max(level, k.Level)
 		}
-		found, failed := get(ctx, ids, level)
+		found, failed, seen := get(ctx, ids, level)
+		l.prime(seen...)
 		out := make([]*dataloader.Result[*E], len(keys))
 		for i, k := range keys {
 			if v, ok := found[k.ID]; ok {
@@ -126,9 +130,10 @@ func batch[E any](get func(context.Context, []int, ll2.Level) (map[int]*E, map[i
 }
 
 // reverse adapts a catalog's by-parent listing to a batch function: keys with the same
-// query are answered together (the catalog may then crawl once for all parents), and
-// distinct queries run concurrently.
-func reverse[E any](list func(context.Context, []int, ll2.ListParams) (map[int]*catalog.Page[E], map[int]error)) dataloader.BatchFunc[ReverseKey, *catalog.Page[E]] {
+// query are answered together (the catalog may then crawl once for all parents),
+// distinct queries run concurrently, and the loaders are primed with every entity the
+// pages brought.
+func reverse[E any](l *Loaders, list func(context.Context, []int, ll2.ListParams) (map[int]*catalog.Page[E], map[int]error)) dataloader.BatchFunc[ReverseKey, *catalog.Page[E]] {
 	return func(ctx context.Context, keys []ReverseKey) []*dataloader.Result[*catalog.Page[E]] {
 		groups := map[ll2.ListKey][]int{}
 		for _, k := range keys {
@@ -151,6 +156,9 @@ func reverse[E any](list func(context.Context, []int, ll2.ListParams) (map[int]*
 					a.err = &ll2.Error{Kind: ll2.KindBadRequest, Op: "load", Detail: err.Error()}
 				} else {
 					a.pages, a.failed = list(ctx, parents, q)
+					for _, p := range a.pages {
+						l.prime(p.Seen)
+					}
 				}
 				mu.Lock()
 				answers[key] = a
@@ -178,25 +186,62 @@ func reverse[E any](list func(context.Context, []int, ll2.ListParams) (map[int]*
 	}
 }
 
-// Saw primes the loaders with every entity a response brought: an object seen at a
-// level answers later lookups of it at that level or below.
-func (l *Loaders) Saw(s *catalog.Seen) {
+// ListSpacecraft fetches a page of spacecraft (catalog.ListSpacecraft) and primes the
+// loaders with what it brought.
+func (l *Loaders) ListSpacecraft(ctx context.Context, q ll2.ListParams) (*catalog.Page[catalog.Spacecraft], error) {
+	return listPrimed(ctx, l, q, l.cat.ListSpacecraft)
+}
+
+// ListConfigs fetches a page of configurations (catalog.ListConfigs) and primes the
+// loaders with what it brought.
+func (l *Loaders) ListConfigs(ctx context.Context, q ll2.ListParams) (*catalog.Page[catalog.SpacecraftConfig], error) {
+	return listPrimed(ctx, l, q, l.cat.ListConfigs)
+}
+
+// ListAgencies fetches a page of agencies (catalog.ListAgencies) and primes the
+// loaders with what it brought.
+func (l *Loaders) ListAgencies(ctx context.Context, q ll2.ListParams) (*catalog.Page[catalog.Agency], error) {
+	return listPrimed(ctx, l, q, l.cat.ListAgencies)
+}
+
+// ListFamilies fetches a page of families (catalog.ListFamilies) and primes the
+// loaders with what it brought.
+func (l *Loaders) ListFamilies(ctx context.Context, q ll2.ListParams) (*catalog.Page[catalog.Family], error) {
+	return listPrimed(ctx, l, q, l.cat.ListFamilies)
+}
+
+func listPrimed[E any](ctx context.Context, l *Loaders, q ll2.ListParams, list func(context.Context, ll2.ListParams) (*catalog.Page[E], error)) (*catalog.Page[E], error) {
+	p, err := list(ctx, q)
+	if p != nil {
+		l.prime(p.Seen)
+	}
+	return p, err
+}
+
+// prime primes the loaders with entities a request has seen: an object seen at a level
+// answers later lookups of it at that level or below.
+func (l *Loaders) prime(seen ...*catalog.Seen) {
 	ctx := context.Background()
-	for _, n := range s.Spacecraft {
-		prime(ctx, l.Spacecraft, n.ID, ll2.LevelNormal, n.Level, n)
-	}
-	for _, n := range s.Configs {
-		prime(ctx, l.Config, n.ID, ll2.LevelNormal, n.Level, n)
-	}
-	for _, n := range s.Agencies {
-		prime(ctx, l.Agency, n.ID, ll2.LevelList, n.Level, n)
-	}
-	for _, n := range s.Families {
-		prime(ctx, l.Family, n.ID, ll2.LevelList, n.Level, n)
+	for _, s := range seen {
+		if s == nil {
+			continue
+		}
+		for _, n := range s.Spacecraft {
+			primeLevels(ctx, l.Spacecraft, n.ID, ll2.LevelNormal, n.Level, n)
+		}
+		for _, n := range s.Configs {
+			primeLevels(ctx, l.Config, n.ID, ll2.LevelNormal, n.Level, n)
+		}
+		for _, n := range s.Agencies {
+			primeLevels(ctx, l.Agency, n.ID, ll2.LevelList, n.Level, n)
+		}
+		for _, n := range s.Families {
+			primeLevels(ctx, l.Family, n.ID, ll2.LevelList, n.Level, n)
+		}
 	}
 }
 
-func prime[E any](ctx context.Context, ld *dataloader.Loader[Key, *E], id int, from, to ll2.Level, v *E) {
+func primeLevels[E any](ctx context.Context, ld *dataloader.Loader[Key, *E], id int, from, to ll2.Level, v *E) {
 	for lv := from; lv <= to; lv++ {
 		ld.Prime(ctx, Key{ID: id, Level: lv}, v)
 	}

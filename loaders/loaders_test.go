@@ -87,12 +87,11 @@ func TestBatchKeyOrderDuplicatesAndMissing(t *testing.T) {
 	}
 }
 
-// TestPrimedObjectsCostNothing checks that objects a response embedded answer later
+// TestPrimedObjectsCostNothing checks that objects a root page embedded answer later
 // lookups at their level without a call, and that a richer lookup still calls.
 func TestPrimedObjectsCostNothing(t *testing.T) {
 	l, ctx, srv := setup(t)
-	cat := catalog.New(catalog.Options{Client: mustClient(t, srv)})
-	page, err := cat.ListSpacecraft(ctx, ll2.ListParams{Limit: 20, Mode: ll2.LevelNormal})
+	page, err := l.ListSpacecraft(ctx, ll2.ListParams{Limit: 20, Mode: ll2.LevelNormal})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,5 +161,50 @@ func TestReverseDeduplicatesPerParentAndQuery(t *testing.T) {
 	}
 	if n := srv.Counters().Total; n != 1 {
 		t.Errorf("%d calls, want 1:\n%v", n, srv.Requests())
+	}
+}
+
+// TestLoadersPrimeThemselves checks that the loaders learn what their own batches
+// brought from what the catalog returns, not from the context: with a context that
+// carries nothing, an object embedded in a loaded object, or in a page of a parent's
+// children, answers a later lookup at its level without a call.
+func TestLoadersPrimeThemselves(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// fetch loads something and returns a configuration it embedded.
+		fetch func(*testing.T, *loaders.Loaders, *ll2server.Server) int
+	}{
+		{"an object by id", func(t *testing.T, l *loaders.Loaders, srv *ll2server.Server) int {
+			id := srv.Store().Spacecraft()[0].ID
+			sc, err := l.Spacecraft.Load(context.Background(), loaders.Key{ID: id, Level: ll2.LevelDetailed})()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return sc.Config.ID
+		}},
+		{"a page of a parent's children", func(t *testing.T, l *loaders.Loaders, _ *ll2server.Server) int {
+			q := ll2.ListParams{Limit: 5, Mode: ll2.LevelNormal, Ordering: []ll2.OrderKey{{Field: "id"}}}
+			page, err := l.SpacecraftOfConfig.Load(context.Background(), loaders.ReverseKey{Parent: 33, Query: q.Key()})()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page.Items) == 0 {
+				t.Fatal("configuration 33 has no spacecraft")
+			}
+			return page.Items[0].Config.ID
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cat, srv := newCatalog(t)
+			l := loaders.New(cat, testWait, nil)
+			cfg := tc.fetch(t, l, srv)
+			before := srv.Counters().Total
+			if _, err := l.Config.Load(context.Background(), loaders.Key{ID: cfg, Level: ll2.LevelNormal})(); err != nil {
+				t.Fatal(err)
+			}
+			if n := srv.Counters().Total - before; n != 0 {
+				t.Errorf("the embedded configuration %d cost %d calls, want 0:\n%v", cfg, n, srv.Requests())
+			}
+		})
 	}
 }
