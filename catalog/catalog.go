@@ -108,7 +108,8 @@ const (
 	numKinds
 )
 
-// estimatedSize is each collection's size before LL2 has told (NOTES.md, late 2026).
+// estimatedSize is each collection's size at LL2 until LL2 tells it: the first
+// unfiltered page or crawl of a kind replaces its estimate.
 var estimatedSize = [numKinds]int{KindSpacecraft: 600, KindConfig: 46, KindAgency: 311, KindFamily: 30}
 
 // Size returns the last unfiltered count LL2 gave for a kind, or the estimate.
