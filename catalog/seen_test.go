@@ -95,8 +95,11 @@ func TestEveryAnswerReturnsWhatItSaw(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := ll2server.New(ll2server.NewStore(d), ll2server.Options{})
-			opts := catalog.Options{Client: mustClient(t, srv)}
+			client, err := ll2.New(ll2.Config{BaseURL: ll2server.EmbeddedBaseURL, Transport: ll2server.Transport(ll2server.New(ll2server.NewStore(d), ll2server.Options{}))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts := catalog.Options{Client: client}
 			if tc.entities {
 				m := catalog.NewMemoryEntityCache(1000, catalog.DefaultEntityTTLs(), 0, time.Now)
 				t.Cleanup(func() { _ = m.Close() })
@@ -123,13 +126,4 @@ func TestEveryAnswerReturnsWhatItSaw(t *testing.T) {
 			}
 		})
 	}
-}
-
-func mustClient(t *testing.T, srv *ll2server.Server) *ll2.Client {
-	t.Helper()
-	c, err := ll2.New(ll2.Config{BaseURL: ll2server.EmbeddedBaseURL, Transport: ll2server.Transport(srv)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
