@@ -21,12 +21,14 @@ import (
 )
 
 // remember keeps the entities of one answer in the entity cache and returns them, for
-// the caller to prime its own lookups with.
+// the caller to prime its own lookups with. It returns a copy of the ingest's record,
+// so that a page the request keeps does not keep the ingest's maps alive too.
 func (c *Catalog) remember(ctx context.Context, in *ingest) *Seen {
+	seen := in.seen
 	if c.entities != nil {
-		c.entities.Put(ctx, &in.seen)
+		c.entities.Put(ctx, &seen)
 	}
-	return &in.seen
+	return &seen
 }
 
 // Options configure a Catalog.
