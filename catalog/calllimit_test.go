@@ -31,13 +31,13 @@ func TestCrawlRefusedForAnotherRequest(t *testing.T) {
 	arep.LimitCalls(1)
 	adone := make(chan map[int]error, 1)
 	go func() {
-		_, failed := c.GetSpacecraft(actx, ids, ll2.LevelNormal)
+		_, failed, _ := c.GetSpacecraft(actx, ids, ll2.LevelNormal)
 		adone <- failed
 	}()
 	// B joins the crawl while its first page is on the way.
 	time.Sleep(50 * time.Millisecond)
 	bctx, brep := economy.WithReport(context.Background())
-	found, failed := c.GetSpacecraft(bctx, ids, ll2.LevelNormal)
+	found, failed, _ := c.GetSpacecraft(bctx, ids, ll2.LevelNormal)
 	if len(found) != len(ids) || len(failed) != 0 {
 		t.Errorf("B found %d of %d, failed %v", len(found), len(ids), failed)
 	}

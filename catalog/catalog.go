@@ -2,14 +2,13 @@
 // spacecraft at this level", "give me these configurations at this level". It decides
 // which LL2 calls answer a request most cheaply (a detail call per object, or one crawl
 // of a small collection answered locally with LL2's own query semantics), turns LL2
-// objects into entities, and reports every entity it builds to the request's observer
-// (the per-request loaders prime themselves from it).
+// objects into entities, and returns with every page and batch the entities it built
+// (the per-request loaders prime themselves from them).
 package catalog
 
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,27 +20,15 @@ import (
 	"spacegraph/ll2"
 )
 
-// Observer is told of every entity a request's LL2 responses brought.
-type Observer interface {
-	Saw(*Seen)
-}
-
-type observerKey struct{}
-
-// WithObserver returns a context whose catalog calls report their entities to o.
-func WithObserver(ctx context.Context, o Observer) context.Context {
-	return context.WithValue(ctx, observerKey{}, o)
-}
-
-// observe reports one response's entities to the request's observer and to the
-// entity cache.
-func (c *Catalog) observe(ctx context.Context, in *ingest) {
-	if o, ok := ctx.Value(observerKey{}).(Observer); ok {
-		o.Saw(&in.seen)
-	}
+// remember keeps the entities of one answer in the entity cache and returns them, for
+// the caller to prime its own lookups with. It returns a copy of the ingest's record,
+// so that a page the request keeps does not keep the ingest's maps alive too.
+func (c *Catalog) remember(ctx context.Context, in *ingest) *Seen {
+	seen := in.seen
 	if c.entities != nil {
-		c.entities.Put(ctx, &in.seen)
+		c.entities.Put(ctx, &seen)
 	}
+	return &seen
 }
 
 // Options configure a Catalog.
@@ -123,7 +110,8 @@ const (
 	numKinds
 )
 
-// estimatedSize is each collection's size before LL2 has told (NOTES.md, late 2026).
+// estimatedSize is each collection's size at LL2 until LL2 tells it: the first
+// unfiltered page or crawl of a kind replaces its estimate.
 var estimatedSize = [numKinds]int{KindSpacecraft: 600, KindConfig: 46, KindAgency: 311, KindFamily: 30}
 
 // Size returns the last unfiltered count LL2 gave for a kind, or the estimate.
@@ -132,28 +120,16 @@ func (c *Catalog) Size(k Kind) int { return int(c.sizes[k].Load()) }
 // CrawlCost is how many calls a crawl of a kind's whole collection takes.
 func (c *Catalog) CrawlCost(k Kind) int { return max(1, (c.Size(k)+ll2.MaxLimit-1)/ll2.MaxLimit) }
 
-// Query is a list request: LL2 filters, search, ordering, a window and a level.
-type Query struct {
-	Filter url.Values
-	Search string
-	Order  []ll2.OrderKey
-	Offset int
-	// Limit is 1..100.
-	Limit int
-	Level ll2.Level
-}
-
-func (q Query) params() ll2.ListParams {
-	return ll2.ListParams{Limit: q.Limit, Offset: q.Offset, Mode: q.Level, Search: q.Search, Ordering: q.Order, Filter: q.Filter}
-}
-
-// unfiltered reports whether the query's count is the whole collection's.
-func (q Query) unfiltered() bool { return len(q.Filter) == 0 && q.Search == "" }
+// unfiltered reports whether a query's count is the whole collection's.
+func unfiltered(q ll2.ListParams) bool { return len(q.Filter) == 0 && q.Search == "" }
 
 // Page is one page of entities and the total count of the query.
 type Page[E any] struct {
 	Count int
 	Items []*E
+	// Seen is every entity the answer behind the page brought: the items and the
+	// objects they embed.
+	Seen *Seen
 }
 
 // kind binds an LL2 endpoint to its entity type.
@@ -213,22 +189,22 @@ var familyKind = &kind[ll2.FamilyEndpointDetailed, Family]{
 	},
 }
 
-// list fetches one page at the mode that gives level q.Level, answering locally when a
+// list fetches one page at the mode that gives level q.Mode, answering locally when a
 // fresh crawl of the whole collection is at hand at a level that covers both the
 // selection and what the query filters, searches and orders by.
-func list[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], q Query) (*Page[E], error) {
-	mode := k.mode(q.Level)
+func list[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], q ll2.ListParams) (*Page[E], error) {
+	mode := k.mode(q.Mode)
 	if local, ok := localMode(k, q, mode); ok {
 		if coll := lookupCollection[T](c, k.k, local); coll != nil {
 			return localPage(ctx, c, k, coll, q, nil)
 		}
 	}
-	q.Level = mode
-	res, src, err := sourced(ctx, c, func(ctx context.Context) (*ll2.List[T], error) { return k.list(c.client, ctx, q.params()) })
+	q.Mode = mode
+	res, src, err := sourced(ctx, c, func(ctx context.Context) (*ll2.List[T], error) { return k.list(c.client, ctx, q) })
 	if err != nil {
 		return nil, err
 	}
-	if q.unfiltered() {
+	if unfiltered(q) {
 		c.sizes[k.k].Store(int64(res.Count))
 	}
 	in := newIngest(src)
@@ -236,7 +212,7 @@ func list[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], q Query) (*P
 	for i, t := range res.Results {
 		page.Items[i] = k.node(in, t, k.extraLevel(mode))
 	}
-	c.observe(ctx, in)
+	page.Seen = c.remember(ctx, in)
 	return page, nil
 }
 
@@ -244,7 +220,7 @@ func list[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], q Query) (*P
 // selection needs: a crawl at a leaner mode lacks what richer filters read (its
 // records would match no filter on it). ok is false when no crawl can answer q (LL2
 // filters by data its wire format does not carry).
-func localMode[T, E any](k *kind[T, E], q Query, mode ll2.Level) (ll2.Level, bool) {
+func localMode[T, E any](k *kind[T, E], q ll2.ListParams, mode ll2.Level) (ll2.Level, bool) {
 	pq, err := localQuery(k, q)
 	if err != nil {
 		return mode, true // the local answer reports the error
@@ -257,17 +233,15 @@ func localMode[T, E any](k *kind[T, E], q Query, mode ll2.Level) (ll2.Level, boo
 }
 
 // localQuery parses q as the query engine reads it, without window or mode.
-func localQuery[T, E any](k *kind[T, E], q Query) (ll2.Query, error) {
-	params := q.params()
-	params.Limit, params.Offset, params.Mode = 0, 0, ll2.LevelNone
-	return k.endpoint.ParseQuery(paramsValues(params))
+func localQuery[T, E any](k *kind[T, E], q ll2.ListParams) (ll2.Query, error) {
+	return k.endpoint.ParseQuery(q.Selection().Values())
 }
 
 // localPage answers a query from a crawled collection with LL2's query semantics;
 // keep, when set, restricts the collection first (a reverse relation LL2 cannot filter).
 // Records that hold less than the query reads (a partial snapshot's, which say so)
 // refuse the query as the built-in server does, with a KindNotInSnapshot error.
-func localPage[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], coll *collection, q Query, keep func(*T) bool) (*Page[E], error) {
+func localPage[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], coll *collection, q ll2.ListParams, keep func(*T) bool) (*Page[E], error) {
 	pq, err := localQuery(k, q)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: local query: %w", err)
@@ -295,71 +269,68 @@ func localPage[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], coll *c
 	for i, t := range win {
 		page.Items[i] = k.node(in, t, k.extraLevel(coll.mode))
 	}
-	c.observe(ctx, in)
+	page.Seen = c.remember(ctx, in)
 	return page, nil
-}
-
-func paramsValues(p ll2.ListParams) url.Values {
-	v := url.Values{}
-	for k, vs := range p.Filter {
-		v[k] = vs
-	}
-	if p.Search != "" {
-		v.Set("search", p.Search)
-	}
-	if len(p.Ordering) > 0 {
-		v.Set("ordering", ll2.FormatOrdering(p.Ordering))
-	}
-	return v
 }
 
 // getMany fetches objects by id at level l or above, in as few calls as it can: one
 // detail call per id, run concurrently under a bound, unless crawling the whole
-// collection costs fewer calls. Objects LL2 does not have get a NotFound error.
-func getMany[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], ids []int, l ll2.Level) (map[int]*E, map[int]error) {
+// collection costs fewer calls. Objects LL2 does not have get a NotFound error. seen
+// holds every entity the answers brought (the objects and those they embed), one
+// Seen per answer.
+func getMany[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], ids []int, l ll2.Level) (found map[int]*E, failed map[int]error, seen []*Seen) {
 	ids = dedupe(ids)
-	found := make(map[int]*E, len(ids))
-	failed := map[int]error{}
+	b := &lookup[E]{found: make(map[int]*E, len(ids)), failed: map[int]error{}}
 	if len(ids) == 0 {
-		return found, failed
+		return b.found, b.failed, nil
 	}
 	if c.entities != nil {
-		if ids = takeCached(ctx, c, c.entities.Get(ctx, k.k, ids, l), ids, found); len(ids) == 0 {
-			return found, failed
+		if ids = takeCached(ctx, c, c.entities.Get(ctx, k.k, ids, l), ids, b); len(ids) == 0 {
+			return b.found, b.failed, b.seen
 		}
 	}
-	fetchMany(ctx, c, k, ids, l, found, failed)
+	fetchMany(ctx, c, k, ids, l, b)
 	// LL2 failed for some: entities kept past their freshness stand in, marked stale,
 	// as the answer cache's stale copies do. An object LL2 says is gone does not come
 	// back.
-	if c.entities != nil && len(failed) > 0 {
+	if c.entities != nil && len(b.failed) > 0 {
 		var retry []int
-		for id, err := range failed {
+		for id, err := range b.failed {
 			if kind := ll2.KindOf(err); kind != ll2.KindNotFound && kind != ll2.KindBadRequest {
 				retry = append(retry, id)
 			}
 		}
 		if len(retry) > 0 {
 			stale := c.entities.GetStale(ctx, k.k, retry, l)
-			takeCached(ctx, c, stale, retry, found)
+			takeCached(ctx, c, stale, retry, b)
 			for id := range stale {
-				if found[id] != nil {
-					delete(failed, id)
+				if b.found[id] != nil {
+					delete(b.failed, id)
 				}
 			}
 		}
 	}
-	return found, failed
+	return b.found, b.failed, b.seen
 }
 
-// takeCached moves the entities of cached into found, accounting for each one's age
-// and staleness in the request's report and priming the request's loaders with them,
-// and returns the ids it did not find.
-func takeCached[E any](ctx context.Context, c *Catalog, cached map[int]Cached, ids []int, found map[int]*E) (rest []int) {
+// lookup is what getMany gathers: the objects found, the errors of the others, and
+// the entities of every answer.
+type lookup[E any] struct {
+	mu     sync.Mutex
+	found  map[int]*E
+	failed map[int]error
+	seen   []*Seen
+}
+
+// takeCached moves the entities of cached into b, accounting for each one's age and
+// staleness in the request's report, and returns the ids it did not find. The cached
+// entities come back as one Seen of their own, with no answer time: they are already
+// in the entity cache.
+func takeCached[E any](ctx context.Context, c *Catalog, cached map[int]Cached, ids []int, b *lookup[E]) (rest []int) {
 	if len(cached) == 0 {
 		return ids
 	}
-	var seen Seen
+	seen := &Seen{}
 	rep, now := economy.ReportFrom(ctx), c.now()
 	for _, id := range ids {
 		hit, ok := cached[id]
@@ -368,18 +339,16 @@ func takeCached[E any](ctx context.Context, c *Catalog, cached map[int]Cached, i
 			rest = append(rest, id)
 			continue
 		}
-		found[id] = v
+		b.found[id] = v
 		seen.add(v)
 		rep.UseData(hit.Stored, hit.TTL, now, !hit.Fresh(now))
 	}
-	if o, ok := ctx.Value(observerKey{}).(Observer); ok {
-		o.Saw(&seen)
-	}
+	b.seen = append(b.seen, seen)
 	return rest
 }
 
-// fetchMany fetches the ids from LL2 into found, or their errors into failed.
-func fetchMany[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], ids []int, l ll2.Level, found map[int]*E, failed map[int]error) {
+// fetchMany fetches the ids from LL2 into b: each object, or its error.
+func fetchMany[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], ids []int, l ll2.Level, b *lookup[E]) {
 	// A fresh or running crawl answers any batch; otherwise crawl when that costs
 	// fewer calls than one detail call per id.
 	mode := k.mode(l)
@@ -396,38 +365,36 @@ func fetchMany[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], ids []i
 			byID := coll.index.(map[int]*T)
 			for _, id := range ids {
 				if t, ok := byID[id]; ok {
-					found[id] = k.node(in, t, k.extraLevel(coll.mode))
+					b.found[id] = k.node(in, t, k.extraLevel(coll.mode))
 				} else {
-					failed[id] = &ll2.Error{Kind: ll2.KindNotFound, Op: "crawl " + k.endpoint.Path, Detail: fmt.Sprintf("id %d is not in the collection", id)}
+					b.failed[id] = &ll2.Error{Kind: ll2.KindNotFound, Op: "crawl " + k.endpoint.Path, Detail: fmt.Sprintf("id %d is not in the collection", id)}
 				}
 			}
-			c.observe(ctx, in)
+			b.seen = append(b.seen, c.remember(ctx, in))
 			return
 		}
 		// The crawl failed part-way; fall back to detail calls, which may succeed for
 		// some ids and report precise errors for the others.
 	}
-	var (
-		mu sync.Mutex
-		g  errgroup.Group
-	)
+	var g errgroup.Group
 	g.SetLimit(c.bound)
 	for _, id := range ids {
 		g.Go(func() error {
 			// Each answer has its own age: its entities are recorded apart.
 			t, src, err := sourced(ctx, c, func(ctx context.Context) (*T, error) { return k.get(c.client, ctx, id) })
 			if err != nil {
-				mu.Lock()
-				failed[id] = err
-				mu.Unlock()
+				b.mu.Lock()
+				b.failed[id] = err
+				b.mu.Unlock()
 				return nil
 			}
 			in := newIngest(src)
 			n := k.node(in, t, k.detail)
-			c.observe(ctx, in)
-			mu.Lock()
-			found[id] = n
-			mu.Unlock()
+			seen := c.remember(ctx, in)
+			b.mu.Lock()
+			b.found[id] = n
+			b.seen = append(b.seen, seen)
+			b.mu.Unlock()
 			return nil
 		})
 	}
@@ -477,41 +444,45 @@ func dedupe(ids []int) []int {
 }
 
 // ListSpacecraft fetches a page of spacecraft.
-func (c *Catalog) ListSpacecraft(ctx context.Context, q Query) (*Page[Spacecraft], error) {
+func (c *Catalog) ListSpacecraft(ctx context.Context, q ll2.ListParams) (*Page[Spacecraft], error) {
 	return list(ctx, c, spacecraftKind, q)
 }
 
 // ListConfigs fetches a page of configurations.
-func (c *Catalog) ListConfigs(ctx context.Context, q Query) (*Page[SpacecraftConfig], error) {
+func (c *Catalog) ListConfigs(ctx context.Context, q ll2.ListParams) (*Page[SpacecraftConfig], error) {
 	return list(ctx, c, configKind, q)
 }
 
 // ListAgencies fetches a page of agencies.
-func (c *Catalog) ListAgencies(ctx context.Context, q Query) (*Page[Agency], error) {
+func (c *Catalog) ListAgencies(ctx context.Context, q ll2.ListParams) (*Page[Agency], error) {
 	return list(ctx, c, agencyKind, q)
 }
 
 // ListFamilies fetches a page of families.
-func (c *Catalog) ListFamilies(ctx context.Context, q Query) (*Page[Family], error) {
+func (c *Catalog) ListFamilies(ctx context.Context, q ll2.ListParams) (*Page[Family], error) {
 	return list(ctx, c, familyKind, q)
 }
 
-// GetSpacecraft fetches spacecraft by id at level l or above.
-func (c *Catalog) GetSpacecraft(ctx context.Context, ids []int, l ll2.Level) (map[int]*Spacecraft, map[int]error) {
+// GetSpacecraft fetches spacecraft by id at level l or above, with the entities
+// each answer brought.
+func (c *Catalog) GetSpacecraft(ctx context.Context, ids []int, l ll2.Level) (map[int]*Spacecraft, map[int]error, []*Seen) {
 	return getMany(ctx, c, spacecraftKind, ids, l)
 }
 
-// GetConfigs fetches configurations by id at level l or above.
-func (c *Catalog) GetConfigs(ctx context.Context, ids []int, l ll2.Level) (map[int]*SpacecraftConfig, map[int]error) {
+// GetConfigs fetches configurations by id at level l or above, with the entities
+// each answer brought.
+func (c *Catalog) GetConfigs(ctx context.Context, ids []int, l ll2.Level) (map[int]*SpacecraftConfig, map[int]error, []*Seen) {
 	return getMany(ctx, c, configKind, ids, l)
 }
 
-// GetAgencies fetches agencies by id at level l or above.
-func (c *Catalog) GetAgencies(ctx context.Context, ids []int, l ll2.Level) (map[int]*Agency, map[int]error) {
+// GetAgencies fetches agencies by id at level l or above, with the entities
+// each answer brought.
+func (c *Catalog) GetAgencies(ctx context.Context, ids []int, l ll2.Level) (map[int]*Agency, map[int]error, []*Seen) {
 	return getMany(ctx, c, agencyKind, ids, l)
 }
 
-// GetFamilies fetches families by id at level l or above.
-func (c *Catalog) GetFamilies(ctx context.Context, ids []int, l ll2.Level) (map[int]*Family, map[int]error) {
+// GetFamilies fetches families by id at level l or above, with the entities
+// each answer brought.
+func (c *Catalog) GetFamilies(ctx context.Context, ids []int, l ll2.Level) (map[int]*Family, map[int]error, []*Seen) {
 	return getMany(ctx, c, familyKind, ids, l)
 }

@@ -241,12 +241,12 @@ func crawlPages[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], mode l
 	return items, nil
 }
 
-// byParent answers one query for several parents: the children of each parent (by
+// listPerParent answers one query for several parents: the children of each parent (by
 // the LL2 filter parentParam, or by keep when LL2 has no such filter), each with the
 // query's own filters, search, order and window. It makes one filtered call per parent,
 // or crawls the child collection once when that is cheaper (or the only way) and
 // answers every parent locally.
-func byParent[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], parentParam string, keep func(parent int) func(*T) bool, parents []int, q Query) (map[int]*Page[E], map[int]error) {
+func listPerParent[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], parentParam string, keep func(parent int) func(*T) bool, parents []int, q ll2.ListParams) (map[int]*Page[E], map[int]error) {
 	parents = dedupe(parents)
 	pages := make(map[int]*Page[E], len(parents))
 	failed := map[int]error{}
@@ -261,7 +261,7 @@ func byParent[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], parentPa
 	}
 	// The crawl must hold what the query filters, searches and orders by, not only
 	// what its selection needs; a query no crawl can answer goes to LL2 per parent.
-	mode, canLocal := localMode(k, q, k.mode(q.Level))
+	mode, canLocal := localMode(k, q, k.mode(q.Mode))
 	// A fresh or running crawl answers any batch (batches of one request can split
 	// when resolvers arrive after the loader's wait); otherwise crawl when that costs
 	// fewer calls than one per parent, or when LL2 has no filter for the relation.
@@ -322,28 +322,28 @@ func cloneFilter(v map[string][]string) map[string][]string {
 }
 
 // SpacecraftOfConfigs lists, for each configuration, its spacecraft matching q.
-func (c *Catalog) SpacecraftOfConfigs(ctx context.Context, configs []int, q Query) (map[int]*Page[Spacecraft], map[int]error) {
-	return byParent(ctx, c, spacecraftKind, "spacecraft_config", nil, configs, q)
+func (c *Catalog) SpacecraftOfConfigs(ctx context.Context, configs []int, q ll2.ListParams) (map[int]*Page[Spacecraft], map[int]error) {
+	return listPerParent(ctx, c, spacecraftKind, "spacecraft_config", nil, configs, q)
 }
 
 // ConfigsOfAgencies lists, for each agency, its configurations matching q.
-func (c *Catalog) ConfigsOfAgencies(ctx context.Context, agencies []int, q Query) (map[int]*Page[SpacecraftConfig], map[int]error) {
-	return byParent(ctx, c, configKind, "agency", nil, agencies, q)
+func (c *Catalog) ConfigsOfAgencies(ctx context.Context, agencies []int, q ll2.ListParams) (map[int]*Page[SpacecraftConfig], map[int]error) {
+	return listPerParent(ctx, c, configKind, "agency", nil, agencies, q)
 }
 
 // FamiliesOfAgencies lists, for each agency, the families it manufactures matching q.
-func (c *Catalog) FamiliesOfAgencies(ctx context.Context, agencies []int, q Query) (map[int]*Page[Family], map[int]error) {
-	return byParent(ctx, c, familyKind, "manufacturer", nil, agencies, q)
+func (c *Catalog) FamiliesOfAgencies(ctx context.Context, agencies []int, q ll2.ListParams) (map[int]*Page[Family], map[int]error) {
+	return listPerParent(ctx, c, familyKind, "manufacturer", nil, agencies, q)
 }
 
 // ConfigsOfFamilies lists, for each family, its configurations matching q. LL2 cannot
 // filter configurations by family, so this always crawls the configurations (a single
 // call at LL2's size) and answers locally.
-func (c *Catalog) ConfigsOfFamilies(ctx context.Context, families []int, q Query) (map[int]*Page[SpacecraftConfig], map[int]error) {
+func (c *Catalog) ConfigsOfFamilies(ctx context.Context, families []int, q ll2.ListParams) (map[int]*Page[SpacecraftConfig], map[int]error) {
 	member := func(family int) func(*ll2.SpacecraftConfigDetailed) bool {
 		return func(cfg *ll2.SpacecraftConfigDetailed) bool {
 			return slices.ContainsFunc(cfg.Family, func(f ll2.FamilyDetailed) bool { return f.ID == family })
 		}
 	}
-	return byParent(ctx, c, configKind, "", member, families, q)
+	return listPerParent(ctx, c, configKind, "", member, families, q)
 }

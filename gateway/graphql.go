@@ -30,7 +30,7 @@ func (g *Gateway) graphQLServer() http.Handler {
 	if size <= 0 {
 		size = 1000
 	}
-	es := graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Catalog: g.Catalog}})
+	es := graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}})
 	srv := handler.New(es)
 	vars := graph.VariableCoercion{Schema: es.Schema(), HideSuggestions: p.IntrospectionOff}
 	srv.AddTransport(overHTTP{trusted: p.TrustedDocuments, tokenLimit: max(p.MaxTokens, 0), vars: vars})

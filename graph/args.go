@@ -34,9 +34,10 @@ type connArgs struct {
 	after, before *string
 }
 
-// pageRequest is the LL2 call that answers one connection page.
+// pageRequest is the LL2 call that answers one connection page: the Relay paging
+// arguments turned into an offset window of the connection's query.
 type pageRequest struct {
-	query catalog.Query
+	query ll2.ListParams
 	// reverse: fetched in the opposite order (`last` without `before`), so that the
 	// last items come first; positions are mapped back once the count is known.
 	reverse bool
@@ -47,9 +48,9 @@ type pageRequest struct {
 	fp   string
 }
 
-// planPage validates the paging arguments and returns the window to fetch. base holds
-// the query's filters, search, order and level.
-func planPage(a connArgs, fp string, base catalog.Query) (pageRequest, error) {
+// newPageRequest validates the paging arguments and returns the window to fetch. base
+// holds the query's filters, search, order and level.
+func newPageRequest(a connArgs, fp string, base ll2.ListParams) (pageRequest, error) {
 	if a.first != nil && a.last != nil {
 		return pageRequest{}, errs.Arg("first", "give first or last, not both")
 	}
@@ -80,7 +81,7 @@ func planPage(a connArgs, fp string, base catalog.Query) (pageRequest, error) {
 	switch {
 	case a.last != nil && end < 0:
 		req.reverse, req.keep, req.from = true, *a.last, start
-		req.query.Order = reversed(base.Order)
+		req.query.Ordering = reversed(base.Ordering)
 		req.query.Offset, req.query.Limit = 0, *a.last
 	case a.last != nil:
 		req.query.Offset = max(start, end-*a.last)
@@ -111,7 +112,7 @@ func parseCursor(arg, s, fp string) (int, error) {
 
 // fetchPage runs a page request with fetch and returns the connection's window. An
 // empty window still asks LL2 for one item, because the count and page info need a call.
-func fetchPage[E any](ctx context.Context, req pageRequest, fetch func(context.Context, catalog.Query) (*catalog.Page[E], error)) (model.Window[E], error) {
+func fetchPage[E any](ctx context.Context, req pageRequest, fetch func(context.Context, ll2.ListParams) (*catalog.Page[E], error)) (model.Window[E], error) {
 	q := req.query
 	want := q.Limit
 	q.Limit = max(1, q.Limit)
@@ -193,12 +194,12 @@ func parseRef(arg, s, want string) (int, error) {
 // GraphQL argument that set it, so that a refusal naming a parameter (NOT_IN_SNAPSHOT)
 // can name the argument instead.
 type llQuery struct {
-	catalog.Query
+	ll2.ListParams
 	args map[string]string
 }
 
 func newLLQuery() llQuery {
-	return llQuery{Query: catalog.Query{Filter: url.Values{}}, args: map[string]string{"search": "search", "ordering": "orderBy"}}
+	return llQuery{ListParams: ll2.ListParams{Filter: url.Values{}}, args: map[string]string{"search": "search", "ordering": "orderBy"}}
 }
 
 func (q *llQuery) set(param, arg, v string) {
@@ -310,7 +311,7 @@ func spacecraftQuery(f *model.SpacecraftFilter, search *string, o *model.Spacecr
 		}[o.Field]
 		desc = o.Direction == model.OrderDirectionDesc
 	}
-	q.Order = withIDTieBreak([]ll2.OrderKey{{Field: field, Desc: desc}})
+	q.Ordering = withIDTieBreak([]ll2.OrderKey{{Field: field, Desc: desc}})
 	return q, nil
 }
 
@@ -333,7 +334,7 @@ func configQuery(f *model.SpacecraftConfigFilter, search *string, o *model.Space
 	if q.Search, err = searchArg(search); err != nil {
 		return q, err
 	}
-	q.Order = []ll2.OrderKey{{Field: "name", Desc: o != nil && o.Direction == model.OrderDirectionDesc}}
+	q.Ordering = []ll2.OrderKey{{Field: "name", Desc: o != nil && o.Direction == model.OrderDirectionDesc}}
 	return q, nil
 }
 
@@ -353,7 +354,7 @@ func familyQuery(f *model.FamilyFilter, search *string, o *model.FamilyOrder, pa
 	if q.Search, err = searchArg(search); err != nil {
 		return q, err
 	}
-	q.Order = []ll2.OrderKey{{Field: "name", Desc: o != nil && o.Direction == model.OrderDirectionDesc}}
+	q.Ordering = []ll2.OrderKey{{Field: "name", Desc: o != nil && o.Direction == model.OrderDirectionDesc}}
 	return q, nil
 }
 
@@ -426,18 +427,13 @@ func agencyQuery(f *model.AgencyFilter, search *string, o *model.AgencyOrder) (l
 	if o != nil {
 		field, desc = agencyOrderFields[o.Field], o.Direction == model.OrderDirectionDesc
 	}
-	q.Order = withIDTieBreak([]ll2.OrderKey{{Field: field, Desc: desc}})
+	q.Ordering = withIDTieBreak([]ll2.OrderKey{{Field: field, Desc: desc}})
 	return q, nil
 }
 
 // fingerprint identifies a connection's query for its cursors: the field, the parent
-// (0 for root fields) and the LL2 parameters other than the window and level.
-func fingerprint(field string, parent int, q catalog.Query) string {
-	v := url.Values{}
-	for k, vs := range q.Filter {
-		v[k] = vs
-	}
-	v.Set("search", q.Search)
-	v.Set("ordering", ll2.FormatOrdering(q.Order))
-	return relay.Fingerprint(field, strconv.Itoa(parent), v.Encode())
+// (0 for root fields) and the key of what the query selects (its window and level
+// left out, so that every page of the connection shares the fingerprint).
+func fingerprint(field string, parent int, q ll2.ListParams) string {
+	return relay.Fingerprint(field, strconv.Itoa(parent), string(q.Selection().Key()))
 }

@@ -16,16 +16,19 @@ import (
 	"spacegraph/graph"
 )
 
-// measureSchema is a small schema with what the measure looks at: a connection (by
-// its type's name), nodes(ids:), and introspection's lists (four fields of Item, an
-// enum with a deprecated value).
+// measureSchema is a small schema with what the measure looks at: connections (by
+// their type's name, one inside another's items), nodes(ids:), and introspection's
+// lists (four fields of Item, an enum with a deprecated value).
 const measureSchema = `
 type Query {
   items(first: Int, last: Int): ItemConnection!
+  groups(first: Int): GroupConnection!
   nodes(ids: [ID!]!): [Item]!
   item: Item
 }
 type ItemConnection { nodes: [Item!]! totalCount: Int! }
+type GroupConnection { nodes: [Group!]! }
+type Group { items(first: Int, last: Int): ItemConnection! }
 type Item { id: ID! name: String kind: Kind tags: [String!] }
 enum Kind { A B @deprecated(reason: "gone") C }
 `
@@ -74,6 +77,16 @@ func TestMeasureOperation(t *testing.T) {
 			map[string]any{"n": json.Number("3")}, graph.Measure{Depth: 2, Complexity: 1 + 100, RootFields: 1}},
 		{"a null page size is the default", `query($n: Int) { items(first: $n) { totalCount } }`, map[string]any{"n": nil},
 			graph.Measure{Depth: 2, Complexity: 1 + 10, RootFields: 1}},
+		{"last alone", `{ items(last: 4) { totalCount } }`, nil,
+			graph.Measure{Depth: 2, Complexity: 1 + 4, RootFields: 1}},
+		{"a negative page size counts as an empty page", `{ items(first: -5) { totalCount } }`, nil,
+			graph.Measure{Depth: 2, Complexity: 1, RootFields: 1}},
+		{"a connection in each item of a connection multiplies", `{ groups(first: 3) { nodes { items(first: 5) { totalCount } } } }`, nil,
+			graph.Measure{Depth: 4, Complexity: 1 + 3*(1+(1+5*1)), RootFields: 1}},
+		{"nested default pages", `{ groups { nodes { items { nodes { id } } } } }`, nil,
+			graph.Measure{Depth: 5, Complexity: 1 + 10*(1+(1+10*(1+1))), RootFields: 1}},
+		{"an inline fragment counts as its fields", `{ item { ... on Item { id name } } }`, nil,
+			graph.Measure{Depth: 2, Complexity: 1 + 2, RootFields: 1}},
 		{"nodes(ids:) per id", `{ nodes(ids: ["a", "b", "c"]) { id name } }`, nil,
 			graph.Measure{Depth: 2, Complexity: 1 + 3*2, RootFields: 1}},
 		{"nodes(ids:) from a variable", `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": []any{"a", "b"}},

@@ -67,11 +67,11 @@ func objectRef(id *string, ll2ID *int, typ string) (int, error) {
 	return n, nil
 }
 
-// connection answers a connection field: plan the window from the paging arguments,
-// fetch it, and hand back the window for the connection type. A refusal by a partial
+// connection answers a connection field: turn the paging arguments into a page
+// request, fetch it, and hand back the window for the connection type. A refusal by a partial
 // snapshot names the GraphQL arguments at fault.
-func connection[E any](ctx context.Context, a connArgs, field string, parent int, q llQuery, fetch func(context.Context, catalog.Query) (*catalog.Page[E], error)) (model.Window[E], error) {
-	req, err := planPage(a, fingerprint(field, parent, q.Query), q.Query)
+func connection[E any](ctx context.Context, a connArgs, field string, parent int, q llQuery, fetch func(context.Context, ll2.ListParams) (*catalog.Page[E], error)) (model.Window[E], error) {
+	req, err := newPageRequest(a, fingerprint(field, parent, q.ListParams), q.ListParams)
 	if err != nil {
 		return model.Window[E]{}, err
 	}
@@ -79,12 +79,11 @@ func connection[E any](ctx context.Context, a connArgs, field string, parent int
 	return w, q.notInSnapshot(err, field)
 }
 
-// byParent fetches a parent's children through a reverse loader, so that the same
+// childrenOf fetches a parent's children through a reverse loader, so that the same
 // page asked for many parents is fetched together.
-func byParent[E any](ctx context.Context, ld *dataloader.Loader[loaders.ReverseKey, *catalog.Page[E]], parent int) func(context.Context, catalog.Query) (*catalog.Page[E], error) {
-	l := loaders.For(ctx)
-	return func(ctx context.Context, q catalog.Query) (*catalog.Page[E], error) {
-		return ld.Load(ctx, loaders.ReverseKey{Parent: parent, Query: l.Query(q)})()
+func childrenOf[E any](ld *dataloader.Loader[loaders.ReverseKey, *catalog.Page[E]], parent int) func(context.Context, ll2.ListParams) (*catalog.Page[E], error) {
+	return func(ctx context.Context, q ll2.ListParams) (*catalog.Page[E], error) {
+		return ld.Load(ctx, loaders.ReverseKey{Parent: parent, Query: q.Key()})()
 	}
 }
 

@@ -5,9 +5,7 @@ package graph
 
 //go:generate go tool gqlgen generate
 
-import "spacegraph/catalog"
-
-// Resolver is the dependency-injection root of the resolvers.
-type Resolver struct {
-	Catalog *catalog.Catalog
-}
+// Resolver is the root of the resolvers. It holds nothing: every resolver reads the
+// catalog through the request's loaders (loaders.For), which batch its lookups and
+// remember what its pages brought.
+type Resolver struct{}

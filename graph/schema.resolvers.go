@@ -36,8 +36,8 @@ func (r *agencyResolver) SpacecraftConfigs(ctx context.Context, obj *catalog.Age
 		return nil, err
 	}
 	n, _ := connectionNeed(ctx, "SpacecraftConfigConnection", "SpacecraftConfig")
-	q.Level = n.chooseLevel("SpacecraftConfig", ll2.LevelNormal, ll2.LevelDetailed)
-	w, err := connection(ctx, connArgs{first, last, after, before}, "Agency.spacecraftConfigs", obj.ID, q, byParent(ctx, loaders.For(ctx).ConfigsOfAgency, obj.ID))
+	q.Mode = n.chooseLevel("SpacecraftConfig", ll2.LevelNormal, ll2.LevelDetailed)
+	w, err := connection(ctx, connArgs{first, last, after, before}, "Agency.spacecraftConfigs", obj.ID, q, childrenOf(loaders.For(ctx).ConfigsOfAgency, obj.ID))
 	return &model.SpacecraftConfigConnection{Window: w}, err
 }
 
@@ -48,8 +48,8 @@ func (r *agencyResolver) Families(ctx context.Context, obj *catalog.Agency, firs
 		return nil, err
 	}
 	n, _ := connectionNeed(ctx, "FamilyConnection", "Family")
-	q.Level = n.chooseLevel("Family", ll2.LevelList, ll2.LevelDetailed)
-	w, err := connection(ctx, connArgs{first, last, after, before}, "Agency.families", obj.ID, q, byParent(ctx, loaders.For(ctx).FamiliesOfAgency, obj.ID))
+	q.Mode = n.chooseLevel("Family", ll2.LevelList, ll2.LevelDetailed)
+	w, err := connection(ctx, connArgs{first, last, after, before}, "Agency.families", obj.ID, q, childrenOf(loaders.For(ctx).FamiliesOfAgency, obj.ID))
 	return &model.FamilyConnection{Window: w}, err
 }
 
@@ -76,8 +76,8 @@ func (r *familyResolver) SpacecraftConfigs(ctx context.Context, obj *catalog.Fam
 		return nil, err
 	}
 	n, _ := connectionNeed(ctx, "SpacecraftConfigConnection", "SpacecraftConfig")
-	q.Level = n.chooseLevel("SpacecraftConfig", ll2.LevelNormal, ll2.LevelDetailed)
-	w, err := connection(ctx, connArgs{first, last, after, before}, "Family.spacecraftConfigs", obj.ID, q, byParent(ctx, loaders.For(ctx).ConfigsOfFamily, obj.ID))
+	q.Mode = n.chooseLevel("SpacecraftConfig", ll2.LevelNormal, ll2.LevelDetailed)
+	w, err := connection(ctx, connArgs{first, last, after, before}, "Family.spacecraftConfigs", obj.ID, q, childrenOf(loaders.For(ctx).ConfigsOfFamily, obj.ID))
 	return &model.SpacecraftConfigConnection{Window: w}, err
 }
 
@@ -131,8 +131,8 @@ func (r *queryResolver) AllSpacecraft(ctx context.Context, first *int, after *st
 		return nil, err
 	}
 	n, _ := connectionNeed(ctx, "SpacecraftConnection", "Spacecraft")
-	q.Level = n.chooseLevel("Spacecraft", ll2.LevelNormal, ll2.LevelDetailed)
-	w, err := connection(ctx, connArgs{first, last, after, before}, "allSpacecraft", 0, q, r.Catalog.ListSpacecraft)
+	q.Mode = n.chooseLevel("Spacecraft", ll2.LevelNormal, ll2.LevelDetailed)
+	w, err := connection(ctx, connArgs{first, last, after, before}, "allSpacecraft", 0, q, loaders.For(ctx).ListSpacecraft)
 	return &model.SpacecraftConnection{Window: w}, err
 }
 
@@ -152,8 +152,8 @@ func (r *queryResolver) AllSpacecraftConfigs(ctx context.Context, first *int, af
 		return nil, err
 	}
 	n, _ := connectionNeed(ctx, "SpacecraftConfigConnection", "SpacecraftConfig")
-	q.Level = n.chooseLevel("SpacecraftConfig", ll2.LevelNormal, ll2.LevelDetailed)
-	w, err := connection(ctx, connArgs{first, last, after, before}, "allSpacecraftConfigs", 0, q, r.Catalog.ListConfigs)
+	q.Mode = n.chooseLevel("SpacecraftConfig", ll2.LevelNormal, ll2.LevelDetailed)
+	w, err := connection(ctx, connArgs{first, last, after, before}, "allSpacecraftConfigs", 0, q, loaders.For(ctx).ListConfigs)
 	return &model.SpacecraftConfigConnection{Window: w}, err
 }
 
@@ -173,8 +173,8 @@ func (r *queryResolver) AllAgencies(ctx context.Context, first *int, after *stri
 		return nil, err
 	}
 	n, _ := connectionNeed(ctx, "AgencyConnection", "Agency")
-	q.Level = n.chooseLevel("Agency", ll2.LevelList, ll2.LevelDetailed)
-	w, err := connection(ctx, connArgs{first, last, after, before}, "allAgencies", 0, q, r.Catalog.ListAgencies)
+	q.Mode = n.chooseLevel("Agency", ll2.LevelList, ll2.LevelDetailed)
+	w, err := connection(ctx, connArgs{first, last, after, before}, "allAgencies", 0, q, loaders.For(ctx).ListAgencies)
 	return &model.AgencyConnection{Window: w}, err
 }
 
@@ -194,8 +194,8 @@ func (r *queryResolver) AllFamilies(ctx context.Context, first *int, after *stri
 		return nil, err
 	}
 	n, _ := connectionNeed(ctx, "FamilyConnection", "Family")
-	q.Level = n.chooseLevel("Family", ll2.LevelList, ll2.LevelDetailed)
-	w, err := connection(ctx, connArgs{first, last, after, before}, "allFamilies", 0, q, r.Catalog.ListFamilies)
+	q.Mode = n.chooseLevel("Family", ll2.LevelList, ll2.LevelDetailed)
+	w, err := connection(ctx, connArgs{first, last, after, before}, "allFamilies", 0, q, loaders.For(ctx).ListFamilies)
 	return &model.FamilyConnection{Window: w}, err
 }
 
@@ -248,8 +248,8 @@ func (r *spacecraftConfigResolver) Spacecraft(ctx context.Context, obj *catalog.
 		return nil, err
 	}
 	n, _ := connectionNeed(ctx, "SpacecraftConnection", "Spacecraft")
-	q.Level = n.chooseLevel("Spacecraft", ll2.LevelNormal, ll2.LevelDetailed)
-	w, err := connection(ctx, connArgs{first, last, after, before}, "SpacecraftConfig.spacecraft", obj.ID, q, byParent(ctx, loaders.For(ctx).SpacecraftOfConfig, obj.ID))
+	q.Mode = n.chooseLevel("Spacecraft", ll2.LevelNormal, ll2.LevelDetailed)
+	w, err := connection(ctx, connArgs{first, last, after, before}, "SpacecraftConfig.spacecraft", obj.ID, q, childrenOf(loaders.For(ctx).SpacecraftOfConfig, obj.ID))
 	return &model.SpacecraftConnection{Window: w}, err
 }
 

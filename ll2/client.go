@@ -151,19 +151,6 @@ func (c *Client) BaseURL() string { return c.base.String() }
 // Config.DecodedBytes bounds.
 func (c *Client) DecodedSize() uint64 { return c.decoded.weight() }
 
-// ListParams are the parameters common to every list call, plus the endpoint's
-// filters as LL2 names them (see the typed filters in params.go).
-type ListParams struct {
-	// Limit is the page size, 1..100; 0 means LL2's default of 10.
-	Limit  int
-	Offset int
-	// Mode is the level of detail; LevelNone means the endpoint's default.
-	Mode     Level
-	Search   string
-	Ordering []OrderKey
-	Filter   url.Values
-}
-
 // List is one page of a list endpoint, its results in the detailed container of their
 // kind (fields above Level are nil).
 type List[T any] struct {
@@ -172,29 +159,6 @@ type List[T any] struct {
 	Previous *string
 	Results  []*T
 	Level    Level
-}
-
-func (p ListParams) values() url.Values {
-	v := url.Values{}
-	for k, vs := range p.Filter {
-		v[k] = append([]string(nil), vs...)
-	}
-	if p.Limit > 0 {
-		v.Set("limit", strconv.Itoa(p.Limit))
-	}
-	if p.Offset > 0 {
-		v.Set("offset", strconv.Itoa(p.Offset))
-	}
-	if p.Mode != LevelNone {
-		v.Set("mode", p.Mode.String())
-	}
-	if p.Search != "" {
-		v.Set("search", p.Search)
-	}
-	if len(p.Ordering) > 0 {
-		v.Set("ordering", FormatOrdering(p.Ordering))
-	}
-	return v
 }
 
 // validate refuses, before any call is spent, parameters that LL2 would ignore or
@@ -235,7 +199,7 @@ func list[T any, PT interface {
 	*T
 	responseModer
 }](ctx context.Context, c *Client, e *Endpoint[T], p ListParams) (*List[T], error) {
-	v := p.values()
+	v := p.Values()
 	op := "GET " + e.Path + "?" + v.Encode()
 	if err := validate(e, p); err != nil {
 		return nil, &Error{Kind: KindBadRequest, Op: op, Detail: err.Error()}

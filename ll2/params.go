@@ -1,10 +1,117 @@
 package ll2
 
 import (
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 )
+
+// ListParams is a list call's query: the parameters common to every list endpoint,
+// plus the endpoint's filters as LL2 names them (see the typed filters below). It is
+// the gateway's one query type: the graph builds it from GraphQL arguments, the
+// loaders batch by its Key, the catalog answers it from LL2 or from a crawled
+// collection, and the client sends its Values.
+type ListParams struct {
+	// Limit is the page size, 1..100; 0 means LL2's default of 10.
+	Limit  int
+	Offset int
+	// Mode is the level of detail; LevelNone means the endpoint's default. The
+	// catalog reads it as the level wanted of the objects and sends the mode of the
+	// endpoint that brings it.
+	Mode     Level
+	Search   string
+	Ordering []OrderKey
+	Filter   url.Values
+}
+
+// Values renders the parameters as LL2 reads them from a URL's query; a parameter at
+// its default is left out.
+func (p ListParams) Values() url.Values {
+	v := url.Values{}
+	for k, vs := range p.Filter {
+		v[k] = append([]string(nil), vs...)
+	}
+	if p.Limit > 0 {
+		v.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Offset > 0 {
+		v.Set("offset", strconv.Itoa(p.Offset))
+	}
+	if p.Mode != LevelNone {
+		v.Set("mode", p.Mode.String())
+	}
+	if p.Search != "" {
+		v.Set("search", p.Search)
+	}
+	if len(p.Ordering) > 0 {
+		v.Set("ordering", FormatOrdering(p.Ordering))
+	}
+	return v
+}
+
+// Selection returns the query without its window and mode: which objects it selects
+// and in what order, whatever page of them is asked for and at whatever level.
+func (p ListParams) Selection() ListParams {
+	p.Limit, p.Offset, p.Mode = 0, 0, LevelNone
+	return p
+}
+
+// ListKey is a ListParams as one comparable value, to key maps and dataloaders with:
+// equal parameters have equal keys, and Params gives the parameters back.
+type ListKey string
+
+// Key returns the parameters' key: their Values, with search and ordering written even
+// when empty and a window out of range kept (so that a query LL2 would refuse does not
+// share the key of one it answers), in url.Values' sorted encoding. Cursors carry a
+// fingerprint of their query's Selection key, so the key's text must not change: a
+// new text would turn away every cursor handed out before.
+func (p ListParams) Key() ListKey {
+	v := p.Values()
+	v.Set("search", p.Search)
+	v.Set("ordering", FormatOrdering(p.Ordering))
+	if p.Limit < 0 {
+		v.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Offset < 0 {
+		v.Set("offset", strconv.Itoa(p.Offset))
+	}
+	return ListKey(v.Encode())
+}
+
+// Params returns the parameters k is the key of. It fails only for text that no Key
+// wrote.
+func (k ListKey) Params() (ListParams, error) {
+	v, err := url.ParseQuery(string(k))
+	if err != nil {
+		return ListParams{}, fmt.Errorf("ll2: list key %q: %w", string(k), err)
+	}
+	p := ListParams{Search: v.Get("search"), Ordering: parseOrdering(v.Get("ordering")), Filter: url.Values{}}
+	for _, n := range []struct {
+		name string
+		to   *int
+	}{{"limit", &p.Limit}, {"offset", &p.Offset}} {
+		if s := v.Get(n.name); s != "" {
+			if *n.to, err = strconv.Atoi(s); err != nil {
+				return ListParams{}, fmt.Errorf("ll2: list key %q: %s %q", string(k), n.name, s)
+			}
+		}
+	}
+	if s, ok := v["mode"]; ok {
+		var known bool
+		if p.Mode, known = ParseLevel(s[0]); !known {
+			return ListParams{}, fmt.Errorf("ll2: list key %q: mode %q", string(k), s[0])
+		}
+	}
+	for name, vs := range v {
+		switch name {
+		case "limit", "offset", "mode", "search", "ordering":
+		default:
+			p.Filter[name] = vs
+		}
+	}
+	return p, nil
+}
 
 // The typed filters below render to ListParams.Filter with Values. A nil field is not
 // sent. Names follow LL2's parameters.

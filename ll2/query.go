@@ -40,6 +40,18 @@ func FormatOrdering(keys []OrderKey) string {
 	return strings.Join(parts, ",")
 }
 
+// parseOrdering splits an `ordering` value into its keys, as FormatOrdering joined
+// them; empty terms are dropped.
+func parseOrdering(s string) []OrderKey {
+	var keys []OrderKey
+	for _, term := range strings.Split(s, ",") {
+		if term = strings.TrimSpace(term); term != "" {
+			keys = append(keys, OrderKey{Field: strings.TrimPrefix(term, "-"), Desc: strings.HasPrefix(term, "-")})
+		}
+	}
+	return keys
+}
+
 // FilterValue is one parsed filter parameter.
 type FilterValue struct {
 	Param string
@@ -181,9 +193,7 @@ func (e *Endpoint[T]) ParseQuery(v url.Values) (Query, error) {
 		q.Search = SplitSearch(s)
 	}
 	if s, ok := lastValue(v, "ordering"); ok {
-		for _, term := range strings.Split(s, ",") {
-			term = strings.TrimSpace(term)
-			k := OrderKey{Field: strings.TrimPrefix(term, "-"), Desc: strings.HasPrefix(term, "-")}
+		for _, k := range parseOrdering(s) {
 			if e.Ordering(k.Field) != nil {
 				q.Order = append(q.Order, k)
 			}

@@ -1,15 +1,15 @@
 // Package loaders holds the per-request dataloaders: every nested lookup of a request
 // (a configuration's agency, a family's parent, a configuration's spacecraft) goes
 // through them, so that the lookups of one request are batched, de-duplicated and
-// answered from objects the request has already seen.
+// answered from objects the request has already seen. The loaders learn what the
+// request has seen from what the catalog returns to them: the entities of every page
+// and batch they fetch, root pages included (ListSpacecraft and its kin).
 package loaders
 
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -31,11 +31,11 @@ type Key struct {
 	Level ll2.Level
 }
 
-// ReverseKey asks for one page of a parent's children. Query is the canonical text of
-// the page's query; the Loaders keep the query it stands for.
+// ReverseKey asks for one page of a parent's children: the parent, and the page's
+// query as a comparable value (its Params give the query back).
 type ReverseKey struct {
 	Parent int
-	Query  string
+	Query  ll2.ListKey
 }
 
 // Loaders are one request's dataloaders.
@@ -50,9 +50,7 @@ type Loaders struct {
 	FamiliesOfAgency   *dataloader.Loader[ReverseKey, *catalog.Page[catalog.Family]]
 	ConfigsOfFamily    *dataloader.Loader[ReverseKey, *catalog.Page[catalog.SpacecraftConfig]]
 
-	cat     *catalog.Catalog
-	mu      sync.Mutex
-	queries map[string]catalog.Query
+	cat *catalog.Catalog
 }
 
 // New returns fresh loaders over cat; wait is the batching window (0 means DefaultWait);
@@ -61,11 +59,11 @@ func New(cat *catalog.Catalog, wait time.Duration, m *observe.Metrics) *Loaders 
 	if wait <= 0 {
 		wait = DefaultWait
 	}
-	l := &Loaders{cat: cat, queries: map[string]catalog.Query{}}
-	l.Spacecraft = newLoader(m, "spacecraft", wait, batch(cat.GetSpacecraft))
-	l.Config = newLoader(m, "config", wait, batch(cat.GetConfigs))
-	l.Agency = newLoader(m, "agency", wait, batch(cat.GetAgencies))
-	l.Family = newLoader(m, "family", wait, batch(cat.GetFamilies))
+	l := &Loaders{cat: cat}
+	l.Spacecraft = newLoader(m, "spacecraft", wait, batch(l, cat.GetSpacecraft))
+	l.Config = newLoader(m, "config", wait, batch(l, cat.GetConfigs))
+	l.Agency = newLoader(m, "agency", wait, batch(l, cat.GetAgencies))
+	l.Family = newLoader(m, "family", wait, batch(l, cat.GetFamilies))
 	l.SpacecraftOfConfig = newLoader(m, "spacecraft_of_config", wait, reverse(l, cat.SpacecraftOfConfigs))
 	l.ConfigsOfAgency = newLoader(m, "configs_of_agency", wait, reverse(l, cat.ConfigsOfAgencies))
 	l.FamiliesOfAgency = newLoader(m, "families_of_agency", wait, reverse(l, cat.FamiliesOfAgencies))
@@ -90,9 +88,9 @@ func For(ctx context.Context) *Loaders {
 	return l
 }
 
-// WithLoaders returns a context that carries l and reports the catalog's entities to l.
+// WithLoaders returns a context that carries l.
 func WithLoaders(ctx context.Context, l *Loaders) context.Context {
-	return catalog.WithObserver(context.WithValue(ctx, ctxKey{}, l), l)
+	return context.WithValue(ctx, ctxKey{}, l)
 }
 
 // Middleware gives every request fresh loaders over cat.
@@ -103,8 +101,9 @@ func Middleware(cat *catalog.Catalog, wait time.Duration, m *observe.Metrics, ne
 }
 
 // batch adapts a catalog getter to a batch function: each id is fetched once, at the
-// richest level any key asks for, and results come back in key order.
-func batch[E any](get func(context.Context, []int, ll2.Level) (map[int]*E, map[int]error)) dataloader.BatchFunc[Key, *E] {
+// richest level any key asks for, the loaders are primed with every entity the answers
+// brought, and results come back in key order.
+func batch[E any](l *Loaders, get func(context.Context, []int, ll2.Level) (map[int]*E, map[int]error, []*catalog.Seen)) dataloader.BatchFunc[Key, *E] {
 	return func(ctx context.Context, keys []Key) []*dataloader.Result[*E] {
 		ids := make([]int, 0, len(keys))
 		level := ll2.LevelNone
@@ -112,7 +111,8 @@ func batch[E any](get func(context.Context, []int, ll2.Level) (map[int]*E, map[i
 			ids = append(ids, k.ID)
 			level = max(level, k.Level)
 		}
-		found, failed := get(ctx, ids, level)
+		found, failed, seen := get(ctx, ids, level)
+		l.prime(seen...)
 		out := make([]*dataloader.Result[*E], len(keys))
 		for i, k := range keys {
 			if v, ok := found[k.ID]; ok {
@@ -130,28 +130,38 @@ func batch[E any](get func(context.Context, []int, ll2.Level) (map[int]*E, map[i
 }
 
 // reverse adapts a catalog's by-parent listing to a batch function: keys with the same
-// query are answered together (the catalog may then crawl once for all parents), and
-// distinct queries run concurrently.
-func reverse[E any](l *Loaders, list func(context.Context, []int, catalog.Query) (map[int]*catalog.Page[E], map[int]error)) dataloader.BatchFunc[ReverseKey, *catalog.Page[E]] {
+// query are answered together (the catalog may then crawl once for all parents),
+// distinct queries run concurrently, and the loaders are primed with every entity the
+// pages brought.
+func reverse[E any](l *Loaders, list func(context.Context, []int, ll2.ListParams) (map[int]*catalog.Page[E], map[int]error)) dataloader.BatchFunc[ReverseKey, *catalog.Page[E]] {
 	return func(ctx context.Context, keys []ReverseKey) []*dataloader.Result[*catalog.Page[E]] {
-		groups := map[string][]int{}
+		groups := map[ll2.ListKey][]int{}
 		for _, k := range keys {
 			groups[k.Query] = append(groups[k.Query], k.Parent)
 		}
 		type answer struct {
 			pages  map[int]*catalog.Page[E]
 			failed map[int]error
+			err    error
 		}
-		answers := make(map[string]answer, len(groups))
+		answers := make(map[ll2.ListKey]answer, len(groups))
 		var (
 			mu sync.Mutex
 			wg sync.WaitGroup
 		)
-		for text, parents := range groups {
+		for key, parents := range groups {
 			wg.Go(func() {
-				pages, failed := list(ctx, parents, l.query(text))
+				var a answer
+				if q, err := key.Params(); err != nil {
+					a.err = &ll2.Error{Kind: ll2.KindBadRequest, Op: "load", Detail: err.Error()}
+				} else {
+					a.pages, a.failed = list(ctx, parents, q)
+					for _, p := range a.pages {
+						l.prime(p.Seen)
+					}
+				}
 				mu.Lock()
-				answers[text] = answer{pages, failed}
+				answers[key] = a
 				mu.Unlock()
 			})
 		}
@@ -163,7 +173,10 @@ func reverse[E any](l *Loaders, list func(context.Context, []int, catalog.Query)
 				out[i] = &dataloader.Result[*catalog.Page[E]]{Data: p}
 				continue
 			}
-			err := a.failed[k.Parent]
+			err := a.err
+			if err == nil {
+				err = a.failed[k.Parent]
+			}
 			if err == nil {
 				err = &ll2.Error{Kind: ll2.KindBadResponse, Op: "load", Detail: "no answer for parent " + strconv.Itoa(k.Parent)}
 			}
@@ -173,58 +186,63 @@ func reverse[E any](l *Loaders, list func(context.Context, []int, catalog.Query)
 	}
 }
 
-// Saw primes the loaders with every entity a response brought: an object seen at a
-// level answers later lookups of it at that level or below.
-func (l *Loaders) Saw(s *catalog.Seen) {
+// ListSpacecraft fetches a page of spacecraft (catalog.ListSpacecraft) and primes the
+// loaders with what it brought.
+func (l *Loaders) ListSpacecraft(ctx context.Context, q ll2.ListParams) (*catalog.Page[catalog.Spacecraft], error) {
+	return listPrimed(ctx, l, q, l.cat.ListSpacecraft)
+}
+
+// ListConfigs fetches a page of configurations (catalog.ListConfigs) and primes the
+// loaders with what it brought.
+func (l *Loaders) ListConfigs(ctx context.Context, q ll2.ListParams) (*catalog.Page[catalog.SpacecraftConfig], error) {
+	return listPrimed(ctx, l, q, l.cat.ListConfigs)
+}
+
+// ListAgencies fetches a page of agencies (catalog.ListAgencies) and primes the
+// loaders with what it brought.
+func (l *Loaders) ListAgencies(ctx context.Context, q ll2.ListParams) (*catalog.Page[catalog.Agency], error) {
+	return listPrimed(ctx, l, q, l.cat.ListAgencies)
+}
+
+// ListFamilies fetches a page of families (catalog.ListFamilies) and primes the
+// loaders with what it brought.
+func (l *Loaders) ListFamilies(ctx context.Context, q ll2.ListParams) (*catalog.Page[catalog.Family], error) {
+	return listPrimed(ctx, l, q, l.cat.ListFamilies)
+}
+
+func listPrimed[E any](ctx context.Context, l *Loaders, q ll2.ListParams, list func(context.Context, ll2.ListParams) (*catalog.Page[E], error)) (*catalog.Page[E], error) {
+	p, err := list(ctx, q)
+	if p != nil {
+		l.prime(p.Seen)
+	}
+	return p, err
+}
+
+// prime primes the loaders with entities a request has seen: an object seen at a level
+// answers later lookups of it at that level or below.
+func (l *Loaders) prime(seen ...*catalog.Seen) {
 	ctx := context.Background()
-	for _, n := range s.Spacecraft {
-		prime(ctx, l.Spacecraft, n.ID, ll2.LevelNormal, n.Level, n)
-	}
-	for _, n := range s.Configs {
-		prime(ctx, l.Config, n.ID, ll2.LevelNormal, n.Level, n)
-	}
-	for _, n := range s.Agencies {
-		prime(ctx, l.Agency, n.ID, ll2.LevelList, n.Level, n)
-	}
-	for _, n := range s.Families {
-		prime(ctx, l.Family, n.ID, ll2.LevelList, n.Level, n)
+	for _, s := range seen {
+		if s == nil {
+			continue
+		}
+		for _, n := range s.Spacecraft {
+			primeLevels(ctx, l.Spacecraft, n.ID, ll2.LevelNormal, n.Level, n)
+		}
+		for _, n := range s.Configs {
+			primeLevels(ctx, l.Config, n.ID, ll2.LevelNormal, n.Level, n)
+		}
+		for _, n := range s.Agencies {
+			primeLevels(ctx, l.Agency, n.ID, ll2.LevelList, n.Level, n)
+		}
+		for _, n := range s.Families {
+			primeLevels(ctx, l.Family, n.ID, ll2.LevelList, n.Level, n)
+		}
 	}
 }
 
-func prime[E any](ctx context.Context, ld *dataloader.Loader[Key, *E], id int, from, to ll2.Level, v *E) {
+func primeLevels[E any](ctx context.Context, ld *dataloader.Loader[Key, *E], id int, from, to ll2.Level, v *E) {
 	for lv := from; lv <= to; lv++ {
 		ld.Prime(ctx, Key{ID: id, Level: lv}, v)
 	}
-}
-
-// Query registers q under its canonical text and returns the text, for ReverseKey.
-func (l *Loaders) Query(q catalog.Query) string {
-	var b strings.Builder
-	b.WriteString(q.Level.String())
-	b.WriteByte('|')
-	b.WriteString(paramsText(q))
-	s := b.String()
-	l.mu.Lock()
-	l.queries[s] = q
-	l.mu.Unlock()
-	return s
-}
-
-// paramsText is a query's canonical text: its LL2 parameters, sorted.
-func paramsText(q catalog.Query) string {
-	v := url.Values{}
-	for k, vs := range q.Filter {
-		v[k] = vs
-	}
-	v.Set("search", q.Search)
-	v.Set("ordering", ll2.FormatOrdering(q.Order))
-	v.Set("offset", strconv.Itoa(q.Offset))
-	v.Set("limit", strconv.Itoa(q.Limit))
-	return v.Encode()
-}
-
-func (l *Loaders) query(s string) catalog.Query {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.queries[s]
 }

@@ -69,7 +69,7 @@ func TestBatchKeyOrderDuplicatesAndMissing(t *testing.T) {
 	// Once a call has told the size (8 agencies: one page), a batch of several ids is
 	// one crawl, and the missing id is still a NotFound at its position.
 	cat, srv := newCatalog(t)
-	if _, err := cat.ListAgencies(context.Background(), catalog.Query{Limit: 1, Level: ll2.LevelList}); err != nil {
+	if _, err := cat.ListAgencies(context.Background(), ll2.ListParams{Limit: 1, Mode: ll2.LevelList}); err != nil {
 		t.Fatal(err)
 	}
 	if cat.CrawlCost(catalog.KindAgency) != 1 {
@@ -87,12 +87,11 @@ func TestBatchKeyOrderDuplicatesAndMissing(t *testing.T) {
 	}
 }
 
-// TestPrimedObjectsCostNothing checks that objects a response embedded answer later
+// TestPrimedObjectsCostNothing checks that objects a root page embedded answer later
 // lookups at their level without a call, and that a richer lookup still calls.
 func TestPrimedObjectsCostNothing(t *testing.T) {
 	l, ctx, srv := setup(t)
-	cat := catalog.New(catalog.Options{Client: mustClient(t, srv)})
-	page, err := cat.ListSpacecraft(ctx, catalog.Query{Limit: 20, Level: ll2.LevelNormal})
+	page, err := l.ListSpacecraft(ctx, ll2.ListParams{Limit: 20, Mode: ll2.LevelNormal})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,13 +126,14 @@ func mustClient(t *testing.T, srv *ll2server.Server) *ll2.Client {
 }
 
 // TestReverseDeduplicatesPerParentAndQuery asks the same page of children twice for
-// the same parent and once for another: one fetch per distinct (parent, query).
+// the same parent, with two equal queries built apart: one fetch per distinct
+// (parent, query).
 func TestReverseDeduplicatesPerParentAndQuery(t *testing.T) {
 	l, ctx, srv := setup(t)
-	q := catalog.Query{Limit: 5, Level: ll2.LevelNormal, Order: []ll2.OrderKey{{Field: "id"}}}
-	text := l.Query(q)
-	a := l.SpacecraftOfConfig.Load(ctx, loaders.ReverseKey{Parent: 33, Query: text})
-	b := l.SpacecraftOfConfig.Load(ctx, loaders.ReverseKey{Parent: 33, Query: l.Query(q)})
+	q := ll2.ListParams{Limit: 5, Mode: ll2.LevelNormal, Ordering: []ll2.OrderKey{{Field: "id"}}}
+	a := l.SpacecraftOfConfig.Load(ctx, loaders.ReverseKey{Parent: 33, Query: q.Key()})
+	same := ll2.ListParams{Limit: 5, Mode: ll2.LevelNormal, Ordering: []ll2.OrderKey{{Field: "id"}}}
+	b := l.SpacecraftOfConfig.Load(ctx, loaders.ReverseKey{Parent: 33, Query: same.Key()})
 	pa, err := a()
 	if err != nil {
 		t.Fatal(err)
@@ -161,5 +161,50 @@ func TestReverseDeduplicatesPerParentAndQuery(t *testing.T) {
 	}
 	if n := srv.Counters().Total; n != 1 {
 		t.Errorf("%d calls, want 1:\n%v", n, srv.Requests())
+	}
+}
+
+// TestLoadersPrimeThemselves checks that the loaders learn what their own batches
+// brought from what the catalog returns, not from the context: with a context that
+// carries nothing, an object embedded in a loaded object, or in a page of a parent's
+// children, answers a later lookup at its level without a call.
+func TestLoadersPrimeThemselves(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// fetch loads something and returns a configuration it embedded.
+		fetch func(*testing.T, *loaders.Loaders, *ll2server.Server) int
+	}{
+		{"an object by id", func(t *testing.T, l *loaders.Loaders, srv *ll2server.Server) int {
+			id := srv.Store().Spacecraft()[0].ID
+			sc, err := l.Spacecraft.Load(context.Background(), loaders.Key{ID: id, Level: ll2.LevelDetailed})()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return sc.Config.ID
+		}},
+		{"a page of a parent's children", func(t *testing.T, l *loaders.Loaders, _ *ll2server.Server) int {
+			q := ll2.ListParams{Limit: 5, Mode: ll2.LevelNormal, Ordering: []ll2.OrderKey{{Field: "id"}}}
+			page, err := l.SpacecraftOfConfig.Load(context.Background(), loaders.ReverseKey{Parent: 33, Query: q.Key()})()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page.Items) == 0 {
+				t.Fatal("configuration 33 has no spacecraft")
+			}
+			return page.Items[0].Config.ID
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cat, srv := newCatalog(t)
+			l := loaders.New(cat, testWait, nil)
+			cfg := tc.fetch(t, l, srv)
+			before := srv.Counters().Total
+			if _, err := l.Config.Load(context.Background(), loaders.Key{ID: cfg, Level: ll2.LevelNormal})(); err != nil {
+				t.Fatal(err)
+			}
+			if n := srv.Counters().Total - before; n != 0 {
+				t.Errorf("the embedded configuration %d cost %d calls, want 0:\n%v", cfg, n, srv.Requests())
+			}
+		})
 	}
 }
