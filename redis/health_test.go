@@ -44,6 +44,20 @@ var outages = []struct {
 	{"refused", func(s *redistest.Server, _ testing.TB) { s.Kill() }, func(s *redistest.Server, t testing.TB) { s.Restart(t) }},
 }
 
+// outageClient starts a redis-server of the test's own, to stop and restart, and a
+// client of it that probes every 100 ms and logs to the returned sink.
+func outageClient(t *testing.T, onHealth func(degraded bool)) (*redistest.Server, *Client, *logSink) {
+	t.Helper()
+	srv := redistest.Start(t)
+	logs := &logSink{}
+	c, err := New(context.Background(), Options{URL: srv.URL(), Logger: slog.New(slog.NewTextHandler(logs, nil)), ProbeEvery: 100 * time.Millisecond, OnHealth: onHealth})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return srv, c, logs
+}
+
 // TestOutageFallsBackAndRecovers stops a real redis-server under a client: the store
 // answers from its local copy and writes there, every operation after the first
 // failure fails at once with ErrUnavailable, the outage and the recovery are logged
@@ -52,16 +66,9 @@ func TestOutageFallsBackAndRecovers(t *testing.T) {
 	for _, tc := range outages {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			srv := redistest.Start(t)
-			logs := &logSink{}
 			var changes []bool
 			var mu sync.Mutex
-			c, err := New(ctx, Options{URL: srv.URL(), Logger: slog.New(slog.NewTextHandler(logs, nil)), ProbeEvery: 100 * time.Millisecond,
-				OnHealth: func(d bool) { mu.Lock(); changes = append(changes, d); mu.Unlock() }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			srv, c, logs := outageClient(t, func(d bool) { mu.Lock(); changes = append(changes, d); mu.Unlock() })
 			local := economy.NewMemoryStore(1 << 20)
 			defer local.Close()
 			s := c.Store("ans:", local, time.Hour)
@@ -122,13 +129,7 @@ func TestFlightDuringOutage(t *testing.T) {
 	for _, tc := range outages {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			srv := redistest.Start(t)
-			logs := &logSink{}
-			c, err := New(ctx, Options{URL: srv.URL(), Logger: slog.New(slog.NewTextHandler(logs, nil)), ProbeEvery: 100 * time.Millisecond})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			srv, c, logs := outageClient(t, nil)
 			fl := c.Flight()
 			// locked runs a flight on key and reports whether its fetch held the lock.
 			locked := func(key string) bool {
