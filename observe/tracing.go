@@ -204,7 +204,7 @@ func (t *tracingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		tt = &tracedTransport{st: ts, rt: otelhttp.NewTransport(spanDetails{t.base},
 			otelhttp.WithTracerProvider(ts.provider),
 			otelhttp.WithPropagators(noPropagation),
-			// The LL2 calls are counted in Prometheus (Metrics.Upstream); OpenTelemetry
+			// The LL2 calls are counted in Prometheus (Metrics.UpstreamCall); OpenTelemetry
 			// carries traces only.
 			otelhttp.WithMeterProvider(metricnoop.NewMeterProvider()),
 			otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
