@@ -178,14 +178,25 @@ func TestHistogram(t *testing.T) {
 	if m := h.Mean(); m < 5000*time.Microsecond || m > 5001*time.Microsecond {
 		t.Errorf("mean %s", m)
 	}
-	// Every value lands in a bucket whose upper edge is within 0.8% above it.
-	for _, v := range []uint64{0, 1, 127, 128, 255, 256, 1000, 123456789, 1 << 46} {
-		i := bucketOf(v)
-		if up := bucketValue(i); up < v || float64(up-v) > float64(v)/128+1 {
-			t.Errorf("value %d: bucket %d up to %d", v, i, up)
+	// Every value is read back as at most 0.8% above itself, never below; past the
+	// tracked range it is the range's end, and Max still the value.
+	for _, v := range []time.Duration{0, 1, 127, 128, 255, 256, 1000, 123456789, maxTracked} {
+		var one Histogram
+		one.Record(v)
+		if got := one.Quantile(0.5); got != v {
+			t.Errorf("value %d alone: quantile %d, want the value (clamped to max)", v, got)
 		}
-		if i > 0 && bucketValue(i-1) >= v {
-			t.Errorf("value %d: the bucket below (%d) reaches %d", v, i-1, bucketValue(i-1))
+		one.Record(2 * maxTracked)
+		if got := one.Quantile(0.99); got < maxTracked || float64(got-maxTracked) > float64(maxTracked)/128 || one.Max() != 2*maxTracked {
+			t.Errorf("value %d and one past the range: q0.99 %d, max %d", v, got, one.Max())
+		}
+	}
+	for _, v := range []time.Duration{200, 1000, 123456789} {
+		var h2 Histogram
+		h2.Record(v)
+		h2.Record(v * 2)
+		if got := h2.Quantile(0.5); got < v || float64(got-v) > float64(v)/128+1 {
+			t.Errorf("value %d: read back as %d", v, got)
 		}
 	}
 	var other Histogram

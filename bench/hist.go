@@ -1,91 +1,66 @@
 package bench
 
 import (
-	"math/bits"
 	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// subBits sets the histogram's precision: each power of two is split into
-// 2^subBits buckets, so a recorded value is known within 1/2^subBits (0.8%).
-const subBits = 7
+// maxTracked is the longest duration the quantiles tell apart; a longer one counts
+// as this long in them (Max stays exact).
+const maxTracked = 24 * time.Hour
 
-const (
-	subCount = 1 << subBits
-	// maxExp covers values up to 2^(maxExp+subBits) ns, about 39 hours; larger
-	// values go into the last bucket (Max stays exact).
-	maxExp     = 40
-	numBuckets = (maxExp + 1) * subCount
-)
-
-// Histogram records durations in log-linear buckets, as HdrHistogram does: exact
-// below 128 ns, then within 0.8% of the value, in a fixed 41 KiB whatever the number
-// of values, so that a long run keeps its memory bounded. Min, Max and Mean are
-// exact. The zero value is empty and ready to use; a Histogram is not safe for
-// concurrent use (give each client its own and Merge them).
+// Histogram records durations. The quantiles come from an HDR histogram with two
+// significant digits: exact below 256 ns, then within 0.8% of the value, in a fixed
+// 40 KiB whatever the number of values, so that a long run keeps its memory
+// bounded. Min, Max and Mean are exact. The zero value is empty and ready to use; a
+// Histogram is not safe for concurrent use (give each client its own and Merge them).
 type Histogram struct {
-	counts [numBuckets]uint64
-	n      uint64
-	sum    time.Duration
-	min    time.Duration
-	max    time.Duration
+	hdr           *hdrhistogram.Histogram
+	sum, min, max time.Duration
 }
 
-// bucketOf returns the bucket of a value in nanoseconds.
-func bucketOf(v uint64) int {
-	if v < subCount {
-		return int(v)
+func (h *Histogram) init() {
+	if h.hdr == nil {
+		h.hdr = hdrhistogram.New(1, int64(maxTracked), 2)
 	}
-	exp := bits.Len64(v) - subBits // ≥ 1
-	if exp > maxExp {
-		return numBuckets - 1
-	}
-	// The top subBits+1 bits of v are subCount..2*subCount-1; below the leading one
-	// they number the bucket within the power of two. At exp 1 the buckets continue
-	// the exact ones (index v).
-	return exp*subCount + int(v>>(exp-1)) - subCount
-}
-
-// bucketValue returns the highest value of bucket i, so that quantiles never
-// understate a latency.
-func bucketValue(i int) uint64 {
-	if i < subCount {
-		return uint64(i)
-	}
-	exp := i / subCount
-	m := uint64(i%subCount + subCount)
-	return (m+1)<<(exp-1) - 1
 }
 
 // Record adds one duration; negative durations count as zero.
 func (h *Histogram) Record(d time.Duration) {
+	h.init()
 	d = max(d, 0)
-	h.counts[bucketOf(uint64(d))]++
-	if h.n == 0 || d < h.min {
+	// Within the histogram's range, which is all RecordValue checks.
+	_ = h.hdr.RecordValue(int64(min(d, maxTracked)))
+	if h.hdr.TotalCount() == 1 || d < h.min {
 		h.min = d
 	}
 	h.max = max(h.max, d)
-	h.n++
 	h.sum += d
 }
 
 // Merge adds every value of o to h.
 func (h *Histogram) Merge(o *Histogram) {
-	if o.n == 0 {
+	if o.Count() == 0 {
 		return
 	}
-	for i, c := range o.counts {
-		h.counts[i] += c
-	}
-	if h.n == 0 || o.min < h.min {
+	h.init()
+	if h.Count() == 0 || o.min < h.min {
 		h.min = o.min
 	}
+	// Both histograms have the same range: nothing is dropped.
+	h.hdr.Merge(o.hdr)
 	h.max = max(h.max, o.max)
-	h.n += o.n
 	h.sum += o.sum
 }
 
 // Count returns the number of values recorded.
-func (h *Histogram) Count() uint64 { return h.n }
+func (h *Histogram) Count() uint64 {
+	if h.hdr == nil {
+		return 0
+	}
+	return uint64(h.hdr.TotalCount())
+}
 
 // Min returns the smallest value recorded (0 when empty).
 func (h *Histogram) Min() time.Duration { return h.min }
@@ -95,27 +70,18 @@ func (h *Histogram) Max() time.Duration { return h.max }
 
 // Mean returns the average of the values recorded (0 when empty).
 func (h *Histogram) Mean() time.Duration {
-	if h.n == 0 {
-		return 0
+	if n := h.Count(); n > 0 {
+		return h.sum / time.Duration(n)
 	}
-	return h.sum / time.Duration(h.n)
+	return 0
 }
 
 // Quantile returns the value below or at which a fraction q (0..1) of the values
-// lie, as the upper edge of its bucket and never above Max (0 when empty).
+// lie, as the upper edge of its bucket, so that a latency is never understated, and
+// never above Max (0 when empty).
 func (h *Histogram) Quantile(q float64) time.Duration {
-	if h.n == 0 {
+	if h.Count() == 0 {
 		return 0
 	}
-	q = min(max(q, 0), 1)
-	rank := uint64(q*float64(h.n) + 0.5)
-	rank = min(max(rank, 1), h.n)
-	var seen uint64
-	for i, c := range h.counts {
-		seen += c
-		if seen >= rank {
-			return min(time.Duration(bucketValue(i)), h.max)
-		}
-	}
-	return h.max
+	return min(time.Duration(h.hdr.ValueAtQuantile(min(max(q, 0), 1)*100)), h.max)
 }

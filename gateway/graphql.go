@@ -8,7 +8,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/validator/rules"
 
@@ -18,7 +17,7 @@ import (
 )
 
 // graphQLServer builds the GraphQL executor: the GraphQL-over-HTTP transport
-// (overhttp.go), a parsed-document LRU (gqlgen parses and validates every request
+// (overhttp.go), a parsed-document cache (gqlgen parses and validates every request
 // without one), the spec's coercion of variables, the query limits and the parser's
 // token limit, the bound on LL2 calls per request, introspection (and field
 // suggestions) unless switched off, automatic persisted queries (or, in
@@ -38,7 +37,7 @@ func (g *Gateway) graphQLServer() http.Handler {
 	srv.Use(observe.NewGraphQLExtension(g.cfg.Metrics))
 	// Next, so that what it drops is all that is dropped, and recorded as an error.
 	srv.Use(graph.ResponseLimit{MaxBytes: p.MaxResponseBytes})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](size))
+	srv.SetQueryCache(newQueryCache[*ast.QueryDocument](size))
 	if p.MaxTokens > 0 {
 		srv.SetParserTokenLimit(p.MaxTokens)
 	}
@@ -53,7 +52,7 @@ func (g *Gateway) graphQLServer() http.Handler {
 		srv.Use(extension.Introspection{})
 	}
 	if p.TrustedDocuments == nil {
-		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](size)})
+		srv.Use(extension.AutomaticPersistedQuery{Cache: newQueryCache[string](size)})
 	}
 	// Before the limits, so that they measure the variables that run.
 	srv.Use(vars)

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/maypok86/otter/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/lexer"
@@ -248,7 +248,7 @@ func (d *doorkeeper) again(key string) bool {
 // (method, negotiated media type, query string or body). A nil keyMemo remembers
 // nothing.
 type keyMemo struct {
-	keys *lru.Cache[[sha256.Size]byte, string]
+	keys *otter.Cache[[sha256.Size]byte, string]
 }
 
 // keyMemoSize is how many request keys are remembered: the distinct requests of a
@@ -256,12 +256,7 @@ type keyMemo struct {
 const keyMemoSize = 10_000
 
 func newKeyMemo() *keyMemo {
-	c, err := lru.New[[sha256.Size]byte, string](keyMemoSize)
-	if err != nil {
-		// Only a size under one fails.
-		panic(err)
-	}
-	return &keyMemo{keys: c}
+	return &keyMemo{keys: otter.Must(&otter.Options[[sha256.Size]byte, string]{MaximumSize: keyMemoSize})}
 }
 
 func (m *keyMemo) id(method, media string, raw []byte) [sha256.Size]byte {
@@ -280,12 +275,12 @@ func (m *keyMemo) get(id [sha256.Size]byte) (string, bool) {
 	if m == nil {
 		return "", false
 	}
-	return m.keys.Get(id)
+	return m.keys.GetIfPresent(id)
 }
 
 func (m *keyMemo) add(id [sha256.Size]byte, key string) {
 	if m != nil {
-		m.keys.Add(id, key)
+		m.keys.Set(id, key)
 	}
 }
 

@@ -2,9 +2,7 @@ package observe
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -14,10 +12,11 @@ import (
 	"sync/atomic"
 
 	"github.com/graph-gophers/dataloader/v7"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -60,6 +59,7 @@ type TracingConfig struct {
 // off, so that every hook costs a single load when nobody traces.
 type tracingState struct {
 	tracer        trace.Tracer
+	provider      trace.TracerProvider
 	trustIncoming bool
 	propagator    propagation.TextMapPropagator
 }
@@ -134,7 +134,7 @@ func SetupTracing(ctx context.Context, c TracingConfig) (shutdown func(context.C
 			log.Warn("tracing failed", "err", err)
 		}))
 	}
-	st := &tracingState{tracer: tp.Tracer(ScopeName), trustIncoming: c.TrustIncoming, propagator: prop}
+	st := &tracingState{tracer: tp.Tracer(ScopeName), provider: tp, trustIncoming: c.TrustIncoming, propagator: prop}
 	active.Store(st)
 	var once sync.Once
 	return func(ctx context.Context) error {
@@ -162,12 +162,14 @@ func otlpURL(s string) (string, error) {
 }
 
 // TracingTransport returns a RoundTripper that makes a client span of each request it
-// carries, named by the method and LL2 endpoint ("GET spacecraft/{id}/") and ended
-// when the body is read to its end or closed, so that the span covers the download.
-// Below the answer cache (upstream.Options.Base) it traces the calls that reach LL2
-// and spend the budget. It adds no traceparent header: LL2 is someone else's API and
+// carries with otelhttp, named by the method and LL2 endpoint ("GET spacecraft/{id}/",
+// never the ids or the query) and ended when the body is read to its end or closed,
+// so that the span covers the download. Besides otelhttp's attributes it records
+// url.path, the endpoint (spacegraph.endpoint) and an exception event for a call that
+// failed. Below the answer cache (economy.Options.Base) it traces the calls that reach
+// LL2 and spend the budget. It adds no trace headers: LL2 is someone else's API and
 // does not take part in our traces. With tracing off it only calls base (nil:
-// http.DefaultTransport).
+// http.DefaultTransport), so that an untraced call costs one atomic load.
 func TracingTransport(base http.RoundTripper) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
@@ -175,68 +177,62 @@ func TracingTransport(base http.RoundTripper) http.RoundTripper {
 	return &tracingTransport{base: base}
 }
 
-type tracingTransport struct{ base http.RoundTripper }
+type tracingTransport struct {
+	base http.RoundTripper
+	// traced is otelhttp's transport for the tracing in force, made on its first
+	// call: tracing may start after the transport is made, and start again with
+	// another tracer provider (tests).
+	traced atomic.Pointer[tracedTransport]
+}
 
-// RoundTrip carries req inside a client span.
+type tracedTransport struct {
+	st *tracingState
+	rt http.RoundTripper
+}
+
+// noPropagation injects nothing, so that no traceparent or baggage header reaches LL2.
+var noPropagation = propagation.NewCompositeTextMapPropagator()
+
+// RoundTrip carries req inside a client span when tracing is on.
 func (t *tracingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ts := tracer()
 	if ts == nil {
 		return t.base.RoundTrip(req)
 	}
-	ep := Endpoint(req.URL.Path)
-	ctx, span := ts.tracer.Start(req.Context(), req.Method+" "+ep,
-		trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(
-			attribute.String("http.request.method", req.Method),
-			attribute.String("server.address", req.URL.Hostname()),
-			attribute.String("url.path", req.URL.Path),
-			attribute.String("spacegraph.endpoint", ep),
-		))
-	resp, err := t.base.RoundTrip(req.WithContext(ctx))
+	tt := t.traced.Load()
+	if tt == nil || tt.st != ts {
+		tt = &tracedTransport{st: ts, rt: otelhttp.NewTransport(spanDetails{t.base},
+			otelhttp.WithTracerProvider(ts.provider),
+			otelhttp.WithPropagators(noPropagation),
+			// The LL2 calls are counted in Prometheus (Metrics.UpstreamCall); OpenTelemetry
+			// carries traces only.
+			otelhttp.WithMeterProvider(metricnoop.NewMeterProvider()),
+			otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+				return r.Method + " " + Endpoint(r.URL.Path)
+			}),
+		)}
+		t.traced.Store(tt)
+	}
+	return tt.rt.RoundTrip(req)
+}
+
+// spanDetails runs inside otelhttp's span and adds what otelhttp does not record: the
+// path and endpoint (its url.full holds the query, too fine to group by) and the
+// error as an event, with its message, beside otelhttp's error.type.
+type spanDetails struct{ base http.RoundTripper }
+
+func (d spanDetails) RoundTrip(req *http.Request) (*http.Response, error) {
+	span := trace.SpanFromContext(req.Context())
+	span.SetAttributes(
+		attribute.String("url.path", req.URL.Path),
+		attribute.String("spacegraph.endpoint", Endpoint(req.URL.Path)),
+	)
+	resp, err := d.base.RoundTrip(req)
 	if err != nil {
 		span.RecordError(err)
-		span.SetStatus(codes.Error, err.Error())
-		span.End()
-		return resp, err
 	}
-	span.SetAttributes(attribute.Int("http.response.status_code", resp.StatusCode))
-	if resp.StatusCode >= 400 {
-		span.SetStatus(codes.Error, "")
-	}
-	if resp.Body == nil || resp.Body == http.NoBody {
-		span.End()
-		return resp, nil
-	}
-	resp.Body = &spanBody{ReadCloser: resp.Body, span: span}
-	return resp, nil
+	return resp, err
 }
-
-// spanBody ends its span once the body is read to its end or closed.
-type spanBody struct {
-	io.ReadCloser
-	span trace.Span
-	once sync.Once
-}
-
-func (b *spanBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err != nil {
-		if !errors.Is(err, io.EOF) {
-			b.span.RecordError(err)
-			b.span.SetStatus(codes.Error, err.Error())
-		}
-		b.end()
-	}
-	return n, err
-}
-
-func (b *spanBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.end()
-	return err
-}
-
-func (b *spanBody) end() { b.once.Do(func() { b.span.End() }) }
 
 // LoaderTracer is a dataloader.Tracer (for dataloader.WithTracer) that records each
 // batch of a loader: its size in Metrics (m may be nil) and, with tracing on, a span

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -185,6 +187,56 @@ func TestTracingTransportErrors(t *testing.T) {
 	}
 }
 
+// An LL2 call's span is named by its route, whatever its ids and query; it carries
+// the attributes dashboards group by, ends when the body is read to its end, and no
+// trace context (traceparent, baggage) goes to LL2, though the globals would send it.
+func TestTracingTransportSpan(t *testing.T) {
+	stop := startTracing(t, observe.TracingConfig{})
+	var sent http.Header
+	tr := observe.TracingTransport(roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		sent = r.Header.Clone()
+		return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(`{"count":0}`)), Request: r}, nil
+	}))
+	member, _ := baggage.NewMember("user", "someone")
+	bag, _ := baggage.New(member)
+	ctx, parent := otel.Tracer("test").Start(baggage.ContextWithBaggage(context.Background(), bag), "parent")
+	for _, u := range []string{
+		"http://ll2.test/2.3.0/spacecraft/?limit=100&mode=detailed&search=dragon",
+		"http://ll2.test/2.3.0/spacecraft/12/?mode=detailed",
+	} {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		resp, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Read to the end and not closed: the span ends all the same.
+		_, _ = io.Copy(io.Discard, resp.Body)
+		for _, h := range []string{"Traceparent", "Tracestate", "Baggage"} {
+			if v := sent.Get(h); v != "" {
+				t.Errorf("%s went to LL2: %q", h, v)
+			}
+		}
+	}
+	parent.End()
+	spans := stop()
+	list := spanNamed(t, spans, "GET spacecraft/")
+	one := spanNamed(t, spans, "GET spacecraft/{id}/")
+	if list.Parent.SpanID() != parent.SpanContext().SpanID() || one.EndTime.IsZero() {
+		t.Errorf("list call: parent %v, want %v; one call ends %v", list.Parent.SpanID(), parent.SpanContext().SpanID(), one.EndTime)
+	}
+	for k, want := range map[string]string{
+		"http.request.method":       "GET",
+		"server.address":            "ll2.test",
+		"url.path":                  "/2.3.0/spacecraft/",
+		"spacegraph.endpoint":       "spacecraft/",
+		"http.response.status_code": "200",
+	} {
+		if got := attr(list, k); got != want {
+			t.Errorf("list call %s = %q, want %q", k, got, want)
+		}
+	}
+}
+
 // Incoming trace context is followed only when trusted.
 func TestTracingIncomingParent(t *testing.T) {
 	const parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
@@ -310,3 +362,34 @@ func TestTracingOTLPExport(t *testing.T) {
 }
 
 var _ sdktrace.SpanExporter = keepSpans{}
+
+// BenchmarkTracingTransport measures what the tracing transport adds to each LL2
+// call, off (the default) and on (spans made and dropped by a no-op exporter).
+func BenchmarkTracingTransport(b *testing.B) {
+	body := []byte(`{"count":0,"results":[]}`)
+	base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(bytes.NewReader(body)), Request: r}, nil
+	})
+	run := func(b *testing.B) {
+		tr := observe.TracingTransport(base)
+		req := httptest.NewRequest(http.MethodGet, "http://ll2.test/2.3.0/spacecraft/12/?mode=detailed", nil)
+		b.ReportAllocs()
+		for b.Loop() {
+			resp, err := tr.RoundTrip(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	}
+	b.Run("off", run)
+	b.Run("on", func(b *testing.B) {
+		shutdown, err := observe.SetupTracing(context.Background(), observe.TracingConfig{Exporter: tracetest.NewNoopExporter()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer shutdown(context.Background())
+		run(b)
+	})
+}

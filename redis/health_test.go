@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -43,6 +44,20 @@ var outages = []struct {
 	{"refused", func(s *redistest.Server, _ testing.TB) { s.Kill() }, func(s *redistest.Server, t testing.TB) { s.Restart(t) }},
 }
 
+// outageClient starts a redis-server of the test's own, to stop and restart, and a
+// client of it that probes every 100 ms and logs to the returned sink.
+func outageClient(t *testing.T, onHealth func(degraded bool)) (*redistest.Server, *Client, *logSink) {
+	t.Helper()
+	srv := redistest.Start(t)
+	logs := &logSink{}
+	c, err := New(context.Background(), Options{URL: srv.URL(), Logger: slog.New(slog.NewTextHandler(logs, nil)), ProbeEvery: 100 * time.Millisecond, OnHealth: onHealth})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return srv, c, logs
+}
+
 // TestOutageFallsBackAndRecovers stops a real redis-server under a client: the store
 // answers from its local copy and writes there, every operation after the first
 // failure fails at once with ErrUnavailable, the outage and the recovery are logged
@@ -51,16 +66,9 @@ func TestOutageFallsBackAndRecovers(t *testing.T) {
 	for _, tc := range outages {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			srv := redistest.Start(t)
-			logs := &logSink{}
 			var changes []bool
 			var mu sync.Mutex
-			c, err := New(ctx, Options{URL: srv.URL(), Logger: slog.New(slog.NewTextHandler(logs, nil)), ProbeEvery: 100 * time.Millisecond,
-				OnHealth: func(d bool) { mu.Lock(); changes = append(changes, d); mu.Unlock() }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			srv, c, logs := outageClient(t, func(d bool) { mu.Lock(); changes = append(changes, d); mu.Unlock() })
 			local := economy.NewMemoryStore(1 << 20)
 			defer local.Close()
 			s := c.Store("ans:", local, time.Hour)
@@ -109,6 +117,59 @@ func TestOutageFallsBackAndRecovers(t *testing.T) {
 			defer mu.Unlock()
 			if len(changes) != 2 || !changes[0] || changes[1] {
 				t.Errorf("OnHealth calls %v, want [true false]", changes)
+			}
+		})
+	}
+}
+
+// TestFlightDuringOutage stops Redis under a cross-process flight: every fetch still
+// runs, once, without the lock; once Redis is held unreachable no fetch waits on it
+// and none is logged; after the restart the lock is taken again.
+func TestFlightDuringOutage(t *testing.T) {
+	for _, tc := range outages {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			srv, c, logs := outageClient(t, nil)
+			fl := c.Flight()
+			// locked runs a flight on key and reports whether its fetch held the lock.
+			locked := func(key string) bool {
+				t.Helper()
+				held, calls := false, 0
+				res, err := fl.Do(ctx, key, func(context.Context) (economy.Result, error) {
+					calls++
+					n, _ := c.Redis().Exists(ctx, c.prefix+"lock:"+key).Result()
+					held = n == 1
+					return economy.Result{Entry: economy.Entry{Status: 200, Body: []byte(key)}, Usable: true}, nil
+				})
+				if err != nil || calls != 1 || string(res.Entry.Body) != key {
+					t.Fatalf("%s: %+v, %v, %d calls", key, res, err, calls)
+				}
+				return held
+			}
+			if !locked("before") {
+				t.Fatal("the fetch ran without the lock while Redis answers")
+			}
+
+			tc.stop(srv, t)
+			if locked("first") {
+				t.Fatal("a lock during the outage")
+			}
+			waitFor(t, "the outage to be noticed", c.Degraded)
+			start := time.Now()
+			for i := range 50 {
+				locked("during" + strconv.Itoa(i))
+			}
+			if took := time.Since(start); took > DefaultTimeout {
+				t.Errorf("50 flights while Redis is held unreachable took %v: they waited on it", took)
+			}
+			if n := logs.count("redis lock not taken"); n > 1 {
+				t.Errorf("the outage was logged by %d flights, want the first at most:\n%s", n, logs.b.String())
+			}
+
+			tc.restart(srv, t)
+			waitFor(t, "the probe to find Redis again", func() bool { return !c.Degraded() })
+			if !locked("after") {
+				t.Error("the fetch ran without the lock after Redis came back")
 			}
 		})
 	}

@@ -20,8 +20,6 @@ package redis
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -31,6 +29,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bsm/redislock"
 	goredis "github.com/redis/go-redis/v9"
 
 	"spacegraph/economy"
@@ -292,64 +291,52 @@ func (s *Store) Set(ctx context.Context, key string, e economy.Entry, keep time.
 }
 
 // Flight is an economy.Flight across processes: calls are shared in-process first,
-// then a Redis lock (SET NX with a lease) lets one process fetch while the others
-// wait for the lock to go and find the answer in the shared store.
+// then a Redis lock (bsm/redislock: SET NX with a lease, released only by the holder
+// of its token) lets one process fetch while the others wait for the lock to go and
+// find the answer in the shared store.
 type Flight struct {
 	c     *Client
+	locks *redislock.Client
 	lease time.Duration
 	poll  time.Duration
 }
 
 // Flight returns the cross-process flight.
 func (c *Client) Flight() *Flight {
-	return &Flight{c: c, lease: 30 * time.Second, poll: 20 * time.Millisecond}
+	return &Flight{c: c, locks: redislock.New(c.rdb), lease: 30 * time.Second, poll: 20 * time.Millisecond}
 }
-
-// unlock deletes the lock only if it still holds our token, so that a lease that ran
-// out and was taken by another process is not released by us.
-var unlock = goredis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
 
 // Do runs fetch holding the key's lock. fetch must first look in the shared store:
 // when another process held the lock, the answer is there by the time we get it.
+// Without the lock (Redis away, or a wait that outlived a lease) fetch runs anyway:
+// better one call too many than none at all.
 func (f *Flight) Do(ctx context.Context, key string, fetch func(context.Context) (economy.Result, error)) (economy.Result, error) {
 	return f.c.flight.Do(ctx, key, func(fctx context.Context) (economy.Result, error) {
-		lock := f.c.prefix + "lock:" + key
-		var b [12]byte
-		_, _ = rand.Read(b[:])
-		token := hex.EncodeToString(b[:])
-		t := time.NewTicker(f.poll)
-		defer t.Stop()
+		// While Redis is held unreachable no lock is tried; the outage is logged
+		// once, by health, not here for each fetch.
+		if f.c.Degraded() {
+			return fetch(fctx)
+		}
 		// Waiting longer than a lease is pointless: the lock would have expired. The
 		// wait has its own deadline; the fetch keeps the whole of fctx's.
 		wctx, cancel := context.WithTimeout(fctx, f.lease)
 		defer cancel()
-		for {
-			ok, err := f.c.rdb.SetNX(wctx, lock, token, f.lease).Result()
-			if err != nil {
-				// Redis is away, or the wait outlived a lease: better one call too
-				// many than none at all. An outage is logged once, by the health
-				// probe, not here for each fetch.
-				if !errors.Is(err, ErrUnavailable) {
-					f.c.log.WarnContext(fctx, "redis lock not taken; fetching without it", "err", err)
+		lock, err := f.locks.Obtain(wctx, f.c.prefix+"lock:"+key, f.lease, &redislock.Options{RetryStrategy: redislock.LinearBackoff(f.poll)})
+		switch {
+		case err == nil:
+			defer func() {
+				// A lease that ran out may now be another process's lock: Release
+				// leaves it alone (ErrLockNotHeld).
+				if err := lock.Release(context.WithoutCancel(fctx)); err != nil && !errors.Is(err, redislock.ErrLockNotHeld) && !errors.Is(err, ErrUnavailable) {
+					f.c.log.WarnContext(fctx, "redis unlock failed", "err", err)
 				}
-				return fetch(fctx)
-			}
-			if ok {
-				defer func() {
-					if err := unlock.Run(context.WithoutCancel(fctx), f.c.rdb, []string{lock}, token).Err(); err != nil && !errors.Is(err, goredis.Nil) && !errors.Is(err, ErrUnavailable) {
-						f.c.log.WarnContext(fctx, "redis unlock failed", "err", err)
-					}
-				}()
-				return fetch(fctx)
-			}
-			select {
-			case <-wctx.Done():
-				if fctx.Err() != nil {
-					return economy.Result{}, fctx.Err()
-				}
-				return fetch(fctx)
-			case <-t.C:
-			}
+			}()
+		case fctx.Err() != nil:
+			return economy.Result{}, fctx.Err()
+		case wctx.Err() != nil, errors.Is(err, ErrUnavailable):
+		default:
+			f.c.log.WarnContext(fctx, "redis lock not taken; fetching without it", "err", err)
 		}
+		return fetch(fctx)
 	})
 }

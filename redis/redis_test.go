@@ -423,3 +423,30 @@ func TestManyKeysManyFlights(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkFlight measures an uncontended cross-process flight: taking the key's lock,
+// a fetch that does nothing, and letting the lock go.
+func BenchmarkFlight(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		url  func(testing.TB) (string, string)
+	}{{"single", redistest.URL}, {"cluster", redistest.ClusterURL}} {
+		b.Run(c.name, func(b *testing.B) {
+			u, prefix := c.url(b)
+			cl, err := New(context.Background(), Options{URL: u, Prefix: prefix})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer cl.Close()
+			fl := cl.Flight()
+			fetch := func(context.Context) (economy.Result, error) { return economy.Result{Usable: true}, nil }
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := fl.Do(ctx, "ll2:spacecraft/1/", fetch); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

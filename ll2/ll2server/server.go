@@ -14,7 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/maypok86/otter/v2"
 
 	"spacegraph/ll2"
 )
@@ -64,7 +64,7 @@ type state struct {
 	store *Store
 	// memo keeps recent selections (filtered and ordered, before paging), so that
 	// paging through a large snapshot does not filter and sort it again per page.
-	memo *lru.Cache[string, any]
+	memo *otter.Cache[string, any]
 }
 
 // memoSize bounds the selections kept; each is a slice of pointers.
@@ -83,8 +83,7 @@ func New(store *Store, opts Options) *Server {
 
 // SetStore replaces the snapshot being served; calls in flight finish on the old one.
 func (s *Server) SetStore(store *Store) {
-	memo, _ := lru.New[string, any](memoSize)
-	s.state.Store(&state{store: store, memo: memo})
+	s.state.Store(&state{store: store, memo: otter.Must(&otter.Options[string, any]{MaximumSize: memoSize})})
 }
 
 // Store returns the snapshot being served.
@@ -417,11 +416,11 @@ func selection[T any](st *state, e *ll2.Endpoint[T], q *ll2.Query, items []*T, i
 		kv["search"] = k.Search
 	}
 	key := e.Path + "?" + kv.Encode()
-	if v, ok := st.memo.Get(key); ok {
+	if v, ok := st.memo.GetIfPresent(key); ok {
 		return v.([]*T)
 	}
 	sel := e.Select(q, items)
-	st.memo.Add(key, sel)
+	st.memo.Set(key, sel)
 	return sel
 }
 
