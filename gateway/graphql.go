@@ -14,11 +14,12 @@ import (
 
 	"spacegraph/economy"
 	"spacegraph/graph"
+	"spacegraph/graphqlhttp"
 	"spacegraph/observe"
 )
 
 // graphQLServer builds the GraphQL executor: the GraphQL-over-HTTP transport
-// (overhttp.go), a parsed-document LRU (gqlgen parses and validates every request
+// (graphqlhttp), a parsed-document LRU (gqlgen parses and validates every request
 // without one), the spec's coercion of variables, the query limits and the parser's
 // token limit, the bound on LL2 calls per request, introspection (and field
 // suggestions) unless switched off, automatic persisted queries (or, in
@@ -33,7 +34,7 @@ func (g *Gateway) graphQLServer() http.Handler {
 	es := graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Catalog: g.Catalog}})
 	srv := handler.New(es)
 	vars := graph.VariableCoercion{Schema: es.Schema(), HideSuggestions: p.IntrospectionOff}
-	srv.AddTransport(overHTTP{trusted: p.TrustedDocuments, tokenLimit: max(p.MaxTokens, 0), vars: vars})
+	srv.AddTransport(graphqlhttp.Transport{Trusted: p.TrustedDocuments, TokenLimit: max(p.MaxTokens, 0), Variables: vars})
 	// First, so that it is the outermost extension: it times and sees everything.
 	srv.Use(observe.NewGraphQLExtension(g.cfg.Metrics))
 	// Next, so that what it drops is all that is dropped, and recorded as an error.

@@ -9,7 +9,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +22,7 @@ import (
 
 	"spacegraph/economy"
 	"spacegraph/graph"
+	"spacegraph/graphqlhttp"
 	"spacegraph/observe"
 )
 
@@ -50,13 +50,13 @@ type responseKeys struct {
 
 // key computes the cache key of a request, or ok false when the request is not one to
 // cache (not a well-formed GET or JSON POST). It reads the request with the very
-// parsers the GraphQL transport runs (readGET, readPOST) and keys on the media type
+// parsers the GraphQL transport runs (graphqlhttp.ReadParams) and keys on the media type
 // the transport will answer in: were the key read differently from the request that
 // runs, a body such as {"query": A, "Query": B} would run A and store its answer under
 // B's key, for every client asking B. The POST body is restored for the handler.
 func (k responseKeys) key(r *http.Request) (key string, ok bool) {
 	memo := k.memo
-	media, ok := negotiate(r.Header.Values("Accept"))
+	media, ok := graphqlhttp.Negotiate(r.Header.Values("Accept"))
 	if !ok {
 		return "", false
 	}
@@ -89,9 +89,9 @@ func (k responseKeys) key(r *http.Request) (key string, ok bool) {
 		status int
 	)
 	if r.Method == http.MethodGet {
-		p, status, _ = readGET(r)
+		p, status, _ = graphqlhttp.ReadParams(r)
 	} else {
-		p, status, _ = readPOST(&http.Request{Body: io.NopCloser(bytes.NewReader(raw))})
+		p, status, _ = graphqlhttp.ReadParams(&http.Request{Method: http.MethodPost, Body: io.NopCloser(bytes.NewReader(raw))})
 	}
 	if status != 0 {
 		return "", false
@@ -182,13 +182,8 @@ func (g *Gateway) responseFingerprint() string {
 	fmt.Fprintf(h, "\x00%d %d %d %d %d %d %d %t\x00", p.MaxDepth, p.MaxComplexity, p.MaxAliases, p.MaxRootFields, p.MaxTokens,
 		p.MaxDocumentBytes, p.MaxResponseBytes, p.IntrospectionOff)
 	if t := p.TrustedDocuments; t != nil {
-		ids := make([]string, 0, len(t.byID))
-		for id := range t.byID {
-			ids = append(ids, id)
-		}
-		slices.Sort(ids)
-		for _, id := range ids {
-			fmt.Fprintf(h, "%d:%s%d:%s", len(id), id, len(t.byID[id]), t.byID[id])
+		for id, doc := range t.All() {
+			fmt.Fprintf(h, "%d:%s%d:%s", len(id), id, len(doc), doc)
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))

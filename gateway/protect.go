@@ -3,15 +3,10 @@ package gateway
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -24,13 +19,14 @@ import (
 
 	"spacegraph/errs"
 	"spacegraph/graph"
+	"spacegraph/graphqlhttp"
 	"spacegraph/internal/envflag"
 )
 
 // This file is the gateway's protection: the knobs (Protection, with their flags) and
 // the HTTP middleware that applies them: panic recovery, the request body limit, the
 // per-request deadline, CORS and compression. The query limits themselves are in
-// graph/limits.go; the GraphQL-over-HTTP rules are in overhttp.go.
+// graph/limits.go; the GraphQL-over-HTTP rules are in graphqlhttp.
 
 // The defaults of the protection knobs. Every example of the README, every playground
 // tab and every query of the gateway's tests fits them with room to spare
@@ -110,9 +106,9 @@ type Protection struct {
 	// (Access-Control-Max-Age; default DefaultCORSMaxAge).
 	CORSMaxAge time.Duration
 	// TrustedDocuments, when set, is the only documents the gateway runs (see
-	// LoadTrustedDocuments); anything else is refused with PERSISTED_QUERY_NOT_FOUND
+	// graphqlhttp.LoadTrustedDocuments); anything else is refused with PERSISTED_QUERY_NOT_FOUND
 	// and status 400. Automatic persisted queries are off then.
-	TrustedDocuments *TrustedDocuments
+	TrustedDocuments *graphqlhttp.TrustedDocuments
 	// GzipOff turns off the compression of responses (gzip when the client accepts
 	// it, for bodies of 1 KiB or more).
 	GzipOff bool
@@ -246,7 +242,7 @@ func ProtectionFlags(fs *flag.FlagSet, lookupEnv func(string) (string, bool)) fu
 			}
 		}
 		if trusted != "" {
-			docs, err := LoadTrustedDocuments(trusted)
+			docs, err := graphqlhttp.LoadTrustedDocuments(trusted)
 			if err != nil {
 				return Protection{}, err
 			}
@@ -254,108 +250,6 @@ func ProtectionFlags(fs *flag.FlagSet, lookupEnv func(string) (string, bool)) fu
 		}
 		return out, nil
 	}
-}
-
-// TrustedDocuments is a manifest of the documents a gateway in trusted-documents
-// mode runs, by id (as clients send it in `extensions.persistedQuery.sha256Hash`)
-// and by the SHA-256 of their text (a client may also send the text itself).
-type TrustedDocuments struct {
-	byID   map[string]string
-	byHash map[string]bool
-}
-
-// Len is the number of documents in the manifest.
-func (t *TrustedDocuments) Len() int { return len(t.byID) }
-
-// LoadTrustedDocuments reads a manifest file; see ParseTrustedDocuments.
-func LoadTrustedDocuments(path string) (*TrustedDocuments, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("trusted documents: %w", err)
-	}
-	t, err := ParseTrustedDocuments(b)
-	if err != nil {
-		return nil, fmt.Errorf("trusted documents %s: %w", path, err)
-	}
-	return t, nil
-}
-
-// ParseTrustedDocuments parses a manifest: either Apollo's persisted-query manifest
-// ({"format": "apollo-persisted-query-manifest", "version": 1, "operations": [{"id",
-// "name", "type", "body"}]}) or a plain JSON object from ids (usually the SHA-256 of
-// the text, in hex) to document texts.
-func ParseTrustedDocuments(b []byte) (*TrustedDocuments, error) {
-	t := &TrustedDocuments{byID: map[string]string{}, byHash: map[string]bool{}}
-	add := func(id, body string) error {
-		if id == "" || strings.TrimSpace(body) == "" {
-			return fmt.Errorf("an operation without id or body (id %q)", id)
-		}
-		t.byID[id] = body
-		t.byHash[sha256Hex(body)] = true
-		return nil
-	}
-	var apollo struct {
-		Format     string `json:"format"`
-		Version    int    `json:"version"`
-		Operations []struct {
-			ID   string `json:"id"`
-			Name string `json:"name"`
-			Type string `json:"type"`
-			Body string `json:"body"`
-		} `json:"operations"`
-	}
-	if err := json.Unmarshal(b, &apollo); err == nil && apollo.Format != "" {
-		if apollo.Format != "apollo-persisted-query-manifest" || apollo.Version != 1 {
-			return nil, fmt.Errorf("unsupported manifest format %q version %d", apollo.Format, apollo.Version)
-		}
-		for _, op := range apollo.Operations {
-			if err := add(op.ID, op.Body); err != nil {
-				return nil, err
-			}
-		}
-		return t, nil
-	}
-	var plain map[string]string
-	if err := json.Unmarshal(b, &plain); err != nil {
-		return nil, errors.New("neither an Apollo persisted-query manifest nor a JSON object of id to document")
-	}
-	for id, body := range plain {
-		if err := add(id, body); err != nil {
-			return nil, err
-		}
-	}
-	return t, nil
-}
-
-func sha256Hex(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
-}
-
-// errNotTrusted is the message of a refused document in trusted-documents mode.
-const errNotTrusted = "this server runs trusted documents only, and this document is not one of them"
-
-// resolve gives the text of a trusted request: the manifest's document for the id in
-// extensions.persistedQuery.sha256Hash, or the text sent when it is in the manifest.
-// ok is false, with a message, for anything else.
-func (t *TrustedDocuments) resolve(query string, extensions map[string]any) (text, msg string, ok bool) {
-	id := ""
-	if pq, _ := extensions["persistedQuery"].(map[string]any); pq != nil {
-		id, _ = pq["sha256Hash"].(string)
-	}
-	switch {
-	case id != "" && query == "":
-		if body, found := t.byID[id]; found {
-			return body, "", true
-		}
-		return "", "PersistedQueryNotFound: no trusted document has the id " + strconv.Quote(id), false
-	case query != "" && t.byHash[sha256Hex(query)]:
-		if id != "" && t.byID[id] != query && sha256Hex(query) != id {
-			return "", "the persisted query id does not match the document sent", false
-		}
-		return query, "", true
-	}
-	return "", errNotTrusted, false
 }
 
 // recoverPanics turns a panic anywhere below it (HTTP middleware included) into a 500
@@ -383,7 +277,7 @@ func (g *Gateway) recoverPanics(p Protection, next http.Handler) http.Handler {
 				// sees a failure rather than a truncated body.
 				panic(http.ErrAbortHandler)
 			}
-			writeHTTPError(w, http.StatusInternalServerError, "application/json; charset=utf-8",
+			graphqlhttp.WriteError(w, http.StatusInternalServerError, "application/json; charset=utf-8",
 				"internal error (request "+id+")", map[string]any{"code": string(errs.Internal), "requestId": id})
 		}()
 		if p.testPanic != nil {
@@ -426,13 +320,13 @@ func limitBody(p Protection, next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if int64(len(r.URL.RawQuery)) > limit {
-			writeHTTPError(w, http.StatusRequestURITooLong, negotiatedOrJSON(r),
+			graphqlhttp.WriteError(w, http.StatusRequestURITooLong, graphqlhttp.ErrorMediaType(r),
 				fmt.Sprintf("the query string is %d bytes, over the limit of %d", len(r.URL.RawQuery), limit), badInput())
 			return
 		}
 		if r.ContentLength > limit {
 			w.Header().Set("Connection", "close")
-			writeHTTPError(w, http.StatusRequestEntityTooLarge, negotiatedOrJSON(r), bodyTooLargeMessage(limit), badInput())
+			graphqlhttp.WriteError(w, http.StatusRequestEntityTooLarge, graphqlhttp.ErrorMediaType(r), graphqlhttp.BodyTooLargeMessage(limit), badInput())
 			lingerClose(w, r, r.Body, 0)
 			return
 		}
@@ -467,10 +361,6 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 }
 
 func (b *limitedBody) Close() error { return b.limited.Close() }
-
-func bodyTooLargeMessage(limit int64) string {
-	return fmt.Sprintf("the request body is larger than the limit of %d bytes", limit)
-}
 
 func badInput() map[string]any { return map[string]any{"code": string(errs.BadUserInput)} }
 
@@ -517,7 +407,7 @@ func (g *Gateway) withDeadline(p Protection, next http.Handler) http.Handler {
 			bw.abandon()
 			id := RequestID(r.Context())
 			g.log.WarnContext(r.Context(), "request deadline passed with no answer", "request_id", id, "timeout", timeout)
-			writeHTTPError(w, http.StatusGatewayTimeout, negotiatedOrJSON(r),
+			graphqlhttp.WriteError(w, http.StatusGatewayTimeout, graphqlhttp.ErrorMediaType(r),
 				fmt.Sprintf("the request did not finish within its deadline of %s", timeout),
 				map[string]any{"code": string(errs.UpstreamTimeout), "requestId": id})
 		}

@@ -31,6 +31,7 @@ import (
 
 	"spacegraph/gateway"
 	"spacegraph/graph"
+	"spacegraph/graphqlhttp"
 	"spacegraph/ll2/ll2server"
 )
 
@@ -43,8 +44,7 @@ type legitQuery struct {
 // legitimateQueries gathers the README's examples, the upstream-call table, the
 // playground's tabs, the introspection queries of clients (GraphiQL's, graphql-js's
 // with every option, gqlgen's), and every string literal of the gateway's tests (but
-// this file's, the conformance test's and abuse_test.go's, which hold abusive ones)
-// that is a valid document.
+// this file's and abuse_test.go's, which hold abusive ones) that is a valid document.
 func legitimateQueries(t *testing.T) []legitQuery {
 	t.Helper()
 	var out []legitQuery
@@ -73,7 +73,7 @@ func legitimateQueries(t *testing.T) []legitQuery {
 	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
 	fset := token.NewFileSet()
 	for _, name := range files {
-		if name == "protect_test.go" || name == "conformance_test.go" || name == "abuse_test.go" {
+		if name == "protect_test.go" || name == "abuse_test.go" {
 			continue
 		}
 		f, err := parser.ParseFile(fset, name, nil, 0)
@@ -761,7 +761,7 @@ func TestTrustedDocuments(t *testing.T) {
 			if err := os.WriteFile(path, []byte(manifest.text), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			docs, err := gateway.LoadTrustedDocuments(path)
+			docs, err := graphqlhttp.LoadTrustedDocuments(path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -804,11 +804,11 @@ func TestTrustedDocuments(t *testing.T) {
 		})
 	}
 	for _, bad := range []string{`[]`, `{"format": "other", "version": 1}`, `{"a": ""}`, `not JSON`} {
-		if _, err := gateway.ParseTrustedDocuments([]byte(bad)); err == nil {
+		if _, err := graphqlhttp.ParseTrustedDocuments([]byte(bad)); err == nil {
 			t.Errorf("manifest %s accepted", bad)
 		}
 	}
-	if _, err := gateway.LoadTrustedDocuments(filepath.Join(t.TempDir(), "missing.json")); err == nil {
+	if _, err := graphqlhttp.LoadTrustedDocuments(filepath.Join(t.TempDir(), "missing.json")); err == nil {
 		t.Error("a missing manifest loaded")
 	}
 }

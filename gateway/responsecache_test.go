@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"spacegraph/gateway"
+	"spacegraph/graphqlhttp"
 	"spacegraph/internal/redistest"
 )
 
@@ -67,7 +68,7 @@ func TestResponseCacheKeysOnTheDocument(t *testing.T) {
 
 	// With trusted documents only the manifest's very texts run: another text of the
 	// same tokens is refused, not answered from the cache.
-	docs, err := gateway.ParseTrustedDocuments([]byte(fmt.Sprintf(`{"a": %q}`, base)))
+	docs, err := graphqlhttp.ParseTrustedDocuments([]byte(fmt.Sprintf(`{"a": %q}`, base)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 
+	"spacegraph/graphqlhttp"
 	"spacegraph/loaders"
 	"spacegraph/observe"
 )
@@ -11,7 +12,7 @@ import (
 // routes mounts the endpoints of the contract: /graphql, the playground, /healthz and
 // /readyz. Every request gets a bound on how long writing its answer may stall, a
 // request id, panic recovery (an INTERNAL answer carrying the id) and compression; /graphql also gets CORS, the refusals on method
-// and headers (overhttp.go), the body limit, the response cache, then the request
+// and headers (graphqlhttp.Precheck), the body limit, the response cache, then the request
 // deadline and the per-request loaders.
 func (g *Gateway) routes(gql http.Handler) http.Handler {
 	p := g.cfg.Protection.withDefaults()
@@ -20,7 +21,7 @@ func (g *Gateway) routes(gql http.Handler) http.Handler {
 	// The response cache sits outside the deadline: a hit is ready at once, and going
 	// through the deadline's goroutine and buffer cost it a sixth of its CPU.
 	graphql := g.responseCache(g.withDeadline(p, loaders.Middleware(g.Catalog, g.cfg.LoaderWait, m, gql)))
-	mux.Handle("/graphql", m.Middleware("/graphql", withCORS(p, checkHTTP(limitBody(p, graphql)))))
+	mux.Handle("/graphql", m.Middleware("/graphql", withCORS(p, graphqlhttp.Precheck(limitBody(p, graphql)))))
 	playground := playgroundHandler("/graphql")
 	mux.Handle("GET /{$}", m.Middleware("/", playground))
 	mux.Handle("GET "+playgroundAssetsPrefix, m.Middleware(playgroundAssetsPrefix, playground))
