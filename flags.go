@@ -14,6 +14,7 @@ import (
 	"spacegraph/gateway"
 	"spacegraph/internal/envflag"
 	"spacegraph/redis"
+	"spacegraph/respcache"
 )
 
 // economyFlags registers the flags of the upstream economy (caches, budget, Redis,
@@ -122,7 +123,7 @@ func economyFlags(fs *flag.FlagSet) func(*gateway.Config) error {
 		return err
 	})
 
-	define("response-cache-max-bytes", strconv.Itoa(gateway.DefaultResponseCacheMaxBytes>>10)+"KiB", "the largest answer the whole-response cache stores (`size`: bytes, or with KiB, MiB, GiB); larger answers are served, not stored", false, func(s string) error {
+	define("response-cache-max-bytes", strconv.Itoa(respcache.DefaultMaxBytes>>10)+"KiB", "the largest answer the whole-response cache stores (`size`: bytes, or with KiB, MiB, GiB); larger answers are served, not stored", false, func(s string) error {
 		n, err := parseSize(s)
 		if err == nil && n > 1<<40 {
 			err = fmt.Errorf("too large")

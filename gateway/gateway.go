@@ -88,7 +88,7 @@ type Config struct {
 	// ResponseCacheOff disables the whole-response cache (benchmarks compare both).
 	ResponseCacheOff bool
 	// ResponseCacheMaxBytes bounds one answer the whole-response cache stores (0:
-	// DefaultResponseCacheMaxBytes; negative: no bound); larger answers are served
+	// respcache.DefaultMaxBytes; negative: no bound); larger answers are served
 	// but not stored.
 	ResponseCacheMaxBytes int64
 	// Prefetch crawls the whole spacecraft domain at start and answers list queries

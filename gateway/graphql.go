@@ -2,7 +2,11 @@ package gateway
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -10,6 +14,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/validator/rules"
 
 	"spacegraph/economy"
@@ -97,4 +102,25 @@ func freshnessExtensions(ctx context.Context, next graphql.ResponseHandler) *gra
 		resp.Extensions["stale"] = true
 	}
 	return resp
+}
+
+// responseFingerprint names everything besides the request that decides its answer:
+// the schema and the settings that refuse or limit requests. It is a part of every
+// response key because replicas share the response cache through Redis, and a replica
+// with trusted documents, introspection off, tighter limits or another schema (during
+// a rolling deploy) must not serve what a differently configured one stored.
+func (g *Gateway) responseFingerprint() string {
+	h := sha256.New()
+	var sdl strings.Builder
+	formatter.NewFormatter(&sdl).FormatSchema(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}}).Schema())
+	h.Write([]byte(sdl.String()))
+	p := g.cfg.Protection.withDefaults()
+	fmt.Fprintf(h, "\x00%d %d %d %d %d %d %d %t\x00", p.MaxDepth, p.MaxComplexity, p.MaxAliases, p.MaxRootFields, p.MaxTokens,
+		p.MaxDocumentBytes, p.MaxResponseBytes, p.IntrospectionOff)
+	if t := p.TrustedDocuments; t != nil {
+		for id, doc := range t.All() {
+			fmt.Fprintf(h, "%d:%s%d:%s", len(id), id, len(doc), doc)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

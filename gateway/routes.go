@@ -7,6 +7,7 @@ import (
 	"spacegraph/graphqlhttp"
 	"spacegraph/loaders"
 	"spacegraph/observe"
+	"spacegraph/respcache"
 )
 
 // routes mounts the endpoints of the contract: /graphql, the playground, /healthz and
@@ -20,7 +21,12 @@ func (g *Gateway) routes(gql http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	// The response cache sits outside the deadline: a hit is ready at once, and going
 	// through the deadline's goroutine and buffer cost it a sixth of its CPU.
-	graphql := g.responseCache(g.withDeadline(p, loaders.Middleware(g.Catalog, g.cfg.LoaderWait, m, gql)))
+	cache := respcache.Options{
+		Store: g.Responses, Shared: g.redis != nil, Fingerprint: g.responseFingerprint(),
+		Normalize: p.TrustedDocuments == nil, MaxBytes: g.cfg.ResponseCacheMaxBytes,
+		Now: g.now, Logger: g.log, Metrics: m,
+	}
+	graphql := respcache.New(cache, g.withDeadline(p, loaders.Middleware(g.Catalog, g.cfg.LoaderWait, m, gql)))
 	mux.Handle("/graphql", m.Middleware("/graphql", withCORS(p, graphqlhttp.Precheck(limitBody(p, graphql)))))
 	playground := playgroundHandler("/graphql")
 	mux.Handle("GET /{$}", m.Middleware("/", playground))
