@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"os"
 	"regexp"
-	"spacegraph/bench"
-	"spacegraph/relay"
 	"strconv"
 	"strings"
 	"testing"
+
+	"spacegraph/bench"
+	"spacegraph/relay"
 )
 
 // gid is the global id of an object, as clients see it.

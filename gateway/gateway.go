@@ -7,8 +7,6 @@ package gateway
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
@@ -268,27 +266,4 @@ func embeddedData(cfg Config) (ll2server.Data, snapshot.Meta, error) {
 		return snapshot.LoadDir(cfg.SnapshotDir)
 	}
 	return snapshot.Embedded()
-}
-
-type requestIDKey struct{}
-
-// RequestID returns the id of the request ctx belongs to ("" outside a request).
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
-
-// withRequestID gives each request an id: the caller's X-Request-Id when it is sane,
-// else a random one. It is echoed in the response and found in every log line.
-func withRequestID(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-Id")
-		if len(id) == 0 || len(id) > 64 || strings.ContainsFunc(id, func(c rune) bool { return c < '!' || c > '~' }) {
-			var b [8]byte
-			_, _ = rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
-		}
-		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
-	})
 }

@@ -65,8 +65,8 @@ func (g *Gateway) graphQLServer() http.Handler {
 	srv.Use(vars)
 	srv.Use(p.limits(es.Schema()))
 	srv.Use(graph.CallLimit{Max: p.MaxUpstreamCalls, CrawlCost: g.Catalog.CrawlCost})
-	srv.SetErrorPresenter(graph.TokenLimitPresenter(graph.ErrorPresenter(g.log, RequestID)))
-	srv.SetRecoverFunc(graph.Recover(g.log, RequestID))
+	srv.SetErrorPresenter(graph.TokenLimitPresenter(graph.ErrorPresenter(g.log)))
+	srv.SetRecoverFunc(graph.Recover(g.log))
 	srv.AroundResponses(freshnessExtensions)
 	srv.Use(graph.PlanCache{})
 	// Fields a partial snapshot does not hold: null, with one NOT_IN_SNAPSHOT error per

@@ -21,6 +21,7 @@ import (
 	"spacegraph/graph"
 	"spacegraph/graphqlhttp"
 	"spacegraph/internal/envflag"
+	"spacegraph/reqscope"
 )
 
 // This file is the gateway's protection: the knobs (Protection, with their flags) and
@@ -270,7 +271,7 @@ func (g *Gateway) recoverPanics(p Protection, next http.Handler) http.Handler {
 			if p, ok := v.(forwardedPanic); ok {
 				v, stack = p.value, p.stack
 			}
-			id := RequestID(r.Context())
+			id := reqscope.From(r.Context()).ID()
 			g.log.ErrorContext(r.Context(), "panic while serving a request", "request_id", id, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(stack))
 			if tw.wrote {
 				// Too late for a clean answer: cut the connection so that the client
@@ -405,7 +406,7 @@ func (g *Gateway) withDeadline(p Protection, next http.Handler) http.Handler {
 			bw.flushTo(w)
 		case <-timer.C:
 			bw.abandon()
-			id := RequestID(r.Context())
+			id := reqscope.From(r.Context()).ID()
 			g.log.WarnContext(r.Context(), "request deadline passed with no answer", "request_id", id, "timeout", timeout)
 			graphqlhttp.WriteError(w, http.StatusGatewayTimeout, graphqlhttp.ErrorMediaType(r),
 				fmt.Sprintf("the request did not finish within its deadline of %s", timeout),

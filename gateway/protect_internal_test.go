@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"spacegraph/reqscope"
 )
 
 // TestDeadlineBackstop checks the deadline's last resort: a handler that does not heed
@@ -18,7 +20,7 @@ func TestDeadlineBackstop(t *testing.T) {
 	g := &Gateway{log: slog.New(slog.DiscardHandler)}
 	release := make(chan struct{})
 	finished := make(chan struct{})
-	h := withRequestID(g.withDeadline(Protection{RequestTimeout: 10 * time.Millisecond}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := reqscope.Middleware(g.withDeadline(Protection{RequestTimeout: 10 * time.Millisecond}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer close(finished)
 		<-release // deaf to its context
 		w.Header().Set("X-Late", "1")
@@ -56,7 +58,7 @@ func TestPanicBelowTheDeadline(t *testing.T) {
 	var logs bytes.Buffer
 	g := &Gateway{log: slog.New(slog.NewTextHandler(&logs, nil))}
 	p := Protection{}.withDefaults()
-	h := withRequestID(g.recoverPanics(p, g.withDeadline(p, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+	h := reqscope.Middleware(g.recoverPanics(p, g.withDeadline(p, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 		panicInAHandler()
 	}))))
 	rec := httptest.NewRecorder()

@@ -33,6 +33,7 @@ import (
 	"spacegraph/graph"
 	"spacegraph/graphqlhttp"
 	"spacegraph/ll2/ll2server"
+	"spacegraph/reqscope"
 )
 
 // legitQuery is a query that the defaults must let through.
@@ -928,7 +929,7 @@ func TestPanicsBecomeInternalErrors(t *testing.T) {
 		t.Run(tc.stage, func(t *testing.T) {
 			prot := gateway.Protection{}
 			gateway.SetTestPanic(&prot, func(ctx context.Context, stage string) {
-				if stage == tc.stage && gateway.RequestID(ctx) == "boom-1" {
+				if stage == tc.stage && reqscope.From(ctx).ID() == "boom-1" {
 					panic("secret detail 42")
 				}
 			})

@@ -7,6 +7,7 @@ import (
 	"spacegraph/graphqlhttp"
 	"spacegraph/loaders"
 	"spacegraph/observe"
+	"spacegraph/reqscope"
 	"spacegraph/respcache"
 )
 
@@ -40,11 +41,10 @@ func (g *Gateway) routes(gql http.Handler) http.Handler {
 		mux.Handle("GET /metrics", m.Middleware("/metrics", m.Handler()))
 	}
 	logged := observe.LogRequests(g.log, observe.LogOptions{
-		RequestID: RequestID,
-		Metrics:   m,
+		Metrics: m,
 		Skip: func(r *http.Request) bool {
 			return r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics"
 		},
 	}, withGzip(p, g.recoverPanics(p, mux)))
-	return withWriteDeadline(p, withRequestID(logged))
+	return reqscope.Middleware(withWriteDeadline(p, logged))
 }

@@ -27,6 +27,7 @@ import (
 	"spacegraph/economy"
 	"spacegraph/graphqlhttp"
 	"spacegraph/observe"
+	"spacegraph/reqscope"
 )
 
 // defaultResponseTTL is the freshness of answers that hold no LL2 data (introspection).
@@ -365,8 +366,9 @@ type Options struct {
 	Metrics *observe.Metrics
 }
 
-// New wraps the GraphQL handler: it gives each request its upstream report, answers
-// repeated requests from the cache, and sets Cache-Control and ETag.
+// New wraps the GraphQL handler: it answers repeated requests from the cache, and sets
+// Cache-Control and ETag from the freshness of the data the request's report (in its
+// reqscope record) says the answer holds.
 func New(o Options, next http.Handler) http.Handler {
 	keys := responseKeys{memo: newKeyMemo(), fingerprint: o.Fingerprint, normalize: o.Normalize}
 	maxBytes := o.MaxBytes
@@ -384,8 +386,8 @@ func New(o Options, next http.Handler) http.Handler {
 		admit = newDoorkeeper(doorkeeperSize)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, rep := economy.WithReport(r.Context())
-		r = r.WithContext(ctx)
+		ctx := r.Context()
+		scope := reqscope.From(ctx)
 		key, cacheable := "", false
 		if o.Store != nil {
 			key, cacheable = keys.key(r)
@@ -394,7 +396,8 @@ func New(o Options, next http.Handler) http.Handler {
 		if cacheable {
 			e, ok, err := o.Store.Get(ctx, key)
 			if err == nil && ok && e.Fresh(now) {
-				o.Metrics.ResponseCache(ctx, observe.OutcomeHit)
+				o.Metrics.CacheOutcome(observe.LayerResponse, observe.OutcomeHit)
+				scope.SetResponseCache(observe.OutcomeHit)
 				ct, etag, body := decodeCached(e.Body)
 				write(w, r, ct, etag, body, e.Remaining(now), e.Age(now), true)
 				return
@@ -403,7 +406,8 @@ func New(o Options, next http.Handler) http.Handler {
 			if err != nil {
 				outcome = observe.OutcomeError
 			}
-			o.Metrics.ResponseCache(ctx, outcome)
+			o.Metrics.CacheOutcome(observe.LayerResponse, outcome)
+			scope.SetResponseCache(outcome)
 		}
 		rec := &recorder{header: w.Header()}
 		next.ServeHTTP(rec, r)
@@ -411,7 +415,7 @@ func New(o Options, next http.Handler) http.Handler {
 			rec.status = http.StatusOK
 		}
 		body := rec.body.Bytes()
-		sum := rep.Summary()
+		sum := scope.Report().Summary()
 		ttl := defaultResponseTTL
 		if sum.FreshKnown {
 			ttl = sum.MinFresh
