@@ -224,7 +224,7 @@ func New(cfg Config) (*Gateway, error) {
 		g.background(func() { g.runPrefetch(ctx) })
 	}
 
-	g.Handler = g.routes(g.graphQLServer())
+	g.Handler = g.handler(g.routes(g.graphQLServer()))
 	return g, nil
 }
 

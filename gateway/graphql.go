@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -30,7 +29,7 @@ import (
 // suggestions) unless switched off, automatic persisted queries (or, in
 // trusted-documents mode, the manifest instead), the error presenter and the
 // freshness extensions.
-func (g *Gateway) graphQLServer() http.Handler {
+func (g *Gateway) graphQLServer() *handler.Server {
 	p := g.cfg.Protection.withDefaults()
 	size := g.cfg.QueryCacheSize
 	if size <= 0 {
@@ -72,14 +71,6 @@ func (g *Gateway) graphQLServer() http.Handler {
 	// Fields a partial snapshot does not hold: null, with one NOT_IN_SNAPSHOT error per
 	// field path pattern.
 	srv.Use(graph.SnapshotGaps{})
-	if p.testPanic != nil {
-		srv.AroundFields(func(ctx context.Context, next graphql.Resolver) (any, error) {
-			if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Object == "Query" {
-				p.testPanic(ctx, panicInResolver)
-			}
-			return next(ctx)
-		})
-	}
 	return srv
 }
 

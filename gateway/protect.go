@@ -113,18 +113,7 @@ type Protection struct {
 	// GzipOff turns off the compression of responses (gzip when the client accepts
 	// it, for bodies of 1 KiB or more).
 	GzipOff bool
-
-	// testPanic, when set (only by tests, through export_test.go), is called at each
-	// stage (panicInMiddleware, panicInResolver) of every request, so that a test can
-	// panic there.
-	testPanic func(ctx context.Context, stage string)
 }
-
-// The stages at which a test can make the gateway panic.
-const (
-	panicInMiddleware = "middleware"
-	panicInResolver   = "resolver"
-)
 
 // withDefaults returns p with its zero knobs set to their defaults.
 func (p Protection) withDefaults() Protection {
@@ -281,9 +270,6 @@ func (g *Gateway) recoverPanics(p Protection, next http.Handler) http.Handler {
 			graphqlhttp.WriteError(w, http.StatusInternalServerError, "application/json; charset=utf-8",
 				"internal error (request "+id+")", map[string]any{"code": string(errs.Internal), "requestId": id})
 		}()
-		if p.testPanic != nil {
-			p.testPanic(r.Context(), panicInMiddleware)
-		}
 		next.ServeHTTP(tw, r)
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -25,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/vektah/gqlparser/v2"
 	gqlast "github.com/vektah/gqlparser/v2/ast"
@@ -914,27 +916,49 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// TestPanicsBecomeInternalErrors makes the gateway panic in its HTTP middleware and
-// in a resolver (through a hook only tests can set): the client gets an INTERNAL error
-// carrying the request id and nothing of the panic, the log gets the detail and the
-// stack under that id, and the gateway goes on serving.
+// serveWith serves h's gateway with pieces the test owns (gateway.HandlerWith) in
+// place of its own handler.
+func (h *harness) serveWith(wrap func(http.Handler) http.Handler, fields graphql.FieldMiddleware) {
+	h.t.Helper()
+	srv := httptest.NewServer(gateway.HandlerWith(h.g, wrap, fields))
+	h.t.Cleanup(srv.Close)
+	h.srv = srv
+}
+
+// TestPanicsBecomeInternalErrors makes the gateway panic in a handler around its
+// routes and in a resolver (pieces the test owns, put in through gateway.HandlerWith):
+// the client gets an INTERNAL error carrying the request id and nothing of the panic,
+// the log gets the detail and the stack under that id, and the gateway goes on
+// serving.
 func TestPanicsBecomeInternalErrors(t *testing.T) {
+	boom := func(ctx context.Context) {
+		if reqscope.From(ctx).ID() == "boom-1" {
+			panic("secret detail 42")
+		}
+	}
 	for _, tc := range []struct {
 		stage  string
+		wrap   func(http.Handler) http.Handler
+		fields graphql.FieldMiddleware
 		status int
 	}{
-		{gateway.PanicInMiddleware, http.StatusInternalServerError},
-		{gateway.PanicInResolver, http.StatusOK},
+		{"middleware", func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				boom(r.Context())
+				next.ServeHTTP(w, r)
+			})
+		}, nil, http.StatusInternalServerError},
+		{"resolver", nil, func(ctx context.Context, next graphql.Resolver) (any, error) {
+			if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Object == "Query" {
+				boom(ctx)
+			}
+			return next(ctx)
+		}, http.StatusOK},
 	} {
 		t.Run(tc.stage, func(t *testing.T) {
-			prot := gateway.Protection{}
-			gateway.SetTestPanic(&prot, func(ctx context.Context, stage string) {
-				if stage == tc.stage && reqscope.From(ctx).ID() == "boom-1" {
-					panic("secret detail 42")
-				}
-			})
 			logs := &syncBuffer{}
-			h := newHarness(t, gateway.Config{Protection: prot, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+			h := newHarness(t, gateway.Config{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+			h.serveWith(tc.wrap, tc.fields)
 			resp, raw := h.send("POST", "/graphql", http.Header{"Content-Type": {"application/json"}, "X-Request-Id": {"boom-1"}},
 				jsonBody(`{ spacecraft(ll2Id: 242) { name } }`, nil, nil))
 			if resp.StatusCode != tc.status {
@@ -953,6 +977,42 @@ func TestPanicsBecomeInternalErrors(t *testing.T) {
 			}
 			h.ok(`{ spacecraft(ll2Id: 242) { name } }`, nil, nil)
 		})
+	}
+}
+
+// TestDeadlineLogLineCountsTheCallsSpent cuts a request with the deadline's last
+// resort (a resolver, the test's, that does not heed its context) after another root
+// field has spent an LL2 call: the request's log line, written when the 504 goes out
+// while the abandoned work still runs, tells the call and the request id the client
+// got, because every layer reads the one record of the request.
+func TestDeadlineLogLineCountsTheCallsSpent(t *testing.T) {
+	logs := &syncBuffer{}
+	release := make(chan struct{})
+	h := newHarness(t, gateway.Config{
+		Logger:     slog.New(slog.NewJSONHandler(logs, nil)),
+		Protection: gateway.Protection{RequestTimeout: 50 * time.Millisecond},
+	})
+	t.Cleanup(func() { close(release) })
+	h.serveWith(nil, func(ctx context.Context, next graphql.Resolver) (any, error) {
+		if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Object == "Query" && fc.Field.Alias == "deaf" {
+			<-release
+		}
+		return next(ctx)
+	})
+	resp, raw := h.send("POST", "/graphql", http.Header{"Content-Type": {"application/json"}, "X-Request-Id": {"slow-2"}},
+		jsonBody(`{ spacecraft(ll2Id: 242) { name } deaf: spacecraft(ll2Id: 242) { name } }`, nil, nil))
+	if resp.StatusCode != http.StatusGatewayTimeout {
+		t.Fatalf("status %d, want 504: %s", resp.StatusCode, raw)
+	}
+	var line map[string]any
+	for l := range strings.SplitSeq(logs.String(), "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(l), &rec) == nil && rec["msg"] == "request" {
+			line = rec
+		}
+	}
+	if line == nil || line["request_id"] != "slow-2" || line["status"] != 504.0 || line["upstream_calls"] != 1.0 {
+		t.Errorf("the request's log line: %v\n%s", line, logs.String())
 	}
 }
 

@@ -40,11 +40,19 @@ func (g *Gateway) routes(gql http.Handler) http.Handler {
 	if m != nil && !g.cfg.MetricsPrivate {
 		mux.Handle("GET /metrics", m.Middleware("/metrics", m.Handler()))
 	}
+	return mux
+}
+
+// handler is the gateway's whole handler: what every request goes through on its way
+// to the routes.
+func (g *Gateway) handler(routes http.Handler) http.Handler {
+	p := g.cfg.Protection.withDefaults()
+	m := g.cfg.Metrics
 	logged := observe.LogRequests(g.log, observe.LogOptions{
 		Metrics: m,
 		Skip: func(r *http.Request) bool {
 			return r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics"
 		},
-	}, withGzip(p, g.recoverPanics(p, mux)))
+	}, withGzip(p, g.recoverPanics(p, routes)))
 	return reqscope.Middleware(withWriteDeadline(p, logged))
 }
