@@ -126,7 +126,7 @@ func NewMain(args []string, stdout, stderr io.Writer) (*Main, error) {
 	logFormat := fs.String("log-format", env("SPACEGRAPH_LOG_FORMAT", "text"), "log format: text or json (SPACEGRAPH_LOG_FORMAT)")
 	metricsAddr := fs.String("metrics-addr", env("SPACEGRAPH_METRICS_ADDR", ""), "serve /metrics on this address (e.g. 127.0.0.1:9090) instead of the public one (SPACEGRAPH_METRICS_ADDR)")
 	otlp := fs.String("otlp-endpoint", env("SPACEGRAPH_OTLP_ENDPOINT", ""), "OTLP/HTTP collector URL for traces, e.g. http://localhost:4318; empty: OTEL_EXPORTER_OTLP_ENDPOINT, else no tracing (SPACEGRAPH_OTLP_ENDPOINT)")
-	protection := gateway.ProtectionFlags(fs, os.LookupEnv) // --max-depth … --gzip, see gateway/protect.go
+	protection := gateway.ProtectionFlags(fs, os.LookupEnv) // --max-depth … --gzip, see gateway/protection.go
 	economy := economyFlags(fs)                             // --redis … --response-cache, see flags.go
 	redactDefaults(fs)
 	if err := fs.Parse(args); err != nil {
@@ -184,7 +184,7 @@ func (m *Main) Run(ctx context.Context) error {
 		ReadTimeout: time.Minute,
 		// No WriteTimeout: it would count from the request's start, whatever the
 		// answer took to compute. The gateway bounds each write of an answer itself,
-		// following --request-timeout (withWriteDeadline in gateway/httpconn.go).
+		// following --request-timeout (protect.WriteDeadline).
 		IdleTimeout: 2 * time.Minute,
 	}
 	var metricsLn net.Listener

@@ -99,7 +99,7 @@ type Config struct {
 	// QueryCacheSize is how many parsed and validated documents are kept (0: 1000).
 	QueryCacheSize int
 	// Protection is the query limits, the request limits, introspection, persisted
-	// documents, CORS and compression (zero: the defaults; see protect.go).
+	// documents, CORS and compression (zero: the defaults; see protection.go).
 	Protection Protection
 	// Now is the clock of caches, budget and catalog (nil: time.Now); benchmarks
 	// simulate an hour with it.

@@ -1,33 +1,21 @@
 package gateway
 
 import (
-	"bytes"
-	"context"
 	"flag"
-	"fmt"
-	"io"
-	"net/http"
-	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/klauspost/compress/gzhttp"
-	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"spacegraph/errs"
 	"spacegraph/graph"
 	"spacegraph/graphqlhttp"
 	"spacegraph/internal/envflag"
-	"spacegraph/reqscope"
 )
 
-// This file is the gateway's protection: the knobs (Protection, with their flags) and
-// the HTTP middleware that applies them: panic recovery, the request body limit, the
-// per-request deadline, CORS and compression. The query limits themselves are in
-// graph/limits.go; the GraphQL-over-HTTP rules are in graphqlhttp.
+// This file is the knobs of the gateway's protection (Protection) and their defaults.
+// What applies them: the HTTP middleware in package protect, the query limits in
+// graph, trusted documents and the refusals of GraphQL over HTTP in graphqlhttp.
 
 // The defaults of the protection knobs. Every example of the README, every playground
 // tab and every query of the gateway's tests fits them with room to spare
@@ -44,7 +32,6 @@ const (
 	DefaultMaxResponseBytes = 4 << 20
 	DefaultRequestTimeout   = 30 * time.Second
 	DefaultCORSMaxAge       = time.Hour
-	defaultDeadlineGrace    = time.Second
 	defaultCORSAllowOrigin  = "*"
 )
 
@@ -240,255 +227,4 @@ func ProtectionFlags(fs *flag.FlagSet, lookupEnv func(string) (string, bool)) fu
 		}
 		return out, nil
 	}
-}
-
-// recoverPanics turns a panic anywhere below it (HTTP middleware included) into a 500
-// with an INTERNAL error that carries the request id; the detail and the stack go to
-// the log only, and the server goes on serving. http.ErrAbortHandler is let through.
-func (g *Gateway) recoverPanics(p Protection, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tw := &trackingWriter{ResponseWriter: w}
-		defer func() {
-			v := recover()
-			if v == nil {
-				return
-			}
-			if v == http.ErrAbortHandler {
-				panic(v)
-			}
-			stack := debug.Stack()
-			if p, ok := v.(forwardedPanic); ok {
-				v, stack = p.value, p.stack
-			}
-			id := reqscope.From(r.Context()).ID()
-			g.log.ErrorContext(r.Context(), "panic while serving a request", "request_id", id, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(stack))
-			if tw.wrote {
-				// Too late for a clean answer: cut the connection so that the client
-				// sees a failure rather than a truncated body.
-				panic(http.ErrAbortHandler)
-			}
-			graphqlhttp.WriteError(w, http.StatusInternalServerError, "application/json; charset=utf-8",
-				"internal error (request "+id+")", map[string]any{"code": string(errs.Internal), "requestId": id})
-		}()
-		next.ServeHTTP(tw, r)
-	})
-}
-
-// trackingWriter notes whether anything was sent, so that a panic afterwards is not
-// answered a second time.
-type trackingWriter struct {
-	http.ResponseWriter
-	wrote bool
-}
-
-func (w *trackingWriter) WriteHeader(code int) {
-	if code >= 200 {
-		w.wrote = true
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *trackingWriter) Write(b []byte) (int, error) {
-	w.wrote = true
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (w *trackingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// limitBody refuses requests larger than the limit: a declared Content-Length or a
-// GET query string over it at once (413, 414), and bodies that turn out longer when
-// read (the transport answers 413 then). A refused body is drained before the
-// connection closes (lingerClose), so that the client reads the 413.
-func limitBody(p Protection, next http.Handler) http.Handler {
-	limit := p.MaxBodyBytes
-	if limit < 0 {
-		return next
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if int64(len(r.URL.RawQuery)) > limit {
-			graphqlhttp.WriteError(w, http.StatusRequestURITooLong, graphqlhttp.ErrorMediaType(r),
-				fmt.Sprintf("the query string is %d bytes, over the limit of %d", len(r.URL.RawQuery), limit), badInput())
-			return
-		}
-		if r.ContentLength > limit {
-			w.Header().Set("Connection", "close")
-			graphqlhttp.WriteError(w, http.StatusRequestEntityTooLarge, graphqlhttp.ErrorMediaType(r), graphqlhttp.BodyTooLargeMessage(limit), badInput())
-			lingerClose(w, r, r.Body, 0)
-			return
-		}
-		if r.Body == nil || r.Body == http.NoBody {
-			next.ServeHTTP(w, r)
-			return
-		}
-		body := &limitedBody{body: r.Body}
-		body.limited = http.MaxBytesReader(w, r.Body, limit)
-		r.Body = body
-		next.ServeHTTP(w, r)
-		if body.over {
-			lingerClose(w, r, body.body, limit+1)
-		}
-	})
-}
-
-// limitedBody is a request body under http.MaxBytesReader that notes whether the
-// limit was reached.
-type limitedBody struct {
-	body    io.ReadCloser // the request's own
-	limited io.ReadCloser
-	over    bool
-}
-
-func (b *limitedBody) Read(p []byte) (int, error) {
-	n, err := b.limited.Read(p)
-	if _, ok := err.(*http.MaxBytesError); ok {
-		b.over = true
-	}
-	return n, err
-}
-
-func (b *limitedBody) Close() error { return b.limited.Close() }
-
-func badInput() map[string]any { return map[string]any{"code": string(errs.BadUserInput)} }
-
-// withDeadline gives each request the deadline of RequestTimeout: LL2 calls waiting
-// past it fail with UPSTREAM_TIMEOUT and the executor finishes the answer. Should the
-// answer still not be ready defaultDeadlineGrace later (some wait that does not heed
-// the context), the client gets a 504 with an UPSTREAM_TIMEOUT error instead of a
-// hang; the late handler's output is dropped. Panics of the handler are carried back
-// to this goroutine, for recoverPanics.
-func (g *Gateway) withDeadline(p Protection, next http.Handler) http.Handler {
-	timeout := p.RequestTimeout
-	if timeout <= 0 {
-		return next
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), timeout)
-		defer cancel()
-		r = r.WithContext(ctx)
-		bw := &bufferedWriter{header: w.Header().Clone()}
-		done := make(chan struct{})
-		var panicked any
-		go func() {
-			defer close(done)
-			defer func() {
-				if v := recover(); v != nil {
-					if v == http.ErrAbortHandler {
-						panicked = v
-						return
-					}
-					panicked = forwardedPanic{value: v, stack: debug.Stack()}
-				}
-			}()
-			next.ServeHTTP(bw, r)
-		}()
-		timer := time.NewTimer(timeout + defaultDeadlineGrace)
-		defer timer.Stop()
-		select {
-		case <-done:
-			if panicked != nil {
-				panic(panicked)
-			}
-			bw.flushTo(w)
-		case <-timer.C:
-			bw.abandon()
-			id := reqscope.From(r.Context()).ID()
-			g.log.WarnContext(r.Context(), "request deadline passed with no answer", "request_id", id, "timeout", timeout)
-			graphqlhttp.WriteError(w, http.StatusGatewayTimeout, graphqlhttp.ErrorMediaType(r),
-				fmt.Sprintf("the request did not finish within its deadline of %s", timeout),
-				map[string]any{"code": string(errs.UpstreamTimeout), "requestId": id})
-		}
-	})
-}
-
-// forwardedPanic carries a panic from the handler's goroutine with its stack.
-type forwardedPanic struct {
-	value any
-	stack []byte
-}
-
-// bufferedWriter holds a response until it is complete; once abandoned (the deadline
-// answered instead), writes are dropped.
-type bufferedWriter struct {
-	mu        sync.Mutex
-	header    http.Header
-	status    int
-	body      bytes.Buffer
-	abandoned bool
-}
-
-func (b *bufferedWriter) Header() http.Header { return b.header }
-
-func (b *bufferedWriter) WriteHeader(code int) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.status == 0 && code >= 200 {
-		b.status = code
-	}
-}
-
-func (b *bufferedWriter) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.status == 0 {
-		b.status = http.StatusOK
-	}
-	if b.abandoned {
-		return len(p), nil
-	}
-	return b.body.Write(p)
-}
-
-func (b *bufferedWriter) abandon() {
-	b.mu.Lock()
-	b.abandoned = true
-	b.mu.Unlock()
-}
-
-func (b *bufferedWriter) flushTo(w http.ResponseWriter) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	h := w.Header()
-	for k, v := range b.header {
-		h[k] = v
-	}
-	if b.status == 0 {
-		b.status = http.StatusOK
-	}
-	w.WriteHeader(b.status)
-	_, _ = w.Write(b.body.Bytes())
-}
-
-// withCORS answers CORS preflights (cached by browsers for CORSMaxAge) and marks
-// answers to the allowed origins; with no allowed origin it adds nothing.
-func withCORS(p Protection, next http.Handler) http.Handler {
-	if len(p.CORSOrigins) == 0 {
-		return next
-	}
-	maxAge := int(p.CORSMaxAge / time.Second)
-	if maxAge <= 0 {
-		maxAge = -1
-	}
-	return cors.New(cors.Options{
-		AllowedOrigins: p.CORSOrigins,
-		AllowedMethods: []string{http.MethodGet, http.MethodPost},
-		AllowedHeaders: []string{"*"},
-		ExposedHeaders: []string{"X-Request-Id", "ETag", "Age", "X-Cache"},
-		MaxAge:         maxAge,
-	}).Handler(next)
-}
-
-// withGzip compresses answers for clients that accept gzip. Every ETag the gateway
-// sets is weak (it names the content, not the bytes), so one tag stands for both
-// encodings and need not change here.
-func withGzip(p Protection, next http.Handler) http.Handler {
-	if p.GzipOff {
-		return next
-	}
-	wrap, err := gzhttp.NewWrapper(gzhttp.EnableZstd(false))
-	if err != nil {
-		// The options are constant; NewWrapper fails only on invalid ones.
-		panic(err)
-	}
-	return wrap(next)
 }
