@@ -26,31 +26,24 @@ type economyParts struct {
 	responses economy.Store
 }
 
-// Defaults of the economy.
 const (
-	defaultCacheBytes      = 256 << 20
-	defaultEntities        = 200_000
-	defaultBudgetSyncEvery = 5 * time.Minute
-	defaultPrefetchEvery   = time.Hour
-	prefetchRetry          = time.Minute
+	// defaultEntities bounds the in-process entity cache: every entity of LL2's
+	// spacecraft domain, at every level, many times over.
+	defaultEntities = 200_000
+	// prefetchRetry is how soon a failed crawl of replica mode is tried again.
+	prefetchRetry = time.Minute
 )
 
 func (g *Gateway) buildEconomy(live bool, identity string) (economyParts, error) {
 	limit, window := g.cfg.BudgetLimit, g.cfg.BudgetWindow
-	if window <= 0 {
-		window = time.Hour
-	}
 	if limit == 0 && live {
 		limit = AnonymousLimit
 	}
 	size := g.cfg.CacheBytes
-	if size == 0 {
-		size = defaultCacheBytes
-	}
 	// The in-process caches: the economy itself without Redis, and with Redis the
 	// fallback that answers while Redis is unreachable.
 	store, responses := economy.NewMemoryStore(size), economy.NewMemoryStore(size/4)
-	entities := catalog.NewMemoryEntityCache(defaultEntities, catalog.EntityTTLsFor(g.cfg.TTLs.OrDefault()), g.maxStale(), g.now)
+	entities := catalog.NewMemoryEntityCache(defaultEntities, catalog.EntityTTLsFor(g.cfg.TTLs), g.cfg.MaxStale, g.now)
 	g.closers = append(g.closers, store.Close, responses.Close, entities.Close)
 	if g.cfg.RedisURL != "" {
 		rc, err := redis.New(context.Background(), redis.Options{
@@ -63,16 +56,13 @@ func (g *Gateway) buildEconomy(live bool, identity string) (economyParts, error)
 		g.redis = rc
 		g.cfg.Metrics.RedisFunc(rc.Degraded)
 		e := economyParts{
-			store:     rc.Store("ll2:", store, g.maxStale()),
+			store:     rc.Store("ll2:", store, g.cfg.MaxStale),
 			flight:    rc.Flight(),
-			entities:  g.cfg.Metrics.EntityCache(rc.Entities(catalog.EntityTTLsFor(g.cfg.TTLs.OrDefault()), g.maxStale(), entities)),
+			entities:  g.cfg.Metrics.EntityCache(rc.Entities(catalog.EntityTTLsFor(g.cfg.TTLs), g.cfg.MaxStale, entities)),
 			responses: rc.Store("resp:", responses, 0),
 		}
 		share := g.cfg.RedisLocalBudget
-		switch {
-		case share == 0:
-			share = redis.DefaultLocalShare
-		case share < 0:
+		if share < 0 {
 			share = 0
 		}
 		// Even an unlimited budget (the built-in server) is kept: a 429 must still
@@ -123,14 +113,6 @@ func budgetScope(token string) string {
 	return "key-" + hex.EncodeToString(sum[:])[:12]
 }
 
-// maxStale is how long past their freshness answers and entities may stand in.
-func (g *Gateway) maxStale() time.Duration {
-	if g.cfg.MaxStale > 0 {
-		return g.cfg.MaxStale
-	}
-	return economy.DefaultMaxStale
-}
-
 // syncBudget reads LL2's api-throttle/ (free of charge) at start and then regularly,
 // so that the budget knows the key's limit and the calls LL2 has counted, including
 // those of other clients behind the same key or address. An explicit --budget-limit
@@ -139,9 +121,6 @@ func (g *Gateway) maxStale() time.Duration {
 // ignored: the budget keeps what it had.
 func (g *Gateway) syncBudget(ctx context.Context) {
 	every := g.cfg.BudgetSyncEvery
-	if every <= 0 {
-		every = defaultBudgetSyncEvery
-	}
 	for {
 		t, err := g.Client.Throttle(ctx)
 		switch {
@@ -208,18 +187,9 @@ type prefetchState struct {
 	throttleIgnored string
 }
 
-// prefetchEvery is the interval of replica mode's crawls, and so the freshness of
-// what they brought.
-func (g *Gateway) prefetchEvery() time.Duration {
-	if g.cfg.PrefetchEvery > 0 {
-		return g.cfg.PrefetchEvery
-	}
-	return defaultPrefetchEvery
-}
-
 // runPrefetch crawls the spacecraft domain at start and on a schedule (replica mode).
 func (g *Gateway) runPrefetch(ctx context.Context) {
-	every := g.prefetchEvery()
+	every := g.cfg.PrefetchEvery
 	for {
 		// The interval counts from the start of a crawl, so that crawls are every
 		// interval apart, as the freshness of their answers assumes.

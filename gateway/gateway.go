@@ -5,7 +5,6 @@
 package gateway
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -49,7 +48,8 @@ type Config struct {
 	// economy.DefaultMaxConcurrentCalls).
 	UpstreamConcurrency int
 
-	// CacheBytes bounds the in-memory cache of LL2 answers (0: 256 MiB). The
+	// CacheBytes bounds the in-memory cache of LL2 answers (0:
+	// economy.DefaultCacheBytes). The
 	// whole-response cache and the LL2 client's decoded answers get a quarter of it each.
 	CacheBytes uint64
 	// TTLs are the freshness of LL2 answers per endpoint (zero: economy.DefaultTTLs).
@@ -74,7 +74,7 @@ type Config struct {
 	// While Redis is unreachable each replica serves from its in-process caches and
 	// a local share of the budget, and /readyz says "redis": "degraded".
 	RedisURL string
-	// RedisPrefix namespaces the keys in Redis (default "spacegraph:"); the
+	// RedisPrefix namespaces the keys in Redis (default redis.DefaultPrefix); the
 	// upstream's identity follows it in every key.
 	RedisPrefix string
 	// RedisTimeout bounds each Redis operation (0: redis.DefaultTimeout).
@@ -90,13 +90,14 @@ type Config struct {
 	// but not stored.
 	ResponseCacheMaxBytes int64
 	// Prefetch crawls the whole spacecraft domain at start and answers list queries
-	// locally, refreshing the crawl every PrefetchEvery (0: an hour).
+	// locally, refreshing the crawl every PrefetchEvery (0: DefaultPrefetchEvery).
 	Prefetch      bool
 	PrefetchEvery time.Duration
 
 	// LoaderWait is the dataloaders' batching window (0: loaders.DefaultWait).
 	LoaderWait time.Duration
-	// QueryCacheSize is how many parsed and validated documents are kept (0: 1000).
+	// QueryCacheSize is how many parsed and validated documents are kept (0: a
+	// thousand).
 	QueryCacheSize int
 	// Protection is the query limits, the request limits, introspection, persisted
 	// documents, CORS and compression (zero: the defaults; see protection.go).
@@ -149,6 +150,7 @@ type Gateway struct {
 // New assembles a gateway and starts its background work (budget sync, prefetch),
 // which Close stops.
 func New(cfg Config) (*Gateway, error) {
+	cfg = cfg.withDefaults()
 	g := &Gateway{cfg: cfg, log: cfg.Logger, now: cfg.Now}
 	if g.log == nil {
 		g.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -157,7 +159,7 @@ func New(cfg Config) (*Gateway, error) {
 		g.now = time.Now
 	}
 	ccfg := ll2.Config{Token: cfg.Token, Timeout: cfg.UpstreamTimeout, Observe: cfg.Metrics.UpstreamCall,
-		DecodedBytes: int64(cmp.Or(cfg.CacheBytes, defaultCacheBytes) / 4)}
+		DecodedBytes: int64(cfg.CacheBytes / 4)}
 	var base http.RoundTripper
 	live := false
 	var served *ll2server.Data
@@ -210,7 +212,7 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	g.Client = client
 	g.Upstream = client.BaseURL()
-	g.Catalog = catalog.New(catalog.Options{Client: client, Entities: econ.entities, Now: g.now, PrefetchTTL: g.prefetchEvery()})
+	g.Catalog = catalog.New(catalog.Options{Client: client, Entities: econ.entities, Now: g.now, PrefetchTTL: cfg.PrefetchEvery})
 	if !cfg.ResponseCacheOff {
 		g.Responses = econ.responses
 	}

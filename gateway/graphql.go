@@ -30,11 +30,7 @@ import (
 // trusted-documents mode, the manifest instead), the error presenter and the
 // freshness extensions.
 func (g *Gateway) graphQLServer() *handler.Server {
-	p := g.cfg.Protection.withDefaults()
-	size := g.cfg.QueryCacheSize
-	if size <= 0 {
-		size = 1000
-	}
+	p, size := g.cfg.Protection, g.cfg.QueryCacheSize
 	es := graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Catalog: g.Catalog}})
 	srv := handler.New(es)
 	vars := graph.VariableCoercion{Schema: es.Schema(), HideSuggestions: p.IntrospectionOff}
@@ -105,7 +101,7 @@ func (g *Gateway) responseFingerprint() string {
 	var sdl strings.Builder
 	formatter.NewFormatter(&sdl).FormatSchema(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}}).Schema())
 	h.Write([]byte(sdl.String()))
-	p := g.cfg.Protection.withDefaults()
+	p := g.cfg.Protection
 	fmt.Fprintf(h, "\x00%d %d %d %d %d %d %d %t\x00", p.MaxDepth, p.MaxComplexity, p.MaxAliases, p.MaxRootFields, p.MaxTokens,
 		p.MaxDocumentBytes, p.MaxResponseBytes, p.IntrospectionOff)
 	if t := p.TrustedDocuments; t != nil {

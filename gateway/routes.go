@@ -16,7 +16,7 @@ import (
 // its answer may stall, its log line, compression, and panic recovery (an INTERNAL
 // answer carrying the id).
 func (g *Gateway) handler(routes http.Handler) http.Handler {
-	p := g.cfg.Protection.withDefaults()
+	p := g.cfg.Protection
 	stall := p.RequestTimeout
 	if stall <= 0 {
 		stall = DefaultRequestTimeout
@@ -40,7 +40,7 @@ func (g *Gateway) handler(routes http.Handler) http.Handler {
 // response cache, the request deadline, the per-request loaders, then the GraphQL
 // server gql.
 func (g *Gateway) routes(gql http.Handler) http.Handler {
-	p := g.cfg.Protection.withDefaults()
+	p := g.cfg.Protection
 	m := g.cfg.Metrics
 	mux := http.NewServeMux()
 	cache := respcache.Options{
