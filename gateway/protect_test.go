@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -1013,70 +1012,5 @@ func TestDeadlineLogLineCountsTheCallsSpent(t *testing.T) {
 	}
 	if line == nil || line["request_id"] != "slow-2" || line["status"] != 504.0 || line["upstream_calls"] != 1.0 {
 		t.Errorf("the request's log line: %v\n%s", line, logs.String())
-	}
-}
-
-// TestProtectionFlags checks the knobs' flags and their environment twins: a flag
-// wins over its variable, an unset knob stays zero (its default), bad values are
-// errors, and the trusted-documents manifest is loaded.
-func TestProtectionFlags(t *testing.T) {
-	manifest := filepath.Join(t.TempDir(), "manifest.json")
-	if err := os.WriteFile(manifest, []byte(`{"abc": "{ __typename }"}`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	parse := func(env map[string]string, args ...string) (gateway.Protection, error) {
-		fs := flag.NewFlagSet("spacegraph", flag.ContinueOnError)
-		fs.SetOutput(io.Discard)
-		get := gateway.ProtectionFlags(fs, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
-		if err := fs.Parse(args); err != nil {
-			return gateway.Protection{}, err
-		}
-		return get()
-	}
-	p, err := parse(nil)
-	if err != nil || p.MaxDepth != 0 || p.CORSOrigins != nil || p.TrustedDocuments != nil || p.IntrospectionOff || p.GzipOff {
-		t.Errorf("no flags: %+v, %v: want the zero Protection", p, err)
-	}
-	p, err = parse(map[string]string{
-		"SPACEGRAPH_MAX_DEPTH":          "7",
-		"SPACEGRAPH_MAX_ALIASES":        "-1",
-		"SPACEGRAPH_INTROSPECTION":      "false",
-		"SPACEGRAPH_CORS_ORIGINS":       "https://a.example, https://b.example",
-		"SPACEGRAPH_TRUSTED_DOCUMENTS":  manifest,
-		"SPACEGRAPH_MAX_BODY_BYTES":     "4096",
-		"SPACEGRAPH_MAX_UPSTREAM_CALLS": "5",
-		"SPACEGRAPH_MAX_RESPONSE_BYTES": "-1",
-		"SPACEGRAPH_MAX_DOCUMENT_BYTES": "1",
-	}, "--max-depth", "9", "--max-complexity=123", "--max-root-fields", "4", "--max-tokens", "99", "--max-document-bytes", "5000",
-		"--request-timeout", "5s", "--cors-max-age", "2m", "--gzip=false")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.MaxDepth != 9 || p.MaxComplexity != 123 || p.MaxAliases != -1 || p.MaxRootFields != 4 || p.MaxTokens != 99 || p.MaxUpstreamCalls != 5 ||
-		p.MaxBodyBytes != 4096 || p.MaxDocumentBytes != 5000 || p.MaxResponseBytes != -1 || p.RequestTimeout != 5*time.Second || !p.IntrospectionOff || p.CORSMaxAge != 2*time.Minute ||
-		!slices.Equal(p.CORSOrigins, []string{"https://a.example", "https://b.example"}) || !p.GzipOff ||
-		p.TrustedDocuments == nil || p.TrustedDocuments.Len() != 1 {
-		t.Errorf("got %+v", p)
-	}
-	if p, err := parse(nil, "--cors-origins="); err != nil || p.CORSOrigins == nil || len(p.CORSOrigins) != 0 {
-		t.Errorf("--cors-origins= : %#v, %v: want an empty, non-nil list", p.CORSOrigins, err)
-	}
-	if p, err := parse(map[string]string{"SPACEGRAPH_GZIP": "false"}, "--gzip"); err != nil || p.GzipOff {
-		t.Errorf("--gzip over SPACEGRAPH_GZIP=false: %v, %v", p.GzipOff, err)
-	}
-	for _, bad := range []struct {
-		env  map[string]string
-		args []string
-	}{
-		{map[string]string{"SPACEGRAPH_MAX_DEPTH": "ten"}, nil},
-		{map[string]string{"SPACEGRAPH_MAX_RESPONSE_BYTES": "4MiB"}, nil},
-		{map[string]string{"SPACEGRAPH_INTROSPECTION": "maybe"}, nil},
-		{nil, []string{"--max-upstream-calls", "ten"}},
-		{nil, []string{"--request-timeout", "soon"}},
-		{nil, []string{"--trusted-documents", filepath.Join(t.TempDir(), "missing.json")}},
-	} {
-		if _, err := parse(bad.env, bad.args...); err == nil {
-			t.Errorf("%v %v accepted", bad.env, bad.args)
-		}
 	}
 }

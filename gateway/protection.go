@@ -1,16 +1,12 @@
 package gateway
 
 import (
-	"flag"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"spacegraph/graph"
 	"spacegraph/graphqlhttp"
-	"spacegraph/internal/envflag"
 )
 
 // This file is the knobs of the gateway's protection (Protection) and their defaults.
@@ -137,94 +133,4 @@ func (p Protection) withDefaults() Protection {
 func (p Protection) limits(schema *ast.Schema) graph.Limits {
 	return graph.Limits{MaxDepth: p.MaxDepth, MaxComplexity: p.MaxComplexity, MaxAliases: p.MaxAliases,
 		MaxRootFields: p.MaxRootFields, MaxDocumentBytes: p.MaxDocumentBytes, Schema: schema}
-}
-
-// ProtectionFlags defines the flags of the Protection knobs on fs, each with an
-// environment variable twin (SPACEGRAPH_ and the flag's name in capitals, dashes as
-// underscores) read through lookupEnv; a flag given on the command line wins. After
-// fs.Parse, the returned function gives the Protection, with the trusted-documents
-// manifest loaded, or the first bad value.
-func ProtectionFlags(fs *flag.FlagSet, lookupEnv func(string) (string, bool)) func() (Protection, error) {
-	var (
-		p        Protection
-		origins  string
-		trusted  string
-		noIntro  bool
-		noGzip   bool
-		haveOrig bool
-	)
-	flags := envflag.New(fs, lookupEnv)
-	define := func(name, def, usage string, boolean bool, set func(string) error) {
-		flags.Define(name, def, usage, envflag.Options{Bool: boolean}, set)
-	}
-	intFlag := func(name string, v *int, def int, usage string) {
-		define(name, strconv.Itoa(def), usage, false, func(s string) error {
-			n, err := strconv.Atoi(s)
-			*v = n
-			return err
-		})
-	}
-	intFlag("max-depth", &p.MaxDepth, DefaultMaxDepth, "at most `n` levels of field nesting in a query; -1 for none")
-	intFlag("max-complexity", &p.MaxComplexity, DefaultMaxComplexity, "at most `n` of estimated cost in a query (a connection costs first/last, default 10, times its selection); -1 for none")
-	intFlag("max-aliases", &p.MaxAliases, DefaultMaxAliases, "at most `n` aliased fields in a query; -1 for none")
-	intFlag("max-root-fields", &p.MaxRootFields, DefaultMaxRootFields, "at most `n` fields at the top of a query; -1 for none")
-	intFlag("max-tokens", &p.MaxTokens, DefaultMaxTokens, "at most `n` tokens in a query document, comments included; -1 for none")
-	intFlag("max-document-bytes", &p.MaxDocumentBytes, DefaultMaxDocumentBytes, "at most `n` bytes in a query document, whitespace and comments included; -1 for none")
-	intFlag("max-response-bytes", &p.MaxResponseBytes, DefaultMaxResponseBytes, "at most `n` bytes in one answer: a larger one is refused with RESPONSE_TOO_LARGE; -1 for none")
-	intFlag("max-upstream-calls", &p.MaxUpstreamCalls, DefaultMaxUpstreamCalls, "at most `n` LL2 calls for one request, counted before it runs (cold caches) and while it runs (cache misses); -1 for none")
-	define("max-body-bytes", strconv.Itoa(DefaultMaxBodyBytes), "at most `n` bytes in a request body (and a GET query string); -1 for none", false, func(s string) error {
-		n, err := strconv.ParseInt(s, 10, 64)
-		p.MaxBodyBytes = n
-		return err
-	})
-	durationFlag := func(name string, v *time.Duration, def time.Duration, usage string) {
-		define(name, def.String(), usage, false, func(s string) error {
-			d, err := time.ParseDuration(s)
-			*v = d
-			return err
-		})
-	}
-	durationFlag("request-timeout", &p.RequestTimeout, DefaultRequestTimeout, "the `duration` a whole GraphQL request may take")
-	define("introspection", "true", "answer introspection queries (__schema, __type) and suggest field names in errors", true, func(s string) error {
-		on, err := strconv.ParseBool(s)
-		noIntro = !on
-		return err
-	})
-	define("cors-origins", defaultCORSAllowOrigin, "the `origins` (comma-separated) browsers may call /graphql from: * for any, empty for none", false, func(s string) error {
-		origins, haveOrig = s, true
-		return nil
-	})
-	durationFlag("cors-max-age", &p.CORSMaxAge, DefaultCORSMaxAge, "the `duration` browsers may cache a CORS preflight answer")
-	define("trusted-documents", "", "run only the documents of this manifest `file` (Apollo persisted-query manifest JSON, or {\"id\": \"document\"})", false, func(s string) error {
-		trusted = s
-		return nil
-	})
-	define("gzip", "true", "compress responses with gzip when the client accepts it", true, func(s string) error {
-		on, err := strconv.ParseBool(s)
-		noGzip = !on
-		return err
-	})
-	return func() (Protection, error) {
-		if err := flags.Err(); err != nil {
-			return Protection{}, err
-		}
-		out := p
-		out.IntrospectionOff, out.GzipOff = noIntro, noGzip
-		if haveOrig {
-			out.CORSOrigins = []string{}
-			for o := range strings.SplitSeq(origins, ",") {
-				if o = strings.TrimSpace(o); o != "" {
-					out.CORSOrigins = append(out.CORSOrigins, o)
-				}
-			}
-		}
-		if trusted != "" {
-			docs, err := graphqlhttp.LoadTrustedDocuments(trusted)
-			if err != nil {
-				return Protection{}, err
-			}
-			out.TrustedDocuments = docs
-		}
-		return out, nil
-	}
 }

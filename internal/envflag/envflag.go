@@ -106,11 +106,26 @@ func (s *Set) Usage(f *flag.Flag) string {
 
 // redactURL returns s with the user information of a URL in it replaced, or s when it
 // holds none: an upstream or a collector may be given as https://user:password@host.
+// A URL that does not parse (a port that is not a number) is cut by its text, since
+// it is shown in the error that refuses it.
 func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
+	if u, err := url.Parse(s); err == nil {
+		if u.User == nil {
+			return s
+		}
+		u.User = url.User("xxxxx")
+		return u.String()
+	}
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
 		return s
 	}
-	u.User = url.User("xxxxx")
-	return u.String()
+	authority := rest
+	if end := strings.IndexAny(rest, "/?#"); end >= 0 {
+		authority = rest[:end]
+	}
+	if at := strings.LastIndex(authority, "@"); at >= 0 {
+		return scheme + "://xxxxx" + rest[at:]
+	}
+	return s
 }
