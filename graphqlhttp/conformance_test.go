@@ -3,7 +3,6 @@ package graphqlhttp_test
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"spacegraph/gateway"
+	"spacegraph/internal/testkit"
 )
 
 // auditResult is one result of graphql-http's audit suite, as conformance/audit.mjs
@@ -67,15 +67,7 @@ func TestGraphQLOverHTTPAudit(t *testing.T) {
 
 	// The whole gateway, as `go run .` serves it: the audit also meets the layers in
 	// front of the transport (CORS, the body limit, the response cache).
-	g, err := gateway.New(gateway.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(g.Handler)
-	t.Cleanup(func() {
-		srv.Close()
-		_ = g.Close()
-	})
+	_, srv := testkit.Gateway(t, gateway.Config{})
 	cmd := exec.CommandContext(ctx, node, "audit.mjs", srv.URL+"/graphql")
 	cmd.Dir = dir
 	cmd.Stderr = &strings.Builder{}

@@ -1,4 +1,5 @@
-// Package testkit is what the tests of several packages share.
+// Package testkit is what the tests of several packages share: a gateway served over
+// HTTP, and the generated sections of documents.
 package testkit
 
 import (
