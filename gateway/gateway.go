@@ -1,7 +1,9 @@
 // Package gateway assembles spacegraph: the LL2 upstream (the built-in server over a
 // snapshot, or the live API) under the economy layer (shared cache, shared calls, call
-// budget; in memory or in Redis), the catalog, the GraphQL executor and the HTTP routes.
-// server.go's Main drives it; tests and benchmarks build it directly.
+// budget; in memory or in Redis), the catalog, the GraphQL server and the HTTP routes,
+// with the layers of a request's path between them (reqscope, protect, respcache,
+// graphqlhttp; see routes.go). server.go's Main drives it; tests and benchmarks build it
+// directly.
 package gateway
 
 import (

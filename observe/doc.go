@@ -5,7 +5,7 @@
 // The package only offers hooks; the gateway decides where they go:
 //
 //   - Metrics collects everything the gateway counts. Its methods are the hooks
-//     (UpstreamCall for ll2.Config.Observe, UpstreamEvent for upstream.Options.Observe,
+//     (UpstreamCall for ll2.Config.Observe, UpstreamEvent for economy.Options.Observe,
 //     CacheOutcome for the caches, LoaderBatch, BudgetFunc) and
 //     its Handler serves /metrics. A nil *Metrics accepts every call and records
 //     nothing, so that tests and tools can build a gateway without metrics.
