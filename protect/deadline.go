@@ -23,7 +23,7 @@ const DeadlineGrace = time.Second
 // waiting past it fail with UPSTREAM_TIMEOUT and the executor finishes the answer.
 // Should the answer still not be ready DeadlineGrace later (some wait that does not
 // heed the context), the client gets a 504 with an UPSTREAM_TIMEOUT error instead of a
-// hang, log a warning; the late handler's output is dropped. Panics of the handler
+// hang, and log a warning; the late handler's output is dropped. Panics of the handler
 // are carried back to this goroutine, for Recover.
 func Deadline(timeout time.Duration, log *slog.Logger, next http.Handler) http.Handler {
 	if timeout <= 0 {
