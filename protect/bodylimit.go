@@ -13,8 +13,9 @@ import (
 
 // BodyLimit refuses requests larger than limit bytes (negative: no limit): a declared
 // Content-Length or a GET query string over it at once (413, 414), and bodies that
-// turn out longer when read (the transport answers 413 then). A refused body is drained before the
-// connection closes (lingerClose), so that the client reads the 413.
+// turn out longer when read (the transport answers 413 then). A refused body is
+// drained before the connection closes (lingerClose), so that the client reads the
+// 413.
 func BodyLimit(limit int64, next http.Handler) http.Handler {
 	if limit < 0 {
 		return next

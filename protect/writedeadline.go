@@ -11,8 +11,8 @@ import (
 const writeChunk = 64 << 10
 
 // WriteDeadline bounds every write of an answer: a chunk of it the client does not
-// take within stall (the gateway gives the request timeout) fails, the handler returns, and the server closes the
-// connection, releasing the goroutine and the buffered answer that a client asking
+// take within stall (the gateway gives the request timeout) fails, the handler
+// returns, and the server closes the connection, releasing the goroutine and the buffered answer that a client asking
 // for a large answer and never reading it would otherwise hold for ever. The
 // allowance starts at each write, not at the request's start, so the time the
 // answer took to compute (up to the request timeout) does not count against the
