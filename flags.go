@@ -1,10 +1,12 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"math"
-	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,142 +14,331 @@ import (
 
 	"spacegraph/economy"
 	"spacegraph/gateway"
+	"spacegraph/graphqlhttp"
 	"spacegraph/internal/envflag"
-	"spacegraph/redis"
+	"spacegraph/ll2"
+	"spacegraph/protect"
 )
 
-// economyFlags registers the flags of the upstream economy (caches, budget, Redis,
-// replica mode), each with its SPACEGRAPH_ variable as the default, and returns the
-// function that copies them into a Config once the flags are parsed. A malformed
-// variable is reported by that function rather than ignored, so that a typo in a
-// deployment's environment stops the process instead of silently running with the
-// anonymous defaults.
-func economyFlags(fs *flag.FlagSet) func(*gateway.Config) error {
-	var (
-		cfg   gateway.Config
-		ttls  = economy.DefaultTTLs()
-		cache = true
-		auto  = true
-	)
-	flags := envflag.New(fs, os.LookupEnv)
-	define := func(name, def, usage string, boolean bool, set func(string) error) {
-		// The Redis URL may hold a password.
-		flags.Define(name, def, usage, envflag.Options{Bool: boolean, Secret: name == "redis"}, set)
-	}
-	duration := func(name string, v *time.Duration, def time.Duration, usage string) {
-		*v = def
-		define(name, def.String(), usage, false, func(s string) error {
-			d, err := time.ParseDuration(s)
-			// Zero would silently mean the default further down (a max-stale of 0
-			// would be 7 days), so it is refused rather than misread.
-			if err == nil && d <= 0 {
-				err = fmt.Errorf("want a positive duration")
-			}
-			*v = d
-			return err
-		})
-	}
+// This file is every flag of the three commands, each with its SPACEGRAPH_ variable
+// twin (internal/envflag). The gateway's flags take their defaults from
+// gateway.Defaults, so that the usage text, the README's configuration table (made
+// from these flags by TestREADMEConfigurationTable) and a zero gateway.Config say the
+// same.
 
-	define("redis", "", "a Redis `URL` shared by replicas: the answer cache, entity cache, response cache, in-flight locks and call budget live there. One server: redis://host:6379/0 (rediss:// for TLS); Sentinel: redis+sentinel://host:26379/0?master_name=NAME&addr=host2:26379; Cluster: redis+cluster://host:6379?addr=host2:6379", false, func(s string) error {
-		cfg.RedisURL = s
+// Defaults of the process's own settings, which the gateway does not know of.
+const (
+	defaultAddr      = ":8080"
+	defaultLL2Addr   = ":8081"
+	defaultLogFormat = "text"
+	// defaultThrottleWindow is the built-in LL2 server's throttle window when it
+	// throttles: LL2's own.
+	defaultThrottleWindow = time.Hour
+)
+
+// serveSettings is what the gateway's flags set: the process's own settings and the
+// gateway's Config.
+type serveSettings struct {
+	addr, logFormat, metricsAddr, otlpEndpoint string
+	gateway                                    gateway.Config
+}
+
+// serveFlags defines the flags of `spacegraph` (serving the gateway) on fs, their
+// variable twins read through lookup, and returns them with the function that gives,
+// once fs is parsed, the settings they make (the trusted-documents manifest loaded),
+// or the first bad value. A malformed variable is reported then rather than ignored,
+// so that a typo in a deployment's environment stops the process instead of silently
+// running with the defaults.
+func serveFlags(fs *flag.FlagSet, lookup func(string) (string, bool)) (*envflag.Set, func() (serveSettings, error)) {
+	s := serveSettings{addr: defaultAddr, logFormat: defaultLogFormat, gateway: gateway.Defaults()}
+	c, p := &s.gateway, &s.gateway.Protection
+	set := envflag.New(fs, lookup)
+	f := flagSet{Set: set}
+	f.text("addr", &s.addr, "listen `address`")
+	f.text("upstream", &c.Upstream, `"embedded" (the built-in LL2 server over the snapshot) or an LL2 base `+"`URL`"+` such as `+ll2.ProductionURL)
+	f.secret("ll2-token", &c.Token, "LL2 API `key`, sent as Authorization: Token KEY")
+	f.text("snapshot", &c.SnapshotDir, "serve this snapshot `directory` instead of the embedded one")
+	f.define("log-format", s.logFormat, "log `format`: text or json", false, func(v string) error {
+		if v != "text" && v != "json" {
+			return errors.New("want text or json")
+		}
+		s.logFormat = v
 		return nil
 	})
-	duration("redis-timeout", &cfg.RedisTimeout, redis.DefaultTimeout, "bound of each Redis operation (`duration`); past it, or when Redis refuses, the replica serves from its in-process caches until Redis answers again")
-	cfg.RedisLocalBudget = redis.DefaultLocalShare
-	define("redis-local-budget", strconv.FormatFloat(redis.DefaultLocalShare, 'f', -1, 64), "share (`fraction` 0..1) of the budget's limit each replica may spend per window while Redis is unreachable; with N replicas, 1/N or less keeps them together within the limit; 0: no LL2 call until Redis is back", false, func(s string) error {
-		f, err := strconv.ParseFloat(s, 64)
-		if err == nil && (f < 0 || f > 1 || math.IsNaN(f)) {
-			err = fmt.Errorf("want a fraction between 0 and 1")
+
+	f.integer("max-depth", &p.MaxDepth, "at most `n` levels of field nesting in a query ({ a { b } } is 2); -1 for none", nil)
+	f.integer("max-complexity", &p.MaxComplexity, "at most `n` of estimated cost in a query: a field costs 1 plus its selection, a connection its page size (first/last, default 10) times its selection, nodes(ids:) the number of ids times its selection; -1 for none", nil)
+	f.integer("max-aliases", &p.MaxAliases, "at most `n` aliased fields in a query (fragments counted where spread); -1 for none", nil)
+	f.integer("max-root-fields", &p.MaxRootFields, "at most `n` fields at the top of a query; -1 for none", nil)
+	f.integer("max-tokens", &p.MaxTokens, "at most `n` tokens in a query document, comments included (the parser stops there); -1 for none", nil)
+	f.integer("max-upstream-calls", &p.MaxUpstreamCalls, "at most `n` LL2 calls for one request: a query that can need more (counted before it runs, as on cold caches) is refused with QUERY_TOO_COMPLEX, and a field that would still go past it while the query runs gets a QUERY_TOO_COMPLEX error instead of a call (answers from the caches do not count); -1 for none", nil)
+	f.integer("max-document-bytes", &p.MaxDocumentBytes, "at most `n` bytes in a query document, whitespace and comments included (refused with QUERY_TOO_COMPLEX, extensions.limit documentBytes); -1 for none", nil)
+	f.define("max-body-bytes", strconv.FormatInt(p.MaxBodyBytes, 10), "at most `n` bytes in a request body (413) and a GET query string (414); -1 for none", false, func(v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		p.MaxBodyBytes = n
+		return err
+	})
+	f.integer("max-response-bytes", &p.MaxResponseBytes, "at most `n` bytes in one answer's data: a larger one is dropped whole for a RESPONSE_TOO_LARGE error (data null), and never cached; -1 for none", nil)
+	f.duration("request-timeout", &p.RequestTimeout, "the `duration` a whole GraphQL request may take: LL2 calls still pending then fail with UPSTREAM_TIMEOUT and the rest is answered; an answer still not ready "+formatDuration(protect.DeadlineGrace)+" later is a 504 with UPSTREAM_TIMEOUT", nil)
+	f.onOff("introspection", &p.IntrospectionOff, "answer introspection queries (__schema, __type) and suggest field names in errors; off, they are refused and validation errors make no \"Did you mean\" suggestions")
+	f.define("cors-origins", strings.Join(p.CORSOrigins, ","), "the `origins` (comma-separated) browsers may call /graphql from: * for any, patterns such as https://*.example.com, empty for none", false, func(v string) error {
+		p.CORSOrigins = []string{}
+		for o := range strings.SplitSeq(v, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				p.CORSOrigins = append(p.CORSOrigins, o)
+			}
 		}
-		cfg.RedisLocalBudget = f
-		if f == 0 {
-			cfg.RedisLocalBudget = -1 // none, as gateway.Config says it
+		return nil
+	})
+	f.duration("cors-max-age", &p.CORSMaxAge, "the `duration` browsers may cache a CORS preflight answer (Access-Control-Max-Age)", nil)
+	var trusted string
+	f.text("trusted-documents", &trusted, "run only the documents of this manifest `file` (Apollo's persisted-query manifest, {\"format\": \"apollo-persisted-query-manifest\", \"version\": 1, \"operations\": [{\"id\", \"name\", \"type\", \"body\"}]}, or {\"id\": \"document\"}), by id (extensions.persistedQuery.sha256Hash) or by their exact text; anything else is a 400 with PERSISTED_QUERY_NOT_FOUND, and automatic persisted queries are off")
+	f.onOff("gzip", &p.GzipOff, "compress answers of 1 KiB or more with gzip for clients that accept it (ETags are weak, so that one tag, and its 304, names the answer in either encoding)")
+
+	// The Redis URL may hold a password.
+	f.secret("redis", &c.RedisURL, "a Redis `URL` shared by replicas: the answer cache, entity cache, response cache, in-flight locks and call budget live there (without it, in the process). One server: redis://host:6379/0 (rediss:// for TLS); Sentinel: redis+sentinel://host:26379/0?master_name=NAME&addr=host2:26379; Cluster: redis+cluster://host:6379?addr=host2:6379")
+	f.text("redis-prefix", &c.RedisPrefix, "key `prefix` in Redis, so that several deployments can share one server; the upstream's identity follows it in every key")
+	f.duration("redis-timeout", &c.RedisTimeout, "bound of each Redis operation (`duration`); past it, or when Redis refuses, the replica serves from its in-process caches until a probe finds Redis again", positive)
+	f.define("redis-local-budget", strconv.FormatFloat(c.RedisLocalBudget, 'f', -1, 64), "share (`fraction` 0..1) of the budget's limit each replica may spend per window while Redis is unreachable; with N replicas, 1/N or less keeps them together within the limit; 0: no LL2 call until Redis is back", false, func(v string) error {
+		share, err := strconv.ParseFloat(v, 64)
+		if err == nil && (share < 0 || share > 1 || math.IsNaN(share)) {
+			err = errors.New("want a fraction between 0 and 1")
+		}
+		c.RedisLocalBudget = share
+		if share == 0 {
+			c.RedisLocalBudget = -1 // none, as gateway.Config says it
 		}
 		return err
 	})
-	cfg.RedisPrefix = "spacegraph:"
-	define("redis-prefix", cfg.RedisPrefix, "key `prefix` in Redis, so that several deployments can share one server", false, func(s string) error {
-		cfg.RedisPrefix = s
-		return nil
-	})
-	define("prefetch", "auto", "replica mode: crawl the whole spacecraft domain at start (about a dozen calls) and answer list queries locally: true, false, or auto (on for a live LL2 without a key and a budget of at most "+strconv.Itoa(autoPrefetchBudget)+" calls)", true, func(s string) error {
-		if s == "auto" {
+	auto := true
+	f.define("prefetch", "auto", "replica mode: crawl the whole spacecraft domain at start (about a dozen calls), answer every query locally, and crawl again every --prefetch-every: true, false, or auto (on for a live LL2 without a key and a budget of at most "+strconv.Itoa(autoPrefetchBudget)+" calls, where calls per query would run dry within minutes)", true, func(v string) error {
+		if v == "auto" {
 			auto = true
 			return nil
 		}
-		on, err := strconv.ParseBool(s)
-		cfg.Prefetch, auto = on, false
+		on, err := strconv.ParseBool(v)
+		c.Prefetch, auto = on, false
 		return err
 	})
-	duration("prefetch-every", &cfg.PrefetchEvery, time.Hour, "how often replica mode refreshes its crawl (`duration`)")
-	cfg.CacheBytes = 256 << 20
-	define("cache-bytes", "256MiB", "memory bound of the in-process cache of LL2 answers (`size`: bytes, or with KiB, MiB, GiB); the response cache and the decoded answers get a quarter each on top", false, func(s string) error {
-		n, err := parseSize(s)
-		cfg.CacheBytes = n
+	f.duration("prefetch-every", &c.PrefetchEvery, "how often replica mode refreshes its crawl (`duration`)", positive)
+	f.define("cache-bytes", formatSize(c.CacheBytes), "memory bound of the in-process cache of LL2 answers (`size`: bytes, or with KiB, MiB, GiB); the whole-response cache and the LL2 client's decoded answers get a quarter of it each on top", false, func(v string) error {
+		n, err := parseSize(v)
+		c.CacheBytes = n
 		return err
 	})
 	ttlSet := false
-	define("cache-ttl", "", "freshness per LL2 endpoint, overriding the defaults (spacecraft/=1h, 6h for configurations, agencies and families, config/=24h, default=1h): `list` of prefix=duration, comma-separated", false, func(s string) error {
+	f.define("cache-ttl", "", "freshness per LL2 endpoint, over the defaults "+formatTTLs(economy.DefaultTTLs())+": a `list` of prefix=duration, comma-separated, such as spacecraft/=30m,default=2h", false, func(v string) error {
 		// Given again (the flag after the variable), it replaces rather than adds to
 		// the earlier value, as every other flag does.
 		if ttlSet {
-			ttls = economy.DefaultTTLs()
+			c.TTLs = economy.DefaultTTLs()
 		}
 		ttlSet = true
-		return parseTTLs(s, &ttls)
+		return parseTTLs(v, &c.TTLs)
 	})
-	duration("max-stale", &cfg.MaxStale, 7*24*time.Hour, "how long past its freshness an LL2 answer may stand in when LL2 fails or the budget is spent (`duration`)")
-	define("budget-limit", "", "most LL2 calls per budget window (`n`), a ceiling LL2's api-throttle/ may lower but never raise; default: LL2's anonymous 15, then the limit api-throttle/ gives; no limit for the embedded upstream", false, func(s string) error {
-		n, err := strconv.Atoi(s)
+	f.duration("max-stale", &c.MaxStale, "how long past its freshness an LL2 answer may stand in (marked stale in the answer's extensions) when LL2 fails or the budget is spent (`duration`)", positive)
+	f.define("budget-limit", "", "most LL2 calls per budget window (`n`), a ceiling LL2's api-throttle/ may lower but never raise; default: LL2's anonymous "+strconv.Itoa(gateway.AnonymousLimit)+", then the limit api-throttle/ gives; no limit for the embedded upstream", false, func(v string) error {
+		n, err := strconv.Atoi(v)
 		if err == nil && n < 0 {
-			err = fmt.Errorf("negative limit")
+			err = errors.New("negative limit")
 		}
-		cfg.BudgetLimit = n
+		c.BudgetLimit = n
 		return err
 	})
-	duration("budget-window", &cfg.BudgetWindow, time.Hour, "the budget's window (`duration`)")
-	duration("upstream-timeout", &cfg.UpstreamTimeout, 20*time.Second, "deadline of each LL2 call (`duration`)")
-	cfg.UpstreamConcurrency = economy.DefaultMaxConcurrentCalls
-	define("upstream-concurrency", strconv.Itoa(cfg.UpstreamConcurrency), "at most `n` LL2 calls out at once, across all requests", false, func(s string) error {
-		n, err := strconv.Atoi(s)
-		if err == nil && n < 1 {
-			err = fmt.Errorf("want at least 1")
+	f.duration("budget-window", &c.BudgetWindow, "the budget's window (`duration`)", positive)
+	f.duration("upstream-timeout", &c.UpstreamTimeout, "deadline of each LL2 call (`duration`)", positive)
+	f.integer("upstream-concurrency", &c.UpstreamConcurrency, "at most `n` LL2 calls out at once, across all requests; calls past it wait before they spend budget", func(n int) error {
+		if n < 1 {
+			return errors.New("want at least 1")
 		}
-		cfg.UpstreamConcurrency = n
-		return err
-	})
-	define("response-cache", "true", "serve repeated identical operations from the whole-response cache", true, func(s string) error {
-		on, err := strconv.ParseBool(s)
-		cache = on
-		return err
-	})
-
-	define("response-cache-max-bytes", strconv.Itoa(gateway.DefaultResponseCacheMaxBytes>>10)+"KiB", "the largest answer the whole-response cache stores (`size`: bytes, or with KiB, MiB, GiB); larger answers are served, not stored", false, func(s string) error {
-		n, err := parseSize(s)
-		if err == nil && n > 1<<40 {
-			err = fmt.Errorf("too large")
-		}
-		cfg.ResponseCacheMaxBytes = int64(n)
-		return err
-	})
-
-	return func(c *gateway.Config) error {
-		if err := flags.Err(); err != nil {
-			return err
-		}
-		c.RedisURL, c.RedisPrefix = cfg.RedisURL, cfg.RedisPrefix
-		c.RedisTimeout, c.RedisLocalBudget = cfg.RedisTimeout, cfg.RedisLocalBudget
-		c.Prefetch, c.PrefetchEvery = cfg.Prefetch, cfg.PrefetchEvery
-		if auto {
-			c.Prefetch = autoPrefetch(c.Upstream, c.Token, cfg.BudgetLimit)
-		}
-		c.CacheBytes, c.MaxStale, c.TTLs = cfg.CacheBytes, cfg.MaxStale, ttls
-		c.BudgetLimit, c.BudgetWindow = cfg.BudgetLimit, cfg.BudgetWindow
-		c.UpstreamTimeout, c.UpstreamConcurrency = cfg.UpstreamTimeout, cfg.UpstreamConcurrency
-		c.ResponseCacheOff = !cache
-		c.ResponseCacheMaxBytes = cfg.ResponseCacheMaxBytes
 		return nil
+	})
+	f.onOff("response-cache", &c.ResponseCacheOff, "answer repeated identical operations (same document, variables and operation name) from the whole-response cache")
+	f.define("response-cache-max-bytes", formatSize(uint64(c.ResponseCacheMaxBytes)), "the largest answer the whole-response cache stores (`size`: bytes, or with KiB, MiB, GiB); larger answers are served, not stored", false, func(v string) error {
+		n, err := parseSize(v)
+		if err == nil && n > 1<<40 {
+			err = errors.New("too large")
+		}
+		c.ResponseCacheMaxBytes = int64(n)
+		return err
+	})
+
+	f.text("otlp-endpoint", &s.otlpEndpoint, "OTLP/HTTP collector `URL` for traces, such as http://localhost:4318 (/v1/traces is added to a bare URL); empty: the standard OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, and without them no tracing")
+	f.text("metrics-addr", &s.metricsAddr, "serve /metrics on this `address` (such as 127.0.0.1:9090) instead of the public one, so that only the scraper reaches it")
+
+	return set, func() (serveSettings, error) {
+		if err := set.Err(); err != nil {
+			return serveSettings{}, err
+		}
+		out := s
+		if auto {
+			out.gateway.Prefetch = autoPrefetch(out.gateway.Upstream, out.gateway.Token, out.gateway.BudgetLimit)
+		}
+		if trusted != "" {
+			docs, err := graphqlhttp.LoadTrustedDocuments(trusted)
+			if err != nil {
+				return serveSettings{}, err
+			}
+			out.gateway.Protection.TrustedDocuments = docs
+		}
+		return out, nil
 	}
+}
+
+// ll2ServerSettings is what the flags of `spacegraph ll2-server` set.
+type ll2ServerSettings struct {
+	addr, snapshot  string
+	latency, window time.Duration
+	throttle        int
+}
+
+// ll2ServerFlags defines the flags of `spacegraph ll2-server` on fs, as serveFlags
+// does. Their variables are named apart from the gateway's (SPACEGRAPH_LL2_…), but
+// for the snapshot's, which is the same directory either way.
+func ll2ServerFlags(fs *flag.FlagSet, lookup func(string) (string, bool)) func() (ll2ServerSettings, error) {
+	s := ll2ServerSettings{addr: defaultLL2Addr, window: defaultThrottleWindow}
+	set := envflag.New(fs, lookup)
+	f := flagSet{Set: set, env: map[string]string{
+		"addr": "SPACEGRAPH_LL2_ADDR", "latency": "SPACEGRAPH_LL2_LATENCY",
+		"throttle": "SPACEGRAPH_LL2_THROTTLE", "throttle-window": "SPACEGRAPH_LL2_THROTTLE_WINDOW",
+	}}
+	f.text("addr", &s.addr, "listen `address`")
+	f.text("snapshot", &s.snapshot, "serve this snapshot `directory` instead of the embedded one")
+	f.duration("latency", &s.latency, "latency added to every answer (`duration`)", nil)
+	f.integer("throttle", &s.throttle, "calls allowed per window and caller, then 429 (`n`; 0: no throttle)", nil)
+	f.duration("throttle-window", &s.window, "the throttle's window (`duration`)", nil)
+	return func() (ll2ServerSettings, error) { return s, set.Err() }
+}
+
+// snapshotSettings is what the flags of `spacegraph snapshot` set.
+type snapshotSettings struct {
+	upstream, token string
+	resume          bool
+}
+
+// snapshotFlags defines the flags of `spacegraph snapshot` on fs, as serveFlags does.
+// Its LL2 is the live one by default, and --upstream and --ll2-token share the
+// gateway's variables: a crawl reads the LL2 a gateway of the same environment would.
+func snapshotFlags(fs *flag.FlagSet, lookup func(string) (string, bool)) func() (snapshotSettings, error) {
+	s := snapshotSettings{upstream: ll2.ProductionURL}
+	set := envflag.New(fs, lookup)
+	f := flagSet{Set: set, env: map[string]string{"resume": "SPACEGRAPH_SNAPSHOT_RESUME"}}
+	f.text("upstream", &s.upstream, "LL2 base `URL` to crawl")
+	f.secret("ll2-token", &s.token, "LL2 API `key`")
+	f.define("resume", "false", "keep the pages an interrupted crawl already fetched", true, func(v string) error {
+		on, err := strconv.ParseBool(v)
+		s.resume = on
+		return err
+	})
+	return func() (snapshotSettings, error) { return s, set.Err() }
+}
+
+// flagSet defines typed flags on an envflag.Set. Each flag's default is what its
+// destination holds when it is defined; env names the variables that are not
+// envflag.Name's.
+type flagSet struct {
+	*envflag.Set
+	env map[string]string
+}
+
+func (f flagSet) define(name, def, usage string, boolean bool, set func(string) error) {
+	f.Define(name, def, usage, envflag.Options{Bool: boolean, Env: f.env[name]}, set)
+}
+
+// text defines a string flag.
+func (f flagSet) text(name string, v *string, usage string) {
+	f.define(name, *v, usage, false, func(s string) error {
+		*v = s
+		return nil
+	})
+}
+
+// secret defines a string flag whose variable's value is never shown: it may hold a
+// password or a key, and usage text and startup errors go to logs.
+func (f flagSet) secret(name string, v *string, usage string) {
+	f.Define(name, *v, usage, envflag.Options{Secret: true, Env: f.env[name]}, func(s string) error {
+		*v = s
+		return nil
+	})
+}
+
+// integer defines an int flag; check, when set, refuses values.
+func (f flagSet) integer(name string, v *int, usage string, check func(int) error) {
+	f.define(name, strconv.Itoa(*v), usage, false, func(s string) error {
+		n, err := strconv.Atoi(s)
+		if err == nil && check != nil {
+			err = check(n)
+		}
+		*v = n
+		return err
+	})
+}
+
+// duration defines a duration flag; check, when set, refuses values.
+func (f flagSet) duration(name string, v *time.Duration, usage string, check func(time.Duration) error) {
+	f.define(name, formatDuration(*v), usage, false, func(s string) error {
+		d, err := time.ParseDuration(s)
+		if err == nil && check != nil {
+			err = check(d)
+		}
+		*v = d
+		return err
+	})
+}
+
+// onOff defines a boolean flag for a setting the Config holds the other way round
+// (IntrospectionOff for --introspection).
+func (f flagSet) onOff(name string, off *bool, usage string) {
+	f.define(name, strconv.FormatBool(!*off), usage, true, func(s string) error {
+		on, err := strconv.ParseBool(s)
+		*off = !on
+		return err
+	})
+}
+
+// positive refuses durations of zero or less, which would silently mean the default
+// further down (a max-stale of 0 would be 7 days) rather than what they say.
+func positive(d time.Duration) error {
+	if d <= 0 {
+		return errors.New("want a positive duration")
+	}
+	return nil
+}
+
+// formatDuration writes d as a person would: 1h rather than time's 1h0m0s.
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// formatSize writes a byte count in the largest binary unit that holds it whole, as
+// parseSize reads it.
+func formatSize(n uint64) string {
+	for _, u := range []struct {
+		suffix string
+		mult   uint64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n >= u.mult && n%u.mult == 0 {
+			return strconv.FormatUint(n/u.mult, 10) + u.suffix
+		}
+	}
+	return strconv.FormatUint(n, 10)
+}
+
+// formatTTLs writes freshness rules as --cache-ttl reads them.
+func formatTTLs(t economy.TTLs) string {
+	parts := make([]string, 0, len(t.ByPrefix)+1)
+	for _, prefix := range slices.Sorted(maps.Keys(t.ByPrefix)) {
+		parts = append(parts, prefix+"="+formatDuration(t.ByPrefix[prefix]))
+	}
+	parts = append(parts, "default="+formatDuration(t.Default))
+	return strings.Join(parts, ", ")
 }
 
 // autoPrefetchBudget is the largest budget under which --prefetch=auto turns replica

@@ -3,25 +3,39 @@ package main
 import (
 	"flag"
 	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"spacegraph/gateway"
+	"spacegraph/internal/testkit"
+	"spacegraph/respcache"
 )
 
-// parseEconomy runs the economy flags over args as NewMain does.
+var update = flag.Bool("update", false, "rewrite the README's generated configuration table")
+
+// parseFlags runs the gateway's flags over args as NewMain does, the variables read
+// through lookup.
+func parseFlags(lookup func(string) (string, bool), args ...string) (serveSettings, error) {
+	fs := flag.NewFlagSet("spacegraph", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	_, settings := serveFlags(fs, lookup)
+	if err := fs.Parse(args); err != nil {
+		return serveSettings{}, err
+	}
+	return settings()
+}
+
+// parseEconomy runs the gateway's flags over args, the variables read from the
+// environment, and returns the gateway's Config.
 func parseEconomy(t *testing.T, args ...string) (gateway.Config, error) {
 	t.Helper()
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	apply := economyFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return gateway.Config{}, err
-	}
-	var c gateway.Config
-	err := apply(&c)
-	return c, err
+	s, err := parseFlags(os.LookupEnv, args...)
+	return s.gateway, err
 }
 
 func TestEconomyFlagDefaults(t *testing.T) {
@@ -29,7 +43,7 @@ func TestEconomyFlagDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.RedisURL != "" || c.Prefetch || c.ResponseCacheOff || c.BudgetLimit != 0 || c.ResponseCacheMaxBytes != 0 {
+	if c.RedisURL != "" || c.Prefetch || c.ResponseCacheOff || c.BudgetLimit != 0 || c.ResponseCacheMaxBytes != respcache.DefaultMaxBytes {
 		t.Errorf("defaults turn something on: %+v", c)
 	}
 	if c.CacheBytes != 256<<20 || c.PrefetchEvery != time.Hour || c.BudgetWindow != time.Hour ||
@@ -119,14 +133,8 @@ func TestAutoPrefetch(t *testing.T) {
 	}
 	// --prefetch=auto is the default, and an explicit value wins over it.
 	cfg := func(args ...string) gateway.Config {
-		fs := flag.NewFlagSet("test", flag.ContinueOnError)
-		fs.SetOutput(io.Discard)
-		apply := economyFlags(fs)
-		if err := fs.Parse(args); err != nil {
-			t.Fatal(err)
-		}
-		c := gateway.Config{Upstream: live}
-		if err := apply(&c); err != nil {
+		c, err := parseEconomy(t, append([]string{"--upstream", live}, args...)...)
+		if err != nil {
 			t.Fatal(err)
 		}
 		return c
@@ -187,5 +195,119 @@ func TestCacheTTLFlagReplacesTheVariable(t *testing.T) {
 	}
 	if c.TTLs.For("spacecraft/") != time.Hour || c.TTLs.For("agencies/") != time.Hour {
 		t.Errorf("the flag added to the variable instead of replacing it: %+v", c.TTLs)
+	}
+}
+
+// TestProtectionFlags checks the protection knobs' flags and their environment
+// twins: a flag wins over its variable, an unset knob is its default, bad values are
+// errors, and the trusted-documents manifest is loaded.
+func TestProtectionFlags(t *testing.T) {
+	manifest := filepath.Join(t.TempDir(), "manifest.json")
+	if err := os.WriteFile(manifest, []byte(`{"abc": "{ __typename }"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	parse := func(env map[string]string, args ...string) (gateway.Protection, error) {
+		s, err := parseFlags(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, args...)
+		return s.gateway.Protection, err
+	}
+	p, err := parse(nil)
+	if err != nil || !reflect.DeepEqual(p, gateway.Defaults().Protection) || p.MaxDepth != gateway.DefaultMaxDepth ||
+		!slices.Equal(p.CORSOrigins, []string{"*"}) || p.TrustedDocuments != nil || p.IntrospectionOff || p.GzipOff {
+		t.Errorf("no flags: %+v, %v: want the defaults", p, err)
+	}
+	p, err = parse(map[string]string{
+		"SPACEGRAPH_MAX_DEPTH":          "7",
+		"SPACEGRAPH_MAX_ALIASES":        "-1",
+		"SPACEGRAPH_INTROSPECTION":      "false",
+		"SPACEGRAPH_CORS_ORIGINS":       "https://a.example, https://b.example",
+		"SPACEGRAPH_TRUSTED_DOCUMENTS":  manifest,
+		"SPACEGRAPH_MAX_BODY_BYTES":     "4096",
+		"SPACEGRAPH_MAX_UPSTREAM_CALLS": "5",
+		"SPACEGRAPH_MAX_RESPONSE_BYTES": "-1",
+		"SPACEGRAPH_MAX_DOCUMENT_BYTES": "1",
+	}, "--max-depth", "9", "--max-complexity=123", "--max-root-fields", "4", "--max-tokens", "99", "--max-document-bytes", "5000",
+		"--request-timeout", "5s", "--cors-max-age", "2m", "--gzip=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.MaxDepth != 9 || p.MaxComplexity != 123 || p.MaxAliases != -1 || p.MaxRootFields != 4 || p.MaxTokens != 99 || p.MaxUpstreamCalls != 5 ||
+		p.MaxBodyBytes != 4096 || p.MaxDocumentBytes != 5000 || p.MaxResponseBytes != -1 || p.RequestTimeout != 5*time.Second || !p.IntrospectionOff || p.CORSMaxAge != 2*time.Minute ||
+		!slices.Equal(p.CORSOrigins, []string{"https://a.example", "https://b.example"}) || !p.GzipOff ||
+		p.TrustedDocuments == nil || p.TrustedDocuments.Len() != 1 {
+		t.Errorf("got %+v", p)
+	}
+	if p, err := parse(nil, "--cors-origins="); err != nil || p.CORSOrigins == nil || len(p.CORSOrigins) != 0 {
+		t.Errorf("--cors-origins= : %#v, %v: want an empty, non-nil list", p.CORSOrigins, err)
+	}
+	if p, err := parse(map[string]string{"SPACEGRAPH_GZIP": "false"}, "--gzip"); err != nil || p.GzipOff {
+		t.Errorf("--gzip over SPACEGRAPH_GZIP=false: %v, %v", p.GzipOff, err)
+	}
+	for _, bad := range []struct {
+		env  map[string]string
+		args []string
+	}{
+		{map[string]string{"SPACEGRAPH_MAX_DEPTH": "ten"}, nil},
+		{map[string]string{"SPACEGRAPH_MAX_RESPONSE_BYTES": "4MiB"}, nil},
+		{map[string]string{"SPACEGRAPH_INTROSPECTION": "maybe"}, nil},
+		{nil, []string{"--max-upstream-calls", "ten"}},
+		{nil, []string{"--request-timeout", "soon"}},
+		{nil, []string{"--trusted-documents", filepath.Join(t.TempDir(), "missing.json")}},
+	} {
+		if _, err := parse(bad.env, bad.args...); err == nil {
+			t.Errorf("%v %v accepted", bad.env, bad.args)
+		}
+	}
+}
+
+// TestREADMEConfigurationTable keeps the README's configuration table what the flags
+// say: a row a flag, in the order they are defined, with its variable twin, its
+// default and its usage text. It replaces a check that each flag had a row: the
+// table is made from the flags, so it has every row and no other.
+func TestREADMEConfigurationTable(t *testing.T) {
+	fs := flag.NewFlagSet("spacegraph", flag.ContinueOnError)
+	set, _ := serveFlags(fs, nil)
+	var b strings.Builder
+	b.WriteString("| flag | environment | default | what |\n| --- | --- | --- | --- |\n")
+	for _, f := range set.Flags() {
+		def := ""
+		if f.DefValue != "" {
+			def = "`" + f.DefValue + "`"
+		}
+		cells := []string{"`--" + f.Name + "`", "`" + set.Env(f.Name) + "`", def, strings.ReplaceAll(set.Usage(f), "|", `\|`)}
+		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+	}
+	if n := len(set.Flags()); n < 30 {
+		t.Fatalf("only %d flags", n)
+	}
+	testkit.Section(t, "README.md", "configuration", b.String(), *update)
+}
+
+// TestSubcommandFlags checks the flags of ll2-server and snapshot: their defaults,
+// their variable twins (named apart from the gateway's where the two could run side
+// by side), a flag winning over its variable, and a malformed variable refused.
+func TestSubcommandFlags(t *testing.T) {
+	env := map[string]string{"SPACEGRAPH_LL2_ADDR": "127.0.0.1:9", "SPACEGRAPH_LL2_THROTTLE": "15", "SPACEGRAPH_SNAPSHOT": "snap/",
+		"SPACEGRAPH_UPSTREAM": "https://lldev.thespacedevs.com/2.3.0", "SPACEGRAPH_ADDR": ":1"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	fs := flag.NewFlagSet("ll2-server", flag.ContinueOnError)
+	ll2 := ll2ServerFlags(fs, lookup)
+	if err := fs.Parse([]string{"--latency", "20ms"}); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := ll2(); err != nil || s.addr != "127.0.0.1:9" || s.throttle != 15 || s.window != time.Hour || s.latency != 20*time.Millisecond || s.snapshot != "snap/" {
+		t.Errorf("ll2-server: %+v, %v", s, err)
+	}
+	fs = flag.NewFlagSet("snapshot", flag.ContinueOnError)
+	snap := snapshotFlags(fs, lookup)
+	if err := fs.Parse([]string{"--resume", "DIR"}); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := snap(); err != nil || s.upstream != "https://lldev.thespacedevs.com/2.3.0" || !s.resume || s.token != "" {
+		t.Errorf("snapshot: %+v, %v", s, err)
+	}
+	env["SPACEGRAPH_LL2_THROTTLE_WINDOW"] = "hourly"
+	fs = flag.NewFlagSet("ll2-server", flag.ContinueOnError)
+	if _, err := ll2ServerFlags(fs, lookup)(); err == nil || !strings.Contains(err.Error(), "SPACEGRAPH_LL2_THROTTLE_WINDOW") {
+		t.Errorf("a malformed variable: %v", err)
 	}
 }

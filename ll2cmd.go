@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"spacegraph/ll2"
@@ -21,24 +22,23 @@ import (
 func runLL2Server(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("spacegraph ll2-server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("addr", env("SPACEGRAPH_LL2_ADDR", ":8081"), "listen address (SPACEGRAPH_LL2_ADDR)")
-	snap := fs.String("snapshot", env("SPACEGRAPH_SNAPSHOT", ""), "snapshot directory (default: the embedded snapshot) (SPACEGRAPH_SNAPSHOT)")
-	latency := fs.Duration("latency", 0, "latency added to every answer")
-	limit := fs.Int("throttle", 0, "calls allowed per window and caller, then 429 (0: no throttle)")
-	window := fs.Duration("throttle-window", time.Hour, "the throttle's window")
-	redactDefaults(fs)
+	settings := ll2ServerFlags(fs, os.LookupEnv)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	set, err := settings()
+	if err != nil {
+		return err
+	}
 	data, meta, err := snapshot.Embedded()
-	if *snap != "" {
-		data, meta, err = snapshot.LoadDir(*snap)
+	if set.snapshot != "" {
+		data, meta, err = snapshot.LoadDir(set.snapshot)
 	}
 	if err != nil {
 		return err
 	}
-	srv := ll2server.New(ll2server.NewStore(data), ll2server.Options{Latency: *latency, Throttle: ll2server.Throttle{Limit: *limit, Window: *window}})
-	ln, err := net.Listen("tcp", *addr)
+	srv := ll2server.New(ll2server.NewStore(data), ll2server.Options{Latency: set.latency, Throttle: ll2server.Throttle{Limit: set.throttle, Window: set.window}})
+	ln, err := net.Listen("tcp", set.addr)
 	if err != nil {
 		return err
 	}
@@ -66,10 +66,7 @@ func runLL2Server(ctx context.Context, args []string, stdout, stderr io.Writer) 
 func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("spacegraph snapshot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	upstream := fs.String("upstream", env("SPACEGRAPH_UPSTREAM", ll2.ProductionURL), "LL2 base URL to crawl (SPACEGRAPH_UPSTREAM)")
-	token := tokenFlag(fs, "LL2 API `key`")
-	resume := fs.Bool("resume", false, "keep the pages an interrupted crawl already fetched")
-	redactDefaults(fs)
+	settings := snapshotFlags(fs, os.LookupEnv)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: spacegraph snapshot [flags] DIR")
 		fs.PrintDefaults()
@@ -77,18 +74,22 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	set, err := settings()
+	if err != nil {
+		return err
+	}
 	if fs.NArg() != 1 {
 		fs.Usage()
 		return errors.New("snapshot: want one directory")
 	}
-	if *upstream == "" || *upstream == "embedded" {
+	if set.upstream == "" || set.upstream == "embedded" {
 		return errors.New("snapshot: --upstream must be an LL2 base URL")
 	}
-	c, err := ll2.New(ll2.Config{BaseURL: *upstream, Token: *token})
+	c, err := ll2.New(ll2.Config{BaseURL: set.upstream, Token: set.token})
 	if err != nil {
 		return err
 	}
-	if err := crawl.Run(ctx, c, fs.Arg(0), crawl.Options{Out: stdout, Resume: *resume}); err != nil {
+	if err := crawl.Run(ctx, c, fs.Arg(0), crawl.Options{Out: stdout, Resume: set.resume}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "snapshot: written to %s; serve it with --snapshot %s\n", fs.Arg(0), fs.Arg(0))

@@ -14,7 +14,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -22,7 +21,6 @@ import (
 	"time"
 
 	"spacegraph/gateway"
-	"spacegraph/internal/envflag"
 	"spacegraph/observe"
 )
 
@@ -52,46 +50,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return m.Run(ctx)
 }
 
-// env returns the environment variable's value, or def.
-func env(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return v
-	}
-	return def
-}
-
-// tokenFlag defines --ll2-token with its variable twin SPACEGRAPH_LL2_TOKEN, whose
-// value stays out of the usage text and of errors: both go to logs.
-func tokenFlag(fs *flag.FlagSet, usage string) *string {
-	token := new(string)
-	envflag.New(fs, os.LookupEnv).Define("ll2-token", "", usage, envflag.Options{Secret: true}, func(s string) error {
-		*token = s
-		return nil
-	})
-	return token
-}
-
-// redactDefaults hides the credentials of URL-valued defaults (taken from the
-// environment) in fs's usage text, which goes to logs: an upstream or a collector
-// may be given as https://user:password@host. The values used are unchanged; only
-// what the usage text shows is. Call it once every flag is defined.
-func redactDefaults(fs *flag.FlagSet) {
-	fs.VisitAll(func(f *flag.Flag) {
-		f.DefValue = redactURL(f.DefValue)
-	})
-}
-
-// redactURL returns s with the user information of a URL in it replaced, or s when it
-// holds none.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	u.User = url.User("xxxxx")
-	return u.String()
-}
-
 // Main is the gateway process: parsed flags, the assembled gateway and its listener.
 // Tests drive it with NewMain, Run and Close.
 type Main struct {
@@ -114,57 +72,40 @@ type Main struct {
 	stopTracing func(context.Context) error
 }
 
-// NewMain parses the gateway's flags (each has an environment variable twin) and
-// assembles the gateway.
+// NewMain parses the gateway's flags (each has an environment variable twin; see
+// flags.go) and assembles the gateway.
 func NewMain(args []string, stdout, stderr io.Writer) (*Main, error) {
 	fs := flag.NewFlagSet("spacegraph", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("addr", env("SPACEGRAPH_ADDR", ":8080"), "listen address (SPACEGRAPH_ADDR)")
-	upstream := fs.String("upstream", env("SPACEGRAPH_UPSTREAM", gateway.UpstreamEmbedded), "\"embedded\" or an LL2 base URL such as https://ll.thespacedevs.com/2.3.0 (SPACEGRAPH_UPSTREAM)")
-	token := tokenFlag(fs, "LL2 API `key`, sent as Authorization: Token KEY")
-	snap := fs.String("snapshot", env("SPACEGRAPH_SNAPSHOT", ""), "serve this snapshot directory instead of the embedded one (SPACEGRAPH_SNAPSHOT)")
-	logFormat := fs.String("log-format", env("SPACEGRAPH_LOG_FORMAT", "text"), "log format: text or json (SPACEGRAPH_LOG_FORMAT)")
-	metricsAddr := fs.String("metrics-addr", env("SPACEGRAPH_METRICS_ADDR", ""), "serve /metrics on this address (e.g. 127.0.0.1:9090) instead of the public one (SPACEGRAPH_METRICS_ADDR)")
-	otlp := fs.String("otlp-endpoint", env("SPACEGRAPH_OTLP_ENDPOINT", ""), "OTLP/HTTP collector URL for traces, e.g. http://localhost:4318; empty: OTEL_EXPORTER_OTLP_ENDPOINT, else no tracing (SPACEGRAPH_OTLP_ENDPOINT)")
-	protection := gateway.ProtectionFlags(fs, os.LookupEnv) // --max-depth … --gzip, see gateway/protect.go
-	economy := economyFlags(fs)                             // --redis … --response-cache, see flags.go
-	redactDefaults(fs)
+	_, settings := serveFlags(fs, os.LookupEnv)
 	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	prot, err := protection()
-	if err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	var h slog.Handler
-	switch *logFormat {
-	case "json":
+	set, err := settings()
+	if err != nil {
+		return nil, err
+	}
+	var h slog.Handler = slog.NewTextHandler(stderr, nil)
+	if set.logFormat == "json" {
 		h = slog.NewJSONHandler(stderr, nil)
-	case "text":
-		h = slog.NewTextHandler(stderr, nil)
-	default:
-		return nil, fmt.Errorf("--log-format %q: want text or json", *logFormat)
 	}
 	log := slog.New(h)
-	stopTracing, err := observe.SetupTracing(context.Background(), observe.TracingConfig{Endpoint: *otlp})
+	stopTracing, err := observe.SetupTracing(context.Background(), observe.TracingConfig{Endpoint: set.otlpEndpoint})
 	if err != nil {
 		return nil, err
 	}
 	metrics := observe.New(observe.Options{})
-	cfg := gateway.Config{Upstream: *upstream, Token: *token, SnapshotDir: *snap, Logger: log, Protection: prot, Metrics: metrics, MetricsPrivate: *metricsAddr != ""}
-	if err := economy(&cfg); err != nil {
-		_ = stopTracing(context.Background())
-		return nil, err
-	}
+	cfg := set.gateway
+	cfg.Logger, cfg.Metrics, cfg.MetricsPrivate = log, metrics, set.metricsAddr != ""
 	g, err := gateway.New(cfg)
 	if err != nil {
 		_ = stopTracing(context.Background())
 		return nil, err
 	}
-	return &Main{Addr: *addr, MetricsAddr: *metricsAddr, metrics: metrics, Gateway: g, Logger: log, stdout: stdout, Ready: make(chan struct{}), stopTracing: stopTracing}, nil
+	return &Main{Addr: set.addr, MetricsAddr: set.metricsAddr, metrics: metrics, Gateway: g, Logger: log, stdout: stdout, Ready: make(chan struct{}), stopTracing: stopTracing}, nil
 }
 
 // Run serves until ctx ends, then shuts down gracefully, letting requests in flight
@@ -184,7 +125,7 @@ func (m *Main) Run(ctx context.Context) error {
 		ReadTimeout: time.Minute,
 		// No WriteTimeout: it would count from the request's start, whatever the
 		// answer took to compute. The gateway bounds each write of an answer itself,
-		// following --request-timeout (withWriteDeadline in gateway/httpconn.go).
+		// following --request-timeout (protect.WriteDeadline).
 		IdleTimeout: 2 * time.Minute,
 	}
 	var metricsLn net.Listener

@@ -73,7 +73,7 @@ type Event struct {
 type Options struct {
 	// Base carries the calls that go out (the network, or the built-in server).
 	Base http.RoundTripper
-	// Store keeps answers; nil means a 64 MiB MemoryStore.
+	// Store keeps answers; nil means a MemoryStore of DefaultCacheBytes.
 	Store Store
 	// Flight shares calls; nil means a MemoryFlight.
 	Flight Flight
@@ -119,6 +119,11 @@ type Transport struct {
 // of LL2 outage or spent budget still answers with data.
 const DefaultMaxStale = 7 * 24 * time.Hour
 
+// DefaultCacheBytes bounds the in-process cache of LL2 answers when nothing else is
+// said: room for thousands of pages at the most detailed level, a small part of a
+// modest container's memory.
+const DefaultCacheBytes = 256 << 20
+
 // DefaultMaxConcurrentCalls is the default bound on calls out at once: LL2 is one
 // modest server, and a keyed budget of hundreds of calls an hour still should not
 // arrive as one burst of hundreds of connections.
@@ -127,7 +132,7 @@ const DefaultMaxConcurrentCalls = 16
 // NewTransport returns a transport over o.Base.
 func NewTransport(o Options) *Transport {
 	if o.Store == nil {
-		o.Store = NewMemoryStore(64 << 20)
+		o.Store = NewMemoryStore(DefaultCacheBytes)
 	}
 	if o.Flight == nil {
 		o.Flight = &MemoryFlight{}

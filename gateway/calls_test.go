@@ -2,13 +2,14 @@ package gateway_test
 
 import (
 	"fmt"
-	"os"
 	"regexp"
-	"spacegraph/bench"
-	"spacegraph/relay"
 	"strconv"
 	"strings"
 	"testing"
+
+	"spacegraph/bench"
+	"spacegraph/internal/testkit"
+	"spacegraph/relay"
 )
 
 // gid is the global id of an object, as clients see it.
@@ -62,28 +63,7 @@ func callTableMarkdown() string {
 // `<!-- name:end -->` with want, or rewrites it under -update.
 func checkReadmeSection(t *testing.T, name, want string) {
 	t.Helper()
-	const path = "../README.md"
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	begin, end := "<!-- "+name+":begin -->\n", "<!-- "+name+":end -->"
-	s := string(b)
-	i, j := strings.Index(s, begin), strings.Index(s, end)
-	if i < 0 || j < i {
-		t.Fatalf("README.md has no %q … %q section", begin, end)
-	}
-	got := s[i+len(begin) : j]
-	if got == want {
-		return
-	}
-	if *update {
-		if err := os.WriteFile(path, []byte(s[:i+len(begin)]+want+s[j:]), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Errorf("README.md's %s section is stale; run go test ./gateway -run %s -update\n--- got\n%s\n--- want\n%s", name, t.Name(), got, want)
+	testkit.Section(t, "../README.md", name, want, *update)
 }
 
 // TestNormalFieldsNeverFetchDetail checks the plan the other way: a page that selects

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"strings"
 	"time"
 
@@ -27,31 +26,24 @@ type economyParts struct {
 	responses economy.Store
 }
 
-// Defaults of the economy.
 const (
-	defaultCacheBytes      = 256 << 20
-	defaultEntities        = 200_000
-	defaultBudgetSyncEvery = 5 * time.Minute
-	defaultPrefetchEvery   = time.Hour
-	prefetchRetry          = time.Minute
+	// defaultEntities bounds the in-process entity cache: every entity of LL2's
+	// spacecraft domain, at every level, many times over.
+	defaultEntities = 200_000
+	// prefetchRetry is how soon a failed crawl of replica mode is tried again.
+	prefetchRetry = time.Minute
 )
 
 func (g *Gateway) buildEconomy(live bool, identity string) (economyParts, error) {
 	limit, window := g.cfg.BudgetLimit, g.cfg.BudgetWindow
-	if window <= 0 {
-		window = time.Hour
-	}
 	if limit == 0 && live {
 		limit = AnonymousLimit
 	}
 	size := g.cfg.CacheBytes
-	if size == 0 {
-		size = defaultCacheBytes
-	}
 	// The in-process caches: the economy itself without Redis, and with Redis the
 	// fallback that answers while Redis is unreachable.
 	store, responses := economy.NewMemoryStore(size), economy.NewMemoryStore(size/4)
-	entities := catalog.NewMemoryEntityCache(defaultEntities, catalog.EntityTTLsFor(g.cfg.TTLs.OrDefault()), g.maxStale(), g.now)
+	entities := catalog.NewMemoryEntityCache(defaultEntities, catalog.EntityTTLsFor(g.cfg.TTLs), g.cfg.MaxStale, g.now)
 	g.closers = append(g.closers, store.Close, responses.Close, entities.Close)
 	if g.cfg.RedisURL != "" {
 		rc, err := redis.New(context.Background(), redis.Options{
@@ -64,16 +56,13 @@ func (g *Gateway) buildEconomy(live bool, identity string) (economyParts, error)
 		g.redis = rc
 		g.cfg.Metrics.RedisFunc(rc.Degraded)
 		e := economyParts{
-			store:     rc.Store("ll2:", store, g.maxStale()),
+			store:     rc.Store("ll2:", store, g.cfg.MaxStale),
 			flight:    rc.Flight(),
-			entities:  g.cfg.Metrics.EntityCache(rc.Entities(catalog.EntityTTLsFor(g.cfg.TTLs.OrDefault()), g.maxStale(), entities)),
+			entities:  g.cfg.Metrics.EntityCache(rc.Entities(catalog.EntityTTLsFor(g.cfg.TTLs), g.cfg.MaxStale, entities)),
 			responses: rc.Store("resp:", responses, 0),
 		}
 		share := g.cfg.RedisLocalBudget
-		switch {
-		case share == 0:
-			share = redis.DefaultLocalShare
-		case share < 0:
+		if share < 0 {
 			share = 0
 		}
 		// Even an unlimited budget (the built-in server) is kept: a 429 must still
@@ -124,14 +113,6 @@ func budgetScope(token string) string {
 	return "key-" + hex.EncodeToString(sum[:])[:12]
 }
 
-// maxStale is how long past their freshness answers and entities may stand in.
-func (g *Gateway) maxStale() time.Duration {
-	if g.cfg.MaxStale > 0 {
-		return g.cfg.MaxStale
-	}
-	return economy.DefaultMaxStale
-}
-
 // syncBudget reads LL2's api-throttle/ (free of charge) at start and then regularly,
 // so that the budget knows the key's limit and the calls LL2 has counted, including
 // those of other clients behind the same key or address. An explicit --budget-limit
@@ -140,9 +121,6 @@ func (g *Gateway) maxStale() time.Duration {
 // ignored: the budget keeps what it had.
 func (g *Gateway) syncBudget(ctx context.Context) {
 	every := g.cfg.BudgetSyncEvery
-	if every <= 0 {
-		every = defaultBudgetSyncEvery
-	}
 	for {
 		t, err := g.Client.Throttle(ctx)
 		switch {
@@ -209,18 +187,9 @@ type prefetchState struct {
 	throttleIgnored string
 }
 
-// prefetchEvery is the interval of replica mode's crawls, and so the freshness of
-// what they brought.
-func (g *Gateway) prefetchEvery() time.Duration {
-	if g.cfg.PrefetchEvery > 0 {
-		return g.cfg.PrefetchEvery
-	}
-	return defaultPrefetchEvery
-}
-
 // runPrefetch crawls the spacecraft domain at start and on a schedule (replica mode).
 func (g *Gateway) runPrefetch(ctx context.Context) {
-	every := g.prefetchEvery()
+	every := g.cfg.PrefetchEvery
 	for {
 		// The interval counts from the start of a crawl, so that crawls are every
 		// interval apart, as the freshness of their answers assumes.
@@ -247,90 +216,4 @@ func (g *Gateway) runPrefetch(ctx context.Context) {
 		case <-time.After(wait):
 		}
 	}
-}
-
-// readiness is /readyz's body.
-type readiness struct {
-	Ready    bool            `json:"ready"`
-	Upstream string          `json:"upstream"`
-	Snapshot string          `json:"snapshot,omitempty"`
-	Budget   *budgetReport   `json:"budget,omitempty"`
-	Prefetch *prefetchReport `json:"prefetch,omitempty"`
-	// Redis is "ok" while the shared Redis is in use, "degraded" while it is
-	// unreachable and the replica serves from its in-process caches and a local share
-	// of the budget (still ready), and absent without Redis.
-	Redis string `json:"redis,omitempty"`
-}
-
-type budgetReport struct {
-	Limit         int     `json:"limit"`
-	WindowSeconds int     `json:"windowSeconds"`
-	Used          int     `json:"used"`
-	Remaining     int     `json:"remaining"`
-	BlockedFor    float64 `json:"blockedForSeconds,omitempty"`
-	Synced        bool    `json:"syncedWithLL2"`
-	// Ignored says why LL2's last api-throttle/ answer was not trusted.
-	Ignored string `json:"throttleIgnored,omitempty"`
-}
-
-type prefetchReport struct {
-	Done       bool   `json:"done"`
-	AgeSeconds int    `json:"ageSeconds,omitempty"`
-	Error      string `json:"error,omitempty"`
-}
-
-// readyz answers 200 when the gateway can serve: the snapshot is loaded (embedded
-// upstream) or the budget is known from LL2 (live upstream), and, in replica mode,
-// the first crawl is done. The body says what it knows of budget and crawl.
-func (g *Gateway) readyz(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	now := g.now()
-	g.mu.Lock()
-	st := g.prefetch
-	g.mu.Unlock()
-	rd := readiness{Upstream: g.Upstream, Ready: true}
-	if g.redis != nil {
-		rd.Redis = "ok"
-		if g.redis.Degraded() {
-			rd.Redis = "degraded"
-		}
-	}
-	if g.LL2 != nil {
-		rd.Snapshot = g.Snapshot.Source
-	}
-	if b := g.Transport.Budget(); b != nil {
-		s, err := b.Status(ctx)
-		if err == nil {
-			br := &budgetReport{Limit: s.Limit, WindowSeconds: int(s.Window / time.Second), Used: s.Used, Remaining: s.Remaining(now), Synced: !st.budgetSynced.IsZero(), Ignored: st.throttleIgnored}
-			if now.Before(s.BlockedUntil) {
-				br.BlockedFor = s.BlockedUntil.Sub(now).Seconds()
-			}
-			rd.Budget = br
-		} else {
-			rd.Ready = false
-		}
-		// A live upstream is ready once LL2 has told its limit, or has answered
-		// something the budget ignored (it then keeps its own, conservative one).
-		if g.LL2 == nil && st.budgetChecked.IsZero() {
-			rd.Ready = false
-		}
-	}
-	if g.cfg.Prefetch {
-		pr := &prefetchReport{Done: !st.at.IsZero()}
-		if pr.Done {
-			pr.AgeSeconds = int(now.Sub(st.at) / time.Second)
-		} else {
-			rd.Ready = false
-		}
-		if st.err != nil {
-			pr.Error = st.err.Error()
-		}
-		rd.Prefetch = pr
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	if !rd.Ready {
-		w.WriteHeader(http.StatusServiceUnavailable)
-	}
-	_ = json.NewEncoder(w).Encode(rd)
 }

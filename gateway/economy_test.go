@@ -7,11 +7,12 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"spacegraph/bench"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"spacegraph/bench"
 
 	"spacegraph/gateway"
 	"spacegraph/internal/redistest"

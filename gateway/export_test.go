@@ -1,6 +1,10 @@
 package gateway
 
-import "context"
+import (
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+)
 
 // This file exports internals to the gateway's external tests. It is compiled only
 // into the test binary: nothing outside `go test` can reach these.
@@ -17,13 +21,18 @@ func PlaygroundExamples() []PlaygroundExample {
 	return out
 }
 
-// PanicInMiddleware and PanicInResolver name where SetTestPanic's hook is called:
-// in the HTTP middleware, and in every root field's resolver middleware.
-const (
-	PanicInMiddleware = panicInMiddleware
-	PanicInResolver   = panicInResolver
-)
-
-// SetTestPanic installs a hook that the gateway calls at each stage of a request, so
-// that a test can panic there.
-func SetTestPanic(p *Protection, hook func(ctx context.Context, stage string)) { p.testPanic = hook }
+// HandlerWith builds g's handler as New does, with pieces a test owns: wrap goes
+// around the routes (inside the request scope, the log and the panic recovery), and
+// fields runs around every field's resolver. Tests make the gateway panic or stall
+// with them; the production configuration has no such hook.
+func HandlerWith(g *Gateway, wrap func(http.Handler) http.Handler, fields graphql.FieldMiddleware) http.Handler {
+	srv := g.graphQLServer()
+	if fields != nil {
+		srv.AroundFields(fields)
+	}
+	routes := g.routes(srv)
+	if wrap != nil {
+		routes = wrap(routes)
+	}
+	return g.handler(routes)
+}

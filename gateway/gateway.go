@@ -1,14 +1,13 @@
 // Package gateway assembles spacegraph: the LL2 upstream (the built-in server over a
 // snapshot, or the live API) under the economy layer (shared cache, shared calls, call
-// budget; in memory or in Redis), the catalog, the GraphQL executor and the HTTP routes.
-// server.go's Main drives it; tests and benchmarks build it directly.
+// budget; in memory or in Redis), the catalog, the GraphQL server and the HTTP routes,
+// with the layers of a request's path between them (reqscope, protect, respcache,
+// graphqlhttp; see routes.go). server.go's Main drives it; tests and benchmarks build it
+// directly.
 package gateway
 
 import (
-	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
@@ -51,7 +50,8 @@ type Config struct {
 	// economy.DefaultMaxConcurrentCalls).
 	UpstreamConcurrency int
 
-	// CacheBytes bounds the in-memory cache of LL2 answers (0: 256 MiB). The
+	// CacheBytes bounds the in-memory cache of LL2 answers (0:
+	// economy.DefaultCacheBytes). The
 	// whole-response cache and the LL2 client's decoded answers get a quarter of it each.
 	CacheBytes uint64
 	// TTLs are the freshness of LL2 answers per endpoint (zero: economy.DefaultTTLs).
@@ -76,7 +76,7 @@ type Config struct {
 	// While Redis is unreachable each replica serves from its in-process caches and
 	// a local share of the budget, and /readyz says "redis": "degraded".
 	RedisURL string
-	// RedisPrefix namespaces the keys in Redis (default "spacegraph:"); the
+	// RedisPrefix namespaces the keys in Redis (default redis.DefaultPrefix); the
 	// upstream's identity follows it in every key.
 	RedisPrefix string
 	// RedisTimeout bounds each Redis operation (0: redis.DefaultTimeout).
@@ -88,20 +88,21 @@ type Config struct {
 	// ResponseCacheOff disables the whole-response cache (benchmarks compare both).
 	ResponseCacheOff bool
 	// ResponseCacheMaxBytes bounds one answer the whole-response cache stores (0:
-	// DefaultResponseCacheMaxBytes; negative: no bound); larger answers are served
+	// respcache.DefaultMaxBytes; negative: no bound); larger answers are served
 	// but not stored.
 	ResponseCacheMaxBytes int64
 	// Prefetch crawls the whole spacecraft domain at start and answers list queries
-	// locally, refreshing the crawl every PrefetchEvery (0: an hour).
+	// locally, refreshing the crawl every PrefetchEvery (0: DefaultPrefetchEvery).
 	Prefetch      bool
 	PrefetchEvery time.Duration
 
 	// LoaderWait is the dataloaders' batching window (0: loaders.DefaultWait).
 	LoaderWait time.Duration
-	// QueryCacheSize is how many parsed and validated documents are kept (0: 1000).
+	// QueryCacheSize is how many parsed and validated documents are kept (0: a
+	// thousand).
 	QueryCacheSize int
 	// Protection is the query limits, the request limits, introspection, persisted
-	// documents, CORS and compression (zero: the defaults; see protect.go).
+	// documents, CORS and compression (zero: the defaults; see protection.go).
 	Protection Protection
 	// Now is the clock of caches, budget and catalog (nil: time.Now); benchmarks
 	// simulate an hour with it.
@@ -151,6 +152,7 @@ type Gateway struct {
 // New assembles a gateway and starts its background work (budget sync, prefetch),
 // which Close stops.
 func New(cfg Config) (*Gateway, error) {
+	cfg = cfg.withDefaults()
 	g := &Gateway{cfg: cfg, log: cfg.Logger, now: cfg.Now}
 	if g.log == nil {
 		g.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -159,7 +161,7 @@ func New(cfg Config) (*Gateway, error) {
 		g.now = time.Now
 	}
 	ccfg := ll2.Config{Token: cfg.Token, Timeout: cfg.UpstreamTimeout, Observe: cfg.Metrics.UpstreamCall,
-		DecodedBytes: int64(cmp.Or(cfg.CacheBytes, defaultCacheBytes) / 4)}
+		DecodedBytes: int64(cfg.CacheBytes / 4)}
 	var base http.RoundTripper
 	live := false
 	var served *snapshot.Data
@@ -212,7 +214,7 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	g.Client = client
 	g.Upstream = client.BaseURL()
-	g.Catalog = catalog.New(catalog.Options{Client: client, Entities: econ.entities, Now: g.now, PrefetchTTL: g.prefetchEvery()})
+	g.Catalog = catalog.New(catalog.Options{Client: client, Entities: econ.entities, Now: g.now, PrefetchTTL: cfg.PrefetchEvery})
 	if !cfg.ResponseCacheOff {
 		g.Responses = econ.responses
 	}
@@ -226,7 +228,7 @@ func New(cfg Config) (*Gateway, error) {
 		g.background(func() { g.runPrefetch(ctx) })
 	}
 
-	g.Handler = g.routes(g.graphQLServer())
+	g.Handler = g.handler(g.routes(g.graphQLServer()))
 	return g, nil
 }
 
@@ -268,27 +270,4 @@ func embeddedData(cfg Config) (snapshot.Data, snapshot.Meta, error) {
 		return snapshot.LoadDir(cfg.SnapshotDir)
 	}
 	return snapshot.Embedded()
-}
-
-type requestIDKey struct{}
-
-// RequestID returns the id of the request ctx belongs to ("" outside a request).
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
-
-// withRequestID gives each request an id: the caller's X-Request-Id when it is sane,
-// else a random one. It is echoed in the response and found in every log line.
-func withRequestID(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-Id")
-		if len(id) == 0 || len(id) > 64 || strings.ContainsFunc(id, func(c rune) bool { return c < '!' || c > '~' }) {
-			var b [8]byte
-			_, _ = rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
-		}
-		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
-	})
 }

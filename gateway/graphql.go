@@ -2,37 +2,38 @@ package gateway
 
 import (
 	"context"
-	"net/http"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/validator/rules"
 
 	"spacegraph/economy"
 	"spacegraph/graph"
+	"spacegraph/graphqlhttp"
 	"spacegraph/observe"
 )
 
 // graphQLServer builds the GraphQL executor: the GraphQL-over-HTTP transport
-// (overhttp.go), a parsed-document cache (gqlgen parses and validates every request
+// (graphqlhttp), a parsed-document cache (gqlgen parses and validates every request
 // without one), the spec's coercion of variables, the query limits and the parser's
 // token limit, the bound on LL2 calls per request, introspection (and field
 // suggestions) unless switched off, automatic persisted queries (or, in
 // trusted-documents mode, the manifest instead), the error presenter and the
 // freshness extensions.
-func (g *Gateway) graphQLServer() http.Handler {
-	p := g.cfg.Protection.withDefaults()
-	size := g.cfg.QueryCacheSize
-	if size <= 0 {
-		size = 1000
-	}
+func (g *Gateway) graphQLServer() *handler.Server {
+	p, size := g.cfg.Protection, g.cfg.QueryCacheSize
 	es := graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}})
 	srv := handler.New(es)
 	vars := graph.VariableCoercion{Schema: es.Schema(), HideSuggestions: p.IntrospectionOff}
-	srv.AddTransport(overHTTP{trusted: p.TrustedDocuments, tokenLimit: max(p.MaxTokens, 0), vars: vars})
+	srv.AddTransport(graphqlhttp.Transport{Trusted: p.TrustedDocuments, TokenLimit: max(p.MaxTokens, 0), Variables: vars})
 	// First, so that it is the outermost extension: it times and sees everything.
 	srv.Use(observe.NewGraphQLExtension(g.cfg.Metrics))
 	// Next, so that what it drops is all that is dropped, and recorded as an error.
@@ -58,21 +59,13 @@ func (g *Gateway) graphQLServer() http.Handler {
 	srv.Use(vars)
 	srv.Use(p.limits(es.Schema()))
 	srv.Use(graph.CallLimit{Max: p.MaxUpstreamCalls, CrawlCost: g.Catalog.CrawlCost})
-	srv.SetErrorPresenter(graph.TokenLimitPresenter(graph.ErrorPresenter(g.log, RequestID)))
-	srv.SetRecoverFunc(graph.Recover(g.log, RequestID))
+	srv.SetErrorPresenter(graph.TokenLimitPresenter(graph.ErrorPresenter(g.log)))
+	srv.SetRecoverFunc(graph.Recover(g.log))
 	srv.AroundResponses(freshnessExtensions)
 	srv.Use(graph.PlanCache{})
 	// Fields a partial snapshot does not hold: null, with one NOT_IN_SNAPSHOT error per
 	// field path pattern.
 	srv.Use(graph.SnapshotGaps{})
-	if p.testPanic != nil {
-		srv.AroundFields(func(ctx context.Context, next graphql.Resolver) (any, error) {
-			if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Object == "Query" {
-				p.testPanic(ctx, panicInResolver)
-			}
-			return next(ctx)
-		})
-	}
 	return srv
 }
 
@@ -95,4 +88,25 @@ func freshnessExtensions(ctx context.Context, next graphql.ResponseHandler) *gra
 		resp.Extensions["stale"] = true
 	}
 	return resp
+}
+
+// responseFingerprint names everything besides the request that decides its answer:
+// the schema and the settings that refuse or limit requests. It is a part of every
+// response key because replicas share the response cache through Redis, and a replica
+// with trusted documents, introspection off, tighter limits or another schema (during
+// a rolling deploy) must not serve what a differently configured one stored.
+func (g *Gateway) responseFingerprint() string {
+	h := sha256.New()
+	var sdl strings.Builder
+	formatter.NewFormatter(&sdl).FormatSchema(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}}).Schema())
+	h.Write([]byte(sdl.String()))
+	p := g.cfg.Protection
+	fmt.Fprintf(h, "\x00%d %d %d %d %d %d %d %t\x00", p.MaxDepth, p.MaxComplexity, p.MaxAliases, p.MaxRootFields, p.MaxTokens,
+		p.MaxDocumentBytes, p.MaxResponseBytes, p.IntrospectionOff)
+	if t := p.TrustedDocuments; t != nil {
+		for id, doc := range t.All() {
+			fmt.Fprintf(h, "%d:%s%d:%s", len(id), id, len(doc), doc)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"spacegraph/gateway"
+	"spacegraph/internal/testkit"
 	"spacegraph/snapshot"
 	"spacegraph/snapshot/synthetic"
 )
@@ -31,15 +32,7 @@ type harness struct {
 
 func newHarness(t testing.TB, cfg gateway.Config) *harness {
 	t.Helper()
-	g, err := gateway.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(g.Handler)
-	t.Cleanup(func() {
-		srv.Close()
-		_ = g.Close()
-	})
+	g, srv := testkit.Gateway(t, cfg)
 	return &harness{t: t, g: g, srv: srv}
 }
 

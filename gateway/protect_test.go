@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -15,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -25,13 +25,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/vektah/gqlparser/v2"
 	gqlast "github.com/vektah/gqlparser/v2/ast"
 
 	"spacegraph/gateway"
 	"spacegraph/graph"
+	"spacegraph/graphqlhttp"
 	"spacegraph/ll2/ll2server"
+	"spacegraph/reqscope"
 )
 
 // legitQuery is a query that the defaults must let through.
@@ -43,8 +46,7 @@ type legitQuery struct {
 // legitimateQueries gathers the README's examples, the upstream-call table, the
 // playground's tabs, the introspection queries of clients (GraphiQL's, graphql-js's
 // with every option, gqlgen's), and every string literal of the gateway's tests (but
-// this file's, the conformance test's and abuse_test.go's, which hold abusive ones)
-// that is a valid document.
+// this file's and abuse_test.go's, which hold abusive ones) that is a valid document.
 func legitimateQueries(t *testing.T) []legitQuery {
 	t.Helper()
 	var out []legitQuery
@@ -73,7 +75,7 @@ func legitimateQueries(t *testing.T) []legitQuery {
 	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
 	fset := token.NewFileSet()
 	for _, name := range files {
-		if name == "protect_test.go" || name == "conformance_test.go" || name == "abuse_test.go" {
+		if name == "protect_test.go" || name == "abuse_test.go" {
 			continue
 		}
 		f, err := parser.ParseFile(fset, name, nil, 0)
@@ -761,7 +763,7 @@ func TestTrustedDocuments(t *testing.T) {
 			if err := os.WriteFile(path, []byte(manifest.text), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			docs, err := gateway.LoadTrustedDocuments(path)
+			docs, err := graphqlhttp.LoadTrustedDocuments(path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -804,11 +806,11 @@ func TestTrustedDocuments(t *testing.T) {
 		})
 	}
 	for _, bad := range []string{`[]`, `{"format": "other", "version": 1}`, `{"a": ""}`, `not JSON`} {
-		if _, err := gateway.ParseTrustedDocuments([]byte(bad)); err == nil {
+		if _, err := graphqlhttp.ParseTrustedDocuments([]byte(bad)); err == nil {
 			t.Errorf("manifest %s accepted", bad)
 		}
 	}
-	if _, err := gateway.LoadTrustedDocuments(filepath.Join(t.TempDir(), "missing.json")); err == nil {
+	if _, err := graphqlhttp.LoadTrustedDocuments(filepath.Join(t.TempDir(), "missing.json")); err == nil {
 		t.Error("a missing manifest loaded")
 	}
 }
@@ -913,27 +915,49 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// TestPanicsBecomeInternalErrors makes the gateway panic in its HTTP middleware and
-// in a resolver (through a hook only tests can set): the client gets an INTERNAL error
-// carrying the request id and nothing of the panic, the log gets the detail and the
-// stack under that id, and the gateway goes on serving.
+// serveWith serves h's gateway with pieces the test owns (gateway.HandlerWith) in
+// place of its own handler.
+func (h *harness) serveWith(wrap func(http.Handler) http.Handler, fields graphql.FieldMiddleware) {
+	h.t.Helper()
+	srv := httptest.NewServer(gateway.HandlerWith(h.g, wrap, fields))
+	h.t.Cleanup(srv.Close)
+	h.srv = srv
+}
+
+// TestPanicsBecomeInternalErrors makes the gateway panic in a handler around its
+// routes and in a resolver (pieces the test owns, put in through gateway.HandlerWith):
+// the client gets an INTERNAL error carrying the request id and nothing of the panic,
+// the log gets the detail and the stack under that id, and the gateway goes on
+// serving.
 func TestPanicsBecomeInternalErrors(t *testing.T) {
+	boom := func(ctx context.Context) {
+		if reqscope.From(ctx).ID() == "boom-1" {
+			panic("secret detail 42")
+		}
+	}
 	for _, tc := range []struct {
 		stage  string
+		wrap   func(http.Handler) http.Handler
+		fields graphql.FieldMiddleware
 		status int
 	}{
-		{gateway.PanicInMiddleware, http.StatusInternalServerError},
-		{gateway.PanicInResolver, http.StatusOK},
+		{"middleware", func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				boom(r.Context())
+				next.ServeHTTP(w, r)
+			})
+		}, nil, http.StatusInternalServerError},
+		{"resolver", nil, func(ctx context.Context, next graphql.Resolver) (any, error) {
+			if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Object == "Query" {
+				boom(ctx)
+			}
+			return next(ctx)
+		}, http.StatusOK},
 	} {
 		t.Run(tc.stage, func(t *testing.T) {
-			prot := gateway.Protection{}
-			gateway.SetTestPanic(&prot, func(ctx context.Context, stage string) {
-				if stage == tc.stage && gateway.RequestID(ctx) == "boom-1" {
-					panic("secret detail 42")
-				}
-			})
 			logs := &syncBuffer{}
-			h := newHarness(t, gateway.Config{Protection: prot, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+			h := newHarness(t, gateway.Config{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+			h.serveWith(tc.wrap, tc.fields)
 			resp, raw := h.send("POST", "/graphql", http.Header{"Content-Type": {"application/json"}, "X-Request-Id": {"boom-1"}},
 				jsonBody(`{ spacecraft(ll2Id: 242) { name } }`, nil, nil))
 			if resp.StatusCode != tc.status {
@@ -955,67 +979,39 @@ func TestPanicsBecomeInternalErrors(t *testing.T) {
 	}
 }
 
-// TestProtectionFlags checks the knobs' flags and their environment twins: a flag
-// wins over its variable, an unset knob stays zero (its default), bad values are
-// errors, and the trusted-documents manifest is loaded.
-func TestProtectionFlags(t *testing.T) {
-	manifest := filepath.Join(t.TempDir(), "manifest.json")
-	if err := os.WriteFile(manifest, []byte(`{"abc": "{ __typename }"}`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	parse := func(env map[string]string, args ...string) (gateway.Protection, error) {
-		fs := flag.NewFlagSet("spacegraph", flag.ContinueOnError)
-		fs.SetOutput(io.Discard)
-		get := gateway.ProtectionFlags(fs, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
-		if err := fs.Parse(args); err != nil {
-			return gateway.Protection{}, err
+// TestDeadlineLogLineCountsTheCallsSpent cuts a request with the deadline's last
+// resort (a resolver middleware, the test's, that once its field has spent an LL2 call
+// does not heed its context): the request's log line, written when the 504 goes out
+// while the abandoned work still runs, tells the call and the request id the client
+// got, because every layer reads the one record of the request.
+func TestDeadlineLogLineCountsTheCallsSpent(t *testing.T) {
+	logs := &syncBuffer{}
+	release := make(chan struct{})
+	h := newHarness(t, gateway.Config{
+		Logger:     slog.New(slog.NewJSONHandler(logs, nil)),
+		Protection: gateway.Protection{RequestTimeout: 200 * time.Millisecond},
+	})
+	t.Cleanup(func() { close(release) })
+	h.serveWith(nil, func(ctx context.Context, next graphql.Resolver) (any, error) {
+		res, err := next(ctx)
+		if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Object == "Query" {
+			<-release
 		}
-		return get()
+		return res, err
+	})
+	resp, raw := h.send("POST", "/graphql", http.Header{"Content-Type": {"application/json"}, "X-Request-Id": {"slow-2"}},
+		jsonBody(`{ spacecraft(ll2Id: 242) { name } }`, nil, nil))
+	if resp.StatusCode != http.StatusGatewayTimeout {
+		t.Fatalf("status %d, want 504: %s", resp.StatusCode, raw)
 	}
-	p, err := parse(nil)
-	if err != nil || p.MaxDepth != 0 || p.CORSOrigins != nil || p.TrustedDocuments != nil || p.IntrospectionOff || p.GzipOff {
-		t.Errorf("no flags: %+v, %v: want the zero Protection", p, err)
-	}
-	p, err = parse(map[string]string{
-		"SPACEGRAPH_MAX_DEPTH":          "7",
-		"SPACEGRAPH_MAX_ALIASES":        "-1",
-		"SPACEGRAPH_INTROSPECTION":      "false",
-		"SPACEGRAPH_CORS_ORIGINS":       "https://a.example, https://b.example",
-		"SPACEGRAPH_TRUSTED_DOCUMENTS":  manifest,
-		"SPACEGRAPH_MAX_BODY_BYTES":     "4096",
-		"SPACEGRAPH_MAX_UPSTREAM_CALLS": "5",
-		"SPACEGRAPH_MAX_RESPONSE_BYTES": "-1",
-		"SPACEGRAPH_MAX_DOCUMENT_BYTES": "1",
-	}, "--max-depth", "9", "--max-complexity=123", "--max-root-fields", "4", "--max-tokens", "99", "--max-document-bytes", "5000",
-		"--request-timeout", "5s", "--cors-max-age", "2m", "--gzip=false")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.MaxDepth != 9 || p.MaxComplexity != 123 || p.MaxAliases != -1 || p.MaxRootFields != 4 || p.MaxTokens != 99 || p.MaxUpstreamCalls != 5 ||
-		p.MaxBodyBytes != 4096 || p.MaxDocumentBytes != 5000 || p.MaxResponseBytes != -1 || p.RequestTimeout != 5*time.Second || !p.IntrospectionOff || p.CORSMaxAge != 2*time.Minute ||
-		!slices.Equal(p.CORSOrigins, []string{"https://a.example", "https://b.example"}) || !p.GzipOff ||
-		p.TrustedDocuments == nil || p.TrustedDocuments.Len() != 1 {
-		t.Errorf("got %+v", p)
-	}
-	if p, err := parse(nil, "--cors-origins="); err != nil || p.CORSOrigins == nil || len(p.CORSOrigins) != 0 {
-		t.Errorf("--cors-origins= : %#v, %v: want an empty, non-nil list", p.CORSOrigins, err)
-	}
-	if p, err := parse(map[string]string{"SPACEGRAPH_GZIP": "false"}, "--gzip"); err != nil || p.GzipOff {
-		t.Errorf("--gzip over SPACEGRAPH_GZIP=false: %v, %v", p.GzipOff, err)
-	}
-	for _, bad := range []struct {
-		env  map[string]string
-		args []string
-	}{
-		{map[string]string{"SPACEGRAPH_MAX_DEPTH": "ten"}, nil},
-		{map[string]string{"SPACEGRAPH_MAX_RESPONSE_BYTES": "4MiB"}, nil},
-		{map[string]string{"SPACEGRAPH_INTROSPECTION": "maybe"}, nil},
-		{nil, []string{"--max-upstream-calls", "ten"}},
-		{nil, []string{"--request-timeout", "soon"}},
-		{nil, []string{"--trusted-documents", filepath.Join(t.TempDir(), "missing.json")}},
-	} {
-		if _, err := parse(bad.env, bad.args...); err == nil {
-			t.Errorf("%v %v accepted", bad.env, bad.args)
+	var line map[string]any
+	for l := range strings.SplitSeq(logs.String(), "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(l), &rec) == nil && rec["msg"] == "request" {
+			line = rec
 		}
+	}
+	if line == nil || line["request_id"] != "slow-2" || line["status"] != 504.0 || line["upstream_calls"] != 1.0 {
+		t.Errorf("the request's log line: %v\n%s", line, logs.String())
 	}
 }

@@ -1,13 +1,16 @@
 package gateway_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
 	"spacegraph/gateway"
+	"spacegraph/graphqlhttp"
 	"spacegraph/internal/redistest"
 )
 
@@ -67,7 +70,7 @@ func TestResponseCacheKeysOnTheDocument(t *testing.T) {
 
 	// With trusted documents only the manifest's very texts run: another text of the
 	// same tokens is refused, not answered from the cache.
-	docs, err := gateway.ParseTrustedDocuments([]byte(fmt.Sprintf(`{"a": %q}`, base)))
+	docs, err := graphqlhttp.ParseTrustedDocuments([]byte(fmt.Sprintf(`{"a": %q}`, base)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,5 +139,36 @@ func TestSharedResponseCacheAdmitsRepeatedAnswers(t *testing.T) {
 	ask(a, "{spacecraft(ll2Id:569){name}} # again")
 	if !ask(b, twice) {
 		t.Error("an answer asked for twice was not stored in the shared cache")
+	}
+}
+
+// TestResponseCacheOutcomeInTheLogLine checks the request's record through the whole
+// handler: the log line of a first request tells the LL2 call it spent and the id the
+// client sent, that of the same request again tells that the response cache answered
+// it (no operation ran, no call was spent).
+func TestResponseCacheOutcomeInTheLogLine(t *testing.T) {
+	logs := &syncBuffer{}
+	h := newHarness(t, gateway.Config{Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	for _, id := range []string{"first-1", "again-2"} {
+		header := http.Header{"Content-Type": {"application/json"}, "X-Request-Id": {id}}
+		if resp, raw := h.send("POST", "/graphql", header, jsonBody(`{ spacecraft(ll2Id: 242) { name } }`, nil, nil)); resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d %s", id, resp.StatusCode, raw)
+		}
+	}
+	var lines []map[string]any
+	for l := range strings.SplitSeq(logs.String(), "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(l), &rec) == nil && rec["msg"] == "request" {
+			lines = append(lines, rec)
+		}
+	}
+	if len(lines) != 2 {
+		t.Fatalf("%d request lines:\n%s", len(lines), logs.String())
+	}
+	if l := lines[0]; l["request_id"] != "first-1" || l["upstream_calls"] != 1.0 || l["cache"] != "miss" || l["outcome"] != "ok" {
+		t.Errorf("first request: %v", l)
+	}
+	if l := lines[1]; l["request_id"] != "again-2" || l["upstream_calls"] != 0.0 || l["cache"] != "response-hit" || l["operation"] != "" {
+		t.Errorf("the same request again: %v", l)
 	}
 }

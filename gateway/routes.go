@@ -1,43 +1,65 @@
 package gateway
 
 import (
-	"io"
 	"net/http"
 
+	"spacegraph/graphqlhttp"
 	"spacegraph/loaders"
 	"spacegraph/observe"
+	"spacegraph/protect"
+	"spacegraph/reqscope"
+	"spacegraph/respcache"
 )
 
-// routes mounts the endpoints of the contract: /graphql, the playground, /healthz and
-// /readyz. Every request gets a bound on how long writing its answer may stall, a
-// request id, panic recovery (an INTERNAL answer carrying the id) and compression; /graphql also gets CORS, the refusals on method
-// and headers (overhttp.go), the body limit, the response cache, then the request
-// deadline and the per-request loaders.
+// handler is the path every request takes to the routes, outermost first: the
+// request's record (reqscope: its id and its report), the bound on how long writing
+// its answer may stall, its log line, compression, and panic recovery (an INTERNAL
+// answer carrying the id).
+func (g *Gateway) handler(routes http.Handler) http.Handler {
+	p := g.cfg.Protection
+	stall := p.RequestTimeout
+	if stall <= 0 {
+		stall = DefaultRequestTimeout
+	}
+	h := protect.Recover(g.log, routes)
+	if !p.GzipOff {
+		h = protect.Gzip(h)
+	}
+	h = observe.LogRequests(g.log, observe.LogOptions{
+		Metrics: g.cfg.Metrics,
+		Skip: func(r *http.Request) bool {
+			return r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics"
+		},
+	}, h)
+	return reqscope.Middleware(protect.WriteDeadline(stall, h))
+}
+
+// routes mounts the endpoints of the contract: /graphql, the playground, /healthz,
+// /readyz and, unless it is served apart, /metrics. /graphql's path, outermost first:
+// CORS, the refusals on method and headers (graphqlhttp.Precheck), the body limit, the
+// response cache, the request deadline, the per-request loaders, then the GraphQL
+// server gql.
 func (g *Gateway) routes(gql http.Handler) http.Handler {
-	p := g.cfg.Protection.withDefaults()
+	p := g.cfg.Protection
 	m := g.cfg.Metrics
 	mux := http.NewServeMux()
-	// The response cache sits outside the deadline: a hit is ready at once, and going
-	// through the deadline's goroutine and buffer cost it a sixth of its CPU.
-	graphql := g.responseCache(g.withDeadline(p, loaders.Middleware(g.Catalog, g.cfg.LoaderWait, m, gql)))
-	mux.Handle("/graphql", m.Middleware("/graphql", withCORS(p, checkHTTP(limitBody(p, graphql)))))
+	cache := respcache.Options{
+		Store: g.Responses, Shared: g.redis != nil, Fingerprint: g.responseFingerprint(),
+		Normalize: p.TrustedDocuments == nil, MaxBytes: g.cfg.ResponseCacheMaxBytes,
+		Now: g.now, Logger: g.log, Metrics: m,
+	}
+	// The response cache sits outside the deadline: a hit is ready at once, and needs
+	// neither the deadline's goroutine nor its buffer.
+	graphql := respcache.New(cache, protect.Deadline(p.RequestTimeout, g.log, loaders.Middleware(g.Catalog, g.cfg.LoaderWait, m, gql)))
+	graphql = graphqlhttp.Precheck(protect.BodyLimit(p.MaxBodyBytes, graphql))
+	mux.Handle("/graphql", m.Middleware("/graphql", protect.CORS(p.CORSOrigins, p.CORSMaxAge, graphql)))
 	playground := playgroundHandler("/graphql")
 	mux.Handle("GET /{$}", m.Middleware("/", playground))
 	mux.Handle("GET "+playgroundAssetsPrefix, m.Middleware(playgroundAssetsPrefix, playground))
-	mux.Handle("GET /healthz", m.Middleware("/healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, "ok\n")
-	})))
+	mux.Handle("GET /healthz", m.Middleware("/healthz", http.HandlerFunc(healthz)))
 	mux.Handle("GET /readyz", m.Middleware("/readyz", http.HandlerFunc(g.readyz)))
 	if m != nil && !g.cfg.MetricsPrivate {
 		mux.Handle("GET /metrics", m.Middleware("/metrics", m.Handler()))
 	}
-	logged := observe.LogRequests(g.log, observe.LogOptions{
-		RequestID: RequestID,
-		Metrics:   m,
-		Skip: func(r *http.Request) bool {
-			return r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics"
-		},
-	}, withGzip(p, g.recoverPanics(p, mux)))
-	return withWriteDeadline(p, withRequestID(logged))
+	return mux
 }

@@ -16,15 +16,13 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 
 	"spacegraph/errs"
+	"spacegraph/reqscope"
 )
-
-// RequestIDFunc returns the id of the request a context belongs to, for error reports.
-type RequestIDFunc func(context.Context) string
 
 // ErrorPresenter returns gqlgen's error presenter: every error leaves with an
 // `extensions.code` from errs' table, a message fit for clients, and, for internal
-// errors, the request id that finds the logged detail.
-func ErrorPresenter(log *slog.Logger, requestID RequestIDFunc) graphql.ErrorPresenterFunc {
+// errors, the request id (from the request's record) that finds the logged detail.
+func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		gerr := graphql.DefaultErrorPresenter(ctx, err)
 		cause := gerr.Err
@@ -55,7 +53,7 @@ func ErrorPresenter(log *slog.Logger, requestID RequestIDFunc) graphql.ErrorPres
 		out.Message = e.Message
 		out.Extensions = withExtensions(gerr.Extensions, errs.Extensions(e))
 		if e.Code == errs.Internal {
-			id := requestID(ctx)
+			id := reqscope.From(ctx).ID()
 			out.Extensions["requestId"] = id
 			out.Message = "internal error (request " + id + ")"
 			log.ErrorContext(ctx, "internal error", "request_id", id, "path", gerr.Path.String(), "err", cause)
@@ -239,9 +237,9 @@ var errPanic = errors.New("panic")
 // Recover returns gqlgen's recover function: a panic in a resolver becomes an INTERNAL
 // error on that field, logged with its stack under the request id, and the process
 // goes on serving.
-func Recover(log *slog.Logger, requestID RequestIDFunc) graphql.RecoverFunc {
+func Recover(log *slog.Logger) graphql.RecoverFunc {
 	return func(ctx context.Context, v any) error {
-		log.ErrorContext(ctx, "panic in a resolver", "request_id", requestID(ctx), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		log.ErrorContext(ctx, "panic in a resolver", "request_id", reqscope.From(ctx).ID(), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		return &errs.Error{Code: errs.Internal, Message: "internal error", Err: fmt.Errorf("%w: %v", errPanic, v)}
 	}
 }

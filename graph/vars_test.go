@@ -16,7 +16,7 @@ import (
 )
 
 // coercionCases is testdata/coercion.json: variable values and what the spec's
-// coercion makes of them, checked against graphql-js by the gateway's conformance
+// coercion makes of them, checked against graphql-js by graphqlhttp's conformance
 // tests.
 type coercionCases struct {
 	Schema string `json:"schema"`

@@ -2,17 +2,17 @@
 // their own, one structured log line per HTTP request, and OpenTelemetry traces that
 // are off unless an OTLP endpoint is configured.
 //
-// The package only offers hooks; the gateway decides where they go (see WIRING.md):
+// The package only offers hooks; the gateway decides where they go:
 //
 //   - Metrics collects everything the gateway counts. Its methods are the hooks
-//     (UpstreamCall for ll2.Config.Observe, UpstreamEvent for upstream.Options.Observe,
-//     ResponseCache and CacheOutcome for the caches, LoaderBatch, BudgetFunc) and
+//     (UpstreamCall for ll2.Config.Observe, UpstreamEvent for economy.Options.Observe,
+//     CacheOutcome for the caches, LoaderBatch, BudgetFunc) and
 //     its Handler serves /metrics. A nil *Metrics accepts every call and records
 //     nothing, so that tests and tools can build a gateway without metrics.
-//   - Middleware measures one route; LogRequests writes the request's log line.
-//     They share a RequestInfo, which the GraphQL extension fills with the
-//     operation's name and outcome and the upstream report.
-//   - GraphQLExtension records each GraphQL operation (metrics, span, request info).
+//   - Middleware measures one route; LogRequests writes the request's log line
+//     from the request's record (reqscope), in which Middleware names the route
+//     and the GraphQL extension the operation and its outcome.
+//   - GraphQLExtension records each GraphQL operation (metrics, span, record).
 //   - SetupTracing starts tracing; TracingTransport and LoaderTracer add the spans of
 //     upstream calls and loader batches under the operation's span.
 //

@@ -16,6 +16,7 @@ import (
 
 	"spacegraph/economy"
 	"spacegraph/errs"
+	"spacegraph/reqscope"
 )
 
 // Outcomes of a GraphQL operation.
@@ -34,7 +35,7 @@ const maxLogName = 128
 
 // GraphQLExtension is a gqlgen extension that records every GraphQL operation: the
 // operations metric and its duration (Metrics may be nil), the operation's name,
-// outcome and code in the request's RequestInfo for the log line, and with tracing on
+// outcome and code in the request's record (reqscope) for the log line, and with tracing on
 // a span around the operation, the parent of the loader batches and upstream calls it
 // causes. Requests that fail before they run (a document that does not parse or
 // validate, a limit exceeded) are recorded too, with a short span of their own.
@@ -124,7 +125,7 @@ func (e GraphQLExtension) InterceptResponse(ctx context.Context, next graphql.Re
 	return resp
 }
 
-// record writes the operation's metrics, span status and request info, once. admit
+// record writes the operation's metrics, span status and the request's record, once. admit
 // says whether the operation's name may take a new place among the labels: only
 // operations that ran may, as names from documents that failed to parse are anyone's.
 func (e GraphQLExtension) record(ctx context.Context, oc *graphql.OperationContext, st *opState, outcome, code string, admit bool) {
@@ -158,16 +159,13 @@ func (e GraphQLExtension) record(ctx context.Context, oc *graphql.OperationConte
 			m.opNames.with(name, admit, write)
 		}
 	}
-	info := InfoFrom(ctx)
 	logName := name
 	if len(logName) > maxLogName {
 		logName = logName[:maxLogName]
 	}
-	info.setOperation(logName, outcome, code)
-	rep := economy.ReportFrom(ctx)
-	info.SetReport(rep)
+	reqscope.From(ctx).SetOperation(logName, outcome, code)
 	if st.span != nil {
-		sum := rep.Summary()
+		sum := economy.ReportFrom(ctx).Summary()
 		st.span.SetAttributes(
 			attribute.String("spacegraph.outcome", outcome),
 			attribute.Int("spacegraph.upstream.calls", sum.Calls),
@@ -203,7 +201,7 @@ func startOpSpan(ctx context.Context, ts *tracingState, oc *graphql.OperationCon
 	}
 	ctx, span := ts.tracer.Start(ctx, spanName, trace.WithSpanKind(trace.SpanKindServer), trace.WithTimestamp(start), trace.WithAttributes(attrs...))
 	if sc := span.SpanContext(); sc.IsValid() {
-		InfoFrom(ctx).setTraceID(sc.TraceID().String())
+		reqscope.From(ctx).SetTraceID(sc.TraceID().String())
 	}
 	return ctx, span
 }

@@ -4,120 +4,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"spacegraph/economy"
+	"spacegraph/reqscope"
 )
-
-// RequestInfo is what the layers of one HTTP request learn for its log line: the
-// route (Middleware), the GraphQL operation and its outcome (GraphQLExtension), the
-// whole-response cache's outcome (Metrics.ResponseCache) and the upstream report. The
-// log middleware creates it before anything else runs and reads it after everything
-// has, so that layers deep inside the request can tell it what they found without the
-// context flowing back out. Its methods accept a nil receiver (no log middleware).
-type RequestInfo struct {
-	mu            sync.Mutex
-	route         string
-	operation     string
-	outcome       string
-	code          string
-	responseCache string
-	traceID       string
-	report        *economy.Report
-}
-
-type infoKey struct{}
-
-// WithRequestInfo returns ctx with a new RequestInfo, or ctx unchanged with the one it
-// already has, so that stacked middlewares share one.
-func WithRequestInfo(ctx context.Context) (context.Context, *RequestInfo) {
-	if i := InfoFrom(ctx); i != nil {
-		return ctx, i
-	}
-	i := &RequestInfo{}
-	return context.WithValue(ctx, infoKey{}, i), i
-}
-
-// InfoFrom returns the request's RequestInfo, or nil.
-func InfoFrom(ctx context.Context) *RequestInfo {
-	i, _ := ctx.Value(infoKey{}).(*RequestInfo)
-	return i
-}
-
-// SetRoute names the route that served the request.
-func (i *RequestInfo) SetRoute(route string) {
-	if i == nil {
-		return
-	}
-	i.mu.Lock()
-	i.route = route
-	i.mu.Unlock()
-}
-
-// SetReport attaches the request's upstream report. The GraphQL extension attaches
-// the one it finds in the operation's context; a layer that creates the report
-// outside GraphQL may attach it itself.
-func (i *RequestInfo) SetReport(r *economy.Report) {
-	if i == nil || r == nil {
-		return
-	}
-	i.mu.Lock()
-	i.report = r
-	i.mu.Unlock()
-}
-
-// SetResponseCache records the whole-response cache's outcome (OutcomeHit or
-// OutcomeMiss).
-func (i *RequestInfo) SetResponseCache(outcome string) {
-	if i == nil {
-		return
-	}
-	i.mu.Lock()
-	i.responseCache = outcome
-	i.mu.Unlock()
-}
-
-// Route returns the route that served the request ("" when none did).
-func (i *RequestInfo) Route() string {
-	if i == nil {
-		return ""
-	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	return i.route
-}
-
-// Operation returns the GraphQL operation's name ("" before it is known or outside
-// GraphQL), for other log lines of the request.
-func (i *RequestInfo) Operation() string {
-	if i == nil {
-		return ""
-	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	return i.operation
-}
-
-func (i *RequestInfo) setOperation(name, outcome, code string) {
-	if i == nil {
-		return
-	}
-	i.mu.Lock()
-	i.operation, i.outcome, i.code = name, outcome, code
-	i.mu.Unlock()
-}
-
-func (i *RequestInfo) setTraceID(id string) {
-	if i == nil {
-		return
-	}
-	i.mu.Lock()
-	if i.traceID == "" {
-		i.traceID = id
-	}
-	i.mu.Unlock()
-}
 
 // statusWriter remembers the status and size of a response.
 type statusWriter struct {
@@ -161,13 +52,13 @@ func (w *statusWriter) code() int {
 // Middleware measures the requests of one route: their count by method and status,
 // their duration, and the requests in flight. route is the label, a fixed name such
 // as "/graphql" (names that are not short plain ASCII, and names past a few dozen,
-// are "other"). It also names the route in the request's RequestInfo for the log line.
+// are "other"). It also names the route in the request's record for the log line.
 // A handler that panics is counted as a 500 before the panic goes on to the recovery
 // middleware above.
 func (m *Metrics) Middleware(route string, next http.Handler) http.Handler {
 	if m == nil {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			InfoFrom(r.Context()).SetRoute(route)
+			reqscope.From(r.Context()).SetRoute(route)
 			next.ServeHTTP(w, r)
 		})
 	}
@@ -177,7 +68,7 @@ func (m *Metrics) Middleware(route string, next http.Handler) http.Handler {
 	}
 	duration := m.httpDuration.WithLabelValues(label)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		InfoFrom(r.Context()).SetRoute(route)
+		reqscope.From(r.Context()).SetRoute(route)
 		m.httpInFlight.Inc()
 		sw := &statusWriter{ResponseWriter: w}
 		start := time.Now()
@@ -198,8 +89,6 @@ func (m *Metrics) Middleware(route string, next http.Handler) http.Handler {
 
 // LogOptions tune LogRequests.
 type LogOptions struct {
-	// RequestID returns the request's id (the gateway's RequestID); nil logs none.
-	RequestID func(context.Context) string
 	// Skip, when set, leaves out the requests it returns true for, such as the
 	// scrapes of /metrics and the probes of /healthz that would drown the rest.
 	Skip func(*http.Request) bool
@@ -221,9 +110,8 @@ const Unmatched = "unmatched"
 // error level, the rest at info. Whether the line is JSON or text is the handler's
 // choice.
 //
-// It must run inside the middleware that sets the request id and outside the routes,
-// so that it sees every request, and it creates the request's RequestInfo, which the
-// layers inside fill.
+// It must run inside reqscope.Middleware, whose record it reads (it writes none of
+// it), and outside the routes, so that it sees every request.
 func LogRequests(log *slog.Logger, o LogOptions, next http.Handler) http.Handler {
 	if log == nil {
 		log = slog.Default()
@@ -233,7 +121,8 @@ func LogRequests(log *slog.Logger, o LogOptions, next http.Handler) http.Handler
 			next.ServeHTTP(w, r)
 			return
 		}
-		ctx, info := WithRequestInfo(r.Context())
+		ctx := r.Context()
+		rec := reqscope.From(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		start := time.Now()
 		panicked := true
@@ -243,18 +132,18 @@ func LogRequests(log *slog.Logger, o LogOptions, next http.Handler) http.Handler
 				status = http.StatusInternalServerError
 			}
 			d := time.Since(start)
-			if m := o.Metrics; m != nil && info.Route() == "" {
+			if m := o.Metrics; m != nil && rec != nil && rec.Route() == "" {
 				m.httpRequests.WithLabelValues(Unmatched, methodLabel(r.Method), statusLabel(status)).Inc()
 				m.httpDuration.WithLabelValues(Unmatched).Observe(d.Seconds())
 			}
-			logRequest(ctx, log, o, r, info, status, sw.bytes, d)
+			logRequest(ctx, log, r, rec, status, sw.bytes, d)
 		}()
-		next.ServeHTTP(sw, r.WithContext(ctx))
+		next.ServeHTTP(sw, r)
 		panicked = false
 	})
 }
 
-func logRequest(ctx context.Context, log *slog.Logger, o LogOptions, r *http.Request, info *RequestInfo, status int, size int64, d time.Duration) {
+func logRequest(ctx context.Context, log *slog.Logger, r *http.Request, rec *reqscope.Record, status int, size int64, d time.Duration) {
 	level := slog.LevelInfo
 	if status >= 500 {
 		level = slog.LevelError
@@ -262,22 +151,12 @@ func logRequest(ctx context.Context, log *slog.Logger, o LogOptions, r *http.Req
 	if !log.Enabled(ctx, level) {
 		return
 	}
-	id := ""
-	if o.RequestID != nil {
-		id = o.RequestID(ctx)
-	}
-	info.mu.Lock()
-	route, op, outcome, code, respCache, traceID, rep := info.route, info.operation, info.outcome, info.code, info.responseCache, info.traceID, info.report
-	info.mu.Unlock()
-	if rep == nil {
-		// A layer outside the log middleware may have created the report.
-		rep = economy.ReportFrom(ctx)
-	}
-	sum := rep.Summary()
+	op, outcome, code := rec.Operation()
+	sum := rec.Report().Summary()
 	attrs := []slog.Attr{
-		slog.String("request_id", id),
+		slog.String("request_id", rec.ID()),
 		slog.String("method", r.Method),
-		slog.String("route", route),
+		slog.String("route", rec.Route()),
 		slog.String("path", r.URL.Path),
 		slog.Int("status", status),
 		slog.Float64("duration_ms", float64(d.Microseconds())/1000),
@@ -288,9 +167,9 @@ func logRequest(ctx context.Context, log *slog.Logger, o LogOptions, r *http.Req
 		slog.Int("upstream_calls", sum.Calls),
 		slog.Int("cache_hits", sum.Hits),
 		slog.Int("stale", sum.Stale),
-		slog.String("cache", cacheWord(respCache, sum)),
+		slog.String("cache", cacheWord(rec.ResponseCache(), sum)),
 	}
-	if traceID != "" {
+	if traceID := rec.TraceID(); traceID != "" {
 		attrs = append(attrs, slog.String("trace_id", traceID))
 	}
 	log.LogAttrs(ctx, level, "request", attrs...)

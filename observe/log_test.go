@@ -13,27 +13,8 @@ import (
 
 	"spacegraph/economy"
 	"spacegraph/observe"
+	"spacegraph/reqscope"
 )
-
-type idKey struct{}
-
-// withID stands for the gateway's request-id middleware, which runs outside the log's.
-func withID(id string, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), idKey{}, id)))
-	})
-}
-
-func requestID(ctx context.Context) string { s, _ := ctx.Value(idKey{}).(string); return s }
-
-// withReport stands for the gateway's response cache, which creates the upstream report
-// inside the log middleware.
-func withReport(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, _ := economy.WithReport(r.Context())
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
 
 // logLines decodes the JSON lines a test logged.
 func logLines(t *testing.T, buf *bytes.Buffer) []map[string]any {
@@ -70,11 +51,13 @@ func TestLogLine(t *testing.T) {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	})
-	h := withID("req-1", observe.LogRequests(log, observe.LogOptions{RequestID: requestID}, m.Middleware("/graphql", withReport(srv))))
+	// The request's record, with its id and report, comes from the outermost layer, as
+	// in the gateway.
+	h := reqscope.Middleware(observe.LogRequests(log, observe.LogOptions{}, m.Middleware("/graphql", srv)))
 
 	query := gql(`query Intro { __schema { queryType { name } } }`, "")
-	post(t, h, query)
-	post(t, h, query)
+	post(t, h, query, "X-Request-Id", "req-1")
+	post(t, h, query, "X-Request-Id", "req-1")
 	lines := logLines(t, &buf)
 	if len(lines) != 2 {
 		t.Fatalf("%d log lines for 2 requests", len(lines))
@@ -122,18 +105,18 @@ func TestLogLineResponseCacheAndErrors(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", m.Middleware("/graphql", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The response cache answers without GraphQL running.
-		m.ResponseCache(r.Context(), observe.OutcomeHit)
+		m.CacheOutcome(observe.LayerResponse, observe.OutcomeHit)
+		reqscope.From(r.Context()).SetResponseCache(observe.OutcomeHit)
 		_, _ = w.Write([]byte(`{"data":{}}`))
 	})))
 	mux.Handle("/fail", m.Middleware("/fail", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	})))
 	mux.Handle("/healthz", m.Middleware("/healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {})))
-	h := observe.LogRequests(log, observe.LogOptions{
-		RequestID: requestID,
-		Skip:      func(r *http.Request) bool { return r.URL.Path == "/healthz" },
-		Metrics:   m,
-	}, mux)
+	h := reqscope.Middleware(observe.LogRequests(log, observe.LogOptions{
+		Skip:    func(r *http.Request) bool { return r.URL.Path == "/healthz" },
+		Metrics: m,
+	}, mux))
 
 	for _, p := range []string{"/graphql", "/fail", "/nowhere", "/healthz"} {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, p, nil))

@@ -216,15 +216,6 @@ func (m *Metrics) CacheOutcome(layer, outcome string) {
 	m.cache.WithLabelValues(cacheLayerLabel(layer), cacheOutcomeLabel(outcome)).Inc()
 }
 
-// ResponseCache records the whole-response cache's outcome of the request ctx belongs
-// to, both as a metric and in the request's log line, which otherwise could not tell
-// a response served from that cache (no resolver ran, no upstream report) from one
-// that needed no LL2 data.
-func (m *Metrics) ResponseCache(ctx context.Context, outcome string) {
-	m.CacheOutcome(LayerResponse, outcome)
-	InfoFrom(ctx).SetResponseCache(outcome)
-}
-
 // LoaderBatch records the size of one dataloader batch.
 func (m *Metrics) LoaderBatch(loader string, size int) {
 	if m == nil {

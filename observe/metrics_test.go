@@ -82,8 +82,8 @@ func TestCacheOutcomes(t *testing.T) {
 	for _, o := range []string{"hit", "hit", "stale", "stale-if-error", "miss", "budget", "error"} {
 		m.UpstreamEvent(economy.Event{Path: "spacecraft/1/", Outcome: o, Status: 200})
 	}
-	ctx, _ := observe.WithRequestInfo(context.Background())
-	m.ResponseCache(ctx, observe.OutcomeHit)
+	ctx := context.Background()
+	m.CacheOutcome(observe.LayerResponse, observe.OutcomeHit)
 	m.CacheOutcome(observe.LayerResponse, observe.OutcomeMiss)
 	ents := m.EntityCache(fakeEntities{have: map[int]bool{1: true, 2: true}})
 	if got := ents.Get(ctx, catalog.KindConfig, []int{1, 2, 3}, ll2.LevelNormal); len(got) != 2 {
@@ -277,11 +277,9 @@ func TestRuntimeAndProcessCollectors(t *testing.T) {
 // A nil *Metrics takes every call, so that a gateway can run without metrics.
 func TestNilMetrics(t *testing.T) {
 	var m *observe.Metrics
-	ctx := context.Background()
 	m.UpstreamCall(ll2.Call{Path: "spacecraft/"})
 	m.UpstreamEvent(economy.Event{Outcome: "hit"})
 	m.CacheOutcome(observe.LayerAnswer, observe.OutcomeHit)
-	m.ResponseCache(ctx, observe.OutcomeHit)
 	m.LoaderBatch("x", 1)
 	m.BudgetFunc(nil)
 	if m.EntityCache(nil) != nil || m.Registry() != nil {

@@ -21,6 +21,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"spacegraph/observe"
+	"spacegraph/reqscope"
 )
 
 // keepSpans keeps the spans past shutdown, which the in-memory exporter would forget.
@@ -113,7 +114,7 @@ func TestTracingSpans(t *testing.T) {
 		}
 	})
 	var buf bytes.Buffer
-	h := observe.LogRequests(slog.New(slog.NewJSONHandler(&buf, nil)), observe.LogOptions{}, srv)
+	h := reqscope.Middleware(observe.LogRequests(slog.New(slog.NewJSONHandler(&buf, nil)), observe.LogOptions{}, srv))
 
 	post(t, h, gql(`query Intro { __schema { queryType { name } } }`, ""))
 	post(t, h, gql(`query Broken { nope }`, ""))

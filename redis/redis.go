@@ -43,7 +43,7 @@ type Options struct {
 	// rediss+cluster://host:port (more seeds with ?addr=host:port) for Redis Cluster.
 	// go-redis's query parameters (dial_timeout, pool_size, …) apply to each form.
 	URL string
-	// Prefix namespaces every key (default "spacegraph:").
+	// Prefix namespaces every key (default DefaultPrefix).
 	Prefix string
 	// Namespace, when set, follows the prefix in every key: the identity of the
 	// upstream whose answers and budget the keys hold, so that deployments of other
@@ -64,6 +64,9 @@ type Options struct {
 	// OnHealth, when set, is told of each change between reachable and unreachable.
 	OnHealth func(degraded bool)
 }
+
+// DefaultPrefix is the key prefix of a deployment that names none.
+const DefaultPrefix = "spacegraph:"
 
 // Client is a connection pool to Redis (one server, Sentinel or Cluster) and the
 // factories of the shared pieces. While Redis is unreachable each piece falls back to
@@ -101,7 +104,7 @@ func New(ctx context.Context, o Options) (*Client, error) {
 	quietGoRedis()
 	c := &Client{rdb: rdb, prefix: o.Prefix, now: o.Now, log: o.Logger, flight: &economy.MemoryFlight{}, done: make(chan struct{})}
 	if c.prefix == "" {
-		c.prefix = "spacegraph:"
+		c.prefix = DefaultPrefix
 	}
 	if o.Namespace != "" {
 		c.ns = o.Namespace

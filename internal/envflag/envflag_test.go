@@ -49,3 +49,32 @@ func TestDefine(t *testing.T) {
 		t.Errorf("a secret's error: %v", err)
 	}
 }
+
+// TestDefinitionsForDocs checks what the README's configuration table is made from:
+// the flags in the order they were defined, each with its variable (a named one when
+// given), its default and its usage as written; and that a URL's credentials from the
+// environment never reach the usage text or an error.
+func TestDefinitionsForDocs(t *testing.T) {
+	env := map[string]string{"SPACEGRAPH_UPSTREAM": "https://user:pw@ll.example/2.3.0", "LL2_ADDR": ":1", "SPACEGRAPH_WINDOW": "https://u:pw@x:port/"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	s := New(fs, lookup)
+	none := func(string) error { return nil }
+	s.Define("zeta", "1", "the `n` of zetas", Options{}, none)
+	s.Define("upstream", "embedded", "an upstream `URL`", Options{}, none)
+	s.Define("addr", ":8081", "listen `address`", Options{Env: "LL2_ADDR"}, none)
+	s.Define("window", "1h", "a window", Options{}, func(string) error { return strconv.ErrSyntax })
+	var names, envs, defs, usages []string
+	for _, f := range s.Flags() {
+		names, envs, defs, usages = append(names, f.Name), append(envs, s.Env(f.Name)), append(defs, f.DefValue), append(usages, s.Usage(f))
+	}
+	if strings.Join(names, ",") != "zeta,upstream,addr,window" ||
+		strings.Join(envs, ",") != "SPACEGRAPH_ZETA,SPACEGRAPH_UPSTREAM,LL2_ADDR,SPACEGRAPH_WINDOW" ||
+		strings.Join(defs, ",") != "1,https://xxxxx@ll.example/2.3.0,:1,https://xxxxx@x:port/" ||
+		strings.Join(usages, "|") != "the n of zetas|an upstream URL|listen address|a window" {
+		t.Errorf("flags %q\nvariables %q\ndefaults %q\nusages %q", names, envs, defs, usages)
+	}
+	if err := s.Err(); err == nil || strings.Contains(err.Error(), ":pw@") {
+		t.Errorf("the error of a malformed variable holding a URL: %v", err)
+	}
+}

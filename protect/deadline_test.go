@@ -1,4 +1,4 @@
-package gateway
+package protect
 
 import (
 	"bytes"
@@ -9,16 +9,17 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"spacegraph/reqscope"
 )
 
 // TestDeadlineBackstop checks the deadline's last resort: a handler that does not heed
 // its context is answered for with a 504 and an UPSTREAM_TIMEOUT error carrying the
 // request id, and its late output is dropped.
 func TestDeadlineBackstop(t *testing.T) {
-	g := &Gateway{log: slog.New(slog.DiscardHandler)}
 	release := make(chan struct{})
 	finished := make(chan struct{})
-	h := withRequestID(g.withDeadline(Protection{RequestTimeout: 10 * time.Millisecond}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := reqscope.Middleware(Deadline(10*time.Millisecond, slog.New(slog.DiscardHandler), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer close(finished)
 		<-release // deaf to its context
 		w.Header().Set("X-Late", "1")
@@ -50,13 +51,12 @@ func TestDeadlineBackstop(t *testing.T) {
 }
 
 // TestPanicBelowTheDeadline checks that a panic in the handler the deadline runs in
-// its own goroutine reaches recoverPanics: a 500 with INTERNAL and the request id,
+// its own goroutine reaches Recover: a 500 with INTERNAL and the request id,
 // the original stack in the log.
 func TestPanicBelowTheDeadline(t *testing.T) {
 	var logs bytes.Buffer
-	g := &Gateway{log: slog.New(slog.NewTextHandler(&logs, nil))}
-	p := Protection{}.withDefaults()
-	h := withRequestID(g.recoverPanics(p, g.withDeadline(p, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	h := reqscope.Middleware(Recover(log, Deadline(time.Minute, log, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 		panicInAHandler()
 	}))))
 	rec := httptest.NewRecorder()

@@ -1,4 +1,12 @@
-package gateway
+// Package graphqlhttp is GraphQL over HTTP
+// (https://graphql.github.io/graphql-over-http/draft/) for the gateway's /graphql: one
+// gqlgen transport that negotiates the media type, reads the request's parameters
+// strictly, runs automatic persisted queries or, in trusted-documents mode, only the
+// documents of a manifest, and answers what it refuses with the spec's status codes and
+// a GraphQL-shaped error. The layers in front of it (the protection middleware, the
+// response cache) read requests and write errors with its functions, so that a request
+// means one thing to all of them.
+package graphqlhttp
 
 import (
 	"bytes"
@@ -24,9 +32,8 @@ import (
 	"spacegraph/graph"
 )
 
-// This file is GraphQL over HTTP (https://graphql.github.io/graphql-over-http/draft/)
-// as one gqlgen transport, in place of gqlgen's GET, POST and Options transports, whose
-// status codes and media types do not follow the spec:
+// Transport replaces gqlgen's GET, POST and Options transports, whose status codes and
+// media types do not follow the spec:
 //
 //   - POST with Content-Type application/json (charset utf-8 if given; else 415), a
 //     JSON object body with string query and operationName and object variables and
@@ -54,57 +61,52 @@ const (
 // allowedMethods is the Allow header of /graphql.
 const allowedMethods = "GET, POST, OPTIONS"
 
-// overHTTP is the gateway's only gqlgen transport. In trusted-documents mode it runs
-// only the manifest's documents. It keeps the variables as sent for vars (the
-// executor's own coercion is lenient, see graph/vars.go) and reports at most
+// Transport is the gateway's only gqlgen transport. It reports at most
 // graph.MaxErrors errors.
-type overHTTP struct {
-	trusted    *TrustedDocuments
-	tokenLimit int
-	vars       graph.VariableCoercion
+type Transport struct {
+	// Trusted, when set, is the only documents the transport runs; automatic
+	// persisted queries are then off (the server does not install them).
+	Trusted *TrustedDocuments
+	// TokenLimit bounds the tokens of a GET's document, read to refuse a mutation
+	// over GET before the executor parses it (0: none).
+	TokenLimit int
+	// Variables is the spec's coercion of variables, which is handed the variables as
+	// sent (the executor's own coercion is lenient, see graph/vars.go).
+	Variables graph.VariableCoercion
 }
 
-var _ graphql.Transport = overHTTP{}
+var _ graphql.Transport = Transport{}
 
 // Supports takes every request: this transport answers the ones it cannot serve
 // with the right status.
-func (overHTTP) Supports(*http.Request) bool { return true }
+func (Transport) Supports(*http.Request) bool { return true }
 
 // Do serves one request.
-func (t overHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	if refuseHTTP(w, r) {
 		return
 	}
-	media, _ := negotiate(r.Header.Values("Accept"))
+	media, _ := Negotiate(r.Header.Values("Accept"))
 	ct := media + "; charset=utf-8"
 	start := graphql.Now()
-	var (
-		params *graphql.RawParams
-		status int
-		msg    string
-	)
-	if r.Method == http.MethodPost {
-		params, status, msg = readPOST(r)
-	} else {
-		params, status, msg = readGET(r)
-	}
+	params, status, msg := ReadParams(r)
 	if status != 0 {
-		writeHTTPError(w, status, ct, msg, badInput())
+		WriteError(w, status, ct, msg, badInput())
 		return
 	}
 	if r.Method == http.MethodGet && t.notAQuery(params.Query, params.OperationName) {
 		refuseGET(w, ct)
 		return
 	}
-	if t.trusted != nil {
-		text, why, ok := t.trusted.resolve(params.Query, params.Extensions)
+	if t.Trusted != nil {
+		text, why, ok := t.Trusted.resolve(params.Query, params.Extensions)
 		if !ok {
-			writeHTTPError(w, http.StatusBadRequest, ct, why, map[string]any{"code": string(errs.PersistedQueryNotFound)})
+			WriteError(w, http.StatusBadRequest, ct, why, map[string]any{"code": string(errs.PersistedQueryNotFound)})
 			return
 		}
 		params.Query = text
 	} else if params.Query == "" && params.Extensions["persistedQuery"] == nil {
-		writeHTTPError(w, http.StatusBadRequest, ct, "the request has no query", badInput())
+		WriteError(w, http.StatusBadRequest, ct, "the request has no query", badInput())
 		return
 	}
 	params.Headers = r.Header
@@ -114,7 +116,7 @@ func (t overHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 	opCtx, gerrs := exec.CreateOperationContext(ctx, params)
 	if gerrs != nil {
 		var retry map[string]any
-		if gerrs, retry = t.vars.Review(ctx, opCtx, gerrs); retry != nil {
+		if gerrs, retry = t.Variables.Review(ctx, opCtx, gerrs); retry != nil {
 			// The executor's coercion refused values that the spec's accepts (1e2
 			// for an Int): create the operation with the spec's.
 			params.Variables = retry
@@ -140,17 +142,17 @@ func (t overHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 		// The executor runs nothing for a request whose context has ended. The answer
 		// must still be an error, or the response cache would keep an empty one.
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			writeHTTPError(w, http.StatusGatewayTimeout, ct, "the request ran out of time before it ran",
+			WriteError(w, http.StatusGatewayTimeout, ct, "the request ran out of time before it ran",
 				map[string]any{"code": string(errs.UpstreamTimeout)})
 			return
 		}
-		writeHTTPError(w, http.StatusServiceUnavailable, ct, "the request was cancelled before it ran",
+		WriteError(w, http.StatusServiceUnavailable, ct, "the request was cancelled before it ran",
 			map[string]any{"code": string(errs.UpstreamUnavailable)})
 		return
 	}
 	b, err := responseJSON(resp)
 	if err != nil {
-		// As in writeJSON: a bug, which recoverPanics answers.
+		// As in writeJSON: a bug, which the panic recovery answers.
 		panic(fmt.Errorf("encoding a GraphQL answer: %w", err))
 	}
 	w.Header().Set("Content-Type", ct)
@@ -160,8 +162,8 @@ func (t overHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 
 // responseJSON encodes an executed operation's response to the same bytes as
 // json.Marshal, without json.Marshal's pass over the data: gqlgen has written the data
-// compact and valid, and for a page of a hundred objects revalidating and compacting
-// it byte by byte cost a tenth of the request. What json.Marshal would still change,
+// compact and valid, and revalidating and compacting a large page byte by byte is a
+// noticeable part of the request. What json.Marshal would still change,
 // it does: it escapes <, >, & and U+2028/U+2029 in strings. A response with errors, or
 // an empty data entry, takes json.Marshal's path.
 func responseJSON(resp *graphql.Response) ([]byte, error) {
@@ -201,7 +203,7 @@ func needsHTMLEscape(data []byte) bool {
 // methods than GET and POST (405; OPTIONS, when no CORS preflight, is 204), an Accept
 // with nothing this server produces (406), a POST whose Content-Type is not JSON in
 // UTF-8 (415). It reports whether it answered. The transport calls it, and so does
-// checkHTTP in front of the response cache, whose key does not tell such requests
+// Precheck in front of the response cache, whose key does not tell such requests
 // from good ones.
 func refuseHTTP(w http.ResponseWriter, r *http.Request) bool {
 	switch r.Method {
@@ -212,27 +214,27 @@ func refuseHTTP(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	default:
 		w.Header().Set("Allow", allowedMethods)
-		writeHTTPError(w, http.StatusMethodNotAllowed, negotiatedOrJSON(r),
+		WriteError(w, http.StatusMethodNotAllowed, ErrorMediaType(r),
 			fmt.Sprintf("method %s is not allowed on /graphql: use GET (queries only) or POST", r.Method), badInput())
 		return true
 	}
-	if _, ok := negotiate(r.Header.Values("Accept")); !ok {
-		writeHTTPError(w, http.StatusNotAcceptable, mediaJSON+"; charset=utf-8",
+	if _, ok := Negotiate(r.Header.Values("Accept")); !ok {
+		WriteError(w, http.StatusNotAcceptable, mediaJSON+"; charset=utf-8",
 			"the Accept header names no media type this server produces: use "+mediaGraphQLResponse+" or "+mediaJSON, badInput())
 		return true
 	}
 	if r.Method == http.MethodPost {
 		if msg := checkContentType(r.Header.Get("Content-Type")); msg != "" {
-			writeHTTPError(w, http.StatusUnsupportedMediaType, negotiatedOrJSON(r), msg, badInput())
+			WriteError(w, http.StatusUnsupportedMediaType, ErrorMediaType(r), msg, badInput())
 			return true
 		}
 	}
 	return false
 }
 
-// checkHTTP applies refuseHTTP in front of the handlers that come before the
+// Precheck applies refuseHTTP in front of the handlers that come before the
 // transport.
-func checkHTTP(next http.Handler) http.Handler {
+func Precheck(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !refuseHTTP(w, r) {
 			next.ServeHTTP(w, r)
@@ -265,21 +267,32 @@ type requestError struct {
 // refuseGET answers a mutation sent over GET.
 func refuseGET(w http.ResponseWriter, ct string) {
 	w.Header().Set("Allow", http.MethodPost)
-	writeHTTPError(w, http.StatusMethodNotAllowed, ct, "only queries can be sent with GET: send mutations with POST", badInput())
+	WriteError(w, http.StatusMethodNotAllowed, ct, "only queries can be sent with GET: send mutations with POST", badInput())
 }
 
 // notAQuery reports whether a GET's document selects an operation other than a
 // query. Documents that do not parse are left to the executor, which reports them.
-func (t overHTTP) notAQuery(query, operationName string) bool {
+func (t Transport) notAQuery(query, operationName string) bool {
 	if !strings.Contains(query, "mutation") && !strings.Contains(query, "subscription") {
 		return false
 	}
-	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, t.tokenLimit)
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, t.TokenLimit)
 	if err != nil {
 		return false
 	}
 	op := doc.Operations.ForName(operationName)
 	return op != nil && op.Operation != ast.Query
+}
+
+// ReadParams reads the parameters of a GET (from its query string) or a POST (from its
+// body, its Content-Type checked already), or gives the status and message to refuse
+// the request with. The response cache keys requests on what it returns, so that a
+// request means to the cache what it means to the transport.
+func ReadParams(r *http.Request) (*graphql.RawParams, int, string) {
+	if r.Method == http.MethodPost {
+		return readPOST(r)
+	}
+	return readGET(r)
 }
 
 // readPOST reads a POST's parameters (its Content-Type checked already), or gives the
@@ -292,7 +305,7 @@ func readPOST(r *http.Request) (*graphql.RawParams, int, string) {
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return nil, http.StatusRequestEntityTooLarge, bodyTooLargeMessage(tooLarge.Limit)
+			return nil, http.StatusRequestEntityTooLarge, BodyTooLargeMessage(tooLarge.Limit)
 		}
 		return nil, http.StatusBadRequest, "the request body could not be read"
 	}
@@ -332,6 +345,14 @@ var strictJSON = jsonv2.WithUnmarshalers(jsonv2.UnmarshalFromFunc(func(dec *json
 	*v = json.Number(tok.String())
 	return nil
 }))
+
+// BodyTooLargeMessage is the message of a 413: the transport's when the body turns out
+// larger than the limit as it is read, the body limit's when its declared length is.
+func BodyTooLargeMessage(limit int64) string {
+	return fmt.Sprintf("the request body is larger than the limit of %d bytes", limit)
+}
+
+func badInput() map[string]any { return map[string]any{"code": string(errs.BadUserInput)} }
 
 // readGET reads a GET's parameters from the query string, the JSON ones (variables
 // and extensions) as strictly as a POST body.
@@ -413,11 +434,11 @@ func syntaxProblem(e *jsontext.SyntacticError) string {
 	return fmt.Sprintf("a syntax error at byte %d", e.ByteOffset)
 }
 
-// negotiate picks the response media type from the Accept headers: the one with the
+// Negotiate picks the response media type from the Accept headers: the one with the
 // highest quality, application/graphql-response+json on a tie when named, and
 // application/json for wildcards or no Accept at all. ok is false when Accept allows
 // neither.
-func negotiate(accept []string) (media string, ok bool) {
+func Negotiate(accept []string) (media string, ok bool) {
 	qGR, qJSON, qWild := -1.0, -1.0, -1.0
 	seen := false
 	for _, header := range accept {
@@ -461,18 +482,18 @@ func negotiate(accept []string) (media string, ok bool) {
 	return "", false
 }
 
-// negotiatedOrJSON is the media type for an error answer: the negotiated one, or
+// ErrorMediaType is the media type for an error answer: the negotiated one, or
 // application/json when negotiation fails.
-func negotiatedOrJSON(r *http.Request) string {
-	media, ok := negotiate(r.Header.Values("Accept"))
+func ErrorMediaType(r *http.Request) string {
+	media, ok := Negotiate(r.Header.Values("Accept"))
 	if !ok {
 		media = mediaJSON
 	}
 	return media + "; charset=utf-8"
 }
 
-// writeHTTPError answers with a GraphQL-shaped error and no data.
-func writeHTTPError(w http.ResponseWriter, status int, contentType, message string, extensions map[string]any) {
+// WriteError answers with a GraphQL-shaped error and no data.
+func WriteError(w http.ResponseWriter, status int, contentType, message string, extensions map[string]any) {
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, status, contentType, requestError{Errors: gqlerror.List{{Message: message, Extensions: extensions}}})
 }
@@ -480,8 +501,8 @@ func writeHTTPError(w http.ResponseWriter, status int, contentType, message stri
 func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		// Answers hold JSON-encodable values only: this is a bug; recoverPanics
-		// answers it.
+		// Answers hold JSON-encodable values only: this is a bug, which the panic
+		// recovery of the protection middleware answers.
 		panic(fmt.Errorf("encoding a GraphQL answer: %w", err))
 	}
 	w.Header().Set("Content-Type", contentType)

@@ -1,4 +1,4 @@
-// Coerces variables with graphql-js, for gateway/conformance_test.go's comparison with
+// Coerces variables with graphql-js, for graphqlhttp/conformance_test.go's comparison with
 // graph.CoerceVariables. Reads one JSON object from stdin, {"schema": SDL, "cases":
 // [{"query", "variables" (JSON text)}]}, and prints, for each case in order, either
 // {"coerced": values} or {"errors": [messages]}, as graphql-js's execute would

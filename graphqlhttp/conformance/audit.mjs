@@ -4,7 +4,7 @@
 //
 //   node audit.mjs http://127.0.0.1:8080/graphql
 //
-// gateway/conformance_test.go runs it against a gateway it starts.
+// graphqlhttp/conformance_test.go runs it against a gateway it starts.
 import { auditServer } from 'graphql-http';
 
 const url = process.argv[2] || process.env.SPACEGRAPH_GRAPHQL_URL;

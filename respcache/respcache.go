@@ -1,15 +1,19 @@
-package gateway
+// Package respcache is the whole-response cache of /graphql and its HTTP caching: an
+// identical operation with identical variables is answered from the cache without
+// running a resolver, and every answer says how long it may be reused (Cache-Control,
+// derived from the shortest freshness of the LL2 data it holds) with an ETag, so that a
+// CDN or the browser can reuse it too and revalidate GETs with 304 Not Modified.
+package respcache
 
 import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,19 +22,13 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/maypok86/otter/v2"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/lexer"
 
 	"spacegraph/economy"
-	"spacegraph/graph"
+	"spacegraph/graphqlhttp"
 	"spacegraph/observe"
+	"spacegraph/reqscope"
 )
-
-// This file is the whole-response cache and HTTP caching of /graphql: an identical
-// operation with identical variables is answered from the cache without running a
-// resolver, and every answer says how long it may be reused (Cache-Control, derived
-// from the shortest freshness of the LL2 data it holds) with an ETag, so that a CDN
-// or the browser can reuse it too and revalidate GETs with 304 Not Modified.
 
 // defaultResponseTTL is the freshness of answers that hold no LL2 data (introspection).
 const defaultResponseTTL = 5 * time.Minute
@@ -39,8 +37,8 @@ const defaultResponseTTL = 5 * time.Minute
 // GraphQL transport applies its own limit after.
 const maxCachedRequest = 1 << 20
 
-// responseKeys computes the cache keys of requests: fingerprint is the gateway's
-// (responseFingerprint), normalize whether documents are keyed by their significant
+// responseKeys computes the cache keys of requests: fingerprint is Options.Fingerprint,
+// normalize whether documents are keyed by their significant
 // tokens (normalDocument) rather than their text.
 type responseKeys struct {
 	memo        *keyMemo
@@ -50,13 +48,13 @@ type responseKeys struct {
 
 // key computes the cache key of a request, or ok false when the request is not one to
 // cache (not a well-formed GET or JSON POST). It reads the request with the very
-// parsers the GraphQL transport runs (readGET, readPOST) and keys on the media type
+// parsers the GraphQL transport runs (graphqlhttp.ReadParams) and keys on the media type
 // the transport will answer in: were the key read differently from the request that
 // runs, a body such as {"query": A, "Query": B} would run A and store its answer under
 // B's key, for every client asking B. The POST body is restored for the handler.
 func (k responseKeys) key(r *http.Request) (key string, ok bool) {
 	memo := k.memo
-	media, ok := negotiate(r.Header.Values("Accept"))
+	media, ok := graphqlhttp.Negotiate(r.Header.Values("Accept"))
 	if !ok {
 		return "", false
 	}
@@ -79,7 +77,7 @@ func (k responseKeys) key(r *http.Request) (key string, ok bool) {
 		return "", false
 	}
 	// The same bytes always make the same key, so the key of bytes seen before is
-	// remembered by their hash: parsing the request again was a tenth of a hit's CPU.
+	// remembered by their hash: a hit then does not parse the request again.
 	id := memo.id(r.Method, media, raw)
 	if key, ok := memo.get(id); ok {
 		return key, true
@@ -89,9 +87,9 @@ func (k responseKeys) key(r *http.Request) (key string, ok bool) {
 		status int
 	)
 	if r.Method == http.MethodGet {
-		p, status, _ = readGET(r)
+		p, status, _ = graphqlhttp.ReadParams(r)
 	} else {
-		p, status, _ = readPOST(&http.Request{Body: io.NopCloser(bytes.NewReader(raw))})
+		p, status, _ = graphqlhttp.ReadParams(&http.Request{Method: http.MethodPost, Body: io.NopCloser(bytes.NewReader(raw))})
 	}
 	if status != 0 {
 		return "", false
@@ -168,37 +166,11 @@ func normalDocument(text string) (string, bool) {
 	}
 }
 
-// responseFingerprint names everything besides the request that decides its answer:
-// the schema and the settings that refuse or limit requests. It is a part of every
-// response key because replicas share the response cache through Redis, and a replica
-// with trusted documents, introspection off, tighter limits or another schema (during
-// a rolling deploy) must not serve what a differently configured one stored.
-func (g *Gateway) responseFingerprint() string {
-	h := sha256.New()
-	var sdl strings.Builder
-	formatter.NewFormatter(&sdl).FormatSchema(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}}).Schema())
-	h.Write([]byte(sdl.String()))
-	p := g.cfg.Protection.withDefaults()
-	fmt.Fprintf(h, "\x00%d %d %d %d %d %d %d %t\x00", p.MaxDepth, p.MaxComplexity, p.MaxAliases, p.MaxRootFields, p.MaxTokens,
-		p.MaxDocumentBytes, p.MaxResponseBytes, p.IntrospectionOff)
-	if t := p.TrustedDocuments; t != nil {
-		ids := make([]string, 0, len(t.byID))
-		for id := range t.byID {
-			ids = append(ids, id)
-		}
-		slices.Sort(ids)
-		for _, id := range ids {
-			fmt.Fprintf(h, "%d:%s%d:%s", len(id), id, len(t.byID[id]), t.byID[id])
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// DefaultResponseCacheMaxBytes bounds one answer the response cache stores: the
+// DefaultMaxBytes bounds one answer the response cache stores: the
 // reference query's answer (a hundred spacecraft with their configurations and
 // agencies) is about 70 KB, and a store of a quarter of the default cache size holds a
 // hundred answers of this bound. Larger answers are served, not stored.
-const DefaultResponseCacheMaxBytes = 512 << 10
+const DefaultMaxBytes = 512 << 10
 
 // doorkeeperSize is how many keys asked for once a doorkeeper remembers, per
 // generation: a few megabytes at most.
@@ -305,8 +277,8 @@ func (r *recorder) Write(p []byte) (int, error) {
 }
 
 // etagOf names an answer by its content. It runs once per answer computed, never on a
-// cache hit (the ETag is kept with the cached answer): hashing a 70 KB answer on every
-// hit was a third of a hit's CPU.
+// cache hit (the ETag is kept with the cached answer), since hashing a large answer
+// would otherwise be much of what a hit costs.
 func etagOf(body []byte) string {
 	sum := sha256.Sum256(body)
 	// Weak, because the same answer goes out gzipped or not: a weak tag names the
@@ -359,43 +331,78 @@ func notModified(r *http.Request, etag string) bool {
 	return false
 }
 
-// responseCache wraps the GraphQL handler: it gives each request its upstream report,
-// answers repeated requests from the cache, and sets Cache-Control and ETag.
-func (g *Gateway) responseCache(next http.Handler) http.Handler {
-	keys := responseKeys{memo: newKeyMemo(), fingerprint: g.responseFingerprint(), normalize: g.cfg.Protection.TrustedDocuments == nil}
-	maxBytes := g.cfg.ResponseCacheMaxBytes
+// Options configure the response cache.
+type Options struct {
+	// Store keeps the answers (nil: none are kept; answers still get Cache-Control and
+	// an ETag).
+	Store economy.Store
+	// Shared says that Store is shared by replicas (Redis): an answer is then stored
+	// only when it is asked for again. Clients looping over one-off documents would
+	// otherwise fill it, evicting the LL2 answers every replica needs. The in-process
+	// store needs no such guard: its W-TinyLFU eviction already keeps what is read
+	// often over a burst of one-offs.
+	Shared bool
+	// Fingerprint names everything besides the request that decides its answer (the
+	// schema, the limits); it is a part of every key, so that replicas configured
+	// apart never serve each other's answers.
+	Fingerprint string
+	// Normalize keys documents by their significant tokens (normalDocument) rather
+	// than their text. It must be off in trusted-documents mode, where only the
+	// manifest's very texts run and another text of the same tokens is refused.
+	Normalize bool
+	// MaxBytes bounds one answer the cache stores (0: DefaultMaxBytes; negative: no
+	// bound); larger answers are served but not stored.
+	MaxBytes int64
+	// Now is the clock of the entries (nil: time.Now).
+	Now func() time.Time
+	// Logger receives the failures to store an answer (nil: discarded).
+	Logger *slog.Logger
+	// Metrics counts the cache's outcomes (nil: none).
+	Metrics *observe.Metrics
+}
+
+// New wraps the GraphQL handler: it answers repeated requests from the cache, and sets
+// Cache-Control and ETag from the freshness of the data the request's report (in its
+// reqscope record) says the answer holds.
+func New(o Options, next http.Handler) http.Handler {
+	keys := responseKeys{memo: newKeyMemo(), fingerprint: o.Fingerprint, normalize: o.Normalize}
+	maxBytes := o.MaxBytes
 	if maxBytes == 0 {
-		maxBytes = DefaultResponseCacheMaxBytes
+		maxBytes = DefaultMaxBytes
 	}
-	// The shared store (Redis) takes an answer only when it is asked for again:
-	// clients looping over one-off documents would otherwise fill it, evicting the
-	// LL2 answers every replica needs. The in-process store needs no such guard: its
-	// W-TinyLFU eviction already keeps what is read often over a burst of one-offs.
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
 	var admit *doorkeeper
-	if g.redis != nil {
+	if o.Shared {
 		admit = newDoorkeeper(doorkeeperSize)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, rep := economy.WithReport(r.Context())
-		r = r.WithContext(ctx)
+		ctx := r.Context()
+		scope := reqscope.From(ctx)
 		key, cacheable := "", false
-		if g.Responses != nil {
+		if o.Store != nil {
 			key, cacheable = keys.key(r)
 		}
-		now := g.now()
+		now := o.Now()
 		if cacheable {
-			e, ok, err := g.Responses.Get(ctx, key)
+			e, ok, err := o.Store.Get(ctx, key)
 			if err == nil && ok && e.Fresh(now) {
-				g.cfg.Metrics.ResponseCache(ctx, observe.OutcomeHit)
+				o.Metrics.CacheOutcome(observe.LayerResponse, observe.OutcomeHit)
+				scope.SetResponseCache(observe.OutcomeHit)
 				ct, etag, body := decodeCached(e.Body)
-				g.write(w, r, ct, etag, body, e.Remaining(now), e.Age(now), true)
+				write(w, r, ct, etag, body, e.Remaining(now), e.Age(now), true)
 				return
 			}
 			outcome := observe.OutcomeMiss
 			if err != nil {
 				outcome = observe.OutcomeError
 			}
-			g.cfg.Metrics.ResponseCache(ctx, outcome)
+			o.Metrics.CacheOutcome(observe.LayerResponse, outcome)
+			scope.SetResponseCache(outcome)
 		}
 		rec := &recorder{header: w.Header()}
 		next.ServeHTTP(rec, r)
@@ -403,7 +410,7 @@ func (g *Gateway) responseCache(next http.Handler) http.Handler {
 			rec.status = http.StatusOK
 		}
 		body := rec.body.Bytes()
-		sum := rep.Summary()
+		sum := scope.Report().Summary()
 		ttl := defaultResponseTTL
 		if sum.FreshKnown {
 			ttl = sum.MinFresh
@@ -418,17 +425,17 @@ func (g *Gateway) responseCache(next http.Handler) http.Handler {
 		ct, etag := rec.header.Get("Content-Type"), etagOf(body)
 		if cacheable && (maxBytes < 0 || int64(len(body)) <= maxBytes) && admit.again(key) {
 			e := economy.Entry{Status: http.StatusOK, Body: encodeCached(ct, etag, body), Fetched: now, TTL: ttl}
-			if err := g.Responses.Set(ctx, key, e, ttl); err != nil {
-				g.log.WarnContext(ctx, "response cache write failed", "err", err)
+			if err := o.Store.Set(ctx, key, e, ttl); err != nil {
+				o.Logger.WarnContext(ctx, "response cache write failed", "err", err)
 			}
 		}
-		g.write(w, r, ct, etag, body, ttl, 0, false)
+		write(w, r, ct, etag, body, ttl, 0, false)
 	})
 }
 
 // write sends a cacheable answer: Cache-Control with its remaining freshness, an ETag,
 // and 304 when a GET's If-None-Match already has it.
-func (g *Gateway) write(w http.ResponseWriter, r *http.Request, contentType, etag string, body []byte, fresh, age time.Duration, hit bool) {
+func write(w http.ResponseWriter, r *http.Request, contentType, etag string, body []byte, fresh, age time.Duration, hit bool) {
 	h := w.Header()
 	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(fresh/time.Second)))
 	h.Set("ETag", etag)
