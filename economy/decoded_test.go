@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"spacegraph/internal/testkit"
 	"spacegraph/ll2"
 )
 
@@ -87,7 +88,7 @@ func TestDecodedAnswerFollowsTheEntry(t *testing.T) {
 	if s := getSpacecraft(t, c, 1); s != first {
 		t.Fatalf("the stale entry gave %q, want the value decoded from it", nameOf(s))
 	}
-	waitFor(t, "the refresh to reach the base", func() bool { return r.base.open.Load() == 1 })
+	testkit.WaitFor(t, "the refresh to reach the base", func() bool { return r.base.open.Load() == 1 })
 	open()
 	idle(t, r.tr)
 	refreshed := getSpacecraft(t, c, 1)
@@ -179,7 +180,7 @@ func TestDecodedAnswersBounded(t *testing.T) {
 	}
 	// 200 answers of about 2 KB weigh over 1.6 MB by the estimate: the bound keeps a
 	// few, whatever otter's eviction has still to catch up on.
-	waitFor(t, "the decoded answers to fit the bound", func() bool {
+	testkit.WaitFor(t, "the decoded answers to fit the bound", func() bool {
 		getSpacecraft(t, c, 1) // reads and writes drive otter's maintenance
 		return c.DecodedSize() <= bound
 	})
@@ -193,7 +194,7 @@ func TestDecodedAnswersBounded(t *testing.T) {
 	if a.ID != 999 || b.ID != 999 {
 		t.Fatal("the heavy answer")
 	}
-	waitFor(t, "the decoded answers to fit the bound", func() bool { return c.DecodedSize() <= bound })
+	testkit.WaitFor(t, "the decoded answers to fit the bound", func() bool { return c.DecodedSize() <= bound })
 
 	off := newDecodingClient(t, r, -1)
 	if x, y := getSpacecraft(t, off, 1), getSpacecraft(t, off, 1); x == y || off.DecodedSize() != 0 {

@@ -11,30 +11,12 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"spacegraph/internal/testkit"
 )
 
 // t0 is the simulated clock's start.
-var t0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
-
-// clock is a simulated clock that only moves when told.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: t0} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+var t0 = testkit.Epoch
 
 // answer is one scripted answer of the fake base.
 type answer struct {
@@ -202,22 +184,10 @@ func (f *countingFlight) Do(ctx context.Context, key string, fetch func(context.
 	return f.inner.Do(ctx, key, fetch)
 }
 
-// waitFor polls cond (every millisecond, up to 10 s) and fails the test if it never holds.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // idle waits until the transport runs no background refresh.
 func idle(t testing.TB, tr *Transport) {
 	t.Helper()
-	waitFor(t, "background refreshes to end", func() bool { return tr.Refreshing() == 0 })
+	testkit.WaitFor(t, "background refreshes to end", func() bool { return tr.Refreshing() == 0 })
 }
 
 const root = "https://ll.thespacedevs.com/2.3.0/"
@@ -287,16 +257,4 @@ func newGate(t *testing.T) (chan struct{}, func()) {
 	open := func() { once.Do(func() { close(g) }) }
 	t.Cleanup(open)
 	return g, open
-}
-
-// recv receives from ch, failing the test instead of hanging when nothing comes.
-func recv[T any](t testing.TB, ch <-chan T) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(10 * time.Second):
-		t.Fatal("timed out waiting for a result")
-	}
-	panic("unreachable")
 }

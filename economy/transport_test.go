@@ -12,13 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"spacegraph/internal/testkit"
 	"spacegraph/ll2"
 )
 
 // rig is a transport over a fake base, a store on the simulated clock and, when asked,
 // a budget.
 type rig struct {
-	clk    *clock
+	clk    *testkit.Clock
 	base   *fakeBase
 	store  *clockStore
 	budget *MemoryBudget
@@ -28,7 +29,7 @@ type rig struct {
 
 func newRig(t *testing.T, mod func(*Options)) *rig {
 	t.Helper()
-	r := &rig{clk: newClock(), base: newBase(), ev: &events{}}
+	r := &rig{clk: testkit.NewClock(), base: newBase(), ev: &events{}}
 	r.store = newClockStore(r.clk.Now)
 	o := Options{Base: r.base, Store: r.store, Now: r.clk.Now, Observe: r.ev.observe}
 	if mod != nil {
@@ -253,7 +254,7 @@ func TestTransportStaleWhileRevalidate(t *testing.T) {
 	}
 	// The refresh is under way (held at the base); more requests get the stale copy at
 	// once and start no other refresh.
-	waitFor(t, "the refresh to reach the base", func() bool { return r.base.open.Load() == 1 })
+	testkit.WaitFor(t, "the refresh to reach the base", func() bool { return r.base.open.Load() == 1 })
 	if r.tr.Refreshing() != 1 {
 		t.Fatalf("Refreshing %d, want 1", r.tr.Refreshing())
 	}
@@ -291,7 +292,7 @@ func TestTransportStaleWhileRevalidateWindow(t *testing.T) {
 	r.clk.Advance(time.Hour + 10*time.Minute)
 	done := make(chan got)
 	go func() { done <- r.get(t, "spacecraft/1/") }()
-	waitFor(t, "the call", func() bool { return r.base.open.Load() == 1 })
+	testkit.WaitFor(t, "the call", func() bool { return r.base.open.Load() == 1 })
 	select {
 	case g := <-done:
 		t.Fatalf("answered %v before the call ended", g)
@@ -301,7 +302,7 @@ func TestTransportStaleWhileRevalidateWindow(t *testing.T) {
 		t.Fatal("a background refresh instead of a call")
 	}
 	open()
-	g := recv(t, done)
+	g := testkit.Recv(t, done)
 	wantBody(t, g, 200, `{"v":2}`)
 	if g.stale() || r.ev.last().Outcome != "miss" {
 		t.Fatalf("%v %+v", g.header, r.ev.last())
@@ -349,7 +350,7 @@ func TestTransportMaxBackgroundRefreshes(t *testing.T) {
 	r.get(t, "spacecraft/2/")
 	r.clk.Advance(time.Hour)
 	wantBody(t, r.get(t, "spacecraft/1/"), 200, `{"a":1}`)
-	waitFor(t, "the first refresh", func() bool { return r.base.open.Load() == 1 })
+	testkit.WaitFor(t, "the first refresh", func() bool { return r.base.open.Load() == 1 })
 	// No room for a second refresh: the stale copy is served and nothing is called.
 	wantBody(t, r.get(t, "spacecraft/2/"), 200, `{"b":1}`)
 	if r.tr.Refreshing() != 1 || r.base.CallsFor("spacecraft/2/") != 1 {
@@ -620,7 +621,7 @@ func TestTransportSharesConcurrentCalls(t *testing.T) {
 	for i := range n {
 		wg.Go(func() { results[i], sums[i] = r.getReport(t, "spacecraft/?limit=1") })
 	}
-	waitFor(t, "all requests to wait on the one call", func() bool {
+	testkit.WaitFor(t, "all requests to wait on the one call", func() bool {
 		return cf.entered.Load() == n && r.base.open.Load() == 1
 	})
 	open()
@@ -649,19 +650,19 @@ func TestTransportWaiterGivesUp(t *testing.T) {
 
 	leader := make(chan got)
 	go func() { leader <- r.get(t, "spacecraft/1/") }()
-	waitFor(t, "the call", func() bool { return r.base.open.Load() == 1 })
+	testkit.WaitFor(t, "the call", func() bool { return r.base.open.Load() == 1 })
 
 	ctx, cancel := context.WithCancel(context.Background())
 	waiter := make(chan got)
 	go func() { waiter <- get(t, r.tr, ctx, root+"spacecraft/1/") }()
-	waitFor(t, "the waiter", func() bool { return cf.entered.Load() == 2 })
+	testkit.WaitFor(t, "the waiter", func() bool { return cf.entered.Load() == 2 })
 	cancel()
-	if g := recv(t, waiter); !errors.Is(g.err, context.Canceled) {
+	if g := testkit.Recv(t, waiter); !errors.Is(g.err, context.Canceled) {
 		t.Fatalf("waiter got %+v, want context.Canceled", g)
 	}
 	// The call goes on for the leader.
 	open()
-	wantBody(t, recv(t, leader), 200, `{"v":1}`)
+	wantBody(t, testkit.Recv(t, leader), 200, `{"v":1}`)
 	wantBody(t, r.get(t, "spacecraft/1/"), 200, `{"v":1}`)
 	if r.base.Calls() != 1 {
 		t.Fatalf("%d base calls, want 1", r.base.Calls())
@@ -677,17 +678,17 @@ func TestTransportLeaderGivesUp(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	leader := make(chan got)
 	go func() { leader <- get(t, r.tr, ctx, root+"spacecraft/1/") }()
-	waitFor(t, "the call", func() bool { return r.base.open.Load() == 1 })
+	testkit.WaitFor(t, "the call", func() bool { return r.base.open.Load() == 1 })
 	waiter := make(chan got)
 	go func() { waiter <- r.get(t, "spacecraft/1/") }()
-	waitFor(t, "the waiter", func() bool { return cf.entered.Load() == 2 })
+	testkit.WaitFor(t, "the waiter", func() bool { return cf.entered.Load() == 2 })
 	cancel()
-	if g := recv(t, leader); !errors.Is(g.err, context.Canceled) {
+	if g := testkit.Recv(t, leader); !errors.Is(g.err, context.Canceled) {
 		t.Fatalf("leader got %+v, want context.Canceled", g)
 	}
 	// The call was not cancelled with the request that started it.
 	open()
-	wantBody(t, recv(t, waiter), 200, `{"v":1}`)
+	wantBody(t, testkit.Recv(t, waiter), 200, `{"v":1}`)
 	if r.base.Calls() != 1 {
 		t.Fatalf("%d base calls, want 1", r.base.Calls())
 	}
@@ -818,7 +819,7 @@ func TestTransportMaxConcurrentCalls(t *testing.T) {
 	for i := range n {
 		go func() { results <- r.get(t, "spacecraft/"+strconv.Itoa(i+1)+"/") }()
 	}
-	waitFor(t, "two calls out", func() bool { return r.base.open.Load() == 2 })
+	testkit.WaitFor(t, "two calls out", func() bool { return r.base.open.Load() == 2 })
 	// The three others wait for a slot before they claim the budget: a call that
 	// waits has not spent anything yet.
 	if s := status(t, r.budget); s.Used != 2 {
@@ -829,7 +830,7 @@ func TestTransportMaxConcurrentCalls(t *testing.T) {
 	}
 	open()
 	for range n {
-		if g := recv(t, results); g.err != nil || g.status != 200 {
+		if g := testkit.Recv(t, results); g.err != nil || g.status != 200 {
 			t.Fatalf("got %+v", g)
 		}
 	}
@@ -844,7 +845,7 @@ func TestTransportConcurrencyWaitEndsWithContext(t *testing.T) {
 	r.base.script("spacecraft/1/", answer{status: 200, body: `{"id":1}`, gate: gate})
 	first := make(chan got, 1)
 	go func() { first <- r.get(t, "spacecraft/1/") }()
-	waitFor(t, "the first call", func() bool { return r.base.open.Load() == 1 })
+	testkit.WaitFor(t, "the first call", func() bool { return r.base.open.Load() == 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if g := get(t, r.tr, ctx, root+"spacecraft/2/"); !errors.Is(g.err, context.DeadlineExceeded) {
@@ -854,7 +855,7 @@ func TestTransportConcurrencyWaitEndsWithContext(t *testing.T) {
 		t.Fatal("the call that gave up reached the base")
 	}
 	open()
-	wantBody(t, recv(t, first), 200, `{"id":1}`)
+	wantBody(t, testkit.Recv(t, first), 200, `{"id":1}`)
 }
 
 // rejecting is a client's check that refuses bodies holding "bad".

@@ -2,9 +2,9 @@ package gateway_test
 
 import (
 	"fmt"
-	"os"
 	"regexp"
 	"spacegraph/bench"
+	"spacegraph/internal/testkit"
 	"spacegraph/relay"
 	"strconv"
 	"strings"
@@ -38,7 +38,7 @@ func TestUpstreamCalls(t *testing.T) {
 			}
 		})
 	}
-	checkReadmeSection(t, "calls", callTableMarkdown())
+	testkit.GoldenSection(t, "../README.md", "calls", callTableMarkdown())
 }
 
 func callTableMarkdown() string {
@@ -56,34 +56,6 @@ func callTableMarkdown() string {
 		fmt.Fprintf(&b, "| %s<br>`%s` | %s |\n", c.Name, strings.ReplaceAll(q, "|", `\|`), n)
 	}
 	return b.String()
-}
-
-// checkReadmeSection compares the README's section between `<!-- name:begin -->` and
-// `<!-- name:end -->` with want, or rewrites it under -update.
-func checkReadmeSection(t *testing.T, name, want string) {
-	t.Helper()
-	const path = "../README.md"
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	begin, end := "<!-- "+name+":begin -->\n", "<!-- "+name+":end -->"
-	s := string(b)
-	i, j := strings.Index(s, begin), strings.Index(s, end)
-	if i < 0 || j < i {
-		t.Fatalf("README.md has no %q … %q section", begin, end)
-	}
-	got := s[i+len(begin) : j]
-	if got == want {
-		return
-	}
-	if *update {
-		if err := os.WriteFile(path, []byte(s[:i+len(begin)]+want+s[j:]), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Errorf("README.md's %s section is stale; run go test ./gateway -run %s -update\n--- got\n%s\n--- want\n%s", name, t.Name(), got, want)
 }
 
 // TestNormalFieldsNeverFetchDetail checks the plan the other way: a page that selects

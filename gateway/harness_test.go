@@ -3,7 +3,6 @@ package gateway_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -15,8 +14,6 @@ import (
 	"spacegraph/snapshot"
 	"spacegraph/snapshot/synthetic"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files and the README's generated sections")
 
 // llScale is the synthetic LL2-scale snapshot (600 spacecraft, 46 configurations, 311
 // agencies, 30 families), generated once for the package.

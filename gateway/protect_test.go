@@ -21,7 +21,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +30,7 @@ import (
 
 	"spacegraph/gateway"
 	"spacegraph/graph"
+	"spacegraph/internal/testkit"
 	"spacegraph/ll2/ll2server"
 )
 
@@ -895,24 +895,6 @@ func TestGzip(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink for a gateway serving concurrent requests.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestPanicsBecomeInternalErrors makes the gateway panic in its HTTP middleware and
 // in a resolver (through a hook only tests can set): the client gets an INTERNAL error
 // carrying the request id and nothing of the panic, the log gets the detail and the
@@ -932,7 +914,7 @@ func TestPanicsBecomeInternalErrors(t *testing.T) {
 					panic("secret detail 42")
 				}
 			})
-			logs := &syncBuffer{}
+			logs := &testkit.Buffer{}
 			h := newHarness(t, gateway.Config{Protection: prot, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 			resp, raw := h.send("POST", "/graphql", http.Header{"Content-Type": {"application/json"}, "X-Request-Id": {"boom-1"}},
 				jsonBody(`{ spacecraft(ll2Id: 242) { name } }`, nil, nil))

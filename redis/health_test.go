@@ -1,7 +1,6 @@
 package redis
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -13,25 +12,12 @@ import (
 	"spacegraph/catalog"
 	"spacegraph/economy"
 	"spacegraph/internal/redistest"
+	"spacegraph/internal/testkit"
 	"spacegraph/ll2"
 )
 
-type logSink struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logSink) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logSink) count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Count(l.b.String(), s)
-}
+// count counts the occurrences of s in what was logged.
+func count(logs *testkit.Buffer, s string) int { return strings.Count(logs.String(), s) }
 
 // outages are the two ways a Redis goes away: it hangs (SIGSTOP: connections are
 // accepted and never answered) or it is gone (connections refused, data lost).
@@ -52,7 +38,7 @@ func TestOutageFallsBackAndRecovers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			srv := redistest.Start(t)
-			logs := &logSink{}
+			logs := &testkit.Buffer{}
 			var changes []bool
 			var mu sync.Mutex
 			c, err := New(ctx, Options{URL: srv.URL(), Logger: slog.New(slog.NewTextHandler(logs, nil)), ProbeEvery: 100 * time.Millisecond,
@@ -95,15 +81,15 @@ func TestOutageFallsBackAndRecovers(t *testing.T) {
 			}
 
 			tc.restart(srv, t)
-			waitFor(t, "the probe to find Redis again", func() bool { return !c.Degraded() })
+			testkit.WaitFor(t, "the probe to find Redis again", func() bool { return !c.Degraded() })
 			if err := s.Set(ctx, "c", e, time.Hour); err != nil {
 				t.Fatal(err)
 			}
 			if n, err := c.Redis().Exists(ctx, c.prefix+"ans:c").Result(); n != 1 || err != nil {
 				t.Errorf("after the outage, a write did not reach Redis: %d, %v", n, err)
 			}
-			if a, b := logs.count("redis is unreachable"), logs.count("redis answers again"); a != 1 || b != 1 {
-				t.Errorf("logged the outage %d times and the recovery %d times, want once each:\n%s", a, b, logs.b.String())
+			if a, b := count(logs, "redis is unreachable"), count(logs, "redis answers again"); a != 1 || b != 1 {
+				t.Errorf("logged the outage %d times and the recovery %d times, want once each:\n%s", a, b, logs.String())
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -157,7 +143,7 @@ func TestBudgetFallsBackToLocalShare(t *testing.T) {
 	}
 
 	srv.Restart(t)
-	waitFor(t, "the probe to find Redis again", func() bool { return !c.Degraded() })
+	testkit.WaitFor(t, "the probe to find Redis again", func() bool { return !c.Degraded() })
 	claim(t, b, economy.PriorityUser, true, 0)
 	if s := status(t, b); s.Limit != 20 || s.Used != 1 || s.Window != time.Hour {
 		t.Errorf("after Redis lost the budget: %+v, want it seeded again with limit 20", s)

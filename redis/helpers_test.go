@@ -12,40 +12,16 @@ import (
 	"time"
 
 	"spacegraph/internal/redistest"
+	"spacegraph/internal/testkit"
 )
 
-var t0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
-
-// clock is a simulated clock shared by the "processes" of a test. Advancing it also
-// moves Redis's clock as the budgets of its clients read it.
-type clock struct {
-	mu      sync.Mutex
-	t       time.Time
-	clients []*Client
-}
-
-func newClock() *clock { return &clock{t: t0} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	for _, cl := range c.clients {
-		cl.skew.Add(d.Milliseconds())
-	}
-	c.mu.Unlock()
-}
+var t0 = testkit.Epoch
 
 var deployments atomic.Int64
 
 // clients returns n clients on one Redis and one prefix: n processes of one
 // deployment. clk may be nil (the real clock).
-func clients(t *testing.T, r redistest.Backend, n int, clk *clock) []*Client {
+func clients(t *testing.T, r redistest.Backend, n int, clk *testkit.Clock) []*Client {
 	t.Helper()
 	// A prefix of their own, so that a test may make several deployments.
 	prefix := r.Prefix + strconv.Itoa(int(deployments.Add(1))) + ":"
@@ -64,26 +40,12 @@ func clients(t *testing.T, r redistest.Backend, n int, clk *clock) []*Client {
 		}
 		t.Cleanup(func() { _ = c.Close() })
 		if clk != nil {
-			clk.mu.Lock()
-			clk.clients = append(clk.clients, c)
-			clk.mu.Unlock()
+			// The budgets read Redis's clock: it must move with the test's.
+			clk.OnMove(func(d time.Duration) { c.skew.Add(d.Milliseconds()) })
 		}
 		cs[i] = c
 	}
 	return cs
-}
-
-// waitFor polls cond (every few milliseconds, up to 10 s) and fails the test if it
-// never holds.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
 }
 
 // fakeLL2 is the network behind the transports: it counts calls per path and answers
@@ -181,16 +143,4 @@ func get(t testing.TB, rt http.RoundTripper, path string) got {
 		t.Fatal(err)
 	}
 	return got{status: resp.StatusCode, body: string(b), header: resp.Header}
-}
-
-// recv receives from ch, failing the test instead of hanging when nothing comes.
-func recv[T any](t testing.TB, ch <-chan T) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(10 * time.Second):
-		t.Fatal("timed out waiting for a result")
-	}
-	panic("unreachable")
 }

@@ -10,13 +10,14 @@ import (
 
 	"spacegraph/economy"
 	"spacegraph/internal/redistest"
+	"spacegraph/internal/testkit"
 )
 
 // replicas returns n transports, each over its own client (one process each), sharing
 // one Redis, one fake LL2 and one simulated clock.
-func replicas(t *testing.T, r redistest.Backend, n, limit int, window time.Duration) ([]*economy.Transport, *fakeLL2, *clock, []*Budget) {
+func replicas(t *testing.T, r redistest.Backend, n, limit int, window time.Duration) ([]*economy.Transport, *fakeLL2, *testkit.Clock, []*Budget) {
 	t.Helper()
-	clk := newClock()
+	clk := testkit.NewClock()
 	ll2 := newFakeLL2()
 	cs := clients(t, r, n, clk)
 	trs := make([]*economy.Transport, n)
@@ -29,7 +30,7 @@ func replicas(t *testing.T, r redistest.Backend, n, limit int, window time.Durat
 		bs[i] = b
 		tr := economy.NewTransport(economy.Options{Base: ll2, Store: c.Store("ans:", nil, 0), Flight: c.Flight(), Budget: b, Now: clk.Now})
 		t.Cleanup(func() {
-			waitFor(t, "background refreshes", func() bool { return tr.Refreshing() == 0 })
+			testkit.WaitFor(t, "background refreshes", func() bool { return tr.Refreshing() == 0 })
 		})
 		trs[i] = tr
 	}
@@ -70,7 +71,7 @@ func TestTransportTwoReplicas(t *testing.T) {
 		if g := get(t, trs[1], "spacecraft/1/"); g.header.Get("Warning") == "" || g.body != `{"path":"spacecraft/1/","call":1}` {
 			t.Fatalf("stale copy: %+v", g)
 		}
-		waitFor(t, "the refresh", func() bool { return trs[1].Refreshing() == 0 })
+		testkit.WaitFor(t, "the refresh", func() bool { return trs[1].Refreshing() == 0 })
 		if g := get(t, trs[0], "spacecraft/1/"); g.header.Get("Warning") != "" || g.body != `{"path":"spacecraft/1/","call":2}` {
 			t.Fatalf("after the other replica's refresh: %+v", g)
 		}
@@ -172,7 +173,7 @@ func TestTransportReplicas429(t *testing.T) {
 
 func TestTransportCorruptSharedEntry(t *testing.T) {
 	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
-		clk := newClock()
+		clk := testkit.NewClock()
 		c := clients(t, r, 1, clk)[0]
 		ll2 := newFakeLL2()
 		tr := economy.NewTransport(economy.Options{Base: ll2, Store: c.Store("ans:", nil, 0), Flight: c.Flight(), Now: clk.Now})
