@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"spacegraph/gateway"
-	"spacegraph/internal/redistest"
 	"spacegraph/internal/testkit"
+	"spacegraph/internal/testkit/redistest"
 	"spacegraph/ll2/ll2server"
 )
 

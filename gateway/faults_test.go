@@ -19,8 +19,8 @@ import (
 	"go.uber.org/goleak"
 
 	"spacegraph/gateway"
-	"spacegraph/internal/redistest"
 	"spacegraph/internal/testkit"
+	"spacegraph/internal/testkit/redistest"
 	"spacegraph/ll2/ll2server"
 )
 

@@ -13,8 +13,8 @@ import (
 	"go.uber.org/goleak"
 
 	"spacegraph/gateway"
-	"spacegraph/internal/redistest"
 	"spacegraph/internal/testkit"
+	"spacegraph/internal/testkit/redistest"
 	"spacegraph/observe"
 )
 

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"spacegraph/gateway"
-	"spacegraph/internal/redistest"
+	"spacegraph/internal/testkit/redistest"
 )
 
 // TestResponseCacheKeysOnTheDocument checks that the response cache keys a document by

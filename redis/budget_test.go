@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"spacegraph/economy"
-	"spacegraph/internal/redistest"
 	"spacegraph/internal/testkit"
+	"spacegraph/internal/testkit/redistest"
 )
 
 // budgets returns the shared budget as n processes see it, on one simulated clock.

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"spacegraph/catalog"
-	"spacegraph/internal/redistest"
 	"spacegraph/internal/testkit"
+	"spacegraph/internal/testkit/redistest"
 	"spacegraph/ll2"
 )
 

@@ -11,8 +11,8 @@ import (
 
 	"spacegraph/catalog"
 	"spacegraph/economy"
-	"spacegraph/internal/redistest"
 	"spacegraph/internal/testkit"
+	"spacegraph/internal/testkit/redistest"
 	"spacegraph/ll2"
 )
 

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"spacegraph/internal/redistest"
 	"spacegraph/internal/testkit"
+	"spacegraph/internal/testkit/redistest"
 )
 
 var t0 = testkit.Epoch

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"spacegraph/economy"
-	"spacegraph/internal/redistest"
 	"spacegraph/internal/testkit"
+	"spacegraph/internal/testkit/redistest"
 )
 
 func sameEntry(a, b economy.Entry) bool {

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"spacegraph/economy"
-	"spacegraph/internal/redistest"
 	"spacegraph/internal/testkit"
+	"spacegraph/internal/testkit/redistest"
 )
 
 // replicas returns n transports, each over its own client (one process each), sharing

@@ -1,5 +1,6 @@
 // Package testkit holds what the tests of every package share: a simulated clock,
 // polling until a condition holds, golden files rewritten under -update, and small
 // pieces of plumbing (a receive that cannot hang, a log sink safe for concurrent
-// writers). Only tests and the benchmark tool import it; the server never links it.
+// writers). Its subpackage redistest gives tests a real Redis. Only tests and the
+// benchmark tool import the kit; the server never links it.
 package testkit
