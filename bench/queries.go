@@ -16,6 +16,23 @@ const NestedQuery = `{ allSpacecraft(first: 100) { totalCount pageInfo { hasNext
       agency { id name abbrev foundingYear type { name } }
       families { id name maidenFlight manufacturer { name } } } } } }`
 
+// SearchFlood is n aliased root connections, each with a search: n distinct searches
+// when distinct (each a list call of its own, the costliest document per byte a
+// client can send), else n times the same one (one call). The call limit's tests
+// send it.
+func SearchFlood(n int, distinct bool) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range n {
+		s := "dragon"
+		if distinct {
+			s = fmt.Sprintf("s%d", i)
+		}
+		fmt.Fprintf(&b, " a%d: allSpacecraft(search: %q) { totalCount }", i, s)
+	}
+	return b.String() + " }"
+}
+
 // CallQuery is a query of the upstream-call table with the number of LL2 calls it is
 // pinned to cost on a cold gateway.
 type CallQuery struct {
