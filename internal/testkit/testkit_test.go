@@ -2,7 +2,11 @@ package testkit
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -150,5 +154,77 @@ func TestBuffer(t *testing.T) {
 	}
 	if n := len(b.String()); n != 400 {
 		t.Errorf("%d bytes written, want 400", n)
+	}
+}
+
+func TestFakeLL2(t *testing.T) {
+	const root = "https://ll.thespacedevs.com/2.3.0/"
+	f := NewFakeLL2()
+	ctx := context.Background()
+	f.Script("agencies/1/", Answer{Status: 429, Body: `{}`, Header: map[string]string{"Retry-After": "60"}}, OK(`{"id":1}`))
+	for i, want := range []struct {
+		status       int
+		body, header string
+	}{{429, `{}`, "60"}, {200, `{"id":1}`, ""}, {200, `{"id":1}`, ""}} {
+		if g := Get(t, f, ctx, root+"agencies/1/"); g.Status != want.status || g.Body != want.body || g.Header.Get("Retry-After") != want.header {
+			t.Errorf("scripted call %d: %+v, want %+v", i+1, g, want)
+		}
+	}
+	for i := range 2 {
+		// The path is below the version root, without the query.
+		want := fmt.Sprintf(`{"path":"spacecraft/","call":%d}`, i+1)
+		if g := Get(t, f, ctx, root+"spacecraft/?limit=1"); g.Status != 200 || g.Body != want {
+			t.Errorf("unscripted call %d: %+v, want 200 %s", i+1, g, want)
+		}
+	}
+	if f.Calls() != 5 || f.CallsFor("agencies/1/") != 3 || !maps.Equal(f.PerPath(), map[string]int{"agencies/1/": 3, "spacecraft/": 2}) {
+		t.Errorf("counted %d calls, %v", f.Calls(), f.PerPath())
+	}
+
+	f.Script("cut/", Answer{Status: 200, Body: "abc", Cut: true})
+	req, _ := http.NewRequest(http.MethodGet, root+"cut/", nil)
+	resp, err := f.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := io.ReadAll(resp.Body); string(b) != "abc" || !errors.Is(err, ErrCut) {
+		t.Errorf("cut body: %q, %v; want abc and ErrCut", b, err)
+	}
+	f.Script("down/", Answer{Err: ErrCut})
+	if g := Get(t, f, ctx, root+"down/"); !errors.Is(g.Err, ErrCut) {
+		t.Errorf("a failing round trip: %+v", g)
+	}
+
+	gate := make(chan struct{})
+	f.Script("gated/", Answer{Status: 200, Body: "late", Gate: gate})
+	done := make(chan Response)
+	go func() { done <- Get(t, f, ctx, root+"gated/") }()
+	WaitFor(t, "the call to reach the gate", func() bool { return f.Held() == 1 })
+	close(gate)
+	if g := Recv(t, done); g.Body != "late" || f.Held() != 0 {
+		t.Errorf("after the gate opened: %+v, %d held", g, f.Held())
+	}
+	gctx, cancel := context.WithCancel(ctx)
+	f.Script("gated/", Answer{Status: 200, Gate: make(chan struct{})})
+	go func() { done <- Get(t, f, gctx, root+"gated/") }()
+	WaitFor(t, "the call to reach the gate", func() bool { return f.Held() == 1 })
+	cancel()
+	if g := Recv(t, done); !errors.Is(g.Err, context.Canceled) || f.Held() != 0 {
+		t.Errorf("a cancelled call at the gate: %+v, %d held", g, f.Held())
+	}
+}
+
+func TestResponseStale(t *testing.T) {
+	for _, c := range []struct {
+		warning string
+		stale   bool
+	}{{`110 - "Response is Stale"`, true}, {"", false}, {`199 - "Miscellaneous"`, false}} {
+		r := Response{Header: http.Header{}}
+		if c.warning != "" {
+			r.Header.Set("Warning", c.warning)
+		}
+		if r.Stale() != c.stale {
+			t.Errorf("Warning %q: Stale() = %v", c.warning, r.Stale())
+		}
 	}
 }
