@@ -15,7 +15,7 @@ import (
 	"spacegraph/observe"
 )
 
-// This file holds abusive documents (legitimateQueries skips it): small requests
+// This file holds abusive documents (testQueries leaves them out): small requests
 // that once cost much, refused now before they run.
 
 // issueIntrospection is 424 bytes of aliases and fragment spreads inside

@@ -9,9 +9,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,7 +16,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -33,85 +29,6 @@ import (
 	"spacegraph/internal/testkit"
 	"spacegraph/ll2/ll2server"
 )
-
-// legitQuery is a query that the defaults must let through.
-type legitQuery struct {
-	source, query string
-	vars          map[string]any
-}
-
-// legitimateQueries gathers the README's examples, the upstream-call table, the
-// playground's tabs, the introspection queries of clients (GraphiQL's, graphql-js's
-// with every option, gqlgen's), and every string literal of the gateway's tests (but
-// this file's, the conformance test's and abuse_test.go's, which hold abusive ones)
-// that is a valid document.
-func legitimateQueries(t *testing.T) []legitQuery {
-	t.Helper()
-	var out []legitQuery
-	for _, q := range clientIntrospectionQueries(t) {
-		out = append(out, legitQuery{source: "introspection: " + q.name, query: q.query})
-	}
-	for _, ex := range readmeExamples {
-		out = append(out, legitQuery{source: "README: " + ex.title, query: ex.query})
-	}
-	for _, c := range callTable() {
-		out = append(out, legitQuery{source: "calls table: " + c.Name, query: c.Query})
-	}
-	for i, ex := range gateway.PlaygroundExamples() {
-		var vars map[string]any
-		if ex.Variables != "" {
-			if err := json.Unmarshal([]byte(ex.Variables), &vars); err != nil {
-				t.Fatalf("playground example %d: variables: %v", i, err)
-			}
-		}
-		out = append(out, legitQuery{source: fmt.Sprintf("playground tab %d", i), query: ex.Query, vars: vars})
-	}
-	files, err := filepath.Glob("*_test.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
-	fset := token.NewFileSet()
-	for _, name := range files {
-		if name == "protect_test.go" || name == "conformance_test.go" || name == "abuse_test.go" {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			lit, ok := n.(*ast.BasicLit)
-			if !ok || lit.Kind != token.STRING {
-				return true
-			}
-			s, err := strconv.Unquote(lit.Value)
-			if err != nil || !strings.ContainsAny(s, "{") {
-				return true
-			}
-			doc, errs := gqlparser.LoadQueryWithRules(schema, s, nil)
-			if errs != nil || needsVariables(doc) {
-				return true
-			}
-			out = append(out, legitQuery{source: fset.Position(lit.Pos()).String(), query: s})
-			return true
-		})
-	}
-	return out
-}
-
-// needsVariables reports whether a document has a required variable without a
-// default: found as a string literal, it cannot run without the test's values.
-func needsVariables(doc *gqlast.QueryDocument) bool {
-	for _, op := range doc.Operations {
-		for _, v := range op.VariableDefinitions {
-			if v.Type.NonNull && v.DefaultValue == nil {
-				return true
-			}
-		}
-	}
-	return false
-}
 
 // clientQuery is a document clients send.
 type clientQuery struct{ name, query string }
