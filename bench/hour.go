@@ -18,7 +18,7 @@ import (
 
 // HourOptions configure scenario e.
 type HourOptions struct {
-	// Queries is the number of distinct queries of the mix (1,000 in the issue).
+	// Queries is the number of distinct queries of the mix (1,000).
 	Queries int
 	// Rate is the requests per simulated second (50).
 	Rate int
@@ -36,7 +36,7 @@ type HourOptions struct {
 	Prefetch bool
 }
 
-// DefaultHourOptions returns the issue's hour: 1,000 queries, 50 requests a second
+// DefaultHourOptions returns the reference hour: 1,000 queries, 50 requests a second
 // for an hour, 15 calls an hour.
 func DefaultHourOptions() HourOptions {
 	return HourOptions{Queries: 1000, Rate: 50, Duration: time.Hour, Limit: gateway.AnonymousLimit, Window: time.Hour, Zipf: 1.1, Seed: 1}

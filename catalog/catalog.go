@@ -123,7 +123,9 @@ const (
 	numKinds
 )
 
-// estimatedSize is each collection's size before LL2 has told (NOTES.md, late 2026).
+// estimatedSize is each collection's size until LL2 gives a count: the sizes of LL2's
+// collections (the synthetic LL2-scale data has the same). They only price crawls
+// (CrawlCost) before the first list call, whose count replaces them.
 var estimatedSize = [numKinds]int{KindSpacecraft: 600, KindConfig: 46, KindAgency: 311, KindFamily: 30}
 
 // Size returns the last unfiltered count LL2 gave for a kind, or the estimate.

@@ -79,7 +79,7 @@ func (k responseKeys) key(r *http.Request) (key string, ok bool) {
 		return "", false
 	}
 	// The same bytes always make the same key, so the key of bytes seen before is
-	// remembered by their hash: parsing the request again was a tenth of a hit's CPU.
+	// remembered by their hash: a hit hashes the request instead of parsing it.
 	id := memo.id(r.Method, media, raw)
 	if key, ok := memo.get(id); ok {
 		return key, true
@@ -194,10 +194,10 @@ func (g *Gateway) responseFingerprint() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// DefaultResponseCacheMaxBytes bounds one answer the response cache stores: the
-// reference query's answer (a hundred spacecraft with their configurations and
-// agencies) is about 70 KB, and a store of a quarter of the default cache size holds a
-// hundred answers of this bound. Larger answers are served, not stored.
+// DefaultResponseCacheMaxBytes bounds one answer the response cache stores: several
+// times the reference query's answer (a hundred spacecraft with their configurations
+// and agencies), and a store of a quarter of the default cache size holds a hundred
+// answers of this bound. Larger answers are served, not stored.
 const DefaultResponseCacheMaxBytes = 512 << 10
 
 // doorkeeperSize is how many keys asked for once a doorkeeper remembers, per
@@ -310,8 +310,8 @@ func (r *recorder) Write(p []byte) (int, error) {
 }
 
 // etagOf names an answer by its content. It runs once per answer computed, never on a
-// cache hit (the ETag is kept with the cached answer): hashing a 70 KB answer on every
-// hit was a third of a hit's CPU.
+// cache hit (the ETag is kept with the cached answer): a hit must not hash the whole
+// answer it serves.
 func etagOf(body []byte) string {
 	sum := sha256.Sum256(body)
 	// Weak, because the same answer goes out gzipped or not: a weak tag names the

@@ -2,10 +2,10 @@
 // their own, one structured log line per HTTP request, and OpenTelemetry traces that
 // are off unless an OTLP endpoint is configured.
 //
-// The package only offers hooks; the gateway decides where they go (see WIRING.md):
+// The package only offers hooks; the gateway decides where they go:
 //
 //   - Metrics collects everything the gateway counts. Its methods are the hooks
-//     (UpstreamCall for ll2.Config.Observe, UpstreamEvent for upstream.Options.Observe,
+//     (UpstreamCall for ll2.Config.Observe, UpstreamEvent for economy.Options.Observe,
 //     ResponseCache and CacheOutcome for the caches, LoaderBatch, BudgetFunc) and
 //     its Handler serves /metrics. A nil *Metrics accepts every call and records
 //     nothing, so that tests and tools can build a gateway without metrics.
