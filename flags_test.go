@@ -16,8 +16,6 @@ import (
 	"spacegraph/respcache"
 )
 
-var update = flag.Bool("update", false, "rewrite the README's generated configuration table")
-
 // parseFlags runs the gateway's flags over args as NewMain does, the variables read
 // through lookup.
 func parseFlags(lookup func(string) (string, bool), args ...string) (serveSettings, error) {
@@ -279,7 +277,7 @@ func TestREADMEConfigurationTable(t *testing.T) {
 	if n := len(set.Flags()); n < 30 {
 		t.Fatalf("only %d flags", n)
 	}
-	testkit.Section(t, "README.md", "configuration", b.String(), *update)
+	testkit.GoldenSection(t, "README.md", "configuration", b.String())
 }
 
 // TestSubcommandFlags checks the flags of ll2-server and snapshot: their defaults,

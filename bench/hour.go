@@ -9,32 +9,16 @@ import (
 	"net/http/httptest"
 	"sort"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"spacegraph/gateway"
+	"spacegraph/internal/testkit"
 	"spacegraph/ll2/ll2server"
 )
 
-// Clock is a simulated clock, safe for concurrent use.
-type Clock struct{ ns atomic.Int64 }
-
-// NewClock returns a clock at t.
-func NewClock(t time.Time) *Clock {
-	c := &Clock{}
-	c.ns.Store(t.UnixNano())
-	return c
-}
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time { return time.Unix(0, c.ns.Load()).UTC() }
-
-// Advance moves the clock on by d.
-func (c *Clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
-
 // HourOptions configure scenario e.
 type HourOptions struct {
-	// Queries is the number of distinct queries of the mix (1,000 in the issue).
+	// Queries is the number of distinct queries of the mix (1,000).
 	Queries int
 	// Rate is the requests per simulated second (50).
 	Rate int
@@ -52,7 +36,7 @@ type HourOptions struct {
 	Prefetch bool
 }
 
-// DefaultHourOptions returns the issue's hour: 1,000 queries, 50 requests a second
+// DefaultHourOptions returns the reference hour: 1,000 queries, 50 requests a second
 // for an hour, 15 calls an hour.
 func DefaultHourOptions() HourOptions {
 	return HourOptions{Queries: 1000, Rate: 50, Duration: time.Hour, Limit: gateway.AnonymousLimit, Window: time.Hour, Zipf: 1.1, Seed: 1}
@@ -126,7 +110,7 @@ func SimulatedHour(ctx context.Context, o HourOptions) (HourResult, error) {
 		bodies[i] = Body(q, nil)
 	}
 
-	clk := NewClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	clk := testkit.NewClock()
 	start := clk.Now()
 	g, err := NewGateway(gateway.Config{
 		Now:          clk.Now,

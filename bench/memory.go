@@ -46,9 +46,9 @@ func ResetPeakRSS() error {
 
 // MemoryOptions configure scenario d.
 type MemoryOptions struct {
-	// Requests is the number of requests in all (1,000,000 in the issue).
+	// Requests is the number of requests in all (spacebench: 1,000,000).
 	Requests int
-	// Distinct is the number of distinct requests (10,000 in the issue, at most).
+	// Distinct is the number of distinct requests (spacebench: 10,000, at most).
 	Distinct int
 	// CacheBytes is the gateway's cache bound (gateway.Config.CacheBytes).
 	CacheBytes uint64

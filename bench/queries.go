@@ -16,6 +16,31 @@ const NestedQuery = `{ allSpacecraft(first: 100) { totalCount pageInfo { hasNext
       agency { id name abbrev foundingYear type { name } }
       families { id name maidenFlight manufacturer { name } } } } } }`
 
+// IntrospectionAbuse is a few hundred bytes of aliases and fragment spreads inside
+// introspection whose answer would be over 4 MiB: the query limits must refuse it
+// before it runs, and the response limit must catch it were they off.
+const IntrospectionAbuse = `query B{__schema{...S}} fragment S on __Schema{a0:types{...T} a1:types{...T} a2:types{...T} a3:types{...T}}
+fragment T on __Type{a0:fields{...F} a1:fields{...F} a2:fields{...F} a3:fields{...F}}
+fragment F on __Field{a0:type{...U} a1:type{...U} a2:type{...U} a3:type{...U}}
+fragment U on __Type{...L ofType{...L ofType{...L}}} fragment L on __Type{a0:fields{name} a1:fields{name} a2:fields{name} a3:fields{name}}`
+
+// SearchFlood is n aliased root connections, each with a search: n distinct searches
+// when distinct (each a list call of its own, the costliest document per byte a
+// client can send), else n times the same one (one call). The call limit's tests
+// send it.
+func SearchFlood(n int, distinct bool) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range n {
+		s := "dragon"
+		if distinct {
+			s = fmt.Sprintf("s%d", i)
+		}
+		fmt.Fprintf(&b, " a%d: allSpacecraft(search: %q) { totalCount }", i, s)
+	}
+	return b.String() + " }"
+}
+
 // CallQuery is a query of the upstream-call table with the number of LL2 calls it is
 // pinned to cost on a cold gateway.
 type CallQuery struct {

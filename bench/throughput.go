@@ -19,7 +19,7 @@ import (
 	"spacegraph/ll2/ll2server"
 )
 
-// The issue's goals for the nested reference query, as shares of the ceiling.
+// The goals for the nested reference query, as shares of the ceiling.
 const (
 	GoalWithResponseCache    = 0.70
 	GoalWithoutResponseCache = 0.10
@@ -27,7 +27,7 @@ const (
 
 // ThroughputOptions configure scenario b.
 type ThroughputOptions struct {
-	// Clients is the number of concurrent clients (64 in the issue).
+	// Clients is the number of concurrent clients (spacebench: 64).
 	Clients int
 	// Duration is how long each target is measured.
 	Duration time.Duration
@@ -69,7 +69,7 @@ func (r ThroughputResult) Ratio(t Target) float64 {
 	return 0
 }
 
-// GoalsMet reports whether both goals of the issue are met.
+// GoalsMet reports whether both goals are met.
 func (r ThroughputResult) GoalsMet() (cached, uncached bool) {
 	return r.Ratio(r.Cached) >= GoalWithResponseCache, r.Ratio(r.Uncached) >= GoalWithoutResponseCache
 }

@@ -110,8 +110,9 @@ const (
 	numKinds
 )
 
-// estimatedSize is each collection's size at LL2 until LL2 tells it: the first
-// unfiltered page or crawl of a kind replaces its estimate.
+// estimatedSize is each collection's size until LL2 gives a count: the sizes of LL2's
+// collections (the synthetic LL2-scale data has the same). They only price crawls
+// (CrawlCost) before the first list call, whose count replaces them.
 var estimatedSize = [numKinds]int{KindSpacecraft: 600, KindConfig: 46, KindAgency: 311, KindFamily: 30}
 
 // Size returns the last unfiltered count LL2 gave for a kind, or the estimate.

@@ -7,28 +7,12 @@ import (
 	"time"
 
 	"spacegraph/economy"
+	"spacegraph/internal/testkit"
 	"spacegraph/ll2"
 )
 
-var ecT0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
-
-// ecClock is a simulated clock.
-type ecClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *ecClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *ecClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// ecT0 is where the tests' simulated clocks start.
+var ecT0 = testkit.Epoch
 
 func sc(id int, name string, l ll2.Level) *Spacecraft {
 	return &Spacecraft{SpacecraftBase: ll2.SpacecraftBase{ID: id, Name: name}, Level: l}
@@ -63,7 +47,7 @@ func TestEntityLevel(t *testing.T) {
 
 func TestMemoryEntityCacheLevels(t *testing.T) {
 	ctx := context.Background()
-	clk := &ecClock{t: ecT0}
+	clk := testkit.NewClock()
 	m := NewMemoryEntityCache(1000, DefaultEntityTTLs(), 0, clk.Now)
 	defer m.Close()
 	if got := m.Get(ctx, KindSpacecraft, nil, ll2.LevelList); got == nil || len(got) != 0 {
@@ -115,7 +99,7 @@ func TestMemoryEntityCacheLevels(t *testing.T) {
 
 func TestMemoryEntityCacheRicherWins(t *testing.T) {
 	ctx := context.Background()
-	clk := &ecClock{t: ecT0}
+	clk := testkit.NewClock()
 	m := NewMemoryEntityCache(1000, DefaultEntityTTLs(), 0, clk.Now)
 	defer m.Close()
 	m.Put(ctx, &Seen{Spacecraft: []*Spacecraft{sc(7, "rich", ll2.LevelDetailed)}})
@@ -158,7 +142,7 @@ func TestMemoryEntityCacheRicherWins(t *testing.T) {
 
 func TestMemoryEntityCacheTTL(t *testing.T) {
 	ctx := context.Background()
-	clk := &ecClock{t: ecT0}
+	clk := testkit.NewClock()
 	ttl := DefaultEntityTTLs()
 	m := NewMemoryEntityCache(1000, ttl, 0, clk.Now)
 	defer m.Close()
@@ -204,13 +188,7 @@ func TestMemoryEntityCacheRealClockExpiry(t *testing.T) {
 	if scName(m, 1, ll2.LevelNormal) != "one" {
 		t.Fatal("miss right after Put")
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for scName(m, 1, ll2.LevelNormal) != "" {
-		if time.Now().After(deadline) {
-			t.Fatal("never expired")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testkit.WaitFor(t, "the entry to expire", func() bool { return scName(m, 1, ll2.LevelNormal) == "" })
 }
 
 func TestMemoryEntityCacheBound(t *testing.T) {
@@ -305,7 +283,7 @@ func TestSeenLifetime(t *testing.T) {
 // stale answer is never fresh; it only stands in (GetStale) for MaxStale.
 func TestMemoryEntityCacheAnswersAge(t *testing.T) {
 	ctx := context.Background()
-	clk := &ecClock{t: ecT0}
+	clk := testkit.NewClock()
 	m := NewMemoryEntityCache(100, DefaultEntityTTLs(), 24*time.Hour, clk.Now)
 	defer m.Close()
 	cfg := func(id int, name string) *SpacecraftConfig {

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"spacegraph/internal/testkit"
 )
 
 // take claims a call and checks the outcome.
@@ -31,7 +33,7 @@ func status(t *testing.T, b Budget) BudgetStatus {
 }
 
 func TestMemoryBudgetSlidingWindow(t *testing.T) {
-	clk := newClock()
+	clk := testkit.NewClock()
 	b := NewMemoryBudget(3, time.Minute, clk.Now)
 	take(t, b, PriorityUser, true, 0) // t0
 	clk.Advance(10 * time.Second)
@@ -80,7 +82,7 @@ func TestMemoryBudgetBackgroundReserve(t *testing.T) {
 		{2, 1},
 		{1, 0},
 	} {
-		clk := newClock()
+		clk := testkit.NewClock()
 		b := NewMemoryBudget(c.limit, time.Hour, clk.Now)
 		for i := range c.background {
 			clk.Advance(time.Second)
@@ -114,7 +116,7 @@ func TestMemoryBudgetBackgroundReserve(t *testing.T) {
 }
 
 func TestMemoryBudgetBlock(t *testing.T) {
-	clk := newClock()
+	clk := testkit.NewClock()
 	b := NewMemoryBudget(15, time.Hour, clk.Now)
 	take(t, b, PriorityUser, true, 0)
 	if err := b.Block(context.Background(), clk.Now().Add(2*time.Minute)); err != nil {
@@ -145,7 +147,7 @@ func TestMemoryBudgetBlock(t *testing.T) {
 }
 
 func TestMemoryBudgetUnlimited(t *testing.T) {
-	clk := newClock()
+	clk := testkit.NewClock()
 	b := NewMemoryBudget(0, time.Hour, clk.Now)
 	for range 1000 {
 		take(t, b, PriorityBackground, true, 0)
@@ -162,7 +164,7 @@ func TestMemoryBudgetUnlimited(t *testing.T) {
 }
 
 func TestMemoryBudgetSync(t *testing.T) {
-	clk := newClock()
+	clk := testkit.NewClock()
 	b := NewMemoryBudget(15, time.Hour, clk.Now)
 	for range 2 {
 		take(t, b, PriorityUser, true, 0)
@@ -254,7 +256,7 @@ func TestCheckSync(t *testing.T) {
 // nothing, and a ceiling and an LL2 limit on different windows both hold.
 func TestMemoryBudgetCeiling(t *testing.T) {
 	ctx := context.Background()
-	clk := newClock()
+	clk := testkit.NewClock()
 	b := NewMemoryBudget(3, time.Hour, clk.Now)
 	b.SetCeiling(3, time.Hour)
 	for _, bad := range []struct {
@@ -344,7 +346,7 @@ func TestBudgetStatusRemaining(t *testing.T) {
 }
 
 func TestMemoryBudgetConcurrentTake(t *testing.T) {
-	clk := newClock()
+	clk := testkit.NewClock()
 	b := NewMemoryBudget(15, time.Hour, clk.Now)
 	var granted, refused atomic.Int64
 	var wg sync.WaitGroup

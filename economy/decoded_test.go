@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"spacegraph/internal/testkit"
 	"spacegraph/ll2"
 )
 
@@ -45,7 +46,7 @@ func nameOf(s *ll2.SpacecraftDetailed) string { return s.Name }
 
 func TestTransportBodyIsShared(t *testing.T) {
 	r := newRig(t, nil)
-	r.base.script("spacecraft/1/", ok200(spacecraftJSON(1, "a")))
+	r.base.Script("spacecraft/1/", testkit.OK(spacecraftJSON(1, "a")))
 	for range 2 {
 		req, _ := http.NewRequest(http.MethodGet, root+"spacecraft/1/", nil)
 		resp, err := r.tr.RoundTrip(req)
@@ -71,10 +72,10 @@ func TestTransportBodyIsShared(t *testing.T) {
 func TestDecodedAnswerFollowsTheEntry(t *testing.T) {
 	r := newRig(t, nil)
 	gate, open := newGate(t)
-	r.base.script("spacecraft/1/",
-		ok200(spacecraftJSON(1, "v1")),
-		answer{status: http.StatusOK, body: spacecraftJSON(1, "v2"), gate: gate},
-		ok200(spacecraftJSON(1, "v3")))
+	r.base.Script("spacecraft/1/",
+		testkit.OK(spacecraftJSON(1, "v1")),
+		testkit.Answer{Status: http.StatusOK, Body: spacecraftJSON(1, "v2"), Gate: gate},
+		testkit.OK(spacecraftJSON(1, "v3")))
 	c := newDecodingClient(t, r, 0)
 
 	first := getSpacecraft(t, c, 1)
@@ -87,7 +88,7 @@ func TestDecodedAnswerFollowsTheEntry(t *testing.T) {
 	if s := getSpacecraft(t, c, 1); s != first {
 		t.Fatalf("the stale entry gave %q, want the value decoded from it", nameOf(s))
 	}
-	waitFor(t, "the refresh to reach the base", func() bool { return r.base.open.Load() == 1 })
+	testkit.WaitFor(t, "the refresh to reach the base", func() bool { return r.base.Held() == 1 })
 	open()
 	idle(t, r.tr)
 	refreshed := getSpacecraft(t, c, 1)
@@ -135,7 +136,7 @@ func (s copyingStore) Get(ctx context.Context, key string) (Entry, bool, error) 
 
 func TestDecodedAnswerFromCopiedBytes(t *testing.T) {
 	r := newRig(t, func(o *Options) { o.Store = copyingStore{newClockStore(o.Now)} })
-	r.base.script("spacecraft/1/", ok200(spacecraftJSON(1, "v1")))
+	r.base.Script("spacecraft/1/", testkit.OK(spacecraftJSON(1, "v1")))
 	c := newDecodingClient(t, r, 0)
 	first := getSpacecraft(t, c, 1)
 	if again := getSpacecraft(t, c, 1); again != first {
@@ -155,8 +156,8 @@ func TestDecodedAnswerFromCopiedBytes(t *testing.T) {
 // TestUnsharedBodiesDecodedEachTime: a transport whose bodies are not SharedBody (the
 // network) gives the client nothing to recognise an answer by.
 func TestUnsharedBodiesDecodedEachTime(t *testing.T) {
-	base := newBase()
-	base.script("spacecraft/1/", ok200(spacecraftJSON(1, "v1")))
+	base := testkit.NewFakeLL2()
+	base.Script("spacecraft/1/", testkit.OK(spacecraftJSON(1, "v1")))
 	c, err := ll2.New(ll2.Config{BaseURL: root, Transport: base})
 	if err != nil {
 		t.Fatal(err)
@@ -172,14 +173,14 @@ func TestDecodedAnswersBounded(t *testing.T) {
 	const bound = 64 << 10
 	c := newDecodingClient(t, r, bound)
 	for id := 1; id <= 200; id++ {
-		r.base.script(fmt.Sprintf("spacecraft/%d/", id), ok200(spacecraftJSON(id, pad)))
+		r.base.Script(fmt.Sprintf("spacecraft/%d/", id), testkit.OK(spacecraftJSON(id, pad)))
 		if s := getSpacecraft(t, c, id); s.ID != id {
 			t.Fatalf("asked for %d, got %d", id, s.ID)
 		}
 	}
 	// 200 answers of about 2 KB weigh over 1.6 MB by the estimate: the bound keeps a
 	// few, whatever otter's eviction has still to catch up on.
-	waitFor(t, "the decoded answers to fit the bound", func() bool {
+	testkit.WaitFor(t, "the decoded answers to fit the bound", func() bool {
 		getSpacecraft(t, c, 1) // reads and writes drive otter's maintenance
 		return c.DecodedSize() <= bound
 	})
@@ -188,12 +189,12 @@ func TestDecodedAnswersBounded(t *testing.T) {
 	}
 
 	// An answer heavier than the whole bound is not kept, and still answers.
-	r.base.script("spacecraft/999/", ok200(spacecraftJSON(999, strings.Repeat("y", bound))))
+	r.base.Script("spacecraft/999/", testkit.OK(spacecraftJSON(999, strings.Repeat("y", bound))))
 	a, b := getSpacecraft(t, c, 999), getSpacecraft(t, c, 999)
 	if a.ID != 999 || b.ID != 999 {
 		t.Fatal("the heavy answer")
 	}
-	waitFor(t, "the decoded answers to fit the bound", func() bool { return c.DecodedSize() <= bound })
+	testkit.WaitFor(t, "the decoded answers to fit the bound", func() bool { return c.DecodedSize() <= bound })
 
 	off := newDecodingClient(t, r, -1)
 	if x, y := getSpacecraft(t, off, 1), getSpacecraft(t, off, 1); x == y || off.DecodedSize() != 0 {
@@ -206,7 +207,7 @@ func TestDecodedAnswersBounded(t *testing.T) {
 // and once the writes stop every read gives the last one.
 func TestDecodedAnswersConcurrent(t *testing.T) {
 	r := newRig(t, nil)
-	r.base.script("spacecraft/1/", ok200(spacecraftJSON(1, "v0")))
+	r.base.Script("spacecraft/1/", testkit.OK(spacecraftJSON(1, "v0")))
 	c := newDecodingClient(t, r, 0)
 	getSpacecraft(t, c, 1)
 	key := Key(mustURL(root + "spacecraft/1/"))
@@ -261,7 +262,7 @@ func TestDecodedAnswersConcurrent(t *testing.T) {
 // the next call brings the right one; the good one is kept.
 func TestClientRejectionIsNotKept(t *testing.T) {
 	r := newRig(t, nil)
-	r.base.script("spacecraft/1/", ok200(spacecraftJSON(2, "other")), ok200(spacecraftJSON(1, "one")))
+	r.base.Script("spacecraft/1/", testkit.OK(spacecraftJSON(2, "other")), testkit.OK(spacecraftJSON(1, "one")))
 	c := newDecodingClient(t, r, 0)
 	if _, err := c.GetSpacecraft(context.Background(), 1); ll2.KindOf(err) != ll2.KindBadResponse {
 		t.Fatalf("another object: %v, want a bad response", err)

@@ -2,144 +2,16 @@ package economy
 
 import (
 	"context"
-	"errors"
-	"io"
-	"net/http"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"spacegraph/internal/testkit"
 )
 
 // t0 is the simulated clock's start.
-var t0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
-
-// clock is a simulated clock that only moves when told.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: t0} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// answer is one scripted answer of the fake base.
-type answer struct {
-	status int
-	body   string
-	header map[string]string
-	// err fails the round trip itself (a network error).
-	err error
-	// cut makes the body fail after it has given body (a connection cut mid-body).
-	cut bool
-	// gate, when set, holds the call until it is closed (or the request ends).
-	gate chan struct{}
-}
-
-func ok200(body string) answer { return answer{status: http.StatusOK, body: body} }
-
-// fakeBase is the network: it counts calls and answers from a script per path (the
-// last answer of a script repeats), or with 200 and a body naming the call.
-type fakeBase struct {
-	mu      sync.Mutex
-	calls   int
-	byKey   map[string]int
-	scripts map[string][]answer
-	entered chan string // receives the URL of each call, when set
-	open    atomic.Int64
-}
-
-func newBase() *fakeBase {
-	return &fakeBase{byKey: map[string]int{}, scripts: map[string][]answer{}}
-}
-
-// script sets the answers for a path below the version root ("spacecraft/1/").
-func (b *fakeBase) script(path string, as ...answer) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.scripts[path] = as
-}
-
-func (b *fakeBase) Calls() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.calls
-}
-
-func (b *fakeBase) CallsFor(path string) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.byKey[path]
-}
-
-func (b *fakeBase) RoundTrip(req *http.Request) (*http.Response, error) {
-	path := endpointPath(req.URL)
-	b.mu.Lock()
-	b.calls++
-	n := b.byKey[path]
-	b.byKey[path]++
-	var a answer
-	if s := b.scripts[path]; len(s) > 0 {
-		a = s[min(n, len(s)-1)]
-	} else {
-		a = ok200(`{"path":"` + path + `","call":` + strconv.Itoa(n+1) + `}`)
-	}
-	entered := b.entered
-	b.mu.Unlock()
-	if entered != nil {
-		entered <- req.URL.String()
-	}
-	if a.gate != nil {
-		b.open.Add(1)
-		select {
-		case <-a.gate:
-		case <-req.Context().Done():
-			b.open.Add(-1)
-			return nil, req.Context().Err()
-		}
-		b.open.Add(-1)
-	}
-	if a.err != nil {
-		return nil, a.err
-	}
-	h := http.Header{}
-	for k, v := range a.header {
-		h.Set(k, v)
-	}
-	var body io.ReadCloser = io.NopCloser(strings.NewReader(a.body))
-	if a.cut {
-		body = &cutBody{r: strings.NewReader(a.body)}
-	}
-	return &http.Response{StatusCode: a.status, Status: http.StatusText(a.status), Header: h, Body: body, ContentLength: int64(len(a.body)), Request: req}, nil
-}
-
-var errCut = errors.New("connection reset by peer")
-
-// cutBody gives its content, then fails instead of io.EOF.
-type cutBody struct{ r *strings.Reader }
-
-func (c *cutBody) Read(p []byte) (int, error) {
-	n, _ := c.r.Read(p)
-	if n == 0 {
-		return 0, errCut
-	}
-	return n, nil
-}
-
-func (c *cutBody) Close() error { return nil }
+var t0 = testkit.Epoch
 
 // clockStore is a Store that expires entries on the simulated clock, as a real store
 // expires them on the real one.
@@ -202,60 +74,13 @@ func (f *countingFlight) Do(ctx context.Context, key string, fetch func(context.
 	return f.inner.Do(ctx, key, fetch)
 }
 
-// waitFor polls cond (every millisecond, up to 10 s) and fails the test if it never holds.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // idle waits until the transport runs no background refresh.
 func idle(t testing.TB, tr *Transport) {
 	t.Helper()
-	waitFor(t, "background refreshes to end", func() bool { return tr.Refreshing() == 0 })
+	testkit.WaitFor(t, "background refreshes to end", func() bool { return tr.Refreshing() == 0 })
 }
 
 const root = "https://ll.thespacedevs.com/2.3.0/"
-
-// got is a response as the client reads it.
-type got struct {
-	status int
-	body   string
-	header http.Header
-	err    error
-}
-
-func (g got) stale() bool { return strings.HasPrefix(g.header.Get("Warning"), "110") }
-
-// get makes a GET through the transport with ctx and reads the whole answer.
-func get(t testing.TB, tr http.RoundTripper, ctx context.Context, rawURL string) got {
-	t.Helper()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := tr.RoundTrip(req)
-	if err != nil {
-		return got{err: err}
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("reading the transport's body: %v", err)
-	}
-	if resp.ContentLength != int64(len(b)) {
-		t.Errorf("ContentLength %d, body %d bytes", resp.ContentLength, len(b))
-	}
-	if resp.Request != req {
-		t.Errorf("response does not carry its request")
-	}
-	return got{status: resp.StatusCode, body: string(b), header: resp.Header}
-}
 
 // events records the transport's observations.
 type events struct {
@@ -287,16 +112,4 @@ func newGate(t *testing.T) (chan struct{}, func()) {
 	open := func() { once.Do(func() { close(g) }) }
 	t.Cleanup(open)
 	return g, open
-}
-
-// recv receives from ch, failing the test instead of hanging when nothing comes.
-func recv[T any](t testing.TB, ch <-chan T) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(10 * time.Second):
-		t.Fatal("timed out waiting for a result")
-	}
-	panic("unreachable")
 }

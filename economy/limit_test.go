@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"spacegraph/internal/testkit"
 )
 
 // TestTransportCallLimit checks the per-request call limit: calls that go out count,
@@ -17,16 +19,16 @@ func TestTransportCallLimit(t *testing.T) {
 	ctx, rep := WithReport(context.Background())
 	rep.LimitCalls(2)
 	for _, p := range []string{"spacecraft/1/", "spacecraft/2/", "spacecraft/1/"} {
-		if g := get(t, r.tr, ctx, root+p); g.err != nil || g.status != 200 {
-			t.Fatalf("%s: %d %v", p, g.status, g.err)
+		if g := testkit.Get(t, r.tr, ctx, root+p); g.Err != nil || g.Status != 200 {
+			t.Fatalf("%s: %d %v", p, g.Status, g.Err)
 		}
 	}
-	g := get(t, r.tr, ctx, root+"spacecraft/3/")
+	g := testkit.Get(t, r.tr, ctx, root+"spacecraft/3/")
 	var cle *CallLimitError
-	if !errors.As(g.err, &cle) || cle.Limit != 2 {
-		t.Fatalf("third distinct call: %d %v, want a *CallLimitError with limit 2", g.status, g.err)
+	if !errors.As(g.Err, &cle) || cle.Limit != 2 {
+		t.Fatalf("third distinct call: %d %v, want a *CallLimitError with limit 2", g.Status, g.Err)
 	}
-	if RefusedForAnother(ctx, g.err) {
+	if RefusedForAnother(ctx, g.Err) {
 		t.Error("the request's own refusal is reported as another's")
 	}
 	if r.base.Calls() != 2 || rep.Summary().Calls != 2 || rep.Summary().Hits != 1 {
@@ -38,8 +40,8 @@ func TestTransportCallLimit(t *testing.T) {
 
 	// Past its freshness, the refused call's stale copy stands in.
 	r.clk.Advance(150 * time.Minute)
-	if g := get(t, r.tr, ctx, root+"spacecraft/1/"); g.err != nil || !g.stale() {
-		t.Errorf("stale copy: %d stale=%v %v", g.status, g.stale(), g.err)
+	if g := testkit.Get(t, r.tr, ctx, root+"spacecraft/1/"); g.Err != nil || !g.Stale() {
+		t.Errorf("stale copy: %d stale=%v %v", g.Status, g.Stale(), g.Err)
 	}
 	if r.base.Calls() != 2 {
 		t.Errorf("%d calls out, want still 2", r.base.Calls())
@@ -49,10 +51,10 @@ func TestTransportCallLimit(t *testing.T) {
 	ctx2, rep2 := WithReport(context.Background())
 	rep2.LimitCalls(2)
 	sctx, sub := WithSubReport(ctx2)
-	get(t, r.tr, sctx, root+"agencies/1/")
-	get(t, r.tr, ctx2, root+"agencies/2/")
-	if g := get(t, r.tr, sctx, root+"agencies/3/"); !errors.As(g.err, &cle) {
-		t.Errorf("third call under the sub-report: %d %v, want refused", g.status, g.err)
+	testkit.Get(t, r.tr, sctx, root+"agencies/1/")
+	testkit.Get(t, r.tr, ctx2, root+"agencies/2/")
+	if g := testkit.Get(t, r.tr, sctx, root+"agencies/3/"); !errors.As(g.Err, &cle) {
+		t.Errorf("third call under the sub-report: %d %v, want refused", g.Status, g.Err)
 	}
 	if rep2.Summary().Calls != 2 || sub.Summary().Calls != 0 {
 		t.Errorf("request report %+v, sub-report %+v: want the 2 calls in the request's", rep2.Summary(), sub.Summary())
@@ -62,9 +64,9 @@ func TestTransportCallLimit(t *testing.T) {
 	r2 := newRig(t, nil).withBudget(1, time.Hour)
 	ctx3, rep3 := WithReport(context.Background())
 	rep3.LimitCalls(2)
-	get(t, r2.tr, ctx3, root+"spacecraft/1/")
-	if g := get(t, r2.tr, ctx3, root+"spacecraft/2/"); g.status != 429 {
-		t.Fatalf("over the budget: %d %v, want 429", g.status, g.err)
+	testkit.Get(t, r2.tr, ctx3, root+"spacecraft/1/")
+	if g := testkit.Get(t, r2.tr, ctx3, root+"spacecraft/2/"); g.Status != 429 {
+		t.Fatalf("over the budget: %d %v, want 429", g.Status, g.Err)
 	}
 	if rep3.Summary().Calls != 1 {
 		t.Errorf("report %+v: want 1 call", rep3.Summary())
@@ -78,14 +80,14 @@ func TestTransportCallLimitIsNotShared(t *testing.T) {
 	r := newRig(t, func(o *Options) { o.Flight = flight })
 	spent, rep := WithReport(context.Background())
 	rep.LimitCalls(1)
-	get(t, r.tr, spent, root+"spacecraft/1/")
-	if g := get(t, r.tr, spent, root+"spacecraft/2/"); g.err == nil {
+	testkit.Get(t, r.tr, spent, root+"spacecraft/1/")
+	if g := testkit.Get(t, r.tr, spent, root+"spacecraft/2/"); g.Err == nil {
 		t.Fatal("the spent request's call went out")
 	}
 	other, _ := WithReport(context.Background())
-	g := get(t, r.tr, other, root+"spacecraft/2/")
-	if g.err != nil || g.status != 200 || r.base.CallsFor("spacecraft/2/") != 1 {
-		t.Fatalf("the joining request: %d %v, %d calls of spacecraft/2/; want its own call answered", g.status, g.err, r.base.CallsFor("spacecraft/2/"))
+	g := testkit.Get(t, r.tr, other, root+"spacecraft/2/")
+	if g.Err != nil || g.Status != 200 || r.base.CallsFor("spacecraft/2/") != 1 {
+		t.Fatalf("the joining request: %d %v, %d calls of spacecraft/2/; want its own call answered", g.Status, g.Err, r.base.CallsFor("spacecraft/2/"))
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"spacegraph/internal/testkit"
 )
 
 func TestEntryAgeFreshRemaining(t *testing.T) {
@@ -216,7 +218,7 @@ func TestMemoryStoreExpiry(t *testing.T) {
 	if _, ok, _ := s.Get(ctx, "short"); !ok {
 		t.Fatal("entry gone at once")
 	}
-	waitFor(t, "the short entry to expire", func() bool {
+	testkit.WaitFor(t, "the short entry to expire", func() bool {
 		_, ok, _ := s.Get(ctx, "short")
 		return !ok
 	})

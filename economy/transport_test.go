@@ -12,14 +12,15 @@ import (
 	"testing"
 	"time"
 
+	"spacegraph/internal/testkit"
 	"spacegraph/ll2"
 )
 
 // rig is a transport over a fake base, a store on the simulated clock and, when asked,
 // a budget.
 type rig struct {
-	clk    *clock
-	base   *fakeBase
+	clk    *testkit.Clock
+	base   *testkit.FakeLL2
 	store  *clockStore
 	budget *MemoryBudget
 	ev     *events
@@ -28,7 +29,7 @@ type rig struct {
 
 func newRig(t *testing.T, mod func(*Options)) *rig {
 	t.Helper()
-	r := &rig{clk: newClock(), base: newBase(), ev: &events{}}
+	r := &rig{clk: testkit.NewClock(), base: testkit.NewFakeLL2(), ev: &events{}}
 	r.store = newClockStore(r.clk.Now)
 	o := Options{Base: r.base, Store: r.store, Now: r.clk.Now, Observe: r.ev.observe}
 	if mod != nil {
@@ -49,26 +50,26 @@ func (r *rig) withBudget(limit int, window time.Duration) *rig {
 	return r
 }
 
-func (r *rig) get(t *testing.T, path string) got {
+func (r *rig) get(t *testing.T, path string) testkit.Response {
 	t.Helper()
-	return get(t, r.tr, context.Background(), root+path)
+	return testkit.Get(t, r.tr, context.Background(), root+path)
 }
 
 // getReport makes a request with a report of its own and returns both.
-func (r *rig) getReport(t *testing.T, path string) (got, Summary) {
+func (r *rig) getReport(t *testing.T, path string) (testkit.Response, Summary) {
 	t.Helper()
 	ctx, rep := WithReport(context.Background())
-	g := get(t, r.tr, ctx, root+path)
+	g := testkit.Get(t, r.tr, ctx, root+path)
 	return g, rep.Summary()
 }
 
-func wantBody(t *testing.T, g got, status int, body string) {
+func wantBody(t *testing.T, g testkit.Response, status int, body string) {
 	t.Helper()
-	if g.err != nil {
-		t.Fatalf("error %v, want %d %s", g.err, status, body)
+	if g.Err != nil {
+		t.Fatalf("error %v, want %d %s", g.Err, status, body)
 	}
-	if g.status != status || g.body != body {
-		t.Fatalf("got %d %s, want %d %s", g.status, g.body, status, body)
+	if g.Status != status || g.Body != body {
+		t.Fatalf("got %d %s, want %d %s", g.Status, g.Body, status, body)
 	}
 }
 
@@ -147,8 +148,8 @@ func TestTransportFreshHit(t *testing.T) {
 	r := newRig(t, nil)
 	g := r.get(t, "spacecraft/?limit=10&mode=normal")
 	wantBody(t, g, 200, `{"path":"spacecraft/","call":1}`)
-	if g.header.Get("Age") != "0" || g.stale() || g.header.Get("Content-Type") != "application/json" {
-		t.Fatalf("headers of a miss: %v", g.header)
+	if g.Header.Get("Age") != "0" || g.Stale() || g.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("headers of a miss: %v", g.Header)
 	}
 	if ev := r.ev.last(); ev != (Event{Path: "spacecraft/", Outcome: "miss", Status: 200}) {
 		t.Fatalf("event %+v", ev)
@@ -162,8 +163,8 @@ func TestTransportFreshHit(t *testing.T) {
 	} {
 		g, sum := r.getReport(t, q)
 		wantBody(t, g, 200, `{"path":"spacecraft/","call":1}`)
-		if g.header.Get("Age") != "3540" || g.stale() {
-			t.Fatalf("%s: headers of a hit: %v", q, g.header)
+		if g.Header.Get("Age") != "3540" || g.Stale() {
+			t.Fatalf("%s: headers of a hit: %v", q, g.Header)
 		}
 		if want := (Summary{Hits: 1, MaxAge: 59 * time.Minute, MinFresh: time.Minute, FreshKnown: true}); sum != want {
 			t.Fatalf("%s: report %+v, want %+v", q, sum, want)
@@ -184,7 +185,7 @@ func TestTransportFreshHit(t *testing.T) {
 }
 
 func TestTransportDefaultStore(t *testing.T) {
-	b := newBase()
+	b := testkit.NewFakeLL2()
 	tr := NewTransport(Options{Base: b})
 	defer idle(t, tr)
 	if _, ok := tr.Store().(*MemoryStore); !ok {
@@ -194,7 +195,7 @@ func TestTransportDefaultStore(t *testing.T) {
 		t.Fatalf("default budget %v", tr.Budget())
 	}
 	for range 3 {
-		wantBody(t, get(t, tr, context.Background(), root+"agencies/1/"), 200, `{"path":"agencies/1/","call":1}`)
+		wantBody(t, testkit.Get(t, tr, context.Background(), root+"agencies/1/"), 200, `{"path":"agencies/1/","call":1}`)
 	}
 	if b.Calls() != 1 {
 		t.Fatalf("%d base calls, want 1", b.Calls())
@@ -218,12 +219,12 @@ func TestTransportTTLPerPath(t *testing.T) {
 				t.Fatalf("miss: report %+v, want MinFresh %v", sum, c.ttl)
 			}
 			r.clk.Advance(c.ttl - time.Second)
-			if g := r.get(t, c.path); g.stale() || r.ev.last().Outcome != "hit" {
-				t.Fatalf("a second before the TTL: %+v %+v", g.header, r.ev.last())
+			if g := r.get(t, c.path); g.Stale() || r.ev.last().Outcome != "hit" {
+				t.Fatalf("a second before the TTL: %+v %+v", g.Header, r.ev.last())
 			}
 			r.clk.Advance(time.Second)
-			if g := r.get(t, c.path); !g.stale() || r.ev.last().Outcome != "stale" {
-				t.Fatalf("at the TTL: %+v %+v", g.header, r.ev.last())
+			if g := r.get(t, c.path); !g.Stale() || r.ev.last().Outcome != "stale" {
+				t.Fatalf("at the TTL: %+v %+v", g.Header, r.ev.last())
 			}
 			idle(t, r.tr)
 			if r.base.Calls() != 2 {
@@ -236,14 +237,14 @@ func TestTransportTTLPerPath(t *testing.T) {
 func TestTransportStaleWhileRevalidate(t *testing.T) {
 	r := newRig(t, nil)
 	gate, open := newGate(t)
-	r.base.script("spacecraft/1/", ok200(`{"v":1}`), answer{status: 200, body: `{"v":2}`, gate: gate})
+	r.base.Script("spacecraft/1/", testkit.OK(`{"v":1}`), testkit.Answer{Status: 200, Body: `{"v":2}`, Gate: gate})
 	wantBody(t, r.get(t, "spacecraft/1/"), 200, `{"v":1}`)
 
 	r.clk.Advance(time.Hour + 5*time.Minute) // past the TTL, within stale-while-revalidate
 	g, sum := r.getReport(t, "spacecraft/1/")
 	wantBody(t, g, 200, `{"v":1}`)
-	if g.header.Get("Warning") != `110 - "Response is Stale"` || g.header.Get("Age") != "3900" {
-		t.Fatalf("stale headers %v", g.header)
+	if g.Header.Get("Warning") != `110 - "Response is Stale"` || g.Header.Get("Age") != "3900" {
+		t.Fatalf("stale headers %v", g.Header)
 	}
 	if want := (Summary{Hits: 1, Stale: 1, MaxAge: 65 * time.Minute, MinFresh: 0, FreshKnown: true}); sum != want {
 		t.Fatalf("report %+v, want %+v (the refresh is not the request's call)", sum, want)
@@ -253,14 +254,14 @@ func TestTransportStaleWhileRevalidate(t *testing.T) {
 	}
 	// The refresh is under way (held at the base); more requests get the stale copy at
 	// once and start no other refresh.
-	waitFor(t, "the refresh to reach the base", func() bool { return r.base.open.Load() == 1 })
+	testkit.WaitFor(t, "the refresh to reach the base", func() bool { return r.base.Held() == 1 })
 	if r.tr.Refreshing() != 1 {
 		t.Fatalf("Refreshing %d, want 1", r.tr.Refreshing())
 	}
 	for range 10 {
 		g := r.get(t, "spacecraft/1/")
 		wantBody(t, g, 200, `{"v":1}`)
-		if !g.stale() {
+		if !g.Stale() {
 			t.Fatal("stale copy without Warning")
 		}
 	}
@@ -271,8 +272,8 @@ func TestTransportStaleWhileRevalidate(t *testing.T) {
 	idle(t, r.tr)
 	g, sum = r.getReport(t, "spacecraft/1/")
 	wantBody(t, g, 200, `{"v":2}`)
-	if g.stale() || g.header.Get("Age") != "0" || r.ev.last().Outcome != "hit" {
-		t.Fatalf("after the refresh: %v %+v", g.header, r.ev.last())
+	if g.Stale() || g.Header.Get("Age") != "0" || r.ev.last().Outcome != "hit" {
+		t.Fatalf("after the refresh: %v %+v", g.Header, r.ev.last())
 	}
 	if want := (Summary{Hits: 1, MinFresh: time.Hour, FreshKnown: true}); sum != want {
 		t.Fatalf("report %+v, want %+v", sum, want)
@@ -285,13 +286,13 @@ func TestTransportStaleWhileRevalidate(t *testing.T) {
 func TestTransportStaleWhileRevalidateWindow(t *testing.T) {
 	r := newRig(t, func(o *Options) { o.StaleWhileRevalidate = 10 * time.Minute })
 	gate, open := newGate(t)
-	r.base.script("spacecraft/1/", ok200(`{"v":1}`), answer{status: 200, body: `{"v":2}`, gate: gate})
+	r.base.Script("spacecraft/1/", testkit.OK(`{"v":1}`), testkit.Answer{Status: 200, Body: `{"v":2}`, Gate: gate})
 	r.get(t, "spacecraft/1/")
 	// Past TTL + stale-while-revalidate the request waits for the call.
 	r.clk.Advance(time.Hour + 10*time.Minute)
-	done := make(chan got)
+	done := make(chan testkit.Response)
 	go func() { done <- r.get(t, "spacecraft/1/") }()
-	waitFor(t, "the call", func() bool { return r.base.open.Load() == 1 })
+	testkit.WaitFor(t, "the call", func() bool { return r.base.Held() == 1 })
 	select {
 	case g := <-done:
 		t.Fatalf("answered %v before the call ended", g)
@@ -301,16 +302,16 @@ func TestTransportStaleWhileRevalidateWindow(t *testing.T) {
 		t.Fatal("a background refresh instead of a call")
 	}
 	open()
-	g := recv(t, done)
+	g := testkit.Recv(t, done)
 	wantBody(t, g, 200, `{"v":2}`)
-	if g.stale() || r.ev.last().Outcome != "miss" {
-		t.Fatalf("%v %+v", g.header, r.ev.last())
+	if g.Stale() || r.ev.last().Outcome != "miss" {
+		t.Fatalf("%v %+v", g.Header, r.ev.last())
 	}
 }
 
 func TestTransportRefreshRespectsReserve(t *testing.T) {
 	r := newRig(t, nil).withBudget(5, 24*time.Hour) // 4 calls for the background, 1 kept
-	r.base.script("spacecraft/1/", ok200(`{"v":1}`), ok200(`{"v":2}`))
+	r.base.Script("spacecraft/1/", testkit.OK(`{"v":1}`), testkit.OK(`{"v":2}`))
 	r.get(t, "spacecraft/1/")
 	for _, p := range []string{"agencies/1/", "agencies/2/", "agencies/3/"} {
 		wantBody(t, r.get(t, p), 200, `{"path":"`+p+`","call":1}`)
@@ -319,7 +320,7 @@ func TestTransportRefreshRespectsReserve(t *testing.T) {
 	for range 3 {
 		g := r.get(t, "spacecraft/1/")
 		wantBody(t, g, 200, `{"v":1}`)
-		if !g.stale() {
+		if !g.Stale() {
 			t.Fatal("no Warning on the stale copy")
 		}
 		idle(t, r.tr)
@@ -332,8 +333,8 @@ func TestTransportRefreshRespectsReserve(t *testing.T) {
 	}
 	// A user still gets the last call.
 	wantBody(t, r.get(t, "agencies/4/"), 200, `{"path":"agencies/4/","call":1}`)
-	if g := r.get(t, "agencies/5/"); g.status != http.StatusTooManyRequests {
-		t.Fatalf("over the budget: %d %s", g.status, g.body)
+	if g := r.get(t, "agencies/5/"); g.Status != http.StatusTooManyRequests {
+		t.Fatalf("over the budget: %d %s", g.Status, g.Body)
 	}
 	if r.base.Calls() != 5 {
 		t.Fatalf("%d base calls, want 5", r.base.Calls())
@@ -343,13 +344,13 @@ func TestTransportRefreshRespectsReserve(t *testing.T) {
 func TestTransportMaxBackgroundRefreshes(t *testing.T) {
 	r := newRig(t, func(o *Options) { o.MaxBackgroundRefreshes = 1 })
 	gate, open := newGate(t)
-	r.base.script("spacecraft/1/", ok200(`{"a":1}`), answer{status: 200, body: `{"a":2}`, gate: gate})
-	r.base.script("spacecraft/2/", ok200(`{"b":1}`), ok200(`{"b":2}`))
+	r.base.Script("spacecraft/1/", testkit.OK(`{"a":1}`), testkit.Answer{Status: 200, Body: `{"a":2}`, Gate: gate})
+	r.base.Script("spacecraft/2/", testkit.OK(`{"b":1}`), testkit.OK(`{"b":2}`))
 	r.get(t, "spacecraft/1/")
 	r.get(t, "spacecraft/2/")
 	r.clk.Advance(time.Hour)
 	wantBody(t, r.get(t, "spacecraft/1/"), 200, `{"a":1}`)
-	waitFor(t, "the first refresh", func() bool { return r.base.open.Load() == 1 })
+	testkit.WaitFor(t, "the first refresh", func() bool { return r.base.Held() == 1 })
 	// No room for a second refresh: the stale copy is served and nothing is called.
 	wantBody(t, r.get(t, "spacecraft/2/"), 200, `{"b":1}`)
 	if r.tr.Refreshing() != 1 || r.base.CallsFor("spacecraft/2/") != 1 {
@@ -370,7 +371,7 @@ func TestTransportStaleIfError(t *testing.T) {
 	throttledBody := `{"detail":"Request was throttled. Expected available in 120 seconds."}`
 	for _, c := range []struct {
 		name string
-		fail answer
+		fail testkit.Answer
 		// budget: the failure is the budget being spent, not an answer.
 		budget bool
 		// Without a stale copy: the status and body the client sees, or the error.
@@ -381,15 +382,15 @@ func TestTransportStaleIfError(t *testing.T) {
 		// calls is what the failing request costs.
 		calls int
 	}{
-		{name: "502", fail: answer{status: 502, body: `<html>502 Bad Gateway</html>`}, status: 502, body: `<html>502 Bad Gateway</html>`, calls: 1},
-		{name: "503", fail: answer{status: 503, body: `{"detail":"down"}`}, status: 503, body: `{"detail":"down"}`, calls: 1},
-		{name: "500 empty", fail: answer{status: 500}, status: 500, calls: 1},
-		{name: "429 with Retry-After", fail: answer{status: 429, body: throttledBody, header: map[string]string{"Retry-After": "120"}}, status: 429, body: throttledBody, retryAfter: "120", calls: 1},
-		{name: "429 without Retry-After", fail: answer{status: 429, body: throttledBody}, status: 429, body: throttledBody, retryAfter: "120", calls: 1},
-		{name: "network error", fail: answer{err: errNet}, err: errNet, calls: 1},
-		{name: "cut mid-body", fail: answer{status: 200, body: `{"results":[{"id":1},`, cut: true}, err: errCut, calls: 1},
-		{name: "malformed JSON", fail: answer{status: 200, body: `{"results":[{"id":1},`}, status: 200, body: `{"results":[{"id":1},`, calls: 1},
-		{name: "HTML 200", fail: answer{status: 200, body: `<html>maintenance</html>`}, status: 200, body: `<html>maintenance</html>`, calls: 1},
+		{name: "502", fail: testkit.Answer{Status: 502, Body: `<html>502 Bad Gateway</html>`}, status: 502, body: `<html>502 Bad Gateway</html>`, calls: 1},
+		{name: "503", fail: testkit.Answer{Status: 503, Body: `{"detail":"down"}`}, status: 503, body: `{"detail":"down"}`, calls: 1},
+		{name: "500 empty", fail: testkit.Answer{Status: 500}, status: 500, calls: 1},
+		{name: "429 with Retry-After", fail: testkit.Answer{Status: 429, Body: throttledBody, Header: map[string]string{"Retry-After": "120"}}, status: 429, body: throttledBody, retryAfter: "120", calls: 1},
+		{name: "429 without Retry-After", fail: testkit.Answer{Status: 429, Body: throttledBody}, status: 429, body: throttledBody, retryAfter: "120", calls: 1},
+		{name: "network error", fail: testkit.Answer{Err: errNet}, err: errNet, calls: 1},
+		{name: "cut mid-body", fail: testkit.Answer{Status: 200, Body: `{"results":[{"id":1},`, Cut: true}, err: testkit.ErrCut, calls: 1},
+		{name: "malformed JSON", fail: testkit.Answer{Status: 200, Body: `{"results":[{"id":1},`}, status: 200, body: `{"results":[{"id":1},`, calls: 1},
+		{name: "HTML 200", fail: testkit.Answer{Status: 200, Body: `<html>maintenance</html>`}, status: 200, body: `<html>maintenance</html>`, calls: 1},
 		{name: "budget spent", budget: true, status: 429, calls: 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -397,8 +398,8 @@ func TestTransportStaleIfError(t *testing.T) {
 				o.StaleWhileRevalidate = time.Minute
 				o.MaxStale = 24 * time.Hour
 			})
-			r.base.script("spacecraft/1/", ok200(`{"v":1}`), c.fail)
-			r.base.script("spacecraft/2/", c.fail)
+			r.base.Script("spacecraft/1/", testkit.OK(`{"v":1}`), c.fail)
+			r.base.Script("spacecraft/2/", c.fail)
 			if c.budget {
 				r.withBudget(1, 48*time.Hour)
 			}
@@ -408,8 +409,8 @@ func TestTransportStaleIfError(t *testing.T) {
 			r.clk.Advance(2 * time.Hour)
 			g, sum := r.getReport(t, "spacecraft/1/")
 			wantBody(t, g, 200, `{"v":1}`)
-			if !g.stale() || g.header.Get("Age") != "7200" {
-				t.Fatalf("stale-if-error headers %v", g.header)
+			if !g.Stale() || g.Header.Get("Age") != "7200" {
+				t.Fatalf("stale-if-error headers %v", g.Header)
 			}
 			if want := (Summary{Calls: c.calls, Hits: 1, Stale: 1, MaxAge: 2 * time.Hour, FreshKnown: true}); sum != want {
 				t.Fatalf("report %+v, want %+v", sum, want)
@@ -433,13 +434,13 @@ func TestTransportStaleIfError(t *testing.T) {
 			} else {
 				switch {
 				case c.err != nil:
-					if !errors.Is(g.err, c.err) {
-						t.Fatalf("error %v, want %v", g.err, c.err)
+					if !errors.Is(g.Err, c.err) {
+						t.Fatalf("error %v, want %v", g.Err, c.err)
 					}
 				default:
 					wantBody(t, g, c.status, c.body)
-					if g.stale() || g.header.Get("Retry-After") != c.retryAfter {
-						t.Fatalf("headers %v", g.header)
+					if g.Stale() || g.Header.Get("Retry-After") != c.retryAfter {
+						t.Fatalf("headers %v", g.Header)
 					}
 				}
 				if ev := r.ev.last(); ev.Outcome != "error" || ev.Status != c.status {
@@ -458,7 +459,7 @@ func TestTransportStaleIfError(t *testing.T) {
 			// Past MaxStale the copy is gone and the failure shows.
 			r.clk.Advance(23 * time.Hour)
 			g = r.get(t, "spacecraft/1/")
-			if g.stale() || (g.err == nil && g.body == `{"v":1}`) {
+			if g.Stale() || (g.Err == nil && g.Body == `{"v":1}`) {
 				t.Fatalf("served a copy past MaxStale: %+v", g)
 			}
 		})
@@ -474,14 +475,14 @@ func mustURL(s string) *url.URL {
 }
 
 // wantThrottled checks a 429 in LL2's words with a wait of want.
-func wantThrottled(t *testing.T, g got, now time.Time, want time.Duration) {
+func wantThrottled(t *testing.T, g testkit.Response, now time.Time, want time.Duration) {
 	t.Helper()
-	if g.err != nil || g.status != http.StatusTooManyRequests {
-		t.Fatalf("got %d %v, want 429", g.status, g.err)
+	if g.Err != nil || g.Status != http.StatusTooManyRequests {
+		t.Fatalf("got %d %v, want 429", g.Status, g.Err)
 	}
 	var d ll2.Detail
-	if err := json.Unmarshal([]byte(g.body), &d); err != nil {
-		t.Fatalf("429 body %q: %v", g.body, err)
+	if err := json.Unmarshal([]byte(g.Body), &d); err != nil {
+		t.Fatalf("429 body %q: %v", g.Body, err)
 	}
 	if d.Detail != ll2.ThrottleDetail(want) {
 		t.Fatalf("429 detail %q, want %q", d.Detail, ll2.ThrottleDetail(want))
@@ -491,11 +492,11 @@ func wantThrottled(t *testing.T, g got, now time.Time, want time.Duration) {
 	if wait, ok := ll2.ParseRetryAfter(http.Header{}, d.Detail, now); !ok || wait != secs {
 		t.Fatalf("the body says wait %v (%v), want %v", wait, ok, want)
 	}
-	if wait, ok := ll2.ParseRetryAfter(g.header, "", now); !ok || wait != secs {
-		t.Fatalf("Retry-After %q says %v, want %v", g.header.Get("Retry-After"), wait, want)
+	if wait, ok := ll2.ParseRetryAfter(g.Header, "", now); !ok || wait != secs {
+		t.Fatalf("Retry-After %q says %v, want %v", g.Header.Get("Retry-After"), wait, want)
 	}
-	if g.header.Get("Age") != "" || g.stale() {
-		t.Fatalf("headers %v", g.header)
+	if g.Header.Get("Age") != "" || g.Stale() {
+		t.Fatalf("headers %v", g.Header)
 	}
 }
 
@@ -505,8 +506,8 @@ func TestTransportThrottledRoundsUp(t *testing.T) {
 	r.clk.Advance(20*time.Second + 300*time.Millisecond)
 	g := r.get(t, "spacecraft/2/")
 	// 39.7 s left: LL2 (and the synthetic answer) say 40.
-	if g.header.Get("Retry-After") != "40" || !strings.Contains(g.body, "Expected available in 40 seconds.") {
-		t.Fatalf("%v %s", g.header, g.body)
+	if g.Header.Get("Retry-After") != "40" || !strings.Contains(g.Body, "Expected available in 40 seconds.") {
+		t.Fatalf("%v %s", g.Header, g.Body)
 	}
 }
 
@@ -530,14 +531,14 @@ func TestTransport429BlocksBudget(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := newRig(t, nil).withBudget(15, time.Hour)
-			r.base.script("spacecraft/1/", answer{status: 429, body: c.body, header: c.header})
+			r.base.Script("spacecraft/1/", testkit.Answer{Status: 429, Body: c.body, Header: c.header})
 			g := r.get(t, "spacecraft/1/")
 			wantBody(t, g, 429, c.body)
 			wantRetry := strconv.Itoa(int(c.wait / time.Second))
 			if c.name == "neither" {
 				wantRetry = ""
 			}
-			if got := g.header.Get("Retry-After"); got != wantRetry {
+			if got := g.Header.Get("Retry-After"); got != wantRetry {
 				t.Fatalf("Retry-After %q, want %q", got, wantRetry)
 			}
 			if s := status(t, r.budget); !s.BlockedUntil.Equal(t0.Add(c.wait)) || s.Used != 1 {
@@ -565,7 +566,7 @@ func TestTransport429BlocksBudget(t *testing.T) {
 
 func TestTransportNotFoundCached(t *testing.T) {
 	r := newRig(t, func(o *Options) { o.NotFoundTTL = 5 * time.Minute })
-	r.base.script("spacecraft/999/", answer{status: 404, body: `{"detail":"Not found."}`}, ok200(`{"id":999}`))
+	r.base.Script("spacecraft/999/", testkit.Answer{Status: 404, Body: `{"detail":"Not found."}`}, testkit.OK(`{"id":999}`))
 	g, sum := r.getReport(t, "spacecraft/999/")
 	wantBody(t, g, 404, `{"detail":"Not found."}`)
 	if want := (Summary{Calls: 1, MinFresh: 5 * time.Minute, FreshKnown: true}); sum != want {
@@ -577,8 +578,8 @@ func TestTransportNotFoundCached(t *testing.T) {
 	r.clk.Advance(5*time.Minute - time.Second)
 	g = r.get(t, "spacecraft/999/")
 	wantBody(t, g, 404, `{"detail":"Not found."}`)
-	if g.stale() || g.header.Get("Age") != "299" || r.ev.last().Outcome != "hit" {
-		t.Fatalf("cached 404: %v %+v", g.header, r.ev.last())
+	if g.Stale() || g.Header.Get("Age") != "299" || r.ev.last().Outcome != "hit" {
+		t.Fatalf("cached 404: %v %+v", g.Header, r.ev.last())
 	}
 	if r.base.Calls() != 1 {
 		t.Fatalf("%d base calls, want 1", r.base.Calls())
@@ -593,7 +594,7 @@ func TestTransportNotFoundCached(t *testing.T) {
 
 func TestTransportServerErrorsNotCached(t *testing.T) {
 	r := newRig(t, nil)
-	r.base.script("spacecraft/1/", answer{status: 503, body: `{}`}, answer{status: 500, body: `{}`}, ok200(`{"v":1}`))
+	r.base.Script("spacecraft/1/", testkit.Answer{Status: 503, Body: `{}`}, testkit.Answer{Status: 500, Body: `{}`}, testkit.OK(`{"v":1}`))
 	wantBody(t, r.get(t, "spacecraft/1/"), 503, `{}`)
 	wantBody(t, r.get(t, "spacecraft/1/"), 500, `{}`)
 	if r.store.sets != 0 {
@@ -613,15 +614,15 @@ func TestTransportSharesConcurrentCalls(t *testing.T) {
 	r.withBudget(15, time.Hour)
 	gate, open := newGate(t)
 	body := `{"count":1,"results":[{"id":1,"name":"Dragon"}]}`
-	r.base.script("spacecraft/", answer{status: 200, body: body, gate: gate})
+	r.base.Script("spacecraft/", testkit.Answer{Status: 200, Body: body, Gate: gate})
 	var wg sync.WaitGroup
-	results := make([]got, n)
+	results := make([]testkit.Response, n)
 	sums := make([]Summary, n)
 	for i := range n {
 		wg.Go(func() { results[i], sums[i] = r.getReport(t, "spacecraft/?limit=1") })
 	}
-	waitFor(t, "all requests to wait on the one call", func() bool {
-		return cf.entered.Load() == n && r.base.open.Load() == 1
+	testkit.WaitFor(t, "all requests to wait on the one call", func() bool {
+		return cf.entered.Load() == n && r.base.Held() == 1
 	})
 	open()
 	wg.Wait()
@@ -645,23 +646,23 @@ func TestTransportWaiterGivesUp(t *testing.T) {
 	cf := &countingFlight{inner: &MemoryFlight{}}
 	r := newRig(t, func(o *Options) { o.Flight = cf })
 	gate, open := newGate(t)
-	r.base.script("spacecraft/1/", answer{status: 200, body: `{"v":1}`, gate: gate})
+	r.base.Script("spacecraft/1/", testkit.Answer{Status: 200, Body: `{"v":1}`, Gate: gate})
 
-	leader := make(chan got)
+	leader := make(chan testkit.Response)
 	go func() { leader <- r.get(t, "spacecraft/1/") }()
-	waitFor(t, "the call", func() bool { return r.base.open.Load() == 1 })
+	testkit.WaitFor(t, "the call", func() bool { return r.base.Held() == 1 })
 
 	ctx, cancel := context.WithCancel(context.Background())
-	waiter := make(chan got)
-	go func() { waiter <- get(t, r.tr, ctx, root+"spacecraft/1/") }()
-	waitFor(t, "the waiter", func() bool { return cf.entered.Load() == 2 })
+	waiter := make(chan testkit.Response)
+	go func() { waiter <- testkit.Get(t, r.tr, ctx, root+"spacecraft/1/") }()
+	testkit.WaitFor(t, "the waiter", func() bool { return cf.entered.Load() == 2 })
 	cancel()
-	if g := recv(t, waiter); !errors.Is(g.err, context.Canceled) {
+	if g := testkit.Recv(t, waiter); !errors.Is(g.Err, context.Canceled) {
 		t.Fatalf("waiter got %+v, want context.Canceled", g)
 	}
 	// The call goes on for the leader.
 	open()
-	wantBody(t, recv(t, leader), 200, `{"v":1}`)
+	wantBody(t, testkit.Recv(t, leader), 200, `{"v":1}`)
 	wantBody(t, r.get(t, "spacecraft/1/"), 200, `{"v":1}`)
 	if r.base.Calls() != 1 {
 		t.Fatalf("%d base calls, want 1", r.base.Calls())
@@ -672,22 +673,22 @@ func TestTransportLeaderGivesUp(t *testing.T) {
 	cf := &countingFlight{inner: &MemoryFlight{}}
 	r := newRig(t, func(o *Options) { o.Flight = cf })
 	gate, open := newGate(t)
-	r.base.script("spacecraft/1/", answer{status: 200, body: `{"v":1}`, gate: gate})
+	r.base.Script("spacecraft/1/", testkit.Answer{Status: 200, Body: `{"v":1}`, Gate: gate})
 
 	ctx, cancel := context.WithCancel(context.Background())
-	leader := make(chan got)
-	go func() { leader <- get(t, r.tr, ctx, root+"spacecraft/1/") }()
-	waitFor(t, "the call", func() bool { return r.base.open.Load() == 1 })
-	waiter := make(chan got)
+	leader := make(chan testkit.Response)
+	go func() { leader <- testkit.Get(t, r.tr, ctx, root+"spacecraft/1/") }()
+	testkit.WaitFor(t, "the call", func() bool { return r.base.Held() == 1 })
+	waiter := make(chan testkit.Response)
 	go func() { waiter <- r.get(t, "spacecraft/1/") }()
-	waitFor(t, "the waiter", func() bool { return cf.entered.Load() == 2 })
+	testkit.WaitFor(t, "the waiter", func() bool { return cf.entered.Load() == 2 })
 	cancel()
-	if g := recv(t, leader); !errors.Is(g.err, context.Canceled) {
+	if g := testkit.Recv(t, leader); !errors.Is(g.Err, context.Canceled) {
 		t.Fatalf("leader got %+v, want context.Canceled", g)
 	}
 	// The call was not cancelled with the request that started it.
 	open()
-	wantBody(t, recv(t, waiter), 200, `{"v":1}`)
+	wantBody(t, testkit.Recv(t, waiter), 200, `{"v":1}`)
 	if r.base.Calls() != 1 {
 		t.Fatalf("%d base calls, want 1", r.base.Calls())
 	}
@@ -696,9 +697,9 @@ func TestTransportLeaderGivesUp(t *testing.T) {
 func TestTransportCallTimeout(t *testing.T) {
 	r := newRig(t, func(o *Options) { o.CallTimeout = 20 * time.Millisecond })
 	gate, _ := newGate(t) // opens only when the test ends
-	r.base.script("spacecraft/1/", ok200(`{"v":1}`), answer{status: 200, body: `{"v":2}`, gate: gate})
-	r.base.script("spacecraft/2/", answer{status: 200, body: `{"v":2}`, gate: gate})
-	if g := r.get(t, "spacecraft/2/"); !errors.Is(g.err, context.DeadlineExceeded) {
+	r.base.Script("spacecraft/1/", testkit.OK(`{"v":1}`), testkit.Answer{Status: 200, Body: `{"v":2}`, Gate: gate})
+	r.base.Script("spacecraft/2/", testkit.Answer{Status: 200, Body: `{"v":2}`, Gate: gate})
+	if g := r.get(t, "spacecraft/2/"); !errors.Is(g.Err, context.DeadlineExceeded) {
 		t.Fatalf("got %+v, want a deadline error", g)
 	}
 	// With a copy, the hanging call ends in the copy.
@@ -706,7 +707,7 @@ func TestTransportCallTimeout(t *testing.T) {
 	r.clk.Advance(3 * time.Hour)
 	g := r.get(t, "spacecraft/1/")
 	wantBody(t, g, 200, `{"v":1}`)
-	if !g.stale() {
+	if !g.Stale() {
 		t.Fatal("not marked stale")
 	}
 }
@@ -717,15 +718,15 @@ func TestTransportReport(t *testing.T) {
 	if ReportFrom(ctx) != rep {
 		t.Fatal("ReportFrom does not find the report")
 	}
-	get(t, r.tr, ctx, root+"spacecraft/1/") // miss, TTL 1h
+	testkit.Get(t, r.tr, ctx, root+"spacecraft/1/") // miss, TTL 1h
 	r.clk.Advance(20 * time.Minute)
-	get(t, r.tr, ctx, root+"spacecraft/1/")               // hit, age 20m, 40m left
-	get(t, r.tr, ctx, root+"config/spacecraft_statuses/") // miss, 24h left
+	testkit.Get(t, r.tr, ctx, root+"spacecraft/1/")               // hit, age 20m, 40m left
+	testkit.Get(t, r.tr, ctx, root+"config/spacecraft_statuses/") // miss, 24h left
 	if want := (Summary{Calls: 2, Hits: 1, MaxAge: 20 * time.Minute, MinFresh: 40 * time.Minute, FreshKnown: true}); rep.Summary() != want {
 		t.Fatalf("report %+v, want %+v", rep.Summary(), want)
 	}
 	r.clk.Advance(50 * time.Minute)
-	get(t, r.tr, ctx, root+"spacecraft/1/") // stale, age 70m
+	testkit.Get(t, r.tr, ctx, root+"spacecraft/1/") // stale, age 70m
 	idle(t, r.tr)
 	if want := (Summary{Calls: 2, Hits: 2, Stale: 1, MaxAge: 70 * time.Minute, MinFresh: 0, FreshKnown: true}); rep.Summary() != want {
 		t.Fatalf("report %+v, want %+v", rep.Summary(), want)
@@ -762,19 +763,19 @@ func TestTransportReport(t *testing.T) {
 	if none.Summary() != (Summary{}) {
 		t.Fatal("nil report has content")
 	}
-	get(t, r.tr, context.Background(), root+"spacecraft/7/")
+	testkit.Get(t, r.tr, context.Background(), root+"spacecraft/7/")
 
 	// A request that used no data does not know freshness.
 	r2 := newRig(t, nil).withBudget(1, time.Hour)
 	r2.get(t, "spacecraft/1/")
-	if g, sum := r2.getReport(t, "spacecraft/2/"); g.status != 429 || sum != (Summary{}) {
-		t.Fatalf("throttled request: %d, report %+v", g.status, sum)
+	if g, sum := r2.getReport(t, "spacecraft/2/"); g.Status != 429 || sum != (Summary{}) {
+		t.Fatalf("throttled request: %d, report %+v", g.Status, sum)
 	}
 }
 
 func TestTransportPassThrough(t *testing.T) {
 	r := newRig(t, nil).withBudget(1, time.Hour)
-	r.base.script("api-throttle/", ok200(`[{"your_request_limit":15}]`))
+	r.base.Script("api-throttle/", testkit.OK(`[{"your_request_limit":15}]`))
 	r.get(t, "spacecraft/1/") // spends the budget
 	for range 3 {
 		wantBody(t, r.get(t, "api-throttle/"), 200, `[{"your_request_limit":15}]`)
@@ -812,13 +813,13 @@ func TestTransportMaxConcurrentCalls(t *testing.T) {
 	gate, open := newGate(t)
 	const n = 5
 	for i := range n {
-		r.base.script("spacecraft/"+strconv.Itoa(i+1)+"/", answer{status: 200, body: `{"id":` + strconv.Itoa(i+1) + `}`, gate: gate})
+		r.base.Script("spacecraft/"+strconv.Itoa(i+1)+"/", testkit.Answer{Status: 200, Body: `{"id":` + strconv.Itoa(i+1) + `}`, Gate: gate})
 	}
-	results := make(chan got, n)
+	results := make(chan testkit.Response, n)
 	for i := range n {
 		go func() { results <- r.get(t, "spacecraft/"+strconv.Itoa(i+1)+"/") }()
 	}
-	waitFor(t, "two calls out", func() bool { return r.base.open.Load() == 2 })
+	testkit.WaitFor(t, "two calls out", func() bool { return r.base.Held() == 2 })
 	// The three others wait for a slot before they claim the budget: a call that
 	// waits has not spent anything yet.
 	if s := status(t, r.budget); s.Used != 2 {
@@ -829,7 +830,7 @@ func TestTransportMaxConcurrentCalls(t *testing.T) {
 	}
 	open()
 	for range n {
-		if g := recv(t, results); g.err != nil || g.status != 200 {
+		if g := testkit.Recv(t, results); g.Err != nil || g.Status != 200 {
 			t.Fatalf("got %+v", g)
 		}
 	}
@@ -841,20 +842,20 @@ func TestTransportMaxConcurrentCalls(t *testing.T) {
 func TestTransportConcurrencyWaitEndsWithContext(t *testing.T) {
 	r := newRig(t, func(o *Options) { o.MaxConcurrentCalls = 1 })
 	gate, open := newGate(t)
-	r.base.script("spacecraft/1/", answer{status: 200, body: `{"id":1}`, gate: gate})
-	first := make(chan got, 1)
+	r.base.Script("spacecraft/1/", testkit.Answer{Status: 200, Body: `{"id":1}`, Gate: gate})
+	first := make(chan testkit.Response, 1)
 	go func() { first <- r.get(t, "spacecraft/1/") }()
-	waitFor(t, "the first call", func() bool { return r.base.open.Load() == 1 })
+	testkit.WaitFor(t, "the first call", func() bool { return r.base.Held() == 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if g := get(t, r.tr, ctx, root+"spacecraft/2/"); !errors.Is(g.err, context.DeadlineExceeded) {
+	if g := testkit.Get(t, r.tr, ctx, root+"spacecraft/2/"); !errors.Is(g.Err, context.DeadlineExceeded) {
 		t.Fatalf("a call waiting for a slot past its deadline got %+v, want DeadlineExceeded", g)
 	}
 	if r.base.CallsFor("spacecraft/2/") != 0 {
 		t.Fatal("the call that gave up reached the base")
 	}
 	open()
-	wantBody(t, recv(t, first), 200, `{"id":1}`)
+	wantBody(t, testkit.Recv(t, first), 200, `{"id":1}`)
 }
 
 // rejecting is a client's check that refuses bodies holding "bad".
@@ -866,10 +867,10 @@ func rejecting(body []byte) error {
 }
 
 // getChecked makes a request carrying the rejecting check, with a report of its own.
-func (r *rig) getChecked(t *testing.T, ctx context.Context, path string) (got, Summary) {
+func (r *rig) getChecked(t *testing.T, ctx context.Context, path string) (testkit.Response, Summary) {
 	t.Helper()
 	ctx, rep := WithReport(ll2.WithBodyCheck(ctx, rejecting))
-	g := get(t, r.tr, ctx, root+path)
+	g := testkit.Get(t, r.tr, ctx, root+path)
 	return g, rep.Summary()
 }
 
@@ -883,7 +884,7 @@ func TestTransportKeepsNoRejectedAnswer(t *testing.T) {
 
 	t.Run("no copy", func(t *testing.T) {
 		r := newRig(t, nil)
-		r.base.script("spacecraft/1/", ok200(`{"v":"bad"}`), ok200(`{"v":1}`))
+		r.base.Script("spacecraft/1/", testkit.OK(`{"v":"bad"}`), testkit.OK(`{"v":1}`))
 		g, sum := r.getChecked(t, ctx, "spacecraft/1/")
 		wantBody(t, g, 200, `{"v":"bad"}`)
 		if sum != (Summary{Calls: 1}) || r.ev.last() != (Event{Path: "spacecraft/1/", Outcome: "error", Status: 200}) {
@@ -901,13 +902,13 @@ func TestTransportKeepsNoRejectedAnswer(t *testing.T) {
 
 	t.Run("stale-if-error", func(t *testing.T) {
 		r := newRig(t, func(o *Options) { o.StaleWhileRevalidate = time.Minute })
-		r.base.script("spacecraft/1/", ok200(`{"v":1}`), ok200(`{"v":"bad"}`), ok200(`{"v":2}`))
+		r.base.Script("spacecraft/1/", testkit.OK(`{"v":1}`), testkit.OK(`{"v":"bad"}`), testkit.OK(`{"v":2}`))
 		r.getChecked(t, ctx, "spacecraft/1/")
 		r.clk.Advance(2 * time.Hour)
 		g, sum := r.getChecked(t, ctx, "spacecraft/1/")
 		wantBody(t, g, 200, `{"v":1}`)
-		if !g.stale() || sum.Stale != 1 || r.ev.last().Outcome != "stale-if-error" {
-			t.Fatalf("headers %v, report %+v, event %+v", g.header, sum, r.ev.last())
+		if !g.Stale() || sum.Stale != 1 || r.ev.last().Outcome != "stale-if-error" {
+			t.Fatalf("headers %v, report %+v, event %+v", g.Header, sum, r.ev.last())
 		}
 		if e, ok, _ := r.store.Get(ctx, key("spacecraft/1/")); !ok || string(e.Body) != `{"v":1}` || !e.Fetched.Equal(t0) {
 			t.Fatalf("kept %+v %v, want the good copy", e, ok)
@@ -918,7 +919,7 @@ func TestTransportKeepsNoRejectedAnswer(t *testing.T) {
 
 	t.Run("background refresh", func(t *testing.T) {
 		r := newRig(t, nil)
-		r.base.script("spacecraft/1/", ok200(`{"v":1}`), ok200(`{"v":"bad"}`), ok200(`{"v":2}`))
+		r.base.Script("spacecraft/1/", testkit.OK(`{"v":1}`), testkit.OK(`{"v":"bad"}`), testkit.OK(`{"v":2}`))
 		r.getChecked(t, ctx, "spacecraft/1/")
 		r.clk.Advance(time.Hour + time.Minute)
 		g, _ := r.getChecked(t, ctx, "spacecraft/1/")
@@ -941,7 +942,7 @@ func TestTransportKeepsNoRejectedAnswer(t *testing.T) {
 
 	t.Run("revalidate", func(t *testing.T) {
 		r := newRig(t, nil)
-		r.base.script("spacecraft/1/", ok200(`{"v":1}`), ok200(`{"v":"bad"}`), ok200(`{"v":2}`))
+		r.base.Script("spacecraft/1/", testkit.OK(`{"v":1}`), testkit.OK(`{"v":"bad"}`), testkit.OK(`{"v":2}`))
 		r.getChecked(t, ctx, "spacecraft/1/")
 		// A fresh copy is doubted: the call goes out; its bad answer leaves the copy,
 		// which stands in; a good one replaces it.

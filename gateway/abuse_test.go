@@ -10,20 +10,14 @@ import (
 
 	"github.com/vektah/gqlparser/v2"
 
+	"spacegraph/bench"
 	"spacegraph/gateway"
 	"spacegraph/graph"
 	"spacegraph/observe"
 )
 
-// This file holds abusive documents (legitimateQueries skips it): small requests
-// that once cost much, refused now before they run.
-
-// issueIntrospection is 424 bytes of aliases and fragment spreads inside
-// introspection, whose answer was 4.2 MB.
-const issueIntrospection = `query B{__schema{...S}} fragment S on __Schema{a0:types{...T} a1:types{...T} a2:types{...T} a3:types{...T}}
-fragment T on __Type{a0:fields{...F} a1:fields{...F} a2:fields{...F} a3:fields{...F}}
-fragment F on __Field{a0:type{...U} a1:type{...U} a2:type{...U} a3:type{...U}}
-fragment U on __Type{...L ofType{...L ofType{...L}}} fragment L on __Type{a0:fields{name} a1:fields{name} a2:fields{name} a3:fields{name}}`
+// This file holds abusive documents (testQueries leaves them out): small requests
+// that would cost much, refused before they run.
 
 // fullTypeTwelveTimes asks every type's full description twelve times over, under
 // the alias limit.
@@ -66,8 +60,8 @@ func TestIntrospectionIsMeasured(t *testing.T) {
 		limit       string
 		message     string
 	}{
-		{"the issue's document", issueIntrospection, gateway.Protection{}, "aliases", "number of aliases is 852"},
-		{"the issue's document, no alias limit", issueIntrospection, gateway.Protection{MaxAliases: -1}, "complexity", "complexity is 263589"},
+		{"aliased introspection", bench.IntrospectionAbuse, gateway.Protection{}, "aliases", "number of aliases is 852"},
+		{"aliased introspection, no alias limit", bench.IntrospectionAbuse, gateway.Protection{MaxAliases: -1}, "complexity", "complexity is 263589"},
 		{"twelve full descriptions of every type", fullTypeTwelveTimes(), gateway.Protection{}, "complexity", "complexity is"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -137,9 +131,8 @@ func countFields(v any) int {
 // TestResponseSizeLimit checks the bound on one answer: over it, the client gets
 // RESPONSE_TOO_LARGE with null data (an executed operation, so 200 in either media
 // type; never a body cut short), which no cache keeps; under it, the answer is served
-// and cached; the metrics count it as an error with its code. With the defaults, the
-// issue's introspection document, had its complexity not been measured, is refused
-// by size.
+// and cached; the metrics count it as an error with its code. With the defaults,
+// aliased introspection, had its complexity not been measured, is refused by size.
 func TestResponseSizeLimit(t *testing.T) {
 	const query = `{ allSpacecraft(first: 20) { nodes { id name description } } }`
 	h := newHarness(t, gateway.Config{Protection: gateway.Protection{MaxResponseBytes: 2000}, Metrics: observe.New(observe.Options{})})
@@ -168,16 +161,16 @@ func TestResponseSizeLimit(t *testing.T) {
 		t.Errorf("an answer under the limit was not cached: %v", resp.Header)
 	}
 
-	t.Run("the default catches the issue's document", func(t *testing.T) {
+	t.Run("the default catches aliased introspection", func(t *testing.T) {
 		h := newHarness(t, gateway.Config{Protection: gateway.Protection{MaxComplexity: -1, MaxAliases: -1}})
-		r := h.do(issueIntrospection, nil)
+		r := h.do(bench.IntrospectionAbuse, nil)
 		if e := r.errorWith(t, "RESPONSE_TOO_LARGE"); e.Extensions["maximum"] != float64(gateway.DefaultMaxResponseBytes) || string(r.Data) != "null" {
 			t.Errorf("error %+v, data %.100s", e, r.Data)
 		}
 	})
 }
 
-// nestedFirst is the issue's document whose page sizes all come from one variable.
+// nestedFirst is a document whose page sizes all come from one variable.
 const nestedFirst = `query($n: Int) { allSpacecraft(first: $n) { nodes { spacecraftConfig { spacecraft(first: $n) { nodes {
 	spacecraftConfig { spacecraft(first: $n) { nodes { id name } } } } } } } } }`
 

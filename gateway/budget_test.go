@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"spacegraph/gateway"
-	"spacegraph/internal/redistest"
+	"spacegraph/internal/testkit"
+	"spacegraph/internal/testkit/redistest"
 	"spacegraph/ll2/ll2server"
 )
 
@@ -120,7 +121,7 @@ func TestBudgetLimitIsACeiling(t *testing.T) {
 				}
 				h := newHarness(t, cfg)
 				var rd readyz
-				waitFor(t, func() bool {
+				testkit.WaitFor(t, "/readyz to say ready", func() bool {
 					code, r := h.readyz()
 					rd = r
 					return code == http.StatusOK && r.Ready
@@ -158,7 +159,7 @@ func TestRetryAfterIsCappedToTheWindow(t *testing.T) {
 	} {
 		for _, redis := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/redis=%v", tc.name, redis), func(t *testing.T) {
-				clk := newClock()
+				clk := testkit.NewClock()
 				ll := newLiveLL2(t, ll2server.Options{})
 				ll.set(`[{"your_request_limit":100,"limit_frequency_secs":3600}]`, nil)
 				cfg := gateway.Config{Upstream: ll.url, BudgetLimit: 50, BudgetWindow: time.Hour, ResponseCacheOff: true, Now: clk.Now}
@@ -166,7 +167,7 @@ func TestRetryAfterIsCappedToTheWindow(t *testing.T) {
 					cfg.RedisURL, cfg.RedisPrefix = redistest.URL(t)
 				}
 				h := newHarness(t, cfg)
-				waitFor(t, func() bool { code, _ := h.readyz(); return code == http.StatusOK })
+				testkit.WaitFor(t, "/readyz to answer 200", func() bool { code, _ := h.readyz(); return code == http.StatusOK })
 				var throttled atomic.Int64
 				ll.set(`[{"your_request_limit":100,"limit_frequency_secs":3600}]`, func(w http.ResponseWriter, r *http.Request) {
 					throttled.Add(1)

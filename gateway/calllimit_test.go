@@ -8,6 +8,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2"
 
+	"spacegraph/bench"
 	"spacegraph/gateway"
 	"spacegraph/graph"
 	"spacegraph/snapshot"
@@ -60,21 +61,6 @@ func TestPlannedCallsBoundTheRuns(t *testing.T) {
 	t.Logf("most planned calls: %d, by %s", most, mostBy)
 }
 
-// searchFlood is n aliased root connections, each with a search of its own: each is
-// a list call of its own.
-func searchFlood(n int, distinct bool) string {
-	var b strings.Builder
-	b.WriteString("{")
-	for i := range n {
-		s := "dragon"
-		if distinct {
-			s = fmt.Sprintf("s%d", i)
-		}
-		fmt.Fprintf(&b, " a%d: allSpacecraft(search: %q) { totalCount }", i, s)
-	}
-	return b.String() + " }"
-}
-
 // TestUpstreamCallLimit checks that a request that can need more LL2 calls than the
 // limit is refused before any call, with QUERY_TOO_COMPLEX naming the limit: thirty
 // aliased searches spent thirty calls, twice LL2's anonymous hourly budget, in one
@@ -87,8 +73,8 @@ func TestUpstreamCallLimit(t *testing.T) {
 		max     int
 		planned int
 	}{
-		{"thirty distinct searches", gateway.Protection{}, searchFlood(30, true), gateway.DefaultMaxUpstreamCalls, 30},
-		{"eleven distinct searches", gateway.Protection{}, searchFlood(11, true), gateway.DefaultMaxUpstreamCalls, 11},
+		{"thirty distinct searches", gateway.Protection{}, bench.SearchFlood(30, true), gateway.DefaultMaxUpstreamCalls, 30},
+		{"eleven distinct searches", gateway.Protection{}, bench.SearchFlood(11, true), gateway.DefaultMaxUpstreamCalls, 11},
 		{"the call table's heaviest query under a limit of 7", gateway.Protection{MaxUpstreamCalls: 7}, callTable()[5].Query, 7, 8},
 		{"every configuration's spacecraft under a limit of 4", gateway.Protection{MaxUpstreamCalls: 4},
 			`{ allSpacecraftConfigs(first: 50) { nodes { spacecraft(first: 1) { nodes { name } } } } }`, 4, 7},
@@ -115,7 +101,7 @@ func TestUpstreamCallLimit(t *testing.T) {
 	t.Run("thirty aliases of one search", func(t *testing.T) {
 		d := llScale()
 		h := newHarness(t, gateway.Config{Snapshot: &d})
-		h.ok(searchFlood(30, false), nil, nil)
+		h.ok(bench.SearchFlood(30, false), nil, nil)
 		if h.calls() != 1 {
 			t.Errorf("%d LL2 calls, want 1:\n  %s", h.calls(), h.requests())
 		}
@@ -123,7 +109,7 @@ func TestUpstreamCallLimit(t *testing.T) {
 	t.Run("no limit", func(t *testing.T) {
 		d := llScale()
 		h := newHarness(t, gateway.Config{Snapshot: &d, Protection: gateway.Protection{MaxUpstreamCalls: -1}})
-		h.ok(searchFlood(30, true), nil, nil)
+		h.ok(bench.SearchFlood(30, true), nil, nil)
 		if h.calls() != 30 {
 			t.Errorf("%d LL2 calls, want 30", h.calls())
 		}

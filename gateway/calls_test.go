@@ -39,7 +39,7 @@ func TestUpstreamCalls(t *testing.T) {
 			}
 		})
 	}
-	checkReadmeSection(t, "calls", callTableMarkdown())
+	testkit.GoldenSection(t, "../README.md", "calls", callTableMarkdown())
 }
 
 func callTableMarkdown() string {
@@ -57,13 +57,6 @@ func callTableMarkdown() string {
 		fmt.Fprintf(&b, "| %s<br>`%s` | %s |\n", c.Name, strings.ReplaceAll(q, "|", `\|`), n)
 	}
 	return b.String()
-}
-
-// checkReadmeSection compares the README's section between `<!-- name:begin -->` and
-// `<!-- name:end -->` with want, or rewrites it under -update.
-func checkReadmeSection(t *testing.T, name, want string) {
-	t.Helper()
-	testkit.Section(t, "../README.md", name, want, *update)
 }
 
 // TestNormalFieldsNeverFetchDetail checks the plan the other way: a page that selects

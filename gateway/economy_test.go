@@ -15,29 +15,10 @@ import (
 	"spacegraph/bench"
 
 	"spacegraph/gateway"
-	"spacegraph/internal/redistest"
+	"spacegraph/internal/testkit"
+	"spacegraph/internal/testkit/redistest"
 	"spacegraph/ll2/ll2server"
 )
-
-// clock is a simulated clock for caches and budget.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // TestWarmQueriesCostNothing runs every query of the call table twice on one gateway,
 // with the whole-response cache and without it: the second run spends no LL2 call
@@ -90,7 +71,7 @@ func TestColdStampede(t *testing.T) {
 // TestStaleIfError checks that when LL2 fails after the data went stale, the stale
 // copy answers and the response says so (extensions.stale, extensions.age).
 func TestStaleIfError(t *testing.T) {
-	clk := newClock()
+	clk := testkit.NewClock()
 	h := newHarness(t, gateway.Config{Now: clk.Now, ResponseCacheOff: true})
 	const q = `{ spacecraft(ll2Id: 242) { name } }`
 	h.ok(q, nil, nil)
@@ -117,7 +98,7 @@ func TestStaleIfError(t *testing.T) {
 // TestStaleWhileRevalidate checks that a stale answer within the window is served at
 // once and refreshed in the background, at the cost of one call.
 func TestStaleWhileRevalidate(t *testing.T) {
-	clk := newClock()
+	clk := testkit.NewClock()
 	h := newHarness(t, gateway.Config{Now: clk.Now, ResponseCacheOff: true})
 	const q = `{ spacecraft(ll2Id: 242) { name } }`
 	h.ok(q, nil, nil)
@@ -126,7 +107,7 @@ func TestStaleWhileRevalidate(t *testing.T) {
 	if r.Extensions["stale"] != true {
 		t.Errorf("extensions %v: want stale true", r.Extensions)
 	}
-	waitFor(t, func() bool { return h.g.Transport.Refreshing() == 0 && h.calls() == 2 })
+	testkit.WaitFor(t, "the background refresh", func() bool { return h.g.Transport.Refreshing() == 0 && h.calls() == 2 })
 	r = h.do(q, nil)
 	if r.Extensions["stale"] != nil {
 		t.Errorf("after the refresh the answer is fresh, got %v", r.Extensions)
@@ -136,22 +117,11 @@ func TestStaleWhileRevalidate(t *testing.T) {
 	}
 }
 
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met in 10 s")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // TestBudgetSpentFailsFast checks that when the gateway's budget is spent, a query
 // that needs LL2 fails at once with UPSTREAM_RATE_LIMITED and retryAfterSeconds,
 // without a call, while cached data is still served.
 func TestBudgetSpentFailsFast(t *testing.T) {
-	clk := newClock()
+	clk := testkit.NewClock()
 	h := newHarness(t, gateway.Config{Now: clk.Now, BudgetLimit: 2, BudgetWindow: time.Hour})
 	h.ok(`{ spacecraft(ll2Id: 242) { name } }`, nil, nil)
 	clk.Advance(10 * time.Minute)
@@ -334,7 +304,7 @@ func TestEntityCacheAnswersLookups(t *testing.T) {
 // on the way that its status code agrees with its body.
 func waitPrefetched(t *testing.T, h *harness) {
 	t.Helper()
-	waitFor(t, func() bool {
+	testkit.WaitFor(t, "the first crawl of replica mode", func() bool {
 		resp, err := http.Get(h.srv.URL + "/readyz")
 		if err != nil {
 			return false
@@ -378,7 +348,7 @@ func TestPrefetchReplica(t *testing.T) {
 // an on-demand crawl: otherwise a replica would mark most answers stale and keep them
 // out of the response cache. Past the interval, with no new crawl, they are stale.
 func TestPrefetchFreshnessFollowsItsInterval(t *testing.T) {
-	clk := newClock()
+	clk := testkit.NewClock()
 	h := newHarness(t, gateway.Config{Now: clk.Now, Prefetch: true, PrefetchEvery: time.Hour, ResponseCacheOff: true})
 	t.Cleanup(func() { h.g.Close() })
 	waitPrefetched(t, h)
@@ -404,7 +374,7 @@ func TestPrefetchFreshnessFollowsItsInterval(t *testing.T) {
 // (which would then pass for a new crawl): what LL2 changed meanwhile shows, and the
 // answers are fresh.
 func TestPrefetchRecrawlFetchesFreshData(t *testing.T) {
-	clk := newClock()
+	clk := testkit.NewClock()
 	d := llScale()
 	h := newHarness(t, gateway.Config{Snapshot: &d, Now: clk.Now, Prefetch: true, PrefetchEvery: time.Hour, ResponseCacheOff: true})
 	t.Cleanup(func() { h.g.Close() })

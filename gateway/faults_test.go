@@ -19,7 +19,8 @@ import (
 	"go.uber.org/goleak"
 
 	"spacegraph/gateway"
-	"spacegraph/internal/redistest"
+	"spacegraph/internal/testkit"
+	"spacegraph/internal/testkit/redistest"
 	"spacegraph/ll2/ll2server"
 )
 
@@ -257,7 +258,7 @@ func TestBadAnswersAreNotKept(t *testing.T) {
 		for _, redis := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/redis=%v", tc.name, redis), func(t *testing.T) {
 				d := llScale()
-				clk := newClock()
+				clk := testkit.NewClock()
 				cfg := gateway.Config{Snapshot: &d, Now: clk.Now, ResponseCacheOff: true}
 				if redis {
 					cfg.RedisURL, cfg.RedisPrefix = redistest.URL(t)
@@ -314,7 +315,7 @@ func TestCrawlThatDoesNotAddUpIsFetchedAgain(t *testing.T) {
 	for _, redis := range []bool{false, true} {
 		t.Run(fmt.Sprintf("redis=%v", redis), func(t *testing.T) {
 			d := llScale()
-			clk := newClock()
+			clk := testkit.NewClock()
 			ref := newHarness(t, gateway.Config{Snapshot: &d, ResponseCacheOff: true}).do(q, nil)
 			if len(ref.Errors) > 0 {
 				t.Fatalf("reference: %+v", ref.Errors)

@@ -3,7 +3,6 @@ package gateway_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,12 +11,10 @@ import (
 	"testing"
 
 	"spacegraph/gateway"
-	"spacegraph/internal/testkit"
+	"spacegraph/internal/testkit/gatewaytest"
 	"spacegraph/snapshot"
 	"spacegraph/snapshot/synthetic"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files and the README's generated sections")
 
 // llScale is the synthetic LL2-scale snapshot (600 spacecraft, 46 configurations, 311
 // agencies, 30 families), generated once for the package.
@@ -32,7 +29,7 @@ type harness struct {
 
 func newHarness(t testing.TB, cfg gateway.Config) *harness {
 	t.Helper()
-	g, srv := testkit.Gateway(t, cfg)
+	g, srv := gatewaytest.Serve(t, cfg)
 	return &harness{t: t, g: g, srv: srv}
 }
 

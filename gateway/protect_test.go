@@ -8,9 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,9 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,87 +28,10 @@ import (
 	"spacegraph/gateway"
 	"spacegraph/graph"
 	"spacegraph/graphqlhttp"
+	"spacegraph/internal/testkit"
 	"spacegraph/ll2/ll2server"
 	"spacegraph/reqscope"
 )
-
-// legitQuery is a query that the defaults must let through.
-type legitQuery struct {
-	source, query string
-	vars          map[string]any
-}
-
-// legitimateQueries gathers the README's examples, the upstream-call table, the
-// playground's tabs, the introspection queries of clients (GraphiQL's, graphql-js's
-// with every option, gqlgen's), and every string literal of the gateway's tests (but
-// this file's and abuse_test.go's, which hold abusive ones) that is a valid document.
-func legitimateQueries(t *testing.T) []legitQuery {
-	t.Helper()
-	var out []legitQuery
-	for _, q := range clientIntrospectionQueries(t) {
-		out = append(out, legitQuery{source: "introspection: " + q.name, query: q.query})
-	}
-	for _, ex := range readmeExamples {
-		out = append(out, legitQuery{source: "README: " + ex.title, query: ex.query})
-	}
-	for _, c := range callTable() {
-		out = append(out, legitQuery{source: "calls table: " + c.Name, query: c.Query})
-	}
-	for i, ex := range gateway.PlaygroundExamples() {
-		var vars map[string]any
-		if ex.Variables != "" {
-			if err := json.Unmarshal([]byte(ex.Variables), &vars); err != nil {
-				t.Fatalf("playground example %d: variables: %v", i, err)
-			}
-		}
-		out = append(out, legitQuery{source: fmt.Sprintf("playground tab %d", i), query: ex.Query, vars: vars})
-	}
-	files, err := filepath.Glob("*_test.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
-	fset := token.NewFileSet()
-	for _, name := range files {
-		if name == "protect_test.go" || name == "abuse_test.go" {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			lit, ok := n.(*ast.BasicLit)
-			if !ok || lit.Kind != token.STRING {
-				return true
-			}
-			s, err := strconv.Unquote(lit.Value)
-			if err != nil || !strings.ContainsAny(s, "{") {
-				return true
-			}
-			doc, errs := gqlparser.LoadQueryWithRules(schema, s, nil)
-			if errs != nil || needsVariables(doc) {
-				return true
-			}
-			out = append(out, legitQuery{source: fset.Position(lit.Pos()).String(), query: s})
-			return true
-		})
-	}
-	return out
-}
-
-// needsVariables reports whether a document has a required variable without a
-// default: found as a string literal, it cannot run without the test's values.
-func needsVariables(doc *gqlast.QueryDocument) bool {
-	for _, op := range doc.Operations {
-		for _, v := range op.VariableDefinitions {
-			if v.Type.NonNull && v.DefaultValue == nil {
-				return true
-			}
-		}
-	}
-	return false
-}
 
 // clientQuery is a document clients send.
 type clientQuery struct{ name, query string }
@@ -897,24 +815,6 @@ func TestGzip(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink for a gateway serving concurrent requests.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // serveWith serves h's gateway with pieces the test owns (gateway.HandlerWith) in
 // place of its own handler.
 func (h *harness) serveWith(wrap func(http.Handler) http.Handler, fields graphql.FieldMiddleware) {
@@ -955,7 +855,7 @@ func TestPanicsBecomeInternalErrors(t *testing.T) {
 		}, http.StatusOK},
 	} {
 		t.Run(tc.stage, func(t *testing.T) {
-			logs := &syncBuffer{}
+			logs := &testkit.Buffer{}
 			h := newHarness(t, gateway.Config{Logger: slog.New(slog.NewTextHandler(logs, nil))})
 			h.serveWith(tc.wrap, tc.fields)
 			resp, raw := h.send("POST", "/graphql", http.Header{"Content-Type": {"application/json"}, "X-Request-Id": {"boom-1"}},
@@ -985,7 +885,7 @@ func TestPanicsBecomeInternalErrors(t *testing.T) {
 // while the abandoned work still runs, tells the call and the request id the client
 // got, because every layer reads the one record of the request.
 func TestDeadlineLogLineCountsTheCallsSpent(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &testkit.Buffer{}
 	release := make(chan struct{})
 	h := newHarness(t, gateway.Config{
 		Logger:     slog.New(slog.NewJSONHandler(logs, nil)),

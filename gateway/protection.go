@@ -71,8 +71,8 @@ type Protection struct {
 	// dropped whole for a RESPONSE_TOO_LARGE error (data null), which is never cached
 	// (default DefaultMaxResponseBytes: more than ten times the largest answer the
 	// complexity limit lets a legitimate query have, pages of a hundred objects with
-	// every field and their nested objects, and less than what aliases in
-	// introspection made before introspection was measured).
+	// every field and their nested objects, and less than what aliased introspection
+	// would produce were its complexity not measured).
 	MaxResponseBytes int
 	// RequestTimeout is the deadline of a whole GraphQL request: LL2 calls still
 	// pending then fail with UPSTREAM_TIMEOUT and the rest of the answer is sent; if

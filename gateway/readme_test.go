@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"spacegraph/gateway"
+	"spacegraph/internal/testkit"
 )
 
 // readmeExamples are the README's example queries. TestReadmeExamples runs them on the
@@ -66,5 +67,5 @@ func TestReadmeExamples(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "**%s**\n\n```graphql\n%s\n```\n\n```json\n%s\n```\n\n", ex.title, ex.query, pretty.String())
 	}
-	checkReadmeSection(t, "examples", b.String())
+	testkit.GoldenSection(t, "../README.md", "examples", b.String())
 }

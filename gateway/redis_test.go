@@ -13,7 +13,8 @@ import (
 	"go.uber.org/goleak"
 
 	"spacegraph/gateway"
-	"spacegraph/internal/redistest"
+	"spacegraph/internal/testkit"
+	"spacegraph/internal/testkit/redistest"
 	"spacegraph/observe"
 )
 
@@ -61,7 +62,7 @@ func TestRedisOutageDegradesGracefully(t *testing.T) {
 			ignore := append(goleakOptions(), goleak.IgnoreCurrent())
 			t.Cleanup(func() { goleak.VerifyNone(t, ignore...) })
 			srv := redistest.Start(t)
-			logs := &syncBuffer{}
+			logs := &testkit.Buffer{}
 			mk := func(logs io.Writer) *harness {
 				h := newHarness(t, gateway.Config{Snapshot: &d, RedisURL: srv.URL(), Metrics: observe.New(observe.Options{}),
 					Logger: slog.New(slog.NewTextHandler(logs, nil))})
@@ -108,7 +109,7 @@ func TestRedisOutageDegradesGracefully(t *testing.T) {
 			}
 
 			tc.restart(srv, t)
-			waitFor(t, func() bool { _, rd := h.readyz(); return rd.Redis == "ok" })
+			testkit.WaitFor(t, "/readyz to see Redis again", func() bool { _, rd := h.readyz(); return rd.Redis == "ok" })
 			if v := h.metric("spacegraph_redis_degraded"); v != "0" {
 				t.Errorf("after the outage: spacegraph_redis_degraded %q, want 0", v)
 			}

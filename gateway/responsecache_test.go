@@ -11,7 +11,8 @@ import (
 
 	"spacegraph/gateway"
 	"spacegraph/graphqlhttp"
-	"spacegraph/internal/redistest"
+	"spacegraph/internal/testkit"
+	"spacegraph/internal/testkit/redistest"
 )
 
 // TestResponseCacheKeysOnTheDocument checks that the response cache keys a document by
@@ -147,7 +148,7 @@ func TestSharedResponseCacheAdmitsRepeatedAnswers(t *testing.T) {
 // client sent, that of the same request again tells that the response cache answered
 // it (no operation ran, no call was spent).
 func TestResponseCacheOutcomeInTheLogLine(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &testkit.Buffer{}
 	h := newHarness(t, gateway.Config{Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	for _, id := range []string{"first-1", "again-2"} {
 		header := http.Header{"Content-Type": {"application/json"}, "X-Request-Id": {id}}

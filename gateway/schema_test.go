@@ -3,14 +3,13 @@ package gateway_test
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/vektah/gqlparser/v2/formatter"
 
 	"spacegraph/graph"
+	"spacegraph/internal/testkit"
 )
 
 // The schema snapshots live in api/: the printed SDL of the executable schema (what
@@ -38,31 +37,11 @@ fragment TypeRef on __Type {
   kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
 }`
 
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./gateway -run %s -update)", err, t.Name())
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s is stale: the schema changed; run go test ./gateway -run %s -update and commit it", path, t.Name())
-	}
-}
-
 func TestSchemaSnapshot(t *testing.T) {
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}}).Schema()
 	var b bytes.Buffer
 	formatter.NewFormatter(&b, formatter.WithComments()).FormatSchema(schema)
-	golden(t, "../api/schema.graphql", b.Bytes())
+	testkit.Golden(t, "../api/schema.graphql", b.Bytes())
 
 	// The printed schema must say what the source says: every type, field, argument and
 	// enum value of the contract described.
@@ -108,7 +87,7 @@ func TestIntrospectionSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "../api/introspection.json", append(out, '\n'))
+	testkit.Golden(t, "../api/introspection.json", append(out, '\n'))
 	if h.calls() != 0 {
 		t.Errorf("introspection spent %d LL2 calls", h.calls())
 	}

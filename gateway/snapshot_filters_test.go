@@ -203,7 +203,8 @@ func TestEveryFilterAndOrderingInTheDefaultMode(t *testing.T) {
 			}
 		}
 	}
-	// The issue's three: all refused, as are all the agency statistics.
+	// Filters and orders on what the snapshot lacks: all refused, as are all the
+	// agency statistics.
 	for _, want := range []string{
 		`Query.allAgencies filter.foundingYearGte=1950`,
 		`Query.allAgencies filter.countryCode=["USA", "RUS"]`,

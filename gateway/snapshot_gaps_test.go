@@ -301,9 +301,9 @@ func wantGaps(t *testing.T, r response, want map[string]int) {
 }
 
 // TestAgencyFieldsBeyondListLevel: the embedded snapshot's agencies come from the
-// configurations of the real pages, at LL2's list level. The issue's query used to
-// answer "data": null; now every agency is there with its name, and each field beyond
-// the list level is null with one error for all eight agencies.
+// configurations of the real pages, at LL2's list level. Every agency is there with
+// its name (the answer is not "data": null), and each field beyond the list level is
+// null with one error for all eight agencies.
 func TestAgencyFieldsBeyondListLevel(t *testing.T) {
 	h := newHarness(t, gateway.Config{})
 	r := h.do(`{ allAgencies(first: 50) { nodes { name countries { name } } } }`, nil)

@@ -8,7 +8,8 @@ import (
 	"time"
 
 	"spacegraph/gateway"
-	"spacegraph/internal/redistest"
+	"spacegraph/internal/testkit"
+	"spacegraph/internal/testkit/redistest"
 	"spacegraph/ll2/ll2server"
 )
 
@@ -31,9 +32,9 @@ func maxAge(r response) int {
 func TestEntitiesKeepTheirAnswersAge(t *testing.T) {
 	const spacecraft = `{ spacecraft(ll2Id: 242) { name spacecraftConfig { ll2Id name } } }`
 	for _, redis := range []bool{false, true} {
-		mk := func(t *testing.T) (*harness, *clock, string) {
+		mk := func(t *testing.T) (*harness, *testkit.Clock, string) {
 			t.Helper()
-			clk := newClock()
+			clk := testkit.NewClock()
 			d := llScale()
 			cfg := gateway.Config{Snapshot: &d, Now: clk.Now}
 			if redis {
@@ -79,7 +80,7 @@ func TestEntitiesKeepTheirAnswersAge(t *testing.T) {
 			if r.Extensions["stale"] != true {
 				t.Fatalf("extensions %v: want the spacecraft stale", r.Extensions)
 			}
-			waitFor(t, func() bool { return h.g.Transport.Refreshing() == 0 })
+			testkit.WaitFor(t, "background refreshes to end", func() bool { return h.g.Transport.Refreshing() == 0 })
 			// The configuration came from a stale answer: it does not answer as fresh
 			// data; LL2 is up, so its own answer is fetched.
 			calls := h.calls()

@@ -110,8 +110,8 @@ func TestPlanCalls(t *testing.T) {
 			spacecraft(first: 2) { nodes { name } } } } } } }`, nil, 1 + 1 + 4},
 
 		// Aliases, fragments, directives, variables.
-		{"thirty distinct searches", searches(30, true), nil, 30},
-		{"thirty times the same search", searches(30, false), nil, 1},
+		{"thirty distinct searches", bench.SearchFlood(30, true), nil, 30},
+		{"thirty times the same search", bench.SearchFlood(30, false), nil, 1},
 		{"one page at two modes", `{ a: allSpacecraft { nodes { name } } b: allSpacecraft { nodes { spacecraftConfig { capability } } } }`, nil, 2},
 		{"named and inline fragments", `query { nodes(ids: ["U3BhY2VjcmFmdDox"]) { ...N } allSpacecraft(first: 3) { nodes { ...S } } }
 			fragment N on Node { ... on Spacecraft { ...S } }
@@ -139,19 +139,6 @@ func TestPlanCalls(t *testing.T) {
 			}
 		})
 	}
-}
-
-func searches(n int, distinct bool) string {
-	var b strings.Builder
-	b.WriteString("{")
-	for i := range n {
-		s := "dragon"
-		if distinct {
-			s = fmt.Sprintf("s%d", i)
-		}
-		fmt.Fprintf(&b, " a%d: allSpacecraft(search: %q) { totalCount }", i, s)
-	}
-	return b.String() + " }"
 }
 
 // TestPlanCallsOfAnExplodingDocument checks that a document whose fragments double

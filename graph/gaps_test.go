@@ -8,9 +8,9 @@ import (
 
 // TestLevelBoundFieldsAreNullable: a field that needs more than its type's least level
 // of detail is null wherever a partial snapshot lacks it. Were it non-null, that null
-// would climb to the parent object (the embedded snapshot once answered `"data": null`
-// to every query of an agency's countries), so each must be nullable, with the reason
-// in its type's or its own description.
+// would climb to the parent object (one agency without its countries would make a
+// query of agencies' countries answer `"data": null`), so each must be nullable, with
+// the reason in its type's or its own description.
 func TestLevelBoundFieldsAreNullable(t *testing.T) {
 	s := NewExecutableSchema(Config{}).Schema()
 	n := 0

@@ -208,8 +208,8 @@ func fieldLevelNeed(ctx context.Context, typ string) ll2.Level {
 
 // PlanCache is an executor extension that keeps, for each operation, the level each
 // of its selections needs: the hundreds of embedded objects of a page share a few
-// selections, so each selection is read (gqlgen's CollectFields) once per operation
-// rather than once per object. Without the extension every lookup reads the selection.
+// selections, and reading one (gqlgen's CollectFields) for each object would do the
+// same work hundreds of times. Without the extension every lookup reads the selection.
 type PlanCache struct{}
 
 var _ interface {

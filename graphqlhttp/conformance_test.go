@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"spacegraph/gateway"
-	"spacegraph/internal/testkit"
+	"spacegraph/internal/testkit/gatewaytest"
 )
 
 // auditResult is one result of graphql-http's audit suite, as conformance/audit.mjs
@@ -67,7 +67,7 @@ func TestGraphQLOverHTTPAudit(t *testing.T) {
 
 	// The whole gateway, as `go run .` serves it: the audit also meets the layers in
 	// front of the transport (CORS, the body limit, the response cache).
-	_, srv := testkit.Gateway(t, gateway.Config{})
+	_, srv := gatewaytest.Serve(t, gateway.Config{})
 	cmd := exec.CommandContext(ctx, node, "audit.mjs", srv.URL+"/graphql")
 	cmd.Dir = dir
 	cmd.Stderr = &strings.Builder{}

@@ -162,9 +162,9 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 
 // responseJSON encodes an executed operation's response to the same bytes as
 // json.Marshal, without json.Marshal's pass over the data: gqlgen has written the data
-// compact and valid, and revalidating and compacting a large page byte by byte is a
-// noticeable part of the request. What json.Marshal would still change,
-// it does: it escapes <, >, & and U+2028/U+2029 in strings. A response with errors, or
+// compact and valid, and json.Marshal would revalidate and compact it byte by byte,
+// for nothing, on every answer. What json.Marshal would still change, it does: it
+// escapes <, >, & and U+2028/U+2029 in strings. A response with errors, or
 // an empty data entry, takes json.Marshal's path.
 func responseJSON(resp *graphql.Response) ([]byte, error) {
 	if len(resp.Errors) > 0 || len(resp.Data) == 0 {

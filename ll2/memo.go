@@ -40,9 +40,9 @@ const decodedOverhead = 1 << 10
 
 // decodedWeight is what a decoded answer costs: its key, its body, which the memo keeps
 // alive even after the transport's cache let it go, and the decoded value, counted as
-// three times the body. Decoded values measured 1.05× (a detailed page of spacecraft)
-// to 3.2× (a page of list-level agencies, mostly short strings) their JSON, and an
-// underestimate would let the memory run past the bound.
+// three times the body: a decoded page of detailed spacecraft takes about as much as
+// its JSON, a page of list-level agencies (mostly short strings) about three times
+// as much, and an underestimate would let the memory run past the bound.
 func decodedWeight(key string, d decoded) uint32 {
 	return uint32(min(uint64(len(key))+4*uint64(len(d.body))+decodedOverhead, 1<<32-1))
 }

@@ -3,7 +3,6 @@ package ll2_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,10 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"spacegraph/internal/testkit"
 	"spacegraph/ll2"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // The two real LL2 pages (one from production, one from the development host).
 var samples = []string{
@@ -112,21 +110,7 @@ func TestSamplesGolden(t *testing.T) {
 			got := encodeIndent(t, page)
 
 			golden := filepath.Join("testdata", "golden", strings.TrimSuffix(name, ".json")+".golden.json")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./ll2 -run TestSamplesGolden -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("re-encoded page differs from %s (run with -update if the change is intended)", golden)
-			}
+			testkit.Golden(t, golden, got)
 
 			// No field lost, none added, no value changed: compared as plain JSON values.
 			if d := firstDiff("$", decodeAny(t, orig), decodeAny(t, got)); d != "" {

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"spacegraph/internal/testkit"
 	"spacegraph/ll2"
 	"spacegraph/observe"
 )
@@ -111,11 +111,8 @@ func TestOperationNameCardinality(t *testing.T) {
 // names in use keep theirs; and that a client naming its operation "other" cannot make
 // the overflow's series go.
 func TestOperationNamesAgeOut(t *testing.T) {
-	var clock atomic.Int64
-	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	now := func() time.Time { return start.Add(time.Duration(clock.Load())) }
-	advance := func(d time.Duration) { clock.Add(int64(d)) }
-	m := observe.New(observe.Options{MaxOperations: 3, OperationIdle: time.Hour, Now: now})
+	clk := testkit.NewClock()
+	m := observe.New(observe.Options{MaxOperations: 3, OperationIdle: time.Hour, Now: clk.Now})
 	srv := graphQLServer(m)
 	run := func(names ...string) {
 		t.Helper()
@@ -138,9 +135,9 @@ func TestOperationNamesAgeOut(t *testing.T) {
 	if got := labels(); got != "A,B,C,other" {
 		t.Fatalf("labels %q, want A,B,C,other", got)
 	}
-	advance(30 * time.Minute)
+	clk.Advance(30 * time.Minute)
 	run("A", "E")
-	advance(31 * time.Minute)
+	clk.Advance(31 * time.Minute)
 	// B and C have been idle for an hour, A for half of one: E takes a freed place,
 	// B's and C's series are gone, the overflow's stay.
 	run("E")
@@ -156,7 +153,7 @@ func TestOperationNamesAgeOut(t *testing.T) {
 	}
 	// In use all along, A is never released, however long the process runs.
 	for range 5 {
-		advance(50 * time.Minute)
+		clk.Advance(50 * time.Minute)
 		run("A")
 	}
 	run("H")

@@ -288,7 +288,7 @@ const (
 	LayerEntity = "entity"
 )
 
-// Cache outcomes, for CacheOutcome; they are upstream.Event's outcomes, so that the
+// Cache outcomes, for CacheOutcome; they are economy.Event's outcomes, so that the
 // answer cache's events pass through unchanged.
 const (
 	// OutcomeHit is a fresh answer from the cache.

@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"spacegraph/economy"
-	"spacegraph/internal/redistest"
+	"spacegraph/internal/testkit"
+	"spacegraph/internal/testkit/redistest"
 )
 
 // budgets returns the shared budget as n processes see it, on one simulated clock.
-func budgets(t *testing.T, r redistest.Backend, n, limit int, window time.Duration) ([]*Budget, *clock) {
+func budgets(t *testing.T, r redistest.Backend, n, limit int, window time.Duration) ([]*Budget, *testkit.Clock) {
 	t.Helper()
-	clk := newClock()
+	clk := testkit.NewClock()
 	cs := clients(t, r, n, clk)
 	bs := make([]*Budget, n)
 	for i, c := range cs {
@@ -57,7 +58,7 @@ func status(t *testing.T, b economy.Budget) economy.BudgetStatus {
 
 func TestBudgetSeededOnce(t *testing.T) {
 	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
-		clk := newClock()
+		clk := testkit.NewClock()
 		cs := clients(t, r, 2, clk)
 		b1, err := cs[0].Budget(context.Background(), BudgetOptions{Limit: 15, Window: time.Hour})
 		if err != nil {

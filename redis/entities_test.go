@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"spacegraph/catalog"
-	"spacegraph/internal/redistest"
+	"spacegraph/internal/testkit"
+	"spacegraph/internal/testkit/redistest"
 	"spacegraph/ll2"
 )
 
@@ -91,7 +92,7 @@ func richSpacecraft() *catalog.Spacecraft {
 func TestEntitiesLevels(t *testing.T) {
 	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
 		ctx := context.Background()
-		clk := newClock()
+		clk := testkit.NewClock()
 		cs := clients(t, r, 1, clk)
 		e := cs[0].Entities(catalog.DefaultEntityTTLs(), 0, nil)
 		if got := e.Get(ctx, catalog.KindSpacecraft, nil, ll2.LevelList); len(got) != 0 {
@@ -184,7 +185,7 @@ func TestEntitiesRicherWins(t *testing.T) {
 func TestEntitiesJSONRoundTrip(t *testing.T) {
 	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
 		ctx := context.Background()
-		clk := newClock()
+		clk := testkit.NewClock()
 		cs := clients(t, r, 2, clk)
 		ttl := catalog.DefaultEntityTTLs()
 		sc := richSpacecraft()
@@ -284,7 +285,7 @@ func TestEntitiesRewriteAfterExpiry(t *testing.T) {
 		if len(e.Get(ctx, catalog.KindSpacecraft, []int{1}, ll2.LevelDetailed)) != 1 {
 			t.Fatal("miss after Put")
 		}
-		waitFor(t, "the entity to expire", func() bool {
+		testkit.WaitFor(t, "the entity to expire", func() bool {
 			return len(e.Get(ctx, catalog.KindSpacecraft, []int{1}, ll2.LevelList)) == 0
 		})
 		// The TTL is short and real, so on a loaded machine it can lapse between a Put and
@@ -302,7 +303,7 @@ func TestEntitiesRewriteAfterExpiry(t *testing.T) {
 			t.Fatal("an entity seen again after it expired was not cached again")
 		}
 		// And a leaner sighting after the richer one expired is cached too.
-		waitFor(t, "the entity to expire", func() bool {
+		testkit.WaitFor(t, "the entity to expire", func() bool {
 			return len(e.Get(ctx, catalog.KindSpacecraft, []int{1}, ll2.LevelList)) == 0
 		})
 		if !cachedAgain(&catalog.Seen{Spacecraft: []*catalog.Spacecraft{spacecraft(1, "lean", ll2.LevelList)}}, ll2.LevelList) {
@@ -354,7 +355,7 @@ func TestEntitiesWriteMemory(t *testing.T) {
 func TestEntitiesAnswersAge(t *testing.T) {
 	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
 		ctx := context.Background()
-		clk := newClock()
+		clk := testkit.NewClock()
 		cs := clients(t, r, 2, clk)
 		e1, e2 := cs[0].Entities(catalog.DefaultEntityTTLs(), 24*time.Hour, nil), cs[1].Entities(catalog.DefaultEntityTTLs(), 24*time.Hour, nil)
 		cfg := func(id int, name string) []*catalog.SpacecraftConfig {

@@ -1,7 +1,6 @@
 package redis
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -13,26 +12,13 @@ import (
 
 	"spacegraph/catalog"
 	"spacegraph/economy"
-	"spacegraph/internal/redistest"
+	"spacegraph/internal/testkit"
+	"spacegraph/internal/testkit/redistest"
 	"spacegraph/ll2"
 )
 
-type logSink struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logSink) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logSink) count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Count(l.b.String(), s)
-}
+// count counts the occurrences of s in what was logged.
+func count(logs *testkit.Buffer, s string) int { return strings.Count(logs.String(), s) }
 
 // outages are the two ways a Redis goes away: it hangs (SIGSTOP: connections are
 // accepted and never answered) or it is gone (connections refused, data lost).
@@ -46,10 +32,10 @@ var outages = []struct {
 
 // outageClient starts a redis-server of the test's own, to stop and restart, and a
 // client of it that probes every 100 ms and logs to the returned sink.
-func outageClient(t *testing.T, onHealth func(degraded bool)) (*redistest.Server, *Client, *logSink) {
+func outageClient(t *testing.T, onHealth func(degraded bool)) (*redistest.Server, *Client, *testkit.Buffer) {
 	t.Helper()
 	srv := redistest.Start(t)
-	logs := &logSink{}
+	logs := &testkit.Buffer{}
 	c, err := New(context.Background(), Options{URL: srv.URL(), Logger: slog.New(slog.NewTextHandler(logs, nil)), ProbeEvery: 100 * time.Millisecond, OnHealth: onHealth})
 	if err != nil {
 		t.Fatal(err)
@@ -103,15 +89,15 @@ func TestOutageFallsBackAndRecovers(t *testing.T) {
 			}
 
 			tc.restart(srv, t)
-			waitFor(t, "the probe to find Redis again", func() bool { return !c.Degraded() })
+			testkit.WaitFor(t, "the probe to find Redis again", func() bool { return !c.Degraded() })
 			if err := s.Set(ctx, "c", e, time.Hour); err != nil {
 				t.Fatal(err)
 			}
 			if n, err := c.Redis().Exists(ctx, c.prefix+"ans:c").Result(); n != 1 || err != nil {
 				t.Errorf("after the outage, a write did not reach Redis: %d, %v", n, err)
 			}
-			if a, b := logs.count("redis is unreachable"), logs.count("redis answers again"); a != 1 || b != 1 {
-				t.Errorf("logged the outage %d times and the recovery %d times, want once each:\n%s", a, b, logs.b.String())
+			if a, b := count(logs, "redis is unreachable"), count(logs, "redis answers again"); a != 1 || b != 1 {
+				t.Errorf("logged the outage %d times and the recovery %d times, want once each:\n%s", a, b, logs.String())
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -154,7 +140,7 @@ func TestFlightDuringOutage(t *testing.T) {
 			if locked("first") {
 				t.Fatal("a lock during the outage")
 			}
-			waitFor(t, "the outage to be noticed", c.Degraded)
+			testkit.WaitFor(t, "the outage to be noticed", c.Degraded)
 			start := time.Now()
 			for i := range 50 {
 				locked("during" + strconv.Itoa(i))
@@ -162,12 +148,12 @@ func TestFlightDuringOutage(t *testing.T) {
 			if took := time.Since(start); took > DefaultTimeout {
 				t.Errorf("50 flights while Redis is held unreachable took %v: they waited on it", took)
 			}
-			if n := logs.count("redis lock not taken"); n > 1 {
-				t.Errorf("the outage was logged by %d flights, want the first at most:\n%s", n, logs.b.String())
+			if n := strings.Count(logs.String(), "redis lock not taken"); n > 1 {
+				t.Errorf("the outage was logged by %d flights, want the first at most:\n%s", n, logs.String())
 			}
 
 			tc.restart(srv, t)
-			waitFor(t, "the probe to find Redis again", func() bool { return !c.Degraded() })
+			testkit.WaitFor(t, "the probe to find Redis again", func() bool { return !c.Degraded() })
 			if !locked("after") {
 				t.Error("the fetch ran without the lock after Redis came back")
 			}
@@ -218,7 +204,7 @@ func TestBudgetFallsBackToLocalShare(t *testing.T) {
 	}
 
 	srv.Restart(t)
-	waitFor(t, "the probe to find Redis again", func() bool { return !c.Degraded() })
+	testkit.WaitFor(t, "the probe to find Redis again", func() bool { return !c.Degraded() })
 	claim(t, b, economy.PriorityUser, true, 0)
 	if s := status(t, b); s.Limit != 20 || s.Used != 1 || s.Window != time.Hour {
 		t.Errorf("after Redis lost the budget: %+v, want it seeded again with limit 20", s)

@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"spacegraph/economy"
-	"spacegraph/internal/redistest"
+	"spacegraph/internal/testkit"
+	"spacegraph/internal/testkit/redistest"
 )
 
 func sameEntry(a, b economy.Entry) bool {
@@ -158,7 +159,7 @@ func TestStoreExpiry(t *testing.T) {
 			t.Fatalf("entry gone at once: %v %v", ok, err)
 		}
 		for _, k := range []string{"short", "zero"} {
-			waitFor(t, k+" to expire", func() bool {
+			testkit.WaitFor(t, k+" to expire", func() bool {
 				_, ok, err := s.Get(ctx, k)
 				return !ok && err == nil
 			})
@@ -247,7 +248,7 @@ func TestFlightAcrossProcesses(t *testing.T) {
 				results[i], errs[i] = flights[p].Do(ctx, key, f.fetch(stores[p], key, `{"id":1}`))
 			})
 		}
-		waitFor(t, "every caller and the one call", func() bool {
+		testkit.WaitFor(t, "every caller and the one call", func() bool {
 			n, _ := cs[0].Redis().Exists(ctx, lock).Result()
 			return entered.Load() == 20 && f.calls.Load() == 1 && n == 1
 		})
@@ -311,7 +312,7 @@ func TestFlightLeaseOverrun(t *testing.T) {
 			_, err := f1.Do(ctx, key, hang.fetch(cs[0].Store("ans:", nil, 0), key, `{"by":1}`))
 			done1 <- err
 		}()
-		recv(t, hang.running)
+		testkit.Recv(t, hang.running)
 		// Process 2 gets the lock when the lease runs out, and calls itself.
 		second := &fetcher{running: make(chan struct{}, 1), release: make(chan struct{})}
 		done2 := make(chan economy.Result)
@@ -322,21 +323,21 @@ func TestFlightLeaseOverrun(t *testing.T) {
 			}
 			done2 <- res
 		}()
-		recv(t, second.running)
+		testkit.Recv(t, second.running)
 		token2, err := cs[0].Redis().Get(ctx, lock).Result()
 		if err != nil {
 			t.Fatalf("process 2 runs without the lock: %v", err)
 		}
 		// Process 1 wakes up and unlocks: it must not release process 2's lock.
 		close(hang.release)
-		if err := recv(t, done1); err != nil {
+		if err := testkit.Recv(t, done1); err != nil {
 			t.Fatal(err)
 		}
 		if v, err := cs[0].Redis().Get(ctx, lock).Result(); err != nil || v != token2 {
 			t.Fatalf("process 1 released process 2's lock: %q, %v", v, err)
 		}
 		close(second.release)
-		if res := recv(t, done2); string(res.Entry.Body) != `{"by":2}` {
+		if res := testkit.Recv(t, done2); string(res.Entry.Body) != `{"by":2}` {
 			t.Fatalf("process 2 got %s", res.Entry.Body)
 		}
 		if n, _ := cs[0].Redis().Exists(ctx, lock).Result(); n != 0 {
@@ -362,12 +363,12 @@ func TestFlightWaiterGivesUp(t *testing.T) {
 			done <- err
 		}()
 		cancel()
-		if err := recv(t, done); !errors.Is(err, context.Canceled) {
+		if err := testkit.Recv(t, done); !errors.Is(err, context.Canceled) {
 			t.Fatalf("waiter: %v, want context.Canceled", err)
 		}
 		// The wait goes on for the process: when the holder is gone, it fetches.
 		c.Redis().Del(ctx, lock)
-		waitFor(t, "the fetch and the unlock", func() bool {
+		testkit.WaitFor(t, "the fetch and the unlock", func() bool {
 			stored, _ := c.Redis().Exists(ctx, c.prefix+"ans:"+key).Result()
 			locked, _ := c.Redis().Exists(ctx, lock).Result()
 			return f.calls.Load() == 1 && stored == 1 && locked == 0

@@ -9,15 +9,16 @@ import (
 	"time"
 
 	"spacegraph/economy"
-	"spacegraph/internal/redistest"
+	"spacegraph/internal/testkit"
+	"spacegraph/internal/testkit/redistest"
 )
 
 // replicas returns n transports, each over its own client (one process each), sharing
 // one Redis, one fake LL2 and one simulated clock.
-func replicas(t *testing.T, r redistest.Backend, n, limit int, window time.Duration) ([]*economy.Transport, *fakeLL2, *clock, []*Budget) {
+func replicas(t *testing.T, r redistest.Backend, n, limit int, window time.Duration) ([]*economy.Transport, *testkit.FakeLL2, *testkit.Clock, []*Budget) {
 	t.Helper()
-	clk := newClock()
-	ll2 := newFakeLL2()
+	clk := testkit.NewClock()
+	ll2 := testkit.NewFakeLL2()
 	cs := clients(t, r, n, clk)
 	trs := make([]*economy.Transport, n)
 	bs := make([]*Budget, n)
@@ -29,7 +30,7 @@ func replicas(t *testing.T, r redistest.Backend, n, limit int, window time.Durat
 		bs[i] = b
 		tr := economy.NewTransport(economy.Options{Base: ll2, Store: c.Store("ans:", nil, 0), Flight: c.Flight(), Budget: b, Now: clk.Now})
 		t.Cleanup(func() {
-			waitFor(t, "background refreshes", func() bool { return tr.Refreshing() == 0 })
+			testkit.WaitFor(t, "background refreshes", func() bool { return tr.Refreshing() == 0 })
 		})
 		trs[i] = tr
 	}
@@ -41,7 +42,7 @@ func TestTransportTwoReplicas(t *testing.T) {
 		trs, ll2, clk, bs := replicas(t, r, 2, 15, time.Hour)
 		paths := []string{"spacecraft/1/", "spacecraft/?limit=10", "agencies/121/", "config/spacecraft_statuses/"}
 		for _, p := range paths {
-			if g := get(t, trs[0], p); g.status != 200 {
+			if g := get(t, trs[0], p); g.Status != 200 {
 				t.Fatalf("%s: %+v", p, g)
 			}
 		}
@@ -51,12 +52,12 @@ func TestTransportTwoReplicas(t *testing.T) {
 		clk.Advance(10 * time.Minute)
 		for _, p := range paths {
 			g := get(t, trs[1], p)
-			if g.status != 200 || g.header.Get("Age") != "600" || g.header.Get("Warning") != "" {
+			if g.Status != 200 || g.Header.Get("Age") != "600" || g.Header.Get("Warning") != "" {
 				t.Fatalf("%s on the second replica: %+v", p, g)
 			}
 		}
 		// Key normalisation holds across replicas.
-		if g := get(t, trs[1], "spacecraft/?format=json&limit=10"); g.status != 200 {
+		if g := get(t, trs[1], "spacecraft/?format=json&limit=10"); g.Status != 200 {
 			t.Fatalf("%+v", g)
 		}
 		if ll2.Calls() != len(paths) {
@@ -67,11 +68,11 @@ func TestTransportTwoReplicas(t *testing.T) {
 		}
 		// A refresh by one replica serves the other.
 		clk.Advance(time.Hour)
-		if g := get(t, trs[1], "spacecraft/1/"); g.header.Get("Warning") == "" || g.body != `{"path":"spacecraft/1/","call":1}` {
+		if g := get(t, trs[1], "spacecraft/1/"); g.Header.Get("Warning") == "" || g.Body != `{"path":"spacecraft/1/","call":1}` {
 			t.Fatalf("stale copy: %+v", g)
 		}
-		waitFor(t, "the refresh", func() bool { return trs[1].Refreshing() == 0 })
-		if g := get(t, trs[0], "spacecraft/1/"); g.header.Get("Warning") != "" || g.body != `{"path":"spacecraft/1/","call":2}` {
+		testkit.WaitFor(t, "the refresh", func() bool { return trs[1].Refreshing() == 0 })
+		if g := get(t, trs[0], "spacecraft/1/"); g.Header.Get("Warning") != "" || g.Body != `{"path":"spacecraft/1/","call":2}` {
 			t.Fatalf("after the other replica's refresh: %+v", g)
 		}
 	})
@@ -96,11 +97,11 @@ func TestTransportReplicasUnderLoad(t *testing.T) {
 				wg.Go(func() {
 					<-start
 					g := get(t, tr, path)
-					if g.err != nil {
-						t.Error(g.err)
+					if g.Err != nil {
+						t.Error(g.Err)
 						return
 					}
-					out <- outcome{path, g.status, g.body}
+					out <- outcome{path, g.Status, g.Body}
 				})
 			}
 		}
@@ -151,17 +152,17 @@ func TestTransportReplicasUnderLoad(t *testing.T) {
 func TestTransportReplicas429(t *testing.T) {
 	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
 		trs, ll2, clk, _ := replicas(t, r, 2, 15, time.Hour)
-		ll2.script("spacecraft/1/", scripted{status: 429, body: `{"detail":"Request was throttled. Expected available in 60 seconds."}`})
-		if g := get(t, trs[0], "spacecraft/1/"); g.status != 429 {
+		ll2.Script("spacecraft/1/", testkit.Answer{Status: 429, Body: `{"detail":"Request was throttled. Expected available in 60 seconds."}`})
+		if g := get(t, trs[0], "spacecraft/1/"); g.Status != 429 {
 			t.Fatalf("%+v", g)
 		}
 		// The other replica does not call until LL2's wait is over.
 		g := get(t, trs[1], "agencies/1/")
-		if g.status != 429 || g.header.Get("Retry-After") != "60" {
+		if g.Status != 429 || g.Header.Get("Retry-After") != "60" {
 			t.Fatalf("second replica while blocked: %+v", g)
 		}
 		clk.Advance(time.Minute)
-		if g := get(t, trs[1], "agencies/1/"); g.status != 200 {
+		if g := get(t, trs[1], "agencies/1/"); g.Status != 200 {
 			t.Fatalf("after the wait: %+v", g)
 		}
 		if ll2.Calls() != 2 {
@@ -172,9 +173,9 @@ func TestTransportReplicas429(t *testing.T) {
 
 func TestTransportCorruptSharedEntry(t *testing.T) {
 	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
-		clk := newClock()
+		clk := testkit.NewClock()
 		c := clients(t, r, 1, clk)[0]
-		ll2 := newFakeLL2()
+		ll2 := testkit.NewFakeLL2()
 		tr := economy.NewTransport(economy.Options{Base: ll2, Store: c.Store("ans:", nil, 0), Flight: c.Flight(), Now: clk.Now})
 		u := root + "spacecraft/1/"
 		req, _ := http.NewRequest(http.MethodGet, u, nil)
@@ -183,7 +184,7 @@ func TestTransportCorruptSharedEntry(t *testing.T) {
 		}
 		// A corrupt entry is a miss: the answer is fetched and replaces it.
 		for range 2 {
-			if g := get(t, tr, "spacecraft/1/"); g.status != 200 || g.body != `{"path":"spacecraft/1/","call":1}` {
+			if g := get(t, tr, "spacecraft/1/"); g.Status != 200 || g.Body != `{"path":"spacecraft/1/","call":1}` {
 				t.Fatalf("%+v", g)
 			}
 		}

@@ -77,7 +77,7 @@ func (k responseKeys) key(r *http.Request) (key string, ok bool) {
 		return "", false
 	}
 	// The same bytes always make the same key, so the key of bytes seen before is
-	// remembered by their hash: a hit then does not parse the request again.
+	// remembered by their hash: a hit hashes the request instead of parsing it.
 	id := memo.id(r.Method, media, raw)
 	if key, ok := memo.get(id); ok {
 		return key, true
@@ -166,10 +166,10 @@ func normalDocument(text string) (string, bool) {
 	}
 }
 
-// DefaultMaxBytes bounds one answer the response cache stores: the
+// DefaultMaxBytes bounds one answer the response cache stores: several times the
 // reference query's answer (a hundred spacecraft with their configurations and
-// agencies) is about 70 KB, and a store of a quarter of the default cache size holds a
-// hundred answers of this bound. Larger answers are served, not stored.
+// agencies), and a store of a quarter of the default cache size holds a hundred
+// answers of this bound. Larger answers are served, not stored.
 const DefaultMaxBytes = 512 << 10
 
 // doorkeeperSize is how many keys asked for once a doorkeeper remembers, per
@@ -277,8 +277,8 @@ func (r *recorder) Write(p []byte) (int, error) {
 }
 
 // etagOf names an answer by its content. It runs once per answer computed, never on a
-// cache hit (the ETag is kept with the cached answer), since hashing a large answer
-// would otherwise be much of what a hit costs.
+// cache hit (the ETag is kept with the cached answer): a hit must not hash the whole
+// answer it serves.
 func etagOf(body []byte) string {
 	sum := sha256.Sum256(body)
 	// Weak, because the same answer goes out gzipped or not: a weak tag names the

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"spacegraph/internal/testkit"
 	"spacegraph/ll2"
 	"spacegraph/ll2/ll2server"
 )
@@ -193,7 +194,7 @@ func TestFaultRates(t *testing.T) {
 		t.Errorf("after SetOptions:\n%v\n%v", a, again)
 	}
 	// A rate of 1 faults every call; throttled calls take no fault.
-	clk := newFakeClock()
+	clk := testkit.NewClock()
 	e := newEnv(t, fxOnce().data, ll2server.Options{
 		Faults:   ll2server.Faults{ServerError: 1},
 		Throttle: ll2server.Throttle{Limit: 3, Window: time.Hour},

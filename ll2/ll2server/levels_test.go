@@ -10,9 +10,9 @@ import (
 	"spacegraph/ll2"
 )
 
-// The keys of each schema of LL2 2.3.0's OpenAPI document
-// (/work/shared/ll2/openapi-2.3.0-spacecraft.json), copied here so that the tests
-// stand alone.
+// The keys of each schema of LL2 2.3.0's OpenAPI document (spacecraft, configurations,
+// families, agencies and what they embed, at each mode), copied here so that the
+// tests stand alone.
 var (
 	keysSpacecraftNormal = []string{"response_mode", "id", "url", "name", "serial_number", "is_placeholder", "image",
 		"in_space", "time_in_space", "time_docked", "flights_count", "mission_ends_count", "status", "description",

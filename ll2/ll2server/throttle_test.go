@@ -8,35 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"spacegraph/internal/testkit"
 	"spacegraph/ll2"
 	"spacegraph/ll2/ll2server"
 )
 
-// fakeClock is the throttle's simulated clock.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Set moves the clock to start+d.
-func (c *fakeClock) Set(start time.Time, d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = start.Add(d)
-}
-
-func throttleEnv(t *testing.T, limit int, window time.Duration, noRetryAfter bool) (*fxEnv, *fakeClock) {
-	clk := newFakeClock()
+func throttleEnv(t *testing.T, limit int, window time.Duration, noRetryAfter bool) (*fxEnv, *testkit.Clock) {
+	clk := testkit.NewClock()
 	e := newEnv(t, fxOnce().data, ll2server.Options{
 		Throttle: ll2server.Throttle{Limit: limit, Window: window, NoRetryAfter: noRetryAfter},
 		Now:      clk.Now,
@@ -92,7 +70,7 @@ func throttleInfo(t *testing.T, e *fxEnv, hdr http.Header) ll2.APIThrottle {
 func TestThrottleWindow(t *testing.T) {
 	e, clk := throttleEnv(t, 3, time.Hour, false)
 	t0 := clk.Now()
-	at := func(d time.Duration) { clk.Set(t0, d) }
+	at := func(d time.Duration) { clk.Set(t0.Add(d)) }
 
 	// Three calls pass, on any route (a 404 for an unknown id and a 400 count too).
 	at(0)
@@ -169,7 +147,7 @@ func TestThrottlePerCaller(t *testing.T) {
 	expectOK(t, get(anon))
 	expectThrottled(t, get(anon), 3600, true)
 	// Another key has its own budget, untouched by the anonymous caller's.
-	clk.Set(t0, 15*time.Minute)
+	clk.Set(t0.Add(15 * time.Minute))
 	expectOK(t, get(keyA))
 	expectOK(t, get(keyA))
 	expectThrottled(t, get(keyA), 3600, true)

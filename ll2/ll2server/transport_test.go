@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"spacegraph/internal/testkit"
 	"spacegraph/ll2/ll2server"
 )
 
@@ -82,7 +83,7 @@ func TestTransportMatchesHTTP(t *testing.T) {
 }
 
 func TestTransportHostAndIdent(t *testing.T) {
-	clk := newFakeClock()
+	clk := testkit.NewClock()
 	srv := ll2server.New(ll2server.NewStore(fxOnce().data), ll2server.Options{
 		Throttle: ll2server.Throttle{Limit: 1, Window: time.Minute}, Now: clk.Now,
 	})

@@ -56,8 +56,7 @@ type crawlTarget struct {
 	// name prefixes the saved pages' files: "spacecraft", "config_countries".
 	name string
 	path string
-	// usual is the endpoint's size on LL2 in late 2026 (about 600 spacecraft, 46
-	// configurations, 311 agencies and 30 families; a lookup table fits in one page),
+	// usual is about the endpoint's size on LL2 (a lookup table fits in one page),
 	// for the estimate printed before any call is spent.
 	usual int
 	// fetch makes one call and returns the page ready to save.

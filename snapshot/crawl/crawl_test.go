@@ -16,46 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"spacegraph/internal/testkit"
 	"spacegraph/ll2"
 	"spacegraph/ll2/ll2server"
 	"spacegraph/snapshot"
 	"spacegraph/snapshot/synthetic"
 )
-
-// fakeClock is the built-in server's simulated clock; the crawl's Sleep advances it,
-// so that an hour of throttling passes in no time.
-type fakeClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	slept []time.Duration
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	c.slept = append(c.slept, d)
-	return nil
-}
-
-func (c *fakeClock) Slept() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.slept...)
-}
 
 // crawlEnv is a built-in server over generated LL2-scale data, on a real socket.
 type crawlEnv struct {
@@ -222,7 +188,7 @@ func TestCrawl(t *testing.T) {
 func TestCrawlWaitsOutThrottle(t *testing.T) {
 	for _, noRetryAfter := range []bool{false, true} {
 		t.Run("NoRetryAfter="+strconv.FormatBool(noRetryAfter), func(t *testing.T) {
-			clock := newFakeClock()
+			clock := testkit.NewClock()
 			e := newCrawlEnv(t, ll2server.Options{
 				Throttle: ll2server.Throttle{Limit: 5, Window: time.Hour, NoRetryAfter: noRetryAfter},
 				Now:      clock.Now,
@@ -274,7 +240,7 @@ func TestCrawlDefaultWait(t *testing.T) {
 		retry, want time.Duration
 	}{{0, DefaultRetryWait}, {7 * time.Minute, 7 * time.Minute}} {
 		refused.Store(false)
-		clock := newFakeClock()
+		clock := testkit.NewClock()
 		err := Run(context.Background(), e.client(t, nil), t.TempDir(), Options{Sleep: clock.Sleep, RetryWait: tc.retry})
 		if err != nil {
 			t.Fatal(err)

@@ -29,9 +29,9 @@ type Options struct {
 	Spacecraft, Configs, Agencies, Families int
 }
 
-// LL2Scale returns the options of a snapshot the size of LL2's spacecraft domain in
-// late 2026 (about 600 spacecraft), so that crawls and paging behave as against the
-// live API: the same number of pages, the same number of calls.
+// LL2Scale returns the options of a snapshot the size of LL2's spacecraft domain
+// (about 600 spacecraft), so that crawls and paging behave as against the live API:
+// the same number of pages, the same number of calls.
 func LL2Scale() Options {
 	return Options{Seed: 1, Spacecraft: 600, Configs: 46, Agencies: 311, Families: 30}
 }
