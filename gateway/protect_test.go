@@ -43,8 +43,8 @@ type legitQuery struct {
 // legitimateQueries gathers the README's examples, the upstream-call table, the
 // playground's tabs, the introspection queries of clients (GraphiQL's, graphql-js's
 // with every option, gqlgen's), and every string literal of the gateway's tests (but
-// this file's, the conformance test's and abuse_test.go's, which hold abusive ones)
-// that is a valid document.
+// this file's, the conformance test's, abuse_test.go's and faultabuse_test.go's,
+// which hold abusive ones) that is a valid document.
 func legitimateQueries(t *testing.T) []legitQuery {
 	t.Helper()
 	var out []legitQuery
@@ -73,7 +73,7 @@ func legitimateQueries(t *testing.T) []legitQuery {
 	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
 	fset := token.NewFileSet()
 	for _, name := range files {
-		if name == "protect_test.go" || name == "conformance_test.go" || name == "abuse_test.go" {
+		if name == "protect_test.go" || name == "conformance_test.go" || name == "abuse_test.go" || name == "faultabuse_test.go" {
 			continue
 		}
 		f, err := parser.ParseFile(fset, name, nil, 0)
