@@ -212,16 +212,16 @@ func newSoakMix(t *testing.T, d ll2server.Data) *soakMix {
 		m.ids.families = append(m.ids.families, f.ID)
 	}
 	for _, q := range clientIntrospectionQueries(t) {
-		m.fixed = append(m.fixed, legitQuery{source: "introspection: " + q.name, query: q.query})
+		m.fixed = append(m.fixed, legitQuery{source: "client introspection: " + q.name, query: q.query})
 	}
 	for _, ex := range readmeExamples {
 		// The README's bad input is a huge page, sent as abuse.
 		if !strings.HasPrefix(ex.title, "Bad input") {
-			m.fixed = append(m.fixed, legitQuery{source: "README: " + ex.title, query: ex.query})
+			m.fixed = append(m.fixed, legitQuery{source: "README example: " + ex.title, query: ex.query})
 		}
 	}
 	for _, c := range callTable() {
-		m.fixed = append(m.fixed, legitQuery{source: "calls table: " + c.Name, query: c.Query})
+		m.fixed = append(m.fixed, legitQuery{source: "call table: " + c.Name, query: c.Query})
 	}
 	for i, ex := range gateway.PlaygroundExamples() {
 		var vars map[string]any
@@ -230,7 +230,7 @@ func newSoakMix(t *testing.T, d ll2server.Data) *soakMix {
 				t.Fatal(err)
 			}
 		}
-		m.fixed = append(m.fixed, legitQuery{source: fmt.Sprintf("playground tab %d", i), query: ex.Query, vars: vars})
+		m.fixed = append(m.fixed, legitQuery{source: fmt.Sprintf("playground tab: %d", i), query: ex.Query, vars: vars})
 		if strings.Contains(ex.Query, "query AllSpacecraft(") {
 			m.spacecraftTab = ex.Query
 		}
@@ -311,7 +311,8 @@ func (m *soakMix) legit(c *soakClient) soakReq {
 			// The introspection queries are too long for a URL some servers take.
 			send = soakPost
 		}
-		return send("fixed", true, q.query, q.vars, roots)
+		kind, _, _ := strings.Cut(q.source, ":")
+		return send(kind, true, q.query, q.vars, roots)
 	case n < 30:
 		return send("lookup", true, `query Lookup($id: Int!) { spacecraft(ll2Id: $id) { id name serialNumber status { name } flightsCount
 			spacecraftConfig { name agency { name abbrev } } } }`, map[string]any{"id": soakPick(r, m.ids.spacecraft)}, roots)
@@ -1116,7 +1117,23 @@ func TestFaultAndAbuse(t *testing.T) {
 		t.Errorf("a panic was logged:\n%s", clip(out, 4000))
 	}
 	down1, up1 := strings.Count(out, "redis is unreachable"), strings.Count(out, "redis answers again")
-	t.Logf("log: the outage logged %d times, the recovery %d times:\n%s", down1, up1, clip(out, 4000))
+	// The transitions, at their time in the run.
+	var transitions []string
+	for line := range strings.Lines(out) {
+		lost, back := strings.Contains(line, "redis is unreachable"), strings.Contains(line, "redis answers again")
+		if !lost && !back {
+			continue
+		}
+		stamp, _, _ := strings.Cut(strings.TrimPrefix(line, "time="), " ")
+		when, _ := time.Parse(time.RFC3339Nano, stamp)
+		what := "back"
+		if lost {
+			_, err, _ := strings.Cut(strings.TrimSpace(line), " err=")
+			what = "lost: " + err
+		}
+		transitions = append(transitions, fmt.Sprintf("  %5.2f s %s", when.Sub(start).Seconds(), what))
+	}
+	t.Logf("log: Redis lost %d times, back %d times:\n%s", down1, up1, strings.Join(transitions, "\n"))
 	// Each outage is logged once, but a Redis slow under load is lost too, and
 	// Redis may come back from the hang only after it is killed.
 	if down1 < 1 || up1 != down1 {
