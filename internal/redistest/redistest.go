@@ -116,8 +116,8 @@ type Server struct {
 }
 
 // Start starts a redis-server on a free loopback port below the ephemeral range (see
-// loopbackPort) for t, stopped at its end. The
-// test is skipped (or fails, as URL says) when redis-server is not installed.
+// loopbackPort) for t, stopped at its end. The test is skipped (or fails, as URL
+// says) when redis-server is not installed.
 func Start(t testing.TB) *Server {
 	t.Helper()
 	srv, err := startServer(0, t.TempDir())
