@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,6 +54,10 @@ const (
 	// stalled answer per request or a drained 6 MiB body kept per request would
 	// reach.
 	soakHeapBound = 512 << 20
+	// soakGoroutineSlack is how many more goroutines than before the run may be
+	// left once it is over: the gateway's background work started by the first
+	// requests (refreshes, sweeps), not one per request.
+	soakGoroutineSlack = 20
 	// soakStallAddr is the loopback address stalled readers connect from, so that
 	// the server can give their connections (and theirs only) a small send buffer.
 	soakStallAddr = "127.0.0.2"
@@ -846,6 +851,7 @@ func TestFaultAndAbuse(t *testing.T) {
 	client := &http.Client{Transport: transport, Timeout: time.Minute}
 
 	failures := &soakFailures{budget: 8}
+	before := runtime.NumGoroutine()
 	start := time.Now()
 	deadline := start.Add(run)
 	since := func() time.Duration { return time.Since(start) }
@@ -1015,6 +1021,19 @@ func TestFaultAndAbuse(t *testing.T) {
 	for _, c := range stalls.conns {
 		c.Close()
 	}
+	// Once the clients are gone, so are the goroutines that served them: none
+	// waits on a lock, a Redis call or a connection that nobody will release.
+	transport.CloseIdleConnections()
+	after := runtime.NumGoroutine()
+	for settle := time.Now().Add(10 * time.Second); after > before+soakGoroutineSlack && time.Now().Before(settle); after = runtime.NumGoroutine() {
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("goroutines: %d before the run, %d after it", before, after)
+	if after > before+soakGoroutineSlack {
+		var b strings.Builder
+		_ = pprof.Lookup("goroutine").WriteTo(&b, 1)
+		t.Errorf("%d goroutines after the run, %d before: they wait on what no client will release:\n%s", after, before, clip(b.String(), 6000))
+	}
 	select {
 	case err := <-stallErr:
 		t.Errorf("the stalled reader could not connect from %s: %v", soakStallAddr, err)
@@ -1103,7 +1122,11 @@ func TestFaultAndAbuse(t *testing.T) {
 	}
 
 	// The heap, the stalled readers, the logs.
-	t.Logf("heap in use: peak %d MiB (bound %d MiB); goroutines: peak %d", heapPeak.Load()>>20, soakHeapBound>>20, goroutinePeak.Load())
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	t.Logf("heap in use: peak %d MiB (bound %d MiB), %d MiB after the run and a collection; goroutines: peak %d",
+		heapPeak.Load()>>20, soakHeapBound>>20, ms.HeapInuse>>20, goroutinePeak.Load())
 	if heapPeak.Load() > soakHeapBound {
 		t.Errorf("heap in use reached %d MiB, over %d MiB", heapPeak.Load()>>20, soakHeapBound>>20)
 	}
