@@ -46,9 +46,10 @@ const (
 	// soakClients is how many clients send requests at once.
 	soakClients = 64
 	// soakRequestTimeout is the gateway's request timeout, which is also how long
-	// writing an answer may stall: short enough that a stalled reader is cut within
-	// the run, far above what a legitimate query takes on a loaded machine.
-	soakRequestTimeout = 5 * time.Second
+	// writing an answer may stall: short enough that stalled readers are cut within
+	// the run, far above what a legitimate query takes on a loaded machine (seconds,
+	// at worst, on two cores shared with other work).
+	soakRequestTimeout = 10 * time.Second
 	// soakHeapBound is the bound on the heap in use at any sample: generous, as it
 	// holds the test's clients too, and far below what an unbounded cache, a held
 	// stalled answer per request or a drained 6 MiB body kept per request would
@@ -631,6 +632,7 @@ type soakStats struct {
 }
 
 type legitSample struct {
+	kind     string
 	at, took time.Duration
 	hit      bool
 }
@@ -709,16 +711,23 @@ func (l stallListener) Accept() (net.Conn, error) {
 	return c, err
 }
 
-// stallQuery is about 150 KB of answer: six aliases of a page of a hundred
-// spacecraft, one LL2 page.
-func stallQuery() string {
+// stallQueries are the large answers stalled readers ask for, in turn: graphql-js's
+// introspection query (about 90 KB, which no LL2 failure can make small), and six
+// aliases of a page of a hundred spacecraft (about 150 KB, one LL2 page).
+func stallQueries(t *testing.T) []string {
 	var q strings.Builder
 	q.WriteString("{")
 	for i := range 6 {
 		fmt.Fprintf(&q, " a%d: allSpacecraft(first: 100) { nodes { id name serialNumber description inSpace timeInSpace spacecraftConfig { name } } }", i)
 	}
 	q.WriteString(" }")
-	return q.String()
+	for _, c := range clientIntrospectionQueries(t) {
+		if c.name == "graphql-js-all-options.graphql" {
+			return []string{c.query, q.String()}
+		}
+	}
+	t.Fatal("no graphql-js introspection query")
+	return nil
 }
 
 // stall asks for a large answer over a connection with a small receive buffer from
@@ -961,12 +970,13 @@ func soakRun(t *testing.T, sc soakScenario) {
 		}
 	})
 
-	// A client that stops reading, about every second.
+	// A client that stops reading, about every second, until its connection can be
+	// cut within the run (at least once).
 	stallErr := make(chan error, 1)
+	queries := stallQueries(t)
 	wg.Go(func() {
-		query := stallQuery()
-		for time.Now().Before(deadline) {
-			if err := stalls.stall(addr, query); err != nil {
+		for i := 0; i == 0 || time.Now().Before(deadline.Add(-soakRequestTimeout)); i++ {
+			if err := stalls.stall(addr, queries[i%len(queries)]); err != nil {
 				stallErr <- err
 				return
 			}
@@ -1013,7 +1023,7 @@ func soakRun(t *testing.T, sc soakScenario) {
 					continue
 				}
 				if q.legit {
-					st.legit = append(st.legit, legitSample{at: at, took: took, hit: resp.Header.Get("X-Cache") == "HIT"})
+					st.legit = append(st.legit, legitSample{kind: q.kind, at: at, took: took, hit: resp.Header.Get("X-Cache") == "HIT"})
 					if q.after != nil {
 						a, _ := readAnswer(body)
 						q.after(a.Data)
@@ -1125,8 +1135,11 @@ func soakRun(t *testing.T, sc soakScenario) {
 	// The legitimate queries' latency, overall and during the outages.
 	within := func(s legitSample, w [2]time.Duration) bool { return s.at >= w[0] && s.at < w[1] }
 	var overall, hung, refused, rest []time.Duration
-	hits := 0
+	hits, slowest := 0, legitSample{}
 	for _, s := range all.legit {
+		if s.took > slowest.took {
+			slowest = s
+		}
 		overall = append(overall, s.took)
 		switch {
 		case within(s, hang):
@@ -1151,6 +1164,7 @@ func soakRun(t *testing.T, sc soakScenario) {
 	t.Logf("  Redis up:                 %s", lat(rest))
 	t.Logf("  Redis hung %5.1f–%4.1f s:  %s", hang[0].Seconds(), hang[1].Seconds(), lat(hung))
 	t.Logf("  Redis down %5.1f–%4.1f s:  %s", down[0].Seconds(), down[1].Seconds(), lat(refused))
+	t.Logf("  the slowest: %s at %.1f s, %v", slowest.kind, slowest.at.Seconds(), slowest.took.Round(time.Millisecond))
 	if len(hung) == 0 || len(refused) == 0 {
 		t.Errorf("no legitimate query answered during an outage (hung %d, down %d)", len(hung), len(refused))
 	}
