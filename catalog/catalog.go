@@ -374,8 +374,20 @@ func fetchMany[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], ids []i
 			b.seen = append(b.seen, c.remember(ctx, in))
 			return
 		}
-		// The crawl failed part-way; fall back to detail calls, which may succeed for
-		// some ids and report precise errors for the others.
+		// The crawl failed part-way. Where it was the cheaper way (more ids than its
+		// pages), a detail call per id is calls the request's plan did not count (it
+		// counts a batch as the fewer of the two, graph.PlanCalls): they would take
+		// the room of other fields under the request's call limit, and past it answer
+		// QUERY_TOO_COMPLEX for what is LL2's failure; without a limit they would
+		// spend a call per object on an LL2 that just failed. The ids get the crawl's
+		// error (and, below, their stale copies). Fewer ids fall back to detail calls,
+		// which may succeed for some and report precise errors for the others.
+		if len(ids) > c.CrawlCost(k.k) {
+			for _, id := range ids {
+				b.failed[id] = err
+			}
+			return
+		}
 	}
 	var g errgroup.Group
 	g.SetLimit(c.bound)

@@ -11,6 +11,7 @@ import (
 	"spacegraph/bench"
 	"spacegraph/gateway"
 	"spacegraph/graph"
+	"spacegraph/ll2/ll2server"
 	"spacegraph/snapshot"
 	"spacegraph/snapshot/synthetic"
 )
@@ -178,5 +179,46 @@ func TestUpstreamCallLimitWhileRunning(t *testing.T) {
 	}
 	if n := h.calls() - before; n != 7 {
 		t.Errorf("second run: %d LL2 calls, want 7:\n  %s", n, h.requests())
+	}
+}
+
+// TestFailedCrawlIsLL2sFailure fails one LL2 call of a crawl that a batch of ids
+// chose as cheaper than a detail call each (the agencies of a page of spacecraft, the
+// families of nodes of every type): the objects it was to bring are null with LL2's
+// error (their nulls reaching up as the schema says), not fetched one by one. Those
+// detail calls were calls the plan did not count: they took the room of other fields
+// and ran into the call limit, whose QUERY_TOO_COMPLEX errors then blamed the query
+// for LL2's failure, and hid it.
+func TestFailedCrawlIsLL2sFailure(t *testing.T) {
+	for _, q := range []struct{ name, query string }{
+		{"the agencies of a page of spacecraft", callTable()[2].Query},
+		{"nodes of every type", callTable()[5].Query},
+	} {
+		for _, fault := range []ll2server.FaultKind{ll2server.FaultServerError, ll2server.FaultDrop, ll2server.FaultMalformed, ll2server.FaultErrorBody} {
+			// The first call is the page of spacecraft (or one of the nodes' calls),
+			// the second the crawl's first page; the third is one of its others.
+			for _, at := range []int{1, 2} {
+				t.Run(fmt.Sprintf("%s/fault %d at call %d", q.name, fault, at), func(t *testing.T) {
+					d := llScale()
+					script := make([]ll2server.Fault, at+1)
+					script[at] = ll2server.Fault{Kind: fault}
+					h := newHarness(t, gateway.Config{Snapshot: &d, ResponseCacheOff: true, LL2: ll2server.Options{Faults: ll2server.Faults{Script: script}}})
+					r := h.do(q.query, nil)
+					upstream := 0
+					for _, e := range r.Errors {
+						code, _ := e.Extensions["code"].(string)
+						if code == "QUERY_TOO_COMPLEX" {
+							t.Fatalf("a legitimate query under a failing LL2 got %s at %v: %s\nLL2 saw:\n  %s", code, e.Path, e.Message, h.requests())
+						}
+						if strings.HasPrefix(code, "UPSTREAM_") && len(e.Path) > 0 {
+							upstream++
+						}
+					}
+					if upstream == 0 {
+						t.Errorf("errors %+v: want LL2's at their fields", r.Errors)
+					}
+				})
+			}
+		}
 	}
 }

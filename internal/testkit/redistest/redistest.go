@@ -18,6 +18,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
+	mrand "math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -114,8 +115,9 @@ type Server struct {
 	scheme, query string
 }
 
-// Start starts a redis-server on a free loopback port for t, stopped at its end. The
-// test is skipped (or fails, as URL says) when redis-server is not installed.
+// Start starts a redis-server on a free loopback port below the ephemeral range (see
+// loopbackPort) for t, stopped at its end. The test is skipped (or fails, as URL
+// says) when redis-server is not installed.
 func Start(t testing.TB) *Server {
 	t.Helper()
 	srv, err := startServer(0, t.TempDir())
@@ -134,21 +136,51 @@ func startServer(port int, dir string) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redis-server is not installed (apt-get install redis-server)")
 	}
-	if port == 0 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		port = ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-	}
 	if dir == "" {
 		if dir, err = os.MkdirTemp("", "redistest"); err != nil {
 			return nil, err
 		}
 	}
-	srv := &Server{port: port, dir: dir, scheme: "redis"}
-	return srv, srv.run(bin)
+	if port != 0 {
+		srv := &Server{port: port, dir: dir, scheme: "redis"}
+		return srv, srv.run(bin)
+	}
+	// A port found free may be taken before the server binds it (by another test
+	// binary's server): then another.
+	for attempt := 0; ; attempt++ {
+		if port, err = loopbackPort(); err != nil {
+			return nil, err
+		}
+		srv := &Server{port: port, dir: dir, scheme: "redis"}
+		if err = srv.run(bin); err == nil || attempt == 2 {
+			return srv, err
+		}
+	}
+}
+
+// loopbackPort returns a port free to listen on at 127.0.0.1, below the kernel's
+// ephemeral range. Port 0 would give one from that range, where every outgoing
+// connection (of any process) takes its local port: while a server is killed, one
+// of them may take its port and hold it, and Restart would find it taken.
+func loopbackPort() (int, error) {
+	low := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil && n >= 4096 {
+				low = n
+			}
+		}
+	}
+	for range 100 {
+		port := low/2 + mrand.IntN(low-low/2)
+		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		return port, nil
+	}
+	return 0, fmt.Errorf("no free loopback port between %d and %d", low/2, low)
 }
 
 // StartTLS starts a redis-server that speaks TLS only, with a certificate made for
@@ -199,12 +231,11 @@ func StartSentinel(t testing.TB, master *Server) *Server {
 
 func freePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := loopbackPort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 // writeCert writes a self-signed certificate for 127.0.0.1 and its key.
