@@ -245,8 +245,12 @@ func crawlPages[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], mode l
 // the LL2 filter parentParam, or by keep when LL2 has no such filter), each with the
 // query's own filters, search, order and window. It makes one filtered call per parent,
 // or crawls the child collection once when that is cheaper (or the only way) and
-// answers every parent locally.
-func listPerParent[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], parentParam string, keep func(parent int) func(*T) bool, parents []int, q ll2.ListParams) (map[int]*Page[E], map[int]error) {
+// answers every parent locally. expected is how many parents the request asks this
+// query for in all: its batches can split (resolvers that reach the loader after its
+// wait), and the choice between a crawl and a call per parent is made for all of them,
+// so that a split batch does not make calls that the crawl of its siblings makes
+// needless.
+func listPerParent[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], parentParam string, keep func(parent int) func(*T) bool, parents []int, expected int, q ll2.ListParams) (map[int]*Page[E], map[int]error) {
 	parents = dedupe(parents)
 	pages := make(map[int]*Page[E], len(parents))
 	failed := map[int]error{}
@@ -269,7 +273,7 @@ func listPerParent[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], par
 	if isRunning {
 		mode = running
 	}
-	local := parentParam == "" || (canLocal && (len(parents) > c.CrawlCost(k.k) || isRunning || lookupCollection[T](c, k.k, mode) != nil))
+	local := parentParam == "" || (canLocal && (max(len(parents), expected) > c.CrawlCost(k.k) || isRunning || lookupCollection[T](c, k.k, mode) != nil))
 	if local {
 		coll, err := crawl(ctx, c, k, mode)
 		if err != nil {
@@ -321,29 +325,31 @@ func cloneFilter(v map[string][]string) map[string][]string {
 	return out
 }
 
-// SpacecraftOfConfigs lists, for each configuration, its spacecraft matching q.
-func (c *Catalog) SpacecraftOfConfigs(ctx context.Context, configs []int, q ll2.ListParams) (map[int]*Page[Spacecraft], map[int]error) {
-	return listPerParent(ctx, c, spacecraftKind, "spacecraft_config", nil, configs, q)
+// SpacecraftOfConfigs lists, for each configuration, its spacecraft matching q;
+// expected is how many configurations the request asks it for in all (see
+// listPerParent).
+func (c *Catalog) SpacecraftOfConfigs(ctx context.Context, configs []int, expected int, q ll2.ListParams) (map[int]*Page[Spacecraft], map[int]error) {
+	return listPerParent(ctx, c, spacecraftKind, "spacecraft_config", nil, configs, expected, q)
 }
 
 // ConfigsOfAgencies lists, for each agency, its configurations matching q.
-func (c *Catalog) ConfigsOfAgencies(ctx context.Context, agencies []int, q ll2.ListParams) (map[int]*Page[SpacecraftConfig], map[int]error) {
-	return listPerParent(ctx, c, configKind, "agency", nil, agencies, q)
+func (c *Catalog) ConfigsOfAgencies(ctx context.Context, agencies []int, expected int, q ll2.ListParams) (map[int]*Page[SpacecraftConfig], map[int]error) {
+	return listPerParent(ctx, c, configKind, "agency", nil, agencies, expected, q)
 }
 
 // FamiliesOfAgencies lists, for each agency, the families it manufactures matching q.
-func (c *Catalog) FamiliesOfAgencies(ctx context.Context, agencies []int, q ll2.ListParams) (map[int]*Page[Family], map[int]error) {
-	return listPerParent(ctx, c, familyKind, "manufacturer", nil, agencies, q)
+func (c *Catalog) FamiliesOfAgencies(ctx context.Context, agencies []int, expected int, q ll2.ListParams) (map[int]*Page[Family], map[int]error) {
+	return listPerParent(ctx, c, familyKind, "manufacturer", nil, agencies, expected, q)
 }
 
 // ConfigsOfFamilies lists, for each family, its configurations matching q. LL2 cannot
 // filter configurations by family, so this always crawls the configurations (a single
 // call at LL2's size) and answers locally.
-func (c *Catalog) ConfigsOfFamilies(ctx context.Context, families []int, q ll2.ListParams) (map[int]*Page[SpacecraftConfig], map[int]error) {
+func (c *Catalog) ConfigsOfFamilies(ctx context.Context, families []int, expected int, q ll2.ListParams) (map[int]*Page[SpacecraftConfig], map[int]error) {
 	member := func(family int) func(*ll2.SpacecraftConfigDetailed) bool {
 		return func(cfg *ll2.SpacecraftConfigDetailed) bool {
 			return slices.ContainsFunc(cfg.Family, func(f ll2.FamilyDetailed) bool { return f.ID == family })
 		}
 	}
-	return listPerParent(ctx, c, configKind, "", member, families, q)
+	return listPerParent(ctx, c, configKind, "", member, families, expected, q)
 }

@@ -87,7 +87,7 @@ func TestEveryAnswerReturnsWhatItSaw(t *testing.T) {
 			return seen
 		}},
 		{"a parent's children", false, true, func(t *testing.T, c *catalog.Catalog) []*catalog.Seen {
-			pages, failed := c.SpacecraftOfConfigs(context.Background(), []int{cfg}, byConfig.Selection())
+			pages, failed := c.SpacecraftOfConfigs(context.Background(), []int{cfg}, 1, byConfig.Selection())
 			if len(failed) > 0 {
 				t.Fatal(failed)
 			}

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"reflect"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
@@ -83,8 +84,25 @@ func connection[E any](ctx context.Context, a connArgs, field string, parent int
 // page asked for many parents is fetched together.
 func childrenOf[E any](ld *dataloader.Loader[loaders.ReverseKey, *catalog.Page[E]], parent int) func(context.Context, ll2.ListParams) (*catalog.Page[E], error) {
 	return func(ctx context.Context, q ll2.ListParams) (*catalog.Page[E], error) {
-		return ld.Load(ctx, loaders.ReverseKey{Parent: parent, Query: q.Key()})()
+		return ld.Load(ctx, loaders.ReverseKey{Parent: parent, Query: q.Key(), Expected: listSiblings(ctx)})()
 	}
+}
+
+// listSiblings is how many objects of the answer hold the field being resolved, as
+// far as the lists above it tell: the product of their lengths (a page of 20
+// configurations: 20; 10 agencies with 5 configurations each: 50), and 1 outside any
+// list.
+func listSiblings(ctx context.Context) int {
+	n := 1
+	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
+		if fc.Index == nil || fc.Parent == nil {
+			continue
+		}
+		if v := reflect.ValueOf(fc.Parent.Result); v.Kind() == reflect.Slice && v.Len() > 0 {
+			n = satMul(n, v.Len())
+		}
+	}
+	return n
 }
 
 // nodeThunk starts loading the object a global id names, at the level the selection

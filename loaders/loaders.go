@@ -31,11 +31,14 @@ type Key struct {
 	Level ll2.Level
 }
 
-// ReverseKey asks for one page of a parent's children: the parent, and the page's
-// query as a comparable value (its Params give the query back).
+// ReverseKey asks for one page of a parent's children: the parent, the page's query
+// as a comparable value (its Params give the query back), and how many parents the
+// request asks the page for in all (Expected, at least 1), which the catalog prices
+// its calls by however the loader's batches split.
 type ReverseKey struct {
-	Parent int
-	Query  ll2.ListKey
+	Parent   int
+	Query    ll2.ListKey
+	Expected int
 }
 
 // Loaders are one request's dataloaders.
@@ -133,11 +136,13 @@ func batch[E any](l *Loaders, get func(context.Context, []int, ll2.Level) (map[i
 // query are answered together (the catalog may then crawl once for all parents),
 // distinct queries run concurrently, and the loaders are primed with every entity the
 // pages brought.
-func reverse[E any](l *Loaders, list func(context.Context, []int, ll2.ListParams) (map[int]*catalog.Page[E], map[int]error)) dataloader.BatchFunc[ReverseKey, *catalog.Page[E]] {
+func reverse[E any](l *Loaders, list func(context.Context, []int, int, ll2.ListParams) (map[int]*catalog.Page[E], map[int]error)) dataloader.BatchFunc[ReverseKey, *catalog.Page[E]] {
 	return func(ctx context.Context, keys []ReverseKey) []*dataloader.Result[*catalog.Page[E]] {
 		groups := map[ll2.ListKey][]int{}
+		expected := map[ll2.ListKey]int{}
 		for _, k := range keys {
 			groups[k.Query] = append(groups[k.Query], k.Parent)
+			expected[k.Query] = max(expected[k.Query], k.Expected)
 		}
 		type answer struct {
 			pages  map[int]*catalog.Page[E]
@@ -155,7 +160,7 @@ func reverse[E any](l *Loaders, list func(context.Context, []int, ll2.ListParams
 				if q, err := key.Params(); err != nil {
 					a.err = &ll2.Error{Kind: ll2.KindBadRequest, Op: "load", Detail: err.Error()}
 				} else {
-					a.pages, a.failed = list(ctx, parents, q)
+					a.pages, a.failed = list(ctx, parents, expected[key], q)
 					for _, p := range a.pages {
 						l.prime(p.Seen)
 					}

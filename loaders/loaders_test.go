@@ -3,6 +3,7 @@ package loaders_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -161,6 +162,37 @@ func TestReverseDeduplicatesPerParentAndQuery(t *testing.T) {
 	}
 	if n := srv.Counters().Total; n != 1 {
 		t.Errorf("%d calls, want 1:\n%v", n, srv.Requests())
+	}
+}
+
+// TestSplitReverseBatchIsPricedForAll checks that a reverse page asked for many
+// parents is priced for all of them when the loader's batch splits (resolvers that
+// reach it after its wait, as on a loaded machine): the first, lone parent does not
+// make a filtered call of its own beside the crawl that answers its siblings.
+func TestSplitReverseBatchIsPricedForAll(t *testing.T) {
+	l, ctx, srv := setup(t)
+	q := ll2.ListParams{Limit: 5, Mode: ll2.LevelNormal, Ordering: []ll2.OrderKey{{Field: "id"}}}
+	var configs []int
+	for _, c := range srv.Store().Configs() {
+		configs = append(configs, c.ID)
+	}
+	// One batch with the first parent alone, then one with the rest.
+	if _, err := l.SpacecraftOfConfig.Load(ctx, loaders.ReverseKey{Parent: configs[0], Query: q.Key(), Expected: len(configs)})(); err != nil {
+		t.Fatal(err)
+	}
+	var rest []func() (*catalog.Page[catalog.Spacecraft], error)
+	for _, c := range configs[1:] {
+		rest = append(rest, l.SpacecraftOfConfig.Load(ctx, loaders.ReverseKey{Parent: c, Query: q.Key(), Expected: len(configs)}))
+	}
+	for _, th := range rest {
+		if _, err := th(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range srv.Requests() {
+		if strings.Contains(r, "spacecraft_config=") {
+			t.Errorf("a filtered call for one parent: %s", r)
+		}
 	}
 }
 
