@@ -113,6 +113,12 @@ type Transport struct {
 	calls      chan struct{}
 	mu         sync.Mutex
 	running    map[string]bool
+	// life is the context of background refreshes, which outlive the requests that
+	// start them but not the transport: Close cancels it and waits for them.
+	life   context.Context
+	cancel context.CancelFunc
+	bg     sync.WaitGroup
+	closed bool
 }
 
 // DefaultMaxStale is how long past its TTL an answer may stand in by default: a week
@@ -159,8 +165,36 @@ func NewTransport(o Options) *Transport {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	life, cancel := context.WithCancel(context.Background())
 	return &Transport{o: o, refreshing: make(chan struct{}, o.MaxBackgroundRefreshes),
-		calls: make(chan struct{}, o.MaxConcurrentCalls), running: map[string]bool{}}
+		calls: make(chan struct{}, o.MaxConcurrentCalls), running: map[string]bool{}, life: life, cancel: cancel}
+}
+
+// ErrClosed is the error of a call to LL2 asked of a closed transport.
+var ErrClosed = errors.New("economy: the transport is closed")
+
+// begin counts a piece of work (a call, a background refresh) that Close must wait
+// for, unless the transport is closed.
+func (t *Transport) begin() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return false
+	}
+	t.bg.Add(1)
+	return true
+}
+
+// Close cancels the calls to LL2 and the background refreshes still running, and
+// waits for them, so that none outlives the transport (and the caches it writes to).
+// Afterwards answers come from the cache only. It may be called more than once.
+func (t *Transport) Close() error {
+	t.mu.Lock()
+	t.closed = true
+	t.mu.Unlock()
+	t.cancel()
+	t.bg.Wait()
+	return nil
 }
 
 // Store returns the transport's store.
@@ -285,8 +319,15 @@ func (t *Transport) fetch(ctx context.Context, req *http.Request, key string, tt
 		flightKey += "#revalidate"
 	}
 	call := func(fctx context.Context) (Result, error) {
+		// A shared call outlives the request that started it (others may have
+		// joined it), but not the transport.
+		if !t.begin() {
+			return Result{}, ErrClosed
+		}
+		defer t.bg.Done()
 		fctx, cancel := context.WithTimeout(fctx, timeout)
 		defer cancel()
+		defer context.AfterFunc(t.life, cancel)()
 		// Another process (or a flight that just ended) may have brought the answer:
 		// with a shared store, look again before spending a call.
 		if e, ok, err := t.o.Store.Get(fctx, key); err == nil && ok && e.Fresh(t.o.Now()) && !revalidate(fctx) {
@@ -387,7 +428,7 @@ func (t *Transport) store(ctx context.Context, key string, e Entry, keep time.Du
 // is simply served again until a later request finds room.
 func (t *Transport) refresh(req *http.Request, key string, ttl time.Duration) {
 	t.mu.Lock()
-	if t.running[key] {
+	if t.running[key] || t.closed {
 		t.mu.Unlock()
 		return
 	}
@@ -398,19 +439,21 @@ func (t *Transport) refresh(req *http.Request, key string, ttl time.Duration) {
 		return
 	}
 	t.running[key] = true
+	t.bg.Add(1)
 	t.mu.Unlock()
 	bg := req.Clone(context.Background())
 	// The refresh outlives the request and keeps none of its context but the
 	// client's check of the answer.
 	check := ll2.BodyCheckFrom(req.Context())
 	go func() {
+		defer t.bg.Done()
 		defer func() {
 			t.mu.Lock()
 			delete(t.running, key)
 			t.mu.Unlock()
 			<-t.refreshing
 		}()
-		ctx, cancel := context.WithTimeout(context.Background(), t.o.CallTimeout)
+		ctx, cancel := context.WithTimeout(t.life, t.o.CallTimeout)
 		defer cancel()
 		if check != nil {
 			ctx = ll2.WithBodyCheck(ctx, check)

@@ -365,6 +365,32 @@ func TestTransportMaxBackgroundRefreshes(t *testing.T) {
 	wantBody(t, r.get(t, "spacecraft/1/"), 200, `{"a":2}`)
 }
 
+// TestTransportCloseStopsRefreshes checks that a background refresh does not outlive
+// the transport: Close cancels the one waiting on LL2 and returns once it is gone, and
+// a stale read after Close starts none.
+func TestTransportCloseStopsRefreshes(t *testing.T) {
+	r := newRig(t, nil)
+	gate, _ := newGate(t)
+	r.base.Script("spacecraft/1/", testkit.OK(`{"a":1}`), testkit.Answer{Status: 200, Body: `{"a":2}`, Gate: gate})
+	r.get(t, "spacecraft/1/")
+	r.clk.Advance(time.Hour)
+	wantBody(t, r.get(t, "spacecraft/1/"), 200, `{"a":1}`)
+	testkit.WaitFor(t, "the refresh to reach LL2", func() bool { return r.base.Held() == 1 })
+	done := make(chan struct{})
+	go func() {
+		_ = r.tr.Close()
+		close(done)
+	}()
+	testkit.Recv(t, done)
+	if n := r.tr.Refreshing(); n != 0 || r.base.Held() != 0 {
+		t.Fatalf("after Close: %d refreshes, %d calls held", n, r.base.Held())
+	}
+	wantBody(t, r.get(t, "spacecraft/1/"), 200, `{"a":1}`)
+	if n := r.tr.Refreshing(); n != 0 {
+		t.Fatalf("a read after Close started %d refreshes", n)
+	}
+}
+
 var errNet = errors.New("dial tcp: connection refused")
 
 func TestTransportStaleIfError(t *testing.T) {

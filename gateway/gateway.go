@@ -253,6 +253,10 @@ func (g *Gateway) close() error {
 	}
 	g.wg.Wait()
 	var errs []error
+	if g.Transport != nil {
+		// First: its background refreshes write to the caches closed below.
+		errs = append(errs, g.Transport.Close())
+	}
 	for _, c := range g.closers {
 		errs = append(errs, c())
 	}
