@@ -80,7 +80,7 @@ func TestMainServesAndShutsDown(t *testing.T) {
 	scrape, _ := io.ReadAll(metrics.Body)
 	metrics.Body.Close()
 	for _, want := range []string{
-		`spacegraph_http_requests_total{method="POST",route="/graphql",status="200"} 1`,
+		`spacegraph_http_requests_total{code="200",method="post",route="/graphql"} 1`,
 		`spacegraph_graphql_operations_total{code="",operation="anonymous",outcome="ok"} 1`,
 		`spacegraph_upstream_calls_total{endpoint="spacecraft/{id}/",status="200"} 1`,
 	} {
@@ -157,7 +157,7 @@ func TestMetricsOnAPrivateAddress(t *testing.T) {
 	if status, _ := get(m.URL + "/metrics"); status != http.StatusNotFound {
 		t.Errorf("/metrics on the public address: %d, want 404", status)
 	}
-	if status, body := get(m.MetricsURL + "/metrics"); status != http.StatusOK || !strings.Contains(body, `spacegraph_http_requests_total{method="GET",route="/healthz",status="200"} 1`) {
+	if status, body := get(m.MetricsURL + "/metrics"); status != http.StatusOK || !strings.Contains(body, `spacegraph_http_requests_total{code="200",method="get",route="/healthz"} 1`) {
 		t.Errorf("/metrics on the private address: %d\n%.2000s", status, body)
 	}
 	stop()

@@ -30,6 +30,7 @@ import (
 	"spacegraph/graphqlhttp"
 	"spacegraph/internal/testkit"
 	"spacegraph/ll2/ll2server"
+	"spacegraph/observe"
 	"spacegraph/reqscope"
 )
 
@@ -827,8 +828,9 @@ func (h *harness) serveWith(wrap func(http.Handler) http.Handler, fields graphql
 // TestPanicsBecomeInternalErrors makes the gateway panic in a handler around its
 // routes and in a resolver (pieces the test owns, put in through gateway.HandlerWith):
 // the client gets an INTERNAL error carrying the request id and nothing of the panic,
-// the log gets the detail and the stack under that id, and the gateway goes on
-// serving.
+// the log gets the detail and the stack under that id, /metrics counts the status the
+// client got (a 500 for a panic in HTTP middleware, which no route served), and the
+// gateway goes on serving.
 func TestPanicsBecomeInternalErrors(t *testing.T) {
 	boom := func(ctx context.Context) {
 		if reqscope.From(ctx).ID() == "boom-1" {
@@ -840,23 +842,24 @@ func TestPanicsBecomeInternalErrors(t *testing.T) {
 		wrap   func(http.Handler) http.Handler
 		fields graphql.FieldMiddleware
 		status int
+		series string
 	}{
 		{"middleware", func(next http.Handler) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				boom(r.Context())
 				next.ServeHTTP(w, r)
 			})
-		}, nil, http.StatusInternalServerError},
+		}, nil, http.StatusInternalServerError, `spacegraph_http_requests_total{code="500",method="post",route="unmatched"} 1`},
 		{"resolver", nil, func(ctx context.Context, next graphql.Resolver) (any, error) {
 			if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Object == "Query" {
 				boom(ctx)
 			}
 			return next(ctx)
-		}, http.StatusOK},
+		}, http.StatusOK, `spacegraph_http_requests_total{code="200",method="post",route="/graphql"} 1`},
 	} {
 		t.Run(tc.stage, func(t *testing.T) {
 			logs := &testkit.Buffer{}
-			h := newHarness(t, gateway.Config{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+			h := newHarness(t, gateway.Config{Logger: slog.New(slog.NewTextHandler(logs, nil)), Metrics: observe.New(observe.Options{})})
 			h.serveWith(tc.wrap, tc.fields)
 			resp, raw := h.send("POST", "/graphql", http.Header{"Content-Type": {"application/json"}, "X-Request-Id": {"boom-1"}},
 				jsonBody(`{ spacecraft(ll2Id: 242) { name } }`, nil, nil))
@@ -873,6 +876,9 @@ func TestPanicsBecomeInternalErrors(t *testing.T) {
 			}
 			if l := logs.String(); !strings.Contains(l, "secret detail 42") || !strings.Contains(l, "boom-1") || !strings.Contains(l, "goroutine") {
 				t.Errorf("the log lacks the detail, the id or the stack:\n%s", l)
+			}
+			if _, scrape := h.send("GET", "/metrics", nil, ""); !bytes.Contains(scrape, []byte(tc.series)) {
+				t.Errorf("/metrics lacks %s:\n%s", tc.series, scrape)
 			}
 			h.ok(`{ spacecraft(ll2Id: 242) { name } }`, nil, nil)
 		})

@@ -13,8 +13,9 @@ import (
 
 // handler is the path every request takes to the routes, outermost first: the
 // request's record (reqscope: its id and its report), the bound on how long writing
-// its answer may stall, its log line, compression, and panic recovery (an INTERNAL
-// answer carrying the id).
+// its answer may stall, its log line, its metrics, compression, and panic recovery
+// (an INTERNAL answer carrying the id). The metrics sit outside the recovery, so
+// that they count the 500 it answers for a panic, as the client gets it.
 func (g *Gateway) handler(routes http.Handler) http.Handler {
 	p := g.cfg.Protection
 	stall := p.RequestTimeout
@@ -25,8 +26,8 @@ func (g *Gateway) handler(routes http.Handler) http.Handler {
 	if !p.GzipOff {
 		h = protect.Gzip(h)
 	}
+	h = g.cfg.Metrics.Instrument(h)
 	h = observe.LogRequests(g.log, observe.LogOptions{
-		Metrics: g.cfg.Metrics,
 		Skip: func(r *http.Request) bool {
 			return r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics"
 		},
@@ -52,14 +53,14 @@ func (g *Gateway) routes(gql http.Handler) http.Handler {
 	// neither the deadline's goroutine nor its buffer.
 	graphql := respcache.New(cache, protect.Deadline(p.RequestTimeout, g.log, loaders.Middleware(g.Catalog, g.cfg.LoaderWait, m, gql)))
 	graphql = graphqlhttp.Precheck(protect.BodyLimit(p.MaxBodyBytes, graphql))
-	mux.Handle("/graphql", m.Middleware("/graphql", protect.CORS(p.CORSOrigins, p.CORSMaxAge, graphql)))
+	mux.Handle("/graphql", reqscope.Route("/graphql", protect.CORS(p.CORSOrigins, p.CORSMaxAge, graphql)))
 	playground := playgroundHandler("/graphql")
-	mux.Handle("GET /{$}", m.Middleware("/", playground))
-	mux.Handle("GET "+playgroundAssetsPrefix, m.Middleware(playgroundAssetsPrefix, playground))
-	mux.Handle("GET /healthz", m.Middleware("/healthz", http.HandlerFunc(healthz)))
-	mux.Handle("GET /readyz", m.Middleware("/readyz", http.HandlerFunc(g.readyz)))
+	mux.Handle("GET /{$}", reqscope.Route("/", playground))
+	mux.Handle("GET "+playgroundAssetsPrefix, reqscope.Route(playgroundAssetsPrefix, playground))
+	mux.Handle("GET /healthz", reqscope.Route("/healthz", http.HandlerFunc(healthz)))
+	mux.Handle("GET /readyz", reqscope.Route("/readyz", http.HandlerFunc(g.readyz)))
 	if m != nil && !g.cfg.MetricsPrivate {
-		mux.Handle("GET /metrics", m.Middleware("/metrics", m.Handler()))
+		mux.Handle("GET /metrics", reqscope.Route("/metrics", m.Handler()))
 	}
 	return mux
 }

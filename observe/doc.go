@@ -9,9 +9,10 @@
 //     CacheOutcome for the caches, LoaderBatch, BudgetFunc) and
 //     its Handler serves /metrics. A nil *Metrics accepts every call and records
 //     nothing, so that tests and tools can build a gateway without metrics.
-//   - Middleware measures one route; LogRequests writes the request's log line
-//     from the request's record (reqscope), in which Middleware names the route
-//     and the GraphQL extension the operation and its outcome.
+//   - Instrument measures the HTTP requests (promhttp's instrumentation, by the route
+//     the request's record names); LogRequests writes the request's log line from
+//     that record (reqscope), in which reqscope.Route names the route and the
+//     GraphQL extension the operation and its outcome.
 //   - GraphQLExtension records each GraphQL operation (metrics, span, record).
 //   - SetupTracing starts tracing; TracingTransport and LoaderTracer add the spans of
 //     upstream calls and loader batches under the operation's span.

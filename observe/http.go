@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"spacegraph/economy"
 	"spacegraph/reqscope"
 )
@@ -49,54 +51,72 @@ func (w *statusWriter) code() int {
 	return w.status
 }
 
-// Middleware measures the requests of one route: their count by method and status,
-// their duration, and the requests in flight. route is the label, a fixed name such
-// as "/graphql" (names that are not short plain ASCII, and names past a few dozen,
-// are "other"). It also names the route in the request's record for the log line.
-// A handler that panics is counted as a 500 before the panic goes on to the recovery
-// middleware above.
-func (m *Metrics) Middleware(route string, next http.Handler) http.Handler {
+// Instrument measures every request that next serves, with promhttp's instrumentation:
+// spacegraph_http_requests_total by route, method and code,
+// spacegraph_http_request_duration_seconds by route, and
+// spacegraph_http_requests_in_flight. method and code are promhttp's labels
+// (lower-case methods, "unknown" for a method it does not know). The route is the
+// one the request's record names once it is served (see reqscope.Route):
+// "unmatched" when no route took the request (a path the mux does not know, a
+// method it refuses), "other" for a name that is not short plain ASCII or comes past
+// a few dozen. A handler that panics is counted as a 500 on its way to the recovery
+// middleware above, since promhttp counts nothing for a handler that does not
+// return.
+//
+// It must run inside reqscope.Middleware, whose record it reads.
+func (m *Metrics) Instrument(next http.Handler) http.Handler {
 	if m == nil {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			reqscope.From(r.Context()).SetRoute(route)
-			next.ServeHTTP(w, r)
-		})
+		return next
 	}
-	label := Other
-	if plainLabel(route) {
-		label = m.routes.get(route, true)
-	}
-	duration := m.httpDuration.WithLabelValues(label)
+	route := promhttp.WithLabelFromCtx("route", m.routeLabel)
+	served := promhttp.InstrumentHandlerInFlight(m.httpInFlight,
+		promhttp.InstrumentHandlerDuration(m.httpDuration,
+			promhttp.InstrumentHandlerCounter(m.httpRequests, next, route), route))
+	// A panic is counted by promhttp too, through a handler that answers 500 to no
+	// one, so that its method and code are labelled as every other request's.
+	panicked := promhttp.InstrumentHandlerCounter(m.httpRequests, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+	}), route)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		reqscope.From(r.Context()).SetRoute(route)
-		m.httpInFlight.Inc()
-		sw := &statusWriter{ResponseWriter: w}
 		start := time.Now()
-		panicked := true
+		returned := false
 		defer func() {
-			m.httpInFlight.Dec()
-			status := sw.code()
-			if panicked {
-				status = http.StatusInternalServerError
+			if returned {
+				return
 			}
-			m.httpRequests.WithLabelValues(label, methodLabel(r.Method), statusLabel(status)).Inc()
-			duration.Observe(time.Since(start).Seconds())
+			panicked.ServeHTTP(discardWriter{}, r)
+			m.httpDuration.WithLabelValues(m.routeLabel(r.Context())).Observe(time.Since(start).Seconds())
 		}()
-		next.ServeHTTP(sw, r)
-		panicked = false
+		served.ServeHTTP(w, r)
+		returned = true
 	})
 }
+
+// routeLabel is the route label of the request of ctx; see Instrument.
+func (m *Metrics) routeLabel(ctx context.Context) string {
+	switch route := reqscope.From(ctx).Route(); {
+	case route == "":
+		return Unmatched
+	case !plainLabel(route):
+		return Other
+	default:
+		return m.routes.get(route, true)
+	}
+}
+
+// discardWriter is the writer of the answer no one gets: Instrument's count of a
+// panic.
+type discardWriter struct{}
+
+func (discardWriter) Header() http.Header         { return http.Header{} }
+func (discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (discardWriter) WriteHeader(int)             {}
 
 // LogOptions tune LogRequests.
 type LogOptions struct {
 	// Skip, when set, leaves out the requests it returns true for, such as the
 	// scrapes of /metrics and the probes of /healthz that would drown the rest.
 	Skip func(*http.Request) bool
-	// Metrics, when set, counts the requests that no route's Middleware measured
-	// (paths the mux does not know, methods it refuses) under the route "unmatched":
-	// a catch-all route would count them too, but would turn the mux's 405s into
-	// 404s.
-	Metrics *Metrics
 }
 
 // Unmatched is the route label of requests that reached no route.
@@ -131,12 +151,7 @@ func LogRequests(log *slog.Logger, o LogOptions, next http.Handler) http.Handler
 			if panicked {
 				status = http.StatusInternalServerError
 			}
-			d := time.Since(start)
-			if m := o.Metrics; m != nil && rec != nil && rec.Route() == "" {
-				m.httpRequests.WithLabelValues(Unmatched, methodLabel(r.Method), statusLabel(status)).Inc()
-				m.httpDuration.WithLabelValues(Unmatched).Observe(d.Seconds())
-			}
-			logRequest(ctx, log, r, rec, status, sw.bytes, d)
+			logRequest(ctx, log, r, rec, status, sw.bytes, time.Since(start))
 		}()
 		next.ServeHTTP(sw, r)
 		panicked = false

@@ -268,16 +268,6 @@ func statusLabel(status int) string {
 	return strconv.Itoa(status)
 }
 
-// methodLabel keeps the standard methods and folds the rest, which clients may
-// invent freely.
-func methodLabel(m string) string {
-	switch m {
-	case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS":
-		return m
-	}
-	return Other
-}
-
 // Cache layers, for CacheOutcome.
 const (
 	// LayerAnswer is the upstream transport's cache of LL2 answers.

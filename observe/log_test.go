@@ -53,7 +53,7 @@ func TestLogLine(t *testing.T) {
 	})
 	// The request's record, with its id and report, comes from the outermost layer, as
 	// in the gateway.
-	h := reqscope.Middleware(observe.LogRequests(log, observe.LogOptions{}, m.Middleware("/graphql", srv)))
+	h := reqscope.Middleware(observe.LogRequests(log, observe.LogOptions{}, m.Instrument(reqscope.Route("/graphql", srv))))
 
 	query := gql(`query Intro { __schema { queryType { name } } }`, "")
 	post(t, h, query, "X-Request-Id", "req-1")
@@ -103,20 +103,19 @@ func TestLogLineResponseCacheAndErrors(t *testing.T) {
 	log := slog.New(slog.NewJSONHandler(&buf, nil))
 	m := observe.New(observe.Options{})
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", m.Middleware("/graphql", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("/graphql", reqscope.Route("/graphql", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The response cache answers without GraphQL running.
 		m.CacheOutcome(observe.LayerResponse, observe.OutcomeHit)
 		reqscope.From(r.Context()).SetResponseCache(observe.OutcomeHit)
 		_, _ = w.Write([]byte(`{"data":{}}`))
 	})))
-	mux.Handle("/fail", m.Middleware("/fail", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	mux.Handle("/fail", reqscope.Route("/fail", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	})))
-	mux.Handle("/healthz", m.Middleware("/healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {})))
+	mux.Handle("/healthz", reqscope.Route("/healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {})))
 	h := reqscope.Middleware(observe.LogRequests(log, observe.LogOptions{
-		Skip:    func(r *http.Request) bool { return r.URL.Path == "/healthz" },
-		Metrics: m,
-	}, mux))
+		Skip: func(r *http.Request) bool { return r.URL.Path == "/healthz" },
+	}, m.Instrument(mux)))
 
 	for _, p := range []string{"/graphql", "/fail", "/nowhere", "/healthz"} {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, p, nil))
@@ -139,7 +138,7 @@ func TestLogLineResponseCacheAndErrors(t *testing.T) {
 		t.Errorf("response hits = %v", v)
 	}
 	// The request no route served is counted as unmatched, and only it.
-	if v := value(t, f, "spacegraph_http_requests_total", map[string]string{"route": "unmatched", "method": "GET", "status": "404"}); v != 1 {
+	if v := value(t, f, "spacegraph_http_requests_total", map[string]string{"route": "unmatched", "method": "get", "code": "404"}); v != 1 {
 		t.Errorf("unmatched requests = %v", v)
 	}
 	if got := labelValues(f, "spacegraph_http_requests_total", "route"); strings.Join(got, ",") != "/fail,/graphql,/healthz,unmatched" {

@@ -97,8 +97,8 @@ func New(o Options) *Metrics {
 		reg: prometheus.NewRegistry(),
 		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "http_requests_total",
-			Help: "HTTP requests served, by route, method and status.",
-		}, []string{"route", "method", "status"}),
+			Help: "HTTP requests served, by route, method and status code.",
+		}, []string{"route", "method", "code"}),
 		httpDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: Namespace, Name: "http_request_duration_seconds",
 			Help:    "Time to serve an HTTP request, by route.",

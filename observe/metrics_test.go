@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +16,8 @@ import (
 	"spacegraph/economy"
 	"spacegraph/ll2"
 	"spacegraph/observe"
+	"spacegraph/protect"
+	"spacegraph/reqscope"
 )
 
 func TestUpstreamCalls(t *testing.T) {
@@ -191,55 +194,119 @@ func TestBudgetGauges(t *testing.T) {
 	}
 }
 
-func TestHTTPMiddleware(t *testing.T) {
-	m := observe.New(observe.Options{})
-	var inFlight float64
-	h := m.Middleware("/graphql", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		inFlight = value(t, scrape(t, m), "spacegraph_http_requests_in_flight", nil)
-		if r.URL.Query().Get("fail") != "" {
-			w.WriteHeader(http.StatusBadRequest)
-			return
-		}
-		_, _ = w.Write([]byte("{}"))
-	}))
-	for _, target := range []string{"/graphql", "/graphql", "/graphql?fail=1"} {
-		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, target, nil))
-	}
-	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/graphql", nil))
-	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("BREW", "/graphql", nil))
-	if inFlight != 1 {
-		t.Errorf("in flight during a request = %v, want 1", inFlight)
-	}
-	panics := m.Middleware("/boom", http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
-	func() {
-		defer func() {
-			if recover() == nil {
-				t.Error("the middleware swallowed the panic")
-			}
-		}()
-		panics.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/boom", nil))
-	}()
-
-	f := scrape(t, m)
-	for _, c := range []struct {
-		route, method, status string
-		want                  float64
+// TestHTTPInstrument serves requests through Instrument as the gateway does, the routes
+// named in the request's record, with the panic recovery inside Instrument (as the
+// gateway has it) and outside: either way each request is counted once, by route,
+// method and code, a panic as a 500 (whether or not the handler had begun its
+// answer), a request no route took as "unmatched", and timed by route.
+func TestHTTPInstrument(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	for _, tc := range []struct {
+		name  string
+		chain func(m *observe.Metrics, routes http.Handler) http.Handler
 	}{
-		{"/graphql", "GET", "200", 2},
-		{"/graphql", "GET", "400", 1},
-		{"/graphql", "POST", "200", 1},
-		{"/graphql", "other", "200", 1},
-		{"/boom", "GET", "500", 1},
+		{"recovery inside", func(m *observe.Metrics, routes http.Handler) http.Handler {
+			return m.Instrument(protect.Recover(log, routes))
+		}},
+		{"recovery outside", func(m *observe.Metrics, routes http.Handler) http.Handler {
+			return protect.Recover(log, m.Instrument(routes))
+		}},
+		{"no recovery", func(m *observe.Metrics, routes http.Handler) http.Handler {
+			return m.Instrument(routes)
+		}},
 	} {
-		if got := value(t, f, "spacegraph_http_requests_total", map[string]string{"route": c.route, "method": c.method, "status": c.status}); got != c.want {
-			t.Errorf("requests %s %s %s = %v, want %v", c.route, c.method, c.status, got, c.want)
-		}
-	}
-	if n, _ := histogram(t, f, "spacegraph_http_request_duration_seconds", map[string]string{"route": "/graphql"}); n != 5 {
-		t.Errorf("/graphql durations: %d samples, want 5", n)
-	}
-	if v := value(t, f, "spacegraph_http_requests_in_flight", nil); v != 0 {
-		t.Errorf("in flight after the requests = %v, want 0", v)
+		t.Run(tc.name, func(t *testing.T) {
+			m := observe.New(observe.Options{})
+			var inFlight float64
+			mux := http.NewServeMux()
+			mux.Handle("/graphql", reqscope.Route("/graphql", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				inFlight = value(t, scrape(t, m), "spacegraph_http_requests_in_flight", nil)
+				if r.URL.Query().Get("fail") != "" {
+					w.WriteHeader(http.StatusBadRequest)
+					return
+				}
+				_, _ = w.Write([]byte("{}"))
+			})))
+			mux.Handle("/boom", reqscope.Route("/boom", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Query().Get("late") != "" {
+					_, _ = w.Write([]byte("{"))
+				}
+				panic("boom")
+			})))
+			mux.Handle("GET /healthz", reqscope.Route("/healthz", http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})))
+			h := reqscope.Middleware(tc.chain(m, mux))
+			serve := func(method, target string) (status int, panicked bool) {
+				defer func() {
+					if recover() != nil {
+						panicked = true
+					}
+				}()
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest(method, target, nil))
+				return rec.Code, false
+			}
+			for _, c := range []struct {
+				method, target string
+				status         int
+			}{
+				{"GET", "/graphql", 200},
+				{"GET", "/graphql", 200},
+				{"GET", "/graphql?fail=1", 400},
+				{"POST", "/graphql", 200},
+				{"BREW", "/graphql", 200},
+				{"GET", "/boom", 500},
+				{"GET", "/boom?late=1", 200},
+				{"GET", "/nowhere", 404},
+				{"POST", "/healthz", 405},
+			} {
+				status, panicked := serve(c.method, c.target)
+				switch {
+				case tc.name == "no recovery" && strings.HasPrefix(c.target, "/boom"):
+					if !panicked {
+						t.Errorf("%s %s: Instrument swallowed the panic", c.method, c.target)
+					}
+				case c.target == "/boom?late=1":
+					// Too late for a clean answer: the recovery cuts the connection.
+					if !panicked {
+						t.Errorf("%s %s: the begun answer was not cut", c.method, c.target)
+					}
+				case panicked || status != c.status:
+					t.Errorf("%s %s: status %d (panicked %v), want %d", c.method, c.target, status, panicked, c.status)
+				}
+			}
+			if inFlight != 1 {
+				t.Errorf("in flight during a request = %v, want 1", inFlight)
+			}
+
+			f := scrape(t, m)
+			for _, c := range []struct {
+				route, method, code string
+				want                float64
+			}{
+				{"/graphql", "get", "200", 2},
+				{"/graphql", "get", "400", 1},
+				{"/graphql", "post", "200", 1},
+				{"/graphql", "unknown", "200", 1},
+				{"/boom", "get", "500", 2},
+				{"unmatched", "get", "404", 1},
+				{"unmatched", "post", "405", 1},
+			} {
+				if got := value(t, f, "spacegraph_http_requests_total", map[string]string{"route": c.route, "method": c.method, "code": c.code}); got != c.want {
+					t.Errorf("requests %s %s %s = %v, want %v", c.route, c.method, c.code, got, c.want)
+				}
+			}
+			if n := len(f["spacegraph_http_requests_total"].GetMetric()); n != 7 {
+				t.Errorf("%d series of spacegraph_http_requests_total, want 7:\n%s", n, describe(f["spacegraph_http_requests_total"]))
+			}
+			for route, want := range map[string]uint64{"/graphql": 5, "/boom": 2, "unmatched": 2} {
+				if n, _ := histogram(t, f, "spacegraph_http_request_duration_seconds", map[string]string{"route": route}); n != want {
+					t.Errorf("%s durations: %d samples, want %d", route, n, want)
+				}
+			}
+			if v := value(t, f, "spacegraph_http_requests_in_flight", nil); v != 0 {
+				t.Errorf("in flight after the requests = %v, want 0", v)
+			}
+		})
 	}
 }
 
@@ -251,12 +318,12 @@ func TestWrappersFlush(t *testing.T) {
 		func(w http.ResponseWriter) error { w.(http.Flusher).Flush(); return nil },
 		func(w http.ResponseWriter) error { return http.NewResponseController(w).Flush() },
 	} {
-		h := observe.LogRequests(slog.New(slog.DiscardHandler), observe.LogOptions{}, m.Middleware("/s", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		h := observe.LogRequests(slog.New(slog.DiscardHandler), observe.LogOptions{}, m.Instrument(reqscope.Route("/s", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			_, _ = w.Write([]byte("a"))
 			if err := flush(w); err != nil {
 				t.Error(err)
 			}
-		})))
+		}))))
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/s", nil))
 		if !rec.Flushed {
@@ -286,7 +353,7 @@ func TestNilMetrics(t *testing.T) {
 		t.Error("a nil Metrics made something")
 	}
 	rec := httptest.NewRecorder()
-	m.Middleware("/x", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) })).
+	m.Instrument(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) })).
 		ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/x", nil))
 	if rec.Code != http.StatusTeapot {
 		t.Errorf("status %d went through as %d", http.StatusTeapot, rec.Code)

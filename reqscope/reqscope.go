@@ -84,7 +84,18 @@ func (r *Record) Report() *economy.Report {
 	return r.report
 }
 
-// SetRoute names the route that served the request; the route's middleware calls it.
+// Route names the route next serves in the record of each request it takes, for the
+// log line and the metrics of the requests: the name is the route's, a fixed string
+// such as "/graphql", never the request's path, so that the metrics' labels stay
+// few.
+func Route(name string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		From(r.Context()).SetRoute(name)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// SetRoute names the route that served the request; Route calls it.
 func (r *Record) SetRoute(route string) {
 	if r == nil {
 		return

@@ -68,6 +68,18 @@ func TestMiddleware(t *testing.T) {
 	}
 }
 
+// TestRoute checks that Route names its route in the record, whatever the path.
+func TestRoute(t *testing.T) {
+	var got string
+	h := reqscope.Middleware(reqscope.Route("/graphql", http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		got = reqscope.From(r.Context()).Route()
+	})))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/graphql/some/path?x=1", nil))
+	if got != "/graphql" {
+		t.Errorf("route %q, want /graphql", got)
+	}
+}
+
 // TestNoRecord checks that a handler run outside Middleware (as some tests run
 // one) can still call every method.
 func TestNoRecord(t *testing.T) {
