@@ -69,9 +69,9 @@ type Config struct {
 	BudgetWindow    time.Duration
 	BudgetSyncEvery time.Duration
 	// RedisURL, when set, puts the answer cache, the entity cache, the in-flight
-	// locks, the budget and the response cache in Redis, shared by every replica: one
-	// server (redis://host:port/db, rediss:// for TLS), Sentinel
-	// (redis+sentinel://host:port/db?master_name=NAME) or Cluster
+	// locks, the budget, the response cache and the automatic persisted queries in
+	// Redis, shared by every replica: one server (redis://host:port/db, rediss:// for
+	// TLS), Sentinel (redis+sentinel://host:port/db?master_name=NAME) or Cluster
 	// (redis+cluster://host:port?addr=host2:port2); see redis.Options.URL.
 	// While Redis is unreachable each replica serves from its in-process caches and
 	// a local share of the budget, and /readyz says "redis": "degraded".

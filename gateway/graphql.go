@@ -53,7 +53,7 @@ func (g *Gateway) graphQLServer() *handler.Server {
 		srv.Use(extension.Introspection{})
 	}
 	if p.TrustedDocuments == nil {
-		srv.Use(extension.AutomaticPersistedQuery{Cache: newQueryCache[string](size)})
+		srv.Use(extension.AutomaticPersistedQuery{Cache: g.persistedQueries(size)})
 	}
 	// Before the limits, so that they measure the variables that run.
 	srv.Use(vars)

@@ -199,3 +199,88 @@ func TestRedisBudgetOnRedisClock(t *testing.T) {
 		}
 	})
 }
+
+// TestPersistedQueriesSharedAcrossReplicas registers an automatic persisted query on
+// one replica and sends its hash alone to another on the same Redis, as a client does
+// whose requests a load balancer spreads: the other runs it. A replica of another
+// upstream on the same prefix does not know the hash, as it knows none of the
+// others' keys. The response cache is off, so that only the persisted queries can
+// answer.
+func TestPersistedQueriesSharedAcrossReplicas(t *testing.T) {
+	redistest.Run(t, func(t *testing.T, r redistest.Backend) {
+		mk := func(c gateway.Config) *harness {
+			c.RedisURL, c.RedisPrefix, c.ResponseCacheOff = r.URL, r.Prefix, true
+			h := newHarness(t, c)
+			t.Cleanup(func() { h.g.Close() })
+			return h
+		}
+		d := llScale()
+		a, b, elsewhere := mk(gateway.Config{}), mk(gateway.Config{}), mk(gateway.Config{Snapshot: &d})
+		const query = `query Dragon($id: Int!) { spacecraft(ll2Id: $id) { name } }`
+		vars := map[string]any{"id": 569}
+		const want = `{"spacecraft":{"name":"Cargo Dragon"}}`
+		byHash := func(h *harness) response {
+			t.Helper()
+			return h.sendGQL("POST", "/graphql", postJSON, jsonBody("", vars, persisted(query)))
+		}
+		byHash(b).errorWith(t, "PERSISTED_QUERY_NOT_FOUND")
+		if r := a.sendGQL("POST", "/graphql", postJSON, jsonBody(query, vars, persisted(query))); len(r.Errors) > 0 || string(r.Data) != want {
+			t.Fatalf("registering on the first replica: %s %+v", r.Data, r.Errors)
+		}
+		if r := byHash(b); len(r.Errors) > 0 || string(r.Data) != want {
+			t.Errorf("the hash alone on the second replica: %s %+v", r.Data, r.Errors)
+		}
+		byHash(elsewhere).errorWith(t, "PERSISTED_QUERY_NOT_FOUND")
+	})
+}
+
+// TestPersistedQueriesDuringRedisOutage stops the Redis of two replicas: each still
+// registers and runs the persisted queries sent to it. Once Redis is back, a hash
+// registered on one is known to the other again, and one registered during the
+// outage reaches Redis as soon as its replica serves it.
+func TestPersistedQueriesDuringRedisOutage(t *testing.T) {
+	srv := redistest.Start(t)
+	mk := func() *harness {
+		h := newHarness(t, gateway.Config{RedisURL: srv.URL(), ResponseCacheOff: true})
+		t.Cleanup(func() { h.g.Close() })
+		return h
+	}
+	a, b := mk(), mk()
+	query := func(id int) string { return fmt.Sprintf(`{ spacecraft(ll2Id: %d) { name } }`, id) }
+	register := func(h *harness, q string) {
+		t.Helper()
+		if r := h.sendGQL("POST", "/graphql", postJSON, jsonBody(q, nil, persisted(q))); len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"name"`) {
+			t.Fatalf("registering %s: %s %+v", q, r.Data, r.Errors)
+		}
+	}
+	byHash := func(h *harness, q string) response {
+		t.Helper()
+		return h.sendGQL("POST", "/graphql", postJSON, jsonBody("", nil, persisted(q)))
+	}
+	served := func(h *harness, q string) {
+		t.Helper()
+		if r := byHash(h, q); len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"name"`) {
+			t.Errorf("%s by hash: %s %+v", q, r.Data, r.Errors)
+		}
+	}
+
+	srv.Kill()
+	register(a, query(569))
+	served(a, query(569))
+	byHash(b, query(569)).errorWith(t, "PERSISTED_QUERY_NOT_FOUND")
+	register(b, query(569))
+	served(b, query(569))
+
+	srv.Restart(t)
+	for _, h := range []*harness{a, b} {
+		testkit.WaitFor(t, "/readyz to see Redis again", func() bool { _, rd := h.readyz(); return rd.Redis == "ok" })
+	}
+	register(a, query(242))
+	served(b, query(242))
+	// Registered with a during the outage, never in Redis: a third replica learns it
+	// once a has served it again.
+	c := mk()
+	byHash(c, query(569)).errorWith(t, "PERSISTED_QUERY_NOT_FOUND")
+	served(a, query(569))
+	served(c, query(569))
+}

@@ -1,21 +1,22 @@
 // Package redis puts the gateway's economy in Redis, so that N replicas behave as
 // one towards LL2: the answer cache (economy.Store), the in-flight locks
 // (economy.Flight), the call budget (economy.Budget), the entity cache
-// (catalog.EntityCache) and the whole-response cache all live in one Redis: one
-// server (with or without TLS), a Sentinel-managed one, or a Redis Cluster.
+// (catalog.EntityCache), the whole-response cache and the documents of automatic
+// persisted queries all live in one Redis: one server (with or without TLS), a
+// Sentinel-managed one, or a Redis Cluster.
 //
 // Keys are the prefix, the namespace (the upstream's identity), then the piece's own
-// key: PREFIX NS:ll2:…, NS:resp:…, NS:entity:KIND:ID, NS:lock:…, and the budget's
-// three keys NS:budget:{NS/SCOPE}:calls|blocked|config, whose common hash tag lets
-// its scripts run on a cluster. Every other operation touches one key.
+// key: PREFIX NS:ll2:…, NS:resp:…, NS:entity:KIND:ID, NS:lock:…, NS:apq:HASH, and
+// the budget's three keys NS:budget:{NS/SCOPE}:calls|blocked|config, whose common
+// hash tag lets its scripts run on a cluster. Every other operation touches one key.
 //
 // Redis is a cache and a meeting point, not a dependency a request may wait on: each
 // operation has a short deadline of its own, and a circuit breaker turns an outage
 // into immediate misses (see health). Meanwhile each piece falls back to its
-// in-process counterpart: the stores and the entity cache to the local caches they
-// were given (which keep a copy of what passes through them), the locks to in-process
-// sharing, and the budget to a local share of its limit. A probe brings Redis back
-// into use when it answers again.
+// in-process counterpart: the stores, the entity cache and the persisted queries to
+// the local caches they were given (which keep a copy of what passes through them),
+// the locks to in-process sharing, and the budget to a local share of its limit. A
+// probe brings Redis back into use when it answers again.
 package redis
 
 import (
