@@ -92,8 +92,15 @@ func readableJSON(raw []byte, width int) (string, error) {
 		return "", err
 	}
 	var b strings.Builder
-	err := writeReadable(&b, v, "", 0, width)
-	return b.String(), err
+	if err := writeReadable(&b, v, "", 0, width); err != nil {
+		return "", err
+	}
+	// What is printed must be the very answer, only spaced otherwise.
+	again := jsontext.Value(b.String())
+	if err := again.Compact(); err != nil || !bytes.Equal(again, v) {
+		return "", fmt.Errorf("the printed answer is not the answer (%v):\n%s", err, b.String())
+	}
+	return b.String(), nil
 }
 
 // writeReadable writes v at the indentation indent, after prefix columns of a name.
