@@ -22,9 +22,9 @@ import (
 
 // This file is every flag of the three commands, each with its SPACEGRAPH_ variable
 // twin (internal/envflag). The gateway's flags take their defaults from
-// gateway.Defaults, so that the usage text, the README's configuration table (made
-// from these flags by TestREADMEConfigurationTable) and a zero gateway.Config say the
-// same.
+// gateway.Defaults, so that the usage text, the configuration tables of
+// docs/configuration.md (made from these flags by TestConfigurationTables) and a zero
+// gateway.Config say the same.
 
 // Defaults of the process's own settings, which the gateway does not know of.
 const (

@@ -257,27 +257,63 @@ func TestProtectionFlags(t *testing.T) {
 	}
 }
 
-// TestREADMEConfigurationTable keeps the README's configuration table what the flags
-// say: a row a flag, in the order they are defined, with its variable twin, its
-// default and its usage text. It replaces a check that each flag had a row: the
-// table is made from the flags, so it has every row and no other.
-func TestREADMEConfigurationTable(t *testing.T) {
+// TestConfigurationTables keeps the configuration tables of docs/configuration.md what
+// the flags say: a row a flag, with its variable twin, its default and its usage text,
+// for the gateway (in the order its flags are defined) and for the ll2-server and
+// snapshot subcommands. The tables are made from the flags, so they have every row
+// and no other.
+func TestConfigurationTables(t *testing.T) {
+	const doc = "docs/configuration.md"
 	fs := flag.NewFlagSet("spacegraph", flag.ContinueOnError)
 	set, _ := serveFlags(fs, nil)
-	var b strings.Builder
-	b.WriteString("| flag | environment | default | what |\n| --- | --- | --- | --- |\n")
-	for _, f := range set.Flags() {
-		def := ""
-		if f.DefValue != "" {
-			def = "`" + f.DefValue + "`"
-		}
-		cells := []string{"`--" + f.Name + "`", "`" + set.Env(f.Name) + "`", def, strings.ReplaceAll(set.Usage(f), "|", `\|`)}
-		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
-	}
 	if n := len(set.Flags()); n < 30 {
 		t.Fatalf("only %d flags", n)
 	}
-	testkit.GoldenSection(t, "README.md", "configuration", b.String())
+	var rows [][4]string
+	for _, f := range set.Flags() {
+		rows = append(rows, [4]string{f.Name, set.Env(f.Name), f.DefValue, set.Usage(f)})
+	}
+	testkit.GoldenSection(t, doc, "configuration", flagTable(rows))
+
+	for _, sub := range []struct {
+		name   string
+		define func(*flag.FlagSet)
+	}{
+		{"ll2-server", func(fs *flag.FlagSet) { ll2ServerFlags(fs, nil) }},
+		{"snapshot", func(fs *flag.FlagSet) { snapshotFlags(fs, nil) }},
+	} {
+		fs := flag.NewFlagSet(sub.name, flag.ContinueOnError)
+		sub.define(fs)
+		var rows [][4]string
+		fs.VisitAll(func(f *flag.Flag) {
+			// envflag ends the usage text with the variable twin in brackets.
+			_, usage := flag.UnquoteUsage(f)
+			open := strings.LastIndex(usage, " (SPACEGRAPH_")
+			if open < 0 || !strings.HasSuffix(usage, ")") {
+				t.Fatalf("%s --%s: no variable twin in %q", sub.name, f.Name, usage)
+			}
+			rows = append(rows, [4]string{f.Name, usage[open+2 : len(usage)-1], f.DefValue, usage[:open]})
+		})
+		if len(rows) == 0 {
+			t.Fatalf("%s: no flags", sub.name)
+		}
+		testkit.GoldenSection(t, doc, sub.name, flagTable(rows))
+	}
+}
+
+// flagTable is a markdown table of flags: name, variable twin, default and usage.
+func flagTable(rows [][4]string) string {
+	var b strings.Builder
+	b.WriteString("| flag | environment | default | what |\n| --- | --- | --- | --- |\n")
+	for _, r := range rows {
+		def := ""
+		if r[2] != "" {
+			def = "`" + r[2] + "`"
+		}
+		cells := []string{"`--" + r[0] + "`", "`" + r[1] + "`", def, strings.ReplaceAll(r[3], "|", `\|`)}
+		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+	}
+	return b.String()
 }
 
 // TestSubcommandFlags checks the flags of ll2-server and snapshot: their defaults,

@@ -57,7 +57,7 @@ func conformanceTools(t *testing.T) (node, dir string) {
 // TestGraphQLOverHTTPAudit runs the graphql-http audit suite (the GraphQL over HTTP
 // spec's conformance audits, in Node) against a gateway with the default
 // configuration: every MUST audit has to pass; the SHOULD and MAY audits that fail are
-// printed (the README's "GraphQL over HTTP" section says which and why). It installs
+// printed (docs/graphql-over-http.md says how many pass). It installs
 // the pinned packages of conformance/ with `npm ci` when they are missing, and skips
 // when node or npm is absent unless SPACEGRAPH_REQUIRE_NODE=1.
 func TestGraphQLOverHTTPAudit(t *testing.T) {

@@ -1,8 +1,8 @@
 // Package envflag registers command-line flags whose defaults come from environment
 // variables (SPACEGRAPH_ and the flag's name in capitals, dashes as underscores), so
 // that every setting of spacegraph can be given either way, with the flag winning. It
-// is the one way the commands define flags; the README's configuration table is made
-// from the flags it defines.
+// is the one way the commands define flags; the configuration tables of
+// docs/configuration.md are made from the flags it defines.
 package envflag
 
 import (

@@ -50,7 +50,7 @@ func TestDefine(t *testing.T) {
 	}
 }
 
-// TestDefinitionsForDocs checks what the README's configuration table is made from:
+// TestDefinitionsForDocs checks what docs/configuration.md's tables are made from:
 // the flags in the order they were defined, each with its variable (a named one when
 // given), its default and its usage as written; and that a URL's credentials from the
 // environment never reach the usage text or an error.
