@@ -27,6 +27,11 @@ type Options struct {
 	// configurations and families need an agency, so at least one of those is made
 	// whenever something depends on it.
 	Spacecraft, Configs, Agencies, Families int
+	// NoFlights leaves the flights and docking events out (Data.Flights and
+	// DockingEvents nil: not known), for snapshots whose flights, each with its
+	// launch, would not fit in memory; the built-in server then serves the spacecraft
+	// as holding the normal level.
+	NoFlights bool
 }
 
 // LL2Scale returns the options of a snapshot the size of LL2's spacecraft domain
@@ -40,9 +45,13 @@ func LL2Scale() Options {
 // built-in server costs when a query has to filter or order far more than one page.
 // The other collections keep their LL2 sizes (and contents), as a larger fleet would
 // still be built from a few dozen designs.
+//
+// Large has no flights (NoFlights): about 370,000 of them, each with its launch,
+// would take more memory than the benchmarks are about.
 func Large() Options {
 	o := LL2Scale()
 	o.Spacecraft = 100_000
+	o.NoFlights = true
 	return o
 }
 
@@ -76,12 +85,17 @@ const (
 	streamFamilies
 	streamConfigs
 	streamSpacecraft
+	streamFlights
 )
 
 // Generate builds a synthetic snapshot. Every field of every detailed record is
 // filled (no nil pointers, no nil slices), except that only some agencies and
-// families have a parent, as in LL2; flights are empty slices, because they embed
-// launches, which are outside the spacecraft domain. Derived fields agree with the
+// families have a parent, as in LL2, and that a spacecraft's own Flights stay nil:
+// its flights are the records of Data.Flights, as many as its flights_count says, each
+// with a launch and, once ended, a landing; a flight still under way (the last of a
+// spacecraft in space) has no mission end, landing or duration, and a first flight no
+// turnaround, as in LL2. Flights to a station dock there (Data.DockingEvents), and a
+// few stations dock to stations. Derived fields agree with the
 // objects: an agency's spacecraft_list and spacecraft text list its configurations, a
 // family's spacecraft lists its members, spacecraft_flown counts the configuration's
 // spacecraft that have flown, and every embedded lookup row is in its table. Names
@@ -113,6 +127,9 @@ func Generate(opts Options) snapshot.Data {
 	d.Configs = g.configs(r, cfgAgency, d.Agencies, d.Families)
 	d.Spacecraft = g.spacecraft(g.rng(streamSpacecraft), d.Configs)
 	g.joins(&d, cfgAgency)
+	if !o.NoFlights {
+		d.Flights, d.DockingEvents = g.flights(g.rng(streamFlights), d.Spacecraft, d.Agencies)
+	}
 	return d
 }
 
@@ -469,7 +486,6 @@ func (g *generator) spacecraft(r *rand.Rand, configs []*ll2.SpacecraftConfigDeta
 		s.Description = "Synthetic Spacecraft " + tag + ", a " + cfg.Name + "."
 		s.FastestTurnaround = duration(r)
 		s.SpacecraftConfig = cfg
-		s.Flights = []ll2.SpacecraftFlight{}
 		out[i] = s
 	}
 	for i, c := range configs {
