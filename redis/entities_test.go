@@ -89,7 +89,7 @@ func richSpacecraft() *catalog.Spacecraft {
 			Spacecraft: &catalog.Spacecraft{SpacecraftBase: ll2.SpacecraftBase{ID: 37, Name: "Crew Dragon Endeavour"}, Level: ll2.LevelNormal},
 			Launch: &catalog.Launch{
 				Launch: ll2.Launch{ID: "f8a4e2e4-0000-4000-8000-000000000001", Name: ptr("Demo-2"), Net: ptr(ll2.MustDateTime("2020-05-30T19:22:45Z")),
-					Pad: &ll2.Pad{ID: 39, Location: &ll2.Location{ID: 12, CelestialBody: json.RawMessage(`{"id":1,"name":"Earth"}`)}},
+					Pad:     &ll2.Pad{ID: 39, Location: &ll2.Location{ID: 12, CelestialBody: json.RawMessage(`{"id":1,"name":"Earth"}`)}},
 					Program: []json.RawMessage{json.RawMessage(`{"id":17,"name":"Commercial Crew Program"}`)}},
 				LaunchServiceProvider: spacex,
 			},
