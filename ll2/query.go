@@ -191,7 +191,9 @@ func (e *Endpoint[T]) ParseQuery(v url.Values) (Query, error) {
 			q.Mode = l
 		}
 	}
-	if s, ok := lastValue(v, "search"); ok {
+	// Django REST framework's SearchFilter ignores search on a view without search
+	// fields.
+	if s, ok := lastValue(v, "search"); ok && len(e.Search) > 0 {
 		q.Search = SplitSearch(s)
 	}
 	if s, ok := lastValue(v, "ordering"); ok {
