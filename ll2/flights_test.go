@@ -62,7 +62,9 @@ func TestParseDateTime(t *testing.T) {
 }
 
 func TestParseFilterDateTime(t *testing.T) {
-	utc := func(y, mo, d, h, mi, s, ns int) time.Time { return time.Date(y, time.Month(mo), d, h, mi, s, ns, time.UTC) }
+	utc := func(y, mo, d, h, mi, s, ns int) time.Time {
+		return time.Date(y, time.Month(mo), d, h, mi, s, ns, time.UTC)
+	}
 	for _, c := range []struct {
 		in   string
 		want time.Time
