@@ -139,7 +139,8 @@ func (g *generator) flightWorld(r *rand.Rand, agencies []*ll2.AgencyDetailed) *f
 		mini := st.Mini()
 		var ports []*ll2.DockingLocation
 		for k := range 2 + r.IntN(3) {
-			ports = append(ports, &ll2.DockingLocation{ID: id*10 + k, Name: fmt.Sprintf("Synthetic Port %s%d", letter, k+1), Spacestation: &mini})
+			ports = append(ports, &ll2.DockingLocation{ID: id*10 + k, Name: fmt.Sprintf("Synthetic Port %s%d", letter, k+1), Spacestation: &mini,
+				Payload: json.RawMessage("null")})
 		}
 		w.ports = append(w.ports, ports)
 	}
