@@ -7,6 +7,7 @@
 package catalog
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sync"
@@ -266,7 +267,8 @@ func localPage[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], coll *c
 		return nil, &ll2.Error{Kind: ll2.KindNotInSnapshot, Op: "crawl " + k.endpoint.Path, Detail: body.Detail, Lacking: lacking}
 	}
 	sel := k.endpoint.Select(&pq, items)
-	win := ll2.Window(sel, q.Offset, q.Limit)
+	// No limit is LL2's default, as when the query goes to LL2.
+	win := ll2.Window(sel, q.Offset, cmp.Or(q.Limit, ll2.DefaultLimit))
 	now := c.now()
 	coll.report(ctx, now)
 	in := newIngest(coll.source(now))
