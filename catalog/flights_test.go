@@ -212,7 +212,9 @@ func TestFlightCalls(t *testing.T) {
 			}
 		})
 		var pages map[int]*catalog.Page[catalog.DockingEvent]
-		n := e.calls(t, func(ctx context.Context) { pages, _ = e.cat.DockingEventsOfFlights(ctx, ids, len(ids), ll2.ListParams{Limit: 10}) })
+		n := e.calls(t, func(ctx context.Context) {
+			pages, _ = e.cat.DockingEventsOfFlights(ctx, ids, len(ids), ll2.ListParams{Limit: 10})
+		})
 		if n != 2 || len(ids) < 20 {
 			t.Errorf("docking events of %d flights: %d calls, want 2", len(ids), n)
 		}
@@ -234,7 +236,9 @@ func TestFlightCalls(t *testing.T) {
 			many[i] = 1 + i*50
 		}
 		var pages map[int]*catalog.Page[catalog.DockingEvent]
-		n := e.calls(t, func(ctx context.Context) { pages, _ = e.cat.DockingEventsOfFlights(ctx, many, 40, ll2.ListParams{Ordering: []ll2.OrderKey{{Field: "docking", Desc: true}}}) })
+		n := e.calls(t, func(ctx context.Context) {
+			pages, _ = e.cat.DockingEventsOfFlights(ctx, many, 40, ll2.ListParams{Ordering: []ll2.OrderKey{{Field: "docking", Desc: true}}})
+		})
 		if want := (len(d.DockingEvents) + 99) / 100; n != want {
 			t.Errorf("40 flights: %d calls, want the crawl's %d", n, want)
 		}
