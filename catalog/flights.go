@@ -438,57 +438,67 @@ func flightsFromSpacecraft(coll *collection) (*collection, bool) {
 	return &out, true
 }
 
+// LookupList is a lookup table, whole, in id order.
+type LookupList[T any] struct {
+	Rows []T
+	// FromRecords is set when the upstream is a snapshot whose tables hold only the
+	// rows its records carry (the embedded default): a value no record has is not in
+	// Rows, though LL2's table has it.
+	FromRecords bool
+}
+
 // lookupTable fetches a whole lookup table, a hundred rows per call (every table but
-// perhaps the countries fits in one), in id order. The answer cache keeps lookup
-// tables a day (economy.DefaultTTLs, "config/"), so a warm table costs no call.
-func lookupTable[T any](ctx context.Context, c *Catalog, path string, id func(T) int) ([]T, error) {
+// perhaps the countries fits in one). The answer cache keeps lookup tables a day
+// (economy.DefaultTTLs, "config/"), so a warm table costs no call.
+func lookupTable[T any](ctx context.Context, c *Catalog, path string, id func(T) int) (*LookupList[T], error) {
 	first, err := ll2.ListLookup[T](ctx, c.client, path, ll2.MaxLimit, 0)
 	if err != nil {
 		return nil, err
 	}
-	rows := slices.Clone(first.Results)
+	out := &LookupList[T]{Rows: slices.Clone(first.Results), FromRecords: first.SnapshotPartial}
 	for off := ll2.MaxLimit; off < first.Count; off += ll2.MaxLimit {
 		p, err := ll2.ListLookup[T](ctx, c.client, path, ll2.MaxLimit, off)
 		if err != nil {
 			return nil, err
 		}
-		rows = append(rows, p.Results...)
+		out.Rows = append(out.Rows, p.Results...)
+		out.FromRecords = out.FromRecords || p.SnapshotPartial
 	}
-	seen := make(map[int]bool, len(rows))
-	for _, r := range rows {
+	seen := make(map[int]bool, len(out.Rows))
+	for _, r := range out.Rows {
 		seen[id(r)] = true
 	}
 	if len(seen) != first.Count {
 		return nil, &ll2.Error{Kind: ll2.KindBadResponse, Op: "GET " + path,
 			Detail: fmt.Sprintf("%d distinct rows in pages that count %d", len(seen), first.Count)}
 	}
-	slices.SortFunc(rows, func(a, b T) int { return id(a) - id(b) })
-	return rows, nil
+	slices.SortFunc(out.Rows, func(a, b T) int { return id(a) - id(b) })
+	return out, nil
 }
 
 // SpacecraftStatuses returns LL2's spacecraft statuses (`config/spacecraft_statuses/`).
-func (c *Catalog) SpacecraftStatuses(ctx context.Context) ([]ll2.SpacecraftStatus, error) {
+func (c *Catalog) SpacecraftStatuses(ctx context.Context) (*LookupList[ll2.SpacecraftStatus], error) {
 	return lookupTable(ctx, c, ll2.PathSpacecraftStatuses, func(r ll2.SpacecraftStatus) int { return r.ID })
 }
 
 // SpacecraftConfigTypes returns LL2's configuration types
 // (`config/spacecraft_configuration_types/`).
-func (c *Catalog) SpacecraftConfigTypes(ctx context.Context) ([]ll2.SpacecraftConfigType, error) {
+func (c *Catalog) SpacecraftConfigTypes(ctx context.Context) (*LookupList[ll2.SpacecraftConfigType], error) {
 	return lookupTable(ctx, c, ll2.PathConfigTypes, func(r ll2.SpacecraftConfigType) int { return r.ID })
 }
 
 // AgencyTypes returns LL2's agency types (`config/agency_types/`).
-func (c *Catalog) AgencyTypes(ctx context.Context) ([]ll2.AgencyType, error) {
+func (c *Catalog) AgencyTypes(ctx context.Context) (*LookupList[ll2.AgencyType], error) {
 	return lookupTable(ctx, c, ll2.PathAgencyTypes, func(r ll2.AgencyType) int { return r.ID })
 }
 
 // Countries returns LL2's countries (`config/countries/`).
-func (c *Catalog) Countries(ctx context.Context) ([]ll2.Country, error) {
+func (c *Catalog) Countries(ctx context.Context) (*LookupList[ll2.Country], error) {
 	return lookupTable(ctx, c, ll2.PathCountries, func(r ll2.Country) int { return r.ID })
 }
 
 // ImageLicenses returns LL2's image licenses (`config/image_licenses/`).
-func (c *Catalog) ImageLicenses(ctx context.Context) ([]ll2.ImageLicense, error) {
+func (c *Catalog) ImageLicenses(ctx context.Context) (*LookupList[ll2.ImageLicense], error) {
 	return lookupTable(ctx, c, ll2.PathImageLicenses, func(r ll2.ImageLicense) int { return r.ID })
 }
 

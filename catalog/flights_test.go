@@ -270,20 +270,20 @@ func TestFlightCalls(t *testing.T) {
 	t.Run("every lookup list: 1 call cold, none warm", func(t *testing.T) {
 		e := newFlightEnv(t, d)
 		lists := map[string]func(context.Context) (int, error){
-			"statuses":     func(ctx context.Context) (int, error) { r, err := e.cat.SpacecraftStatuses(ctx); return len(r), err },
-			"config types": func(ctx context.Context) (int, error) { r, err := e.cat.SpacecraftConfigTypes(ctx); return len(r), err },
-			"agency types": func(ctx context.Context) (int, error) { r, err := e.cat.AgencyTypes(ctx); return len(r), err },
-			"countries":    func(ctx context.Context) (int, error) { r, err := e.cat.Countries(ctx); return len(r), err },
-			"licenses":     func(ctx context.Context) (int, error) { r, err := e.cat.ImageLicenses(ctx); return len(r), err },
+			"statuses":     func(ctx context.Context) (int, error) { r, err := e.cat.SpacecraftStatuses(ctx); return rows(r, err) },
+			"config types": func(ctx context.Context) (int, error) { r, err := e.cat.SpacecraftConfigTypes(ctx); return rows(r, err) },
+			"agency types": func(ctx context.Context) (int, error) { r, err := e.cat.AgencyTypes(ctx); return rows(r, err) },
+			"countries":    func(ctx context.Context) (int, error) { r, err := e.cat.Countries(ctx); return rows(r, err) },
+			"licenses":     func(ctx context.Context) (int, error) { r, err := e.cat.ImageLicenses(ctx); return rows(r, err) },
 		}
-		rows := map[string]int{"statuses": 5, "config types": 6, "agency types": 6, "countries": 12, "licenses": 4}
+		want := map[string]int{"statuses": 5, "config types": 6, "agency types": 6, "countries": 12, "licenses": 4}
 		for name, f := range lists {
-			for round, want := range []int{1, 0} {
+			for round, calls := range []int{1, 0} {
 				var got int
 				var err error
 				n := e.calls(t, func(ctx context.Context) { got, err = f(ctx) })
-				if err != nil || n != want || got != rows[name] {
-					t.Errorf("%s, round %d: %d rows, %v, %d calls; want %d rows and %d calls", name, round, got, err, n, rows[name], want)
+				if err != nil || n != calls || got != want[name] {
+					t.Errorf("%s, round %d: %d rows, %v, %d calls; want %d rows and %d calls", name, round, got, err, n, want[name], calls)
 				}
 			}
 		}
@@ -460,11 +460,27 @@ func TestFlightsNotInTheEmbeddedSnapshot(t *testing.T) {
 		_, err := catalog.LocalFlights(s, ll2.ListParams{})
 		notHeld(fmt.Sprintf("LocalFlights(%d)", s.ID), err)
 	}
-	// Its lookup lists are the values its real records carry.
+	// Its lookup lists are the values its real records carry, and say so.
 	statuses, err := e.cat.SpacecraftStatuses(ctx)
-	if err != nil || len(statuses) != len(emb.Lookups[ll2.PathSpacecraftStatuses]) || len(statuses) == 0 {
-		t.Errorf("statuses %v, %v", statuses, err)
+	if err != nil || len(statuses.Rows) != len(emb.Lookups[ll2.PathSpacecraftStatuses]) || len(statuses.Rows) == 0 || !statuses.FromRecords {
+		t.Errorf("statuses %+v, %v", statuses, err)
 	}
+	countries, err := e.cat.Countries(ctx)
+	if err != nil || len(countries.Rows) != 0 || !countries.FromRecords {
+		t.Errorf("countries %+v, %v: its agencies carry none, which is not LL2's table", countries, err)
+	}
+}
+
+// rows counts a lookup list's rows, and fails a list that says it is not LL2's whole
+// table (synthetic tables are whole).
+func rows[T any](l *catalog.LookupList[T], err error) (int, error) {
+	if err != nil {
+		return 0, err
+	}
+	if l.FromRecords {
+		return 0, errors.New("a whole table says it holds only what records carry")
+	}
+	return len(l.Rows), nil
 }
 
 // TestFlightQueriesRefusedBeforeAnyCall: what LL2 would ignore or refuse costs no call.

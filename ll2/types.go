@@ -61,6 +61,10 @@ type Page[T any] struct {
 	Next     *string `json:"next"`
 	Previous *string `json:"previous"`
 	Results  []T     `json:"results"`
+	// SnapshotPartial is never sent by LL2. A built-in server over a snapshot whose
+	// lookup tables hold only the rows its records carry (the embedded default) sets it
+	// on the pages of those tables: they are not LL2's whole tables.
+	SnapshotPartial bool `json:"snapshot_partial,omitempty"`
 }
 
 // Detail is LL2's error body, `{"detail": "Not found."}`.

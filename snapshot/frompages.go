@@ -207,7 +207,7 @@ func (c *Collector) AddSpacecraftPage(body []byte) error {
 // Data returns the collections gathered so far, each record a copy whose
 // snapshot_mode is the level it holds.
 func (c *Collector) Data() Data {
-	d := Data{Lookups: map[string][]ll2.Lookup{}}
+	d := Data{Lookups: map[string][]ll2.Lookup{}, LookupsFromRecords: true}
 	d.Spacecraft = values(c.spacecraft, func(s *ll2.SpacecraftDetailed) *string { return &s.SnapshotMode })
 	d.Configs = values(c.configs, func(s *ll2.SpacecraftConfigDetailed) *string { return &s.SnapshotMode })
 	d.Agencies = values(c.agencies, func(s *ll2.AgencyDetailed) *string { return &s.SnapshotMode })

@@ -62,6 +62,9 @@ type Meta struct {
 	Created time.Time      `json:"created,omitzero"`
 	Counts  map[string]int `json:"counts"`
 	Note    string         `json:"note,omitempty"`
+	// LookupsFromRecords is Data.LookupsFromRecords, kept with the snapshot's
+	// description rather than in each table.
+	LookupsFromRecords bool `json:"lookups_from_records,omitempty"`
 }
 
 // Data is a snapshot's content: each endpoint's objects in the detailed container of
@@ -84,6 +87,10 @@ type Data struct {
 	Flights       []*ll2.SpacecraftFlight
 	DockingEvents []*ll2.DockingEvent
 	Lookups       map[string][]ll2.Lookup
+	// LookupsFromRecords says that the lookup tables hold only the rows the records
+	// carry (a snapshot built from pages, as the embedded one is), not LL2's whole
+	// tables: a status no record has is not in them.
+	LookupsFromRecords bool
 }
 
 // File names of the collections.
@@ -179,6 +186,7 @@ func Load(fsys fs.FS) (Data, Meta, error) {
 			d.Lookups[p] = append(d.Lookups[p], l)
 		}
 	}
+	d.LookupsFromRecords = m.LookupsFromRecords
 	if err := check(d); err != nil {
 		return d, m, err
 	}
@@ -282,6 +290,7 @@ func readJSON(fsys fs.FS, name string, v any) error {
 // written in id order with stable indentation so that snapshots diff well.
 func Save(dir string, d Data, m Meta) error {
 	m.Format = FormatVersion
+	m.LookupsFromRecords = d.LookupsFromRecords
 	m.Counts = map[string]int{
 		ll2.SpacecraftEndpoint.Path:       len(d.Spacecraft),
 		ll2.SpacecraftConfigEndpoint.Path: len(d.Configs),

@@ -556,3 +556,34 @@ func TestFlightsOfASnapshotRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestLookupsFromRecords: the lookup tables of a snapshot built from pages (the
+// embedded one) hold the rows its records carry, and each page says so; a row they
+// lack may exist, so its detail is refused rather than "Not found.". Whole tables say
+// nothing.
+func TestLookupsFromRecords(t *testing.T) {
+	emb := mustEmbedded(t)
+	if !emb.LookupsFromRecords {
+		t.Fatal("the embedded snapshot does not say its tables come from its records")
+	}
+	e := newEnv(t, emb, optsNone)
+	for _, path := range ll2.LookupPaths {
+		r := e.get(path + "?limit=100")
+		var p ll2.Page[map[string]any]
+		mustDecode(t, r.body, &p)
+		if !p.SnapshotPartial || p.Count != len(emb.Lookups[path]) {
+			t.Errorf("%s: %d rows, snapshot_partial %v; want %d rows, true", path, p.Count, p.SnapshotPartial, len(emb.Lookups[path]))
+		}
+	}
+	notHeld(t, e, ll2.PathSpacecraftStatuses+"2/", map[string]int{ll2.PathSpacecraftStatuses: 1})
+	if r := e.get(ll2.PathSpacecraftStatuses + "1/"); r.status != http.StatusOK {
+		t.Errorf("a row the table holds: %d %s", r.status, r.body)
+	}
+	f := fxEnvOf(t)
+	if r := f.get(ll2.PathSpacecraftStatuses); strings.Contains(string(r.body), "snapshot_partial") {
+		t.Errorf("a whole table says it is not: %s", r.body)
+	}
+	if r := f.get(ll2.PathCountries + "99/"); r.status != http.StatusNotFound {
+		t.Errorf("a row a whole table lacks: %d %s", r.status, r.body)
+	}
+}

@@ -298,7 +298,8 @@ func (s *Server) answer(r *http.Request, rt route, fault FaultKind) (int, []byte
 	case ll2.DockingEventEndpoint.Path:
 		status, v = serve(st, r, rt, q, fault, ll2.DockingEventEndpoint, store.docking, store.dockingByID, renderDockingEvent, store.dockingCoverage())
 	default:
-		status, v = serve(st, r, rt, q, fault, ll2.LookupEndpoint(rt.endpoint), store.lookups[rt.endpoint], store.lookupByID[rt.endpoint], renderLookup)
+		status, v = serve(st, r, rt, q, fault, ll2.LookupEndpoint(rt.endpoint), store.lookups[rt.endpoint], store.lookupByID[rt.endpoint], renderLookup,
+			store.lookupCoverage(rt.endpoint))
 	}
 	body, err := marshal(v)
 	if err != nil {
@@ -369,10 +370,11 @@ func renderLookup(t *ll2.Lookup, _ ll2.Level) any {
 
 // listBody is LL2's page.
 type listBody struct {
-	Count    int     `json:"count"`
-	Next     *string `json:"next"`
-	Previous *string `json:"previous"`
-	Results  []any   `json:"results"`
+	Count           int     `json:"count"`
+	Next            *string `json:"next"`
+	Previous        *string `json:"previous"`
+	Results         []any   `json:"results"`
+	SnapshotPartial bool    `json:"snapshot_partial,omitempty"`
 }
 
 // serve answers a list or detail request on one endpoint; cov, when given, says what
@@ -422,7 +424,7 @@ func serve[T any](st *state, r *http.Request, rt route, q url.Values, fault Faul
 	if fault == FaultShortPage && len(page) > 0 {
 		page = page[:len(page)-1]
 	}
-	out := listBody{Count: len(sel), Results: make([]any, len(page))}
+	out := listBody{Count: len(sel), Results: make([]any, len(page)), SnapshotPartial: len(cov) > 0 && cov[0].partial}
 	for i, t := range page {
 		out.Results[i] = render(t, query.Mode)
 	}

@@ -54,6 +54,8 @@ type Store struct {
 	// all; uncovered counts the spacecraft whose flights it does not know.
 	flightsHeld, dockingHeld bool
 	uncovered                int
+	// lookupsFromRecords: the lookup tables hold only the rows the records carry.
+	lookupsFromRecords bool
 }
 
 func objectURL(path string, id int) string {
@@ -134,6 +136,7 @@ func NewStore(d snapshot.Data) *Store {
 		flights = inlineFlights(d.Spacecraft)
 	}
 	s.flightsHeld, s.dockingHeld = flights != nil, d.DockingEvents != nil
+	s.lookupsFromRecords = d.LookupsFromRecords
 	for _, sc := range d.Spacecraft {
 		c := *sc
 		c.URL = objectURL(ll2.SpacecraftEndpoint.Path, c.ID)
@@ -356,6 +359,9 @@ type coverage struct {
 	// unknown, when set, answers a detail request for an id the snapshot lacks: the
 	// record may exist, so "Not found." would be a claim the snapshot cannot make.
 	unknown *ll2.NotInSnapshotBody
+	// partial marks every page as holding what the snapshot holds, which may not be
+	// all LL2 has (ll2.Page's SnapshotPartial).
+	partial bool
 }
 
 // intFilter returns the value of an integer filter of q.
@@ -400,6 +406,16 @@ func (s *Store) flightCoverage() coverage {
 		return nil
 	}
 	return cov
+}
+
+// lookupCoverage: a lookup table that holds only the rows the records carry is served
+// as it is, each page saying so, and a row it lacks may exist.
+func (s *Store) lookupCoverage(path string) coverage {
+	if !s.lookupsFromRecords {
+		return coverage{}
+	}
+	b := ll2.NewNotHeldBody(path, map[string]int{path: 1}, "LL2's whole table, only the rows its records carry")
+	return coverage{unknown: &b, partial: true}
 }
 
 // dockingCoverage: docking events are known when the snapshot holds them, all of them.

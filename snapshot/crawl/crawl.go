@@ -129,6 +129,9 @@ func lookupTarget(path string) crawlTarget {
 			if err := json.Unmarshal(body, &p); err != nil {
 				return err
 			}
+			// A source whose tables hold only what its records carry gives a copy
+			// whose tables do too.
+			a.lookupsFromRecords = a.lookupsFromRecords || p.SnapshotPartial
 			for i, r := range p.Results {
 				l, err := snapshot.LookupRow(r)
 				if err != nil {
@@ -419,6 +422,8 @@ type assembly struct {
 	families   map[int]*ll2.FamilyEndpointDetailed
 	docking    map[int]*ll2.DockingEvent
 	lookups    map[string]map[int]ll2.Lookup
+	// lookupsFromRecords is set when a table's page said it is not LL2's whole table.
+	lookupsFromRecords bool
 }
 
 // assemble reads the saved pages back. Detailed list pages already hold each
@@ -495,8 +500,9 @@ func (cr *crawler) assemble(targets []crawlTarget, counts []int, absent []bool) 
 		Agencies:   withMissing(a.agencies, seen.Agencies, func(g *ll2.AgencyDetailed) int { return g.ID }),
 		Families:   withMissing(a.families, seen.Families, func(f *ll2.FamilyEndpointDetailed) int { return f.ID }),
 		// The flights the detailed spacecraft listed, nil when none was seen whole.
-		Flights: seen.Flights,
-		Lookups: map[string][]ll2.Lookup{},
+		Flights:            seen.Flights,
+		Lookups:            map[string][]ll2.Lookup{},
+		LookupsFromRecords: a.lookupsFromRecords,
 	}
 	// A spacecraft's flights are the flight records: its own list would be a second copy.
 	for i, s := range d.Spacecraft {

@@ -155,6 +155,9 @@ func checkCrawled(t *testing.T, dir string, e *crawlEnv) {
 			t.Fatalf("family %d crawled as %d %q", w.ID, f.ID, f.Name)
 		}
 	}
+	if got.LookupsFromRecords {
+		t.Error("whole lookup tables crawled as holding only what records carry")
+	}
 	// The flights come inside the detailed spacecraft, at the normal level (LL2 lists
 	// the crews at the detailed level only); the docking events from their endpoint.
 	if len(got.Flights) != len(want.Flights) || got.Flights == nil {
@@ -272,6 +275,9 @@ func TestCrawlOfASourceWithoutFlights(t *testing.T) {
 	}
 	if got.Flights != nil || got.DockingEvents != nil {
 		t.Errorf("crawled %v flights and %v docking events from a source that holds neither", got.Flights, got.DockingEvents)
+	}
+	if !got.LookupsFromRecords {
+		t.Error("the source's lookup tables hold only what its records carry; the copy's say otherwise")
 	}
 	for _, f := range []string{snapshot.FlightsFile, snapshot.DockingFile} {
 		if _, err := os.Stat(filepath.Join(dir, f)); !errors.Is(err, os.ErrNotExist) {
