@@ -270,8 +270,11 @@ func TestFlightCalls(t *testing.T) {
 	t.Run("every lookup list: 1 call cold, none warm", func(t *testing.T) {
 		e := newFlightEnv(t, d)
 		lists := map[string]func(context.Context) (int, error){
-			"statuses":     func(ctx context.Context) (int, error) { r, err := e.cat.SpacecraftStatuses(ctx); return rows(r, err) },
-			"config types": func(ctx context.Context) (int, error) { r, err := e.cat.SpacecraftConfigTypes(ctx); return rows(r, err) },
+			"statuses": func(ctx context.Context) (int, error) { r, err := e.cat.SpacecraftStatuses(ctx); return rows(r, err) },
+			"config types": func(ctx context.Context) (int, error) {
+				r, err := e.cat.SpacecraftConfigTypes(ctx)
+				return rows(r, err)
+			},
 			"agency types": func(ctx context.Context) (int, error) { r, err := e.cat.AgencyTypes(ctx); return rows(r, err) },
 			"countries":    func(ctx context.Context) (int, error) { r, err := e.cat.Countries(ctx); return rows(r, err) },
 			"licenses":     func(ctx context.Context) (int, error) { r, err := e.cat.ImageLicenses(ctx); return rows(r, err) },
