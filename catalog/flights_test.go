@@ -18,8 +18,9 @@ import (
 	"spacegraph/snapshot/synthetic"
 )
 
-// ll2Scale is the synthetic LL2-scale data, generated once and never modified.
-var ll2Scale = sync.OnceValue(func() snapshot.Data { return synthetic.Generate(synthetic.LL2Scale()) })
+// ll2Scale is the synthetic LL2-scale data with flights, generated once and never
+// modified.
+var ll2Scale = sync.OnceValue(func() snapshot.Data { return synthetic.Generate(synthetic.LL2ScaleFlights()) })
 
 // flightEnv is a catalog as the gateway builds it (answer cache, entity cache) over
 // the built-in server, whose counters tell the calls each answer cost.

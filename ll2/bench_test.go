@@ -18,7 +18,7 @@ import (
 // at the normal and at the detailed level, as the built-in server writes them: the
 // detailed one lists every flight of each spacecraft with its launch and landing.
 var spacecraftPages = sync.OnceValues(func() (normal, detailed []byte) {
-	srv := ll2server.New(ll2server.NewStore(synthetic.Generate(synthetic.LL2Scale())), ll2server.Options{})
+	srv := ll2server.New(ll2server.NewStore(synthetic.Generate(synthetic.LL2ScaleFlights())), ll2server.Options{})
 	get := func(q string) []byte {
 		c := &http.Client{Transport: ll2server.Transport(srv)}
 		r, err := c.Get(ll2server.EmbeddedBaseURL + q)

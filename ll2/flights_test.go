@@ -98,7 +98,7 @@ func TestParseFilterDateTime(t *testing.T) {
 // flightsData is small synthetic data with flights and docking events, shared by the
 // client's tests (NewStore copies records and never modifies them).
 var flightsData = sync.OnceValue(func() snapshot.Data {
-	return synthetic.Generate(synthetic.Options{Seed: 5, Spacecraft: 60, Configs: 8, Agencies: 12, Families: 4})
+	return synthetic.Generate(synthetic.Options{Seed: 5, Spacecraft: 60, Configs: 8, Agencies: 12, Families: 4, Flights: true})
 })
 
 func flightsClient(t *testing.T, d snapshot.Data) (*ll2.Client, *ll2server.Server) {

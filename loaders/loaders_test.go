@@ -247,7 +247,7 @@ func TestLoadersPrimeThemselves(t *testing.T) {
 // at the detailed level brings its docking events, which the docking event loader
 // answers likewise.
 func TestFlightsPrimedFromDetailedSpacecraft(t *testing.T) {
-	d := synthetic.Generate(synthetic.Options{Seed: 6, Spacecraft: 40, Configs: 5, Agencies: 6, Families: 2})
+	d := synthetic.Generate(synthetic.Options{Seed: 6, Spacecraft: 40, Configs: 5, Agencies: 6, Families: 2, Flights: true})
 	srv := ll2server.New(ll2server.NewStore(d), ll2server.Options{})
 	cat := catalog.New(catalog.Options{Client: mustClient(t, srv)})
 	l := loaders.New(cat, testWait, nil)

@@ -49,7 +49,7 @@ func firstDiff(a, b []byte) string {
 }
 
 func TestSaveLoadRoundTrip(t *testing.T) {
-	d := synthetic.Generate(synthetic.Options{Seed: 11, Spacecraft: 120, Configs: 15, Agencies: 40, Families: 7})
+	d := synthetic.Generate(synthetic.Options{Seed: 11, Spacecraft: 120, Configs: 15, Agencies: 40, Families: 7, Flights: true})
 	want := canonical(t, d)
 	dir := filepath.Join(t.TempDir(), "snap")
 	created := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
@@ -211,7 +211,7 @@ func TestEmbeddedUpToDate(t *testing.T) {
 // "not known", an empty list is "none", and saving what is not known removes the file
 // an earlier snapshot left, so that it cannot pass for this one's.
 func TestFlightsFilesMeanKnown(t *testing.T) {
-	d := synthetic.Generate(synthetic.Options{Seed: 2, Spacecraft: 5, Configs: 2, Agencies: 3, Families: 1})
+	d := synthetic.Generate(synthetic.Options{Seed: 2, Spacecraft: 5, Configs: 2, Agencies: 3, Families: 1, Flights: true})
 	dir := t.TempDir()
 	load := func() snapshot.Data {
 		t.Helper()
@@ -268,7 +268,7 @@ func TestFlightsFilesMeanKnown(t *testing.T) {
 // spacecraft keeping no second copy); normal pages bring none, and then the snapshot
 // does not know them.
 func TestFromPagesFlights(t *testing.T) {
-	d := synthetic.Generate(synthetic.Options{Seed: 8, Spacecraft: 30, Configs: 4, Agencies: 5, Families: 2})
+	d := synthetic.Generate(synthetic.Options{Seed: 8, Spacecraft: 30, Configs: 4, Agencies: 5, Families: 2, Flights: true})
 	srv := httptest.NewServer(ll2server.New(ll2server.NewStore(d), ll2server.Options{}))
 	t.Cleanup(srv.Close)
 	get := func(q string) []byte {

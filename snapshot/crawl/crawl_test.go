@@ -31,13 +31,13 @@ type crawlEnv struct {
 }
 
 // crawlData is generated once: tests compare against it and never modify it.
-var crawlData = sync.OnceValue(func() snapshot.Data { return synthetic.Generate(synthetic.LL2Scale()) })
+var crawlData = sync.OnceValue(func() snapshot.Data { return synthetic.Generate(synthetic.LL2ScaleFlights()) })
 
 // mechanicsData is smaller, for the tests of waiting, resuming and starting over,
 // which need several pages of each kind but not LL2's size (whose detailed spacecraft,
 // with every flight's launch, weigh megabytes a page).
 var mechanicsData = sync.OnceValue(func() snapshot.Data {
-	o := synthetic.LL2Scale()
+	o := synthetic.LL2ScaleFlights()
 	o.Spacecraft = 250
 	return synthetic.Generate(o)
 })

@@ -27,11 +27,13 @@ type Options struct {
 	// configurations and families need an agency, so at least one of those is made
 	// whenever something depends on it.
 	Spacecraft, Configs, Agencies, Families int
-	// NoFlights leaves the flights and docking events out (Data.Flights and
-	// DockingEvents nil: not known), for snapshots whose flights, each with its
-	// launch, would not fit in memory; the built-in server then serves the spacecraft
-	// as holding the normal level.
-	NoFlights bool
+	// Flights generates every spacecraft's flights, each with its launch and landing,
+	// and their docking events. Without it Data.Flights and DockingEvents are nil (not
+	// known), and the built-in server serves the spacecraft as holding the normal
+	// level. A detailed spacecraft page with its flights weighs about twenty times the
+	// normal page, which matters to whatever reads detailed pages: LL2ScaleFlights has
+	// them, LL2Scale and Large do not.
+	Flights bool
 }
 
 // LL2Scale returns the options of a snapshot the size of LL2's spacecraft domain
@@ -45,13 +47,19 @@ func LL2Scale() Options {
 // built-in server costs when a query has to filter or order far more than one page.
 // The other collections keep their LL2 sizes (and contents), as a larger fleet would
 // still be built from a few dozen designs.
-//
-// Large has no flights (NoFlights): about 370,000 of them, each with its launch,
-// would take more memory than the benchmarks are about.
 func Large() Options {
 	o := LL2Scale()
 	o.Spacecraft = 100_000
-	o.NoFlights = true
+	return o
+}
+
+// LL2ScaleFlights returns LL2Scale with the flights (about 2,250, as many as the
+// spacecraft's flights_count say) and their docking events (about 1,150): what a
+// detailed spacecraft page of LL2 really weighs, and what spacecraft_flights/ and
+// docking_events/ serve.
+func LL2ScaleFlights() Options {
+	o := LL2Scale()
+	o.Flights = true
 	return o
 }
 
@@ -90,12 +98,13 @@ const (
 
 // Generate builds a synthetic snapshot. Every field of every detailed record is
 // filled (no nil pointers, no nil slices), except that only some agencies and
-// families have a parent, as in LL2, and that a spacecraft's own Flights stay nil:
-// its flights are the records of Data.Flights, as many as its flights_count says, each
-// with a launch and, once ended, a landing; a flight still under way (the last of a
-// spacecraft in space) has no mission end, landing or duration, and a first flight no
-// turnaround, as in LL2. Flights to a station dock there (Data.DockingEvents), and a
-// few stations dock to stations. Derived fields agree with the
+// families have a parent, as in LL2, and that a spacecraft's own Flights stay nil.
+// With Options.Flights, a spacecraft's flights are the records of Data.Flights, as
+// many as its flights_count says, each with a launch and, once ended, a landing; a
+// flight still under way (the last of a spacecraft in space) has no mission end,
+// landing or duration, and a first flight no turnaround, as in LL2; flights to a
+// station dock there (Data.DockingEvents), and a few stations dock to stations.
+// Derived fields agree with the
 // objects: an agency's spacecraft_list and spacecraft text list its configurations, a
 // family's spacecraft lists its members, spacecraft_flown counts the configuration's
 // spacecraft that have flown, and every embedded lookup row is in its table. Names
@@ -127,7 +136,7 @@ func Generate(opts Options) snapshot.Data {
 	d.Configs = g.configs(r, cfgAgency, d.Agencies, d.Families)
 	d.Spacecraft = g.spacecraft(g.rng(streamSpacecraft), d.Configs)
 	g.joins(&d, cfgAgency)
-	if !o.NoFlights {
+	if o.Flights {
 		d.Flights, d.DockingEvents = g.flights(g.rng(streamFlights), d.Spacecraft, d.Agencies)
 	}
 	return d

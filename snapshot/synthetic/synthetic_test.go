@@ -34,6 +34,9 @@ func TestGenerateDeterministic(t *testing.T) {
 	if c := encodeData(t, Generate(o)); bytes.Equal(a, c) {
 		t.Fatal("a different seed gave the same data")
 	}
+	if x, y := encodeData(t, Generate(LL2ScaleFlights())), encodeData(t, Generate(LL2ScaleFlights())); !bytes.Equal(x, y) {
+		t.Fatal("two runs with flights differ")
+	}
 }
 
 func TestGenerateSizes(t *testing.T) {
@@ -394,7 +397,7 @@ func TestGenerateServes(t *testing.T) {
 // TestGenerateFlights checks the flights and docking events against the spacecraft
 // they belong to and against each other.
 func TestGenerateFlights(t *testing.T) {
-	d := Generate(LL2Scale())
+	d := Generate(LL2ScaleFlights())
 	perSpacecraft := map[int][]*ll2.SpacecraftFlight{}
 	for i, f := range d.Flights {
 		if f.ID != i+1 {
@@ -508,17 +511,17 @@ func TestGenerateFlights(t *testing.T) {
 	}
 }
 
-func TestGenerateNoFlights(t *testing.T) {
-	o := Options{Seed: 3, Spacecraft: 20, Configs: 3, Agencies: 3, NoFlights: true}
+func TestGenerateWithoutFlights(t *testing.T) {
+	o := Options{Seed: 3, Spacecraft: 20, Configs: 3, Agencies: 3}
 	d := Generate(o)
 	if d.Flights != nil || d.DockingEvents != nil {
-		t.Fatalf("NoFlights generated %d flights, %d docking events", len(d.Flights), len(d.DockingEvents))
+		t.Fatalf("generated %d flights, %d docking events without Flights", len(d.Flights), len(d.DockingEvents))
 	}
-	if !Large().NoFlights || LL2Scale().NoFlights {
-		t.Error("Large has flights, or LL2Scale has none")
+	if Large().Flights || LL2Scale().Flights || !LL2ScaleFlights().Flights {
+		t.Error("Large or LL2Scale has flights, or LL2ScaleFlights none")
 	}
 	// The other collections are the same as with flights.
-	o.NoFlights = false
+	o.Flights = true
 	with := Generate(o)
 	a, _ := json.Marshal(snapshot.Data{Spacecraft: d.Spacecraft, Configs: d.Configs, Agencies: d.Agencies, Families: d.Families, Lookups: d.Lookups})
 	b, _ := json.Marshal(snapshot.Data{Spacecraft: with.Spacecraft, Configs: with.Configs, Agencies: with.Agencies, Families: with.Families, Lookups: with.Lookups})
