@@ -460,6 +460,27 @@ func TestFlightsNotInSnapshot(t *testing.T) {
 		}
 		assertIDs(t, "flights", e.ids("spacecraft_flights/?limit=100"), expectIDs(d.Flights, flightID, nil, nil))
 	})
+	t.Run("flights at the normal level, docking events whole", func(t *testing.T) {
+		// A crawl's snapshot: the flights come inside the detailed spacecraft, at the
+		// normal level, the docking events from their endpoint. A flight's docking
+		// events are known; its crews are not.
+		d := fxData()
+		for _, f := range d.Flights {
+			f.SnapshotMode = "normal"
+			f.LaunchCrew, f.OnboardCrew, f.LandingCrew = nil, nil, nil
+		}
+		e := newEnv(t, d, optsNone)
+		var f ll2.SpacecraftFlight
+		mustDecode(t, e.get("spacecraft_flights/7001/").body, &f)
+		var ids []int
+		for _, ev := range f.DockingEvents {
+			ids = append(ids, ev.ID)
+		}
+		assertIDs(t, "flight 7001's docking events", ids, []int{801, 807})
+		if f.SnapshotMode != "normal" || f.LaunchCrew != nil {
+			t.Errorf("flight 7001: snapshot_mode %q, launch crew %v", f.SnapshotMode, f.LaunchCrew)
+		}
+	})
 	t.Run("none known", func(t *testing.T) {
 		d := fxData()
 		d.Flights = nil

@@ -265,7 +265,10 @@ func (s *Store) addFlights(flights []*ll2.SpacecraftFlight, docking []*ll2.Docki
 	}
 	s.docking = sortedValues(s.dockingByID)
 	for _, f := range s.flights {
-		if s.dockingHeld && f.SnapshotMode == "" {
+		// With every docking event known, so are a flight's, whatever else its record
+		// lacks (a crawl's flights hold the normal level: LL2 gives their crews only in
+		// detailed flights).
+		if s.dockingHeld {
 			f.DockingEvents = []ll2.DockingEventForChaser{}
 		}
 		if sc := s.spacecraftByID[f.SpacecraftID()]; sc != nil && sc.Flights != nil {

@@ -184,6 +184,14 @@ func checkCrawled(t *testing.T, dir string, e *crawlEnv) {
 			t.Fatalf("docking event %d crawled as %d chased by %d", w.ID, e.ID, e.ChaserFlightID())
 		}
 	}
+	// Served, the copy knows every flight's docking events (its flights hold the normal
+	// level: their crews are not in it).
+	store := ll2server.NewStore(got)
+	for i, f := range store.Flights() {
+		if len(f.DockingEvents) != len(want.Flights[i].DockingEvents) {
+			t.Fatalf("flight %d served with %d docking events, %d served by the source", f.ID, len(f.DockingEvents), len(want.Flights[i].DockingEvents))
+		}
+	}
 	for _, p := range ll2.LookupPaths {
 		if len(got.Lookups[p]) != len(want.Lookups[p]) {
 			t.Fatalf("%s: %d rows crawled, %d served", p, len(got.Lookups[p]), len(want.Lookups[p]))
