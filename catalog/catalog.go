@@ -7,6 +7,7 @@
 package catalog
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sync"
@@ -98,7 +99,7 @@ func New(opts Options) *Catalog {
 // Client returns the LL2 client the catalog calls.
 func (c *Catalog) Client() *ll2.Client { return c.client }
 
-// Kind is one of the four fetchable kinds of LL2 object.
+// Kind is one of the fetchable kinds of LL2 object.
 type Kind int8
 
 // The kinds.
@@ -107,13 +108,17 @@ const (
 	KindConfig
 	KindAgency
 	KindFamily
+	KindFlight
+	KindDockingEvent
 	numKinds
 )
 
 // estimatedSize is each collection's size until LL2 gives a count: the sizes of LL2's
-// collections (the synthetic LL2-scale data has the same). They only price crawls
-// (CrawlCost) before the first list call, whose count replaces them.
-var estimatedSize = [numKinds]int{KindSpacecraft: 600, KindConfig: 46, KindAgency: 311, KindFamily: 30}
+// collections, and for flights and docking events those of the synthetic LL2-scale
+// data, which has as many flights as its spacecraft's flights_count say. They only
+// price crawls (CrawlCost) before the first list call, whose count replaces them.
+var estimatedSize = [numKinds]int{KindSpacecraft: 600, KindConfig: 46, KindAgency: 311, KindFamily: 30,
+	KindFlight: 2300, KindDockingEvent: 1100}
 
 // Size returns the last unfiltered count LL2 gave for a kind, or the estimate.
 func (c *Catalog) Size(k Kind) int { return int(c.sizes[k].Load()) }
@@ -262,7 +267,8 @@ func localPage[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], coll *c
 		return nil, &ll2.Error{Kind: ll2.KindNotInSnapshot, Op: "crawl " + k.endpoint.Path, Detail: body.Detail, Lacking: lacking}
 	}
 	sel := k.endpoint.Select(&pq, items)
-	win := ll2.Window(sel, q.Offset, q.Limit)
+	// No limit is LL2's default, as when the query goes to LL2.
+	win := ll2.Window(sel, q.Offset, cmp.Or(q.Limit, ll2.DefaultLimit))
 	now := c.now()
 	coll.report(ctx, now)
 	in := newIngest(coll.source(now))

@@ -168,6 +168,12 @@ func fetchCollection[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], m
 	coll := &collection{mode: mode, items: sorted, index: index, fetched: src.fetched, expires: src.expires, ttl: ttl, pinned: pinned}
 	c.mu.Lock()
 	c.collections[collectionKey{k.k, mode}] = coll
+	// Detailed spacecraft list every flight: the flights collection comes with them.
+	if k.k == KindSpacecraft && mode == ll2.LevelDetailed {
+		if fl, ok := flightsFromSpacecraft(coll); ok {
+			c.collections[collectionKey{KindFlight, ll2.LevelNormal}] = fl
+		}
+	}
 	c.mu.Unlock()
 	return coll, nil
 }

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"encoding/json"
 	"time"
 
 	"spacegraph/ll2"
@@ -23,9 +24,77 @@ type Spacecraft struct {
 	Level ll2.Level
 	// Config is the spacecraft's configuration, at the level the spacecraft's level embeds.
 	Config *SpacecraftConfig
-	// Flights are known at the detailed level only (nil otherwise).
-	Flights []ll2.SpacecraftFlight
+	// Flights are every flight of the spacecraft, each at the normal level with its
+	// launch and landing, known at the detailed level only (nil otherwise). LL2's
+	// detailed spacecraft lists them all: a page of detailed spacecraft brings every
+	// flight of each in one call (LocalFlights pages them).
+	Flights []*SpacecraftFlight
 }
+
+// SpacecraftFlight is a flight at the list, normal or detailed level. At the list
+// level (as a normal docking event embeds it) its launch has only its id, url and name.
+type SpacecraftFlight struct {
+	ll2.SpacecraftFlightBase
+	Level ll2.Level
+	// Spacecraft is the flight's spacecraft at the normal level (without its flights).
+	Spacecraft *Spacecraft
+	Launch     *Launch
+	// DockingEvents are the events in which the flight is the chaser, each with the
+	// flight at the normal level, known at the detailed level only (nil otherwise).
+	DockingEvents []*DockingEvent
+}
+
+// Launch is a flight's launch (LL2's LaunchNormal), with its provider as an agency at
+// the list level. LL2's launch ids are UUIDs (ID); launches have no endpoint here.
+type Launch struct {
+	ll2.Launch
+	// LaunchServiceProvider shadows ll2.Launch's: the same agency as an entity.
+	LaunchServiceProvider *Agency
+}
+
+// DockingEvent is a docking event at the normal or detailed level: its docking
+// location (LL2's, kept as it is), the stations and flights on either side. The chaser
+// is a flight (Flight), a station (SpaceStationChaser) or a payload (neither: LL2's
+// payload flights are not kept); the target likewise.
+type DockingEvent struct {
+	ll2.DockingEventBase
+	SnapshotMode string
+	Level        ll2.Level
+	// SpaceStation is the target station, when the target is one.
+	SpaceStation       *ll2.SpaceStation
+	SpaceStationChaser *ll2.SpaceStation
+	// Flight is the chaser flight, when the chaser is one, at the normal level.
+	Flight *SpacecraftFlight
+	// TargetFlight is the target flight, when the target is one, at the list level (the
+	// normal level in an event a detailed flight embeds).
+	TargetFlight *SpacecraftFlight
+	// PayloadFlightTarget and PayloadFlightChaser are LL2's payload flights, kept
+	// verbatim (null when the side is not a payload).
+	PayloadFlightTarget json.RawMessage
+	PayloadFlightChaser json.RawMessage
+}
+
+// FlightID returns the id of the chaser flight, or 0 when the chaser is not a flight.
+func (d *DockingEvent) FlightID() int {
+	if d.Flight == nil {
+		return 0
+	}
+	return d.Flight.ID
+}
+
+// SpacecraftID returns the id of the flight's spacecraft, or 0.
+func (f *SpacecraftFlight) SpacecraftID() int {
+	if f.Spacecraft == nil {
+		return 0
+	}
+	return f.Spacecraft.ID
+}
+
+// DurationSeconds is the length of Duration in whole seconds.
+func (f *SpacecraftFlight) DurationSeconds() *int { return seconds(f.Duration) }
+
+// TurnAroundTimeSeconds is the length of TurnAroundTime in whole seconds.
+func (f *SpacecraftFlight) TurnAroundTimeSeconds() *int { return seconds(f.TurnAroundTime) }
 
 // SpacecraftConfig is a configuration at the normal or detailed level.
 type SpacecraftConfig struct {
@@ -97,10 +166,12 @@ func (c *SpacecraftConfig) FastestTurnaroundSeconds() *int { return seconds(c.Fa
 
 // Seen is every entity one response brought, for priming loaders and caches.
 type Seen struct {
-	Spacecraft []*Spacecraft
-	Configs    []*SpacecraftConfig
-	Agencies   []*Agency
-	Families   []*Family
+	Spacecraft    []*Spacecraft
+	Configs       []*SpacecraftConfig
+	Agencies      []*Agency
+	Families      []*Family
+	Flights       []*SpacecraftFlight
+	DockingEvents []*DockingEvent
 	// Fetched is when the LL2 answer the entities came from was fetched (zero: now),
 	// and Expires when that answer stops being fresh (zero: unknown; Fetched or
 	// earlier: it was served stale). An entity is as old and as fresh as its answer.
@@ -119,6 +190,10 @@ func (s *Seen) add(v any) {
 		s.Agencies = append(s.Agencies, n)
 	case *Family:
 		s.Families = append(s.Families, n)
+	case *SpacecraftFlight:
+		s.Flights = append(s.Flights, n)
+	case *DockingEvent:
+		s.DockingEvents = append(s.DockingEvents, n)
 	}
 }
 
@@ -135,6 +210,9 @@ type ingest struct {
 	configs    map[nodeKey]*SpacecraftConfig
 	agencies   map[nodeKey]*Agency
 	families   map[nodeKey]*Family
+	flights    map[nodeKey]*SpacecraftFlight
+	docking    map[nodeKey]*DockingEvent
+	launches   map[string]*Launch
 }
 
 // newIngest returns an ingest of the entities of an answer fetched and fresh until
@@ -146,6 +224,9 @@ func newIngest(src source) *ingest {
 		configs:    map[nodeKey]*SpacecraftConfig{},
 		agencies:   map[nodeKey]*Agency{},
 		families:   map[nodeKey]*Family{},
+		flights:    map[nodeKey]*SpacecraftFlight{},
+		docking:    map[nodeKey]*DockingEvent{},
+		launches:   map[string]*Launch{},
 	}
 }
 
@@ -155,15 +236,106 @@ func (in *ingest) spacecraftNode(d *ll2.SpacecraftDetailed, l ll2.Level) *Spacec
 		return n
 	}
 	n := &Spacecraft{SpacecraftBase: d.SpacecraftBase, Level: l}
-	if l >= ll2.LevelDetailed {
-		n.Flights = d.Flights
-	}
 	in.spacecraft[k] = n
 	in.seen.Spacecraft = append(in.seen.Spacecraft, n)
 	if d.SpacecraftConfig != nil {
 		n.Config = in.configNode(d.SpacecraftConfig, l)
 	}
+	if l >= ll2.LevelDetailed && d.Flights != nil {
+		n.Flights = make([]*SpacecraftFlight, len(d.Flights))
+		for i := range d.Flights {
+			f := d.Flights[i].Upgrade()
+			// The flight embeds its spacecraft at the normal level; take it from the
+			// detailed record rather than build a second copy of it.
+			f.Spacecraft = d
+			n.Flights[i] = in.flightNode(f, ll2.LevelNormal)
+		}
+	}
 	return n
+}
+
+// flightNode builds a flight at level l: its spacecraft at the normal level (a detailed
+// flight's spacecraft also brings its configuration at the detailed level), its
+// launch, and at the detailed level its docking events, each with the flight at the
+// normal level.
+func (in *ingest) flightNode(d *ll2.SpacecraftFlight, l ll2.Level) *SpacecraftFlight {
+	k := nodeKey{d.ID, l}
+	if n, ok := in.flights[k]; ok {
+		return n
+	}
+	n := &SpacecraftFlight{SpacecraftFlightBase: d.SpacecraftFlightBase, Level: l}
+	in.flights[k] = n
+	in.seen.Flights = append(in.seen.Flights, n)
+	if d.Spacecraft != nil {
+		sc := *d.Spacecraft
+		sc.Flights = nil
+		n.Spacecraft = in.spacecraftNode(&sc, ll2.LevelNormal)
+		if l >= ll2.LevelDetailed && sc.SpacecraftConfig != nil {
+			in.configNode(sc.SpacecraftConfig, ll2.LevelDetailed)
+		}
+	}
+	n.Launch = in.launch(d.Launch)
+	if l >= ll2.LevelDetailed && d.DockingEvents != nil {
+		// The events embed their target at the normal level and the flight is their
+		// chaser, which they take at the normal level: all that a detailed event has.
+		self := *d
+		self.DockingEvents = nil
+		n.DockingEvents = make([]*DockingEvent, len(d.DockingEvents))
+		for i := range d.DockingEvents {
+			n.DockingEvents[i] = in.dockingNode(d.DockingEvents[i].Upgrade(&self), ll2.LevelDetailed, ll2.LevelNormal)
+		}
+	}
+	return n
+}
+
+// launch builds a launch once per answer, its provider an agency at the list level.
+func (in *ingest) launch(d *ll2.Launch) *Launch {
+	if d == nil {
+		return nil
+	}
+	// A launch at the list level has no response_mode: it is kept apart from the
+	// same launch at the normal level.
+	key := d.ID + "|" + d.ResponseMode
+	if n, ok := in.launches[key]; ok {
+		return n
+	}
+	n := &Launch{Launch: *d}
+	if p := d.LaunchServiceProvider; p != nil {
+		n.LaunchServiceProvider = in.agencyNode(p.Upgrade(), ll2.LevelList)
+	}
+	in.launches[key] = n
+	return n
+}
+
+// dockingNode builds a docking event at level l: its chaser flight at the normal level
+// (the list level in a normal event), its target flight at level target (the list
+// level, but the normal level in an event a detailed flight embeds).
+func (in *ingest) dockingNode(d *ll2.DockingEvent, l, target ll2.Level) *DockingEvent {
+	k := nodeKey{d.ID, l}
+	if n, ok := in.docking[k]; ok {
+		return n
+	}
+	n := &DockingEvent{DockingEventBase: d.DockingEventBase, SnapshotMode: d.SnapshotMode, Level: l,
+		SpaceStation: d.SpaceStationTarget, SpaceStationChaser: d.SpaceStationChaser,
+		PayloadFlightTarget: d.PayloadFlightTarget, PayloadFlightChaser: d.PayloadFlightChaser}
+	in.docking[k] = n
+	in.seen.DockingEvents = append(in.seen.DockingEvents, n)
+	chaser := ll2.LevelList
+	if l >= ll2.LevelDetailed {
+		chaser = ll2.LevelNormal
+	}
+	if d.FlightVehicleChaser != nil {
+		n.Flight = in.flightNode(d.FlightVehicleChaser, chaser)
+	}
+	if d.FlightVehicleTarget != nil {
+		n.TargetFlight = in.flightNode(d.FlightVehicleTarget, target)
+	}
+	return n
+}
+
+// dockingEventNode builds a docking event of a docking_events/ answer at level l.
+func (in *ingest) dockingEventNode(d *ll2.DockingEvent, l ll2.Level) *DockingEvent {
+	return in.dockingNode(d, l, ll2.LevelList)
 }
 
 // configNode builds a configuration at level l: its agency one level lower (list in a

@@ -19,7 +19,8 @@ import (
 // stale copies do. Implementations must be safe for concurrent use.
 type EntityCache interface {
 	// Get returns the fresh cached entities of kind k among ids at level l or richer,
-	// as the kind's entity type (*Spacecraft, *SpacecraftConfig, *Agency, *Family).
+	// as the kind's entity type (*Spacecraft, *SpacecraftConfig, *Agency, *Family,
+	// *SpacecraftFlight, *DockingEvent).
 	Get(ctx context.Context, k Kind, ids []int, l ll2.Level) map[int]Cached
 	// GetStale is Get for entities past their freshness too (within the cache's
 	// MaxStale): what stands in when LL2 fails to bring them again.
@@ -85,7 +86,8 @@ func DefaultEntityTTLs() EntityTTLs {
 // the answer cache would be.
 func EntityTTLsFor(t economy.TTLs) EntityTTLs {
 	var e EntityTTLs
-	for k, path := range map[Kind]string{KindSpacecraft: "spacecraft/", KindConfig: "spacecraft_configurations/", KindAgency: "agencies/", KindFamily: "spacecraft_configuration_families/"} {
+	for k, path := range map[Kind]string{KindSpacecraft: "spacecraft/", KindConfig: "spacecraft_configurations/", KindAgency: "agencies/",
+		KindFamily: "spacecraft_configuration_families/", KindFlight: ll2.SpacecraftFlightEndpoint.Path, KindDockingEvent: ll2.DockingEventEndpoint.Path} {
 		e[k] = t.For(path)
 	}
 	return e
@@ -139,6 +141,10 @@ func EntityLevel(v any) (ll2.Level, int) {
 	case *Agency:
 		return n.Level, n.ID
 	case *Family:
+		return n.Level, n.ID
+	case *SpacecraftFlight:
+		return n.Level, n.ID
+	case *DockingEvent:
 		return n.Level, n.ID
 	}
 	return ll2.LevelNone, 0
@@ -202,5 +208,11 @@ func (m *MemoryEntityCache) Put(_ context.Context, s *Seen) {
 	}
 	for _, n := range s.Families {
 		put(KindFamily, n)
+	}
+	for _, n := range s.Flights {
+		put(KindFlight, n)
+	}
+	for _, n := range s.DockingEvents {
+		put(KindDockingEvent, n)
 	}
 }

@@ -16,6 +16,10 @@ func levelsOf(k Kind) (mode, extra func(ll2.Level) ll2.Level, detail ll2.Level) 
 		return configKind.mode, configKind.extraLevel, configKind.detail
 	case KindAgency:
 		return agencyKind.mode, agencyKind.extraLevel, agencyKind.detail
+	case KindFlight:
+		return flightKind.mode, flightKind.extraLevel, flightKind.detail
+	case KindDockingEvent:
+		return dockingKind.mode, dockingKind.extraLevel, dockingKind.detail
 	default:
 		return familyKind.mode, familyKind.extraLevel, familyKind.detail
 	}

@@ -18,9 +18,10 @@ import (
 // These tests cover the LL2 client's decoded answers over the transport: the client
 // keeps what it decoded from an entry and must never hand it out for another entry.
 
-// spacecraftJSON is a detail answer for spacecraft id whose name is name.
+// spacecraftJSON is a detail answer for spacecraft id whose name is name (which, at
+// the detailed level, lists the spacecraft's flights: none).
 func spacecraftJSON(id int, name string) string {
-	return `{"id":` + strconv.Itoa(id) + `,"name":"` + name + `","response_mode":"detailed"}`
+	return `{"id":` + strconv.Itoa(id) + `,"name":"` + name + `","response_mode":"detailed","flights":[]}`
 }
 
 // newDecodingClient is an LL2 client over the rig's transport.

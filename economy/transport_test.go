@@ -127,6 +127,16 @@ func TestTTLsFor(t *testing.T) {
 		{d, "agencies/", 6 * time.Hour},
 		{d, "spacecraft_configuration_families/1/", 6 * time.Hour},
 		{d, "config/spacecraft_statuses/", 24 * time.Hour},
+		// Every lookup table is kept a day; flights and docking events change as
+		// spacecraft fly and dock, within hours ("spacecraft/" must not take
+		// "spacecraft_flights/" for one of its paths, nor leave it a day).
+		{d, "config/spacecraft_configuration_types/", 24 * time.Hour},
+		{d, "config/agency_types/", 24 * time.Hour},
+		{d, "config/countries/?limit=100&offset=100", 24 * time.Hour},
+		{d, "config/image_licenses/", 24 * time.Hour},
+		{d, "spacecraft_flights/", time.Hour},
+		{d, "spacecraft_flights/12/", time.Hour},
+		{d, "docking_events/", time.Hour},
 		{d, "launches/", time.Hour},
 		{d, "", time.Hour},
 		{custom, "config/agency_types/", 24 * time.Hour},

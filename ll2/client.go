@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -161,6 +162,11 @@ type List[T any] struct {
 	Level    Level
 }
 
+// Validate refuses parameters that LL2 would ignore or refuse, as the client does
+// before any call: a filter or ordering the endpoint lacks, a search where it has no
+// search fields, a mode it does not serve, a limit out of range.
+func (e *Endpoint[T]) Validate(p ListParams) error { return validate(e, p) }
+
 // validate refuses, before any call is spent, parameters that LL2 would ignore or
 // refuse: a filter or ordering the endpoint lacks, a mode it does not serve, a limit
 // out of range.
@@ -178,6 +184,9 @@ func validate[T any](e *Endpoint[T], p ListParams) error {
 			return fmt.Errorf("%s has no filter %q", e.Path, k)
 		}
 	}
+	if p.Search != "" && len(e.Search) == 0 {
+		return fmt.Errorf("%s has no search fields: LL2 would ignore search", e.Path)
+	}
 	for _, o := range p.Ordering {
 		if e.Ordering(o.Field) == nil {
 			return fmt.Errorf("%s cannot be ordered by %q", e.Path, o.Field)
@@ -194,6 +203,8 @@ func (s *SpacecraftDetailed) responseMode() string       { return s.ResponseMode
 func (c *SpacecraftConfigDetailed) responseMode() string { return c.ResponseMode }
 func (a *AgencyDetailed) responseMode() string           { return a.ResponseMode }
 func (f *FamilyEndpointDetailed) responseMode() string   { return f.ResponseMode }
+func (f *SpacecraftFlight) responseMode() string         { return f.ResponseMode }
+func (d *DockingEvent) responseMode() string             { return d.ResponseMode }
 
 func list[T any, PT interface {
 	*T
@@ -219,6 +230,11 @@ func list[T any, PT interface {
 			}
 			if got := PT(r).responseMode(); got != q.Mode.String() {
 				return fmt.Errorf("asked for mode=%s, result %d has response_mode %q", q.Mode, e.ID(r), got)
+			}
+			if e.CheckRecord != nil {
+				if err := e.CheckRecord(r, q.Mode); err != nil {
+					return err
+				}
 			}
 		}
 		if page.Count < 0 || (len(page.Results) > 0 && page.Count < q.Offset+len(page.Results)) {
@@ -257,6 +273,8 @@ func detail[T any, PT interface {
 			return fmt.Errorf("asked for id %d, got id %d", id, e.ID(out))
 		case PT(out).responseMode() != LevelDetailed.String():
 			return fmt.Errorf("detail endpoint answered response_mode %q", PT(out).responseMode())
+		case e.CheckRecord != nil:
+			return e.CheckRecord(out, LevelDetailed)
 		}
 		return nil
 	})
@@ -302,11 +320,35 @@ func (c *Client) GetFamily(ctx context.Context, id int) (*FamilyEndpointDetailed
 	return detail(ctx, c, FamilyEndpoint, id)
 }
 
+// ListSpacecraftFlights calls `spacecraft_flights/`.
+func (c *Client) ListSpacecraftFlights(ctx context.Context, p ListParams) (*List[SpacecraftFlight], error) {
+	return list(ctx, c, SpacecraftFlightEndpoint, p)
+}
+
+// GetSpacecraftFlight calls `spacecraft_flights/{id}/`, which answers at the detailed
+// level.
+func (c *Client) GetSpacecraftFlight(ctx context.Context, id int) (*SpacecraftFlight, error) {
+	return detail(ctx, c, SpacecraftFlightEndpoint, id)
+}
+
+// ListDockingEvents calls `docking_events/`.
+func (c *Client) ListDockingEvents(ctx context.Context, p ListParams) (*List[DockingEvent], error) {
+	return list(ctx, c, DockingEventEndpoint, p)
+}
+
+// GetDockingEvent calls `docking_events/{id}/`, which answers at the detailed level.
+func (c *Client) GetDockingEvent(ctx context.Context, id int) (*DockingEvent, error) {
+	return detail(ctx, c, DockingEventEndpoint, id)
+}
+
 // ListLookup calls one of the lookup tables (LookupPaths) and decodes its rows into T,
 // e.g. SpacecraftStatus for PathSpacecraftStatuses.
 func ListLookup[T any](ctx context.Context, c *Client, path string, limit, offset int) (*Page[T], error) {
 	if limit < 0 || limit > MaxLimit || offset < 0 {
 		return nil, &Error{Kind: KindBadRequest, Op: "GET " + path, Detail: fmt.Sprintf("limit %d, offset %d: want limit 1..100 and offset ≥ 0", limit, offset)}
+	}
+	if !slices.Contains(LookupPaths, path) {
+		return nil, &Error{Kind: KindBadRequest, Op: "GET " + path, Detail: fmt.Sprintf("%s is not a lookup table (%v)", path, LookupPaths)}
 	}
 	v := url.Values{}
 	if limit > 0 {
@@ -322,12 +364,53 @@ func ListLookup[T any](ctx context.Context, c *Client, path string, limit, offse
 		if page.Count < 0 {
 			return fmt.Errorf("count %d", page.Count)
 		}
+		seen := make(map[int]bool, len(page.Results))
+		for i, r := range page.Results {
+			id, ok := lookupRowID(r)
+			if !ok || id <= 0 {
+				return fmt.Errorf("row %d has no positive integer id", i)
+			}
+			if seen[id] {
+				return fmt.Errorf("id %d appears twice", id)
+			}
+			seen[id] = true
+		}
 		return checkPageLength(page.Count, offset, cmp.Or(limit, DefaultLimit), len(page.Results))
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &page, nil
+}
+
+// lookupRowID reads the id of a lookup row of any of the types ListLookup decodes into.
+func lookupRowID(r any) (int, bool) {
+	switch v := r.(type) {
+	case SpacecraftStatus:
+		return v.ID, true
+	case SpacecraftConfigType:
+		return v.ID, true
+	case AgencyType:
+		return v.ID, true
+	case Country:
+		return v.ID, true
+	case ImageLicense:
+		return v.ID, true
+	case ImageVariantType:
+		return v.ID, true
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return 0, false
+	}
+	var row struct {
+		ID *json.Number `json:"id"`
+	}
+	if json.Unmarshal(b, &row) != nil || row.ID == nil {
+		return 0, false
+	}
+	n, err := strconv.Atoi(row.ID.String())
+	return n, err == nil
 }
 
 // Throttle calls `api-throttle/`, which costs nothing against the limit, to learn the

@@ -62,6 +62,17 @@ func NewNotInSnapshotBody(path string, lacking map[string]int) NotInSnapshotBody
 	}
 }
 
+// NewNotHeldBody describes a refusal on endpoint path for want of whole records: what
+// names them for a reader ("the flights of 20 spacecraft"), lacking counts them by
+// the parameter or relation they are missing for.
+func NewNotHeldBody(path string, lacking map[string]int, what string) NotInSnapshotBody {
+	return NotInSnapshotBody{
+		Detail: fmt.Sprintf("This snapshot does not hold %s, which %s needs; a snapshot crawled at the detailed level, or LL2 itself, does.",
+			what, strings.TrimSuffix(path, "/")),
+		NotInSnapshot: lacking,
+	}
+}
+
 // Needs is the level of detail a record must hold for q's filters, search and
 // ordering to be decided on it.
 func (e *Endpoint[T]) Needs(q *Query) Level {

@@ -216,3 +216,148 @@ func (s *SpacecraftDetailed) Detailed() SpacecraftDetailed {
 	}
 	return d
 }
+
+// Embedded projects the spacecraft to the shape a detailed flight embeds (LL2's
+// SpacecraftDetailed): its configuration at the detailed level and no flights. LL2's
+// schema gives that shape the response_mode "normal", and so does this.
+func (s *SpacecraftDetailed) Embedded() SpacecraftDetailedEmbedded {
+	e := SpacecraftDetailedEmbedded{SpacecraftBase: s.SpacecraftBase}
+	e.ResponseMode = LevelNormal.String()
+	if s.SpacecraftConfig != nil {
+		c := s.SpacecraftConfig.Detailed()
+		e.SpacecraftConfig = &c
+	}
+	return e
+}
+
+// Upgrade returns the flight in its container: the spacecraft upgraded, the detailed
+// fields nil.
+func (f SpacecraftFlightNormal) Upgrade() *SpacecraftFlight {
+	d := &SpacecraftFlight{SpacecraftFlightBase: f.SpacecraftFlightBase, Launch: f.Launch}
+	if f.Spacecraft != nil {
+		d.Spacecraft = f.Spacecraft.Upgrade()
+	}
+	return d
+}
+
+func (f *SpacecraftFlight) normalSpacecraft() *SpacecraftNormal {
+	if f.Spacecraft == nil {
+		return nil
+	}
+	n := f.Spacecraft.Normal()
+	return &n
+}
+
+// Mini projects the flight to the list level: its launch at the list level, no
+// response_mode.
+func (f *SpacecraftFlight) Mini() SpacecraftFlightMini {
+	m := SpacecraftFlightMini{SpacecraftFlightBase: f.SpacecraftFlightBase, Spacecraft: f.normalSpacecraft()}
+	m.ResponseMode = ""
+	if f.Launch != nil {
+		l := f.Launch.Mini()
+		m.Launch = &l
+	}
+	return m
+}
+
+// Normal projects the flight to the normal level.
+func (f *SpacecraftFlight) Normal() SpacecraftFlightNormal {
+	n := SpacecraftFlightNormal{SpacecraftFlightBase: f.SpacecraftFlightBase, Spacecraft: f.normalSpacecraft(), Launch: f.Launch}
+	n.ResponseMode = LevelNormal.String()
+	return n
+}
+
+// Detailed returns the flight with LL2's detailed nesting: the spacecraft with its
+// detailed configuration and no flights.
+func (f *SpacecraftFlight) Detailed() SpacecraftFlightDetailed {
+	d := SpacecraftFlightDetailed{
+		SpacecraftFlightBase: f.SpacecraftFlightBase,
+		Launch:               f.Launch,
+		LaunchCrew:           f.LaunchCrew,
+		OnboardCrew:          f.OnboardCrew,
+		LandingCrew:          f.LandingCrew,
+		DockingEvents:        f.DockingEvents,
+	}
+	d.ResponseMode = LevelDetailed.String()
+	if f.Spacecraft != nil {
+		e := f.Spacecraft.Embedded()
+		d.Spacecraft = &e
+	}
+	return d
+}
+
+// Upgrade returns the event in its container, chaser being the flight that embeds it
+// (nil when not known).
+func (e DockingEventForChaser) Upgrade(chaser *SpacecraftFlight) *DockingEvent {
+	d := &DockingEvent{DockingEventBase: e.DockingEventBase, SpaceStationTarget: e.SpaceStationTarget, PayloadFlightTarget: e.PayloadFlightTarget, FlightVehicleChaser: chaser}
+	if e.FlightVehicleTarget != nil {
+		d.FlightVehicleTarget = e.FlightVehicleTarget.Upgrade()
+	}
+	return d
+}
+
+func miniStation(s *SpaceStation) *SpaceStationMini {
+	if s == nil {
+		return nil
+	}
+	m := s.Mini()
+	return &m
+}
+
+func miniFlight(f *SpacecraftFlight) *SpacecraftFlightMini {
+	if f == nil {
+		return nil
+	}
+	m := f.Mini()
+	return &m
+}
+
+func normalFlight(f *SpacecraftFlight) *SpacecraftFlightNormal {
+	if f == nil {
+		return nil
+	}
+	n := f.Normal()
+	return &n
+}
+
+// Normal projects the event to the normal level: target and chaser at the list level.
+func (d *DockingEvent) Normal() DockingEventNormal {
+	return DockingEventNormal{
+		ResponseMode:        LevelNormal.String(),
+		SnapshotMode:        d.SnapshotMode,
+		DockingEventBase:    d.DockingEventBase,
+		SpaceStationTarget:  miniStation(d.SpaceStationTarget),
+		FlightVehicleTarget: miniFlight(d.FlightVehicleTarget),
+		PayloadFlightTarget: d.PayloadFlightTarget,
+		FlightVehicleChaser: miniFlight(d.FlightVehicleChaser),
+		SpaceStationChaser:  miniStation(d.SpaceStationChaser),
+		PayloadFlightChaser: d.PayloadFlightChaser,
+	}
+}
+
+// Detailed projects the event to the detailed level: the target at the list level,
+// the chaser at the normal level.
+func (d *DockingEvent) Detailed() DockingEventEndpointDetailed {
+	return DockingEventEndpointDetailed{
+		ResponseMode:        LevelDetailed.String(),
+		SnapshotMode:        d.SnapshotMode,
+		DockingEventBase:    d.DockingEventBase,
+		SpaceStationTarget:  miniStation(d.SpaceStationTarget),
+		FlightVehicleTarget: miniFlight(d.FlightVehicleTarget),
+		PayloadFlightTarget: d.PayloadFlightTarget,
+		FlightVehicleChaser: normalFlight(d.FlightVehicleChaser),
+		SpaceStationChaser:  d.SpaceStationChaser,
+		PayloadFlightChaser: d.PayloadFlightChaser,
+	}
+}
+
+// ForChaser projects the event to the shape a detailed flight embeds, the flight being
+// the chaser: the target at the normal level.
+func (d *DockingEvent) ForChaser() DockingEventForChaser {
+	return DockingEventForChaser{
+		DockingEventBase:    d.DockingEventBase,
+		SpaceStationTarget:  d.SpaceStationTarget,
+		FlightVehicleTarget: normalFlight(d.FlightVehicleTarget),
+		PayloadFlightTarget: d.PayloadFlightTarget,
+	}
+}

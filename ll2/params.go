@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ListParams is a list call's query: the parameters common to every list endpoint,
@@ -240,5 +241,43 @@ func (f AgencyFilter) Values() url.Values {
 	for name, r := range f.Counts {
 		r.set(v, name)
 	}
+	return v
+}
+
+// SpacecraftFlightFilter holds the filters of `spacecraft_flights/`.
+type SpacecraftFlightFilter struct {
+	Spacecraft *int
+}
+
+// Values renders the filter as LL2 parameters.
+func (f SpacecraftFlightFilter) Values() url.Values {
+	v := url.Values{}
+	setInt(v, "spacecraft", f.Spacecraft)
+	return v
+}
+
+// DockingEventFilter holds the filters of `docking_events/`: the time of docking by
+// range, the docking location, the chaser flight and the target station by id.
+type DockingEventFilter struct {
+	DockingGt, DockingGte, DockingLt, DockingLte *time.Time
+	DockingLocation                              *int
+	FlightVehicleChaser                          *int
+	SpaceStationTarget                           *int
+}
+
+// Values renders the filter as LL2 parameters; times are written in UTC.
+func (f DockingEventFilter) Values() url.Values {
+	v := url.Values{}
+	for _, t := range []struct {
+		name string
+		p    *time.Time
+	}{{"docking__gt", f.DockingGt}, {"docking__gte", f.DockingGte}, {"docking__lt", f.DockingLt}, {"docking__lte", f.DockingLte}} {
+		if t.p != nil {
+			v.Set(t.name, t.p.UTC().Format(time.RFC3339Nano))
+		}
+	}
+	setInt(v, "docking_location__id", f.DockingLocation)
+	setInt(v, "flight_vehicle_chaser__id", f.FlightVehicleChaser)
+	setInt(v, "space_station_target__id", f.SpaceStationTarget)
 	return v
 }

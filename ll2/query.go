@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -60,6 +61,7 @@ type FilterValue struct {
 	Int   int
 	Str   string
 	Codes []string
+	Time  time.Time
 }
 
 // Query is a list request parsed with LL2's rules: what the endpoint would do with
@@ -189,7 +191,9 @@ func (e *Endpoint[T]) ParseQuery(v url.Values) (Query, error) {
 			q.Mode = l
 		}
 	}
-	if s, ok := lastValue(v, "search"); ok {
+	// Django REST framework's SearchFilter ignores search on a view without search
+	// fields.
+	if s, ok := lastValue(v, "search"); ok && len(e.Search) > 0 {
 		q.Search = SplitSearch(s)
 	}
 	if s, ok := lastValue(v, "ordering"); ok {
@@ -221,6 +225,13 @@ func (e *Endpoint[T]) ParseQuery(v url.Values) (Query, error) {
 				continue
 			}
 			fv.Int = n
+		case FilterTimeGt, FilterTimeGte, FilterTimeLt, FilterTimeLte:
+			t, ok := ParseFilterDateTime(s)
+			if !ok {
+				perr[f.Param] = []string{"Enter a valid date/time."}
+				continue
+			}
+			fv.Time = t
 		case FilterCodes:
 			for _, c := range strings.Split(s, ",") {
 				if c = strings.TrimSpace(c); c != "" {
@@ -265,6 +276,8 @@ func (q Query) Values() url.Values {
 			v.Set(f.Param, strconv.Itoa(f.Int))
 		case FilterCodes:
 			v.Set(f.Param, strings.Join(f.Codes, ","))
+		case FilterTimeGt, FilterTimeGte, FilterTimeLt, FilterTimeLte:
+			v.Set(f.Param, f.Time.UTC().Format(time.RFC3339Nano))
 		default:
 			v.Set(f.Param, f.Str)
 		}
@@ -315,6 +328,21 @@ func (e *Endpoint[T]) matchFilter(fv *FilterValue, t *T) (match, known bool) {
 			return *p == fv.Str, true
 		}
 		return containsFold(*p, fv.Str), true
+	case FilterTimeGt, FilterTimeGte, FilterTimeLt, FilterTimeLte:
+		p := f.Time(t)
+		if p == nil {
+			return false, false
+		}
+		c := p.Time().Compare(fv.Time)
+		switch f.Kind {
+		case FilterTimeGt:
+			return c > 0, true
+		case FilterTimeGte:
+			return c >= 0, true
+		case FilterTimeLt:
+			return c < 0, true
+		}
+		return c <= 0, true
 	case FilterCodes:
 		codes := f.Codes(t)
 		if codes == nil {

@@ -2,6 +2,8 @@ package ll2
 
 import (
 	"cmp"
+	"encoding/json"
+	"fmt"
 	"strings"
 )
 
@@ -34,6 +36,13 @@ const (
 	FilterIContains
 	// FilterCodes takes a comma-separated list and matches when any code matches.
 	FilterCodes
+	// FilterTimeGt, FilterTimeGte, FilterTimeLt and FilterTimeLte are the range
+	// lookups of a date-time field, read as Django's DateTimeField reads them
+	// (ParseFilterDateTime); anything else is a 400 error.
+	FilterTimeGt
+	FilterTimeGte
+	FilterTimeLt
+	FilterTimeLte
 )
 
 // Filter is one filter parameter of an endpoint over records of type T (the detailed
@@ -50,6 +59,7 @@ type Filter[T any] struct {
 	Int   func(*T) *int
 	Str   func(*T) *string
 	Codes func(*T) []string
+	Time  func(*T) *DateTime
 }
 
 // OrderField is one field an endpoint can be ordered by. Compare orders two records
@@ -86,6 +96,9 @@ type Endpoint[T any] struct {
 	ID        func(*T) int
 	// SnapshotMode reads a record's snapshot_mode (nil: records never carry one).
 	SnapshotMode func(*T) string
+	// CheckRecord, when set, checks what a record answered at a level must hold beyond
+	// the query (a detailed spacecraft's flights are its own), for the client's checks.
+	CheckRecord func(t *T, l Level) error
 }
 
 // Filter returns the filter named param, or nil.
@@ -136,6 +149,17 @@ func intOrder[T any](name string, l Level, get func(*T) *int) OrderField[T] {
 		Level:   l,
 		Compare: func(a, b *T) int { return nullsLast(get(a), get(b), cmp.Compare[int]) },
 		Known:   func(t *T) bool { return get(t) != nil },
+	}
+}
+
+func dateTimeOrder[T any](name string, get func(*T) *DateTime) OrderField[T] {
+	return OrderField[T]{
+		Name: name,
+		// Equal instants are ties, whatever their spelling: the id breaks them.
+		Compare: func(a, b *T) int {
+			return nullsLast(get(a), get(b), func(x, y DateTime) int { return x.Time().Compare(y.Time()) })
+		},
+		Known: func(t *T) bool { return get(t) != nil },
 	}
 }
 
@@ -227,6 +251,27 @@ var SpacecraftEndpoint = &Endpoint[SpacecraftDetailed]{
 	},
 	ID:           func(s *SpacecraftDetailed) int { return s.ID },
 	SnapshotMode: func(s *SpacecraftDetailed) string { return s.SnapshotMode },
+	CheckRecord:  checkSpacecraftFlights,
+}
+
+// checkSpacecraftFlights refuses a spacecraft answered at the detailed level whose
+// flights are missing (unless its snapshot_mode says its record holds less) or are not
+// its own: a page that would answer "this spacecraft never flew", or show another's
+// flights, must not be cached.
+func checkSpacecraftFlights(s *SpacecraftDetailed, l Level) error {
+	if HeldLevel(l, s.SnapshotMode) < LevelDetailed {
+		return nil
+	}
+	if s.Flights == nil {
+		return fmt.Errorf("spacecraft %d answered at the detailed level has no flights list", s.ID)
+	}
+	for i := range s.Flights {
+		f := &s.Flights[i]
+		if f.Spacecraft != nil && f.Spacecraft.ID != s.ID {
+			return fmt.Errorf("spacecraft %d lists flight %d of spacecraft %d", s.ID, f.ID, f.Spacecraft.ID)
+		}
+	}
+	return nil
 }
 
 // The spacecraft configurations endpoint, `spacecraft_configurations/`.
@@ -428,3 +473,137 @@ const (
 
 // LookupPaths lists the lookup tables in a fixed order.
 var LookupPaths = []string{PathSpacecraftStatuses, PathConfigTypes, PathAgencyTypes, PathCountries, PathImageLicenses, PathImageVariantTypes}
+
+// SpacecraftFlightEndpoint is the spacecraft flights endpoint, `spacecraft_flights/`.
+// LL2 2.3.0 filters it by spacecraft only and declares neither search fields nor
+// ordering fields; the orderings below are the flight's id and mission end, the
+// sortable fields of its serializer, which Django REST framework's OrderingFilter
+// allows when a view names none (the client checks the order LL2 returns, so an
+// ordering LL2 ignored shows itself). With no search fields, `search` is refused
+// before any call (Validate): LL2 would silently ignore it.
+var SpacecraftFlightEndpoint = &Endpoint[SpacecraftFlight]{
+	Path:        "spacecraft_flights/",
+	Modes:       []Level{LevelNormal, LevelDetailed},
+	DefaultMode: LevelNormal,
+	Filters: []Filter[SpacecraftFlight]{
+		{Param: "spacecraft", Kind: FilterInt, Int: func(f *SpacecraftFlight) *int {
+			if f.Spacecraft == nil {
+				return nil
+			}
+			return &f.Spacecraft.ID
+		}},
+	},
+	Orderings: []OrderField[SpacecraftFlight]{
+		intOrder("id", LevelNone, func(f *SpacecraftFlight) *int { return &f.ID }),
+		dateTimeOrder("mission_end", func(f *SpacecraftFlight) *DateTime { return f.MissionEnd }),
+	},
+	ID:           func(f *SpacecraftFlight) int { return f.ID },
+	SnapshotMode: func(f *SpacecraftFlight) string { return f.SnapshotMode },
+	CheckRecord:  checkFlightDockings,
+}
+
+// checkFlightDockings refuses a detailed flight whose docking events are missing
+// (unless its snapshot_mode says its record holds less): an empty list would say the
+// flight never docked.
+func checkFlightDockings(f *SpacecraftFlight, l Level) error {
+	if HeldLevel(l, f.SnapshotMode) >= LevelDetailed && f.DockingEvents == nil {
+		return fmt.Errorf("flight %d answered at the detailed level has no docking_events list", f.ID)
+	}
+	return nil
+}
+
+func flightSpacecraftName(f *SpacecraftFlight) *string {
+	if f == nil || f.Spacecraft == nil {
+		return nil
+	}
+	return &f.Spacecraft.Name
+}
+
+func stationName(s *SpaceStation) *string {
+	if s == nil {
+		return nil
+	}
+	return &s.Name
+}
+
+// payloadName reads payload.name out of a payload flight kept verbatim; nil when the
+// payload flight is null or has no name.
+func payloadName(raw json.RawMessage) *string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var p struct {
+		Payload *struct {
+			Name *string `json:"name"`
+		} `json:"payload"`
+	}
+	if json.Unmarshal(raw, &p) != nil || p.Payload == nil {
+		return nil
+	}
+	return p.Payload.Name
+}
+
+func dockingTime(d *DockingEvent) *DateTime {
+	if d.Docking.IsZero() {
+		return nil
+	}
+	return &d.Docking
+}
+
+func dockingTimeFilter(param string, k FilterKind) Filter[DockingEvent] {
+	return Filter[DockingEvent]{Param: param, Kind: k, Time: dockingTime}
+}
+
+// DockingEventEndpoint is the docking events endpoint, `docking_events/`. Its filters
+// read the chaser flight, the target station and the docking location by id, and the
+// time of docking by range; search looks in the names of the docking location and of
+// the spacecraft, stations and payloads on either side.
+var DockingEventEndpoint = &Endpoint[DockingEvent]{
+	Path:        "docking_events/",
+	Modes:       []Level{LevelNormal, LevelDetailed},
+	DefaultMode: LevelNormal,
+	Filters: []Filter[DockingEvent]{
+		dockingTimeFilter("docking__gt", FilterTimeGt),
+		dockingTimeFilter("docking__gte", FilterTimeGte),
+		dockingTimeFilter("docking__lt", FilterTimeLt),
+		dockingTimeFilter("docking__lte", FilterTimeLte),
+		{Param: "docking_location__id", Kind: FilterInt, Int: func(d *DockingEvent) *int {
+			if d.DockingLocation == nil {
+				return nil
+			}
+			return &d.DockingLocation.ID
+		}},
+		{Param: "flight_vehicle_chaser__id", Kind: FilterInt, Int: func(d *DockingEvent) *int {
+			if d.FlightVehicleChaser == nil {
+				return nil
+			}
+			return &d.FlightVehicleChaser.ID
+		}},
+		{Param: "space_station_target__id", Kind: FilterInt, Int: func(d *DockingEvent) *int {
+			if d.SpaceStationTarget == nil {
+				return nil
+			}
+			return &d.SpaceStationTarget.ID
+		}},
+	},
+	Search: []SearchField[DockingEvent]{
+		{Name: "docking_location__name", Get: func(d *DockingEvent) *string {
+			if d.DockingLocation == nil {
+				return nil
+			}
+			return &d.DockingLocation.Name
+		}},
+		{Name: "flight_vehicle_chaser__spacecraft__name", Get: func(d *DockingEvent) *string { return flightSpacecraftName(d.FlightVehicleChaser) }},
+		{Name: "flight_vehicle_target__spacecraft__name", Get: func(d *DockingEvent) *string { return flightSpacecraftName(d.FlightVehicleTarget) }},
+		{Name: "payload_flight_chaser__payload__name", Get: func(d *DockingEvent) *string { return payloadName(d.PayloadFlightChaser) }},
+		{Name: "payload_flight_target__payload__name", Get: func(d *DockingEvent) *string { return payloadName(d.PayloadFlightTarget) }},
+		{Name: "space_station_chaser__name", Get: func(d *DockingEvent) *string { return stationName(d.SpaceStationChaser) }},
+		{Name: "space_station_target__name", Get: func(d *DockingEvent) *string { return stationName(d.SpaceStationTarget) }},
+	},
+	Orderings: []OrderField[DockingEvent]{
+		dateTimeOrder("departure", func(d *DockingEvent) *DateTime { return d.Departure }),
+		dateTimeOrder("docking", dockingTime),
+	},
+	ID:           func(d *DockingEvent) int { return d.ID },
+	SnapshotMode: func(d *DockingEvent) string { return d.SnapshotMode },
+}

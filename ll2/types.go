@@ -61,6 +61,10 @@ type Page[T any] struct {
 	Next     *string `json:"next"`
 	Previous *string `json:"previous"`
 	Results  []T     `json:"results"`
+	// SnapshotPartial is never sent by LL2. A built-in server over a snapshot whose
+	// lookup tables hold only the rows its records carry (the embedded default) sets it
+	// on the pages of those tables: they are not LL2's whole tables.
+	SnapshotPartial bool `json:"snapshot_partial,omitempty"`
 }
 
 // Detail is LL2's error body, `{"detail": "Not found."}`.
@@ -359,25 +363,20 @@ type SpacecraftNormal struct {
 	SpacecraftConfig *SpacecraftConfigNormal `json:"spacecraft_config"`
 }
 
-// SpacecraftFlight is one flight of a detailed spacecraft. The launch, landing and
-// nested spacecraft are outside the spacecraft domain and kept verbatim.
-type SpacecraftFlight struct {
-	ID             int             `json:"id"`
-	URL            string          `json:"url"`
-	ResponseMode   string          `json:"response_mode"`
-	Destination    *string         `json:"destination"`
-	MissionEnd     *string         `json:"mission_end"`
-	Duration       *Duration       `json:"duration"`
-	TurnAroundTime *Duration       `json:"turn_around_time"`
-	Spacecraft     json.RawMessage `json:"spacecraft"`
-	Launch         json.RawMessage `json:"launch"`
-	Landing        json.RawMessage `json:"landing"`
-}
-
-// SpacecraftDetailed is a spacecraft at the `detailed` level (also what the detail
-// endpoint returns): a detailed configuration and the flights.
+// SpacecraftDetailed is a spacecraft at the `detailed` level of its own endpoint (LL2's
+// SpacecraftEndpointDetailed, also what the detail endpoint returns): a detailed
+// configuration and every flight of the spacecraft, each at the normal level with its
+// launch and landing. Flights is nil when not known (a record held below the detailed
+// level), and an empty list for a spacecraft that never flew.
 type SpacecraftDetailed struct {
 	SpacecraftBase
 	SpacecraftConfig *SpacecraftConfigDetailed `json:"spacecraft_config"`
-	Flights          []SpacecraftFlight        `json:"flights"`
+	Flights          []SpacecraftFlightNormal  `json:"flights"`
+}
+
+// SpacecraftDetailedEmbedded is a spacecraft as a detailed flight embeds it (LL2's
+// SpacecraftDetailed): a detailed configuration, and no flights.
+type SpacecraftDetailedEmbedded struct {
+	SpacecraftBase
+	SpacecraftConfig *SpacecraftConfigDetailed `json:"spacecraft_config"`
 }

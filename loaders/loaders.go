@@ -48,10 +48,24 @@ type Loaders struct {
 	Agency     *dataloader.Loader[Key, *catalog.Agency]
 	Family     *dataloader.Loader[Key, *catalog.Family]
 
+	// Flight and DockingEvent load by LL2 id: a flight at the list, normal or
+	// detailed level (detailed: with its docking events), a docking event at the
+	// normal or detailed level.
+	Flight       *dataloader.Loader[Key, *catalog.SpacecraftFlight]
+	DockingEvent *dataloader.Loader[Key, *catalog.DockingEvent]
+
 	SpacecraftOfConfig *dataloader.Loader[ReverseKey, *catalog.Page[catalog.Spacecraft]]
 	ConfigsOfAgency    *dataloader.Loader[ReverseKey, *catalog.Page[catalog.SpacecraftConfig]]
 	FamiliesOfAgency   *dataloader.Loader[ReverseKey, *catalog.Page[catalog.Family]]
 	ConfigsOfFamily    *dataloader.Loader[ReverseKey, *catalog.Page[catalog.SpacecraftConfig]]
+	// FlightsOfSpacecraft pages a spacecraft's flights (catalog.FlightsOfSpacecraft);
+	// a spacecraft at hand at the detailed level needs no loader: catalog.LocalFlights
+	// pages what it brought.
+	FlightsOfSpacecraft *dataloader.Loader[ReverseKey, *catalog.Page[catalog.SpacecraftFlight]]
+	// DockingEventsOfFlight pages the docking events a flight chases in
+	// (catalog.DockingEventsOfFlights); a flight at hand at the detailed level needs no
+	// loader: catalog.LocalDockingEvents pages what it brought.
+	DockingEventsOfFlight *dataloader.Loader[ReverseKey, *catalog.Page[catalog.DockingEvent]]
 
 	cat *catalog.Catalog
 }
@@ -67,10 +81,14 @@ func New(cat *catalog.Catalog, wait time.Duration, m *observe.Metrics) *Loaders 
 	l.Config = newLoader(m, "config", wait, batch(l, cat.GetConfigs))
 	l.Agency = newLoader(m, "agency", wait, batch(l, cat.GetAgencies))
 	l.Family = newLoader(m, "family", wait, batch(l, cat.GetFamilies))
+	l.Flight = newLoader(m, "flight", wait, batch(l, cat.GetFlights))
+	l.DockingEvent = newLoader(m, "docking_event", wait, batch(l, cat.GetDockingEvents))
 	l.SpacecraftOfConfig = newLoader(m, "spacecraft_of_config", wait, reverse(l, cat.SpacecraftOfConfigs))
 	l.ConfigsOfAgency = newLoader(m, "configs_of_agency", wait, reverse(l, cat.ConfigsOfAgencies))
 	l.FamiliesOfAgency = newLoader(m, "families_of_agency", wait, reverse(l, cat.FamiliesOfAgencies))
 	l.ConfigsOfFamily = newLoader(m, "configs_of_family", wait, reverse(l, cat.ConfigsOfFamilies))
+	l.FlightsOfSpacecraft = newLoader(m, "flights_of_spacecraft", wait, reverse(l, cat.FlightsOfSpacecraft))
+	l.DockingEventsOfFlight = newLoader(m, "docking_events_of_flight", wait, reverse(l, cat.DockingEventsOfFlights))
 	return l
 }
 
@@ -215,6 +233,18 @@ func (l *Loaders) ListFamilies(ctx context.Context, q ll2.ListParams) (*catalog.
 	return listPrimed(ctx, l, q, l.cat.ListFamilies)
 }
 
+// ListFlights fetches a page of flights (catalog.ListFlights) and primes the loaders
+// with what it brought.
+func (l *Loaders) ListFlights(ctx context.Context, q ll2.ListParams) (*catalog.Page[catalog.SpacecraftFlight], error) {
+	return listPrimed(ctx, l, q, l.cat.ListFlights)
+}
+
+// ListDockingEvents fetches a page of docking events (catalog.ListDockingEvents) and
+// primes the loaders with what it brought.
+func (l *Loaders) ListDockingEvents(ctx context.Context, q ll2.ListParams) (*catalog.Page[catalog.DockingEvent], error) {
+	return listPrimed(ctx, l, q, l.cat.ListDockingEvents)
+}
+
 func listPrimed[E any](ctx context.Context, l *Loaders, q ll2.ListParams, list func(context.Context, ll2.ListParams) (*catalog.Page[E], error)) (*catalog.Page[E], error) {
 	p, err := list(ctx, q)
 	if p != nil {
@@ -242,6 +272,12 @@ func (l *Loaders) prime(seen ...*catalog.Seen) {
 		}
 		for _, n := range s.Families {
 			primeLevels(ctx, l.Family, n.ID, ll2.LevelList, n.Level, n)
+		}
+		for _, n := range s.Flights {
+			primeLevels(ctx, l.Flight, n.ID, ll2.LevelList, n.Level, n)
+		}
+		for _, n := range s.DockingEvents {
+			primeLevels(ctx, l.DockingEvent, n.ID, ll2.LevelNormal, n.Level, n)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"spacegraph/ll2/ll2server"
 	"spacegraph/loaders"
 	"spacegraph/snapshot"
+	"spacegraph/snapshot/synthetic"
 )
 
 // setup returns loaders over a catalog over the built-in server with the embedded
@@ -238,5 +239,74 @@ func TestLoadersPrimeThemselves(t *testing.T) {
 				t.Errorf("the embedded configuration %d cost %d calls, want 0:\n%v", cfg, n, srv.Requests())
 			}
 		})
+	}
+}
+
+// TestFlightsPrimedFromDetailedSpacecraft: a page of detailed spacecraft brings every
+// flight of each, and the flight loader answers them without a call; a flight fetched
+// at the detailed level brings its docking events, which the docking event loader
+// answers likewise.
+func TestFlightsPrimedFromDetailedSpacecraft(t *testing.T) {
+	d := synthetic.Generate(synthetic.Options{Seed: 6, Spacecraft: 40, Configs: 5, Agencies: 6, Families: 2, Flights: true})
+	srv := ll2server.New(ll2server.NewStore(d), ll2server.Options{})
+	cat := catalog.New(catalog.Options{Client: mustClient(t, srv)})
+	l := loaders.New(cat, testWait, nil)
+	ctx := loaders.WithLoaders(context.Background(), l)
+	page, err := l.ListSpacecraft(ctx, ll2.ListParams{Limit: 40, Mode: ll2.LevelDetailed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []loaders.Key
+	for _, s := range page.Items {
+		for _, f := range s.Flights {
+			keys = append(keys, loaders.Key{ID: f.ID, Level: ll2.LevelNormal})
+		}
+	}
+	if len(keys) != len(d.Flights) || len(keys) == 0 {
+		t.Fatalf("%d flights in the page, %d in the data", len(keys), len(d.Flights))
+	}
+	srv.Reset()
+	flights, errs := l.Flight.LoadMany(ctx, keys)()
+	if errs != nil || srv.Counters().Total != 0 {
+		t.Fatalf("errors %v, %d calls: %v", errs, srv.Counters().Total, srv.Requests())
+	}
+	for i, f := range flights {
+		if f.ID != keys[i].ID || f.Launch == nil {
+			t.Fatalf("flight %d: %+v", keys[i].ID, f)
+		}
+	}
+	// The detailed level is not in the page: one call for a flight at that level.
+	var docked int
+	for _, f := range d.Flights {
+		if len(f.DockingEvents) > 0 {
+			docked = f.ID
+			break
+		}
+	}
+	f, err := l.Flight.Load(ctx, loaders.Key{ID: docked, Level: ll2.LevelDetailed})()
+	if err != nil || len(f.DockingEvents) == 0 || srv.Counters().Total != 1 {
+		t.Fatalf("flight %d at the detailed level: %+v, %v, %d calls", docked, f, err, srv.Counters().Total)
+	}
+	ev, err := l.DockingEvent.Load(ctx, loaders.Key{ID: f.DockingEvents[0].ID, Level: ll2.LevelNormal})()
+	if err != nil || ev.FlightID() != docked || srv.Counters().Total != 1 {
+		t.Errorf("docking event %d: %+v, %v, %d calls", f.DockingEvents[0].ID, ev, err, srv.Counters().Total)
+	}
+	// Reverse pages go through the catalog's batching: the flights of two spacecraft
+	// in one call, since the catalog knows from the page that the 40 detailed
+	// spacecraft, every flight included, fit in one page (fewer calls than one each).
+	srv.Reset()
+	q := ll2.ListParams{Limit: 2}
+	thunks := []func() (*catalog.Page[catalog.SpacecraftFlight], error){
+		l.FlightsOfSpacecraft.Load(ctx, loaders.ReverseKey{Parent: page.Items[0].ID, Query: q.Key(), Expected: 2}),
+		l.FlightsOfSpacecraft.Load(ctx, loaders.ReverseKey{Parent: page.Items[1].ID, Query: q.Key(), Expected: 2}),
+	}
+	for i, th := range thunks {
+		p, err := th()
+		if err != nil || p.Count != len(page.Items[i].Flights) {
+			t.Errorf("flights of spacecraft %d: %+v, %v", page.Items[i].ID, p, err)
+		}
+	}
+	if n := srv.Counters().Total; n != 1 {
+		t.Errorf("%d calls, want 1: %v", n, srv.Requests())
 	}
 }

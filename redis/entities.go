@@ -59,6 +59,10 @@ func newEntity(k catalog.Kind) any {
 		return &catalog.SpacecraftConfig{}
 	case catalog.KindAgency:
 		return &catalog.Agency{}
+	case catalog.KindFlight:
+		return &catalog.SpacecraftFlight{}
+	case catalog.KindDockingEvent:
+		return &catalog.DockingEvent{}
 	}
 	return &catalog.Family{}
 }
@@ -241,6 +245,12 @@ func (e *Entities) Put(ctx context.Context, s *catalog.Seen) {
 	}
 	for _, n := range s.Families {
 		add(catalog.KindFamily, n)
+	}
+	for _, n := range s.Flights {
+		add(catalog.KindFlight, n)
+	}
+	for _, n := range s.DockingEvents {
+		add(catalog.KindDockingEvent, n)
 	}
 	if len(items) == 0 {
 		return

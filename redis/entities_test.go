@@ -78,13 +78,21 @@ func richSpacecraft() *catalog.Spacecraft {
 		},
 		Level:  ll2.LevelDetailed,
 		Config: config,
-		Flights: []ll2.SpacecraftFlight{{
-			ID: 1, URL: "https://ll.thespacedevs.com/2.3.0/spacecraft/flight/1/", ResponseMode: "normal",
-			Destination: ptr("International Space Station"), MissionEnd: ptr("2020-08-02T18:48:00Z"),
-			Duration: ptr(ll2.MustDuration("P63DT23H24M")), TurnAroundTime: ptr(ll2.MustDuration("-PT1S")),
-			Spacecraft: json.RawMessage(`{"id":37,"name":"Crew Dragon Endeavour"}`),
-			Launch:     json.RawMessage(`{"id":"f8a4e2e4","name":"Demo-2"}`),
-			Landing:    json.RawMessage(`null`),
+		Flights: []*catalog.SpacecraftFlight{{
+			SpacecraftFlightBase: ll2.SpacecraftFlightBase{
+				ID: 1, URL: "https://ll.thespacedevs.com/2.3.0/spacecraft_flights/1/", ResponseMode: "normal",
+				Destination: ptr("International Space Station"), MissionEnd: ptr(ll2.MustDateTime("2020-08-02T18:48:00Z")),
+				Duration: ptr(ll2.MustDuration("P63DT23H24M")), TurnAroundTime: ptr(ll2.MustDuration("-PT1S")),
+				Landing: &ll2.Landing{ID: 9, Attempt: ptr(true), Success: ptr(true), Type: &ll2.LandingType{ID: 1, Name: ptr("Splashdown")}},
+			},
+			Level:      ll2.LevelNormal,
+			Spacecraft: &catalog.Spacecraft{SpacecraftBase: ll2.SpacecraftBase{ID: 37, Name: "Crew Dragon Endeavour"}, Level: ll2.LevelNormal},
+			Launch: &catalog.Launch{
+				Launch: ll2.Launch{ID: "f8a4e2e4-0000-4000-8000-000000000001", Name: ptr("Demo-2"), Net: ptr(ll2.MustDateTime("2020-05-30T19:22:45Z")),
+					Pad:     &ll2.Pad{ID: 39, Location: &ll2.Location{ID: 12, CelestialBody: json.RawMessage(`{"id":1,"name":"Earth"}`)}},
+					Program: []json.RawMessage{json.RawMessage(`{"id":17,"name":"Commercial Crew Program"}`)}},
+				LaunchServiceProvider: spacex,
+			},
 		}},
 	}
 }

@@ -21,12 +21,19 @@ type leveled[T any] struct {
 // Each record it returns says in its snapshot_mode the level it holds: the level of
 // the sighting, or less where the sighting itself said so (a page of a built-in server
 // over a partial snapshot).
+//
+// A spacecraft seen at the detailed level brings every one of its flights (at the
+// normal level): once one is seen, Data's Flights is not nil. Docking events are not
+// collected: no spacecraft page shows them all.
 type Collector struct {
 	spacecraft map[int]leveled[ll2.SpacecraftDetailed]
 	configs    map[int]leveled[ll2.SpacecraftConfigDetailed]
 	agencies   map[int]leveled[ll2.AgencyDetailed]
 	families   map[int]leveled[ll2.FamilyEndpointDetailed]
-	lookups    map[string]map[int]ll2.Lookup
+	flights    map[int]leveled[ll2.SpacecraftFlight]
+	// flightsKnown is set once some spacecraft's whole list of flights is seen.
+	flightsKnown bool
+	lookups      map[string]map[int]ll2.Lookup
 }
 
 // NewCollector returns an empty collector.
@@ -36,6 +43,7 @@ func NewCollector() *Collector {
 		configs:    map[int]leveled[ll2.SpacecraftConfigDetailed]{},
 		agencies:   map[int]leveled[ll2.AgencyDetailed]{},
 		families:   map[int]leveled[ll2.FamilyEndpointDetailed]{},
+		flights:    map[int]leveled[ll2.SpacecraftFlight]{},
 		lookups:    map[string]map[int]ll2.Lookup{},
 	}
 }
@@ -94,7 +102,39 @@ func (c *Collector) AddSpacecraft(s *ll2.SpacecraftDetailed, l ll2.Level) {
 	if s.SpacecraftConfig != nil {
 		c.AddConfig(s.SpacecraftConfig, l)
 	}
+	if ll2.HeldLevel(l, s.SnapshotMode) >= ll2.LevelDetailed && s.Flights != nil {
+		c.flightsKnown = true
+		for i := range s.Flights {
+			f := s.Flights[i].Upgrade()
+			c.AddFlight(f, ll2.LevelNormal)
+		}
+	}
 }
+
+// AddFlight records a flight seen at level l and what it embeds: its spacecraft at
+// the normal level (a detailed flight's spacecraft has no flights), its launch's
+// provider at the list level, and their images and lookup rows.
+func (c *Collector) AddFlight(f *ll2.SpacecraftFlight, l ll2.Level) {
+	keep(c.flights, f.ID, f, l, f.SnapshotMode)
+	if f.Spacecraft != nil {
+		sc := *f.Spacecraft
+		sc.Flights = nil
+		c.AddSpacecraft(&sc, ll2.LevelNormal)
+		if l >= ll2.LevelDetailed && sc.SpacecraftConfig != nil {
+			c.AddConfig(sc.SpacecraftConfig, ll2.LevelDetailed)
+		}
+	}
+	if f.Launch != nil {
+		c.image(f.Launch.Image)
+		if p := f.Launch.LaunchServiceProvider; p != nil {
+			c.AddAgency(p.Upgrade(), ll2.LevelList)
+		}
+	}
+}
+
+// FlightsKnown reports whether some spacecraft was seen with its whole list of
+// flights (at the detailed level).
+func (c *Collector) FlightsKnown() bool { return c.flightsKnown }
 
 // AddConfig records a configuration seen at level l (normal or detailed) and what it
 // embeds: its agency one level lower, its families at the matching level.
@@ -167,11 +207,19 @@ func (c *Collector) AddSpacecraftPage(body []byte) error {
 // Data returns the collections gathered so far, each record a copy whose
 // snapshot_mode is the level it holds.
 func (c *Collector) Data() Data {
-	d := Data{Lookups: map[string][]ll2.Lookup{}}
+	d := Data{Lookups: map[string][]ll2.Lookup{}, LookupsFromRecords: true}
 	d.Spacecraft = values(c.spacecraft, func(s *ll2.SpacecraftDetailed) *string { return &s.SnapshotMode })
 	d.Configs = values(c.configs, func(s *ll2.SpacecraftConfigDetailed) *string { return &s.SnapshotMode })
 	d.Agencies = values(c.agencies, func(s *ll2.AgencyDetailed) *string { return &s.SnapshotMode })
 	d.Families = values(c.families, func(s *ll2.FamilyEndpointDetailed) *string { return &s.SnapshotMode })
+	if c.flightsKnown || len(c.flights) > 0 {
+		d.Flights = values(c.flights, func(f *ll2.SpacecraftFlight) *string { return &f.SnapshotMode })
+	}
+	// A spacecraft's flights are the flight records whose spacecraft it is: its own
+	// list (on a copy of the sighting) would be a second copy.
+	for _, s := range d.Spacecraft {
+		s.Flights = nil
+	}
 	for p, m := range c.lookups {
 		for _, r := range m {
 			d.Lookups[p] = append(d.Lookups[p], r)

@@ -18,8 +18,19 @@
 //	spacecraft_configurations.json            []ll2.SpacecraftConfigDetailed
 //	agencies.json                             []ll2.AgencyDetailed
 //	spacecraft_configuration_families.json    []ll2.FamilyEndpointDetailed
+//	spacecraft_flights.json                   []ll2.SpacecraftFlight (optional)
+//	docking_events.json                       []ll2.DockingEvent (optional)
 //	config/spacecraft_statuses.json           lookup rows, verbatim
 //	config/…                                  (one file per ll2.LookupPaths entry)
+//
+// Flights and docking events are collections whose absence means "not known", never
+// "none": a snapshot without spacecraft_flights.json knows no spacecraft's flights,
+// and one without docking_events.json knows no docking event. With the file, the
+// flights of a spacecraft are known when its record holds the detailed level (LL2's
+// detailed spacecraft lists every flight), and every docking event is known. The real
+// pages the embedded snapshot is built from are normal spacecraft pages: it holds
+// neither file, so the built-in server refuses to answer flights and docking events
+// from it rather than answer "none".
 package snapshot
 
 import (
@@ -51,6 +62,9 @@ type Meta struct {
 	Created time.Time      `json:"created,omitzero"`
 	Counts  map[string]int `json:"counts"`
 	Note    string         `json:"note,omitempty"`
+	// LookupsFromRecords is Data.LookupsFromRecords, kept with the snapshot's
+	// description rather than in each table.
+	LookupsFromRecords bool `json:"lookups_from_records,omitempty"`
 }
 
 // Data is a snapshot's content: each endpoint's objects in the detailed container of
@@ -58,12 +72,25 @@ type Meta struct {
 // (ll2.LookupPaths). A record's snapshot_mode is the level it holds ("" or "detailed":
 // all of it); the fields above it are nil, and the built-in server (ll2server) says in
 // its answers that they are unknown rather than null (see ll2.HeldLevel).
+//
+// Flights, when not nil, holds every flight of every spacecraft whose record holds
+// the detailed level (and may hold more): the flights of a spacecraft are the records
+// whose spacecraft it is, whatever its own record's Flights say. Nil means the
+// snapshot knows no flights at all. DockingEvents, when not nil, holds every docking
+// event; nil means the snapshot knows none. An empty, non-nil list is a claim that
+// there are none.
 type Data struct {
-	Spacecraft []*ll2.SpacecraftDetailed
-	Configs    []*ll2.SpacecraftConfigDetailed
-	Agencies   []*ll2.AgencyDetailed
-	Families   []*ll2.FamilyEndpointDetailed
-	Lookups    map[string][]ll2.Lookup
+	Spacecraft    []*ll2.SpacecraftDetailed
+	Configs       []*ll2.SpacecraftConfigDetailed
+	Agencies      []*ll2.AgencyDetailed
+	Families      []*ll2.FamilyEndpointDetailed
+	Flights       []*ll2.SpacecraftFlight
+	DockingEvents []*ll2.DockingEvent
+	Lookups       map[string][]ll2.Lookup
+	// LookupsFromRecords says that the lookup tables hold only the rows the records
+	// carry (a snapshot built from pages, as the embedded one is), not LL2's whole
+	// tables: a status no record has is not in them.
+	LookupsFromRecords bool
 }
 
 // File names of the collections.
@@ -73,6 +100,8 @@ const (
 	ConfigsFile    = "spacecraft_configurations.json"
 	AgenciesFile   = "agencies.json"
 	FamiliesFile   = "spacecraft_configuration_families.json"
+	FlightsFile    = "spacecraft_flights.json"
+	DockingFile    = "docking_events.json"
 )
 
 // lookupFile maps a lookup path ("config/countries/") to its file.
@@ -102,8 +131,9 @@ func LoadDir(dir string) (Data, Meta, error) {
 	return Load(os.DirFS(dir))
 }
 
-// Load reads a snapshot from fsys. Every file but meta.json is required; lookup files
-// may be missing (an empty table).
+// Load reads a snapshot from fsys. The four files of the spacecraft domain are
+// required; lookup files may be missing (an empty table), and so may the flights and
+// docking events files (then Flights and DockingEvents are nil: not known).
 func Load(fsys fs.FS) (Data, Meta, error) {
 	var d Data
 	var m Meta
@@ -126,6 +156,18 @@ func Load(fsys fs.FS) (Data, Meta, error) {
 			return d, m, err
 		}
 	}
+	for _, f := range []struct {
+		name string
+		v    any
+	}{
+		{FlightsFile, &d.Flights},
+		{DockingFile, &d.DockingEvents},
+	} {
+		// A missing file, or one that holds null, leaves the collection nil: not known.
+		if err := readJSON(fsys, f.name, f.v); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return d, m, err
+		}
+	}
 	d.Lookups = map[string][]ll2.Lookup{}
 	for _, p := range ll2.LookupPaths {
 		var rows []map[string]any
@@ -144,6 +186,7 @@ func Load(fsys fs.FS) (Data, Meta, error) {
 			d.Lookups[p] = append(d.Lookups[p], l)
 		}
 	}
+	d.LookupsFromRecords = m.LookupsFromRecords
 	if err := check(d); err != nil {
 		return d, m, err
 	}
@@ -169,6 +212,12 @@ func checkLevels(d Data, v1 bool) error {
 		}),
 		checkLevel(FamiliesFile, d.Families, v1, func(f *ll2.FamilyEndpointDetailed) (int, *string, string) {
 			return f.ID, &f.SnapshotMode, f.ResponseMode
+		}),
+		checkLevel(FlightsFile, d.Flights, v1, func(f *ll2.SpacecraftFlight) (int, *string, string) {
+			return f.ID, &f.SnapshotMode, f.ResponseMode
+		}),
+		checkLevel(DockingFile, d.DockingEvents, v1, func(e *ll2.DockingEvent) (int, *string, string) {
+			return e.ID, &e.SnapshotMode, e.ResponseMode
 		}),
 	)
 }
@@ -206,6 +255,8 @@ func check(d Data) error {
 		checkIDs(ConfigsFile, d.Configs, func(c *ll2.SpacecraftConfigDetailed) int { return c.ID }),
 		checkIDs(AgenciesFile, d.Agencies, func(a *ll2.AgencyDetailed) int { return a.ID }),
 		checkIDs(FamiliesFile, d.Families, func(f *ll2.FamilyEndpointDetailed) int { return f.ID }),
+		checkIDs(FlightsFile, d.Flights, func(f *ll2.SpacecraftFlight) int { return f.ID }),
+		checkIDs(DockingFile, d.DockingEvents, func(e *ll2.DockingEvent) int { return e.ID }),
 	)
 }
 
@@ -239,6 +290,7 @@ func readJSON(fsys fs.FS, name string, v any) error {
 // written in id order with stable indentation so that snapshots diff well.
 func Save(dir string, d Data, m Meta) error {
 	m.Format = FormatVersion
+	m.LookupsFromRecords = d.LookupsFromRecords
 	m.Counts = map[string]int{
 		ll2.SpacecraftEndpoint.Path:       len(d.Spacecraft),
 		ll2.SpacecraftConfigEndpoint.Path: len(d.Configs),
@@ -248,12 +300,36 @@ func Save(dir string, d Data, m Meta) error {
 	for _, p := range ll2.LookupPaths {
 		m.Counts[p] = len(d.Lookups[p])
 	}
+	if d.Flights != nil {
+		m.Counts[ll2.SpacecraftFlightEndpoint.Path] = len(d.Flights)
+	}
+	if d.DockingEvents != nil {
+		m.Counts[ll2.DockingEventEndpoint.Path] = len(d.DockingEvents)
+	}
 	// Sort copies: the caller's slices stay as they were.
 	d.Spacecraft, d.Configs, d.Agencies, d.Families = slices.Clone(d.Spacecraft), slices.Clone(d.Configs), slices.Clone(d.Agencies), slices.Clone(d.Families)
 	sortByID(d.Spacecraft, func(s *ll2.SpacecraftDetailed) int { return s.ID })
 	sortByID(d.Configs, func(c *ll2.SpacecraftConfigDetailed) int { return c.ID })
 	sortByID(d.Agencies, func(a *ll2.AgencyDetailed) int { return a.ID })
 	sortByID(d.Families, func(f *ll2.FamilyEndpointDetailed) int { return f.ID })
+	// What the snapshot does not know is no file at all, so that saving over an
+	// earlier snapshot does not leave its flights behind.
+	optional := []struct {
+		name string
+		held bool
+		v    func() any
+	}{
+		{FlightsFile, d.Flights != nil, func() any {
+			f := slices.Clone(d.Flights)
+			sortByID(f, func(f *ll2.SpacecraftFlight) int { return f.ID })
+			return f
+		}},
+		{DockingFile, d.DockingEvents != nil, func() any {
+			e := slices.Clone(d.DockingEvents)
+			sortByID(e, func(e *ll2.DockingEvent) int { return e.ID })
+			return e
+		}},
+	}
 	files := map[string]any{
 		MetaFile:       m,
 		SpacecraftFile: nonNil(d.Spacecraft),
@@ -273,6 +349,15 @@ func Save(dir string, d Data, m Meta) error {
 			}
 		}
 		files[lookupFile(p)] = out
+	}
+	for _, o := range optional {
+		if o.held {
+			files[o.name] = o.v()
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, o.name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("snapshot: %w", err)
+		}
 	}
 	for name, v := range files {
 		if err := writeJSON(filepath.Join(dir, filepath.FromSlash(name)), v); err != nil {

@@ -3,6 +3,8 @@ package snapshot_test
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"spacegraph/ll2"
+	"spacegraph/ll2/ll2server"
 	"spacegraph/snapshot"
 	"spacegraph/snapshot/synthetic"
 )
@@ -46,7 +49,7 @@ func firstDiff(a, b []byte) string {
 }
 
 func TestSaveLoadRoundTrip(t *testing.T) {
-	d := synthetic.Generate(synthetic.Options{Seed: 11, Spacecraft: 120, Configs: 15, Agencies: 40, Families: 7})
+	d := synthetic.Generate(synthetic.Options{Seed: 11, Spacecraft: 120, Configs: 15, Agencies: 40, Families: 7, Flights: true})
 	want := canonical(t, d)
 	dir := filepath.Join(t.TempDir(), "snap")
 	created := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
@@ -64,7 +67,11 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 		t.Errorf("meta = %+v", m)
 	}
 	wantCounts := map[string]int{"spacecraft/": 120, "spacecraft_configurations/": 15, "agencies/": 40, "spacecraft_configuration_families/": 7,
-		ll2.PathSpacecraftStatuses: 5, ll2.PathConfigTypes: 6, ll2.PathAgencyTypes: 6, ll2.PathCountries: 12, ll2.PathImageLicenses: 4, ll2.PathImageVariantTypes: 4}
+		ll2.PathSpacecraftStatuses: 5, ll2.PathConfigTypes: 6, ll2.PathAgencyTypes: 6, ll2.PathCountries: 12, ll2.PathImageLicenses: 4, ll2.PathImageVariantTypes: 4,
+		"spacecraft_flights/": len(d.Flights), "docking_events/": len(d.DockingEvents)}
+	if len(d.Flights) == 0 || len(d.DockingEvents) == 0 || len(got.Flights) != len(d.Flights) || len(got.DockingEvents) != len(d.DockingEvents) {
+		t.Errorf("%d flights and %d docking events saved, %d and %d loaded", len(d.Flights), len(d.DockingEvents), len(got.Flights), len(got.DockingEvents))
+	}
 	for k, v := range wantCounts {
 		if m.Counts[k] != v {
 			t.Errorf("meta counts %s = %d, want %d", k, m.Counts[k], v)
@@ -197,5 +204,110 @@ func TestEmbeddedUpToDate(t *testing.T) {
 	}
 	if m.Counts["spacecraft/"] != len(want.Spacecraft) || len(want.Spacecraft) == 0 {
 		t.Errorf("meta counts %d spacecraft, the samples hold %d", m.Counts["spacecraft/"], len(want.Spacecraft))
+	}
+}
+
+// TestFlightsFilesMeanKnown pins what the optional files say: no file (or null) is
+// "not known", an empty list is "none", and saving what is not known removes the file
+// an earlier snapshot left, so that it cannot pass for this one's.
+func TestFlightsFilesMeanKnown(t *testing.T) {
+	d := synthetic.Generate(synthetic.Options{Seed: 2, Spacecraft: 5, Configs: 2, Agencies: 3, Families: 1, Flights: true})
+	dir := t.TempDir()
+	load := func() snapshot.Data {
+		t.Helper()
+		got, _, err := snapshot.LoadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if err := snapshot.Save(dir, d, snapshot.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := load(); len(got.Flights) != len(d.Flights) || len(got.DockingEvents) != len(d.DockingEvents) {
+		t.Fatalf("loaded %d flights, %d docking events", len(got.Flights), len(got.DockingEvents))
+	}
+	unknown := d
+	unknown.Flights, unknown.DockingEvents = nil, nil
+	if err := snapshot.Save(dir, unknown, snapshot.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{snapshot.FlightsFile, snapshot.DockingFile} {
+		if _, err := os.Stat(filepath.Join(dir, f)); !os.IsNotExist(err) {
+			t.Errorf("%s left behind (%v)", f, err)
+		}
+	}
+	if got := load(); got.Flights != nil || got.DockingEvents != nil {
+		t.Errorf("a snapshot without the files knows %v flights, %v docking events", got.Flights, got.DockingEvents)
+	}
+	none := d
+	none.Flights, none.DockingEvents = []*ll2.SpacecraftFlight{}, []*ll2.DockingEvent{}
+	if err := snapshot.Save(dir, none, snapshot.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := load(); got.Flights == nil || len(got.Flights) != 0 || got.DockingEvents == nil || len(got.DockingEvents) != 0 {
+		t.Errorf("empty lists loaded as %v, %v", got.Flights, got.DockingEvents)
+	}
+	if err := os.WriteFile(filepath.Join(dir, snapshot.FlightsFile), []byte("null\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := load(); got.Flights != nil {
+		t.Errorf("a file holding null loaded as %v", got.Flights)
+	}
+	// A flight record, like any, says the level it holds.
+	if err := os.WriteFile(filepath.Join(dir, snapshot.FlightsFile), []byte(`[{"id": 1, "snapshot_mode": ""}]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := snapshot.LoadDir(dir); err == nil || !strings.Contains(err.Error(), snapshot.FlightsFile) {
+		t.Errorf("a flight that does not say its level: %v", err)
+	}
+}
+
+// TestFromPagesFlights builds snapshots from pages as the built-in server gives them:
+// detailed spacecraft pages bring every flight of each (held at the normal level, the
+// spacecraft keeping no second copy); normal pages bring none, and then the snapshot
+// does not know them.
+func TestFromPagesFlights(t *testing.T) {
+	d := synthetic.Generate(synthetic.Options{Seed: 8, Spacecraft: 30, Configs: 4, Agencies: 5, Families: 2, Flights: true})
+	srv := httptest.NewServer(ll2server.New(ll2server.NewStore(d), ll2server.Options{}))
+	t.Cleanup(srv.Close)
+	get := func(q string) []byte {
+		r, err := srv.Client().Get(srv.URL + ll2server.Prefix + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Body.Close()
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	detailed, err := snapshot.FromPages(get("spacecraft/?limit=100&mode=detailed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(detailed.Flights) != len(d.Flights) {
+		t.Fatalf("%d flights from detailed pages, %d served", len(detailed.Flights), len(d.Flights))
+	}
+	for _, f := range detailed.Flights {
+		if f.SnapshotMode != "normal" || f.Launch == nil || f.SpacecraftID() == 0 {
+			t.Fatalf("flight %d: snapshot_mode %q, spacecraft %d", f.ID, f.SnapshotMode, f.SpacecraftID())
+		}
+	}
+	for _, s := range detailed.Spacecraft {
+		if s.Flights != nil || s.SnapshotMode != "detailed" {
+			t.Fatalf("spacecraft %d: %d flights of its own, snapshot_mode %q", s.ID, len(s.Flights), s.SnapshotMode)
+		}
+	}
+	if detailed.DockingEvents != nil {
+		t.Errorf("docking events from spacecraft pages: %d", len(detailed.DockingEvents))
+	}
+	normal, err := snapshot.FromPages(get("spacecraft/?limit=100"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if normal.Flights != nil {
+		t.Errorf("normal pages gave %d flights", len(normal.Flights))
 	}
 }

@@ -314,12 +314,10 @@ func fxData() snapshot.Data {
 		if r.status != 0 {
 			s.Status = &ll2.SpacecraftStatus{ID: r.status, Name: fxStatuses[r.status]}
 		}
-		if r.id == 14 {
-			s.Flights = []ll2.SpacecraftFlight{{ID: 7001, URL: "https://example.org/flight/7001", ResponseMode: "normal",
-				Destination: sp("ISS"), Duration: dur("P196DT21H15M2S"), Launch: json.RawMessage(`{"id":"x"}`)}}
-		}
 		d.Spacecraft = append(d.Spacecraft, s)
 	}
+
+	d.Flights, d.DockingEvents = fxFlights()
 
 	d.Lookups = map[string][]ll2.Lookup{
 		ll2.PathSpacecraftStatuses: {{ID: 5, Name: "Under construction"}, {ID: 1, Name: "Active"}, {ID: 2, Name: "Retired"},
@@ -341,6 +339,94 @@ func fxData() snapshot.Data {
 		},
 	}
 	return d
+}
+
+// fxFlightRows: id, spacecraft, mission_end ("" null), destination. Two flights end at
+// the same instant (7003, 7008), a tie; two are under way.
+var fxFlightRows = []struct {
+	id, spacecraft int
+	end, dest      string
+}{
+	{7004, 70, "2011-07-21T09:57:00Z", "ISS"},
+	{7001, 14, "2021-01-14T01:27:00Z", "ISS"},
+	{7002, 14, "", "ISS"},
+	{7003, 18, "2020-01-07T15:42:00Z", "ISS"},
+	{7005, 70, "1985-10-07T17:00:00Z", "Low Earth Orbit"},
+	{7006, 30, "2023-03-28T11:45:00+00:00", "ISS"},
+	{7007, 37, "", "ISS"},
+	{7008, 5, "2020-01-07T15:42:00Z", "Low Earth Orbit"},
+}
+
+// fxDockingRows: id, chaser flight (0: a station chases), target station, docking
+// location, docking, departure ("" null).
+var fxDockingRows = []struct {
+	id, flight, station, port int
+	docking, departure        string
+}{
+	{801, 7001, 4, 41, "2020-12-07T18:40:00Z", "2021-01-12T14:05:00Z"},
+	{802, 7002, 4, 42, "2023-11-11T12:00:00Z", ""},
+	{803, 7006, 4, 43, "2022-09-21T17:06:00Z", "2023-03-28T08:01:00Z"},
+	{804, 0, 7, 71, "2022-07-24T19:13:00Z", ""},
+	{805, 7004, 4, 41, "2011-07-10T15:07:00Z", "2011-07-19T06:28:00Z"},
+	{806, 7005, 9, 91, "1985-10-05T10:00:00Z", "1985-10-06T10:00:00Z"},
+	{807, 7001, 4, 42, "2021-01-12T14:10:00Z", "2021-01-12T20:00:00Z"},
+}
+
+var fxStations = map[int]string{4: "International Space Station", 7: "Tiangong", 8: "Wentian", 9: "Salyut 7"}
+
+var fxPorts = map[int]string{41: "Harmony Forward", 42: "Harmony Zenith", 43: "Rassvet Nadir", 71: "Tianhe Forward", 91: "Salyut 7 Aft"}
+
+// fxOutside prefixes the urls of objects that have no endpoint here (launches,
+// landings, stations): the server hands them on verbatim.
+const fxOutside = "https://example.org/"
+
+func fxStation(id int) *ll2.SpaceStation {
+	return &ll2.SpaceStation{SpaceStationMini: ll2.SpaceStationMini{ID: id, URL: fxOutside + "space_stations/" + strconv.Itoa(id) + "/", Name: fxStations[id]},
+		Status: &ll2.SpaceStationStatus{ID: 1, Name: "Active"}, Orbit: sp("Low Earth Orbit")}
+}
+
+func dtp(s string) *ll2.DateTime {
+	if s == "" {
+		return nil
+	}
+	d := ll2.MustDateTime(s)
+	return &d
+}
+
+// fxFlights builds the flights and docking events, the flights' spacecraft as stubs.
+func fxFlights() ([]*ll2.SpacecraftFlight, []*ll2.DockingEvent) {
+	var flights []*ll2.SpacecraftFlight
+	byID := map[int]*ll2.SpacecraftFlight{}
+	for _, r := range fxFlightRows {
+		f := &ll2.SpacecraftFlight{}
+		f.ID, f.Destination, f.MissionEnd = r.id, sp(r.dest), dtp(r.end)
+		f.Spacecraft = &ll2.SpacecraftDetailed{SpacecraftBase: ll2.SpacecraftBase{ID: r.spacecraft}}
+		uuid := "00000000-0000-4000-8000-00000000" + strconv.Itoa(r.id)
+		f.Launch = &ll2.Launch{ResponseMode: "normal", ID: uuid, URL: fxOutside + "launches/" + uuid + "/", Name: sp("Launch of flight " + strconv.Itoa(r.id)),
+			Net: dtp("2000-01-01T00:00:00Z")}
+		if r.end != "" {
+			f.Duration = dur("P10D")
+			f.Landing = &ll2.Landing{ID: r.id, URL: fxOutside + "landings/" + strconv.Itoa(r.id) + "/", Attempt: bp(true), Success: bp(r.id != 7005)}
+		}
+		f.LaunchCrew, f.OnboardCrew, f.LandingCrew = []json.RawMessage{}, []json.RawMessage{}, []json.RawMessage{}
+		flights = append(flights, f)
+		byID[f.ID] = f
+	}
+	var events []*ll2.DockingEvent
+	for _, r := range fxDockingRows {
+		e := &ll2.DockingEvent{}
+		e.ID, e.Docking, e.Departure = r.id, *dtp(r.docking), dtp(r.departure)
+		st := fxStation(r.station).Mini()
+		e.DockingLocation = &ll2.DockingLocation{ID: r.port, Name: fxPorts[r.port], Spacestation: &st}
+		e.SpaceStationTarget = fxStation(r.station)
+		if r.flight != 0 {
+			e.FlightVehicleChaser = byID[r.flight]
+		} else {
+			e.SpaceStationChaser = fxStation(8)
+		}
+		events = append(events, e)
+	}
+	return flights, events
 }
 
 // fx is the test's view of the hand-made snapshot, with references resolved by id.
@@ -480,6 +566,14 @@ func (e *fxEnv) list(target string) fxPage {
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(r.body, &keys); err != nil {
 		e.t.Fatalf("GET %s: %v in %s", target, err, r.body)
+	}
+	// The one key beyond LL2's: a lookup table that holds only what the snapshot's
+	// records carry says so (TestLookupsFromRecords).
+	if sp, ok := keys["snapshot_partial"]; ok {
+		if string(sp) != "true" || !strings.HasPrefix(target, "config/") {
+			e.t.Errorf("GET %s: snapshot_partial %s on a page that is not a lookup table's", target, sp)
+		}
+		delete(keys, "snapshot_partial")
 	}
 	assertKeys(e.t, "page of "+target, keys, []string{"count", "next", "previous", "results"})
 	var p fxPage

@@ -355,10 +355,14 @@ func TestLevelValues(t *testing.T) {
 	// Nulls are rendered as null, not dropped and not invented.
 	r := e.get("spacecraft/88/")
 	m := decodeObject(t, "spacecraft 88", r.body)
-	for _, k := range []string{"in_space", "is_placeholder", "time_in_space", "time_docked", "flights_count", "mission_ends_count", "status", "spacecraft_config", "image", "flights"} {
+	for _, k := range []string{"in_space", "is_placeholder", "time_in_space", "time_docked", "flights_count", "mission_ends_count", "status", "spacecraft_config", "image"} {
 		if !isNull(m[k]) {
 			t.Errorf("spacecraft 88: %s = %s, want null", k, m[k])
 		}
+	}
+	// The snapshot holds flights and spacecraft 88's whole record: it has none.
+	if string(m["flights"]) != "[]" {
+		t.Errorf("spacecraft 88: flights = %s, want []", m["flights"])
 	}
 	if !strings.Contains(string(e.get("spacecraft/9/").body), `"time_in_space":"PT90M"`) {
 		t.Errorf("spacecraft 9: durations must keep LL2's text")

@@ -172,6 +172,8 @@ var endpointPaths = append([]string{
 	ll2.SpacecraftConfigEndpoint.Path,
 	ll2.AgencyEndpoint.Path,
 	ll2.FamilyEndpoint.Path,
+	ll2.SpacecraftFlightEndpoint.Path,
+	ll2.DockingEventEndpoint.Path,
 	ll2.PathAPIThrottle,
 }, ll2.LookupPaths...)
 
@@ -291,8 +293,13 @@ func (s *Server) answer(r *http.Request, rt route, fault FaultKind) (int, []byte
 		status, v = serve(st, r, rt, q, fault, ll2.AgencyEndpoint, store.agencies, store.agencyByID, renderAgency)
 	case ll2.FamilyEndpoint.Path:
 		status, v = serve(st, r, rt, q, fault, ll2.FamilyEndpoint, store.families, store.familyByID, renderFamily)
+	case ll2.SpacecraftFlightEndpoint.Path:
+		status, v = serve(st, r, rt, q, fault, ll2.SpacecraftFlightEndpoint, store.flights, store.flightByID, renderFlight, store.flightCoverage())
+	case ll2.DockingEventEndpoint.Path:
+		status, v = serve(st, r, rt, q, fault, ll2.DockingEventEndpoint, store.docking, store.dockingByID, renderDockingEvent, store.dockingCoverage())
 	default:
-		status, v = serve(st, r, rt, q, fault, ll2.LookupEndpoint(rt.endpoint), store.lookups[rt.endpoint], store.lookupByID[rt.endpoint], renderLookup)
+		status, v = serve(st, r, rt, q, fault, ll2.LookupEndpoint(rt.endpoint), store.lookups[rt.endpoint], store.lookupByID[rt.endpoint], renderLookup,
+			store.lookupCoverage(rt.endpoint))
 	}
 	body, err := marshal(v)
 	if err != nil {
@@ -340,6 +347,20 @@ func renderFamily(t *ll2.FamilyEndpointDetailed, l ll2.Level) any {
 	return t.Detailed()
 }
 
+func renderFlight(t *ll2.SpacecraftFlight, l ll2.Level) any {
+	if l == ll2.LevelDetailed {
+		return t.Detailed()
+	}
+	return t.Normal()
+}
+
+func renderDockingEvent(t *ll2.DockingEvent, l ll2.Level) any {
+	if l == ll2.LevelDetailed {
+		return t.Detailed()
+	}
+	return t.Normal()
+}
+
 func renderLookup(t *ll2.Lookup, _ ll2.Level) any {
 	if t.Raw != nil {
 		return t.Raw
@@ -349,16 +370,22 @@ func renderLookup(t *ll2.Lookup, _ ll2.Level) any {
 
 // listBody is LL2's page.
 type listBody struct {
-	Count    int     `json:"count"`
-	Next     *string `json:"next"`
-	Previous *string `json:"previous"`
-	Results  []any   `json:"results"`
+	Count           int     `json:"count"`
+	Next            *string `json:"next"`
+	Previous        *string `json:"previous"`
+	Results         []any   `json:"results"`
+	SnapshotPartial bool    `json:"snapshot_partial,omitempty"`
 }
 
-func serve[T any](st *state, r *http.Request, rt route, q url.Values, fault FaultKind, e *ll2.Endpoint[T], items []*T, byID map[int]*T, render func(*T, ll2.Level) any) (int, any) {
+// serve answers a list or detail request on one endpoint; cov, when given, says what
+// of the endpoint's collection the snapshot does not hold.
+func serve[T any](st *state, r *http.Request, rt route, q url.Values, fault FaultKind, e *ll2.Endpoint[T], items []*T, byID map[int]*T, render func(*T, ll2.Level) any, cov ...coverage) (int, any) {
 	if rt.detail {
 		t, ok := byID[rt.id]
 		if !ok {
+			if len(cov) > 0 && cov[0].unknown != nil {
+				return http.StatusBadRequest, *cov[0].unknown
+			}
 			return http.StatusNotFound, ll2.Detail{Detail: "Not found."}
 		}
 		if fault == FaultWrongID {
@@ -378,6 +405,11 @@ func serve[T any](st *state, r *http.Request, rt route, q url.Values, fault Faul
 	// Records held below what the query reads (or data no record can hold, such as
 	// an agency's parent id) would answer it wrong: refuse it, naming what is lacking.
 	wrong := fault == FaultWrongObjects
+	if !wrong && len(cov) > 0 && cov[0].lacking != nil {
+		if body := cov[0].lacking(&query); body != nil {
+			return http.StatusBadRequest, *body
+		}
+	}
 	if !wrong && (st.store.partial[e.Path] || e.Needs(&query) > ll2.LevelDetailed) {
 		if lacking := e.Unanswerable(&query, items, ll2.LevelDetailed); lacking != nil {
 			return http.StatusBadRequest, ll2.NewNotInSnapshotBody(e.Path, lacking)
@@ -392,7 +424,7 @@ func serve[T any](st *state, r *http.Request, rt route, q url.Values, fault Faul
 	if fault == FaultShortPage && len(page) > 0 {
 		page = page[:len(page)-1]
 	}
-	out := listBody{Count: len(sel), Results: make([]any, len(page))}
+	out := listBody{Count: len(sel), Results: make([]any, len(page)), SnapshotPartial: len(cov) > 0 && cov[0].partial}
 	for i, t := range page {
 		out.Results[i] = render(t, query.Mode)
 	}

@@ -26,7 +26,7 @@ func TestStore(t *testing.T) {
 
 	counts := store.Counts()
 	want := map[string]int{"spacecraft/": 30, "spacecraft_configurations/": 6, "agencies/": 5,
-		"spacecraft_configuration_families/": 4}
+		"spacecraft_configuration_families/": 4, "spacecraft_flights/": len(fxFlightRows), "docking_events/": len(fxDockingRows)}
 	for path, rows := range d.Lookups {
 		want[path] = len(rows)
 	}

@@ -63,6 +63,10 @@ type crawlTarget struct {
 	fetch func(ctx context.Context, c *ll2.Client, offset int) (body []byte, count int, err error)
 	// add decodes a saved page into the snapshot being assembled.
 	add func(a *assembly, body []byte) error
+	// optional targets may be missing from the source: a source that answers their
+	// first page with KindNotInSnapshot (a built-in server over a snapshot that does not
+	// hold them) gives a snapshot that does not hold them either.
+	optional bool
 }
 
 // crawlPage is what every saved page holds, whatever the endpoint: enough to know the
@@ -125,6 +129,9 @@ func lookupTarget(path string) crawlTarget {
 			if err := json.Unmarshal(body, &p); err != nil {
 				return err
 			}
+			// A source whose tables hold only what its records carry gives a copy
+			// whose tables do too.
+			a.lookupsFromRecords = a.lookupsFromRecords || p.SnapshotPartial
 			for i, r := range p.Results {
 				l, err := snapshot.LookupRow(r)
 				if err != nil {
@@ -142,7 +149,13 @@ func lookupTarget(path string) crawlTarget {
 // crawlTargets lists the endpoints in the order they are crawled. Spacecraft and
 // agencies are ordered by id, so that pages do not shift under ties; configurations
 // and families can only be ordered by name, which is unique in practice and fits in
-// one page anyway.
+// one page anyway; docking events by the time of docking, which is unique in practice.
+//
+// The flights need no crawl of their own: a detailed spacecraft lists every flight of
+// its own (at the normal level, with launch and landing), so the spacecraft pages
+// bring them all, and the docking events that detailed flights would add come from
+// docking_events/. What the flights endpoint alone has at the detailed level, the
+// crews, the snapshot does not hold: its flights say they hold the normal level.
 func crawlTargets() []crawlTarget {
 	ts := []crawlTarget{
 		listTarget("spacecraft", ll2.SpacecraftEndpoint, 600, "id", (*ll2.Client).ListSpacecraft,
@@ -154,6 +167,12 @@ func crawlTargets() []crawlTarget {
 		listTarget("spacecraft_configuration_families", ll2.FamilyEndpoint, 30, "name", (*ll2.Client).ListFamilies,
 			func(a *assembly, f *ll2.FamilyEndpointDetailed) { keepFirst(a.families, f.ID, f, &f.SnapshotMode) }),
 	}
+	// LL2's count of docking events is unconfirmed: the usual size is the synthetic
+	// LL2-scale data's.
+	docking := listTarget("docking_events", ll2.DockingEventEndpoint, 1150, "docking", (*ll2.Client).ListDockingEvents,
+		func(a *assembly, e *ll2.DockingEvent) { keepFirst(a.docking, e.ID, e, &e.SnapshotMode) })
+	docking.optional = true
+	ts = append(ts, docking)
 	for _, p := range ll2.LookupPaths {
 		ts = append(ts, lookupTarget(p))
 	}
@@ -231,8 +250,11 @@ func (cr *crawler) fetch(ctx context.Context, t *crawlTarget, offset int) (int, 
 }
 
 // Run copies the spacecraft domain of a live LL2 (or anything that speaks it) into
-// a snapshot directory that snapshot.LoadDir reads: the four endpoints at the detailed level
-// and the six lookup tables, MaxLimit objects per call.
+// a snapshot directory that snapshot.LoadDir reads: the four endpoints at the detailed
+// level (the spacecraft with every flight), the docking events and the six lookup
+// tables, MaxLimit objects per call. A source that does not hold the flights or the
+// docking events (a built-in server over a partial snapshot) gives a snapshot that
+// does not hold them either.
 //
 // Calls are what LL2 rations, so Run says what it will spend before spending it: an
 // estimate from LL2's usual sizes and the caller's allowance (from api-throttle/,
@@ -304,11 +326,18 @@ func Run(ctx context.Context, c *ll2.Client, dir string, opts Options) error {
 	}
 
 	// The first page of every endpoint tells its count, hence the exact plan.
+	absent := make([]bool, len(targets))
 	for i := range targets {
 		if known[i] {
 			continue
 		}
 		n, err := cr.fetch(ctx, &targets[i], 0)
+		if targets[i].optional && ll2.KindOf(err) == ll2.KindNotInSnapshot {
+			absent[i] = true
+			cr.calls++
+			fmt.Fprintf(cr.out, "crawl: %s: the source does not hold them; neither will the snapshot\n", targets[i].path)
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -316,6 +345,9 @@ func Run(ctx context.Context, c *ll2.Client, dir string, opts Options) error {
 	}
 	todo, have := 0, 0
 	for i := range targets {
+		if absent[i] {
+			continue
+		}
 		for p := 1; p < pages(counts[i]); p++ {
 			if _, ok := cr.saved(&targets[i], p*ll2.MaxLimit); ok {
 				have++
@@ -328,13 +360,18 @@ func Run(ctx context.Context, c *ll2.Client, dir string, opts Options) error {
 		}
 	}
 	for i, t := range targets {
-		fmt.Fprintf(cr.out, "crawl: %s: %d objects, %d pages\n", t.path, counts[i], pages(counts[i]))
+		if !absent[i] {
+			fmt.Fprintf(cr.out, "crawl: %s: %d objects, %d pages\n", t.path, counts[i], pages(counts[i]))
+		}
 	}
 	fmt.Fprintf(cr.out, "crawl: plan: %d calls (%d first pages made, %d to go, %d pages already saved)\n",
 		cr.calls+todo, cr.calls, todo, have)
 
 	for i := range targets {
 		t := &targets[i]
+		if absent[i] {
+			continue
+		}
 		for p := 1; p < pages(counts[i]); p++ {
 			if _, ok := cr.saved(t, p*ll2.MaxLimit); ok {
 				continue
@@ -349,7 +386,7 @@ func Run(ctx context.Context, c *ll2.Client, dir string, opts Options) error {
 		}
 	}
 
-	d, err := cr.assemble(targets, counts)
+	d, err := cr.assemble(targets, counts, absent)
 	if err != nil {
 		return err
 	}
@@ -364,9 +401,17 @@ func Run(ctx context.Context, c *ll2.Client, dir string, opts Options) error {
 	if err := os.RemoveAll(cr.work); err != nil {
 		return fmt.Errorf("snapshot: crawl: %w", err)
 	}
-	fmt.Fprintf(cr.out, "crawl: done: %d calls, %d waits; %d spacecraft, %d configurations, %d agencies, %d families\n",
-		cr.calls, cr.waits, len(d.Spacecraft), len(d.Configs), len(d.Agencies), len(d.Families))
+	fmt.Fprintf(cr.out, "crawl: done: %d calls, %d waits; %d spacecraft, %d configurations, %d agencies, %d families, %s flights, %s docking events\n",
+		cr.calls, cr.waits, len(d.Spacecraft), len(d.Configs), len(d.Agencies), len(d.Families), heldCount(d.Flights), heldCount(d.DockingEvents))
 	return nil
+}
+
+// heldCount says how many records a collection holds, or that it is not held.
+func heldCount[T any](s []*T) string {
+	if s == nil {
+		return "no"
+	}
+	return fmt.Sprint(len(s))
 }
 
 // assembly gathers the crawled objects by id.
@@ -375,7 +420,10 @@ type assembly struct {
 	configs    map[int]*ll2.SpacecraftConfigDetailed
 	agencies   map[int]*ll2.AgencyDetailed
 	families   map[int]*ll2.FamilyEndpointDetailed
+	docking    map[int]*ll2.DockingEvent
 	lookups    map[string]map[int]ll2.Lookup
+	// lookupsFromRecords is set when a table's page said it is not LL2's whole table.
+	lookupsFromRecords bool
 }
 
 // assemble reads the saved pages back. Detailed list pages already hold each
@@ -383,26 +431,34 @@ type assembly struct {
 // adds what they embed but their own endpoint did not list (an agency that left the
 // list mid-crawl, a lookup row missing from its table), so that the snapshot is
 // closed under embedding as ll2server.NewStore expects.
-func (cr *crawler) assemble(targets []crawlTarget, counts []int) (snapshot.Data, error) {
+func (cr *crawler) assemble(targets []crawlTarget, counts []int, absent []bool) (snapshot.Data, error) {
 	a := &assembly{
 		spacecraft: map[int]*ll2.SpacecraftDetailed{},
 		configs:    map[int]*ll2.SpacecraftConfigDetailed{},
 		agencies:   map[int]*ll2.AgencyDetailed{},
 		families:   map[int]*ll2.FamilyEndpointDetailed{},
+		docking:    map[int]*ll2.DockingEvent{},
 		lookups:    map[string]map[int]ll2.Lookup{},
 	}
 	for _, p := range ll2.LookupPaths {
 		a.lookups[p] = map[int]ll2.Lookup{}
 	}
-	sizes := func() []int {
-		n := []int{len(a.spacecraft), len(a.configs), len(a.agencies), len(a.families)}
+	sizes := func() map[string]int {
+		n := map[string]int{
+			ll2.SpacecraftEndpoint.Path: len(a.spacecraft), ll2.SpacecraftConfigEndpoint.Path: len(a.configs),
+			ll2.AgencyEndpoint.Path: len(a.agencies), ll2.FamilyEndpoint.Path: len(a.families),
+			ll2.DockingEventEndpoint.Path: len(a.docking),
+		}
 		for _, p := range ll2.LookupPaths {
-			n = append(n, len(a.lookups[p]))
+			n[p] = len(a.lookups[p])
 		}
 		return n
 	}
 	for i := range targets {
 		t := &targets[i]
+		if absent[i] {
+			continue
+		}
 		for p := range pages(counts[i]) {
 			f := cr.file(t, p*ll2.MaxLimit)
 			b, err := os.ReadFile(f)
@@ -416,10 +472,11 @@ func (cr *crawler) assemble(targets []crawlTarget, counts []int) (snapshot.Data,
 	}
 	// Objects that moved between pages while crawling show as fewer distinct objects
 	// than the count; such a snapshot would silently lack them.
-	for i, n := range sizes() {
-		if n < counts[i] {
+	got := sizes()
+	for i, t := range targets {
+		if n := got[t.path]; !absent[i] && n < counts[i] {
 			return snapshot.Data{}, fmt.Errorf("snapshot: crawl: %s: %d distinct objects for a count of %d: the data changed while crawling; crawl again without Resume",
-				targets[i].path, n, counts[i])
+				t.path, n, counts[i])
 		}
 	}
 
@@ -442,7 +499,23 @@ func (cr *crawler) assemble(targets []crawlTarget, counts []int) (snapshot.Data,
 		Configs:    withMissing(a.configs, seen.Configs, func(c *ll2.SpacecraftConfigDetailed) int { return c.ID }),
 		Agencies:   withMissing(a.agencies, seen.Agencies, func(g *ll2.AgencyDetailed) int { return g.ID }),
 		Families:   withMissing(a.families, seen.Families, func(f *ll2.FamilyEndpointDetailed) int { return f.ID }),
-		Lookups:    map[string][]ll2.Lookup{},
+		// The flights the detailed spacecraft listed, nil when none was seen whole.
+		Flights:            seen.Flights,
+		Lookups:            map[string][]ll2.Lookup{},
+		LookupsFromRecords: a.lookupsFromRecords,
+	}
+	// A spacecraft's flights are the flight records: its own list would be a second copy.
+	for i, s := range d.Spacecraft {
+		if s.Flights != nil {
+			cp := *s
+			cp.Flights = nil
+			d.Spacecraft[i] = &cp
+		}
+	}
+	for i, t := range targets {
+		if t.path == ll2.DockingEventEndpoint.Path && !absent[i] {
+			d.DockingEvents = withMissing(a.docking, nil, func(e *ll2.DockingEvent) int { return e.ID })
+		}
 	}
 	for _, p := range ll2.LookupPaths {
 		for _, r := range seen.Lookups[p] {

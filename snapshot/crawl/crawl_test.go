@@ -31,11 +31,30 @@ type crawlEnv struct {
 }
 
 // crawlData is generated once: tests compare against it and never modify it.
-var crawlData = sync.OnceValue(func() snapshot.Data { return synthetic.Generate(synthetic.LL2Scale()) })
+var crawlData = sync.OnceValue(func() snapshot.Data { return synthetic.Generate(synthetic.LL2ScaleFlights()) })
 
+// mechanicsData is smaller, for the tests of waiting, resuming and starting over,
+// which need several pages of each kind but not LL2's size (whose detailed spacecraft,
+// with every flight's launch, weigh megabytes a page).
+var mechanicsData = sync.OnceValue(func() snapshot.Data {
+	o := synthetic.LL2ScaleFlights()
+	o.Spacecraft = 250
+	return synthetic.Generate(o)
+})
+
+// newCrawlEnv serves the LL2-scale data; newMechanicsEnv the smaller data.
 func newCrawlEnv(t *testing.T, opts ll2server.Options, wrap func(http.Handler) http.Handler) *crawlEnv {
 	t.Helper()
-	d := crawlData()
+	return newEnvOf(t, crawlData(), opts, wrap)
+}
+
+func newMechanicsEnv(t *testing.T, opts ll2server.Options, wrap func(http.Handler) http.Handler) *crawlEnv {
+	t.Helper()
+	return newEnvOf(t, mechanicsData(), opts, wrap)
+}
+
+func newEnvOf(t *testing.T, d snapshot.Data, opts ll2server.Options, wrap func(http.Handler) http.Handler) *crawlEnv {
+	t.Helper()
 	srv := ll2server.New(ll2server.NewStore(d), opts)
 	var h http.Handler = srv
 	if wrap != nil {
@@ -63,6 +82,11 @@ func wantPages(d snapshot.Data) int {
 	}
 	for _, p := range ll2.LookupPaths {
 		n += max(1, (len(d.Lookups[p])+99)/100)
+	}
+	if d.DockingEvents != nil {
+		n += max(1, (len(d.DockingEvents)+99)/100)
+	} else {
+		n++ // the call that finds the source does not hold them
 	}
 	return n
 }
@@ -131,6 +155,43 @@ func checkCrawled(t *testing.T, dir string, e *crawlEnv) {
 			t.Fatalf("family %d crawled as %d %q", w.ID, f.ID, f.Name)
 		}
 	}
+	if got.LookupsFromRecords {
+		t.Error("whole lookup tables crawled as holding only what records carry")
+	}
+	// The flights come inside the detailed spacecraft, at the normal level (LL2 lists
+	// the crews at the detailed level only); the docking events from their endpoint.
+	if len(got.Flights) != len(want.Flights) || got.Flights == nil {
+		t.Fatalf("crawled %d flights, served %d", len(got.Flights), len(want.Flights))
+	}
+	for i, f := range got.Flights {
+		w := want.Flights[i]
+		if f.ID != w.ID || f.SpacecraftID() != w.SpacecraftID() || f.SnapshotMode != "normal" || f.Launch == nil || f.Launch.ID != w.Launch.ID ||
+			(f.MissionEnd == nil) != (w.MissionEnd == nil) || (f.Landing == nil) != (w.Landing == nil) {
+			t.Fatalf("flight %d crawled as %d of spacecraft %d, snapshot_mode %q", w.ID, f.ID, f.SpacecraftID(), f.SnapshotMode)
+		}
+	}
+	for _, s := range got.Spacecraft {
+		if s.Flights != nil {
+			t.Fatalf("spacecraft %d keeps a second copy of its flights", s.ID)
+		}
+	}
+	if len(got.DockingEvents) != len(want.DockingEvents) {
+		t.Fatalf("crawled %d docking events, served %d", len(got.DockingEvents), len(want.DockingEvents))
+	}
+	for i, e := range got.DockingEvents {
+		w := want.DockingEvents[i]
+		if e.ID != w.ID || e.ChaserFlightID() != w.ChaserFlightID() || !e.Docking.Time().Equal(w.Docking.Time()) || e.SnapshotMode != "detailed" {
+			t.Fatalf("docking event %d crawled as %d chased by %d", w.ID, e.ID, e.ChaserFlightID())
+		}
+	}
+	// Served, the copy knows every flight's docking events (its flights hold the normal
+	// level: their crews are not in it).
+	store := ll2server.NewStore(got)
+	for i, f := range store.Flights() {
+		if len(f.DockingEvents) != len(want.Flights[i].DockingEvents) {
+			t.Fatalf("flight %d served with %d docking events, %d served by the source", f.ID, len(f.DockingEvents), len(want.Flights[i].DockingEvents))
+		}
+	}
 	for _, p := range ll2.LookupPaths {
 		if len(got.Lookups[p]) != len(want.Lookups[p]) {
 			t.Fatalf("%s: %d rows crawled, %d served", p, len(got.Lookups[p]), len(want.Lookups[p]))
@@ -154,21 +215,22 @@ func TestCrawl(t *testing.T) {
 	}
 	t.Log(out.String())
 	want := wantPages(e.data)
-	if want != 18 {
-		t.Fatalf("LL2-scale data takes %d pages, the test expects 18", want)
+	if want != 30 {
+		t.Fatalf("LL2-scale data takes %d pages, the test expects 30", want)
 	}
 	c := e.srv.Counters()
 	if plan := printedPlan(t, out.String()); plan != want || c.Total != plan {
 		t.Fatalf("printed plan %d, calls made %d, want %d:\n%s", plan, c.Total, want, out.String())
 	}
-	for route, n := range map[string]int{"spacecraft/": 6, "spacecraft_configurations/": 1, "agencies/": 4, "spacecraft_configuration_families/": 1, ll2.PathCountries: 1} {
+	for route, n := range map[string]int{"spacecraft/": 6, "spacecraft_configurations/": 1, "agencies/": 4, "spacecraft_configuration_families/": 1,
+		"docking_events/": 12, "spacecraft_flights/": 0, ll2.PathCountries: 1} {
 		if c.ByRoute[route] != n {
 			t.Errorf("%s: %d calls, want %d", route, c.ByRoute[route], n)
 		}
 	}
 	// LL2's usual sizes are LL2Scale's, so the estimate is exact here.
-	if !strings.Contains(out.String(), "crawl: estimate: about 18 calls") {
-		t.Errorf("no estimate of 18 calls before the first call:\n%s", out.String())
+	if !strings.Contains(out.String(), "crawl: estimate: about 30 calls") {
+		t.Errorf("no estimate of 30 calls before the first call:\n%s", out.String())
 	}
 	if i, j := strings.Index(out.String(), "estimate:"), strings.Index(out.String(), "plan:"); i < 0 || j < i {
 		t.Errorf("the estimate must come before the plan:\n%s", out.String())
@@ -182,6 +244,58 @@ func TestCrawl(t *testing.T) {
 		if strings.HasPrefix(q, ll2server.Prefix+"spacecraft/?") && (!strings.Contains(q, "mode=detailed") || !strings.Contains(q, "limit=100") || !strings.Contains(q, "ordering=id")) {
 			t.Errorf("spacecraft request %s: want mode=detailed, limit=100, ordering=id", q)
 		}
+		if strings.HasPrefix(q, ll2server.Prefix+"docking_events/?") && (!strings.Contains(q, "mode=detailed") || !strings.Contains(q, "limit=100") || !strings.Contains(q, "ordering=docking")) {
+			t.Errorf("docking events request %s: want mode=detailed, limit=100, ordering=docking", q)
+		}
+	}
+}
+
+// TestCrawlOfASourceWithoutFlights crawls a built-in server over the embedded
+// snapshot, whose spacecraft hold the normal level and which holds no docking events:
+// the copy holds neither flights nor docking events, rather than claiming there are
+// none, and the refused call is counted and announced.
+func TestCrawlOfASourceWithoutFlights(t *testing.T) {
+	d, _, err := snapshot.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := ll2server.New(ll2server.NewStore(d), ll2server.Options{})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	c, err := ll2.New(ll2.Config{BaseURL: ts.URL + ll2server.Prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var out bytes.Buffer
+	if err := Run(context.Background(), c, dir, Options{Out: &out}); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "docking_events/: the source does not hold them") || !strings.Contains(out.String(), "no flights, no docking events") {
+		t.Errorf("the missing collections were not announced:\n%s", out.String())
+	}
+	if plan, calls := printedPlan(t, out.String()), srv.Counters().Total; plan != wantPages(d) || calls != plan {
+		t.Errorf("plan %d, calls %d, want %d:\n%s", plan, calls, wantPages(d), out.String())
+	}
+	got, _, err := snapshot.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Flights != nil || got.DockingEvents != nil {
+		t.Errorf("crawled %v flights and %v docking events from a source that holds neither", got.Flights, got.DockingEvents)
+	}
+	if !got.LookupsFromRecords {
+		t.Error("the source's lookup tables hold only what its records carry; the copy's say otherwise")
+	}
+	for _, f := range []string{snapshot.FlightsFile, snapshot.DockingFile} {
+		if _, err := os.Stat(filepath.Join(dir, f)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s written (%v)", f, err)
+		}
+	}
+	// Served again, the copy refuses flights as its source did.
+	again := ll2server.NewStore(got)
+	if n := again.Counts()["spacecraft_flights/"]; n != 0 || len(again.Flights()) != 0 {
+		t.Errorf("the copy serves %d flights", n)
 	}
 }
 
@@ -189,7 +303,7 @@ func TestCrawlWaitsOutThrottle(t *testing.T) {
 	for _, noRetryAfter := range []bool{false, true} {
 		t.Run("NoRetryAfter="+strconv.FormatBool(noRetryAfter), func(t *testing.T) {
 			clock := testkit.NewClock()
-			e := newCrawlEnv(t, ll2server.Options{
+			e := newMechanicsEnv(t, ll2server.Options{
 				Throttle: ll2server.Throttle{Limit: 5, Window: time.Hour, NoRetryAfter: noRetryAfter},
 				Now:      clock.Now,
 			}, nil)
@@ -205,9 +319,10 @@ func TestCrawlWaitsOutThrottle(t *testing.T) {
 				t.Fatalf("plan %d, %d calls answered, want %d", plan, c.Total-c.Throttled, want)
 			}
 			slept := clock.Slept()
-			// 18 calls at 5 an hour: three full windows to wait, each announced by one 429.
-			if c.Throttled != 3 || len(slept) != 3 {
-				t.Fatalf("%d calls throttled, %d waits (%v), want 3 and 3:\n%s", c.Throttled, len(slept), slept, out.String())
+			// want calls at 5 an hour: a full window to wait per 5 calls after the
+			// first 5, each announced by one 429.
+			if waits := (want - 1) / 5; c.Throttled != waits || len(slept) != waits {
+				t.Fatalf("%d calls throttled, %d waits (%v), want %d and %d:\n%s", c.Throttled, len(slept), slept, waits, waits, out.String())
 			}
 			for _, d := range slept {
 				if d <= 0 || d > time.Hour {
@@ -225,7 +340,7 @@ func TestCrawlWaitsOutThrottle(t *testing.T) {
 // TestCrawlDefaultWait serves a 429 that says nothing about when to come back.
 func TestCrawlDefaultWait(t *testing.T) {
 	var refused atomic.Bool
-	e := newCrawlEnv(t, ll2server.Options{}, func(h http.Handler) http.Handler {
+	e := newMechanicsEnv(t, ll2server.Options{}, func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if strings.HasSuffix(r.URL.Path, "/agencies/") && refused.CompareAndSwap(false, true) {
 				w.Header().Set("Content-Type", "application/json")
@@ -264,7 +379,7 @@ func TestCrawlResumeAfterError(t *testing.T) {
 	const before = 7
 	script := make([]ll2server.Fault, before+1)
 	script[before] = ll2server.Fault{Kind: ll2server.FaultServerError}
-	e := newCrawlEnv(t, ll2server.Options{Faults: ll2server.Faults{Script: script}}, nil)
+	e := newMechanicsEnv(t, ll2server.Options{Faults: ll2server.Faults{Script: script}}, nil)
 	dir := t.TempDir()
 	err := Run(context.Background(), e.client(t, nil), dir, Options{})
 	if ll2.KindOf(err) != ll2.KindUnavailable {
@@ -301,7 +416,7 @@ func TestCrawlResumeAfterError(t *testing.T) {
 
 func TestCrawlResumeAfterCancel(t *testing.T) {
 	const before = 12 // past the first pages, into the second phase
-	e := newCrawlEnv(t, ll2server.Options{}, nil)
+	e := newMechanicsEnv(t, ll2server.Options{}, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var pagesDone atomic.Int32
@@ -340,7 +455,7 @@ func TestCrawlResumeAfterCancel(t *testing.T) {
 
 // TestCrawlWithoutResumeStartsOver checks that stale pages are not trusted unless asked.
 func TestCrawlWithoutResumeStartsOver(t *testing.T) {
-	e := newCrawlEnv(t, ll2server.Options{}, nil)
+	e := newMechanicsEnv(t, ll2server.Options{}, nil)
 	dir := t.TempDir()
 	stale := filepath.Join(dir, PagesDir, "spacecraft_offset0000.json")
 	if err := os.MkdirAll(filepath.Dir(stale), 0o755); err != nil {

@@ -27,6 +27,13 @@ type Options struct {
 	// configurations and families need an agency, so at least one of those is made
 	// whenever something depends on it.
 	Spacecraft, Configs, Agencies, Families int
+	// Flights generates every spacecraft's flights, each with its launch and landing,
+	// and their docking events. Without it Data.Flights and DockingEvents are nil (not
+	// known), and the built-in server serves the spacecraft as holding the normal
+	// level. A detailed spacecraft page with its flights weighs about twenty times the
+	// normal page, which matters to whatever reads detailed pages: LL2ScaleFlights has
+	// them, LL2Scale and Large do not.
+	Flights bool
 }
 
 // LL2Scale returns the options of a snapshot the size of LL2's spacecraft domain
@@ -43,6 +50,16 @@ func LL2Scale() Options {
 func Large() Options {
 	o := LL2Scale()
 	o.Spacecraft = 100_000
+	return o
+}
+
+// LL2ScaleFlights returns LL2Scale with the flights (about 2,250, as many as the
+// spacecraft's flights_count say) and their docking events (about 1,150): what a
+// detailed spacecraft page of LL2 really weighs, and what spacecraft_flights/ and
+// docking_events/ serve.
+func LL2ScaleFlights() Options {
+	o := LL2Scale()
+	o.Flights = true
 	return o
 }
 
@@ -76,12 +93,18 @@ const (
 	streamFamilies
 	streamConfigs
 	streamSpacecraft
+	streamFlights
 )
 
 // Generate builds a synthetic snapshot. Every field of every detailed record is
 // filled (no nil pointers, no nil slices), except that only some agencies and
-// families have a parent, as in LL2; flights are empty slices, because they embed
-// launches, which are outside the spacecraft domain. Derived fields agree with the
+// families have a parent, as in LL2, and that a spacecraft's own Flights stay nil.
+// With Options.Flights, a spacecraft's flights are the records of Data.Flights, as
+// many as its flights_count says, each with a launch and, once ended, a landing; a
+// flight still under way (the last of a spacecraft in space) has no mission end,
+// landing or duration, and a first flight no turnaround, as in LL2; flights to a
+// station dock there (Data.DockingEvents), and a few stations dock to stations.
+// Derived fields agree with the
 // objects: an agency's spacecraft_list and spacecraft text list its configurations, a
 // family's spacecraft lists its members, spacecraft_flown counts the configuration's
 // spacecraft that have flown, and every embedded lookup row is in its table. Names
@@ -113,6 +136,9 @@ func Generate(opts Options) snapshot.Data {
 	d.Configs = g.configs(r, cfgAgency, d.Agencies, d.Families)
 	d.Spacecraft = g.spacecraft(g.rng(streamSpacecraft), d.Configs)
 	g.joins(&d, cfgAgency)
+	if o.Flights {
+		d.Flights, d.DockingEvents = g.flights(g.rng(streamFlights), d.Spacecraft, d.Agencies)
+	}
 	return d
 }
 
@@ -469,7 +495,6 @@ func (g *generator) spacecraft(r *rand.Rand, configs []*ll2.SpacecraftConfigDeta
 		s.Description = "Synthetic Spacecraft " + tag + ", a " + cfg.Name + "."
 		s.FastestTurnaround = duration(r)
 		s.SpacecraftConfig = cfg
-		s.Flights = []ll2.SpacecraftFlight{}
 		out[i] = s
 	}
 	for i, c := range configs {

@@ -34,6 +34,9 @@ func TestGenerateDeterministic(t *testing.T) {
 	if c := encodeData(t, Generate(o)); bytes.Equal(a, c) {
 		t.Fatal("a different seed gave the same data")
 	}
+	if x, y := encodeData(t, Generate(LL2ScaleFlights())), encodeData(t, Generate(LL2ScaleFlights())); !bytes.Equal(x, y) {
+		t.Fatal("two runs with flights differ")
+	}
 }
 
 func TestGenerateSizes(t *testing.T) {
@@ -159,8 +162,11 @@ func (n *nilFinder) nil(path string) {
 func TestGenerateFillsEveryField(t *testing.T) {
 	d := Generate(LL2Scale())
 	// Only some agencies and families have parents, as in LL2 (and a family's parent
-	// may have none); everything else is set.
-	n := &nilFinder{allowed: func(path string) bool { return strings.HasSuffix(path, ".Parent") }}
+	// may have none); a spacecraft's flights are the flight records, not its own list;
+	// everything else is set.
+	n := &nilFinder{allowed: func(path string) bool {
+		return strings.HasSuffix(path, ".Parent") || path == "spacecraft.Flights"
+	}}
 	for _, i := range []int{0, 1, 2, 299, 599} {
 		n.walk("spacecraft", reflect.ValueOf(d.Spacecraft[i]))
 	}
@@ -384,6 +390,148 @@ func TestGenerateServes(t *testing.T) {
 	for i, a := range store.Agencies() {
 		if len(a.SpacecraftList) != len(d.Agencies[i].SpacecraftList) {
 			t.Errorf("agency %d: store lists %d configurations, generator %d", a.ID, len(a.SpacecraftList), len(d.Agencies[i].SpacecraftList))
+		}
+	}
+}
+
+// TestGenerateFlights checks the flights and docking events against the spacecraft
+// they belong to and against each other.
+func TestGenerateFlights(t *testing.T) {
+	d := Generate(LL2ScaleFlights())
+	perSpacecraft := map[int][]*ll2.SpacecraftFlight{}
+	for i, f := range d.Flights {
+		if f.ID != i+1 {
+			t.Fatalf("flight %d has id %d", i, f.ID)
+		}
+		perSpacecraft[f.SpacecraftID()] = append(perSpacecraft[f.SpacecraftID()], f)
+		ended := f.MissionEnd != nil
+		if (f.Landing != nil) != ended || (f.Duration != nil) != ended {
+			t.Errorf("flight %d: mission end %v, landing %v, duration %v", f.ID, f.MissionEnd, f.Landing != nil, f.Duration)
+		}
+		if ended && int64(f.MissionEnd.Time().Sub(f.Launch.Net.Time()).Seconds()) != f.Duration.WholeSeconds() {
+			t.Errorf("flight %d: duration %s, but from %s to %s", f.ID, f.Duration, f.Launch.Net, f.MissionEnd)
+		}
+		if f.Launch.LaunchServiceProvider == nil || f.Launch.Mission == nil || f.Launch.Pad == nil || len(f.Launch.ID) != 36 {
+			t.Errorf("flight %d: launch %+v", f.ID, f.Launch)
+		}
+	}
+	for _, s := range d.Spacecraft {
+		fs := perSpacecraft[s.ID]
+		if len(fs) != *s.FlightsCount {
+			t.Errorf("spacecraft %d: %d flights, flights_count %d", s.ID, len(fs), *s.FlightsCount)
+		}
+		ends := 0
+		for k, f := range fs {
+			if f.MissionEnd != nil {
+				ends++
+			}
+			if (k == 0) != (f.TurnAroundTime == nil) && ends > 1 {
+				t.Errorf("spacecraft %d flight %d: turnaround %v", s.ID, f.ID, f.TurnAroundTime)
+			}
+			if k > 0 && !f.Launch.Net.Time().After(fs[k-1].Launch.Net.Time()) {
+				t.Errorf("spacecraft %d: flight %d launches before the one before it", s.ID, f.ID)
+			}
+		}
+		if ends != *s.MissionEndsCount {
+			t.Errorf("spacecraft %d: %d flights ended, mission_ends_count %d", s.ID, ends, *s.MissionEndsCount)
+		}
+	}
+	byID := map[int]*ll2.SpacecraftFlight{}
+	for _, f := range d.Flights {
+		byID[f.ID] = f
+	}
+	chased := map[int][]int{}
+	stations := 0
+	for i, e := range d.DockingEvents {
+		if e.ID != i+1 {
+			t.Fatalf("docking event %d has id %d", i, e.ID)
+		}
+		if e.SpaceStationTarget == nil || e.DockingLocation == nil || e.DockingLocation.Spacestation.ID != e.SpaceStationTarget.ID {
+			t.Errorf("docking event %d: port %+v of another station than %+v", e.ID, e.DockingLocation, e.SpaceStationTarget)
+		}
+		if e.Departure != nil && e.Departure.Time().Before(e.Docking.Time()) {
+			t.Errorf("docking event %d leaves before it docks", e.ID)
+		}
+		if (e.FlightVehicleChaser == nil) == (e.SpaceStationChaser == nil) {
+			t.Errorf("docking event %d: chased by a flight %v and a station %v", e.ID, e.FlightVehicleChaser != nil, e.SpaceStationChaser != nil)
+		}
+		f := e.FlightVehicleChaser
+		if f == nil {
+			stations++
+			continue
+		}
+		chased[f.ID] = append(chased[f.ID], e.ID)
+		if e.Docking.Time().Before(f.Launch.Net.Time()) || (f.MissionEnd != nil && (e.Departure == nil || e.Departure.Time().After(f.MissionEnd.Time()))) {
+			t.Errorf("docking event %d is outside flight %d (%s to %v)", e.ID, f.ID, f.Launch.Net, f.MissionEnd)
+		}
+		if f.Destination == nil || *f.Destination != e.SpaceStationTarget.Name {
+			t.Errorf("flight %d goes to %v, docks at %s", f.ID, f.Destination, e.SpaceStationTarget.Name)
+		}
+	}
+	for _, f := range d.Flights {
+		var got []int
+		for _, e := range f.DockingEvents {
+			got = append(got, e.ID)
+		}
+		if !slices.Equal(got, chased[f.ID]) {
+			t.Errorf("flight %d lists docking events %v, chases in %v", f.ID, got, chased[f.ID])
+		}
+	}
+	if stations == 0 || len(chased) == 0 {
+		t.Errorf("%d dockings of stations, %d flights that dock", stations, len(chased))
+	}
+	// Every field is filled but for what LL2 leaves null: a flight under way has no end,
+	// landing or duration, a first flight no turnaround, a docking under way no
+	// departure; a docking event has one chaser and one target.
+	n := &nilFinder{allowed: func(path string) bool {
+		for _, ok := range []string{".Parent", ".Flights", ".MissionEnd", ".Landing", ".Duration", ".TurnAroundTime", ".Departure",
+			".FlightVehicleTarget", ".FlightVehicleChaser", ".SpaceStationChaser", ".Deorbited", ".Spacecraft.Spacecraft",
+			// A landing location's location has no celestial body (LL2's
+			// LocationSerializerNoCelestialBody); a station's port no spacecraft.
+			"LandingLocation.Location.CelestialBody", "DockingLocation.Spacecraft"} {
+			if strings.HasSuffix(path, ok) {
+				return true
+			}
+		}
+		return false
+	}}
+	for _, i := range []int{0, 1, 500, len(d.Flights) - 1} {
+		n.walk("flight", reflect.ValueOf(d.Flights[i]))
+	}
+	for _, i := range []int{0, len(d.DockingEvents) - 1} {
+		n.walk("docking", reflect.ValueOf(d.DockingEvents[i]))
+	}
+	if len(n.found) > 0 {
+		t.Fatalf("%d nil fields, e.g. %v", len(n.found), n.found[:min(10, len(n.found))])
+	}
+	// The store serves them all.
+	c := ll2server.NewStore(d).Counts()
+	if c["spacecraft_flights/"] != len(d.Flights) || c["docking_events/"] != len(d.DockingEvents) {
+		t.Errorf("store counts %v", c)
+	}
+}
+
+func TestGenerateWithoutFlights(t *testing.T) {
+	o := Options{Seed: 3, Spacecraft: 20, Configs: 3, Agencies: 3}
+	d := Generate(o)
+	if d.Flights != nil || d.DockingEvents != nil {
+		t.Fatalf("generated %d flights, %d docking events without Flights", len(d.Flights), len(d.DockingEvents))
+	}
+	if Large().Flights || LL2Scale().Flights || !LL2ScaleFlights().Flights {
+		t.Error("Large or LL2Scale has flights, or LL2ScaleFlights none")
+	}
+	// The other collections are the same as with flights.
+	o.Flights = true
+	with := Generate(o)
+	a, _ := json.Marshal(snapshot.Data{Spacecraft: d.Spacecraft, Configs: d.Configs, Agencies: d.Agencies, Families: d.Families, Lookups: d.Lookups})
+	b, _ := json.Marshal(snapshot.Data{Spacecraft: with.Spacecraft, Configs: with.Configs, Agencies: with.Agencies, Families: with.Families, Lookups: with.Lookups})
+	if !bytes.Equal(a, b) {
+		t.Error("the flights changed the other collections")
+	}
+	// Served, spacecraft whose flights are not known hold the normal level.
+	for _, s := range ll2server.NewStore(d).Spacecraft() {
+		if s.SnapshotMode != "normal" || s.Flights != nil {
+			t.Fatalf("spacecraft %d served as holding %q with flights %v", s.ID, s.SnapshotMode, s.Flights)
 		}
 	}
 }
