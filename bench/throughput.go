@@ -269,3 +269,124 @@ func (r StampedeResult) Markdown() string {
 	}
 	return b.String()
 }
+
+// ShapeThroughput is one reference shape under load: the ceiling, the gateway with
+// the response cache off, and with it on but missing, every request a distinct
+// document.
+type ShapeThroughput struct {
+	// Shape is the reference shape.
+	Shape Shape
+	// ResponseBytes is the size of its answer.
+	ResponseBytes int
+	// Ceiling, Off and Miss are a handler that only writes the answer's bytes, the
+	// gateway without its response cache, and the gateway with it (missing).
+	Ceiling, Off, Miss Target
+}
+
+// Ratio returns t's throughput as a share of the ceiling's.
+func (r ShapeThroughput) Ratio(t Target) float64 {
+	if c := r.Ceiling.Result.RPS(); c > 0 {
+		return t.Result.RPS() / c
+	}
+	return 0
+}
+
+// ShapesThroughput measures every reference shape (Shapes) warm under o.Clients
+// clients over real HTTP on loopback, every request a new document (DistinctBodies):
+// the ceiling, then the gateway with the response cache off, then with it on (every
+// request a miss), in the same process.
+func ShapesThroughput(ctx context.Context, o ThroughputOptions) ([]ShapeThroughput, error) {
+	var out []ShapeThroughput
+	for _, s := range Shapes() {
+		r := ShapeThroughput{Shape: s}
+		bodies := DistinctBodies(s.Query)
+		var handlers []http.Handler
+		for _, off := range []bool{true, false} {
+			g, err := NewGateway(gateway.Config{ResponseCacheOff: off, LL2: ll2server.Options{Latency: o.Latency}})
+			if err != nil {
+				return out, err
+			}
+			defer g.Close()
+			raw, _, err := ServeOK(g.Handler, bodies(1 << 30)) // warm: the one cold run
+			if err != nil {
+				return out, fmt.Errorf("%s: %w", s.Name, err)
+			}
+			r.ResponseBytes = len(raw)
+			handlers = append(handlers, g.Handler)
+			if off {
+				want := append([]byte(nil), raw...)
+				handlers = append([]http.Handler{http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					_, _ = io.Copy(io.Discard, r.Body)
+					w.Header().Set("Content-Type", "application/json")
+					w.Header().Set("Content-Length", strconv.Itoa(len(want)))
+					_, _ = w.Write(want)
+				})}, handlers...)
+			}
+		}
+		targets := []*Target{&r.Ceiling, &r.Off, &r.Miss}
+		names := []string{"ceiling", "gateway, no response cache", "gateway, response cache missing"}
+		for i, h := range handlers {
+			res, err := measureBodies(ctx, h, bodies, r.ResponseBytes, o, s.Name+" "+names[i])
+			if err != nil {
+				return out, fmt.Errorf("%s, %s: %w", s.Name, names[i], err)
+			}
+			*targets[i] = Target{Name: names[i], Result: res}
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// measureBodies is measure with a distinct body per request.
+func measureBodies(ctx context.Context, h http.Handler, bodies func(int) []byte, size int, o ThroughputOptions, name string) (Result, error) {
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	client := NewClient(o.Clients)
+	defer client.CloseIdleConnections()
+	load := Load{URL: srv.URL + "/graphql", Bodies: bodies, Clients: o.Clients, Client: client, Verify: answerCheck(size)}
+	if o.Warmup > 0 {
+		load.Duration = o.Warmup
+		if _, err := load.Run(ctx); err != nil {
+			return Result{}, err
+		}
+		// The measured run's documents are new too.
+		load.Bodies = func(i int) []byte { return bodies(i + 1<<24) }
+	}
+	load.Duration = o.Duration
+	if o.CPUProfile != "" {
+		f, err := os.Create(o.CPUProfile + "-" + slug(name) + ".pprof")
+		if err != nil {
+			return Result{}, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return Result{}, err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	r, err := load.Run(ctx)
+	if err == nil && r.Errors > 0 {
+		err = fmt.Errorf("%d of %d requests failed, e.g. %s", r.Errors, r.Requests, strings.Join(r.ErrorSamples, "; "))
+	}
+	return r, err
+}
+
+// ShapesMarkdown returns the shapes scenario's table.
+func ShapesMarkdown(rs []ShapeThroughput, o ThroughputOptions) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Every reference shape warm, every request a new document, %d clients for %s each over HTTP/1.1 on loopback, after a %s warm-up.\n\n",
+		o.Clients, o.Duration, o.Warmup)
+	b.WriteString("| shape | answer bytes | target | req/s | of the ceiling | p50 | p99 | p99/p50 | errors |\n| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	for _, r := range rs {
+		for _, t := range []Target{r.Ceiling, r.Off, r.Miss} {
+			res := t.Result
+			spread := 0.0
+			if p50 := res.P50(); p50 > 0 {
+				spread = float64(res.P99()) / float64(p50)
+			}
+			fmt.Fprintf(&b, "| %s | %d | %s | %.0f | %.1f%% | %s | %s | %.1f | %d |\n", r.Shape.Name, r.ResponseBytes, t.Name, res.RPS(), 100*r.Ratio(t),
+				ms(res.P50()), ms(res.P99()), spread, res.Errors)
+		}
+	}
+	return b.String()
+}

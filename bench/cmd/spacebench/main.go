@@ -3,6 +3,7 @@
 //
 //	calls       the LL2 calls of every query of the call table, cold and warm
 //	throughput  the nested reference query under 64 clients, beside a ceiling
+//	shapes      every reference shape, each request a new document, under 32 clients
 //	stampede    64 clients asking a cold gateway the nested query at once
 //	memory      peak RSS over 1,000,000 requests of 10,000 distinct ones
 //	hour        an hour of simulated traffic against LL2's 15 calls an hour
@@ -13,7 +14,7 @@
 //
 // Usage:
 //
-//	go run ./bench/cmd/spacebench [-run calls,throughput,stampede,memory,hour] [-d 10s] [-mem-requests 1000000]
+//	go run ./bench/cmd/spacebench [-run calls,throughput,shapes,stampede,memory,hour] [-d 10s] [-mem-requests 1000000]
 package main
 
 import (
@@ -36,26 +37,27 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-var scenarios = []string{"calls", "throughput", "stampede", "memory", "hour"}
+var scenarios = []string{"calls", "throughput", "shapes", "stampede", "memory", "hour"}
 
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("spacebench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		only       = fs.String("run", strings.Join(scenarios, ","), "the scenarios to run, comma-separated: "+strings.Join(scenarios, ", "))
-		latency    = fs.Duration("latency", bench.Latency, "the built-in LL2 server's latency (all scenarios but hour)")
-		clients    = fs.Int("clients", 64, "concurrent clients of the throughput and stampede scenarios")
-		duration   = fs.Duration("d", 10*time.Second, "how long each throughput target is measured")
-		warmup     = fs.Duration("warmup", time.Second, "the load run before each throughput measurement, not counted")
-		cpuprofile = fs.String("cpuprofile", "", "write a CPU profile of each throughput target to PREFIX-TARGET.pprof")
-		memReqs    = fs.Int("mem-requests", 1_000_000, "requests of the memory scenario")
-		memQueries = fs.Int("mem-queries", 10_000, "distinct requests of the memory scenario (at most 10,000)")
-		memCache   = fs.Uint64("mem-cache-mib", 32, "the gateway's cache bound in the memory scenario, MiB")
-		memWorkers = fs.Int("mem-workers", 64, "concurrent in-process callers of the memory scenario")
-		memLimit   = fs.Bool("mem-gomemlimit", true, "set the Go memory limit to the bound plus the overhead in the memory scenario, as GOMEMLIMIT does in a deployment")
-		memProfile = fs.String("mem-heapprofile", "", "write a heap profile at the end of the memory scenario to this file")
-		memInProc  = fs.Bool("mem-in-process", false, "run the memory scenario in this process even with others (its peak RSS is then the process's)")
-		hour       = bench.DefaultHourOptions()
+		only         = fs.String("run", strings.Join(scenarios, ","), "the scenarios to run, comma-separated: "+strings.Join(scenarios, ", "))
+		latency      = fs.Duration("latency", bench.Latency, "the built-in LL2 server's latency (all scenarios but hour)")
+		clients      = fs.Int("clients", 64, "concurrent clients of the throughput and stampede scenarios")
+		duration     = fs.Duration("d", 10*time.Second, "how long each throughput target is measured")
+		warmup       = fs.Duration("warmup", time.Second, "the load run before each throughput measurement, not counted")
+		shapeClients = fs.Int("shape-clients", 32, "concurrent clients of the shapes scenario")
+		cpuprofile   = fs.String("cpuprofile", "", "write a CPU profile of each throughput target to PREFIX-TARGET.pprof")
+		memReqs      = fs.Int("mem-requests", 1_000_000, "requests of the memory scenario")
+		memQueries   = fs.Int("mem-queries", 10_000, "distinct requests of the memory scenario (at most 10,000)")
+		memCache     = fs.Uint64("mem-cache-mib", 32, "the gateway's cache bound in the memory scenario, MiB")
+		memWorkers   = fs.Int("mem-workers", 64, "concurrent in-process callers of the memory scenario")
+		memLimit     = fs.Bool("mem-gomemlimit", true, "set the Go memory limit to the bound plus the overhead in the memory scenario, as GOMEMLIMIT does in a deployment")
+		memProfile   = fs.String("mem-heapprofile", "", "write a heap profile at the end of the memory scenario to this file")
+		memInProc    = fs.Bool("mem-in-process", false, "run the memory scenario in this process even with others (its peak RSS is then the process's)")
+		hour         = bench.DefaultHourOptions()
 	)
 	fs.IntVar(&hour.Queries, "hour-queries", hour.Queries, "distinct queries of the simulated hour")
 	fs.IntVar(&hour.Rate, "hour-rate", hour.Rate, "requests per simulated second")
@@ -105,6 +107,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fail("throughput: %v", err)
 		} else {
 			fmt.Fprintln(stdout, r.Markdown())
+		}
+	}
+	if slices.Contains(want, "shapes") {
+		section("b2. Throughput of the reference shapes, documents the gateway has not seen")
+		o := bench.ThroughputOptions{Clients: *shapeClients, Duration: *duration, Warmup: *warmup, Latency: *latency, CPUProfile: *cpuprofile}
+		r, err := bench.ShapesThroughput(ctx, o)
+		if err != nil {
+			fail("shapes: %v", err)
+		} else {
+			fmt.Fprintln(stdout, bench.ShapesMarkdown(r, o))
 		}
 	}
 	if slices.Contains(want, "stampede") {
