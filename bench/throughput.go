@@ -307,7 +307,7 @@ func ShapesThroughput(ctx context.Context, o ThroughputOptions) ([]ShapeThroughp
 				return out, err
 			}
 			defer g.Close()
-			raw, _, err := ServeOK(g.Handler, bodies(1 << 30)) // warm: the one cold run
+			raw, _, err := ServeOK(g.Handler, bodies(1<<30)) // warm: the one cold run
 			if err != nil {
 				return out, fmt.Errorf("%s: %w", s.Name, err)
 			}
