@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"spacegraph/errs"
 	"spacegraph/ll2"
 	"spacegraph/relay"
 )
@@ -29,6 +30,7 @@ type Spacecraft struct {
 	// detailed spacecraft lists them all: a page of detailed spacecraft brings every
 	// flight of each in one call (LocalFlights pages them).
 	Flights []*SpacecraftFlight
+	SpacecraftErrs
 }
 
 // SpacecraftFlight is a flight at the list, normal or detailed level. At the list
@@ -103,6 +105,7 @@ type SpacecraftConfig struct {
 	Level    ll2.Level
 	Agency   *Agency
 	Families []*Family
+	ConfigErrs
 }
 
 // Agency is an agency at the list, normal or detailed level.
@@ -128,6 +131,7 @@ type Family struct {
 	Parent       *Family
 	// Configs lists the family's configurations (normal level), at LevelWithConfigs only.
 	Configs []*SpacecraftConfig
+	FamilyErrs
 }
 
 // GlobalID returns the Relay global id.
@@ -415,4 +419,81 @@ func (in *ingest) familyNode(d *ll2.FamilyEndpointDetailed, l ll2.Level) *Family
 		}
 	}
 	return n
+}
+
+// The embedded objects are plain fields for the GraphQL layer, which marshals them
+// inline rather than as concurrent resolvers. Before the layer hands out an entity it
+// brings each embedded object to the level the selection needs (graph's upgrade), on a
+// per-request copy of the entity; when that fails, the copy records the error in the
+// field's Err, and the accessor below answers it at the field's path with the
+// leaner object dropped. Entities shared between requests never hold an error.
+
+// Embedded errors of a per-request copy; see above.
+type (
+	// SpacecraftErrs are a spacecraft copy's embedded errors.
+	SpacecraftErrs struct {
+		// ConfigErr is why the configuration could not be brought.
+		ConfigErr error `json:"-"`
+	}
+	// ConfigErrs are a configuration copy's embedded errors.
+	ConfigErrs struct {
+		// AgencyErr and FamiliesErr are why the agency or the families could not be
+		// brought.
+		AgencyErr, FamiliesErr error `json:"-"`
+	}
+	// FamilyErrs are a family copy's embedded errors.
+	FamilyErrs struct {
+		// ManufacturerErr and ParentErr are why the manufacturer or the parent family
+		// could not be brought.
+		ManufacturerErr, ParentErr error `json:"-"`
+	}
+)
+
+// ConfigOrErr returns the spacecraft's configuration or why it could not be brought.
+// LL2 gives every spacecraft a configuration: one without is LL2's bad answer.
+func (s *Spacecraft) ConfigOrErr() (*SpacecraftConfig, error) {
+	if s.ConfigErr != nil {
+		return nil, s.ConfigErr
+	}
+	if s.Config == nil {
+		return nil, errs.E(errs.UpstreamBadResponse, "LL2 gave spacecraft %d no configuration", s.ID)
+	}
+	return s.Config, nil
+}
+
+// AgencyOrErr returns the configuration's agency or why it could not be brought. LL2
+// gives every configuration an agency: one without is LL2's bad answer.
+func (c *SpacecraftConfig) AgencyOrErr() (*Agency, error) {
+	if c.AgencyErr != nil {
+		return nil, c.AgencyErr
+	}
+	if c.Agency == nil {
+		return nil, errs.E(errs.UpstreamBadResponse, "LL2 gave configuration %d no agency", c.ID)
+	}
+	return c.Agency, nil
+}
+
+// FamiliesOrErr returns the configuration's families or why they could not be
+// brought.
+func (c *SpacecraftConfig) FamiliesOrErr() ([]*Family, error) {
+	if c.FamiliesErr != nil {
+		return nil, c.FamiliesErr
+	}
+	return c.Families, nil
+}
+
+// ManufacturerOrErr returns the family's manufacturer or why it could not be brought.
+func (f *Family) ManufacturerOrErr() (*Agency, error) {
+	if f.ManufacturerErr != nil {
+		return nil, f.ManufacturerErr
+	}
+	return f.Manufacturer, nil
+}
+
+// ParentOrErr returns the family's parent family or why it could not be brought.
+func (f *Family) ParentOrErr() (*Family, error) {
+	if f.ParentErr != nil {
+		return nil, f.ParentErr
+	}
+	return f.Parent, nil
 }

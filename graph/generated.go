@@ -33,7 +33,6 @@ type ResolverRoot interface {
 	Agency() AgencyResolver
 	Family() FamilyResolver
 	Query() QueryResolver
-	Spacecraft() SpacecraftResolver
 	SpacecraftConfig() SpacecraftConfigResolver
 }
 
@@ -49,7 +48,7 @@ type ComplexityRoot struct {
 		AttemptedLandingsSpacecraft   func(childComplexity int) int
 		ConsecutiveSuccessfulLandings func(childComplexity int) int
 		ConsecutiveSuccessfulLaunches func(childComplexity int) int
-		Countries                     func(childComplexity int) int
+		Country                       func(childComplexity int) int
 		Description                   func(childComplexity int) int
 		FailedLandings                func(childComplexity int) int
 		FailedLandingsPayload         func(childComplexity int) int
@@ -114,9 +113,9 @@ type ComplexityRoot struct {
 		GlobalID           func(childComplexity int) int
 		ID                 func(childComplexity int) int
 		MaidenFlight       func(childComplexity int) int
-		Manufacturer       func(childComplexity int) int
+		ManufacturerOrErr  func(childComplexity int) int
 		Name               func(childComplexity int) int
-		Parent             func(childComplexity int) int
+		ParentOrErr        func(childComplexity int) int
 		SpacecraftConfigs  func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.SpacecraftConfigFilter, search *string, orderBy *model.SpacecraftConfigOrder) int
 		SpacecraftFlown    func(childComplexity int) int
 		SuccessfulLandings func(childComplexity int) int
@@ -199,6 +198,7 @@ type ComplexityRoot struct {
 	}
 
 	Spacecraft struct {
+		ConfigOrErr              func(childComplexity int) int
 		Description              func(childComplexity int) int
 		FastestTurnaround        func(childComplexity int) int
 		FastestTurnaroundSeconds func(childComplexity int) int
@@ -211,7 +211,6 @@ type ComplexityRoot struct {
 		MissionEndsCount         func(childComplexity int) int
 		Name                     func(childComplexity int) int
 		SerialNumber             func(childComplexity int) int
-		SpacecraftConfig         func(childComplexity int) int
 		Status                   func(childComplexity int) int
 		TimeDocked               func(childComplexity int) int
 		TimeDockedSeconds        func(childComplexity int) int
@@ -220,7 +219,7 @@ type ComplexityRoot struct {
 	}
 
 	SpacecraftConfig struct {
-		Agency                   func(childComplexity int) int
+		AgencyOrErr              func(childComplexity int) int
 		AttemptedLandings        func(childComplexity int) int
 		Capability               func(childComplexity int) int
 		CrewCapacity             func(childComplexity int) int
@@ -228,7 +227,7 @@ type ComplexityRoot struct {
 		Diameter                 func(childComplexity int) int
 		FailedLandings           func(childComplexity int) int
 		FailedLaunches           func(childComplexity int) int
-		Families                 func(childComplexity int) int
+		FamiliesOrErr            func(childComplexity int) int
 		FastestTurnaround        func(childComplexity int) int
 		FastestTurnaroundSeconds func(childComplexity int) int
 		FlightLife               func(childComplexity int) int
@@ -293,15 +292,10 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type AgencyResolver interface {
-	Countries(ctx context.Context, obj *catalog.Agency) ([]*ll2.Country, error)
-
 	SpacecraftConfigs(ctx context.Context, obj *catalog.Agency, first *int, after *string, last *int, before *string, filter *model.SpacecraftConfigFilter, search *string, orderBy *model.SpacecraftConfigOrder) (*model.SpacecraftConfigConnection, error)
 	Families(ctx context.Context, obj *catalog.Agency, first *int, after *string, last *int, before *string, filter *model.FamilyFilter, search *string, orderBy *model.FamilyOrder) (*model.FamilyConnection, error)
 }
 type FamilyResolver interface {
-	Manufacturer(ctx context.Context, obj *catalog.Family) (*catalog.Agency, error)
-	Parent(ctx context.Context, obj *catalog.Family) (*catalog.Family, error)
-
 	SpacecraftConfigs(ctx context.Context, obj *catalog.Family, first *int, after *string, last *int, before *string, filter *model.SpacecraftConfigFilter, search *string, orderBy *model.SpacecraftConfigOrder) (*model.SpacecraftConfigConnection, error)
 }
 type QueryResolver interface {
@@ -316,13 +310,7 @@ type QueryResolver interface {
 	Family(ctx context.Context, id *string, ll2Id *int) (*catalog.Family, error)
 	AllFamilies(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.FamilyFilter, search *string, orderBy *model.FamilyOrder) (*model.FamilyConnection, error)
 }
-type SpacecraftResolver interface {
-	SpacecraftConfig(ctx context.Context, obj *catalog.Spacecraft) (*catalog.SpacecraftConfig, error)
-}
 type SpacecraftConfigResolver interface {
-	Agency(ctx context.Context, obj *catalog.SpacecraftConfig) (*catalog.Agency, error)
-	Families(ctx context.Context, obj *catalog.SpacecraftConfig) ([]*catalog.Family, error)
-
 	Spacecraft(ctx context.Context, obj *catalog.SpacecraftConfig, first *int, after *string, last *int, before *string, filter *model.SpacecraftFilter, search *string, orderBy *model.SpacecraftOrder) (*model.SpacecraftConnection, error)
 }
 
@@ -387,11 +375,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Agency.ConsecutiveSuccessfulLaunches(childComplexity), true
 	case "Agency.countries":
-		if e.ComplexityRoot.Agency.Countries == nil {
+		if e.ComplexityRoot.Agency.Country == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Agency.Countries(childComplexity), true
+		return e.ComplexityRoot.Agency.Country(childComplexity), true
 	case "Agency.description":
 		if e.ComplexityRoot.Agency.Description == nil {
 			break
@@ -702,11 +690,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Family.MaidenFlight(childComplexity), true
 	case "Family.manufacturer":
-		if e.ComplexityRoot.Family.Manufacturer == nil {
+		if e.ComplexityRoot.Family.ManufacturerOrErr == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Family.Manufacturer(childComplexity), true
+		return e.ComplexityRoot.Family.ManufacturerOrErr(childComplexity), true
 	case "Family.name":
 		if e.ComplexityRoot.Family.Name == nil {
 			break
@@ -714,11 +702,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Family.Name(childComplexity), true
 	case "Family.parent":
-		if e.ComplexityRoot.Family.Parent == nil {
+		if e.ComplexityRoot.Family.ParentOrErr == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Family.Parent(childComplexity), true
+		return e.ComplexityRoot.Family.ParentOrErr(childComplexity), true
 	case "Family.spacecraftConfigs":
 		if e.ComplexityRoot.Family.SpacecraftConfigs == nil {
 			break
@@ -1080,6 +1068,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SocialMediaLink.URL(childComplexity), true
 
+	case "Spacecraft.spacecraftConfig":
+		if e.ComplexityRoot.Spacecraft.ConfigOrErr == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Spacecraft.ConfigOrErr(childComplexity), true
 	case "Spacecraft.description":
 		if e.ComplexityRoot.Spacecraft.Description == nil {
 			break
@@ -1152,12 +1146,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Spacecraft.SerialNumber(childComplexity), true
-	case "Spacecraft.spacecraftConfig":
-		if e.ComplexityRoot.Spacecraft.SpacecraftConfig == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Spacecraft.SpacecraftConfig(childComplexity), true
 	case "Spacecraft.status":
 		if e.ComplexityRoot.Spacecraft.Status == nil {
 			break
@@ -1190,11 +1178,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		return e.ComplexityRoot.Spacecraft.TimeInSpaceSeconds(childComplexity), true
 
 	case "SpacecraftConfig.agency":
-		if e.ComplexityRoot.SpacecraftConfig.Agency == nil {
+		if e.ComplexityRoot.SpacecraftConfig.AgencyOrErr == nil {
 			break
 		}
 
-		return e.ComplexityRoot.SpacecraftConfig.Agency(childComplexity), true
+		return e.ComplexityRoot.SpacecraftConfig.AgencyOrErr(childComplexity), true
 	case "SpacecraftConfig.attemptedLandings":
 		if e.ComplexityRoot.SpacecraftConfig.AttemptedLandings == nil {
 			break
@@ -1238,11 +1226,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SpacecraftConfig.FailedLaunches(childComplexity), true
 	case "SpacecraftConfig.families":
-		if e.ComplexityRoot.SpacecraftConfig.Families == nil {
+		if e.ComplexityRoot.SpacecraftConfig.FamiliesOrErr == nil {
 			break
 		}
 
-		return e.ComplexityRoot.SpacecraftConfig.Families(childComplexity), true
+		return e.ComplexityRoot.SpacecraftConfig.FamiliesOrErr(childComplexity), true
 	case "SpacecraftConfig.fastestTurnaround":
 		if e.ComplexityRoot.SpacecraftConfig.FastestTurnaround == nil {
 			break
@@ -3800,11 +3788,11 @@ func (ec *executionContext) _Agency_countries(ctx context.Context, field graphql
 			return ec.fieldContext_Agency_countries(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Agency().Countries(ctx, obj)
+			return obj.Country, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ll2.Country) graphql.Marshaler {
-			return ec.marshalOCountry2ᚕᚖspacegraphᚋll2ᚐCountryᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []ll2.Country) graphql.Marshaler {
+			return ec.marshalOCountry2ᚕspacegraphᚋll2ᚐCountryᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -3814,8 +3802,8 @@ func (ec *executionContext) fieldContext_Agency_countries(_ context.Context, fie
 	fc = &graphql.FieldContext{
 		Object:     "Agency",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Country(ctx, field)
 		},
@@ -5027,7 +5015,7 @@ func (ec *executionContext) _Family_manufacturer(ctx context.Context, field grap
 			return ec.fieldContext_Family_manufacturer(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Family().Manufacturer(ctx, obj)
+			return obj.ManufacturerOrErr()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Agency) graphql.Marshaler {
@@ -5042,7 +5030,7 @@ func (ec *executionContext) fieldContext_Family_manufacturer(_ context.Context, 
 		Object:     "Family",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Agency(ctx, field)
 		},
@@ -5059,7 +5047,7 @@ func (ec *executionContext) _Family_parent(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Family_parent(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Family().Parent(ctx, obj)
+			return obj.ParentOrErr()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Family) graphql.Marshaler {
@@ -5074,7 +5062,7 @@ func (ec *executionContext) fieldContext_Family_parent(_ context.Context, field 
 		Object:     "Family",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Family(ctx, field)
 		},
@@ -7107,7 +7095,7 @@ func (ec *executionContext) _Spacecraft_spacecraftConfig(ctx context.Context, fi
 			return ec.fieldContext_Spacecraft_spacecraftConfig(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Spacecraft().SpacecraftConfig(ctx, obj)
+			return obj.ConfigOrErr()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *catalog.SpacecraftConfig) graphql.Marshaler {
@@ -7122,7 +7110,7 @@ func (ec *executionContext) fieldContext_Spacecraft_spacecraftConfig(_ context.C
 		Object:     "Spacecraft",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SpacecraftConfig(ctx, field)
 		},
@@ -7240,7 +7228,7 @@ func (ec *executionContext) _SpacecraftConfig_agency(ctx context.Context, field 
 			return ec.fieldContext_SpacecraftConfig_agency(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.SpacecraftConfig().Agency(ctx, obj)
+			return obj.AgencyOrErr()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Agency) graphql.Marshaler {
@@ -7255,7 +7243,7 @@ func (ec *executionContext) fieldContext_SpacecraftConfig_agency(_ context.Conte
 		Object:     "SpacecraftConfig",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Agency(ctx, field)
 		},
@@ -7272,7 +7260,7 @@ func (ec *executionContext) _SpacecraftConfig_families(ctx context.Context, fiel
 			return ec.fieldContext_SpacecraftConfig_families(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.SpacecraftConfig().Families(ctx, obj)
+			return obj.FamiliesOrErr()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*catalog.Family) graphql.Marshaler {
@@ -7287,7 +7275,7 @@ func (ec *executionContext) fieldContext_SpacecraftConfig_families(_ context.Con
 		Object:     "SpacecraftConfig",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Family(ctx, field)
 		},
@@ -10149,11 +10137,10 @@ func (ec *executionContext) _Agency(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "countries":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Agency_countries(ctx, field, obj)
-				})
+			out.Values[i] = ec._Agency_countries(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "description":
 			out.Values[i] = ec._Agency_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -10532,17 +10519,15 @@ func (ec *executionContext) _Family(ctx context.Context, sel ast.SelectionSet, o
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "manufacturer":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Family_manufacturer(ctx, field, obj)
-				})
+			out.Values[i] = ec._Family_manufacturer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "parent":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Family_parent(ctx, field, obj)
-				})
+			out.Values[i] = ec._Family_parent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "maidenFlight":
 			out.Values[i] = ec._Family_maidenFlight(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -11152,94 +11137,93 @@ func (ec *executionContext) _Spacecraft(ctx context.Context, sel ast.SelectionSe
 		case "id":
 			out.Values[i] = ec._Spacecraft_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "ll2Id":
 			out.Values[i] = ec._Spacecraft_ll2Id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._Spacecraft_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "serialNumber":
 			out.Values[i] = ec._Spacecraft_serialNumber(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "isPlaceholder":
 			out.Values[i] = ec._Spacecraft_isPlaceholder(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "image":
 			out.Values[i] = ec._Spacecraft_image(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "inSpace":
 			out.Values[i] = ec._Spacecraft_inSpace(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "timeInSpace":
 			out.Values[i] = ec._Spacecraft_timeInSpace(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "timeInSpaceSeconds":
 			out.Values[i] = ec._Spacecraft_timeInSpaceSeconds(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "timeDocked":
 			out.Values[i] = ec._Spacecraft_timeDocked(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "timeDockedSeconds":
 			out.Values[i] = ec._Spacecraft_timeDockedSeconds(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "flightsCount":
 			out.Values[i] = ec._Spacecraft_flightsCount(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "missionEndsCount":
 			out.Values[i] = ec._Spacecraft_missionEndsCount(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "status":
 			out.Values[i] = ec._Spacecraft_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._Spacecraft_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "fastestTurnaround":
 			out.Values[i] = ec._Spacecraft_fastestTurnaround(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "fastestTurnaroundSeconds":
 			out.Values[i] = ec._Spacecraft_fastestTurnaroundSeconds(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "spacecraftConfig":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Spacecraft_spacecraftConfig(ctx, field, obj)
-				})
+			out.Values[i] = ec._Spacecraft_spacecraftConfig(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11289,17 +11273,15 @@ func (ec *executionContext) _SpacecraftConfig(ctx context.Context, sel ast.Selec
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "agency":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._SpacecraftConfig_agency(ctx, field, obj)
-				})
+			out.Values[i] = ec._SpacecraftConfig_agency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "families":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._SpacecraftConfig_families(ctx, field, obj)
-				})
+			out.Values[i] = ec._SpacecraftConfig_families(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "inUse":
 			out.Values[i] = ec._SpacecraftConfig_inUse(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -12137,12 +12119,8 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
-func (ec *executionContext) marshalNCountry2ᚖspacegraphᚋll2ᚐCountry(ctx context.Context, sel ast.SelectionSet, v *ll2.Country) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "Country!")
-		return graphql.Null
-	}
-	return ec._Country(ctx, sel, v)
+func (ec *executionContext) marshalNCountry2spacegraphᚋll2ᚐCountry(ctx context.Context, sel ast.SelectionSet, v ll2.Country) graphql.Marshaler {
+	return ec._Country(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalNFamily2ᚕᚖspacegraphᚋcatalogᚐFamilyᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.Family) graphql.Marshaler {
@@ -12689,14 +12667,14 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
-func (ec *executionContext) marshalOCountry2ᚕᚖspacegraphᚋll2ᚐCountryᚄ(ctx context.Context, sel ast.SelectionSet, v []*ll2.Country) graphql.Marshaler {
+func (ec *executionContext) marshalOCountry2ᚕspacegraphᚋll2ᚐCountryᚄ(ctx context.Context, sel ast.SelectionSet, v []ll2.Country) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCountry2ᚖspacegraphᚋll2ᚐCountry(ctx, sel, v[i])
+		return ec.marshalNCountry2spacegraphᚋll2ᚐCountry(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

@@ -181,35 +181,36 @@ func levelOf(opCtx *graphql.OperationContext, typ string, sel ast.SelectionSet) 
 	return l
 }
 
-// fieldLevelNeed is the level the selection of the field being resolved needs of an
-// object of type typ.
-func fieldLevelNeed(ctx context.Context, typ string) ll2.Level {
-	sel := graphql.GetFieldContext(ctx).Field.Selections
+// cachedNeed returns what the selection sel asks of an object of type typ (a
+// connection's items when conn), from the operation's plan cache when it has it:
+// compute reads the selection otherwise.
+func cachedNeed(ctx context.Context, sel ast.SelectionSet, typ string, conn bool, compute func() (*need, bool)) (*need, bool) {
 	p, _ := ctx.Value(planCacheKey{}).(*planCache)
 	if p == nil {
-		return levelOf(graphql.GetOperationContext(ctx), typ, sel)
+		return compute()
 	}
-	k := levelKey{n: len(sel), typ: typ}
+	k := needKey{n: len(sel), typ: typ, conn: conn}
 	if len(sel) > 0 {
 		k.sel = &sel[0]
 	}
 	p.mu.Lock()
-	l, ok := p.levels[k]
+	e, ok := p.needs[k]
 	p.mu.Unlock()
 	if ok {
-		return l
+		return e.n, e.items
 	}
-	l = levelOf(graphql.GetOperationContext(ctx), typ, sel)
+	n, items := compute()
 	p.mu.Lock()
-	p.levels[k] = l
+	p.needs[k] = cachedPlan{n, items}
 	p.mu.Unlock()
-	return l
+	return n, items
 }
 
-// PlanCache is an executor extension that keeps, for each operation, the level each
-// of its selections needs: the hundreds of embedded objects of a page share a few
-// selections, and reading one (gqlgen's CollectFields) for each object would do the
-// same work hundreds of times. Without the extension every lookup reads the selection.
+// PlanCache is an executor extension that keeps, for each operation, what each of its
+// selections needs (the planner's need trees): the reverse connections of a page's
+// hundred objects share one selection, and reading it (gqlgen's CollectFields) for
+// each object would do the same work a hundred times. Without the extension every
+// lookup reads the selection. The trees are read-only once cached.
 type PlanCache struct{}
 
 var _ interface {
@@ -225,31 +226,40 @@ func (PlanCache) Validate(graphql.ExecutableSchema) error { return nil }
 
 // InterceptOperation gives the operation an empty cache.
 func (PlanCache) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	return next(context.WithValue(ctx, planCacheKey{}, &planCache{levels: map[levelKey]ll2.Level{}}))
+	return next(context.WithValue(ctx, planCacheKey{}, &planCache{needs: map[needKey]cachedPlan{}}))
 }
 
 type planCacheKey struct{}
 
-// planCache is one operation's levels by selection. A selection is known by its
+// planCache is one operation's need trees by selection. A selection is known by its
 // first element's address and its length: the operation's document and the merged
 // selections gqlgen collects for it stay alive, unchanged, while the operation runs,
 // so no other selection can have the same address meanwhile. The cache dies with the
 // operation, so its variables (@skip, @include) cannot leak into another's.
 type planCache struct {
-	mu     sync.Mutex
-	levels map[levelKey]ll2.Level
+	mu    sync.Mutex
+	needs map[needKey]cachedPlan
 }
 
-type levelKey struct {
-	sel *ast.Selection
-	n   int
-	typ string
+type needKey struct {
+	sel  *ast.Selection
+	n    int
+	typ  string
+	conn bool
+}
+
+type cachedPlan struct {
+	n     *need
+	items bool
 }
 
 // connectionNeed analyses the node selections of a connection field (under `nodes` and
 // `edges { node }`), and reports whether any item is selected at all.
 func connectionNeed(ctx context.Context, connType, typ string) (n *need, items bool) {
-	return connectionNeedOf(graphql.GetOperationContext(ctx), connType, typ, graphql.GetFieldContext(ctx).Field.Selections)
+	sel := graphql.GetFieldContext(ctx).Field.Selections
+	return cachedNeed(ctx, sel, typ, true, func() (*need, bool) {
+		return connectionNeedOf(graphql.GetOperationContext(ctx), connType, typ, sel)
+	})
 }
 
 // connectionNeedOf is connectionNeed for the selection sel of a connection field.

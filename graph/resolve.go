@@ -34,16 +34,6 @@ func nullIfNotFound[E any](v *E, err error) (*E, error) {
 	return v, err
 }
 
-// embedded returns an object the parent embeds if it is rich enough for the field's
-// selection, or loads it at the level the selection needs.
-func embedded[E any](ctx context.Context, typ string, have *E, id int, level ll2.Level, ld *dataloader.Loader[loaders.Key, *E]) (*E, error) {
-	need := fieldLevelNeed(ctx, typ)
-	if level >= need {
-		return have, nil
-	}
-	return load(ctx, ld, id, need)
-}
-
 // objectRef reads the (id, ll2Id) arguments of a root lookup: exactly one, and a
 // global id of the right type.
 func objectRef(id *string, ll2ID *int, typ string) (int, error) {

@@ -15,20 +15,6 @@ import (
 	"spacegraph/relay"
 )
 
-// Countries is the resolver for the countries field.
-func (r *agencyResolver) Countries(ctx context.Context, obj *catalog.Agency) ([]*ll2.Country, error) {
-	// A snapshot that lacks the list never gets here (SnapshotGaps answers for it);
-	// a list LL2 gave as null stays a plain null.
-	if obj.Country == nil {
-		return nil, nil
-	}
-	out := make([]*ll2.Country, len(obj.Country))
-	for i := range obj.Country {
-		out[i] = &obj.Country[i]
-	}
-	return out, nil
-}
-
 // SpacecraftConfigs is the resolver for the spacecraftConfigs field.
 func (r *agencyResolver) SpacecraftConfigs(ctx context.Context, obj *catalog.Agency, first *int, after *string, last *int, before *string, filter *model.SpacecraftConfigFilter, search *string, orderBy *model.SpacecraftConfigOrder) (*model.SpacecraftConfigConnection, error) {
 	q, err := configQuery(filter, search, orderBy, "agency")
@@ -38,7 +24,7 @@ func (r *agencyResolver) SpacecraftConfigs(ctx context.Context, obj *catalog.Age
 	n, _ := connectionNeed(ctx, "SpacecraftConfigConnection", "SpacecraftConfig")
 	q.Mode = n.chooseLevel("SpacecraftConfig", ll2.LevelNormal, ll2.LevelDetailed)
 	w, err := connection(ctx, connArgs{first, last, after, before}, "Agency.spacecraftConfigs", obj.ID, q, childrenOf(loaders.For(ctx).ConfigsOfAgency, obj.ID))
-	return &model.SpacecraftConfigConnection{Window: w}, err
+	return &model.SpacecraftConfigConnection{Window: upgradeWindow(ctx, w, n, addConfig)}, err
 }
 
 // Families is the resolver for the families field.
@@ -50,23 +36,7 @@ func (r *agencyResolver) Families(ctx context.Context, obj *catalog.Agency, firs
 	n, _ := connectionNeed(ctx, "FamilyConnection", "Family")
 	q.Mode = n.chooseLevel("Family", ll2.LevelList, ll2.LevelDetailed)
 	w, err := connection(ctx, connArgs{first, last, after, before}, "Agency.families", obj.ID, q, childrenOf(loaders.For(ctx).FamiliesOfAgency, obj.ID))
-	return &model.FamilyConnection{Window: w}, err
-}
-
-// Manufacturer is the resolver for the manufacturer field.
-func (r *familyResolver) Manufacturer(ctx context.Context, obj *catalog.Family) (*catalog.Agency, error) {
-	if obj.Manufacturer == nil {
-		return nil, nil
-	}
-	return embedded(ctx, "Agency", obj.Manufacturer, obj.Manufacturer.ID, obj.Manufacturer.Level, loaders.For(ctx).Agency)
-}
-
-// Parent is the resolver for the parent field.
-func (r *familyResolver) Parent(ctx context.Context, obj *catalog.Family) (*catalog.Family, error) {
-	if obj.Parent == nil {
-		return nil, nil
-	}
-	return embedded(ctx, "Family", obj.Parent, obj.Parent.ID, obj.Parent.Level, loaders.For(ctx).Family)
+	return &model.FamilyConnection{Window: upgradeWindow(ctx, w, n, addFamily)}, err
 }
 
 // SpacecraftConfigs is the resolver for the spacecraftConfigs field.
@@ -78,7 +48,7 @@ func (r *familyResolver) SpacecraftConfigs(ctx context.Context, obj *catalog.Fam
 	n, _ := connectionNeed(ctx, "SpacecraftConfigConnection", "SpacecraftConfig")
 	q.Mode = n.chooseLevel("SpacecraftConfig", ll2.LevelNormal, ll2.LevelDetailed)
 	w, err := connection(ctx, connArgs{first, last, after, before}, "Family.spacecraftConfigs", obj.ID, q, childrenOf(loaders.For(ctx).ConfigsOfFamily, obj.ID))
-	return &model.SpacecraftConfigConnection{Window: w}, err
+	return &model.SpacecraftConfigConnection{Window: upgradeWindow(ctx, w, n, addConfig)}, err
 }
 
 // Node is the resolver for the node field.
@@ -87,7 +57,13 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 	if err != nil {
 		return nil, errs.Arg("id", "not a global id")
 	}
-	return nodeThunk(ctx, typ, n)()
+	v, err := nodeThunk(ctx, typ, n)()
+	if err != nil || v == nil {
+		return v, err
+	}
+	nodes := []model.Node{v}
+	upgradeNodes(ctx, nodes)
+	return nodes[0], nil
 }
 
 // Nodes is the resolver for the nodes field.
@@ -112,6 +88,7 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, 
 		}
 		out[i] = v
 	}
+	upgradeNodes(ctx, out)
 	return out, nil
 }
 
@@ -121,7 +98,9 @@ func (r *queryResolver) Spacecraft(ctx context.Context, id *string, ll2Id *int) 
 	if err != nil {
 		return nil, err
 	}
-	return nullIfNotFound(load(ctx, loaders.For(ctx).Spacecraft, n, fieldLevelNeed(ctx, "Spacecraft")))
+	need := rootNeed(ctx, "Spacecraft")
+	v, err := nullIfNotFound(load(ctx, loaders.For(ctx).Spacecraft, n, need.level))
+	return upgradeOne(ctx, v, need, addSpacecraft), err
 }
 
 // AllSpacecraft is the resolver for the allSpacecraft field.
@@ -133,7 +112,7 @@ func (r *queryResolver) AllSpacecraft(ctx context.Context, first *int, after *st
 	n, _ := connectionNeed(ctx, "SpacecraftConnection", "Spacecraft")
 	q.Mode = n.chooseLevel("Spacecraft", ll2.LevelNormal, ll2.LevelDetailed)
 	w, err := connection(ctx, connArgs{first, last, after, before}, "allSpacecraft", 0, q, loaders.For(ctx).ListSpacecraft)
-	return &model.SpacecraftConnection{Window: w}, err
+	return &model.SpacecraftConnection{Window: upgradeWindow(ctx, w, n, addSpacecraft)}, err
 }
 
 // SpacecraftConfig is the resolver for the spacecraftConfig field.
@@ -142,7 +121,9 @@ func (r *queryResolver) SpacecraftConfig(ctx context.Context, id *string, ll2Id 
 	if err != nil {
 		return nil, err
 	}
-	return nullIfNotFound(load(ctx, loaders.For(ctx).Config, n, fieldLevelNeed(ctx, "SpacecraftConfig")))
+	need := rootNeed(ctx, "SpacecraftConfig")
+	v, err := nullIfNotFound(load(ctx, loaders.For(ctx).Config, n, need.level))
+	return upgradeOne(ctx, v, need, addConfig), err
 }
 
 // AllSpacecraftConfigs is the resolver for the allSpacecraftConfigs field.
@@ -154,7 +135,7 @@ func (r *queryResolver) AllSpacecraftConfigs(ctx context.Context, first *int, af
 	n, _ := connectionNeed(ctx, "SpacecraftConfigConnection", "SpacecraftConfig")
 	q.Mode = n.chooseLevel("SpacecraftConfig", ll2.LevelNormal, ll2.LevelDetailed)
 	w, err := connection(ctx, connArgs{first, last, after, before}, "allSpacecraftConfigs", 0, q, loaders.For(ctx).ListConfigs)
-	return &model.SpacecraftConfigConnection{Window: w}, err
+	return &model.SpacecraftConfigConnection{Window: upgradeWindow(ctx, w, n, addConfig)}, err
 }
 
 // Agency is the resolver for the agency field.
@@ -163,7 +144,9 @@ func (r *queryResolver) Agency(ctx context.Context, id *string, ll2Id *int) (*ca
 	if err != nil {
 		return nil, err
 	}
-	return nullIfNotFound(load(ctx, loaders.For(ctx).Agency, n, fieldLevelNeed(ctx, "Agency")))
+	need := rootNeed(ctx, "Agency")
+	v, err := nullIfNotFound(load(ctx, loaders.For(ctx).Agency, n, need.level))
+	return upgradeOne(ctx, v, need, addNone), err
 }
 
 // AllAgencies is the resolver for the allAgencies field.
@@ -184,7 +167,9 @@ func (r *queryResolver) Family(ctx context.Context, id *string, ll2Id *int) (*ca
 	if err != nil {
 		return nil, err
 	}
-	return nullIfNotFound(load(ctx, loaders.For(ctx).Family, n, fieldLevelNeed(ctx, "Family")))
+	need := rootNeed(ctx, "Family")
+	v, err := nullIfNotFound(load(ctx, loaders.For(ctx).Family, n, need.level))
+	return upgradeOne(ctx, v, need, addFamily), err
 }
 
 // AllFamilies is the resolver for the allFamilies field.
@@ -196,49 +181,7 @@ func (r *queryResolver) AllFamilies(ctx context.Context, first *int, after *stri
 	n, _ := connectionNeed(ctx, "FamilyConnection", "Family")
 	q.Mode = n.chooseLevel("Family", ll2.LevelList, ll2.LevelDetailed)
 	w, err := connection(ctx, connArgs{first, last, after, before}, "allFamilies", 0, q, loaders.For(ctx).ListFamilies)
-	return &model.FamilyConnection{Window: w}, err
-}
-
-// SpacecraftConfig is the resolver for the spacecraftConfig field.
-func (r *spacecraftResolver) SpacecraftConfig(ctx context.Context, obj *catalog.Spacecraft) (*catalog.SpacecraftConfig, error) {
-	if obj.Config == nil {
-		return nil, errs.E(errs.UpstreamBadResponse, "LL2 gave spacecraft %d no configuration", obj.ID)
-	}
-	return embedded(ctx, "SpacecraftConfig", obj.Config, obj.Config.ID, obj.Config.Level, loaders.For(ctx).Config)
-}
-
-// Agency is the resolver for the agency field.
-func (r *spacecraftConfigResolver) Agency(ctx context.Context, obj *catalog.SpacecraftConfig) (*catalog.Agency, error) {
-	if obj.Agency == nil {
-		return nil, errs.E(errs.UpstreamBadResponse, "LL2 gave configuration %d no agency", obj.ID)
-	}
-	return embedded(ctx, "Agency", obj.Agency, obj.Agency.ID, obj.Agency.Level, loaders.For(ctx).Agency)
-}
-
-// Families is the resolver for the families field.
-func (r *spacecraftConfigResolver) Families(ctx context.Context, obj *catalog.SpacecraftConfig) ([]*catalog.Family, error) {
-	if obj.Families == nil {
-		return nil, nil
-	}
-	need := fieldLevelNeed(ctx, "Family")
-	rich := true
-	for _, f := range obj.Families {
-		rich = rich && f.Level >= need
-	}
-	if rich {
-		return obj.Families, nil
-	}
-	keys := make([]loaders.Key, len(obj.Families))
-	for i, f := range obj.Families {
-		keys[i] = loaders.Key{ID: f.ID, Level: need}
-	}
-	out, errList := loaders.For(ctx).Family.LoadMany(ctx, keys)()
-	for _, err := range errList {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return &model.FamilyConnection{Window: upgradeWindow(ctx, w, n, addFamily)}, err
 }
 
 // Spacecraft is the resolver for the spacecraft field.
@@ -250,7 +193,7 @@ func (r *spacecraftConfigResolver) Spacecraft(ctx context.Context, obj *catalog.
 	n, _ := connectionNeed(ctx, "SpacecraftConnection", "Spacecraft")
 	q.Mode = n.chooseLevel("Spacecraft", ll2.LevelNormal, ll2.LevelDetailed)
 	w, err := connection(ctx, connArgs{first, last, after, before}, "SpacecraftConfig.spacecraft", obj.ID, q, childrenOf(loaders.For(ctx).SpacecraftOfConfig, obj.ID))
-	return &model.SpacecraftConnection{Window: w}, err
+	return &model.SpacecraftConnection{Window: upgradeWindow(ctx, w, n, addSpacecraft)}, err
 }
 
 // Agency returns AgencyResolver implementation.
@@ -262,9 +205,6 @@ func (r *Resolver) Family() FamilyResolver { return &familyResolver{r} }
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
-// Spacecraft returns SpacecraftResolver implementation.
-func (r *Resolver) Spacecraft() SpacecraftResolver { return &spacecraftResolver{r} }
-
 // SpacecraftConfig returns SpacecraftConfigResolver implementation.
 func (r *Resolver) SpacecraftConfig() SpacecraftConfigResolver { return &spacecraftConfigResolver{r} }
 
@@ -272,6 +212,5 @@ type (
 	agencyResolver           struct{ *Resolver }
 	familyResolver           struct{ *Resolver }
 	queryResolver            struct{ *Resolver }
-	spacecraftResolver       struct{ *Resolver }
 	spacecraftConfigResolver struct{ *Resolver }
 )

@@ -1,0 +1,62 @@
+package gateway_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"spacegraph/gateway"
+	"spacegraph/ll2/ll2server"
+)
+
+// TestEmbeddedUpgradeFailsAtItsField checks where the error goes when an embedded
+// object (here a family's manufacturer, wanted with its launch statistics, richer than
+// the family embeds it) cannot be brought: LL2's error at each manufacturer's own path,
+// the manufacturer null and the rest of the page answered. The embedded objects are
+// plain fields, upgraded before the executor sees them, so the error is carried by the
+// object rather than by a resolver.
+func TestEmbeddedUpgradeFailsAtItsField(t *testing.T) {
+	query := `{ allFamilies(first: 5) { nodes { name manufacturer { name totalLaunchCount } } } }`
+	d := llScale()
+	// The first call is the page of families; every call after it fails.
+	script := []ll2server.Fault{{Kind: ll2server.FaultNone}}
+	for range 10 {
+		script = append(script, ll2server.Fault{Kind: ll2server.FaultServerError})
+	}
+	h := newHarness(t, gateway.Config{Snapshot: &d, ResponseCacheOff: true, LL2: ll2server.Options{Faults: ll2server.Faults{Script: script}}})
+	r := h.do(query, nil)
+	var out struct {
+		AllFamilies struct {
+			Nodes []*struct {
+				Name         string
+				Manufacturer *struct{ Name string }
+			}
+		}
+	}
+	decode(t, r, &out)
+	nodes := out.AllFamilies.Nodes
+	if len(nodes) != 5 {
+		t.Fatalf("%d families, want 5: %s %+v", len(nodes), r.Data, r.Errors)
+	}
+	failed := map[string]bool{}
+	for _, e := range r.Errors {
+		code, _ := e.Extensions["code"].(string)
+		if !strings.HasPrefix(code, "UPSTREAM_") || len(e.Path) != 4 {
+			t.Errorf("error %+v: want LL2's at a manufacturer", e)
+			continue
+		}
+		failed[fmt.Sprint(e.Path)] = true
+	}
+	if len(failed) == 0 {
+		t.Fatalf("no error, with every call after the page failing: %s", r.Data)
+	}
+	for i, n := range nodes {
+		if n == nil || n.Name == "" {
+			t.Errorf("family %d: %+v, want its name beside the failed manufacturer", i, n)
+			continue
+		}
+		if failed[fmt.Sprint([]any{"allFamilies", "nodes", float64(i), "manufacturer"})] != (n.Manufacturer == nil) {
+			t.Errorf("family %d: manufacturer %+v, errors at %v: a null manufacturer must have its error and only it", i, n.Manufacturer, failed)
+		}
+	}
+}

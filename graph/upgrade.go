@@ -1,0 +1,293 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/graph-gophers/dataloader/v7"
+
+	"spacegraph/catalog"
+	"spacegraph/graph/model"
+	"spacegraph/ll2"
+	"spacegraph/loaders"
+)
+
+// This file brings the objects an answer embeds (a spacecraft's configuration, the
+// configuration's agency and families, a family's manufacturer and parent) to the
+// level their selections need before the executor sees them, so that they are plain
+// fields gqlgen marshals inline: no resolver, no goroutine per field and list element.
+// The planner (analyze) says what each selection needs; an embedded object poorer than
+// that is loaded, all of one depth in one loader batch, and set on a per-request copy
+// of its parent (entities are shared between requests and never modified). A failed
+// load is recorded on the copy, whose accessor (catalog's …OrErr) answers the error at
+// the field's path, as the resolver it replaces did.
+
+// upgrader collects the loads of one depth and applies them once all have started.
+type upgrader struct {
+	ctx context.Context
+	l   *loaders.Loaders
+	// next are the objects of the next depth with their needs.
+	next frontier
+	// waits apply the loads of this depth once every one has started.
+	waits []func()
+}
+
+// frontier are the objects of one depth whose embedded objects a selection needs,
+// each a per-request copy the upgrade may modify, with what its selection needs.
+type frontier struct {
+	spacecraft []withNeed[catalog.Spacecraft]
+	configs    []withNeed[catalog.SpacecraftConfig]
+	families   []withNeed[catalog.Family]
+}
+
+type withNeed[E any] struct {
+	obj *E
+	n   *need
+}
+
+func (f *frontier) empty() bool {
+	return len(f.spacecraft) == 0 && len(f.configs) == 0 && len(f.families) == 0
+}
+
+// run upgrades the frontier depth by depth: every load of a depth starts before any
+// is waited for, so that each loader sees the depth's keys as one batch.
+func (u *upgrader) run(f frontier) {
+	for !f.empty() {
+		u.next, u.waits = frontier{}, u.waits[:0]
+		for _, s := range f.spacecraft {
+			u.spacecraft(s.obj, s.n)
+		}
+		for _, c := range f.configs {
+			u.config(c.obj, c.n)
+		}
+		for _, fam := range f.families {
+			u.family(fam.obj, fam.n)
+		}
+		for _, w := range u.waits {
+			w()
+		}
+		f = u.next
+	}
+}
+
+func newUpgrader(ctx context.Context) *upgrader {
+	return &upgrader{ctx: ctx, l: loaders.For(ctx)}
+}
+
+// hasChildren reports whether a selection needs any embedded object of its object.
+func (n *need) hasChildren() bool { return n != nil && len(n.children) > 0 }
+
+// one upgrades an embedded object: kept when at level have it meets c, else loaded
+// at c's level; the result (a copy when its own embedded objects are needed) is set,
+// and queued for the next depth. set receives the object or the load's error.
+func one[E any](u *upgrader, have *E, level ll2.Level, id int, c *need, ld *dataloader.Loader[loaders.Key, *E], set func(*E, error), queue func(*E, *need)) {
+	if have == nil {
+		return
+	}
+	if level >= c.level {
+		if c.hasChildren() {
+			cp := *have
+			set(&cp, nil)
+			queue(&cp, c)
+		}
+		return
+	}
+	th := ld.Load(u.ctx, loaders.Key{ID: id, Level: c.level})
+	u.waits = append(u.waits, func() {
+		v, err := th()
+		if err != nil || v == nil || !c.hasChildren() {
+			set(v, err)
+			return
+		}
+		cp := *v
+		set(&cp, nil)
+		queue(&cp, c)
+	})
+}
+
+func (u *upgrader) queueConfig(c *catalog.SpacecraftConfig, n *need) {
+	u.next.configs = append(u.next.configs, withNeed[catalog.SpacecraftConfig]{c, n})
+}
+
+func (u *upgrader) queueFamily(f *catalog.Family, n *need) {
+	u.next.families = append(u.next.families, withNeed[catalog.Family]{f, n})
+}
+
+// spacecraft upgrades a spacecraft copy's configuration.
+func (u *upgrader) spacecraft(s *catalog.Spacecraft, n *need) {
+	if c := n.children["spacecraftConfig"]; c != nil && s.Config != nil {
+		one(u, s.Config, s.Config.Level, s.Config.ID, c, u.l.Config, func(v *catalog.SpacecraftConfig, err error) {
+			s.Config, s.ConfigErr = v, err
+		}, u.queueConfig)
+	}
+}
+
+// config upgrades a configuration copy's agency and families.
+func (u *upgrader) config(cfg *catalog.SpacecraftConfig, n *need) {
+	if c := n.children["agency"]; c != nil && cfg.Agency != nil {
+		one(u, cfg.Agency, cfg.Agency.Level, cfg.Agency.ID, c, u.l.Agency, func(v *catalog.Agency, err error) {
+			cfg.Agency, cfg.AgencyErr = v, err
+		}, nil)
+	}
+	c := n.children["families"]
+	if c == nil || cfg.Families == nil {
+		return
+	}
+	rich := true
+	for _, f := range cfg.Families {
+		rich = rich && f.Level >= c.level
+	}
+	// As LL2 lists them: kept when every one is rich enough, else all loaded at the
+	// level needed.
+	setAll := func(fams []*catalog.Family) {
+		if !c.hasChildren() {
+			cfg.Families = fams
+			return
+		}
+		copies := make([]catalog.Family, len(fams))
+		out := make([]*catalog.Family, len(fams))
+		for i, f := range fams {
+			copies[i] = *f
+			out[i] = &copies[i]
+			u.queueFamily(out[i], c)
+		}
+		cfg.Families = out
+	}
+	if rich {
+		setAll(cfg.Families)
+		return
+	}
+	keys := make([]loaders.Key, len(cfg.Families))
+	for i, f := range cfg.Families {
+		keys[i] = loaders.Key{ID: f.ID, Level: c.level}
+	}
+	th := u.l.Family.LoadMany(u.ctx, keys)
+	u.waits = append(u.waits, func() {
+		out, errList := th()
+		for _, err := range errList {
+			if err != nil {
+				cfg.Families, cfg.FamiliesErr = nil, err
+				return
+			}
+		}
+		setAll(out)
+	})
+}
+
+// family upgrades a family copy's manufacturer and parent.
+func (u *upgrader) family(f *catalog.Family, n *need) {
+	if c := n.children["manufacturer"]; c != nil && f.Manufacturer != nil {
+		one(u, f.Manufacturer, f.Manufacturer.Level, f.Manufacturer.ID, c, u.l.Agency, func(v *catalog.Agency, err error) {
+			f.Manufacturer, f.ManufacturerErr = v, err
+		}, nil)
+	}
+	if c := n.children["parent"]; c != nil && f.Parent != nil {
+		one(u, f.Parent, f.Parent.Level, f.Parent.ID, c, u.l.Family, func(v *catalog.Family, err error) {
+			f.Parent, f.ParentErr = v, err
+		}, u.queueFamily)
+	}
+}
+
+// upgradeItems returns items with their embedded objects at the levels n needs: the
+// same slice when n needs none, else per-request copies. add puts a copy in the
+// frontier.
+func upgradeItems[E any](ctx context.Context, items []*E, n *need, add func(*frontier, *E, *need)) []*E {
+	if !n.hasChildren() || len(items) == 0 {
+		return items
+	}
+	copies := make([]E, len(items))
+	out := make([]*E, len(items))
+	var f frontier
+	for i, it := range items {
+		if it == nil {
+			continue
+		}
+		copies[i] = *it
+		out[i] = &copies[i]
+		add(&f, out[i], n)
+	}
+	newUpgrader(ctx).run(f)
+	return out
+}
+
+func addSpacecraft(f *frontier, s *catalog.Spacecraft, n *need) {
+	f.spacecraft = append(f.spacecraft, withNeed[catalog.Spacecraft]{s, n})
+}
+
+func addConfig(f *frontier, c *catalog.SpacecraftConfig, n *need) {
+	f.configs = append(f.configs, withNeed[catalog.SpacecraftConfig]{c, n})
+}
+
+func addFamily(f *frontier, fam *catalog.Family, n *need) {
+	f.families = append(f.families, withNeed[catalog.Family]{fam, n})
+}
+
+// addNone is the frontier of a type that embeds nothing a selection can need.
+func addNone[E any](*frontier, *E, *need) {}
+
+// upgradeOne is upgradeItems for one object (nil stays nil).
+func upgradeOne[E any](ctx context.Context, v *E, n *need, add func(*frontier, *E, *need)) *E {
+	if v == nil {
+		return nil
+	}
+	return upgradeItems(ctx, []*E{v}, n, add)[0]
+}
+
+// rootNeed is what the selection of the field being resolved needs of an object of
+// type typ.
+func rootNeed(ctx context.Context, typ string) *need {
+	n, _ := cachedNeed(ctx, graphql.GetFieldContext(ctx).Field.Selections, typ, false, func() (*need, bool) {
+		return analyze(graphql.GetOperationContext(ctx), typ, graphql.GetFieldContext(ctx).Field.Selections), true
+	})
+	return n
+}
+
+// upgradeWindow upgrades the items of a connection's page for what the connection's
+// node selections need.
+func upgradeWindow[E any](ctx context.Context, w model.Window[E], n *need, add func(*frontier, *E, *need)) model.Window[E] {
+	w.Items = upgradeItems(ctx, w.Items, n, add)
+	return w
+}
+
+// upgradeNodes upgrades the objects of node and nodes, whatever their types, for what
+// the field's selection needs of each type: one depth of every type at a time.
+func upgradeNodes(ctx context.Context, nodes []model.Node) {
+	opCtx := graphql.GetOperationContext(ctx)
+	sel := graphql.GetFieldContext(ctx).Field.Selections
+	var sc, cfg, fam *need
+	var f frontier
+	for i, v := range nodes {
+		switch o := v.(type) {
+		case *catalog.Spacecraft:
+			if sc == nil {
+				sc = analyze(opCtx, "Spacecraft", sel)
+			}
+			if sc.hasChildren() {
+				cp := *o
+				nodes[i] = &cp
+				addSpacecraft(&f, &cp, sc)
+			}
+		case *catalog.SpacecraftConfig:
+			if cfg == nil {
+				cfg = analyze(opCtx, "SpacecraftConfig", sel)
+			}
+			if cfg.hasChildren() {
+				cp := *o
+				nodes[i] = &cp
+				addConfig(&f, &cp, cfg)
+			}
+		case *catalog.Family:
+			if fam == nil {
+				fam = analyze(opCtx, "Family", sel)
+			}
+			if fam.hasChildren() {
+				cp := *o
+				nodes[i] = &cp
+				addFamily(&f, &cp, fam)
+			}
+		}
+	}
+	if !f.empty() {
+		newUpgrader(ctx).run(f)
+	}
+}
