@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -58,5 +59,68 @@ func TestEmbeddedUpgradeFailsAtItsField(t *testing.T) {
 		if failed[fmt.Sprint([]any{"allFamilies", "nodes", float64(i), "manufacturer"})] != (n.Manufacturer == nil) {
 			t.Errorf("family %d: manufacturer %+v, errors at %v: a null manufacturer must have its error and only it", i, n.Manufacturer, failed)
 		}
+	}
+}
+
+// TestUpgradedEmbeddedObjectsAreTheObjects checks that an embedded object brought to
+// a richer level than its parent embeds it (a configuration's agency with its launch
+// statistics, a family's manufacturer likewise) answers what the object itself
+// answers by id.
+func TestUpgradedEmbeddedObjectsAreTheObjects(t *testing.T) {
+	h := newLL2Scale(t)
+	var page struct {
+		AllSpacecraft struct {
+			Nodes []struct {
+				SpacecraftConfig struct {
+					Agency struct {
+						Ll2ID            int
+						TotalLaunchCount *int
+						InfoURL          *string
+					}
+					Families []struct {
+						Manufacturer *struct {
+							Ll2ID            int
+							TotalLaunchCount *int
+						}
+					}
+				}
+			}
+		}
+	}
+	h.ok(`{ allSpacecraft(first: 20) { nodes { spacecraftConfig { agency { ll2Id totalLaunchCount infoUrl }
+		families { manufacturer { ll2Id totalLaunchCount } } } } } }`, nil, &page)
+	if len(page.AllSpacecraft.Nodes) != 20 {
+		t.Fatalf("%d spacecraft, want 20", len(page.AllSpacecraft.Nodes))
+	}
+	type stats struct {
+		TotalLaunchCount *int
+		InfoURL          *string
+	}
+	byID := func(id int) stats {
+		var out struct{ Agency stats }
+		h.ok(fmt.Sprintf(`{ agency(ll2Id: %d) { totalLaunchCount infoUrl } }`, id), nil, &out)
+		return out.Agency
+	}
+	show := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	withStats := 0
+	for i, n := range page.AllSpacecraft.Nodes {
+		a := n.SpacecraftConfig.Agency
+		want := byID(a.Ll2ID)
+		if got, want := show(stats{a.TotalLaunchCount, a.InfoURL}), show(want); got != want {
+			t.Errorf("spacecraft %d: agency %d answers %s embedded, %s by id", i, a.Ll2ID, got, want)
+		}
+		if a.TotalLaunchCount != nil {
+			withStats++
+		}
+		for _, f := range n.SpacecraftConfig.Families {
+			if m := f.Manufacturer; m != nil {
+				if got, want := show(m.TotalLaunchCount), show(byID(m.Ll2ID).TotalLaunchCount); got != want {
+					t.Errorf("spacecraft %d: manufacturer %d answers %s embedded, %s by id", i, m.Ll2ID, got, want)
+				}
+			}
+		}
+	}
+	if withStats == 0 {
+		t.Error("no agency has launch statistics: the upgrade brought nothing")
 	}
 }

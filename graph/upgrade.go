@@ -192,7 +192,7 @@ func (u *upgrader) family(f *catalog.Family, n *need) {
 // same slice when n needs none, else per-request copies. add puts a copy in the
 // frontier.
 func upgradeItems[E any](ctx context.Context, items []*E, n *need, add func(*frontier, *E, *need)) []*E {
-	if !n.hasChildren() || len(items) == 0 {
+	if !n.hasChildren() || len(items) == 0 || allMeet(items, n) {
 		return items
 	}
 	copies := make([]E, len(items))
@@ -208,6 +208,49 @@ func upgradeItems[E any](ctx context.Context, items []*E, n *need, add func(*fro
 	}
 	newUpgrader(ctx).run(f)
 	return out
+}
+
+// allMeet reports whether every embedded object of items, at every depth, is already
+// at the level n needs: the common case, when the planner chose a list mode that
+// brings them, and then the items are handed out as they are, without copies.
+func allMeet[E any](items []*E, n *need) bool {
+	for _, it := range items {
+		if it != nil && !meets(any(it), n) {
+			return false
+		}
+	}
+	return true
+}
+
+// meets reports whether the embedded objects of v (an entity) meet n, at every depth.
+func meets(v any, n *need) bool {
+	if !n.hasChildren() {
+		return true
+	}
+	switch o := v.(type) {
+	case *catalog.Spacecraft:
+		c := n.children["spacecraftConfig"]
+		return c == nil || o.Config == nil || o.Config.Level >= c.level && meets(o.Config, c)
+	case *catalog.SpacecraftConfig:
+		if c := n.children["agency"]; c != nil && o.Agency != nil && o.Agency.Level < c.level {
+			return false
+		}
+		if c := n.children["families"]; c != nil {
+			for _, f := range o.Families {
+				if f.Level < c.level || !meets(f, c) {
+					return false
+				}
+			}
+		}
+		return true
+	case *catalog.Family:
+		if c := n.children["manufacturer"]; c != nil && o.Manufacturer != nil && o.Manufacturer.Level < c.level {
+			return false
+		}
+		c := n.children["parent"]
+		return c == nil || o.Parent == nil || o.Parent.Level >= c.level && meets(o.Parent, c)
+	}
+	return true
 }
 
 func addSpacecraft(f *frontier, s *catalog.Spacecraft, n *need) {
@@ -262,7 +305,7 @@ func upgradeNodes(ctx context.Context, nodes []model.Node) {
 			if sc == nil {
 				sc = analyze(opCtx, "Spacecraft", sel)
 			}
-			if sc.hasChildren() {
+			if !meets(o, sc) {
 				cp := *o
 				nodes[i] = &cp
 				addSpacecraft(&f, &cp, sc)
@@ -271,7 +314,7 @@ func upgradeNodes(ctx context.Context, nodes []model.Node) {
 			if cfg == nil {
 				cfg = analyze(opCtx, "SpacecraftConfig", sel)
 			}
-			if cfg.hasChildren() {
+			if !meets(o, cfg) {
 				cp := *o
 				nodes[i] = &cp
 				addConfig(&f, &cp, cfg)
@@ -280,7 +323,7 @@ func upgradeNodes(ctx context.Context, nodes []model.Node) {
 			if fam == nil {
 				fam = analyze(opCtx, "Family", sel)
 			}
-			if fam.hasChildren() {
+			if !meets(o, fam) {
 				cp := *o
 				nodes[i] = &cp
 				addFamily(&f, &cp, fam)
