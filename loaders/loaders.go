@@ -68,6 +68,18 @@ type Loaders struct {
 	DockingEventsOfFlight *dataloader.Loader[ReverseKey, *catalog.Page[catalog.DockingEvent]]
 
 	cat *catalog.Catalog
+
+	// The entity loaders' caches, and the entities the request has seen but not yet
+	// indexed in them (see lazyCache).
+	spacecraft *lazyCache[catalog.Spacecraft]
+	configs    *lazyCache[catalog.SpacecraftConfig]
+	agencies   *lazyCache[catalog.Agency]
+	families   *lazyCache[catalog.Family]
+	flights    *lazyCache[catalog.SpacecraftFlight]
+	dockings   *lazyCache[catalog.DockingEvent]
+	flushMu    sync.Mutex // held while pending is indexed
+	pendingMu  sync.Mutex
+	pending    []*catalog.Seen
 }
 
 // New returns fresh loaders over cat; wait is the batching window (0 means DefaultWait);
@@ -77,12 +89,14 @@ func New(cat *catalog.Catalog, wait time.Duration, m *observe.Metrics) *Loaders 
 		wait = DefaultWait
 	}
 	l := &Loaders{cat: cat}
-	l.Spacecraft = newLoader(m, "spacecraft", wait, batch(l, cat.GetSpacecraft))
-	l.Config = newLoader(m, "config", wait, batch(l, cat.GetConfigs))
-	l.Agency = newLoader(m, "agency", wait, batch(l, cat.GetAgencies))
-	l.Family = newLoader(m, "family", wait, batch(l, cat.GetFamilies))
-	l.Flight = newLoader(m, "flight", wait, batch(l, cat.GetFlights))
-	l.DockingEvent = newLoader(m, "docking_event", wait, batch(l, cat.GetDockingEvents))
+	l.spacecraft, l.configs, l.agencies = newLazyCache[catalog.Spacecraft](l), newLazyCache[catalog.SpacecraftConfig](l), newLazyCache[catalog.Agency](l)
+	l.families, l.flights, l.dockings = newLazyCache[catalog.Family](l), newLazyCache[catalog.SpacecraftFlight](l), newLazyCache[catalog.DockingEvent](l)
+	l.Spacecraft = newLoader(m, "spacecraft", wait, batch(l, cat.GetSpacecraft), dataloader.WithCache[Key, *catalog.Spacecraft](l.spacecraft))
+	l.Config = newLoader(m, "config", wait, batch(l, cat.GetConfigs), dataloader.WithCache[Key, *catalog.SpacecraftConfig](l.configs))
+	l.Agency = newLoader(m, "agency", wait, batch(l, cat.GetAgencies), dataloader.WithCache[Key, *catalog.Agency](l.agencies))
+	l.Family = newLoader(m, "family", wait, batch(l, cat.GetFamilies), dataloader.WithCache[Key, *catalog.Family](l.families))
+	l.Flight = newLoader(m, "flight", wait, batch(l, cat.GetFlights), dataloader.WithCache[Key, *catalog.SpacecraftFlight](l.flights))
+	l.DockingEvent = newLoader(m, "docking_event", wait, batch(l, cat.GetDockingEvents), dataloader.WithCache[Key, *catalog.DockingEvent](l.dockings))
 	l.SpacecraftOfConfig = newLoader(m, "spacecraft_of_config", wait, reverse(l, cat.SpacecraftOfConfigs))
 	l.ConfigsOfAgency = newLoader(m, "configs_of_agency", wait, reverse(l, cat.ConfigsOfAgencies))
 	l.FamiliesOfAgency = newLoader(m, "families_of_agency", wait, reverse(l, cat.FamiliesOfAgencies))
@@ -92,9 +106,9 @@ func New(cat *catalog.Catalog, wait time.Duration, m *observe.Metrics) *Loaders 
 	return l
 }
 
-func newLoader[K comparable, V any](m *observe.Metrics, name string, wait time.Duration, fn dataloader.BatchFunc[K, V]) *dataloader.Loader[K, V] {
-	return dataloader.NewBatchedLoader(fn, dataloader.WithWait[K, V](wait),
-		dataloader.WithTracer[K, V](observe.NewLoaderTracer[K, V](name, m)))
+func newLoader[K comparable, V any](m *observe.Metrics, name string, wait time.Duration, fn dataloader.BatchFunc[K, V], opts ...dataloader.Option[K, V]) *dataloader.Loader[K, V] {
+	return dataloader.NewBatchedLoader(fn, append([]dataloader.Option[K, V]{dataloader.WithWait[K, V](wait),
+		dataloader.WithTracer[K, V](observe.NewLoaderTracer[K, V](name, m))}, opts...)...)
 }
 
 type ctxKey struct{}
@@ -254,36 +268,118 @@ func listPrimed[E any](ctx context.Context, l *Loaders, q ll2.ListParams, list f
 }
 
 // prime primes the loaders with entities a request has seen: an object seen at a level
-// answers later lookups of it at that level or below.
+// answers later lookups of it at that level or below. The entities are only recorded
+// here; the loaders' caches index them at the first lookup that misses (flush), since
+// most requests look nothing up past the page they fetched.
 func (l *Loaders) prime(seen ...*catalog.Seen) {
-	ctx := context.Background()
+	l.pendingMu.Lock()
 	for _, s := range seen {
-		if s == nil {
-			continue
+		if s != nil {
+			l.pending = append(l.pending, s)
 		}
+	}
+	l.pendingMu.Unlock()
+}
+
+// flush indexes the entities prime recorded in the loaders' caches. It holds flushMu
+// throughout, so that a lookup that finds nothing pending while another indexes waits
+// for that indexing before it looks again.
+func (l *Loaders) flush() {
+	l.flushMu.Lock()
+	defer l.flushMu.Unlock()
+	l.pendingMu.Lock()
+	pending := l.pending
+	l.pending = nil
+	l.pendingMu.Unlock()
+	for _, s := range pending {
 		for _, n := range s.Spacecraft {
-			primeLevels(ctx, l.Spacecraft, n.ID, ll2.LevelNormal, n.Level, n)
+			primeLevels(l.spacecraft, n.ID, ll2.LevelNormal, n.Level, n)
 		}
 		for _, n := range s.Configs {
-			primeLevels(ctx, l.Config, n.ID, ll2.LevelNormal, n.Level, n)
+			primeLevels(l.configs, n.ID, ll2.LevelNormal, n.Level, n)
 		}
 		for _, n := range s.Agencies {
-			primeLevels(ctx, l.Agency, n.ID, ll2.LevelList, n.Level, n)
+			primeLevels(l.agencies, n.ID, ll2.LevelList, n.Level, n)
 		}
 		for _, n := range s.Families {
-			primeLevels(ctx, l.Family, n.ID, ll2.LevelList, n.Level, n)
+			primeLevels(l.families, n.ID, ll2.LevelList, n.Level, n)
 		}
 		for _, n := range s.Flights {
-			primeLevels(ctx, l.Flight, n.ID, ll2.LevelList, n.Level, n)
+			primeLevels(l.flights, n.ID, ll2.LevelList, n.Level, n)
 		}
 		for _, n := range s.DockingEvents {
-			primeLevels(ctx, l.DockingEvent, n.ID, ll2.LevelNormal, n.Level, n)
+			primeLevels(l.dockings, n.ID, ll2.LevelNormal, n.Level, n)
 		}
 	}
 }
 
-func primeLevels[E any](ctx context.Context, ld *dataloader.Loader[Key, *E], id int, from, to ll2.Level, v *E) {
+func primeLevels[E any](c *lazyCache[E], id int, from, to ll2.Level, v *E) {
 	for lv := from; lv <= to; lv++ {
-		ld.Prime(ctx, Key{ID: id, Level: lv}, v)
+		c.prime(Key{ID: id, Level: lv}, v)
 	}
+}
+
+// lazyCache is an entity loader's cache (dataloader.Cache): the loads of the request
+// and the entities it has seen, the latter indexed at the first lookup that misses.
+// Indexing every entity of every page as it arrived cost a closure and a map entry per
+// entity and level, hundreds per page, for requests that mostly never look one up.
+type lazyCache[E any] struct {
+	mu sync.Mutex
+	m  map[Key]dataloader.Thunk[*E]
+	l  *Loaders
+}
+
+var _ dataloader.Cache[Key, *catalog.Spacecraft] = (*lazyCache[catalog.Spacecraft])(nil)
+
+func newLazyCache[E any](l *Loaders) *lazyCache[E] {
+	return &lazyCache[E]{m: map[Key]dataloader.Thunk[*E]{}, l: l}
+}
+
+func (c *lazyCache[E]) get(k Key) (dataloader.Thunk[*E], bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, ok := c.m[k]
+	return t, ok
+}
+
+// Get returns the thunk of k, indexing the entities seen so far when it misses.
+func (c *lazyCache[E]) Get(_ context.Context, k Key) (dataloader.Thunk[*E], bool) {
+	if t, ok := c.get(k); ok {
+		return t, true
+	}
+	c.l.flush()
+	return c.get(k)
+}
+
+// Set records the thunk of a load.
+func (c *lazyCache[E]) Set(_ context.Context, k Key, t dataloader.Thunk[*E]) {
+	c.mu.Lock()
+	c.m[k] = t
+	c.mu.Unlock()
+}
+
+// prime records an entity seen, unless k is known already (a load or an earlier
+// entity answers it), as dataloader's Prime does.
+func (c *lazyCache[E]) prime(k Key, v *E) {
+	c.mu.Lock()
+	if _, ok := c.m[k]; !ok {
+		c.m[k] = func() (*E, error) { return v, nil }
+	}
+	c.mu.Unlock()
+}
+
+// Delete forgets k.
+func (c *lazyCache[E]) Delete(_ context.Context, k Key) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.m[k]
+	delete(c.m, k)
+	return ok
+}
+
+// Clear forgets every load and every entity indexed (not those still pending).
+func (c *lazyCache[E]) Clear() {
+	c.mu.Lock()
+	clear(c.m)
+	c.mu.Unlock()
 }
