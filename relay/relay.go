@@ -29,7 +29,22 @@ const maxText = 256
 
 // GlobalID returns the global id of the object of type typ with LL2 id id.
 func GlobalID(typ string, id int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(typ + ":" + strconv.Itoa(id)))
+	var raw [64]byte
+	b := append(raw[:0], typ...)
+	b = append(b, ':')
+	return encode(strconv.AppendInt(b, int64(id), 10))
+}
+
+// encode is base64.RawURLEncoding.EncodeToString with one allocation, the string's,
+// for short texts: an answer holds an id or a cursor per object, hundreds a page.
+func encode(b []byte) string {
+	var out [128]byte
+	n := base64.RawURLEncoding.EncodedLen(len(b))
+	if n > len(out) {
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	base64.RawURLEncoding.Encode(out[:n], b)
+	return string(out[:n])
 }
 
 // ErrMalformed is wrapped by every decoding error of this package.
@@ -83,7 +98,12 @@ const maxOffset = 1 << 30
 
 // Cursor returns the cursor of the item at offset in the query with fingerprint fp.
 func Cursor(fp string, offset int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorVersion + ":" + fp + ":" + strconv.Itoa(offset)))
+	var raw [96]byte
+	b := append(raw[:0], cursorVersion...)
+	b = append(b, ':')
+	b = append(b, fp...)
+	b = append(b, ':')
+	return encode(strconv.AppendInt(b, int64(offset), 10))
 }
 
 // ErrForeignCursor is returned for a well-formed cursor of another query.
