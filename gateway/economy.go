@@ -11,6 +11,7 @@ import (
 
 	"spacegraph/catalog"
 	"spacegraph/economy"
+	"spacegraph/ll2"
 	"spacegraph/redis"
 	"spacegraph/snapshot"
 )
@@ -196,6 +197,9 @@ func (g *Gateway) runPrefetch(ctx context.Context) {
 		started := time.Now()
 		pctx, rep := economy.WithReport(ctx)
 		err := g.Catalog.Prefetch(pctx)
+		if err == nil {
+			err = g.prefetchFlights(pctx)
+		}
 		sum := rep.Summary()
 		g.mu.Lock()
 		if err == nil {
@@ -216,4 +220,17 @@ func (g *Gateway) runPrefetch(ctx context.Context) {
 		case <-time.After(wait):
 		}
 	}
+}
+
+// prefetchFlights crawls what the flights, docking events and lookup lists need
+// (catalog.PrefetchFlights). A snapshot that holds no docking events (the embedded
+// one) is no failure: the replica serves the rest, and those fields answer
+// NOT_IN_SNAPSHOT as they would without replica mode.
+func (g *Gateway) prefetchFlights(ctx context.Context) error {
+	err := g.Catalog.PrefetchFlights(ctx)
+	if err != nil && ll2.KindOf(err) == ll2.KindNotInSnapshot {
+		g.log.InfoContext(ctx, "the upstream snapshot holds no docking events; replica mode serves without them")
+		return nil
+	}
+	return err
 }

@@ -53,6 +53,14 @@ func (r *agencyResolver) Families(ctx context.Context, obj *catalog.Agency, firs
 	return &model.FamilyConnection{Window: w}, err
 }
 
+// Flight is the resolver for the flight field.
+func (r *dockingEventResolver) Flight(ctx context.Context, obj *catalog.DockingEvent) (*catalog.SpacecraftFlight, error) {
+	if obj.Flight == nil {
+		return nil, nil
+	}
+	return embedded(ctx, "SpacecraftFlight", obj.Flight, obj.Flight.ID, obj.Flight.Level, loaders.For(ctx).Flight)
+}
+
 // Manufacturer is the resolver for the manufacturer field.
 func (r *familyResolver) Manufacturer(ctx context.Context, obj *catalog.Family) (*catalog.Agency, error) {
 	if obj.Manufacturer == nil {
@@ -79,6 +87,22 @@ func (r *familyResolver) SpacecraftConfigs(ctx context.Context, obj *catalog.Fam
 	q.Mode = n.chooseLevel("SpacecraftConfig", ll2.LevelNormal, ll2.LevelDetailed)
 	w, err := connection(ctx, connArgs{first, last, after, before}, "Family.spacecraftConfigs", obj.ID, q, childrenOf(loaders.For(ctx).ConfigsOfFamily, obj.ID))
 	return &model.SpacecraftConfigConnection{Window: w}, err
+}
+
+// LaunchServiceProvider is the resolver for the launchServiceProvider field.
+func (r *launchResolver) LaunchServiceProvider(ctx context.Context, obj *catalog.Launch) (*catalog.Agency, error) {
+	if obj.LaunchServiceProvider == nil {
+		return nil, nil
+	}
+	return embedded(ctx, "Agency", obj.LaunchServiceProvider, obj.LaunchServiceProvider.ID, obj.LaunchServiceProvider.Level, loaders.For(ctx).Agency)
+}
+
+// CountryCode is the resolver for the countryCode field.
+func (r *locationResolver) CountryCode(ctx context.Context, obj *ll2.Location) (*string, error) {
+	if obj.Country == nil {
+		return nil, nil
+	}
+	return obj.Country.Alpha3Code, nil
 }
 
 // Node is the resolver for the node field.
@@ -199,12 +223,95 @@ func (r *queryResolver) AllFamilies(ctx context.Context, first *int, after *stri
 	return &model.FamilyConnection{Window: w}, err
 }
 
+// SpacecraftFlight is the resolver for the spacecraftFlight field.
+func (r *queryResolver) SpacecraftFlight(ctx context.Context, id *string, ll2Id *int) (*catalog.SpacecraftFlight, error) {
+	n, err := objectRef(id, ll2Id, relay.TypeSpacecraftFlight)
+	if err != nil {
+		return nil, err
+	}
+	v, err := nullIfNotFound(load(ctx, loaders.For(ctx).Flight, n, fieldLevelNeed(ctx, "SpacecraftFlight")))
+	return v, notHeldAtAll(err, "spacecraftFlight", "the flights")
+}
+
+// AllSpacecraftFlights is the resolver for the allSpacecraftFlights field.
+func (r *queryResolver) AllSpacecraftFlights(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.SpacecraftFlightFilter, search *string, orderBy *model.SpacecraftFlightOrder) (*model.SpacecraftFlightConnection, error) {
+	q, err := flightQuery(filter, search, orderBy)
+	if err != nil {
+		return nil, err
+	}
+	n, _ := connectionNeed(ctx, "SpacecraftFlightConnection", "SpacecraftFlight")
+	q.Mode = n.chooseLevel("SpacecraftFlight", ll2.LevelNormal, ll2.LevelDetailed)
+	w, err := connection(ctx, connArgs{first, last, after, before}, "allSpacecraftFlights", 0, q, loaders.For(ctx).ListFlights)
+	return &model.SpacecraftFlightConnection{Window: w}, notHeldAtAll(err, "allSpacecraftFlights", "the flights")
+}
+
+// DockingEvent is the resolver for the dockingEvent field.
+func (r *queryResolver) DockingEvent(ctx context.Context, id *string, ll2Id *int) (*catalog.DockingEvent, error) {
+	n, err := objectRef(id, ll2Id, relay.TypeDockingEvent)
+	if err != nil {
+		return nil, err
+	}
+	v, err := nullIfNotFound(load(ctx, loaders.For(ctx).DockingEvent, n, fieldLevelNeed(ctx, "DockingEvent")))
+	return v, notHeldAtAll(err, "dockingEvent", "the docking events")
+}
+
+// AllDockingEvents is the resolver for the allDockingEvents field.
+func (r *queryResolver) AllDockingEvents(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.DockingEventFilter, search *string, orderBy *model.DockingEventOrder) (*model.DockingEventConnection, error) {
+	q, err := dockingQuery(filter, search, orderBy, false)
+	if err != nil {
+		return nil, err
+	}
+	n, _ := connectionNeed(ctx, "DockingEventConnection", "DockingEvent")
+	q.Mode = n.chooseLevel("DockingEvent", ll2.LevelNormal, ll2.LevelDetailed)
+	w, err := connection(ctx, connArgs{first, last, after, before}, "allDockingEvents", 0, q, loaders.For(ctx).ListDockingEvents)
+	return &model.DockingEventConnection{Window: w}, notHeldAtAll(err, "allDockingEvents", "the docking events")
+}
+
+// SpacecraftStatuses is the resolver for the spacecraftStatuses field.
+func (r *queryResolver) SpacecraftStatuses(ctx context.Context) ([]*ll2.SpacecraftStatus, error) {
+	return lookupRows(loaders.For(ctx).SpacecraftStatuses(ctx))
+}
+
+// SpacecraftConfigTypes is the resolver for the spacecraftConfigTypes field.
+func (r *queryResolver) SpacecraftConfigTypes(ctx context.Context) ([]*ll2.SpacecraftConfigType, error) {
+	return lookupRows(loaders.For(ctx).SpacecraftConfigTypes(ctx))
+}
+
+// AgencyTypes is the resolver for the agencyTypes field.
+func (r *queryResolver) AgencyTypes(ctx context.Context) ([]*ll2.AgencyType, error) {
+	return lookupRows(loaders.For(ctx).AgencyTypes(ctx))
+}
+
+// Countries is the resolver for the countries field.
+func (r *queryResolver) Countries(ctx context.Context) ([]*ll2.Country, error) {
+	return lookupRows(loaders.For(ctx).Countries(ctx))
+}
+
+// ImageLicenses is the resolver for the imageLicenses field.
+func (r *queryResolver) ImageLicenses(ctx context.Context) ([]*ll2.ImageLicense, error) {
+	return lookupRows(loaders.For(ctx).ImageLicenses(ctx))
+}
+
 // SpacecraftConfig is the resolver for the spacecraftConfig field.
 func (r *spacecraftResolver) SpacecraftConfig(ctx context.Context, obj *catalog.Spacecraft) (*catalog.SpacecraftConfig, error) {
 	if obj.Config == nil {
 		return nil, errs.E(errs.UpstreamBadResponse, "LL2 gave spacecraft %d no configuration", obj.ID)
 	}
 	return embedded(ctx, "SpacecraftConfig", obj.Config, obj.Config.ID, obj.Config.Level, loaders.For(ctx).Config)
+}
+
+// Flights is the resolver for the flights field.
+func (r *spacecraftResolver) Flights(ctx context.Context, obj *catalog.Spacecraft, first *int, after *string, last *int, before *string, orderBy *model.SpacecraftFlightOrder) (*model.SpacecraftFlightConnection, error) {
+	q, err := flightQuery(nil, nil, orderBy)
+	if err != nil {
+		return nil, err
+	}
+	q.Mode = ll2.LevelNormal
+	w, err := connection(ctx, connArgs{first, last, after, before}, "Spacecraft.flights", obj.ID, q, flightsOf(obj))
+	if err != nil {
+		return nil, err
+	}
+	return &model.SpacecraftFlightConnection{Window: w}, nil
 }
 
 // Agency is the resolver for the agency field.
@@ -253,11 +360,40 @@ func (r *spacecraftConfigResolver) Spacecraft(ctx context.Context, obj *catalog.
 	return &model.SpacecraftConnection{Window: w}, err
 }
 
+// Spacecraft is the resolver for the spacecraft field.
+func (r *spacecraftFlightResolver) Spacecraft(ctx context.Context, obj *catalog.SpacecraftFlight) (*catalog.Spacecraft, error) {
+	if obj.Spacecraft == nil {
+		return nil, nil
+	}
+	return embedded(ctx, "Spacecraft", obj.Spacecraft, obj.Spacecraft.ID, obj.Spacecraft.Level, loaders.For(ctx).Spacecraft)
+}
+
+// DockingEvents is the resolver for the dockingEvents field.
+func (r *spacecraftFlightResolver) DockingEvents(ctx context.Context, obj *catalog.SpacecraftFlight, first *int, after *string, last *int, before *string, filter *model.DockingEventFilter, search *string, orderBy *model.DockingEventOrder) (*model.DockingEventConnection, error) {
+	q, err := dockingQuery(filter, search, orderBy, true)
+	if err != nil {
+		return nil, err
+	}
+	n, _ := connectionNeed(ctx, "DockingEventConnection", "DockingEvent")
+	q.Mode = n.chooseLevel("DockingEvent", ll2.LevelNormal, ll2.LevelDetailed)
+	w, err := connection(ctx, connArgs{first, last, after, before}, "SpacecraftFlight.dockingEvents", obj.ID, q, dockingEventsOf(obj))
+	return &model.DockingEventConnection{Window: w}, err
+}
+
 // Agency returns AgencyResolver implementation.
 func (r *Resolver) Agency() AgencyResolver { return &agencyResolver{r} }
 
+// DockingEvent returns DockingEventResolver implementation.
+func (r *Resolver) DockingEvent() DockingEventResolver { return &dockingEventResolver{r} }
+
 // Family returns FamilyResolver implementation.
 func (r *Resolver) Family() FamilyResolver { return &familyResolver{r} }
+
+// Launch returns LaunchResolver implementation.
+func (r *Resolver) Launch() LaunchResolver { return &launchResolver{r} }
+
+// Location returns LocationResolver implementation.
+func (r *Resolver) Location() LocationResolver { return &locationResolver{r} }
 
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
@@ -268,10 +404,17 @@ func (r *Resolver) Spacecraft() SpacecraftResolver { return &spacecraftResolver{
 // SpacecraftConfig returns SpacecraftConfigResolver implementation.
 func (r *Resolver) SpacecraftConfig() SpacecraftConfigResolver { return &spacecraftConfigResolver{r} }
 
+// SpacecraftFlight returns SpacecraftFlightResolver implementation.
+func (r *Resolver) SpacecraftFlight() SpacecraftFlightResolver { return &spacecraftFlightResolver{r} }
+
 type (
 	agencyResolver           struct{ *Resolver }
+	dockingEventResolver     struct{ *Resolver }
 	familyResolver           struct{ *Resolver }
+	launchResolver           struct{ *Resolver }
+	locationResolver         struct{ *Resolver }
 	queryResolver            struct{ *Resolver }
 	spacecraftResolver       struct{ *Resolver }
 	spacecraftConfigResolver struct{ *Resolver }
+	spacecraftFlightResolver struct{ *Resolver }
 )
