@@ -1,13 +1,13 @@
 package model
 
 import (
-	"fmt"
 	"io"
 	"strconv"
 
 	"github.com/99designs/gqlgen/graphql"
 
 	"spacegraph/catalog"
+	"spacegraph/errs"
 	"spacegraph/ll2"
 )
 
@@ -24,11 +24,17 @@ func MarshalDateTime(d ll2.DateTime) graphql.Marshaler {
 
 // UnmarshalDateTime reads an RFC 3339 date and time with its offset.
 func UnmarshalDateTime(v any) (ll2.DateTime, error) {
+	// The errors are the client's (BAD_USER_INPUT), not the server's: gqlgen reports
+	// them at the argument or variable that holds the value.
 	s, ok := v.(string)
 	if !ok {
-		return ll2.DateTime{}, fmt.Errorf("a DateTime is an RFC 3339 string, not %T", v)
+		return ll2.DateTime{}, errs.E(errs.BadUserInput, "a DateTime is an RFC 3339 string, not %T", v)
 	}
-	return ll2.ParseDateTime(s)
+	d, err := ll2.ParseDateTime(s)
+	if err != nil {
+		return ll2.DateTime{}, errs.E(errs.BadUserInput, "%q is not an RFC 3339 date and time, e.g. 2024-03-04T03:53:00Z", s)
+	}
+	return d, nil
 }
 
 // SpacecraftFlightConnection is a page of flights.
