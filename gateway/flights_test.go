@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"spacegraph/bench"
+	"spacegraph/gateway"
 	"spacegraph/ll2"
 	"spacegraph/relay"
 )
@@ -267,6 +269,22 @@ func TestDockingEvents(t *testing.T) {
 			t.Errorf("filter %s: %d events, want %d", tc.name, got.AllDockingEvents.TotalCount, n)
 		}
 	}
+	// LL2's search over the docking location's and the stations' names.
+	var found struct {
+		AllDockingEvents struct {
+			TotalCount int `json:"totalCount"`
+		} `json:"allDockingEvents"`
+	}
+	h.ok(fmt.Sprintf(`{ allDockingEvents(search: %q) { totalCount } }`, ev.DockingLocation.Name), nil, &found)
+	n := 0
+	for _, x := range d.DockingEvents {
+		if x.DockingLocation != nil && strings.Contains(strings.ToLower(x.DockingLocation.Name), strings.ToLower(ev.DockingLocation.Name)) {
+			n++
+		}
+	}
+	if found.AllDockingEvents.TotalCount < n || n == 0 {
+		t.Errorf("search %q: %d events, want at least the %d at that port", ev.DockingLocation.Name, found.AllDockingEvents.TotalCount, n)
+	}
 	// Departure order: events still docked last when ascending.
 	var dep struct {
 		AllDockingEvents struct {
@@ -407,6 +425,18 @@ func TestLookupLists(t *testing.T) {
 				t.Errorf("%s, round %d: %d calls, want %d", tc.field, round, n, calls)
 			}
 		}
+	}
+	// Primed: a replica's prefetch fetched every table (catalog.PrefetchFlights), so
+	// every list costs no call.
+	r := newHarness(t, gateway.Config{Snapshot: &d, Prefetch: true, ResponseCacheOff: true})
+	t.Cleanup(func() { r.g.Close() })
+	waitPrefetched(t, r)
+	before := r.calls()
+	for _, l := range bench.LookupQueries {
+		r.ok(l.Query, nil, nil)
+	}
+	if n := r.calls() - before; n != 0 {
+		t.Errorf("the lookup lists spent %d calls on a replica, want 0:\n  %s", n, r.requests())
 	}
 	// The embedded default: the statuses the real spacecraft carry, each once.
 	e := newHarness(t, emptyConfig())
