@@ -462,3 +462,18 @@ func TestLookupLists(t *testing.T) {
 		}
 	}
 }
+
+// TestReplicaReadyWithoutFlightsBudget: a replica whose budget covers the spacecraft
+// domain's crawl but not the docking events' is ready all the same, and serves the
+// domain; the flights' extras are not a condition of readiness.
+func TestReplicaReadyWithoutFlightsBudget(t *testing.T) {
+	d := llScaleFlights()
+	h := newHarness(t, gateway.Config{Snapshot: &d, Prefetch: true, ResponseCacheOff: true, BudgetLimit: 14, BudgetWindow: time.Hour})
+	t.Cleanup(func() { h.g.Close() })
+	waitPrefetched(t, h)
+	before := h.calls()
+	h.ok(bench.NestedFlightsQuery, nil, nil)
+	if n := h.calls() - before; n != 0 {
+		t.Errorf("the replica spent %d calls on a page of spacecraft with their flights", n)
+	}
+}
