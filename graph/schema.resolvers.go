@@ -241,6 +241,11 @@ func (r *queryResolver) AllSpacecraftFlights(ctx context.Context, first *int, af
 	}
 	n, _ := connectionNeed(ctx, "SpacecraftFlightConnection", "SpacecraftFlight")
 	q.Mode = n.chooseLevel("SpacecraftFlight", ll2.LevelNormal, ll2.LevelDetailed)
+	if q.Mode > ll2.LevelNormal && loaders.For(ctx).DockingEventsAtHand() {
+		// The detailed level only brings the docking events, which crawls at hand
+		// answer for free; no crawl keeps detailed flights.
+		q.Mode = ll2.LevelNormal
+	}
 	w, err := connection(ctx, connArgs{first, last, after, before}, "allSpacecraftFlights", 0, q, loaders.For(ctx).ListFlights)
 	return &model.SpacecraftFlightConnection{Window: w}, notHeldAtAll(err, "allSpacecraftFlights", "the flights")
 }

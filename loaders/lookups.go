@@ -34,3 +34,7 @@ func (l *Loaders) Countries(ctx context.Context) (*catalog.LookupList[ll2.Countr
 func (l *Loaders) ImageLicenses(ctx context.Context) (*catalog.LookupList[ll2.ImageLicense], error) {
 	return l.cat.ImageLicenses(ctx)
 }
+
+// DockingEventsAtHand reports whether the catalog holds fresh crawls of the docking
+// events and the flights (catalog.Catalog.DockingEventsAtHand).
+func (l *Loaders) DockingEventsAtHand() bool { return l.cat.DockingEventsAtHand() }
