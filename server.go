@@ -3,6 +3,7 @@
 //	spacegraph [flags]              serve the gateway (the embedded snapshot by default)
 //	spacegraph ll2-server [flags]   serve the built-in LL2-compatible server on a port
 //	spacegraph snapshot [flags] DIR crawl a live LL2 into a snapshot directory
+//	spacegraph schema [--json]      print the schema (SDL) or its introspection result
 package main
 
 import (
@@ -40,6 +41,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return runLL2Server(ctx, args[1:], stdout, stderr)
 		case "snapshot":
 			return runSnapshot(ctx, args[1:], stdout, stderr)
+		case "schema":
+			return runSchema(args[1:], stdout, stderr)
 		}
 	}
 	m, err := NewMain(args, stdout, stderr)

@@ -65,7 +65,7 @@ func UpstreamCalls(latency time.Duration) (CallsResult, error) {
 	for _, q := range CallTable() {
 		row := CallRow{Query: q}
 		for _, off := range []bool{false, true} {
-			cold, warm, err := coldWarm(q.Query, gateway.Config{ResponseCacheOff: off, LL2: ll2server.Options{Latency: latency}})
+			cold, warm, err := coldWarm(q, gateway.Config{ResponseCacheOff: off, LL2: ll2server.Options{Latency: latency}})
 			if err != nil {
 				return res, fmt.Errorf("%s: %w", q.Name, err)
 			}
@@ -81,13 +81,13 @@ func UpstreamCalls(latency time.Duration) (CallsResult, error) {
 }
 
 // coldWarm runs a query twice on a fresh gateway and returns the calls of each run.
-func coldWarm(query string, cfg gateway.Config) (cold, warm int, err error) {
-	g, err := NewGateway(cfg)
+func coldWarm(q CallQuery, cfg gateway.Config) (cold, warm int, err error) {
+	g, err := newGatewayFor(q, cfg)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer g.Close()
-	body := Body(query, nil)
+	body := Body(q.Query, nil)
 	if _, _, err := ServeOK(g.Handler, body); err != nil {
 		return 0, 0, err
 	}

@@ -55,6 +55,9 @@ type CallQuery struct {
 	// Routes, when set, pins the calls per LL2 route as well (as ceilings when
 	// AtMost).
 	Routes map[string]int
+	// Flights runs the query over LL2ScaleFlights (LL2Scale with every flight and
+	// docking event) instead of LL2Scale.
+	Flights bool
 }
 
 // CallTable returns the queries of the README's upstream-call table with their pinned
@@ -71,7 +74,7 @@ func CallTable() []CallQuery {
 		fmt.Fprintf(&aliases, "c%d: spacecraftConfig(ll2Id: %d) { name capability }\n", i, cfg)
 		fmt.Fprintf(&aliases, "n%d: node(id: %q) { ... on SpacecraftConfig { history agency { name } } }\n", i, gid("SpacecraftConfig", cfg))
 	}
-	return []CallQuery{
+	return append([]CallQuery{
 		{
 			Name:   "a page of 100 spacecraft, scalar fields",
 			Query:  `{ allSpacecraft(first: 100) { totalCount nodes { name serialNumber inSpace timeInSpace status { name } image { imageUrl } } } }`,
@@ -156,5 +159,5 @@ func CallTable() []CallQuery {
 			Query: `{ allAgencies(filter: {featured: true}) { totalCount } }`,
 			Calls: 1,
 		},
-	}
+	}, flightCallTable()...)
 }

@@ -134,8 +134,8 @@ func TestBrowserPlayground(t *testing.T) {
 	if err != nil {
 		fail("reading the tabs", err)
 	}
-	if len(titles) != len(playgroundExamples) || titles[0] != "Node" || titles[len(titles)-1] != "AllFamilies" {
-		t.Errorf("tabs %q, want one per example (%d), titled by operation name from Node to AllFamilies", titles, len(playgroundExamples))
+	if len(titles) != len(playgroundExamples) || titles[0] != "Node" || titles[len(titles)-1] != "ImageLicenses" {
+		t.Errorf("tabs %q, want one per example (%d), titled by operation name from Node to ImageLicenses", titles, len(playgroundExamples))
 	}
 
 	// The tab it opens with: Query.node for Spacecraft:569.

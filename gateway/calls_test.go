@@ -25,9 +25,21 @@ func TestUpstreamCalls(t *testing.T) {
 	for _, c := range callTable() {
 		t.Run(c.Name, func(t *testing.T) {
 			h := newLL2Scale(t)
+			if c.Flights {
+				h = newLL2ScaleFlights(t)
+			}
 			h.ok(c.Query, nil, nil)
 			if got := h.calls(); got != c.Calls && !(c.AtMost && got <= c.Calls) {
 				t.Errorf("%d LL2 calls, want %d:\n  %s", got, c.Calls, h.requests())
+			}
+			if c.Flights {
+				// Warm, the same query costs nothing (the flights' rows pin it here;
+				// bench.UpstreamCalls measures every row warm).
+				before := h.calls()
+				h.ok(c.Query, nil, nil)
+				if n := h.calls() - before; n != 0 {
+					t.Errorf("warm: %d LL2 calls, want 0:\n  %s", n, h.requests())
+				}
 			}
 			if c.Routes != nil {
 				by := h.g.LL2.Counters().ByRoute

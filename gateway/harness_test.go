@@ -33,6 +33,16 @@ func newHarness(t testing.TB, cfg gateway.Config) *harness {
 	return &harness{t: t, g: g, srv: srv}
 }
 
+// llScaleFlights is llScale with every flight, launch, landing and docking event
+// (synthetic.LL2ScaleFlights), generated once for the package.
+var llScaleFlights = sync.OnceValue(func() snapshot.Data { return synthetic.Generate(synthetic.LL2ScaleFlights()) })
+
+// newLL2ScaleFlights is a cold gateway over llScaleFlights.
+func newLL2ScaleFlights(t testing.TB) *harness {
+	d := llScaleFlights()
+	return newHarness(t, gateway.Config{Snapshot: &d})
+}
+
 // newLL2Scale is a cold gateway over the synthetic LL2-scale data.
 func newLL2Scale(t testing.TB) *harness {
 	d := llScale()

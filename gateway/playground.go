@@ -307,6 +307,105 @@ query AllFamilies {
   }
 }
 `},
+	{Query: `# A flight of a spacecraft, with its launch, landing and
+# docking events. The embedded snapshot holds no flights
+# (NOT_IN_SNAPSHOT): serve a crawled snapshot or the live API.
+query SpacecraftFlight {
+  spacecraftFlight(ll2Id: 1) {
+    id
+    destination
+    missionEnd
+    duration
+    spacecraft { name }
+    launch {
+      name
+      net
+      status { abbrev }
+      launchServiceProvider { name }
+      rocket { configuration { fullName } }
+      pad { name location { name countryCode } }
+    }
+    landing { success type { abbrev } location { name } }
+    dockingEvents { nodes { docking departure spaceStation { name } } }
+  }
+}
+`},
+	{Query: `# The flights of one spacecraft, latest mission end first.
+# A spacecraft's own flights field (Spacecraft.flights)
+# gives the same in the same call as the spacecraft.
+query AllSpacecraftFlights {
+  allSpacecraftFlights(
+    first: 5
+    filter: { spacecraft: "3" }
+    orderBy: { field: MISSION_END, direction: DESC }
+  ) {
+    totalCount
+    nodes {
+      ll2Id
+      missionEnd
+      turnAroundTime
+      launch { name net }
+      landing { success }
+    }
+  }
+}
+`},
+	{Query: `# A docking event, with the chasing flight.
+query DockingEvent {
+  dockingEvent(ll2Id: 1) {
+    id
+    docking
+    departure
+    dockingLocation { name }
+    spaceStation { name }
+    flight { spacecraft { name } launch { name } }
+  }
+}
+`},
+	{Query: `# Docking events at one station since 2000, by docking time.
+query AllDockingEvents {
+  allDockingEvents(
+    first: 5
+    filter: { dockingAfter: "2000-01-01T00:00:00Z" }
+    orderBy: { field: DOCKING }
+  ) {
+    totalCount
+    nodes {
+      docking
+      departure
+      dockingLocation { name }
+      spaceStation { ll2Id name }
+      flight { spacecraft { name } }
+    }
+  }
+}
+`},
+	{Query: `# The lookup lists give the valid values of filters:
+# SpacecraftFilter.status takes a SpacecraftStatus.ll2Id.
+query SpacecraftStatuses {
+  spacecraftStatuses { ll2Id name }
+}
+`},
+	{Query: `# Configuration types (Capsule, Spaceplane, …).
+query SpacecraftConfigTypes {
+  spacecraftConfigTypes { ll2Id name }
+}
+`},
+	{Query: `# Agency types: AgencyFilter.type takes an AgencyType.ll2Id.
+query AgencyTypes {
+  agencyTypes { ll2Id name }
+}
+`},
+	{Query: `# Countries: AgencyFilter.countryCode takes their codes.
+query Countries {
+  countries { ll2Id name alpha2Code alpha3Code }
+}
+`},
+	{Query: `# Image licenses.
+query ImageLicenses {
+  imageLicenses { ll2Id name link }
+}
+`},
 }
 
 // playgroundPage is the playground's HTML. The examples are rendered as a

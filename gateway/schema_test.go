@@ -8,6 +8,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2/formatter"
 
+	"spacegraph/gateway"
 	"spacegraph/graph"
 	"spacegraph/internal/testkit"
 )
@@ -17,31 +18,17 @@ import (
 // generators. CI fails when the schema drifts from them; -update rewrites them.
 
 // introspectionQuery is the standard full introspection query of GraphQL clients.
-const introspectionQuery = `query IntrospectionQuery {
-  __schema {
-    queryType { name } mutationType { name } subscriptionType { name }
-    types { ...FullType }
-    directives { name description locations args { ...InputValue } }
-  }
-}
-fragment FullType on __Type {
-  kind name description
-  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
-  inputFields { ...InputValue }
-  interfaces { ...TypeRef }
-  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
-  possibleTypes { ...TypeRef }
-}
-fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
-fragment TypeRef on __Type {
-  kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
-}`
+const introspectionQuery = gateway.IntrospectionQuery
 
 func TestSchemaSnapshot(t *testing.T) {
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}}).Schema()
 	var b bytes.Buffer
 	formatter.NewFormatter(&b, formatter.WithComments()).FormatSchema(schema)
 	testkit.Golden(t, "../api/schema.graphql", b.Bytes())
+	// What `spacegraph schema` prints is the same bytes.
+	if !bytes.Equal(gateway.SchemaSDL(), b.Bytes()) {
+		t.Error("gateway.SchemaSDL differs from the printed executable schema")
+	}
 
 	// The printed schema must say what the source says: every type, field, argument and
 	// enum value of the contract described.
@@ -88,6 +75,10 @@ func TestIntrospectionSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	testkit.Golden(t, "../api/introspection.json", append(out, '\n'))
+	// What `spacegraph schema --json` prints is the same bytes.
+	if exported, err := gateway.IntrospectionJSON(); err != nil || !bytes.Equal(exported, append(out, '\n')) {
+		t.Errorf("gateway.IntrospectionJSON differs from the introspection answer (%v)", err)
+	}
 	if h.calls() != 0 {
 		t.Errorf("introspection spent %d LL2 calls", h.calls())
 	}

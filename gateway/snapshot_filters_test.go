@@ -80,6 +80,9 @@ type connectionCase struct {
 	// parentArg is set for a filter the connection's parent supplies, which the
 	// client may not give (BAD_USER_INPUT).
 	parentArg bool
+	// noneEmbedded is set for the connections of flights and docking events, which
+	// the embedded snapshot holds none of.
+	noneEmbedded bool
 }
 
 // connectionCases generates, from the schema, a query per filter field (each value
@@ -91,10 +94,11 @@ func connectionCases(t *testing.T, parents map[string]int) []connectionCase {
 	s := graph.NewExecutableSchema(graph.Config{}).Schema()
 	// Values for filter fields, by input field name; types give the rest.
 	refs := map[string][]string{"agency": {`"121"`, `"63"`}, "manufacturer": {`"121"`, `"1000"`},
-		"spacecraftConfig": {`"33"`}, "parent": {`"63"`}}
+		"spacecraftConfig": {`"33"`}, "parent": {`"63"`}, "spacecraft": {`"12"`}, "flight": {`"1"`}}
 	strs := map[string][]string{"name": {`"Soyuz MS"`, `"SpaceX"`, `"Dragon"`, `"Progress MS-08"`},
 		"nameContains": {`"space"`}, "abbrevContains": {`"a"`}, "abbrev": {`"NASA"`}, "descriptionContains": {`"space"`}}
-	ints := map[string][]string{"status": {"4", "1"}, "type": {"1", "3"}, "foundingYearGte": {"1950"}, "foundingYearLte": {"1990"}}
+	ints := map[string][]string{"status": {"4", "1"}, "type": {"1", "3"}, "foundingYearGte": {"1950"}, "foundingYearLte": {"1990"},
+		"spaceStation": {"4"}, "dockingLocation": {"1"}}
 	values := func(f *ast.FieldDefinition) []string {
 		switch f.Type.Name() {
 		case "Boolean":
@@ -110,10 +114,13 @@ func connectionCases(t *testing.T, parents map[string]int) []connectionCase {
 			return ints[f.Name]
 		case "IntRange":
 			return []string{"{gte: 40}", "{lt: 3}"}
+		case "DateTime":
+			return []string{`"2020-01-01T00:00:00Z"`}
 		}
 		return nil
 	}
-	parentFilter := map[string]string{"SpacecraftConfig.spacecraft": "spacecraftConfig", "Agency.spacecraftConfigs": "agency", "Agency.families": "manufacturer"}
+	parentFilter := map[string]string{"SpacecraftConfig.spacecraft": "spacecraftConfig", "Agency.spacecraftConfigs": "agency", "Agency.families": "manufacturer",
+		"SpacecraftFlight.dockingEvents": "flight"}
 	var out []connectionCase
 	for _, typ := range s.Types {
 		if typ.Kind != ast.Object || strings.HasPrefix(typ.Name, "__") {
@@ -125,6 +132,7 @@ func connectionCases(t *testing.T, parents map[string]int) []connectionCase {
 				continue
 			}
 			field := typ.Name + "." + f.Name
+			none := strings.HasPrefix(f.Type.Name(), "SpacecraftFlight") || strings.HasPrefix(f.Type.Name(), "DockingEvent")
 			wrap := func(args string) string {
 				inner := f.Name + "(first: 100" + args + ") { totalCount nodes { id } }"
 				if typ.Name == "Query" {
@@ -140,17 +148,17 @@ func connectionCases(t *testing.T, parents map[string]int) []connectionCase {
 				}
 				for _, v := range vs {
 					out = append(out, connectionCase{name: fmt.Sprintf("%s filter.%s=%s", field, in.Name, v),
-						query: wrap(", filter: {" + in.Name + ": " + v + "}"), parentArg: parentFilter[field] == in.Name})
+						query: wrap(", filter: {" + in.Name + ": " + v + "}"), parentArg: parentFilter[field] == in.Name, noneEmbedded: none})
 				}
 			}
 			orderField := s.Types[order.Type.Name()].Fields.ForName("field")
 			for _, ev := range s.Types[orderField.Type.Name()].EnumValues {
 				for _, dir := range []string{"ASC", "DESC"} {
 					out = append(out, connectionCase{name: fmt.Sprintf("%s orderBy %s %s", field, ev.Name, dir),
-						query: wrap(", orderBy: {field: " + ev.Name + ", direction: " + dir + "}")})
+						query: wrap(", orderBy: {field: " + ev.Name + ", direction: " + dir + "}"), noneEmbedded: none})
 				}
 			}
-			out = append(out, connectionCase{name: field + " search", query: wrap(`, search: "a"`)})
+			out = append(out, connectionCase{name: field + " search", query: wrap(`, search: "a"`), noneEmbedded: none})
 		}
 	}
 	return out
@@ -172,10 +180,27 @@ func TestEveryFilterAndOrderingInTheDefaultMode(t *testing.T) {
 		c := complete(t, d, seed)
 		wholes = append(wholes, newHarness(t, gateway.Config{Snapshot: &c}))
 	}
-	parents := map[string]int{"SpacecraftConfig": 33, "Agency": 63, "Family": 2}
+	parents := map[string]int{"SpacecraftConfig": 33, "Agency": 63, "Family": 2, "SpacecraftFlight": 1}
 	refused, answered := map[string]bool{}, 0
 	for _, c := range connectionCases(t, parents) {
 		r := partial.do(c.query, nil)
+		if c.noneEmbedded {
+			// No flight or docking event in the embedded snapshot: refused whole, with
+			// NOT_IN_SNAPSHOT naming the field, or first for bad input (a search LL2
+			// does not have for flights), never an empty page.
+			if len(r.Errors) != 1 {
+				t.Errorf("%s: errors %+v, want one", c.name, r.Errors)
+				continue
+			}
+			code, _ := r.Errors[0].Extensions["code"].(string)
+			field, _ := r.Errors[0].Extensions["field"].(string)
+			arg, _ := r.Errors[0].Extensions["argument"].(string)
+			if !(code == "NOT_IN_SNAPSHOT" && field != "") && !(code == "BAD_USER_INPUT" && arg == "search") {
+				t.Errorf("%s: %+v; want NOT_IN_SNAPSHOT naming the field", c.name, r.Errors[0])
+			}
+			refused[c.name] = true
+			continue
+		}
 		if c.parentArg {
 			r.errorWith(t, "BAD_USER_INPUT")
 			continue

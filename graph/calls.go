@@ -116,7 +116,7 @@ func PlanCalls(doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[str
 }
 
 // kinds is the number of catalog kinds.
-const kinds = int(catalog.KindFamily) + 1
+const kinds = int(catalog.KindDockingEvent) + 1
 
 // unbounded stands for a count with no known bound (a configuration's families); it
 // is also the count of an operation too large to plan.
@@ -173,6 +173,10 @@ type callPlanner struct {
 	loads  [kinds]int
 	crawls [kinds]bool
 	steps  int
+	// owners, while the items of a local connection are walked, is how many parents
+	// they belong to: the docking events of the flights a detailed spacecraft lists
+	// cost a call per spacecraft (catalog.DockingEventsOfFlights), not per flight.
+	owners int
 }
 
 // kindOf is the catalog kind of each object type LL2 serves.
@@ -181,6 +185,8 @@ var kindOf = map[string]catalog.Kind{
 	relay.TypeSpacecraftConfig: catalog.KindConfig,
 	relay.TypeAgency:           catalog.KindAgency,
 	relay.TypeFamily:           catalog.KindFamily,
+	relay.TypeSpacecraftFlight: catalog.KindFlight,
+	relay.TypeDockingEvent:     catalog.KindDockingEvent,
 }
 
 // modeRange is the least and the richest list mode the resolvers ask for each type's
@@ -190,6 +196,8 @@ var modeRange = map[string][2]ll2.Level{
 	relay.TypeSpacecraftConfig: {ll2.LevelNormal, ll2.LevelDetailed},
 	relay.TypeAgency:           {ll2.LevelList, ll2.LevelDetailed},
 	relay.TypeFamily:           {ll2.LevelList, ll2.LevelDetailed},
+	relay.TypeSpacecraftFlight: {ll2.LevelNormal, ll2.LevelDetailed},
+	relay.TypeDockingEvent:     {ll2.LevelNormal, ll2.LevelDetailed},
 }
 
 // conn is a connection field: its connection type, its node type and, for a reverse
@@ -197,26 +205,49 @@ var modeRange = map[string][2]ll2.Level{
 type conn struct {
 	connType, typ string
 	crawlOnly     bool
+	// local, when set, is the parent level that brings the items itself: a parent at
+	// that level or richer costs no call, and its items come at localLevel.
+	local, localLevel ll2.Level
+	// mode, when set, is the one list mode the resolver asks for, and priceAs the kind
+	// whose crawl answers many parents at once (when not the items' own).
+	mode    ll2.Level
+	priceAs string
 }
 
 // rootConns are the root connection fields.
 var rootConns = map[string]conn{
-	"allSpacecraft":        {"SpacecraftConnection", relay.TypeSpacecraft, false},
-	"allSpacecraftConfigs": {"SpacecraftConfigConnection", relay.TypeSpacecraftConfig, false},
-	"allAgencies":          {"AgencyConnection", relay.TypeAgency, false},
-	"allFamilies":          {"FamilyConnection", relay.TypeFamily, false},
+	"allSpacecraft":        {connType: "SpacecraftConnection", typ: relay.TypeSpacecraft},
+	"allSpacecraftConfigs": {connType: "SpacecraftConfigConnection", typ: relay.TypeSpacecraftConfig},
+	"allAgencies":          {connType: "AgencyConnection", typ: relay.TypeAgency},
+	"allFamilies":          {connType: "FamilyConnection", typ: relay.TypeFamily},
+	"allSpacecraftFlights": {connType: "SpacecraftFlightConnection", typ: relay.TypeSpacecraftFlight},
+	"allDockingEvents":     {connType: "DockingEventConnection", typ: relay.TypeDockingEvent},
 }
 
 // reverseConns are the connection fields of objects, answered by the reverse loaders
 // (catalog.SpacecraftOfConfigs, ConfigsOfAgencies, FamiliesOfAgencies,
 // ConfigsOfFamilies).
 var reverseConns = map[string]map[string]conn{
-	relay.TypeSpacecraftConfig: {"spacecraft": {"SpacecraftConnection", relay.TypeSpacecraft, false}},
+	relay.TypeSpacecraftConfig: {"spacecraft": {connType: "SpacecraftConnection", typ: relay.TypeSpacecraft}},
 	relay.TypeAgency: {
-		"spacecraftConfigs": {"SpacecraftConfigConnection", relay.TypeSpacecraftConfig, false},
-		"families":          {"FamilyConnection", relay.TypeFamily, false},
+		"spacecraftConfigs": {connType: "SpacecraftConfigConnection", typ: relay.TypeSpacecraftConfig},
+		"families":          {connType: "FamilyConnection", typ: relay.TypeFamily},
 	},
-	relay.TypeFamily: {"spacecraftConfigs": {"SpacecraftConfigConnection", relay.TypeSpacecraftConfig, true}},
+	relay.TypeFamily: {"spacecraftConfigs": {connType: "SpacecraftConfigConnection", typ: relay.TypeSpacecraftConfig, crawlOnly: true}},
+	// A detailed spacecraft lists its flights (normal level) and a detailed flight its
+	// docking events (detailed level); others go through catalog.FlightsOfSpacecraft
+	// (priced by the detailed spacecraft's crawl) and DockingEventsOfFlights.
+	relay.TypeSpacecraft: {"flights": {connType: "SpacecraftFlightConnection", typ: relay.TypeSpacecraftFlight,
+		local: ll2.LevelDetailed, localLevel: ll2.LevelNormal, mode: ll2.LevelNormal, priceAs: relay.TypeSpacecraft}},
+	relay.TypeSpacecraftFlight: {"dockingEvents": {connType: "DockingEventConnection", typ: relay.TypeDockingEvent,
+		local: ll2.LevelDetailed, localLevel: ll2.LevelDetailed}},
+}
+
+// lookupLists are the root fields that return a whole lookup table: one call each
+// (the answer cache keeps them a day), whatever they select.
+var lookupLists = map[string]bool{
+	"spacecraftStatuses": true, "spacecraftConfigTypes": true, "agencyTypes": true,
+	"countries": true, "imageLicenses": true,
 }
 
 // rootLookups are the root fields that look an object up by id or ll2Id, with its type.
@@ -225,6 +256,8 @@ var rootLookups = map[string]string{
 	"spacecraftConfig": relay.TypeSpacecraftConfig,
 	"agency":           relay.TypeAgency,
 	"family":           relay.TypeFamily,
+	"spacecraftFlight": relay.TypeSpacecraftFlight,
+	"dockingEvent":     relay.TypeDockingEvent,
 }
 
 // step counts a field walked and reports whether the walk must stop.
@@ -251,6 +284,13 @@ func (p *callPlanner) operation() {
 		}
 		if c, ok := rootConns[f.Name]; ok {
 			p.connection(f, c, rootField, p.lists)
+			continue
+		}
+		if lookupLists[f.Name] {
+			if !p.lists[f.Name] {
+				p.lists[f.Name] = true
+				p.calls = satAdd(p.calls, 1)
+			}
 			continue
 		}
 		for typ, byType := range p.rootIDs(f) {
@@ -348,22 +388,49 @@ func (p *callPlanner) connection(f graphql.CollectedField, c conn, parents int, 
 	n, _ := connectionNeedOf(p.opCtx, c.connType, c.typ, f.Selections)
 	r := modeRange[c.typ]
 	mode := n.chooseLevel(c.typ, r[0], r[1])
+	if c.mode != ll2.LevelNone {
+		mode = c.mode
+	}
 	k := kindOf[c.typ]
 	if key := f.Name + "|" + mode.String() + "|" + p.argsKey(f); !same[key] {
 		same[key] = true
-		cc := p.cost[k]
+		pk := k
+		if c.priceAs != "" {
+			pk = kindOf[c.priceAs]
+		}
+		cc := p.cost[pk]
+		batches := parents
+		if p.owners > 0 && c.typ == relay.TypeDockingEvent {
+			batches = min(parents, p.owners)
+		}
 		switch {
 		case parents == rootField:
 			p.calls = satAdd(p.calls, 1)
-		case c.crawlOnly || parents > cc:
+		case c.crawlOnly || batches > cc:
 			p.calls = satAdd(p.calls, cc)
-			p.crawls[k] = true
+			p.crawls[pk] = true
 		default:
-			p.calls = satAdd(p.calls, parents)
+			p.calls = satAdd(p.calls, batches)
 		}
 	}
-	items := satMul(max(parents, 1), size)
-	level := catalog.ListLevel(k, mode)
+	p.items(f, c, satMul(max(parents, 1), size), catalog.ListLevel(k, mode))
+}
+
+// localConnection walks a connection field resolved on parents objects that bring its
+// items themselves (conn.local): no call.
+func (p *callPlanner) localConnection(f graphql.CollectedField, c conn, parents int) {
+	size, ok := p.pageSize(f)
+	if !ok {
+		return
+	}
+	saved := p.owners
+	p.owners = parents
+	p.items(f, c, satMul(parents, size), c.localLevel)
+	p.owners = saved
+}
+
+// items walks the selections of a connection's n items, which arrive at level.
+func (p *callPlanner) items(f graphql.CollectedField, c conn, items int, level ll2.Level) {
 	for _, cf := range graphql.CollectFields(p.opCtx, f.Selections, []string{c.connType}) {
 		if p.step() {
 			return
@@ -407,7 +474,11 @@ func (p *callPlanner) object(typ string, l ll2.Level, n int, sel ast.SelectionSe
 			continue
 		}
 		if c, ok := reverseConns[typ][f.Name]; ok && n > 0 {
-			p.connection(f, c, n, same)
+			if c.local != ll2.LevelNone && l >= c.local {
+				p.localConnection(f, c, n)
+			} else {
+				p.connection(f, c, n, same)
+			}
 		}
 	}
 }

@@ -14,9 +14,10 @@ import (
 )
 
 // ll2Scale is the crawl cost of each collection at LL2's size: 600 spacecraft, 46
-// configurations, 311 agencies, 30 families.
+// configurations, 311 agencies, 30 families, 2,300 flights, 1,150 docking events.
 func ll2Scale(k catalog.Kind) int {
-	return map[catalog.Kind]int{catalog.KindSpacecraft: 6, catalog.KindConfig: 1, catalog.KindAgency: 4, catalog.KindFamily: 1}[k]
+	return map[catalog.Kind]int{catalog.KindSpacecraft: 6, catalog.KindConfig: 1, catalog.KindAgency: 4, catalog.KindFamily: 1,
+		catalog.KindFlight: 23, catalog.KindDockingEvent: 12}[k]
 }
 
 func plan(t *testing.T, query string, vars map[string]any) int {
@@ -108,6 +109,25 @@ func TestPlanCalls(t *testing.T) {
 			families { parent { spacecraftFlown } } } } } }`, nil, 1 + 1},
 		{"reverse connections nested twice", `{ allAgencies(first: 2) { nodes { spacecraftConfigs(first: 2) { nodes {
 			spacecraft(first: 2) { nodes { name } } } } } } }`, nil, 1 + 1 + 4},
+
+		// Flights, docking events, lookup lists.
+		{"50 spacecraft with their flights: one page at the detailed level", `{ allSpacecraft(first: 50) { nodes { name
+			flights(first: 3) { nodes { launch { name net } landing { success } } } } } }`, nil, 1},
+		{"one spacecraft's flights by id: its detail call lists them", `{ spacecraft(ll2Id: 12) { flights { totalCount nodes { missionEnd } } } }`, nil, 1},
+		{"a flight's spacecraft's flights", `{ spacecraftFlight(ll2Id: 1) { spacecraft { flights { totalCount } } } }`, nil, 1 + 1},
+		{"a page of detailed flights brings their docking events", `{ allSpacecraftFlights(first: 20) { nodes { dockingEvents { nodes { docking } } } } }`, nil, 1},
+		{"a spacecraft's flights' docking events: a call per spacecraft", `{ spacecraft(ll2Id: 3) { flights(first: 20) { nodes {
+			dockingEvents { nodes { docking } } } } } }`, nil, 1 + 1},
+		{"three spacecraft's flights' docking events", `{ allSpacecraft(first: 3) { nodes { flights(first: 20) { nodes {
+			dockingEvents { nodes { docking } } } } } } }`, nil, 1 + 3},
+		{"flights' launch providers beyond the list level: a detail call each, or a crawl", `{ spacecraft(ll2Id: 12) { flights { nodes {
+			launch { launchServiceProvider { foundingYear } } } } } }`, nil, 1 + 4},
+		{"docking events whose flights need their launches: the detailed page embeds them", `{ allDockingEvents(first: 5) { nodes {
+			flight { launch { net } } } } }`, nil, 1},
+		{"docking events and flights by global id", fmt.Sprintf(`{ nodes(ids: [%q, %q]) { id } }`,
+			relay.GlobalID(relay.TypeSpacecraftFlight, 1), relay.GlobalID(relay.TypeDockingEvent, 1)), nil, 2},
+		{"every lookup list, one aliased twice", `{ spacecraftStatuses { name } s: spacecraftStatuses { ll2Id } spacecraftConfigTypes { name }
+			agencyTypes { name } countries { name } imageLicenses { name } }`, nil, 5},
 
 		// Aliases, fragments, directives, variables.
 		{"thirty distinct searches", bench.SearchFlood(30, true), nil, 30},

@@ -69,7 +69,7 @@ func (SnapshotGaps) InterceptField(ctx context.Context, next graphql.Resolver) (
 		return next(ctx)
 	}
 	need, ok := levels[fc.Field.Name]
-	if !ok || fc.Parent == nil {
+	if !ok || fc.Parent == nil || planOnly[fc.Object][fc.Field.Name] {
 		return next(ctx)
 	}
 	held, id, ok := heldBy(fc.Parent.Result)
@@ -98,6 +98,14 @@ func heldBy(v any) (held ll2.Level, id int, ok bool) {
 	case *catalog.SpacecraftConfig:
 		return held2(o != nil, func() (string, int) { return o.SnapshotMode, o.ID })
 	case **catalog.SpacecraftConfig:
+		return heldBy(*o)
+	case *catalog.Spacecraft:
+		return held2(o != nil, func() (string, int) { return o.SnapshotMode, o.ID })
+	case **catalog.Spacecraft:
+		return heldBy(*o)
+	case *catalog.SpacecraftFlight:
+		return held2(o != nil, func() (string, int) { return o.SnapshotMode, o.ID })
+	case **catalog.SpacecraftFlight:
 		return heldBy(*o)
 	case *model.Node:
 		return heldBy(*o)
@@ -232,6 +240,8 @@ func plural(typ string, n int) string {
 		"Family":           {"family", "families"},
 		"SpacecraftConfig": {"configuration", "configurations"},
 		"Spacecraft":       {"spacecraft", "spacecraft"},
+		"SpacecraftFlight": {"flight", "flights"},
+		"DockingEvent":     {"docking event", "docking events"},
 	}[typ]
 	if noun[0] == "" {
 		noun = [2]string{"object", "objects"}

@@ -31,9 +31,14 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Agency() AgencyResolver
+	DockingEvent() DockingEventResolver
 	Family() FamilyResolver
+	Launch() LaunchResolver
+	Location() LocationResolver
 	Query() QueryResolver
+	Spacecraft() SpacecraftResolver
 	SpacecraftConfig() SpacecraftConfigResolver
+	SpacecraftFlight() SpacecraftFlightResolver
 }
 
 type DirectiveRoot struct {
@@ -105,6 +110,33 @@ type ComplexityRoot struct {
 		NationalityNameComposed func(childComplexity int) int
 	}
 
+	DockingEvent struct {
+		Departure       func(childComplexity int) int
+		Docking         func(childComplexity int) int
+		DockingLocation func(childComplexity int) int
+		Flight          func(childComplexity int) int
+		GlobalID        func(childComplexity int) int
+		ID              func(childComplexity int) int
+		SpaceStation    func(childComplexity int) int
+	}
+
+	DockingEventConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DockingEventEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	DockingLocation struct {
+		ID   func(childComplexity int) int
+		Name func(childComplexity int) int
+	}
+
 	Family struct {
 		AttemptedLandings  func(childComplexity int) int
 		Description        func(childComplexity int) int
@@ -164,6 +196,80 @@ type ComplexityRoot struct {
 		Name func(childComplexity int) int
 	}
 
+	Landing struct {
+		Attempt           func(childComplexity int) int
+		Description       func(childComplexity int) int
+		DownrangeDistance func(childComplexity int) int
+		LandingLocation   func(childComplexity int) int
+		Success           func(childComplexity int) int
+		Type              func(childComplexity int) int
+	}
+
+	LandingLocation struct {
+		Abbrev      func(childComplexity int) int
+		Description func(childComplexity int) int
+		Name        func(childComplexity int) int
+	}
+
+	LandingType struct {
+		Abbrev      func(childComplexity int) int
+		Description func(childComplexity int) int
+		Name        func(childComplexity int) int
+	}
+
+	Launch struct {
+		ID                    func(childComplexity int) int
+		Image                 func(childComplexity int) int
+		LaunchServiceProvider func(childComplexity int) int
+		Mission               func(childComplexity int) int
+		Name                  func(childComplexity int) int
+		Net                   func(childComplexity int) int
+		Pad                   func(childComplexity int) int
+		Rocket                func(childComplexity int) int
+		Status                func(childComplexity int) int
+		WebcastLive           func(childComplexity int) int
+		WindowEnd             func(childComplexity int) int
+		WindowStart           func(childComplexity int) int
+	}
+
+	LaunchStatus struct {
+		Abbrev      func(childComplexity int) int
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+	}
+
+	LauncherConfig struct {
+		FullName func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Name     func(childComplexity int) int
+		Variant  func(childComplexity int) int
+	}
+
+	Location struct {
+		CountryCode func(childComplexity int) int
+		Name        func(childComplexity int) int
+	}
+
+	Mission struct {
+		Description func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Orbit       func(childComplexity int) int
+		Type        func(childComplexity int) int
+	}
+
+	Orbit struct {
+		Abbrev func(childComplexity int) int
+		Name   func(childComplexity int) int
+	}
+
+	Pad struct {
+		Latitude  func(childComplexity int) int
+		Location  func(childComplexity int) int
+		Longitude func(childComplexity int) int
+		Name      func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor       func(childComplexity int) int
 		HasNextPage     func(childComplexity int) int
@@ -172,16 +278,29 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Agency               func(childComplexity int, id *string, ll2Id *int) int
-		AllAgencies          func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.AgencyFilter, search *string, orderBy *model.AgencyOrder) int
-		AllFamilies          func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.FamilyFilter, search *string, orderBy *model.FamilyOrder) int
-		AllSpacecraft        func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.SpacecraftFilter, search *string, orderBy *model.SpacecraftOrder) int
-		AllSpacecraftConfigs func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.SpacecraftConfigFilter, search *string, orderBy *model.SpacecraftConfigOrder) int
-		Family               func(childComplexity int, id *string, ll2Id *int) int
-		Node                 func(childComplexity int, id string) int
-		Nodes                func(childComplexity int, ids []string) int
-		Spacecraft           func(childComplexity int, id *string, ll2Id *int) int
-		SpacecraftConfig     func(childComplexity int, id *string, ll2Id *int) int
+		Agency                func(childComplexity int, id *string, ll2Id *int) int
+		AgencyTypes           func(childComplexity int) int
+		AllAgencies           func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.AgencyFilter, search *string, orderBy *model.AgencyOrder) int
+		AllDockingEvents      func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.DockingEventFilter, search *string, orderBy *model.DockingEventOrder) int
+		AllFamilies           func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.FamilyFilter, search *string, orderBy *model.FamilyOrder) int
+		AllSpacecraft         func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.SpacecraftFilter, search *string, orderBy *model.SpacecraftOrder) int
+		AllSpacecraftConfigs  func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.SpacecraftConfigFilter, search *string, orderBy *model.SpacecraftConfigOrder) int
+		AllSpacecraftFlights  func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.SpacecraftFlightFilter, search *string, orderBy *model.SpacecraftFlightOrder) int
+		Countries             func(childComplexity int) int
+		DockingEvent          func(childComplexity int, id *string, ll2Id *int) int
+		Family                func(childComplexity int, id *string, ll2Id *int) int
+		ImageLicenses         func(childComplexity int) int
+		Node                  func(childComplexity int, id string) int
+		Nodes                 func(childComplexity int, ids []string) int
+		Spacecraft            func(childComplexity int, id *string, ll2Id *int) int
+		SpacecraftConfig      func(childComplexity int, id *string, ll2Id *int) int
+		SpacecraftConfigTypes func(childComplexity int) int
+		SpacecraftFlight      func(childComplexity int, id *string, ll2Id *int) int
+		SpacecraftStatuses    func(childComplexity int) int
+	}
+
+	Rocket struct {
+		Configuration func(childComplexity int) int
 	}
 
 	SocialMedia struct {
@@ -197,11 +316,17 @@ type ComplexityRoot struct {
 		URL         func(childComplexity int) int
 	}
 
+	SpaceStation struct {
+		ID   func(childComplexity int) int
+		Name func(childComplexity int) int
+	}
+
 	Spacecraft struct {
 		ConfigOrErr              func(childComplexity int) int
 		Description              func(childComplexity int) int
 		FastestTurnaround        func(childComplexity int) int
 		FastestTurnaroundSeconds func(childComplexity int) int
+		Flights                  func(childComplexity int, first *int, after *string, last *int, before *string, orderBy *model.SpacecraftFlightOrder) int
 		FlightsCount             func(childComplexity int) int
 		GlobalID                 func(childComplexity int) int
 		ID                       func(childComplexity int) int
@@ -281,6 +406,33 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	SpacecraftFlight struct {
+		Destination           func(childComplexity int) int
+		DockingEvents         func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.DockingEventFilter, search *string, orderBy *model.DockingEventOrder) int
+		Duration              func(childComplexity int) int
+		DurationSeconds       func(childComplexity int) int
+		GlobalID              func(childComplexity int) int
+		ID                    func(childComplexity int) int
+		Landing               func(childComplexity int) int
+		Launch                func(childComplexity int) int
+		MissionEnd            func(childComplexity int) int
+		Spacecraft            func(childComplexity int) int
+		TurnAroundTime        func(childComplexity int) int
+		TurnAroundTimeSeconds func(childComplexity int) int
+	}
+
+	SpacecraftFlightConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SpacecraftFlightEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	SpacecraftStatus struct {
 		ID   func(childComplexity int) int
 		Name func(childComplexity int) int
@@ -295,8 +447,17 @@ type AgencyResolver interface {
 	SpacecraftConfigs(ctx context.Context, obj *catalog.Agency, first *int, after *string, last *int, before *string, filter *model.SpacecraftConfigFilter, search *string, orderBy *model.SpacecraftConfigOrder) (*model.SpacecraftConfigConnection, error)
 	Families(ctx context.Context, obj *catalog.Agency, first *int, after *string, last *int, before *string, filter *model.FamilyFilter, search *string, orderBy *model.FamilyOrder) (*model.FamilyConnection, error)
 }
+type DockingEventResolver interface {
+	Flight(ctx context.Context, obj *catalog.DockingEvent) (*catalog.SpacecraftFlight, error)
+}
 type FamilyResolver interface {
 	SpacecraftConfigs(ctx context.Context, obj *catalog.Family, first *int, after *string, last *int, before *string, filter *model.SpacecraftConfigFilter, search *string, orderBy *model.SpacecraftConfigOrder) (*model.SpacecraftConfigConnection, error)
+}
+type LaunchResolver interface {
+	LaunchServiceProvider(ctx context.Context, obj *catalog.Launch) (*catalog.Agency, error)
+}
+type LocationResolver interface {
+	CountryCode(ctx context.Context, obj *ll2.Location) (*string, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
@@ -309,9 +470,26 @@ type QueryResolver interface {
 	AllAgencies(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.AgencyFilter, search *string, orderBy *model.AgencyOrder) (*model.AgencyConnection, error)
 	Family(ctx context.Context, id *string, ll2Id *int) (*catalog.Family, error)
 	AllFamilies(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.FamilyFilter, search *string, orderBy *model.FamilyOrder) (*model.FamilyConnection, error)
+	SpacecraftFlight(ctx context.Context, id *string, ll2Id *int) (*catalog.SpacecraftFlight, error)
+	AllSpacecraftFlights(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.SpacecraftFlightFilter, search *string, orderBy *model.SpacecraftFlightOrder) (*model.SpacecraftFlightConnection, error)
+	DockingEvent(ctx context.Context, id *string, ll2Id *int) (*catalog.DockingEvent, error)
+	AllDockingEvents(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.DockingEventFilter, search *string, orderBy *model.DockingEventOrder) (*model.DockingEventConnection, error)
+	SpacecraftStatuses(ctx context.Context) ([]*ll2.SpacecraftStatus, error)
+	SpacecraftConfigTypes(ctx context.Context) ([]*ll2.SpacecraftConfigType, error)
+	AgencyTypes(ctx context.Context) ([]*ll2.AgencyType, error)
+	Countries(ctx context.Context) ([]*ll2.Country, error)
+	ImageLicenses(ctx context.Context) ([]*ll2.ImageLicense, error)
+}
+type SpacecraftResolver interface {
+	Flights(ctx context.Context, obj *catalog.Spacecraft, first *int, after *string, last *int, before *string, orderBy *model.SpacecraftFlightOrder) (*model.SpacecraftFlightConnection, error)
 }
 type SpacecraftConfigResolver interface {
 	Spacecraft(ctx context.Context, obj *catalog.SpacecraftConfig, first *int, after *string, last *int, before *string, filter *model.SpacecraftFilter, search *string, orderBy *model.SpacecraftOrder) (*model.SpacecraftConnection, error)
+}
+type SpacecraftFlightResolver interface {
+	Spacecraft(ctx context.Context, obj *catalog.SpacecraftFlight) (*catalog.Spacecraft, error)
+
+	DockingEvents(ctx context.Context, obj *catalog.SpacecraftFlight, first *int, after *string, last *int, before *string, filter *model.DockingEventFilter, search *string, orderBy *model.DockingEventOrder) (*model.DockingEventConnection, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -647,6 +825,100 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Country.NationalityNameComposed(childComplexity), true
 
+	case "DockingEvent.departure":
+		if e.ComplexityRoot.DockingEvent.Departure == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DockingEvent.Departure(childComplexity), true
+	case "DockingEvent.docking":
+		if e.ComplexityRoot.DockingEvent.Docking == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DockingEvent.Docking(childComplexity), true
+	case "DockingEvent.dockingLocation":
+		if e.ComplexityRoot.DockingEvent.DockingLocation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DockingEvent.DockingLocation(childComplexity), true
+	case "DockingEvent.flight":
+		if e.ComplexityRoot.DockingEvent.Flight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DockingEvent.Flight(childComplexity), true
+	case "DockingEvent.id":
+		if e.ComplexityRoot.DockingEvent.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DockingEvent.GlobalID(childComplexity), true
+	case "DockingEvent.ll2Id":
+		if e.ComplexityRoot.DockingEvent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DockingEvent.ID(childComplexity), true
+	case "DockingEvent.spaceStation":
+		if e.ComplexityRoot.DockingEvent.SpaceStation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DockingEvent.SpaceStation(childComplexity), true
+
+	case "DockingEventConnection.edges":
+		if e.ComplexityRoot.DockingEventConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DockingEventConnection.Edges(childComplexity), true
+	case "DockingEventConnection.nodes":
+		if e.ComplexityRoot.DockingEventConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DockingEventConnection.Nodes(childComplexity), true
+	case "DockingEventConnection.pageInfo":
+		if e.ComplexityRoot.DockingEventConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DockingEventConnection.PageInfo(childComplexity), true
+	case "DockingEventConnection.totalCount":
+		if e.ComplexityRoot.DockingEventConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DockingEventConnection.TotalCount(childComplexity), true
+
+	case "DockingEventEdge.cursor":
+		if e.ComplexityRoot.DockingEventEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DockingEventEdge.Cursor(childComplexity), true
+	case "DockingEventEdge.node":
+		if e.ComplexityRoot.DockingEventEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DockingEventEdge.Node(childComplexity), true
+
+	case "DockingLocation.ll2Id":
+		if e.ComplexityRoot.DockingLocation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DockingLocation.ID(childComplexity), true
+	case "DockingLocation.name":
+		if e.ComplexityRoot.DockingLocation.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DockingLocation.Name(childComplexity), true
+
 	case "Family.attemptedLandings":
 		if e.ComplexityRoot.Family.AttemptedLandings == nil {
 			break
@@ -887,6 +1159,280 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ImageVariantType.Name(childComplexity), true
 
+	case "Landing.attempt":
+		if e.ComplexityRoot.Landing.Attempt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Landing.Attempt(childComplexity), true
+	case "Landing.description":
+		if e.ComplexityRoot.Landing.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Landing.Description(childComplexity), true
+	case "Landing.downrangeDistance":
+		if e.ComplexityRoot.Landing.DownrangeDistance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Landing.DownrangeDistance(childComplexity), true
+	case "Landing.location":
+		if e.ComplexityRoot.Landing.LandingLocation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Landing.LandingLocation(childComplexity), true
+	case "Landing.success":
+		if e.ComplexityRoot.Landing.Success == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Landing.Success(childComplexity), true
+	case "Landing.type":
+		if e.ComplexityRoot.Landing.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Landing.Type(childComplexity), true
+
+	case "LandingLocation.abbrev":
+		if e.ComplexityRoot.LandingLocation.Abbrev == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LandingLocation.Abbrev(childComplexity), true
+	case "LandingLocation.description":
+		if e.ComplexityRoot.LandingLocation.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LandingLocation.Description(childComplexity), true
+	case "LandingLocation.name":
+		if e.ComplexityRoot.LandingLocation.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LandingLocation.Name(childComplexity), true
+
+	case "LandingType.abbrev":
+		if e.ComplexityRoot.LandingType.Abbrev == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LandingType.Abbrev(childComplexity), true
+	case "LandingType.description":
+		if e.ComplexityRoot.LandingType.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LandingType.Description(childComplexity), true
+	case "LandingType.name":
+		if e.ComplexityRoot.LandingType.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LandingType.Name(childComplexity), true
+
+	case "Launch.ll2Id":
+		if e.ComplexityRoot.Launch.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Launch.ID(childComplexity), true
+	case "Launch.image":
+		if e.ComplexityRoot.Launch.Image == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Launch.Image(childComplexity), true
+	case "Launch.launchServiceProvider":
+		if e.ComplexityRoot.Launch.LaunchServiceProvider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Launch.LaunchServiceProvider(childComplexity), true
+	case "Launch.mission":
+		if e.ComplexityRoot.Launch.Mission == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Launch.Mission(childComplexity), true
+	case "Launch.name":
+		if e.ComplexityRoot.Launch.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Launch.Name(childComplexity), true
+	case "Launch.net":
+		if e.ComplexityRoot.Launch.Net == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Launch.Net(childComplexity), true
+	case "Launch.pad":
+		if e.ComplexityRoot.Launch.Pad == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Launch.Pad(childComplexity), true
+	case "Launch.rocket":
+		if e.ComplexityRoot.Launch.Rocket == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Launch.Rocket(childComplexity), true
+	case "Launch.status":
+		if e.ComplexityRoot.Launch.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Launch.Status(childComplexity), true
+	case "Launch.webcastLive":
+		if e.ComplexityRoot.Launch.WebcastLive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Launch.WebcastLive(childComplexity), true
+	case "Launch.windowEnd":
+		if e.ComplexityRoot.Launch.WindowEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Launch.WindowEnd(childComplexity), true
+	case "Launch.windowStart":
+		if e.ComplexityRoot.Launch.WindowStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Launch.WindowStart(childComplexity), true
+
+	case "LaunchStatus.abbrev":
+		if e.ComplexityRoot.LaunchStatus.Abbrev == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LaunchStatus.Abbrev(childComplexity), true
+	case "LaunchStatus.description":
+		if e.ComplexityRoot.LaunchStatus.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LaunchStatus.Description(childComplexity), true
+	case "LaunchStatus.ll2Id":
+		if e.ComplexityRoot.LaunchStatus.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LaunchStatus.ID(childComplexity), true
+	case "LaunchStatus.name":
+		if e.ComplexityRoot.LaunchStatus.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LaunchStatus.Name(childComplexity), true
+
+	case "LauncherConfig.fullName":
+		if e.ComplexityRoot.LauncherConfig.FullName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LauncherConfig.FullName(childComplexity), true
+	case "LauncherConfig.ll2Id":
+		if e.ComplexityRoot.LauncherConfig.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LauncherConfig.ID(childComplexity), true
+	case "LauncherConfig.name":
+		if e.ComplexityRoot.LauncherConfig.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LauncherConfig.Name(childComplexity), true
+	case "LauncherConfig.variant":
+		if e.ComplexityRoot.LauncherConfig.Variant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LauncherConfig.Variant(childComplexity), true
+
+	case "Location.countryCode":
+		if e.ComplexityRoot.Location.CountryCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Location.CountryCode(childComplexity), true
+	case "Location.name":
+		if e.ComplexityRoot.Location.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Location.Name(childComplexity), true
+
+	case "Mission.description":
+		if e.ComplexityRoot.Mission.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mission.Description(childComplexity), true
+	case "Mission.name":
+		if e.ComplexityRoot.Mission.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mission.Name(childComplexity), true
+	case "Mission.orbit":
+		if e.ComplexityRoot.Mission.Orbit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mission.Orbit(childComplexity), true
+	case "Mission.type":
+		if e.ComplexityRoot.Mission.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mission.Type(childComplexity), true
+
+	case "Orbit.abbrev":
+		if e.ComplexityRoot.Orbit.Abbrev == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Orbit.Abbrev(childComplexity), true
+	case "Orbit.name":
+		if e.ComplexityRoot.Orbit.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Orbit.Name(childComplexity), true
+
+	case "Pad.latitude":
+		if e.ComplexityRoot.Pad.Latitude == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pad.Latitude(childComplexity), true
+	case "Pad.location":
+		if e.ComplexityRoot.Pad.Location == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pad.Location(childComplexity), true
+	case "Pad.longitude":
+		if e.ComplexityRoot.Pad.Longitude == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pad.Longitude(childComplexity), true
+	case "Pad.name":
+		if e.ComplexityRoot.Pad.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pad.Name(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -923,6 +1469,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Agency(childComplexity, args["id"].(*string), args["ll2Id"].(*int)), true
+	case "Query.agencyTypes":
+		if e.ComplexityRoot.Query.AgencyTypes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.AgencyTypes(childComplexity), true
 	case "Query.allAgencies":
 		if e.ComplexityRoot.Query.AllAgencies == nil {
 			break
@@ -934,6 +1486,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AllAgencies(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.AgencyFilter), args["search"].(*string), args["orderBy"].(*model.AgencyOrder)), true
+	case "Query.allDockingEvents":
+		if e.ComplexityRoot.Query.AllDockingEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Query_allDockingEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AllDockingEvents(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.DockingEventFilter), args["search"].(*string), args["orderBy"].(*model.DockingEventOrder)), true
 	case "Query.allFamilies":
 		if e.ComplexityRoot.Query.AllFamilies == nil {
 			break
@@ -967,6 +1530,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AllSpacecraftConfigs(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.SpacecraftConfigFilter), args["search"].(*string), args["orderBy"].(*model.SpacecraftConfigOrder)), true
+	case "Query.allSpacecraftFlights":
+		if e.ComplexityRoot.Query.AllSpacecraftFlights == nil {
+			break
+		}
+
+		args, err := ec.field_Query_allSpacecraftFlights_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AllSpacecraftFlights(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.SpacecraftFlightFilter), args["search"].(*string), args["orderBy"].(*model.SpacecraftFlightOrder)), true
+	case "Query.countries":
+		if e.ComplexityRoot.Query.Countries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Countries(childComplexity), true
+	case "Query.dockingEvent":
+		if e.ComplexityRoot.Query.DockingEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Query_dockingEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DockingEvent(childComplexity, args["id"].(*string), args["ll2Id"].(*int)), true
 	case "Query.family":
 		if e.ComplexityRoot.Query.Family == nil {
 			break
@@ -978,6 +1569,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Family(childComplexity, args["id"].(*string), args["ll2Id"].(*int)), true
+	case "Query.imageLicenses":
+		if e.ComplexityRoot.Query.ImageLicenses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ImageLicenses(childComplexity), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -1023,6 +1620,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SpacecraftConfig(childComplexity, args["id"].(*string), args["ll2Id"].(*int)), true
+	case "Query.spacecraftConfigTypes":
+		if e.ComplexityRoot.Query.SpacecraftConfigTypes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.SpacecraftConfigTypes(childComplexity), true
+	case "Query.spacecraftFlight":
+		if e.ComplexityRoot.Query.SpacecraftFlight == nil {
+			break
+		}
+
+		args, err := ec.field_Query_spacecraftFlight_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SpacecraftFlight(childComplexity, args["id"].(*string), args["ll2Id"].(*int)), true
+	case "Query.spacecraftStatuses":
+		if e.ComplexityRoot.Query.SpacecraftStatuses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.SpacecraftStatuses(childComplexity), true
+
+	case "Rocket.configuration":
+		if e.ComplexityRoot.Rocket.Configuration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rocket.Configuration(childComplexity), true
 
 	case "SocialMedia.ll2Id":
 		if e.ComplexityRoot.SocialMedia.ID == nil {
@@ -1068,6 +1695,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SocialMediaLink.URL(childComplexity), true
 
+	case "SpaceStation.ll2Id":
+		if e.ComplexityRoot.SpaceStation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceStation.ID(childComplexity), true
+	case "SpaceStation.name":
+		if e.ComplexityRoot.SpaceStation.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpaceStation.Name(childComplexity), true
+
 	case "Spacecraft.spacecraftConfig":
 		if e.ComplexityRoot.Spacecraft.ConfigOrErr == nil {
 			break
@@ -1092,6 +1732,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Spacecraft.FastestTurnaroundSeconds(childComplexity), true
+	case "Spacecraft.flights":
+		if e.ComplexityRoot.Spacecraft.Flights == nil {
+			break
+		}
+
+		args, err := ec.field_Spacecraft_flights_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Spacecraft.Flights(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["orderBy"].(*model.SpacecraftFlightOrder)), true
 	case "Spacecraft.flightsCount":
 		if e.ComplexityRoot.Spacecraft.FlightsCount == nil {
 			break
@@ -1458,6 +2109,122 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SpacecraftEdge.Node(childComplexity), true
 
+	case "SpacecraftFlight.destination":
+		if e.ComplexityRoot.SpacecraftFlight.Destination == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpacecraftFlight.Destination(childComplexity), true
+	case "SpacecraftFlight.dockingEvents":
+		if e.ComplexityRoot.SpacecraftFlight.DockingEvents == nil {
+			break
+		}
+
+		args, err := ec.field_SpacecraftFlight_dockingEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.SpacecraftFlight.DockingEvents(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.DockingEventFilter), args["search"].(*string), args["orderBy"].(*model.DockingEventOrder)), true
+	case "SpacecraftFlight.duration":
+		if e.ComplexityRoot.SpacecraftFlight.Duration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpacecraftFlight.Duration(childComplexity), true
+	case "SpacecraftFlight.durationSeconds":
+		if e.ComplexityRoot.SpacecraftFlight.DurationSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpacecraftFlight.DurationSeconds(childComplexity), true
+	case "SpacecraftFlight.id":
+		if e.ComplexityRoot.SpacecraftFlight.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpacecraftFlight.GlobalID(childComplexity), true
+	case "SpacecraftFlight.ll2Id":
+		if e.ComplexityRoot.SpacecraftFlight.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpacecraftFlight.ID(childComplexity), true
+	case "SpacecraftFlight.landing":
+		if e.ComplexityRoot.SpacecraftFlight.Landing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpacecraftFlight.Landing(childComplexity), true
+	case "SpacecraftFlight.launch":
+		if e.ComplexityRoot.SpacecraftFlight.Launch == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpacecraftFlight.Launch(childComplexity), true
+	case "SpacecraftFlight.missionEnd":
+		if e.ComplexityRoot.SpacecraftFlight.MissionEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpacecraftFlight.MissionEnd(childComplexity), true
+	case "SpacecraftFlight.spacecraft":
+		if e.ComplexityRoot.SpacecraftFlight.Spacecraft == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpacecraftFlight.Spacecraft(childComplexity), true
+	case "SpacecraftFlight.turnAroundTime":
+		if e.ComplexityRoot.SpacecraftFlight.TurnAroundTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpacecraftFlight.TurnAroundTime(childComplexity), true
+	case "SpacecraftFlight.turnAroundTimeSeconds":
+		if e.ComplexityRoot.SpacecraftFlight.TurnAroundTimeSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpacecraftFlight.TurnAroundTimeSeconds(childComplexity), true
+
+	case "SpacecraftFlightConnection.edges":
+		if e.ComplexityRoot.SpacecraftFlightConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpacecraftFlightConnection.Edges(childComplexity), true
+	case "SpacecraftFlightConnection.nodes":
+		if e.ComplexityRoot.SpacecraftFlightConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpacecraftFlightConnection.Nodes(childComplexity), true
+	case "SpacecraftFlightConnection.pageInfo":
+		if e.ComplexityRoot.SpacecraftFlightConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpacecraftFlightConnection.PageInfo(childComplexity), true
+	case "SpacecraftFlightConnection.totalCount":
+		if e.ComplexityRoot.SpacecraftFlightConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpacecraftFlightConnection.TotalCount(childComplexity), true
+
+	case "SpacecraftFlightEdge.cursor":
+		if e.ComplexityRoot.SpacecraftFlightEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpacecraftFlightEdge.Cursor(childComplexity), true
+	case "SpacecraftFlightEdge.node":
+		if e.ComplexityRoot.SpacecraftFlightEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpacecraftFlightEdge.Node(childComplexity), true
+
 	case "SpacecraftStatus.ll2Id":
 		if e.ComplexityRoot.SpacecraftStatus.ID == nil {
 			break
@@ -1482,12 +2249,16 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AgencyFilter", ec.unmarshalInputAgencyFilter),
 			graphql.NewInputUnmarshaler("AgencyOrder", ec.unmarshalInputAgencyOrder),
+			graphql.NewInputUnmarshaler("DockingEventFilter", ec.unmarshalInputDockingEventFilter),
+			graphql.NewInputUnmarshaler("DockingEventOrder", ec.unmarshalInputDockingEventOrder),
 			graphql.NewInputUnmarshaler("FamilyFilter", ec.unmarshalInputFamilyFilter),
 			graphql.NewInputUnmarshaler("FamilyOrder", ec.unmarshalInputFamilyOrder),
 			graphql.NewInputUnmarshaler("IntRange", ec.unmarshalInputIntRange),
 			graphql.NewInputUnmarshaler("SpacecraftConfigFilter", ec.unmarshalInputSpacecraftConfigFilter),
 			graphql.NewInputUnmarshaler("SpacecraftConfigOrder", ec.unmarshalInputSpacecraftConfigOrder),
 			graphql.NewInputUnmarshaler("SpacecraftFilter", ec.unmarshalInputSpacecraftFilter),
+			graphql.NewInputUnmarshaler("SpacecraftFlightFilter", ec.unmarshalInputSpacecraftFlightFilter),
+			graphql.NewInputUnmarshaler("SpacecraftFlightOrder", ec.unmarshalInputSpacecraftFlightOrder),
 			graphql.NewInputUnmarshaler("SpacecraftOrder", ec.unmarshalInputSpacecraftOrder),
 		)
 	}
@@ -1558,6 +2329,12 @@ scalar Duration
 
 "A calendar date, ` + "`" + `YYYY-MM-DD` + "`" + `, e.g. ` + "`" + `2010-12-08` + "`" + `."
 scalar Date
+
+"""
+An instant as RFC 3339 text, exactly as Launch Library 2 gives it, e.g. ` + "`" + `2024-03-04T03:53:00Z` + "`" + `.
+As an argument, any RFC 3339 date and time with its offset.
+"""
+scalar DateTime
 
 "An object that can be refetched by its global id with ` + "`" + `Query.node` + "`" + `."
 interface Node {
@@ -1651,6 +2428,73 @@ type Query {
     "The order; by name when absent."
     orderBy: FamilyOrder
   ): FamilyConnection!
+
+  "A flight of a spacecraft, by global id or LL2 id (give exactly one); null when LL2 does not have it."
+  spacecraftFlight("The global id." id: ID, "The LL2 numeric id." ll2Id: Int): SpacecraftFlight
+  "Spacecraft flights (` + "`" + `spacecraft_flights/` + "`" + `): LL2's filter and orderings, paged as a Relay connection."
+  allSpacecraftFlights(
+    "Returns the first n flights after ` + "`" + `after` + "`" + ` (0..100, default 10 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given)."
+    first: Int
+    "A cursor: returns the flights after it."
+    after: String
+    "Returns the last n flights before ` + "`" + `before` + "`" + ` (0..100)."
+    last: Int
+    "A cursor: returns the flights before it."
+    before: String
+    "LL2's filter; all given must match."
+    filter: SpacecraftFlightFilter
+    "LL2 has no search fields for flights: a non-empty search is refused with ` + "`" + `BAD_USER_INPUT` + "`" + `."
+    search: String
+    "The order; by LL2 id ascending when absent. Ties are always broken by LL2 id."
+    orderBy: SpacecraftFlightOrder
+  ): SpacecraftFlightConnection!
+
+  "A docking event, by global id or LL2 id (give exactly one); null when LL2 does not have it."
+  dockingEvent("The global id." id: ID, "The LL2 numeric id." ll2Id: Int): DockingEvent
+  "Docking events (` + "`" + `docking_events/` + "`" + `): LL2's filters, search and orderings, paged as a Relay connection."
+  allDockingEvents(
+    "Returns the first n docking events after ` + "`" + `after` + "`" + ` (0..100, default 10 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given)."
+    first: Int
+    "A cursor: returns the docking events after it."
+    after: String
+    "Returns the last n docking events before ` + "`" + `before` + "`" + ` (0..100)."
+    last: Int
+    "A cursor: returns the docking events before it."
+    before: String
+    "LL2's filters; all given must match."
+    filter: DockingEventFilter
+    "Words searched in the docking location's name, the chasing and target spacecraft's and stations' names (all must be found)."
+    search: String
+    "The order; by docking time ascending when absent. LL2 cannot order docking events by id, so equal times have no fixed order."
+    orderBy: DockingEventOrder
+  ): DockingEventConnection!
+
+  """
+  Every spacecraft status (` + "`" + `config/spacecraft_statuses/` + "`" + `), in LL2 id order: the values of
+  ` + "`" + `SpacecraftFilter.status` + "`" + `. One LL2 call, kept a day. Over the embedded snapshot, the statuses
+  its real records carry (LL2's table may have more).
+  """
+  spacecraftStatuses: [SpacecraftStatus!]!
+  """
+  Every configuration type (` + "`" + `config/spacecraft_configuration_types/` + "`" + `), in LL2 id order. One LL2
+  call, kept a day. Over the embedded snapshot, the types its real records carry.
+  """
+  spacecraftConfigTypes: [SpacecraftConfigType!]!
+  """
+  Every agency type (` + "`" + `config/agency_types/` + "`" + `), in LL2 id order: the values of ` + "`" + `AgencyFilter.type` + "`" + `.
+  One LL2 call, kept a day. Over the embedded snapshot, the types its real records carry.
+  """
+  agencyTypes: [AgencyType!]!
+  """
+  Every country (` + "`" + `config/countries/` + "`" + `), in LL2 id order: the values of ` + "`" + `AgencyFilter.countryCode` + "`" + `.
+  Kept a day. Over the embedded snapshot, the countries its real records carry.
+  """
+  countries: [Country!]!
+  """
+  Every image license (` + "`" + `config/image_licenses/` + "`" + `), in LL2 id order. One LL2 call, kept a day.
+  Over the embedded snapshot, the licenses its real records carry.
+  """
+  imageLicenses: [ImageLicense!]!
 }
 
 "The direction of an ordering."
@@ -1725,6 +2569,26 @@ type Spacecraft implements Node {
   fastestTurnaroundSeconds: Int
   "The configuration this spacecraft is built to."
   spacecraftConfig: SpacecraftConfig!
+  """
+  Every flight of this spacecraft (LL2's detailed spacecraft's ` + "`" + `flights` + "`" + `, or
+  ` + "`" + `spacecraft_flights/?spacecraft=ID` + "`" + `), each with its launch and landing. A page of spacecraft
+  that selects it is fetched at LL2's detailed level, which brings every flight in the same call.
+  Nullable, unlike the contract's first draft: where the snapshot being served holds the
+  spacecraft without its flights (the embedded one holds no flight at all), it is null with a
+  ` + "`" + `NOT_IN_SNAPSHOT` + "`" + ` error rather than an empty list, which would say the spacecraft never flew.
+  """
+  flights(
+    "Returns the first n flights after ` + "`" + `after` + "`" + ` (0..100, default 10)."
+    first: Int
+    "A cursor: returns the flights after it."
+    after: String
+    "Returns the last n flights before ` + "`" + `before` + "`" + ` (0..100)."
+    last: Int
+    "A cursor: returns the flights before it."
+    before: String
+    "The order; by LL2 id ascending when absent. Ties are always broken by LL2 id."
+    orderBy: SpacecraftFlightOrder
+  ): SpacecraftFlightConnection
 }
 
 "A spacecraft's status, an LL2 lookup (` + "`" + `config/spacecraft_statuses/` + "`" + `)."
@@ -2342,6 +3206,316 @@ enum AgencyOrderField {
   "The current streak of successful landings."
   CONSECUTIVE_SUCCESSFUL_LANDINGS
 }
+
+"""
+One flight of one spacecraft (` + "`" + `spacecraft_flights/` + "`" + `): the launch that took it up, where it went,
+how long it stayed and how it came back. A flight still in progress has no mission end, duration,
+turnaround or landing.
+"""
+type SpacecraftFlight implements Node {
+  "The opaque global id."
+  id: ID!
+  "The LL2 numeric id."
+  ll2Id: Int!
+  "Where the flight went, e.g. ` + "`" + `International Space Station` + "`" + `."
+  destination: String
+  "When the mission ended; null while it goes on."
+  missionEnd: DateTime
+  "How long the flight lasted; null while it goes on."
+  duration: Duration
+  "How long the flight lasted, in whole seconds."
+  durationSeconds: Int
+  "The time since the spacecraft's previous flight; null for its first."
+  turnAroundTime: Duration
+  "The time since the previous flight, in whole seconds."
+  turnAroundTimeSeconds: Int
+  "The spacecraft that flew."
+  spacecraft: Spacecraft
+  "The launch that took it up."
+  launch: Launch
+  "How it came back; null while the flight goes on or when LL2 records none."
+  landing: Landing
+  "The docking events in which this flight is the chaser (` + "`" + `docking_events/?flight_vehicle_chaser__id=ID` + "`" + `)."
+  dockingEvents(
+    "Returns the first n docking events after ` + "`" + `after` + "`" + ` (0..100, default 10)."
+    first: Int
+    "A cursor: returns the docking events after it."
+    after: String
+    "Returns the last n docking events before ` + "`" + `before` + "`" + ` (0..100)."
+    last: Int
+    "A cursor: returns the docking events before it."
+    before: String
+    "LL2's filters, except ` + "`" + `flight` + "`" + `, which is this flight."
+    filter: DockingEventFilter
+    "Words searched in the docking location's name and the spacecraft's and stations' names."
+    search: String
+    "The order; by docking time ascending when absent."
+    orderBy: DockingEventOrder
+  ): DockingEventConnection!
+}
+
+"A launch, as a flight embeds it (LL2's ` + "`" + `LaunchNormal` + "`" + `; launches have no lookup of their own here)."
+type Launch {
+  "LL2's id of the launch: a UUID."
+  ll2Id: String!
+  "The name, e.g. ` + "`" + `Falcon 9 Block 5 | Crew-8` + "`" + `."
+  name: String
+  "The launch time, no earlier than (NET)."
+  net: DateTime
+  "The opening of the launch window."
+  windowStart: DateTime
+  "The close of the launch window."
+  windowEnd: DateTime
+  "The status (Go, Success, Failure, …)."
+  status: LaunchStatus
+  "The agency that launched it."
+  launchServiceProvider: Agency
+  "The rocket."
+  rocket: Rocket
+  "What the launch was for."
+  mission: Mission
+  "The pad it left from."
+  pad: Pad
+  "An image of the launch."
+  image: Image
+  "Whether a webcast is live."
+  webcastLive: Boolean
+}
+
+"A launch's status, e.g. ` + "`" + `Launch Successful` + "`" + ` (` + "`" + `Success` + "`" + `)."
+type LaunchStatus {
+  "The LL2 numeric id."
+  ll2Id: Int!
+  "The name."
+  name: String
+  "The abbreviation."
+  abbrev: String
+  "A description."
+  description: String
+}
+
+"A launch's rocket."
+type Rocket {
+  "The rocket's configuration."
+  configuration: LauncherConfig
+}
+
+"A launcher (rocket) configuration, e.g. Falcon 9 Block 5."
+type LauncherConfig {
+  "The LL2 numeric id."
+  ll2Id: Int!
+  "The name, e.g. ` + "`" + `Falcon 9` + "`" + `."
+  name: String!
+  "The full name, e.g. ` + "`" + `Falcon 9 Block 5` + "`" + `."
+  fullName: String
+  "The variant, e.g. ` + "`" + `Block 5` + "`" + `."
+  variant: String
+}
+
+"What a launch is for."
+type Mission {
+  "The name."
+  name: String
+  "The type, e.g. ` + "`" + `Resupply` + "`" + `."
+  type: String
+  "A description."
+  description: String
+  "The target orbit."
+  orbit: Orbit
+}
+
+"An orbit, e.g. Low Earth Orbit (LEO)."
+type Orbit {
+  "The name."
+  name: String
+  "The abbreviation."
+  abbrev: String
+}
+
+"A launch pad."
+type Pad {
+  "The name, e.g. ` + "`" + `Launch Complex 39A` + "`" + `."
+  name: String
+  "The latitude in degrees."
+  latitude: Float
+  "The longitude in degrees."
+  longitude: Float
+  "Where the pad is."
+  location: Location
+}
+
+"A launch or landing site's location, e.g. Kennedy Space Center, FL, USA."
+type Location {
+  "The name."
+  name: String
+  "The country's ISO 3166-1 alpha-3 code, e.g. ` + "`" + `USA` + "`" + `."
+  countryCode: String
+}
+
+"A flight's landing."
+type Landing {
+  "Whether a landing was attempted."
+  attempt: Boolean
+  "Whether it succeeded; null when not known (yet)."
+  success: Boolean
+  "A description."
+  description: String
+  "The distance downrange, in kilometres."
+  downrangeDistance: Float
+  "The kind of landing."
+  type: LandingType
+  "Where it landed."
+  location: LandingLocation
+}
+
+"A kind of landing, e.g. Splashdown."
+type LandingType {
+  "The name."
+  name: String
+  "The abbreviation."
+  abbrev: String
+  "A description."
+  description: String
+}
+
+"Where a landing is made, e.g. Atlantic Ocean."
+type LandingLocation {
+  "The name."
+  name: String
+  "The abbreviation."
+  abbrev: String
+  "A description."
+  description: String
+}
+
+"""
+A docking (or berthing) of a chaser (a spacecraft's flight, a station or a payload) to a target
+(a station, a flight or a payload), and its departure.
+"""
+type DockingEvent implements Node {
+  "The opaque global id."
+  id: ID!
+  "The LL2 numeric id."
+  ll2Id: Int!
+  "When it docked."
+  docking: DateTime!
+  "When it left; null while docked."
+  departure: DateTime
+  "The port it docked at; null when LL2 records none."
+  dockingLocation: DockingLocation
+  "The target station, when the target is one."
+  spaceStation: SpaceStation
+  "The chasing flight, when the chaser is a spacecraft's flight."
+  flight: SpacecraftFlight
+}
+
+"A docking port, e.g. Harmony Forward."
+type DockingLocation {
+  "The LL2 numeric id."
+  ll2Id: Int!
+  "The name."
+  name: String!
+}
+
+"A space station."
+type SpaceStation {
+  "The LL2 numeric id."
+  ll2Id: Int!
+  "The name, e.g. ` + "`" + `International Space Station` + "`" + `."
+  name: String!
+}
+
+"A page of flights."
+type SpacecraftFlightConnection {
+  "The flights of the page with their cursors."
+  edges: [SpacecraftFlightEdge!]!
+  "The flights of the page."
+  nodes: [SpacecraftFlight!]!
+  "Where the page is."
+  pageInfo: PageInfo!
+  "How many flights match, over all pages."
+  totalCount: Int!
+}
+
+"A flight in a connection."
+type SpacecraftFlightEdge {
+  "The cursor of this flight, for ` + "`" + `after` + "`" + `/` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The flight."
+  node: SpacecraftFlight!
+}
+
+"A page of docking events."
+type DockingEventConnection {
+  "The docking events of the page with their cursors."
+  edges: [DockingEventEdge!]!
+  "The docking events of the page."
+  nodes: [DockingEvent!]!
+  "Where the page is."
+  pageInfo: PageInfo!
+  "How many docking events match, over all pages."
+  totalCount: Int!
+}
+
+"A docking event in a connection."
+type DockingEventEdge {
+  "The cursor of this docking event, for ` + "`" + `after` + "`" + `/` + "`" + `before` + "`" + `."
+  cursor: String!
+  "The docking event."
+  node: DockingEvent!
+}
+
+"LL2's flight filter (` + "`" + `spacecraft_flights/` + "`" + `)."
+input SpacecraftFlightFilter {
+  "The spacecraft, by global id (or LL2 id as a decimal string)."
+  spacecraft: ID
+}
+
+"An ordering of flights."
+input SpacecraftFlightOrder {
+  "The field to order by."
+  field: SpacecraftFlightOrderField!
+  "The direction."
+  direction: OrderDirection! = ASC
+}
+
+"The fields flights can be ordered by."
+enum SpacecraftFlightOrderField {
+  "The LL2 id."
+  ID
+  "The mission end (flights in progress last when ascending)."
+  MISSION_END
+}
+
+"LL2's docking event filters (` + "`" + `docking_events/` + "`" + `); every filter given must match."
+input DockingEventFilter {
+  "The chasing flight, by global id (or LL2 id as a decimal string)."
+  flight: ID
+  "The target station, by ` + "`" + `SpaceStation.ll2Id` + "`" + `."
+  spaceStation: Int
+  "The docking port, by ` + "`" + `DockingLocation.ll2Id` + "`" + `."
+  dockingLocation: Int
+  "Docked at this instant or later."
+  dockingAfter: DateTime
+  "Docked at this instant or earlier."
+  dockingBefore: DateTime
+}
+
+"An ordering of docking events."
+input DockingEventOrder {
+  "The field to order by."
+  field: DockingEventOrderField!
+  "The direction."
+  direction: OrderDirection! = ASC
+}
+
+"The fields docking events can be ordered by."
+enum DockingEventOrderField {
+  "The docking time."
+  DOCKING
+  "The departure time (events still docked last when ascending)."
+  DEPARTURE
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2480,6 +3654,60 @@ func (ec *executionContext) childFields_Country(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Country", field.Name)
 }
 
+func (ec *executionContext) childFields_DockingEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DockingEvent_id(ctx, field)
+	case "ll2Id":
+		return ec.fieldContext_DockingEvent_ll2Id(ctx, field)
+	case "docking":
+		return ec.fieldContext_DockingEvent_docking(ctx, field)
+	case "departure":
+		return ec.fieldContext_DockingEvent_departure(ctx, field)
+	case "dockingLocation":
+		return ec.fieldContext_DockingEvent_dockingLocation(ctx, field)
+	case "spaceStation":
+		return ec.fieldContext_DockingEvent_spaceStation(ctx, field)
+	case "flight":
+		return ec.fieldContext_DockingEvent_flight(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DockingEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_DockingEventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DockingEventConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_DockingEventConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DockingEventConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DockingEventConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DockingEventConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DockingEventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DockingEventEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DockingEventEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DockingEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DockingLocation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ll2Id":
+		return ec.fieldContext_DockingLocation_ll2Id(ctx, field)
+	case "name":
+		return ec.fieldContext_DockingLocation_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DockingLocation", field.Name)
+}
+
 func (ec *executionContext) childFields_Family(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2598,6 +3826,154 @@ func (ec *executionContext) childFields_ImageVariantType(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type ImageVariantType", field.Name)
 }
 
+func (ec *executionContext) childFields_Landing(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "attempt":
+		return ec.fieldContext_Landing_attempt(ctx, field)
+	case "success":
+		return ec.fieldContext_Landing_success(ctx, field)
+	case "description":
+		return ec.fieldContext_Landing_description(ctx, field)
+	case "downrangeDistance":
+		return ec.fieldContext_Landing_downrangeDistance(ctx, field)
+	case "type":
+		return ec.fieldContext_Landing_type(ctx, field)
+	case "location":
+		return ec.fieldContext_Landing_location(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Landing", field.Name)
+}
+
+func (ec *executionContext) childFields_LandingLocation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_LandingLocation_name(ctx, field)
+	case "abbrev":
+		return ec.fieldContext_LandingLocation_abbrev(ctx, field)
+	case "description":
+		return ec.fieldContext_LandingLocation_description(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LandingLocation", field.Name)
+}
+
+func (ec *executionContext) childFields_LandingType(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_LandingType_name(ctx, field)
+	case "abbrev":
+		return ec.fieldContext_LandingType_abbrev(ctx, field)
+	case "description":
+		return ec.fieldContext_LandingType_description(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LandingType", field.Name)
+}
+
+func (ec *executionContext) childFields_Launch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ll2Id":
+		return ec.fieldContext_Launch_ll2Id(ctx, field)
+	case "name":
+		return ec.fieldContext_Launch_name(ctx, field)
+	case "net":
+		return ec.fieldContext_Launch_net(ctx, field)
+	case "windowStart":
+		return ec.fieldContext_Launch_windowStart(ctx, field)
+	case "windowEnd":
+		return ec.fieldContext_Launch_windowEnd(ctx, field)
+	case "status":
+		return ec.fieldContext_Launch_status(ctx, field)
+	case "launchServiceProvider":
+		return ec.fieldContext_Launch_launchServiceProvider(ctx, field)
+	case "rocket":
+		return ec.fieldContext_Launch_rocket(ctx, field)
+	case "mission":
+		return ec.fieldContext_Launch_mission(ctx, field)
+	case "pad":
+		return ec.fieldContext_Launch_pad(ctx, field)
+	case "image":
+		return ec.fieldContext_Launch_image(ctx, field)
+	case "webcastLive":
+		return ec.fieldContext_Launch_webcastLive(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Launch", field.Name)
+}
+
+func (ec *executionContext) childFields_LaunchStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ll2Id":
+		return ec.fieldContext_LaunchStatus_ll2Id(ctx, field)
+	case "name":
+		return ec.fieldContext_LaunchStatus_name(ctx, field)
+	case "abbrev":
+		return ec.fieldContext_LaunchStatus_abbrev(ctx, field)
+	case "description":
+		return ec.fieldContext_LaunchStatus_description(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LaunchStatus", field.Name)
+}
+
+func (ec *executionContext) childFields_LauncherConfig(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ll2Id":
+		return ec.fieldContext_LauncherConfig_ll2Id(ctx, field)
+	case "name":
+		return ec.fieldContext_LauncherConfig_name(ctx, field)
+	case "fullName":
+		return ec.fieldContext_LauncherConfig_fullName(ctx, field)
+	case "variant":
+		return ec.fieldContext_LauncherConfig_variant(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LauncherConfig", field.Name)
+}
+
+func (ec *executionContext) childFields_Location(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_Location_name(ctx, field)
+	case "countryCode":
+		return ec.fieldContext_Location_countryCode(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Location", field.Name)
+}
+
+func (ec *executionContext) childFields_Mission(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_Mission_name(ctx, field)
+	case "type":
+		return ec.fieldContext_Mission_type(ctx, field)
+	case "description":
+		return ec.fieldContext_Mission_description(ctx, field)
+	case "orbit":
+		return ec.fieldContext_Mission_orbit(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Mission", field.Name)
+}
+
+func (ec *executionContext) childFields_Orbit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_Orbit_name(ctx, field)
+	case "abbrev":
+		return ec.fieldContext_Orbit_abbrev(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Orbit", field.Name)
+}
+
+func (ec *executionContext) childFields_Pad(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_Pad_name(ctx, field)
+	case "latitude":
+		return ec.fieldContext_Pad_latitude(ctx, field)
+	case "longitude":
+		return ec.fieldContext_Pad_longitude(ctx, field)
+	case "location":
+		return ec.fieldContext_Pad_location(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Pad", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -2610,6 +3986,14 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_Rocket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "configuration":
+		return ec.fieldContext_Rocket_configuration(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Rocket", field.Name)
 }
 
 func (ec *executionContext) childFields_SocialMedia(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2636,6 +4020,16 @@ func (ec *executionContext) childFields_SocialMediaLink(ctx context.Context, fie
 		return ec.fieldContext_SocialMediaLink_url(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SocialMediaLink", field.Name)
+}
+
+func (ec *executionContext) childFields_SpaceStation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ll2Id":
+		return ec.fieldContext_SpaceStation_ll2Id(ctx, field)
+	case "name":
+		return ec.fieldContext_SpaceStation_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpaceStation", field.Name)
 }
 
 func (ec *executionContext) childFields_Spacecraft(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2676,6 +4070,8 @@ func (ec *executionContext) childFields_Spacecraft(ctx context.Context, field gr
 		return ec.fieldContext_Spacecraft_fastestTurnaroundSeconds(ctx, field)
 	case "spacecraftConfig":
 		return ec.fieldContext_Spacecraft_spacecraftConfig(ctx, field)
+	case "flights":
+		return ec.fieldContext_Spacecraft_flights(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Spacecraft", field.Name)
 }
@@ -2804,6 +4200,60 @@ func (ec *executionContext) childFields_SpacecraftEdge(ctx context.Context, fiel
 		return ec.fieldContext_SpacecraftEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SpacecraftEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SpacecraftFlight(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SpacecraftFlight_id(ctx, field)
+	case "ll2Id":
+		return ec.fieldContext_SpacecraftFlight_ll2Id(ctx, field)
+	case "destination":
+		return ec.fieldContext_SpacecraftFlight_destination(ctx, field)
+	case "missionEnd":
+		return ec.fieldContext_SpacecraftFlight_missionEnd(ctx, field)
+	case "duration":
+		return ec.fieldContext_SpacecraftFlight_duration(ctx, field)
+	case "durationSeconds":
+		return ec.fieldContext_SpacecraftFlight_durationSeconds(ctx, field)
+	case "turnAroundTime":
+		return ec.fieldContext_SpacecraftFlight_turnAroundTime(ctx, field)
+	case "turnAroundTimeSeconds":
+		return ec.fieldContext_SpacecraftFlight_turnAroundTimeSeconds(ctx, field)
+	case "spacecraft":
+		return ec.fieldContext_SpacecraftFlight_spacecraft(ctx, field)
+	case "launch":
+		return ec.fieldContext_SpacecraftFlight_launch(ctx, field)
+	case "landing":
+		return ec.fieldContext_SpacecraftFlight_landing(ctx, field)
+	case "dockingEvents":
+		return ec.fieldContext_SpacecraftFlight_dockingEvents(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpacecraftFlight", field.Name)
+}
+
+func (ec *executionContext) childFields_SpacecraftFlightConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SpacecraftFlightConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_SpacecraftFlightConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SpacecraftFlightConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SpacecraftFlightConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpacecraftFlightConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SpacecraftFlightEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SpacecraftFlightEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SpacecraftFlightEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpacecraftFlightEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_SpacecraftStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3216,6 +4666,68 @@ func (ec *executionContext) field_Query_allAgencies_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_allDockingEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.DockingEventFilter, error) {
+			return ec.unmarshalODockingEventFilter2ᚖspacegraphᚋgraphᚋmodelᚐDockingEventFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "search",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["search"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.DockingEventOrder, error) {
+			return ec.unmarshalODockingEventOrder2ᚖspacegraphᚋgraphᚋmodelᚐDockingEventOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg6
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_allFamilies_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3340,6 +4852,68 @@ func (ec *executionContext) field_Query_allSpacecraftConfigs_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_allSpacecraftFlights_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.SpacecraftFlightFilter, error) {
+			return ec.unmarshalOSpacecraftFlightFilter2ᚖspacegraphᚋgraphᚋmodelᚐSpacecraftFlightFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "search",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["search"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.SpacecraftFlightOrder, error) {
+			return ec.unmarshalOSpacecraftFlightOrder2ᚖspacegraphᚋgraphᚋmodelᚐSpacecraftFlightOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg6
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_allSpacecraft_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3402,6 +4976,28 @@ func (ec *executionContext) field_Query_allSpacecraft_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_dockingEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "ll2Id",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ll2Id"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_family_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3453,6 +5049,28 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 }
 
 func (ec *executionContext) field_Query_spacecraftConfig_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "ll2Id",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ll2Id"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_spacecraftFlight_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -3555,6 +5173,114 @@ func (ec *executionContext) field_SpacecraftConfig_spacecraft_args(ctx context.C
 		return nil, err
 	}
 	args["orderBy"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_SpacecraftFlight_dockingEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.DockingEventFilter, error) {
+			return ec.unmarshalODockingEventFilter2ᚖspacegraphᚋgraphᚋmodelᚐDockingEventFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "search",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["search"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.DockingEventOrder, error) {
+			return ec.unmarshalODockingEventOrder2ᚖspacegraphᚋgraphᚋmodelᚐDockingEventOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Spacecraft_flights_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.SpacecraftFlightOrder, error) {
+			return ec.unmarshalOSpacecraftFlightOrder2ᚖspacegraphᚋgraphᚋmodelᚐSpacecraftFlightOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
 	return args, nil
 }
 
@@ -4914,6 +6640,414 @@ func (ec *executionContext) fieldContext_Country_nationalityNameComposed(_ conte
 	return graphql.NewScalarFieldContext("Country", field, false, false, "String")
 }
 
+func (ec *executionContext) _DockingEvent_id(ctx context.Context, field graphql.CollectedField, obj *catalog.DockingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DockingEvent_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GlobalID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DockingEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DockingEvent", field, true, false, "ID")
+}
+
+func (ec *executionContext) _DockingEvent_ll2Id(ctx context.Context, field graphql.CollectedField, obj *catalog.DockingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DockingEvent_ll2Id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DockingEvent_ll2Id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DockingEvent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DockingEvent_docking(ctx context.Context, field graphql.CollectedField, obj *catalog.DockingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DockingEvent_docking(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Docking, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ll2.DateTime) graphql.Marshaler {
+			return ec.marshalNDateTime2spacegraphᚋll2ᚐDateTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DockingEvent_docking(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DockingEvent", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _DockingEvent_departure(ctx context.Context, field graphql.CollectedField, obj *catalog.DockingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DockingEvent_departure(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Departure, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ll2.DateTime) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖspacegraphᚋll2ᚐDateTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DockingEvent_departure(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DockingEvent", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _DockingEvent_dockingLocation(ctx context.Context, field graphql.CollectedField, obj *catalog.DockingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DockingEvent_dockingLocation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DockingLocation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ll2.DockingLocation) graphql.Marshaler {
+			return ec.marshalODockingLocation2ᚖspacegraphᚋll2ᚐDockingLocation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DockingEvent_dockingLocation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DockingEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DockingLocation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DockingEvent_spaceStation(ctx context.Context, field graphql.CollectedField, obj *catalog.DockingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DockingEvent_spaceStation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SpaceStation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ll2.SpaceStation) graphql.Marshaler {
+			return ec.marshalOSpaceStation2ᚖspacegraphᚋll2ᚐSpaceStation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DockingEvent_spaceStation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DockingEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpaceStation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DockingEvent_flight(ctx context.Context, field graphql.CollectedField, obj *catalog.DockingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DockingEvent_flight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DockingEvent().Flight(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.SpacecraftFlight) graphql.Marshaler {
+			return ec.marshalOSpacecraftFlight2ᚖspacegraphᚋcatalogᚐSpacecraftFlight(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DockingEvent_flight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DockingEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpacecraftFlight(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DockingEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.DockingEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DockingEventConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DockingEventEdge) graphql.Marshaler {
+			return ec.marshalNDockingEventEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐDockingEventEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DockingEventConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DockingEventConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DockingEventEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DockingEventConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.DockingEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DockingEventConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*catalog.DockingEvent) graphql.Marshaler {
+			return ec.marshalNDockingEvent2ᚕᚖspacegraphᚋcatalogᚐDockingEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DockingEventConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DockingEventConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DockingEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DockingEventConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.DockingEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DockingEventConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DockingEventConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DockingEventConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DockingEventConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.DockingEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DockingEventConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DockingEventConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DockingEventConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _DockingEventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.DockingEventEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DockingEventEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DockingEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DockingEventEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _DockingEventEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.DockingEventEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DockingEventEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.DockingEvent) graphql.Marshaler {
+			return ec.marshalNDockingEvent2ᚖspacegraphᚋcatalogᚐDockingEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DockingEventEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DockingEventEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DockingEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DockingLocation_ll2Id(ctx context.Context, field graphql.CollectedField, obj *ll2.DockingLocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DockingLocation_ll2Id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DockingLocation_ll2Id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DockingLocation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DockingLocation_name(ctx context.Context, field graphql.CollectedField, obj *ll2.DockingLocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DockingLocation_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DockingLocation_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DockingLocation", field, false, false, "String")
+}
+
 func (ec *executionContext) _Family_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Family) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5890,6 +8024,1108 @@ func (ec *executionContext) fieldContext_ImageVariantType_name(_ context.Context
 	return graphql.NewScalarFieldContext("ImageVariantType", field, false, false, "String")
 }
 
+func (ec *executionContext) _Landing_attempt(ctx context.Context, field graphql.CollectedField, obj *ll2.Landing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Landing_attempt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Landing_attempt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Landing", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Landing_success(ctx context.Context, field graphql.CollectedField, obj *ll2.Landing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Landing_success(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Success, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Landing_success(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Landing", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Landing_description(ctx context.Context, field graphql.CollectedField, obj *ll2.Landing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Landing_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Landing_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Landing", field, false, false, "String")
+}
+
+func (ec *executionContext) _Landing_downrangeDistance(ctx context.Context, field graphql.CollectedField, obj *ll2.Landing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Landing_downrangeDistance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DownrangeDistance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Landing_downrangeDistance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Landing", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Landing_type(ctx context.Context, field graphql.CollectedField, obj *ll2.Landing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Landing_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ll2.LandingType) graphql.Marshaler {
+			return ec.marshalOLandingType2ᚖspacegraphᚋll2ᚐLandingType(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Landing_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Landing",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LandingType(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Landing_location(ctx context.Context, field graphql.CollectedField, obj *ll2.Landing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Landing_location(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LandingLocation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ll2.LandingLocation) graphql.Marshaler {
+			return ec.marshalOLandingLocation2ᚖspacegraphᚋll2ᚐLandingLocation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Landing_location(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Landing",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LandingLocation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LandingLocation_name(ctx context.Context, field graphql.CollectedField, obj *ll2.LandingLocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LandingLocation_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LandingLocation_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LandingLocation", field, false, false, "String")
+}
+
+func (ec *executionContext) _LandingLocation_abbrev(ctx context.Context, field graphql.CollectedField, obj *ll2.LandingLocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LandingLocation_abbrev(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Abbrev, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LandingLocation_abbrev(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LandingLocation", field, false, false, "String")
+}
+
+func (ec *executionContext) _LandingLocation_description(ctx context.Context, field graphql.CollectedField, obj *ll2.LandingLocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LandingLocation_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LandingLocation_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LandingLocation", field, false, false, "String")
+}
+
+func (ec *executionContext) _LandingType_name(ctx context.Context, field graphql.CollectedField, obj *ll2.LandingType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LandingType_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LandingType_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LandingType", field, false, false, "String")
+}
+
+func (ec *executionContext) _LandingType_abbrev(ctx context.Context, field graphql.CollectedField, obj *ll2.LandingType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LandingType_abbrev(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Abbrev, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LandingType_abbrev(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LandingType", field, false, false, "String")
+}
+
+func (ec *executionContext) _LandingType_description(ctx context.Context, field graphql.CollectedField, obj *ll2.LandingType) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LandingType_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LandingType_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LandingType", field, false, false, "String")
+}
+
+func (ec *executionContext) _Launch_ll2Id(ctx context.Context, field graphql.CollectedField, obj *catalog.Launch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Launch_ll2Id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Launch_ll2Id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Launch", field, false, false, "String")
+}
+
+func (ec *executionContext) _Launch_name(ctx context.Context, field graphql.CollectedField, obj *catalog.Launch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Launch_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Launch_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Launch", field, false, false, "String")
+}
+
+func (ec *executionContext) _Launch_net(ctx context.Context, field graphql.CollectedField, obj *catalog.Launch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Launch_net(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Net, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ll2.DateTime) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖspacegraphᚋll2ᚐDateTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Launch_net(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Launch", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Launch_windowStart(ctx context.Context, field graphql.CollectedField, obj *catalog.Launch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Launch_windowStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WindowStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ll2.DateTime) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖspacegraphᚋll2ᚐDateTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Launch_windowStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Launch", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Launch_windowEnd(ctx context.Context, field graphql.CollectedField, obj *catalog.Launch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Launch_windowEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WindowEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ll2.DateTime) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖspacegraphᚋll2ᚐDateTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Launch_windowEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Launch", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Launch_status(ctx context.Context, field graphql.CollectedField, obj *catalog.Launch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Launch_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ll2.LaunchStatus) graphql.Marshaler {
+			return ec.marshalOLaunchStatus2ᚖspacegraphᚋll2ᚐLaunchStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Launch_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Launch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LaunchStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Launch_launchServiceProvider(ctx context.Context, field graphql.CollectedField, obj *catalog.Launch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Launch_launchServiceProvider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Launch().LaunchServiceProvider(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Agency) graphql.Marshaler {
+			return ec.marshalOAgency2ᚖspacegraphᚋcatalogᚐAgency(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Launch_launchServiceProvider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Launch",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Agency(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Launch_rocket(ctx context.Context, field graphql.CollectedField, obj *catalog.Launch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Launch_rocket(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rocket, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ll2.Rocket) graphql.Marshaler {
+			return ec.marshalORocket2ᚖspacegraphᚋll2ᚐRocket(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Launch_rocket(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Launch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rocket(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Launch_mission(ctx context.Context, field graphql.CollectedField, obj *catalog.Launch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Launch_mission(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mission, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ll2.Mission) graphql.Marshaler {
+			return ec.marshalOMission2ᚖspacegraphᚋll2ᚐMission(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Launch_mission(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Launch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Mission(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Launch_pad(ctx context.Context, field graphql.CollectedField, obj *catalog.Launch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Launch_pad(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pad, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ll2.Pad) graphql.Marshaler {
+			return ec.marshalOPad2ᚖspacegraphᚋll2ᚐPad(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Launch_pad(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Launch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pad(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Launch_image(ctx context.Context, field graphql.CollectedField, obj *catalog.Launch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Launch_image(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Image, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ll2.Image) graphql.Marshaler {
+			return ec.marshalOImage2ᚖspacegraphᚋll2ᚐImage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Launch_image(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Launch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Image(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Launch_webcastLive(ctx context.Context, field graphql.CollectedField, obj *catalog.Launch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Launch_webcastLive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WebcastLive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Launch_webcastLive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Launch", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LaunchStatus_ll2Id(ctx context.Context, field graphql.CollectedField, obj *ll2.LaunchStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LaunchStatus_ll2Id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LaunchStatus_ll2Id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LaunchStatus", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LaunchStatus_name(ctx context.Context, field graphql.CollectedField, obj *ll2.LaunchStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LaunchStatus_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LaunchStatus_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LaunchStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _LaunchStatus_abbrev(ctx context.Context, field graphql.CollectedField, obj *ll2.LaunchStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LaunchStatus_abbrev(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Abbrev, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LaunchStatus_abbrev(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LaunchStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _LaunchStatus_description(ctx context.Context, field graphql.CollectedField, obj *ll2.LaunchStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LaunchStatus_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LaunchStatus_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LaunchStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _LauncherConfig_ll2Id(ctx context.Context, field graphql.CollectedField, obj *ll2.LauncherConfigList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LauncherConfig_ll2Id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LauncherConfig_ll2Id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LauncherConfig", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LauncherConfig_name(ctx context.Context, field graphql.CollectedField, obj *ll2.LauncherConfigList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LauncherConfig_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LauncherConfig_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LauncherConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _LauncherConfig_fullName(ctx context.Context, field graphql.CollectedField, obj *ll2.LauncherConfigList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LauncherConfig_fullName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FullName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LauncherConfig_fullName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LauncherConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _LauncherConfig_variant(ctx context.Context, field graphql.CollectedField, obj *ll2.LauncherConfigList) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LauncherConfig_variant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Variant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LauncherConfig_variant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LauncherConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _Location_name(ctx context.Context, field graphql.CollectedField, obj *ll2.Location) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Location_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Location_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Location", field, false, false, "String")
+}
+
+func (ec *executionContext) _Location_countryCode(ctx context.Context, field graphql.CollectedField, obj *ll2.Location) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Location_countryCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Location().CountryCode(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Location_countryCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Location", field, true, true, "String")
+}
+
+func (ec *executionContext) _Mission_name(ctx context.Context, field graphql.CollectedField, obj *ll2.Mission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mission_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mission_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mission", field, false, false, "String")
+}
+
+func (ec *executionContext) _Mission_type(ctx context.Context, field graphql.CollectedField, obj *ll2.Mission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mission_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mission_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mission", field, false, false, "String")
+}
+
+func (ec *executionContext) _Mission_description(ctx context.Context, field graphql.CollectedField, obj *ll2.Mission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mission_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mission_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mission", field, false, false, "String")
+}
+
+func (ec *executionContext) _Mission_orbit(ctx context.Context, field graphql.CollectedField, obj *ll2.Mission) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mission_orbit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Orbit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ll2.Orbit) graphql.Marshaler {
+			return ec.marshalOOrbit2ᚖspacegraphᚋll2ᚐOrbit(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mission_orbit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mission",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Orbit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Orbit_name(ctx context.Context, field graphql.CollectedField, obj *ll2.Orbit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Orbit_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Orbit_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Orbit", field, false, false, "String")
+}
+
+func (ec *executionContext) _Orbit_abbrev(ctx context.Context, field graphql.CollectedField, obj *ll2.Orbit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Orbit_abbrev(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Abbrev, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Orbit_abbrev(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Orbit", field, false, false, "String")
+}
+
+func (ec *executionContext) _Pad_name(ctx context.Context, field graphql.CollectedField, obj *ll2.Pad) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pad_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Pad_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pad", field, false, false, "String")
+}
+
+func (ec *executionContext) _Pad_latitude(ctx context.Context, field graphql.CollectedField, obj *ll2.Pad) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pad_latitude(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Latitude, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Pad_latitude(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pad", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Pad_longitude(ctx context.Context, field graphql.CollectedField, obj *ll2.Pad) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pad_longitude(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Longitude, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Pad_longitude(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Pad", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Pad_location(ctx context.Context, field graphql.CollectedField, obj *ll2.Pad) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pad_location(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Location, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ll2.Location) graphql.Marshaler {
+			return ec.marshalOLocation2ᚖspacegraphᚋll2ᚐLocation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Pad_location(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Pad",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Location(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6422,6 +9658,342 @@ func (ec *executionContext) fieldContext_Query_allFamilies(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_spacecraftFlight(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_spacecraftFlight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SpacecraftFlight(ctx, fc.Args["id"].(*string), fc.Args["ll2Id"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.SpacecraftFlight) graphql.Marshaler {
+			return ec.marshalOSpacecraftFlight2ᚖspacegraphᚋcatalogᚐSpacecraftFlight(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_spacecraftFlight(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpacecraftFlight(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_spacecraftFlight_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_allSpacecraftFlights(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_allSpacecraftFlights(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AllSpacecraftFlights(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.SpacecraftFlightFilter), fc.Args["search"].(*string), fc.Args["orderBy"].(*model.SpacecraftFlightOrder))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SpacecraftFlightConnection) graphql.Marshaler {
+			return ec.marshalNSpacecraftFlightConnection2ᚖspacegraphᚋgraphᚋmodelᚐSpacecraftFlightConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_allSpacecraftFlights(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpacecraftFlightConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_allSpacecraftFlights_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_dockingEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_dockingEvent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DockingEvent(ctx, fc.Args["id"].(*string), fc.Args["ll2Id"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.DockingEvent) graphql.Marshaler {
+			return ec.marshalODockingEvent2ᚖspacegraphᚋcatalogᚐDockingEvent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_dockingEvent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DockingEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_dockingEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_allDockingEvents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_allDockingEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AllDockingEvents(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.DockingEventFilter), fc.Args["search"].(*string), fc.Args["orderBy"].(*model.DockingEventOrder))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DockingEventConnection) graphql.Marshaler {
+			return ec.marshalNDockingEventConnection2ᚖspacegraphᚋgraphᚋmodelᚐDockingEventConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_allDockingEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DockingEventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_allDockingEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_spacecraftStatuses(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_spacecraftStatuses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().SpacecraftStatuses(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ll2.SpacecraftStatus) graphql.Marshaler {
+			return ec.marshalNSpacecraftStatus2ᚕᚖspacegraphᚋll2ᚐSpacecraftStatusᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_spacecraftStatuses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpacecraftStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_spacecraftConfigTypes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_spacecraftConfigTypes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().SpacecraftConfigTypes(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ll2.SpacecraftConfigType) graphql.Marshaler {
+			return ec.marshalNSpacecraftConfigType2ᚕᚖspacegraphᚋll2ᚐSpacecraftConfigTypeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_spacecraftConfigTypes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpacecraftConfigType(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_agencyTypes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_agencyTypes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().AgencyTypes(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ll2.AgencyType) graphql.Marshaler {
+			return ec.marshalNAgencyType2ᚕᚖspacegraphᚋll2ᚐAgencyTypeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_agencyTypes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgencyType(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_countries(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_countries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Countries(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ll2.Country) graphql.Marshaler {
+			return ec.marshalNCountry2ᚕᚖspacegraphᚋll2ᚐCountryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_countries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Country(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_imageLicenses(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_imageLicenses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ImageLicenses(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ll2.ImageLicense) graphql.Marshaler {
+			return ec.marshalNImageLicense2ᚕᚖspacegraphᚋll2ᚐImageLicenseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_imageLicenses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImageLicense(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6493,6 +10065,38 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Rocket_configuration(ctx context.Context, field graphql.CollectedField, obj *ll2.Rocket) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rocket_configuration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Configuration, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ll2.LauncherConfigList) graphql.Marshaler {
+			return ec.marshalOLauncherConfig2ᚖspacegraphᚋll2ᚐLauncherConfigList(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Rocket_configuration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Rocket",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LauncherConfig(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6675,6 +10279,52 @@ func (ec *executionContext) _SocialMediaLink_url(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_SocialMediaLink_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SocialMediaLink", field, false, false, "String")
+}
+
+func (ec *executionContext) _SpaceStation_ll2Id(ctx context.Context, field graphql.CollectedField, obj *ll2.SpaceStation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceStation_ll2Id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceStation_ll2Id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceStation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SpaceStation_name(ctx context.Context, field graphql.CollectedField, obj *ll2.SpaceStation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpaceStation_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpaceStation_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpaceStation", field, false, false, "String")
 }
 
 func (ec *executionContext) _Spacecraft_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Spacecraft) (ret graphql.Marshaler) {
@@ -7114,6 +10764,50 @@ func (ec *executionContext) fieldContext_Spacecraft_spacecraftConfig(_ context.C
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SpacecraftConfig(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Spacecraft_flights(ctx context.Context, field graphql.CollectedField, obj *catalog.Spacecraft) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Spacecraft_flights(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Spacecraft().Flights(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["orderBy"].(*model.SpacecraftFlightOrder))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SpacecraftFlightConnection) graphql.Marshaler {
+			return ec.marshalOSpacecraftFlightConnection2ᚖspacegraphᚋgraphᚋmodelᚐSpacecraftFlightConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Spacecraft_flights(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Spacecraft",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpacecraftFlightConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Spacecraft_flights_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -8277,6 +11971,504 @@ func (ec *executionContext) fieldContext_SpacecraftEdge_node(_ context.Context, 
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Spacecraft(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpacecraftFlight_id(ctx context.Context, field graphql.CollectedField, obj *catalog.SpacecraftFlight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpacecraftFlight_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GlobalID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpacecraftFlight_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpacecraftFlight", field, true, false, "ID")
+}
+
+func (ec *executionContext) _SpacecraftFlight_ll2Id(ctx context.Context, field graphql.CollectedField, obj *catalog.SpacecraftFlight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpacecraftFlight_ll2Id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpacecraftFlight_ll2Id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpacecraftFlight", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SpacecraftFlight_destination(ctx context.Context, field graphql.CollectedField, obj *catalog.SpacecraftFlight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpacecraftFlight_destination(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Destination, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpacecraftFlight_destination(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpacecraftFlight", field, false, false, "String")
+}
+
+func (ec *executionContext) _SpacecraftFlight_missionEnd(ctx context.Context, field graphql.CollectedField, obj *catalog.SpacecraftFlight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpacecraftFlight_missionEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MissionEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ll2.DateTime) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖspacegraphᚋll2ᚐDateTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpacecraftFlight_missionEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpacecraftFlight", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _SpacecraftFlight_duration(ctx context.Context, field graphql.CollectedField, obj *catalog.SpacecraftFlight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpacecraftFlight_duration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Duration, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ll2.Duration) graphql.Marshaler {
+			return ec.marshalODuration2ᚖspacegraphᚋll2ᚐDuration(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpacecraftFlight_duration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpacecraftFlight", field, false, false, "Duration")
+}
+
+func (ec *executionContext) _SpacecraftFlight_durationSeconds(ctx context.Context, field graphql.CollectedField, obj *catalog.SpacecraftFlight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpacecraftFlight_durationSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DurationSeconds(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpacecraftFlight_durationSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpacecraftFlight", field, true, false, "Int")
+}
+
+func (ec *executionContext) _SpacecraftFlight_turnAroundTime(ctx context.Context, field graphql.CollectedField, obj *catalog.SpacecraftFlight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpacecraftFlight_turnAroundTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TurnAroundTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ll2.Duration) graphql.Marshaler {
+			return ec.marshalODuration2ᚖspacegraphᚋll2ᚐDuration(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpacecraftFlight_turnAroundTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpacecraftFlight", field, false, false, "Duration")
+}
+
+func (ec *executionContext) _SpacecraftFlight_turnAroundTimeSeconds(ctx context.Context, field graphql.CollectedField, obj *catalog.SpacecraftFlight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpacecraftFlight_turnAroundTimeSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TurnAroundTimeSeconds(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpacecraftFlight_turnAroundTimeSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpacecraftFlight", field, true, false, "Int")
+}
+
+func (ec *executionContext) _SpacecraftFlight_spacecraft(ctx context.Context, field graphql.CollectedField, obj *catalog.SpacecraftFlight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpacecraftFlight_spacecraft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SpacecraftFlight().Spacecraft(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Spacecraft) graphql.Marshaler {
+			return ec.marshalOSpacecraft2ᚖspacegraphᚋcatalogᚐSpacecraft(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpacecraftFlight_spacecraft(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpacecraftFlight",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Spacecraft(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpacecraftFlight_launch(ctx context.Context, field graphql.CollectedField, obj *catalog.SpacecraftFlight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpacecraftFlight_launch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Launch, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Launch) graphql.Marshaler {
+			return ec.marshalOLaunch2ᚖspacegraphᚋcatalogᚐLaunch(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpacecraftFlight_launch(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpacecraftFlight",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Launch(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpacecraftFlight_landing(ctx context.Context, field graphql.CollectedField, obj *catalog.SpacecraftFlight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpacecraftFlight_landing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Landing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ll2.Landing) graphql.Marshaler {
+			return ec.marshalOLanding2ᚖspacegraphᚋll2ᚐLanding(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SpacecraftFlight_landing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpacecraftFlight",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Landing(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpacecraftFlight_dockingEvents(ctx context.Context, field graphql.CollectedField, obj *catalog.SpacecraftFlight) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpacecraftFlight_dockingEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.SpacecraftFlight().DockingEvents(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.DockingEventFilter), fc.Args["search"].(*string), fc.Args["orderBy"].(*model.DockingEventOrder))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DockingEventConnection) graphql.Marshaler {
+			return ec.marshalNDockingEventConnection2ᚖspacegraphᚋgraphᚋmodelᚐDockingEventConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpacecraftFlight_dockingEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpacecraftFlight",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DockingEventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_SpacecraftFlight_dockingEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpacecraftFlightConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SpacecraftFlightConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpacecraftFlightConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SpacecraftFlightEdge) graphql.Marshaler {
+			return ec.marshalNSpacecraftFlightEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐSpacecraftFlightEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpacecraftFlightConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpacecraftFlightConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpacecraftFlightEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpacecraftFlightConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.SpacecraftFlightConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpacecraftFlightConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*catalog.SpacecraftFlight) graphql.Marshaler {
+			return ec.marshalNSpacecraftFlight2ᚕᚖspacegraphᚋcatalogᚐSpacecraftFlightᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpacecraftFlightConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpacecraftFlightConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpacecraftFlight(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpacecraftFlightConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.SpacecraftFlightConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpacecraftFlightConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpacecraftFlightConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpacecraftFlightConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SpacecraftFlightConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.SpacecraftFlightConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpacecraftFlightConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpacecraftFlightConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpacecraftFlightConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _SpacecraftFlightEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SpacecraftFlightEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpacecraftFlightEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpacecraftFlightEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SpacecraftFlightEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SpacecraftFlightEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SpacecraftFlightEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SpacecraftFlightEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.SpacecraftFlight) graphql.Marshaler {
+			return ec.marshalNSpacecraftFlight2ᚖspacegraphᚋcatalogᚐSpacecraftFlight(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SpacecraftFlightEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SpacecraftFlightEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SpacecraftFlight(ctx, field)
 		},
 	}
 	return fc, nil
@@ -9643,6 +13835,129 @@ func UnmarshalAgencyOrder(ctx context.Context, raw any) (model.AgencyOrder, erro
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDockingEventFilter(ctx context.Context, obj any) (model.DockingEventFilter, error) {
+	var it model.DockingEventFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"flight", "spaceStation", "dockingLocation", "dockingAfter", "dockingBefore"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "flight":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("flight"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Flight = data
+		case "spaceStation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("spaceStation"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpaceStation = data
+		case "dockingLocation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dockingLocation"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DockingLocation = data
+		case "dockingAfter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dockingAfter"))
+			data, err := ec.unmarshalODateTime2ᚖspacegraphᚋll2ᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DockingAfter = data
+		case "dockingBefore":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dockingBefore"))
+			data, err := ec.unmarshalODateTime2ᚖspacegraphᚋll2ᚐDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DockingBefore = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDockingEventFilter unmarshals raw into the DockingEventFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDockingEventFilter(ctx context.Context, raw any) (model.DockingEventFilter, error) {
+	var out model.DockingEventFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DockingEventFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDockingEventOrder(ctx context.Context, obj any) (model.DockingEventOrder, error) {
+	var it model.DockingEventOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNDockingEventOrderField2spacegraphᚋgraphᚋmodelᚐDockingEventOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2spacegraphᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDockingEventOrder unmarshals raw into the DockingEventOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDockingEventOrder(ctx context.Context, raw any) (model.DockingEventOrder, error) {
+	var out model.DockingEventOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DockingEventOrder", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputFamilyFilter(ctx context.Context, obj any) (model.FamilyFilter, error) {
 	var it model.FamilyFilter
 	if obj == nil {
@@ -10001,6 +14316,101 @@ func UnmarshalSpacecraftFilter(ctx context.Context, raw any) (model.SpacecraftFi
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSpacecraftFlightFilter(ctx context.Context, obj any) (model.SpacecraftFlightFilter, error) {
+	var it model.SpacecraftFlightFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"spacecraft"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "spacecraft":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("spacecraft"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Spacecraft = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSpacecraftFlightFilter unmarshals raw into the SpacecraftFlightFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSpacecraftFlightFilter(ctx context.Context, raw any) (model.SpacecraftFlightFilter, error) {
+	var out model.SpacecraftFlightFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SpacecraftFlightFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSpacecraftFlightOrder(ctx context.Context, obj any) (model.SpacecraftFlightOrder, error) {
+	var it model.SpacecraftFlightOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNSpacecraftFlightOrderField2spacegraphᚋgraphᚋmodelᚐSpacecraftFlightOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2spacegraphᚋgraphᚋmodelᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSpacecraftFlightOrder unmarshals raw into the SpacecraftFlightOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSpacecraftFlightOrder(ctx context.Context, raw any) (model.SpacecraftFlightOrder, error) {
+	var out model.SpacecraftFlightOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SpacecraftFlightOrder", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSpacecraftOrder(ctx context.Context, obj any) (model.SpacecraftOrder, error) {
 	var it model.SpacecraftOrder
 	if obj == nil {
@@ -10062,6 +14472,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
+	case *catalog.SpacecraftFlight:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._SpacecraftFlight(ctx, sel, obj)
 	case *catalog.SpacecraftConfig:
 		if obj == nil {
 			return graphql.Null
@@ -10077,6 +14492,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Family(ctx, sel, obj)
+	case *catalog.DockingEvent:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._DockingEvent(ctx, sel, obj)
 	case *catalog.Agency:
 		if obj == nil {
 			return graphql.Null
@@ -10487,6 +14907,194 @@ func (ec *executionContext) _Country(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var dockingEventImplementors = []string{"DockingEvent", "Node"}
+
+func (ec *executionContext) _DockingEvent(ctx context.Context, sel ast.SelectionSet, obj *catalog.DockingEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dockingEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DockingEvent")
+		case "id":
+			out.Values[i] = ec._DockingEvent_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ll2Id":
+			out.Values[i] = ec._DockingEvent_ll2Id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "docking":
+			out.Values[i] = ec._DockingEvent_docking(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "departure":
+			out.Values[i] = ec._DockingEvent_departure(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dockingLocation":
+			out.Values[i] = ec._DockingEvent_dockingLocation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "spaceStation":
+			out.Values[i] = ec._DockingEvent_spaceStation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "flight":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DockingEvent_flight(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dockingEventConnectionImplementors = []string{"DockingEventConnection"}
+
+func (ec *executionContext) _DockingEventConnection(ctx context.Context, sel ast.SelectionSet, obj *model.DockingEventConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dockingEventConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DockingEventConnection")
+		case "edges":
+			out.Values[i] = ec._DockingEventConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._DockingEventConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._DockingEventConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._DockingEventConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dockingEventEdgeImplementors = []string{"DockingEventEdge"}
+
+func (ec *executionContext) _DockingEventEdge(ctx context.Context, sel ast.SelectionSet, obj *model.DockingEventEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dockingEventEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DockingEventEdge")
+		case "cursor":
+			out.Values[i] = ec._DockingEventEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._DockingEventEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dockingLocationImplementors = []string{"DockingLocation"}
+
+func (ec *executionContext) _DockingLocation(ctx context.Context, sel ast.SelectionSet, obj *ll2.DockingLocation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dockingLocationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DockingLocation")
+		case "ll2Id":
+			out.Values[i] = ec._DockingLocation_ll2Id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._DockingLocation_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var familyImplementors = []string{"Family", "Node"}
 
 func (ec *executionContext) _Family(ctx context.Context, sel ast.SelectionSet, obj *catalog.Family) graphql.Marshaler {
@@ -10874,6 +15482,508 @@ func (ec *executionContext) _ImageVariantType(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var landingImplementors = []string{"Landing"}
+
+func (ec *executionContext) _Landing(ctx context.Context, sel ast.SelectionSet, obj *ll2.Landing) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, landingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Landing")
+		case "attempt":
+			out.Values[i] = ec._Landing_attempt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "success":
+			out.Values[i] = ec._Landing_success(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._Landing_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "downrangeDistance":
+			out.Values[i] = ec._Landing_downrangeDistance(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._Landing_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "location":
+			out.Values[i] = ec._Landing_location(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var landingLocationImplementors = []string{"LandingLocation"}
+
+func (ec *executionContext) _LandingLocation(ctx context.Context, sel ast.SelectionSet, obj *ll2.LandingLocation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, landingLocationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LandingLocation")
+		case "name":
+			out.Values[i] = ec._LandingLocation_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "abbrev":
+			out.Values[i] = ec._LandingLocation_abbrev(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._LandingLocation_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var landingTypeImplementors = []string{"LandingType"}
+
+func (ec *executionContext) _LandingType(ctx context.Context, sel ast.SelectionSet, obj *ll2.LandingType) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, landingTypeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LandingType")
+		case "name":
+			out.Values[i] = ec._LandingType_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "abbrev":
+			out.Values[i] = ec._LandingType_abbrev(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._LandingType_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var launchImplementors = []string{"Launch"}
+
+func (ec *executionContext) _Launch(ctx context.Context, sel ast.SelectionSet, obj *catalog.Launch) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, launchImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Launch")
+		case "ll2Id":
+			out.Values[i] = ec._Launch_ll2Id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Launch_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "net":
+			out.Values[i] = ec._Launch_net(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "windowStart":
+			out.Values[i] = ec._Launch_windowStart(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "windowEnd":
+			out.Values[i] = ec._Launch_windowEnd(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Launch_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "launchServiceProvider":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Launch_launchServiceProvider(ctx, field, obj)
+				})
+		case "rocket":
+			out.Values[i] = ec._Launch_rocket(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mission":
+			out.Values[i] = ec._Launch_mission(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pad":
+			out.Values[i] = ec._Launch_pad(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "image":
+			out.Values[i] = ec._Launch_image(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "webcastLive":
+			out.Values[i] = ec._Launch_webcastLive(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var launchStatusImplementors = []string{"LaunchStatus"}
+
+func (ec *executionContext) _LaunchStatus(ctx context.Context, sel ast.SelectionSet, obj *ll2.LaunchStatus) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, launchStatusImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LaunchStatus")
+		case "ll2Id":
+			out.Values[i] = ec._LaunchStatus_ll2Id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._LaunchStatus_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "abbrev":
+			out.Values[i] = ec._LaunchStatus_abbrev(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._LaunchStatus_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var launcherConfigImplementors = []string{"LauncherConfig"}
+
+func (ec *executionContext) _LauncherConfig(ctx context.Context, sel ast.SelectionSet, obj *ll2.LauncherConfigList) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, launcherConfigImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LauncherConfig")
+		case "ll2Id":
+			out.Values[i] = ec._LauncherConfig_ll2Id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._LauncherConfig_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fullName":
+			out.Values[i] = ec._LauncherConfig_fullName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "variant":
+			out.Values[i] = ec._LauncherConfig_variant(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var locationImplementors = []string{"Location"}
+
+func (ec *executionContext) _Location(ctx context.Context, sel ast.SelectionSet, obj *ll2.Location) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, locationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Location")
+		case "name":
+			out.Values[i] = ec._Location_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "countryCode":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Location_countryCode(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var missionImplementors = []string{"Mission"}
+
+func (ec *executionContext) _Mission(ctx context.Context, sel ast.SelectionSet, obj *ll2.Mission) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, missionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mission")
+		case "name":
+			out.Values[i] = ec._Mission_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._Mission_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._Mission_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "orbit":
+			out.Values[i] = ec._Mission_orbit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var orbitImplementors = []string{"Orbit"}
+
+func (ec *executionContext) _Orbit(ctx context.Context, sel ast.SelectionSet, obj *ll2.Orbit) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orbitImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Orbit")
+		case "name":
+			out.Values[i] = ec._Orbit_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "abbrev":
+			out.Values[i] = ec._Orbit_abbrev(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var padImplementors = []string{"Pad"}
+
+func (ec *executionContext) _Pad(ctx context.Context, sel ast.SelectionSet, obj *ll2.Pad) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, padImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Pad")
+		case "name":
+			out.Values[i] = ec._Pad_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "latitude":
+			out.Values[i] = ec._Pad_latitude(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "longitude":
+			out.Values[i] = ec._Pad_longitude(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "location":
+			out.Values[i] = ec._Pad_location(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
@@ -11001,6 +16111,60 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_allFamilies(ctx, field)
 				})
+		case "spacecraftFlight":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_spacecraftFlight(ctx, field)
+				})
+		case "allSpacecraftFlights":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_allSpacecraftFlights(ctx, field)
+				})
+		case "dockingEvent":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_dockingEvent(ctx, field)
+				})
+		case "allDockingEvents":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_allDockingEvents(ctx, field)
+				})
+		case "spacecraftStatuses":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_spacecraftStatuses(ctx, field)
+				})
+		case "spacecraftConfigTypes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_spacecraftConfigTypes(ctx, field)
+				})
+		case "agencyTypes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_agencyTypes(ctx, field)
+				})
+		case "countries":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_countries(ctx, field)
+				})
+		case "imageLicenses":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_imageLicenses(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -11014,6 +16178,39 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rocketImplementors = []string{"Rocket"}
+
+func (ec *executionContext) _Rocket(ctx context.Context, sel ast.SelectionSet, obj *ll2.Rocket) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rocketImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Rocket")
+		case "configuration":
+			out.Values[i] = ec._Rocket_configuration(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -11123,6 +16320,44 @@ func (ec *executionContext) _SocialMediaLink(ctx context.Context, sel ast.Select
 	return out
 }
 
+var spaceStationImplementors = []string{"SpaceStation"}
+
+func (ec *executionContext) _SpaceStation(ctx context.Context, sel ast.SelectionSet, obj *ll2.SpaceStation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spaceStationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpaceStation")
+		case "ll2Id":
+			out.Values[i] = ec._SpaceStation_ll2Id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._SpaceStation_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var spacecraftImplementors = []string{"Spacecraft", "Node"}
 
 func (ec *executionContext) _Spacecraft(ctx context.Context, sel ast.SelectionSet, obj *catalog.Spacecraft) graphql.Marshaler {
@@ -11137,93 +16372,99 @@ func (ec *executionContext) _Spacecraft(ctx context.Context, sel ast.SelectionSe
 		case "id":
 			out.Values[i] = ec._Spacecraft_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "ll2Id":
 			out.Values[i] = ec._Spacecraft_ll2Id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._Spacecraft_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "serialNumber":
 			out.Values[i] = ec._Spacecraft_serialNumber(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "isPlaceholder":
 			out.Values[i] = ec._Spacecraft_isPlaceholder(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "image":
 			out.Values[i] = ec._Spacecraft_image(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "inSpace":
 			out.Values[i] = ec._Spacecraft_inSpace(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "timeInSpace":
 			out.Values[i] = ec._Spacecraft_timeInSpace(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "timeInSpaceSeconds":
 			out.Values[i] = ec._Spacecraft_timeInSpaceSeconds(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "timeDocked":
 			out.Values[i] = ec._Spacecraft_timeDocked(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "timeDockedSeconds":
 			out.Values[i] = ec._Spacecraft_timeDockedSeconds(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "flightsCount":
 			out.Values[i] = ec._Spacecraft_flightsCount(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "missionEndsCount":
 			out.Values[i] = ec._Spacecraft_missionEndsCount(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._Spacecraft_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
 			out.Values[i] = ec._Spacecraft_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "fastestTurnaround":
 			out.Values[i] = ec._Spacecraft_fastestTurnaround(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "fastestTurnaroundSeconds":
 			out.Values[i] = ec._Spacecraft_fastestTurnaroundSeconds(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "spacecraftConfig":
 			out.Values[i] = ec._Spacecraft_spacecraftConfig(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "flights":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Spacecraft_flights(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11615,6 +16856,182 @@ func (ec *executionContext) _SpacecraftEdge(ctx context.Context, sel ast.Selecti
 			}
 		case "node":
 			out.Values[i] = ec._SpacecraftEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var spacecraftFlightImplementors = []string{"SpacecraftFlight", "Node"}
+
+func (ec *executionContext) _SpacecraftFlight(ctx context.Context, sel ast.SelectionSet, obj *catalog.SpacecraftFlight) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spacecraftFlightImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpacecraftFlight")
+		case "id":
+			out.Values[i] = ec._SpacecraftFlight_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ll2Id":
+			out.Values[i] = ec._SpacecraftFlight_ll2Id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "destination":
+			out.Values[i] = ec._SpacecraftFlight_destination(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "missionEnd":
+			out.Values[i] = ec._SpacecraftFlight_missionEnd(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "duration":
+			out.Values[i] = ec._SpacecraftFlight_duration(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "durationSeconds":
+			out.Values[i] = ec._SpacecraftFlight_durationSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "turnAroundTime":
+			out.Values[i] = ec._SpacecraftFlight_turnAroundTime(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "turnAroundTimeSeconds":
+			out.Values[i] = ec._SpacecraftFlight_turnAroundTimeSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "spacecraft":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SpacecraftFlight_spacecraft(ctx, field, obj)
+				})
+		case "launch":
+			out.Values[i] = ec._SpacecraftFlight_launch(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "landing":
+			out.Values[i] = ec._SpacecraftFlight_landing(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dockingEvents":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SpacecraftFlight_dockingEvents(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var spacecraftFlightConnectionImplementors = []string{"SpacecraftFlightConnection"}
+
+func (ec *executionContext) _SpacecraftFlightConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SpacecraftFlightConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spacecraftFlightConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpacecraftFlightConnection")
+		case "edges":
+			out.Values[i] = ec._SpacecraftFlightConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._SpacecraftFlightConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SpacecraftFlightConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SpacecraftFlightConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var spacecraftFlightEdgeImplementors = []string{"SpacecraftFlightEdge"}
+
+func (ec *executionContext) _SpacecraftFlightEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SpacecraftFlightEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, spacecraftFlightEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SpacecraftFlightEdge")
+		case "cursor":
+			out.Values[i] = ec._SpacecraftFlightEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._SpacecraftFlightEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -12105,6 +17522,30 @@ func (ec *executionContext) marshalNAgencyType2spacegraphᚋll2ᚐAgencyType(ctx
 	return ec._AgencyType(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNAgencyType2ᚕᚖspacegraphᚋll2ᚐAgencyTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ll2.AgencyType) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAgencyType2ᚖspacegraphᚋll2ᚐAgencyType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAgencyType2ᚖspacegraphᚋll2ᚐAgencyType(ctx context.Context, sel ast.SelectionSet, v *ll2.AgencyType) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AgencyType!")
+		return graphql.Null
+	}
+	return ec._AgencyType(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -12121,6 +17562,110 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 
 func (ec *executionContext) marshalNCountry2spacegraphᚋll2ᚐCountry(ctx context.Context, sel ast.SelectionSet, v ll2.Country) graphql.Marshaler {
 	return ec._Country(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCountry2ᚕᚖspacegraphᚋll2ᚐCountryᚄ(ctx context.Context, sel ast.SelectionSet, v []*ll2.Country) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCountry2ᚖspacegraphᚋll2ᚐCountry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCountry2ᚖspacegraphᚋll2ᚐCountry(ctx context.Context, sel ast.SelectionSet, v *ll2.Country) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Country!")
+		return graphql.Null
+	}
+	return ec._Country(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDateTime2spacegraphᚋll2ᚐDateTime(ctx context.Context, v any) (ll2.DateTime, error) {
+	res, err := model.UnmarshalDateTime(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDateTime2spacegraphᚋll2ᚐDateTime(ctx context.Context, sel ast.SelectionSet, v ll2.DateTime) graphql.Marshaler {
+	_ = sel
+	res := model.MarshalDateTime(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DateTime!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNDockingEvent2ᚕᚖspacegraphᚋcatalogᚐDockingEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.DockingEvent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDockingEvent2ᚖspacegraphᚋcatalogᚐDockingEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDockingEvent2ᚖspacegraphᚋcatalogᚐDockingEvent(ctx context.Context, sel ast.SelectionSet, v *catalog.DockingEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DockingEvent!")
+		return graphql.Null
+	}
+	return ec._DockingEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDockingEventConnection2ᚖspacegraphᚋgraphᚋmodelᚐDockingEventConnection(ctx context.Context, sel ast.SelectionSet, v *model.DockingEventConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DockingEventConnection!")
+		return graphql.Null
+	}
+	return ec._DockingEventConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDockingEventEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐDockingEventEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DockingEventEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDockingEventEdge2ᚖspacegraphᚋgraphᚋmodelᚐDockingEventEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDockingEventEdge2ᚖspacegraphᚋgraphᚋmodelᚐDockingEventEdge(ctx context.Context, sel ast.SelectionSet, v *model.DockingEventEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DockingEventEdge!")
+		return graphql.Null
+	}
+	return ec._DockingEventEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDockingEventOrderField2spacegraphᚋgraphᚋmodelᚐDockingEventOrderField(ctx context.Context, v any) (model.DockingEventOrderField, error) {
+	var res model.DockingEventOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDockingEventOrderField2spacegraphᚋgraphᚋmodelᚐDockingEventOrderField(ctx context.Context, sel ast.SelectionSet, v model.DockingEventOrderField) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNFamily2ᚕᚖspacegraphᚋcatalogᚐFamilyᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.Family) graphql.Marshaler {
@@ -12234,6 +17779,30 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 
 func (ec *executionContext) marshalNImageLicense2spacegraphᚋll2ᚐImageLicense(ctx context.Context, sel ast.SelectionSet, v ll2.ImageLicense) graphql.Marshaler {
 	return ec._ImageLicense(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNImageLicense2ᚕᚖspacegraphᚋll2ᚐImageLicenseᚄ(ctx context.Context, sel ast.SelectionSet, v []*ll2.ImageLicense) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImageLicense2ᚖspacegraphᚋll2ᚐImageLicense(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNImageLicense2ᚖspacegraphᚋll2ᚐImageLicense(ctx context.Context, sel ast.SelectionSet, v *ll2.ImageLicense) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImageLicense!")
+		return graphql.Null
+	}
+	return ec._ImageLicense(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNImageVariant2spacegraphᚋll2ᚐImageVariant(ctx context.Context, sel ast.SelectionSet, v ll2.ImageVariant) graphql.Marshaler {
@@ -12400,6 +17969,22 @@ func (ec *executionContext) marshalNSpacecraftConfigOrderField2spacegraphᚋgrap
 	return v
 }
 
+func (ec *executionContext) marshalNSpacecraftConfigType2ᚕᚖspacegraphᚋll2ᚐSpacecraftConfigTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ll2.SpacecraftConfigType) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSpacecraftConfigType2ᚖspacegraphᚋll2ᚐSpacecraftConfigType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNSpacecraftConfigType2ᚖspacegraphᚋll2ᚐSpacecraftConfigType(ctx context.Context, sel ast.SelectionSet, v *ll2.SpacecraftConfigType) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SpacecraftConfigType!")
@@ -12440,6 +18025,72 @@ func (ec *executionContext) marshalNSpacecraftEdge2ᚖspacegraphᚋgraphᚋmodel
 	return ec._SpacecraftEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSpacecraftFlight2ᚕᚖspacegraphᚋcatalogᚐSpacecraftFlightᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.SpacecraftFlight) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSpacecraftFlight2ᚖspacegraphᚋcatalogᚐSpacecraftFlight(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSpacecraftFlight2ᚖspacegraphᚋcatalogᚐSpacecraftFlight(ctx context.Context, sel ast.SelectionSet, v *catalog.SpacecraftFlight) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SpacecraftFlight!")
+		return graphql.Null
+	}
+	return ec._SpacecraftFlight(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSpacecraftFlightConnection2ᚖspacegraphᚋgraphᚋmodelᚐSpacecraftFlightConnection(ctx context.Context, sel ast.SelectionSet, v *model.SpacecraftFlightConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SpacecraftFlightConnection!")
+		return graphql.Null
+	}
+	return ec._SpacecraftFlightConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSpacecraftFlightEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐSpacecraftFlightEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SpacecraftFlightEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSpacecraftFlightEdge2ᚖspacegraphᚋgraphᚋmodelᚐSpacecraftFlightEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSpacecraftFlightEdge2ᚖspacegraphᚋgraphᚋmodelᚐSpacecraftFlightEdge(ctx context.Context, sel ast.SelectionSet, v *model.SpacecraftFlightEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SpacecraftFlightEdge!")
+		return graphql.Null
+	}
+	return ec._SpacecraftFlightEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSpacecraftFlightOrderField2spacegraphᚋgraphᚋmodelᚐSpacecraftFlightOrderField(ctx context.Context, v any) (model.SpacecraftFlightOrderField, error) {
+	var res model.SpacecraftFlightOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSpacecraftFlightOrderField2spacegraphᚋgraphᚋmodelᚐSpacecraftFlightOrderField(ctx context.Context, sel ast.SelectionSet, v model.SpacecraftFlightOrderField) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNSpacecraftOrderField2spacegraphᚋgraphᚋmodelᚐSpacecraftOrderField(ctx context.Context, v any) (model.SpacecraftOrderField, error) {
 	var res model.SpacecraftOrderField
 	err := res.UnmarshalGQL(v)
@@ -12448,6 +18099,22 @@ func (ec *executionContext) unmarshalNSpacecraftOrderField2spacegraphᚋgraphᚋ
 
 func (ec *executionContext) marshalNSpacecraftOrderField2spacegraphᚋgraphᚋmodelᚐSpacecraftOrderField(ctx context.Context, sel ast.SelectionSet, v model.SpacecraftOrderField) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNSpacecraftStatus2ᚕᚖspacegraphᚋll2ᚐSpacecraftStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []*ll2.SpacecraftStatus) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSpacecraftStatus2ᚖspacegraphᚋll2ᚐSpacecraftStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNSpacecraftStatus2ᚖspacegraphᚋll2ᚐSpacecraftStatus(ctx context.Context, sel ast.SelectionSet, v *ll2.SpacecraftStatus) graphql.Marshaler {
@@ -12704,6 +18371,54 @@ func (ec *executionContext) marshalODate2ᚖspacegraphᚋll2ᚐDate(ctx context.
 	return res
 }
 
+func (ec *executionContext) unmarshalODateTime2ᚖspacegraphᚋll2ᚐDateTime(ctx context.Context, v any) (*ll2.DateTime, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := model.UnmarshalDateTime(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODateTime2ᚖspacegraphᚋll2ᚐDateTime(ctx context.Context, sel ast.SelectionSet, v *ll2.DateTime) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := model.MarshalDateTime(*v)
+	return res
+}
+
+func (ec *executionContext) marshalODockingEvent2ᚖspacegraphᚋcatalogᚐDockingEvent(ctx context.Context, sel ast.SelectionSet, v *catalog.DockingEvent) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DockingEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODockingEventFilter2ᚖspacegraphᚋgraphᚋmodelᚐDockingEventFilter(ctx context.Context, v any) (*model.DockingEventFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDockingEventFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalODockingEventOrder2ᚖspacegraphᚋgraphᚋmodelᚐDockingEventOrder(ctx context.Context, v any) (*model.DockingEventOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDockingEventOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODockingLocation2ᚖspacegraphᚋll2ᚐDockingLocation(ctx context.Context, sel ast.SelectionSet, v *ll2.DockingLocation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DockingLocation(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalODuration2ᚖspacegraphᚋll2ᚐDuration(ctx context.Context, v any) (*ll2.Duration, error) {
 	if v == nil {
 		return nil, nil
@@ -12832,11 +18547,88 @@ func (ec *executionContext) unmarshalOIntRange2ᚖspacegraphᚋgraphᚋmodelᚐI
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOLanding2ᚖspacegraphᚋll2ᚐLanding(ctx context.Context, sel ast.SelectionSet, v *ll2.Landing) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Landing(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOLandingLocation2ᚖspacegraphᚋll2ᚐLandingLocation(ctx context.Context, sel ast.SelectionSet, v *ll2.LandingLocation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LandingLocation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOLandingType2ᚖspacegraphᚋll2ᚐLandingType(ctx context.Context, sel ast.SelectionSet, v *ll2.LandingType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LandingType(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOLaunch2ᚖspacegraphᚋcatalogᚐLaunch(ctx context.Context, sel ast.SelectionSet, v *catalog.Launch) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Launch(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOLaunchStatus2ᚖspacegraphᚋll2ᚐLaunchStatus(ctx context.Context, sel ast.SelectionSet, v *ll2.LaunchStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LaunchStatus(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOLauncherConfig2ᚖspacegraphᚋll2ᚐLauncherConfigList(ctx context.Context, sel ast.SelectionSet, v *ll2.LauncherConfigList) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LauncherConfig(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOLocation2ᚖspacegraphᚋll2ᚐLocation(ctx context.Context, sel ast.SelectionSet, v *ll2.Location) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Location(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOMission2ᚖspacegraphᚋll2ᚐMission(ctx context.Context, sel ast.SelectionSet, v *ll2.Mission) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Mission(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalONode2spacegraphᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Node(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOrbit2ᚖspacegraphᚋll2ᚐOrbit(ctx context.Context, sel ast.SelectionSet, v *ll2.Orbit) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Orbit(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPad2ᚖspacegraphᚋll2ᚐPad(ctx context.Context, sel ast.SelectionSet, v *ll2.Pad) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Pad(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORocket2ᚖspacegraphᚋll2ᚐRocket(ctx context.Context, sel ast.SelectionSet, v *ll2.Rocket) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Rocket(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOSocialMediaLink2ᚕspacegraphᚋll2ᚐSocialMediaLinkᚄ(ctx context.Context, sel ast.SelectionSet, v []ll2.SocialMediaLink) graphql.Marshaler {
@@ -12856,6 +18648,13 @@ func (ec *executionContext) marshalOSocialMediaLink2ᚕspacegraphᚋll2ᚐSocial
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalOSpaceStation2ᚖspacegraphᚋll2ᚐSpaceStation(ctx context.Context, sel ast.SelectionSet, v *ll2.SpaceStation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SpaceStation(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOSpacecraft2ᚖspacegraphᚋcatalogᚐSpacecraft(ctx context.Context, sel ast.SelectionSet, v *catalog.Spacecraft) graphql.Marshaler {
@@ -12893,6 +18692,36 @@ func (ec *executionContext) unmarshalOSpacecraftFilter2ᚖspacegraphᚋgraphᚋm
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputSpacecraftFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSpacecraftFlight2ᚖspacegraphᚋcatalogᚐSpacecraftFlight(ctx context.Context, sel ast.SelectionSet, v *catalog.SpacecraftFlight) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SpacecraftFlight(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSpacecraftFlightConnection2ᚖspacegraphᚋgraphᚋmodelᚐSpacecraftFlightConnection(ctx context.Context, sel ast.SelectionSet, v *model.SpacecraftFlightConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SpacecraftFlightConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSpacecraftFlightFilter2ᚖspacegraphᚋgraphᚋmodelᚐSpacecraftFlightFilter(ctx context.Context, v any) (*model.SpacecraftFlightFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSpacecraftFlightFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOSpacecraftFlightOrder2ᚖspacegraphᚋgraphᚋmodelᚐSpacecraftFlightOrder(ctx context.Context, v any) (*model.SpacecraftFlightOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSpacecraftFlightOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -38,6 +38,23 @@ var fieldLevel = map[string]map[string]ll2.Level{
 		levels(ll2.LevelDetailed, "spacecraftFlown", "totalLaunchCount", "successfulLaunches",
 			"failedLaunches", "attemptedLandings", "successfulLandings", "failedLandings"),
 	),
+	// A detailed spacecraft lists every flight with its launch and landing: a page of
+	// spacecraft with their flights is one call at that level.
+	"Spacecraft": levels(ll2.LevelDetailed, "flights"),
+	// A flight at the list level (as a normal docking event embeds it) has only its
+	// launch's id and name; a detailed flight brings its docking events (a planning
+	// hint only: flightsPlanOnly).
+	"SpacecraftFlight": merge(
+		levels(ll2.LevelNormal, "launch"),
+		levels(ll2.LevelDetailed, "dockingEvents"),
+	),
+}
+
+// planOnly are the fields of fieldLevel whose level is a planning hint only: a
+// parent below it still answers them (through a loader), so a snapshot that holds the
+// parent at a lower level is no gap (SnapshotGaps leaves them alone).
+var planOnly = map[string]map[string]bool{
+	"SpacecraftFlight": {"dockingEvents": true},
 }
 
 // baseLevel is the least level each type comes at.
@@ -46,6 +63,8 @@ var baseLevel = map[string]ll2.Level{
 	"SpacecraftConfig": ll2.LevelNormal,
 	"Agency":           ll2.LevelList,
 	"Family":           ll2.LevelList,
+	"SpacecraftFlight": ll2.LevelList,
+	"DockingEvent":     ll2.LevelNormal,
 }
 
 // childType gives the type of the object fields whose values LL2 embeds.
@@ -53,6 +72,9 @@ var childType = map[string]map[string]string{
 	"Spacecraft":       {"spacecraftConfig": "SpacecraftConfig"},
 	"SpacecraftConfig": {"agency": "Agency", "families": "Family"},
 	"Family":           {"manufacturer": "Agency", "parent": "Family"},
+	"SpacecraftFlight": {"spacecraft": "Spacecraft", "launch": "Launch"},
+	"Launch":           {"launchServiceProvider": "Agency"},
+	"DockingEvent":     {"flight": "SpacecraftFlight"},
 }
 
 func levels(l ll2.Level, fields ...string) map[string]ll2.Level {
@@ -89,6 +111,23 @@ func embeddedLevel(typ string, l ll2.Level, field string) (ll2.Level, bool) {
 	case "Family":
 		if l >= ll2.LevelNormal && (field == "manufacturer" || field == "parent") {
 			return min(l, ll2.LevelDetailed) - 1, true
+		}
+	case "SpacecraftFlight":
+		switch field {
+		case "spacecraft":
+			return ll2.LevelNormal, true
+		case "launch":
+			// A launch has no level of its own: it is as rich as its flight.
+			return l, true
+		}
+	case "Launch":
+		return ll2.LevelList, field == "launchServiceProvider"
+	case "DockingEvent":
+		if field == "flight" {
+			if l >= ll2.LevelDetailed {
+				return ll2.LevelNormal, true
+			}
+			return ll2.LevelList, true
 		}
 	}
 	return ll2.LevelNone, false

@@ -118,6 +118,12 @@ func nodeThunk(ctx context.Context, typ string, id int) func() (model.Node, erro
 	case relay.TypeAgency:
 		th := l.Agency.Load(ctx, loaders.Key{ID: id, Level: level})
 		return func() (model.Node, error) { return wrap(asNode(th())) }
+	case relay.TypeSpacecraftFlight:
+		th := l.Flight.Load(ctx, loaders.Key{ID: id, Level: level})
+		return func() (model.Node, error) { return wrap(asNode(th())) }
+	case relay.TypeDockingEvent:
+		th := l.DockingEvent.Load(ctx, loaders.Key{ID: id, Level: level})
+		return func() (model.Node, error) { return wrap(asNode(th())) }
 	default:
 		th := l.Family.Load(ctx, loaders.Key{ID: id, Level: level})
 		return func() (model.Node, error) { return wrap(asNode(th())) }

@@ -39,6 +39,14 @@ func (r *agencyResolver) Families(ctx context.Context, obj *catalog.Agency, firs
 	return &model.FamilyConnection{Window: upgradeWindow(ctx, w, n, addFamily)}, err
 }
 
+// Flight is the resolver for the flight field.
+func (r *dockingEventResolver) Flight(ctx context.Context, obj *catalog.DockingEvent) (*catalog.SpacecraftFlight, error) {
+	if obj.Flight == nil {
+		return nil, nil
+	}
+	return embeddedObject(ctx, "SpacecraftFlight", obj.Flight, obj.Flight.ID, obj.Flight.Level, loaders.For(ctx).Flight, addNone)
+}
+
 // SpacecraftConfigs is the resolver for the spacecraftConfigs field.
 func (r *familyResolver) SpacecraftConfigs(ctx context.Context, obj *catalog.Family, first *int, after *string, last *int, before *string, filter *model.SpacecraftConfigFilter, search *string, orderBy *model.SpacecraftConfigOrder) (*model.SpacecraftConfigConnection, error) {
 	q, err := configQuery(filter, search, orderBy, "")
@@ -49,6 +57,22 @@ func (r *familyResolver) SpacecraftConfigs(ctx context.Context, obj *catalog.Fam
 	q.Mode = n.chooseLevel("SpacecraftConfig", ll2.LevelNormal, ll2.LevelDetailed)
 	w, err := connection(ctx, connArgs{first, last, after, before}, "Family.spacecraftConfigs", obj.ID, q, childrenOf(loaders.For(ctx).ConfigsOfFamily, obj.ID))
 	return &model.SpacecraftConfigConnection{Window: upgradeWindow(ctx, w, n, addConfig)}, err
+}
+
+// LaunchServiceProvider is the resolver for the launchServiceProvider field.
+func (r *launchResolver) LaunchServiceProvider(ctx context.Context, obj *catalog.Launch) (*catalog.Agency, error) {
+	if obj.LaunchServiceProvider == nil {
+		return nil, nil
+	}
+	return embeddedObject(ctx, "Agency", obj.LaunchServiceProvider, obj.LaunchServiceProvider.ID, obj.LaunchServiceProvider.Level, loaders.For(ctx).Agency, addNone)
+}
+
+// CountryCode is the resolver for the countryCode field.
+func (r *locationResolver) CountryCode(ctx context.Context, obj *ll2.Location) (*string, error) {
+	if obj.Country == nil {
+		return nil, nil
+	}
+	return obj.Country.Alpha3Code, nil
 }
 
 // Node is the resolver for the node field.
@@ -184,6 +208,94 @@ func (r *queryResolver) AllFamilies(ctx context.Context, first *int, after *stri
 	return &model.FamilyConnection{Window: upgradeWindow(ctx, w, n, addFamily)}, err
 }
 
+// SpacecraftFlight is the resolver for the spacecraftFlight field.
+func (r *queryResolver) SpacecraftFlight(ctx context.Context, id *string, ll2Id *int) (*catalog.SpacecraftFlight, error) {
+	n, err := objectRef(id, ll2Id, relay.TypeSpacecraftFlight)
+	if err != nil {
+		return nil, err
+	}
+	v, err := nullIfNotFound(load(ctx, loaders.For(ctx).Flight, n, rootNeed(ctx, "SpacecraftFlight").level))
+	return v, notHeldAtAll(err, "spacecraftFlight", "the flights")
+}
+
+// AllSpacecraftFlights is the resolver for the allSpacecraftFlights field.
+func (r *queryResolver) AllSpacecraftFlights(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.SpacecraftFlightFilter, search *string, orderBy *model.SpacecraftFlightOrder) (*model.SpacecraftFlightConnection, error) {
+	q, err := flightQuery(filter, search, orderBy)
+	if err != nil {
+		return nil, err
+	}
+	n, _ := connectionNeed(ctx, "SpacecraftFlightConnection", "SpacecraftFlight")
+	q.Mode = n.chooseLevel("SpacecraftFlight", ll2.LevelNormal, ll2.LevelDetailed)
+	if q.Mode > ll2.LevelNormal && loaders.For(ctx).DockingEventsAtHand() {
+		// The detailed level only brings the docking events, which crawls at hand
+		// answer for free; no crawl keeps detailed flights.
+		q.Mode = ll2.LevelNormal
+	}
+	w, err := connection(ctx, connArgs{first, last, after, before}, "allSpacecraftFlights", 0, q, loaders.For(ctx).ListFlights)
+	return &model.SpacecraftFlightConnection{Window: w}, notHeldAtAll(err, "allSpacecraftFlights", "the flights")
+}
+
+// DockingEvent is the resolver for the dockingEvent field.
+func (r *queryResolver) DockingEvent(ctx context.Context, id *string, ll2Id *int) (*catalog.DockingEvent, error) {
+	n, err := objectRef(id, ll2Id, relay.TypeDockingEvent)
+	if err != nil {
+		return nil, err
+	}
+	v, err := nullIfNotFound(load(ctx, loaders.For(ctx).DockingEvent, n, rootNeed(ctx, "DockingEvent").level))
+	return v, notHeldAtAll(err, "dockingEvent", "the docking events")
+}
+
+// AllDockingEvents is the resolver for the allDockingEvents field.
+func (r *queryResolver) AllDockingEvents(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.DockingEventFilter, search *string, orderBy *model.DockingEventOrder) (*model.DockingEventConnection, error) {
+	q, err := dockingQuery(filter, search, orderBy, false)
+	if err != nil {
+		return nil, err
+	}
+	n, _ := connectionNeed(ctx, "DockingEventConnection", "DockingEvent")
+	q.Mode = n.chooseLevel("DockingEvent", ll2.LevelNormal, ll2.LevelDetailed)
+	w, err := connection(ctx, connArgs{first, last, after, before}, "allDockingEvents", 0, q, loaders.For(ctx).ListDockingEvents)
+	return &model.DockingEventConnection{Window: w}, notHeldAtAll(err, "allDockingEvents", "the docking events")
+}
+
+// SpacecraftStatuses is the resolver for the spacecraftStatuses field.
+func (r *queryResolver) SpacecraftStatuses(ctx context.Context) ([]*ll2.SpacecraftStatus, error) {
+	return lookupRows(loaders.For(ctx).SpacecraftStatuses(ctx))
+}
+
+// SpacecraftConfigTypes is the resolver for the spacecraftConfigTypes field.
+func (r *queryResolver) SpacecraftConfigTypes(ctx context.Context) ([]*ll2.SpacecraftConfigType, error) {
+	return lookupRows(loaders.For(ctx).SpacecraftConfigTypes(ctx))
+}
+
+// AgencyTypes is the resolver for the agencyTypes field.
+func (r *queryResolver) AgencyTypes(ctx context.Context) ([]*ll2.AgencyType, error) {
+	return lookupRows(loaders.For(ctx).AgencyTypes(ctx))
+}
+
+// Countries is the resolver for the countries field.
+func (r *queryResolver) Countries(ctx context.Context) ([]*ll2.Country, error) {
+	return lookupRows(loaders.For(ctx).Countries(ctx))
+}
+
+// ImageLicenses is the resolver for the imageLicenses field.
+func (r *queryResolver) ImageLicenses(ctx context.Context) ([]*ll2.ImageLicense, error) {
+	return lookupRows(loaders.For(ctx).ImageLicenses(ctx))
+}
+
+// Flights is the resolver for the flights field.
+func (r *spacecraftResolver) Flights(ctx context.Context, obj *catalog.Spacecraft, first *int, after *string, last *int, before *string, orderBy *model.SpacecraftFlightOrder) (*model.SpacecraftFlightConnection, error) {
+	q, err := flightQuery(nil, nil, orderBy)
+	if err != nil {
+		return nil, err
+	}
+	q.Mode = ll2.LevelNormal
+	w, err := connection(ctx, connArgs{first, last, after, before}, "Spacecraft.flights", obj.ID, q, flightsOf(obj))
+	if err != nil {
+		return nil, err
+	}
+	return &model.SpacecraftFlightConnection{Window: w}, nil
+}
+
 // Spacecraft is the resolver for the spacecraft field.
 func (r *spacecraftConfigResolver) Spacecraft(ctx context.Context, obj *catalog.SpacecraftConfig, first *int, after *string, last *int, before *string, filter *model.SpacecraftFilter, search *string, orderBy *model.SpacecraftOrder) (*model.SpacecraftConnection, error) {
 	q, err := spacecraftQuery(filter, search, orderBy, "spacecraft_config")
@@ -196,21 +308,61 @@ func (r *spacecraftConfigResolver) Spacecraft(ctx context.Context, obj *catalog.
 	return &model.SpacecraftConnection{Window: upgradeWindow(ctx, w, n, addSpacecraft)}, err
 }
 
+// Spacecraft is the resolver for the spacecraft field.
+func (r *spacecraftFlightResolver) Spacecraft(ctx context.Context, obj *catalog.SpacecraftFlight) (*catalog.Spacecraft, error) {
+	if obj.Spacecraft == nil {
+		return nil, nil
+	}
+	return embeddedObject(ctx, "Spacecraft", obj.Spacecraft, obj.Spacecraft.ID, obj.Spacecraft.Level, loaders.For(ctx).Spacecraft, addSpacecraft)
+}
+
+// DockingEvents is the resolver for the dockingEvents field.
+func (r *spacecraftFlightResolver) DockingEvents(ctx context.Context, obj *catalog.SpacecraftFlight, first *int, after *string, last *int, before *string, filter *model.DockingEventFilter, search *string, orderBy *model.DockingEventOrder) (*model.DockingEventConnection, error) {
+	q, err := dockingQuery(filter, search, orderBy, true)
+	if err != nil {
+		return nil, err
+	}
+	n, _ := connectionNeed(ctx, "DockingEventConnection", "DockingEvent")
+	q.Mode = n.chooseLevel("DockingEvent", ll2.LevelNormal, ll2.LevelDetailed)
+	w, err := connection(ctx, connArgs{first, last, after, before}, "SpacecraftFlight.dockingEvents", obj.ID, q, dockingEventsOf(obj))
+	return &model.DockingEventConnection{Window: w}, err
+}
+
 // Agency returns AgencyResolver implementation.
 func (r *Resolver) Agency() AgencyResolver { return &agencyResolver{r} }
+
+// DockingEvent returns DockingEventResolver implementation.
+func (r *Resolver) DockingEvent() DockingEventResolver { return &dockingEventResolver{r} }
 
 // Family returns FamilyResolver implementation.
 func (r *Resolver) Family() FamilyResolver { return &familyResolver{r} }
 
+// Launch returns LaunchResolver implementation.
+func (r *Resolver) Launch() LaunchResolver { return &launchResolver{r} }
+
+// Location returns LocationResolver implementation.
+func (r *Resolver) Location() LocationResolver { return &locationResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
+
+// Spacecraft returns SpacecraftResolver implementation.
+func (r *Resolver) Spacecraft() SpacecraftResolver { return &spacecraftResolver{r} }
 
 // SpacecraftConfig returns SpacecraftConfigResolver implementation.
 func (r *Resolver) SpacecraftConfig() SpacecraftConfigResolver { return &spacecraftConfigResolver{r} }
 
+// SpacecraftFlight returns SpacecraftFlightResolver implementation.
+func (r *Resolver) SpacecraftFlight() SpacecraftFlightResolver { return &spacecraftFlightResolver{r} }
+
 type (
 	agencyResolver           struct{ *Resolver }
+	dockingEventResolver     struct{ *Resolver }
 	familyResolver           struct{ *Resolver }
+	launchResolver           struct{ *Resolver }
+	locationResolver         struct{ *Resolver }
 	queryResolver            struct{ *Resolver }
+	spacecraftResolver       struct{ *Resolver }
 	spacecraftConfigResolver struct{ *Resolver }
+	spacecraftFlightResolver struct{ *Resolver }
 )

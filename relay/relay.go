@@ -20,9 +20,12 @@ const (
 	TypeSpacecraftConfig = "SpacecraftConfig"
 	TypeAgency           = "Agency"
 	TypeFamily           = "Family"
+	TypeSpacecraftFlight = "SpacecraftFlight"
+	TypeDockingEvent     = "DockingEvent"
 )
 
-var nodeTypes = map[string]bool{TypeSpacecraft: true, TypeSpacecraftConfig: true, TypeAgency: true, TypeFamily: true}
+var nodeTypes = map[string]bool{TypeSpacecraft: true, TypeSpacecraftConfig: true, TypeAgency: true, TypeFamily: true,
+	TypeSpacecraftFlight: true, TypeDockingEvent: true}
 
 // maxText bounds ids and cursors before decoding, so that hostile input costs little.
 const maxText = 256

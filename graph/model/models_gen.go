@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"spacegraph/ll2"
 	"strconv"
 )
 
@@ -61,6 +62,28 @@ type AgencyFilter struct {
 type AgencyOrder struct {
 	// The field to order by.
 	Field AgencyOrderField `json:"field"`
+	// The direction.
+	Direction OrderDirection `json:"direction"`
+}
+
+// LL2's docking event filters (`docking_events/`); every filter given must match.
+type DockingEventFilter struct {
+	// The chasing flight, by global id (or LL2 id as a decimal string).
+	Flight *string `json:"flight,omitempty"`
+	// The target station, by `SpaceStation.ll2Id`.
+	SpaceStation *int `json:"spaceStation,omitempty"`
+	// The docking port, by `DockingLocation.ll2Id`.
+	DockingLocation *int `json:"dockingLocation,omitempty"`
+	// Docked at this instant or later.
+	DockingAfter *ll2.DateTime `json:"dockingAfter,omitempty"`
+	// Docked at this instant or earlier.
+	DockingBefore *ll2.DateTime `json:"dockingBefore,omitempty"`
+}
+
+// An ordering of docking events.
+type DockingEventOrder struct {
+	// The field to order by.
+	Field DockingEventOrderField `json:"field"`
 	// The direction.
 	Direction OrderDirection `json:"direction"`
 }
@@ -131,6 +154,20 @@ type SpacecraftFilter struct {
 	SpacecraftConfig *string `json:"spacecraftConfig,omitempty"`
 	// The status, by `SpacecraftStatus.ll2Id`.
 	Status *int `json:"status,omitempty"`
+}
+
+// LL2's flight filter (`spacecraft_flights/`).
+type SpacecraftFlightFilter struct {
+	// The spacecraft, by global id (or LL2 id as a decimal string).
+	Spacecraft *string `json:"spacecraft,omitempty"`
+}
+
+// An ordering of flights.
+type SpacecraftFlightOrder struct {
+	// The field to order by.
+	Field SpacecraftFlightOrderField `json:"field"`
+	// The direction.
+	Direction OrderDirection `json:"direction"`
 }
 
 // An ordering of spacecraft.
@@ -224,6 +261,64 @@ func (e *AgencyOrderField) UnmarshalJSON(b []byte) error {
 }
 
 func (e AgencyOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The fields docking events can be ordered by.
+type DockingEventOrderField string
+
+const (
+	// The docking time.
+	DockingEventOrderFieldDocking DockingEventOrderField = "DOCKING"
+	// The departure time (events still docked last when ascending).
+	DockingEventOrderFieldDeparture DockingEventOrderField = "DEPARTURE"
+)
+
+var AllDockingEventOrderField = []DockingEventOrderField{
+	DockingEventOrderFieldDocking,
+	DockingEventOrderFieldDeparture,
+}
+
+func (e DockingEventOrderField) IsValid() bool {
+	switch e {
+	case DockingEventOrderFieldDocking, DockingEventOrderFieldDeparture:
+		return true
+	}
+	return false
+}
+
+func (e DockingEventOrderField) String() string {
+	return string(e)
+}
+
+func (e *DockingEventOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DockingEventOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DockingEventOrderField", str)
+	}
+	return nil
+}
+
+func (e DockingEventOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DockingEventOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DockingEventOrderField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -392,6 +487,64 @@ func (e *SpacecraftConfigOrderField) UnmarshalJSON(b []byte) error {
 }
 
 func (e SpacecraftConfigOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The fields flights can be ordered by.
+type SpacecraftFlightOrderField string
+
+const (
+	// The LL2 id.
+	SpacecraftFlightOrderFieldID SpacecraftFlightOrderField = "ID"
+	// The mission end (flights in progress last when ascending).
+	SpacecraftFlightOrderFieldMissionEnd SpacecraftFlightOrderField = "MISSION_END"
+)
+
+var AllSpacecraftFlightOrderField = []SpacecraftFlightOrderField{
+	SpacecraftFlightOrderFieldID,
+	SpacecraftFlightOrderFieldMissionEnd,
+}
+
+func (e SpacecraftFlightOrderField) IsValid() bool {
+	switch e {
+	case SpacecraftFlightOrderFieldID, SpacecraftFlightOrderFieldMissionEnd:
+		return true
+	}
+	return false
+}
+
+func (e SpacecraftFlightOrderField) String() string {
+	return string(e)
+}
+
+func (e *SpacecraftFlightOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SpacecraftFlightOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SpacecraftFlightOrderField", str)
+	}
+	return nil
+}
+
+func (e SpacecraftFlightOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SpacecraftFlightOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SpacecraftFlightOrderField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
