@@ -44,6 +44,7 @@ type SpacecraftFlight struct {
 	// DockingEvents are the events in which the flight is the chaser, each with the
 	// flight at the normal level, known at the detailed level only (nil otherwise).
 	DockingEvents []*DockingEvent
+	FlightErrs
 }
 
 // Launch is a flight's launch (LL2's LaunchNormal), with its provider as an agency at
@@ -52,6 +53,7 @@ type Launch struct {
 	ll2.Launch
 	// LaunchServiceProvider shadows ll2.Launch's: the same agency as an entity.
 	LaunchServiceProvider *Agency
+	LaunchErrs
 }
 
 // DockingEvent is a docking event at the normal or detailed level: its docking
@@ -74,6 +76,7 @@ type DockingEvent struct {
 	// verbatim (null when the side is not a payload).
 	PayloadFlightTarget json.RawMessage
 	PayloadFlightChaser json.RawMessage
+	DockingEventErrs
 }
 
 // FlightID returns the id of the chaser flight, or 0 when the chaser is not a flight.
@@ -447,6 +450,21 @@ type (
 		// could not be brought.
 		ManufacturerErr, ParentErr error `json:"-"`
 	}
+	// FlightErrs are a flight copy's embedded errors.
+	FlightErrs struct {
+		// SpacecraftErr is why the flight's spacecraft could not be brought.
+		SpacecraftErr error `json:"-"`
+	}
+	// LaunchErrs are a launch copy's embedded errors.
+	LaunchErrs struct {
+		// LaunchServiceProviderErr is why the provider could not be brought.
+		LaunchServiceProviderErr error `json:"-"`
+	}
+	// DockingEventErrs are a docking event copy's embedded errors.
+	DockingEventErrs struct {
+		// FlightErr is why the chaser flight could not be brought.
+		FlightErr error `json:"-"`
+	}
 )
 
 // ConfigOrErr returns the spacecraft's configuration or why it could not be brought.
@@ -496,4 +514,29 @@ func (f *Family) ParentOrErr() (*Family, error) {
 		return nil, f.ParentErr
 	}
 	return f.Parent, nil
+}
+
+// SpacecraftOrErr returns the flight's spacecraft or why it could not be brought.
+func (f *SpacecraftFlight) SpacecraftOrErr() (*Spacecraft, error) {
+	if f.SpacecraftErr != nil {
+		return nil, f.SpacecraftErr
+	}
+	return f.Spacecraft, nil
+}
+
+// LaunchServiceProviderOrErr returns the launch's provider or why it could not be
+// brought.
+func (l *Launch) LaunchServiceProviderOrErr() (*Agency, error) {
+	if l.LaunchServiceProviderErr != nil {
+		return nil, l.LaunchServiceProviderErr
+	}
+	return l.LaunchServiceProvider, nil
+}
+
+// FlightOrErr returns the event's chaser flight or why it could not be brought.
+func (d *DockingEvent) FlightOrErr() (*SpacecraftFlight, error) {
+	if d.FlightErr != nil {
+		return nil, d.FlightErr
+	}
+	return d.Flight, nil
 }

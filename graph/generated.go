@@ -31,10 +31,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Agency() AgencyResolver
-	DockingEvent() DockingEventResolver
 	Family() FamilyResolver
-	Launch() LaunchResolver
-	Location() LocationResolver
 	Query() QueryResolver
 	Spacecraft() SpacecraftResolver
 	SpacecraftConfig() SpacecraftConfigResolver
@@ -114,7 +111,7 @@ type ComplexityRoot struct {
 		Departure       func(childComplexity int) int
 		Docking         func(childComplexity int) int
 		DockingLocation func(childComplexity int) int
-		Flight          func(childComplexity int) int
+		FlightOrErr     func(childComplexity int) int
 		GlobalID        func(childComplexity int) int
 		ID              func(childComplexity int) int
 		SpaceStation    func(childComplexity int) int
@@ -218,18 +215,18 @@ type ComplexityRoot struct {
 	}
 
 	Launch struct {
-		ID                    func(childComplexity int) int
-		Image                 func(childComplexity int) int
-		LaunchServiceProvider func(childComplexity int) int
-		Mission               func(childComplexity int) int
-		Name                  func(childComplexity int) int
-		Net                   func(childComplexity int) int
-		Pad                   func(childComplexity int) int
-		Rocket                func(childComplexity int) int
-		Status                func(childComplexity int) int
-		WebcastLive           func(childComplexity int) int
-		WindowEnd             func(childComplexity int) int
-		WindowStart           func(childComplexity int) int
+		ID                         func(childComplexity int) int
+		Image                      func(childComplexity int) int
+		LaunchServiceProviderOrErr func(childComplexity int) int
+		Mission                    func(childComplexity int) int
+		Name                       func(childComplexity int) int
+		Net                        func(childComplexity int) int
+		Pad                        func(childComplexity int) int
+		Rocket                     func(childComplexity int) int
+		Status                     func(childComplexity int) int
+		WebcastLive                func(childComplexity int) int
+		WindowEnd                  func(childComplexity int) int
+		WindowStart                func(childComplexity int) int
 	}
 
 	LaunchStatus struct {
@@ -416,7 +413,7 @@ type ComplexityRoot struct {
 		Landing               func(childComplexity int) int
 		Launch                func(childComplexity int) int
 		MissionEnd            func(childComplexity int) int
-		Spacecraft            func(childComplexity int) int
+		SpacecraftOrErr       func(childComplexity int) int
 		TurnAroundTime        func(childComplexity int) int
 		TurnAroundTimeSeconds func(childComplexity int) int
 	}
@@ -447,17 +444,8 @@ type AgencyResolver interface {
 	SpacecraftConfigs(ctx context.Context, obj *catalog.Agency, first *int, after *string, last *int, before *string, filter *model.SpacecraftConfigFilter, search *string, orderBy *model.SpacecraftConfigOrder) (*model.SpacecraftConfigConnection, error)
 	Families(ctx context.Context, obj *catalog.Agency, first *int, after *string, last *int, before *string, filter *model.FamilyFilter, search *string, orderBy *model.FamilyOrder) (*model.FamilyConnection, error)
 }
-type DockingEventResolver interface {
-	Flight(ctx context.Context, obj *catalog.DockingEvent) (*catalog.SpacecraftFlight, error)
-}
 type FamilyResolver interface {
 	SpacecraftConfigs(ctx context.Context, obj *catalog.Family, first *int, after *string, last *int, before *string, filter *model.SpacecraftConfigFilter, search *string, orderBy *model.SpacecraftConfigOrder) (*model.SpacecraftConfigConnection, error)
-}
-type LaunchResolver interface {
-	LaunchServiceProvider(ctx context.Context, obj *catalog.Launch) (*catalog.Agency, error)
-}
-type LocationResolver interface {
-	CountryCode(ctx context.Context, obj *ll2.Location) (*string, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
@@ -487,8 +475,6 @@ type SpacecraftConfigResolver interface {
 	Spacecraft(ctx context.Context, obj *catalog.SpacecraftConfig, first *int, after *string, last *int, before *string, filter *model.SpacecraftFilter, search *string, orderBy *model.SpacecraftOrder) (*model.SpacecraftConnection, error)
 }
 type SpacecraftFlightResolver interface {
-	Spacecraft(ctx context.Context, obj *catalog.SpacecraftFlight) (*catalog.Spacecraft, error)
-
 	DockingEvents(ctx context.Context, obj *catalog.SpacecraftFlight, first *int, after *string, last *int, before *string, filter *model.DockingEventFilter, search *string, orderBy *model.DockingEventOrder) (*model.DockingEventConnection, error)
 }
 
@@ -844,11 +830,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DockingEvent.DockingLocation(childComplexity), true
 	case "DockingEvent.flight":
-		if e.ComplexityRoot.DockingEvent.Flight == nil {
+		if e.ComplexityRoot.DockingEvent.FlightOrErr == nil {
 			break
 		}
 
-		return e.ComplexityRoot.DockingEvent.Flight(childComplexity), true
+		return e.ComplexityRoot.DockingEvent.FlightOrErr(childComplexity), true
 	case "DockingEvent.id":
 		if e.ComplexityRoot.DockingEvent.GlobalID == nil {
 			break
@@ -1247,11 +1233,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Launch.Image(childComplexity), true
 	case "Launch.launchServiceProvider":
-		if e.ComplexityRoot.Launch.LaunchServiceProvider == nil {
+		if e.ComplexityRoot.Launch.LaunchServiceProviderOrErr == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Launch.LaunchServiceProvider(childComplexity), true
+		return e.ComplexityRoot.Launch.LaunchServiceProviderOrErr(childComplexity), true
 	case "Launch.mission":
 		if e.ComplexityRoot.Launch.Mission == nil {
 			break
@@ -2169,11 +2155,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SpacecraftFlight.MissionEnd(childComplexity), true
 	case "SpacecraftFlight.spacecraft":
-		if e.ComplexityRoot.SpacecraftFlight.Spacecraft == nil {
+		if e.ComplexityRoot.SpacecraftFlight.SpacecraftOrErr == nil {
 			break
 		}
 
-		return e.ComplexityRoot.SpacecraftFlight.Spacecraft(childComplexity), true
+		return e.ComplexityRoot.SpacecraftFlight.SpacecraftOrErr(childComplexity), true
 	case "SpacecraftFlight.turnAroundTime":
 		if e.ComplexityRoot.SpacecraftFlight.TurnAroundTime == nil {
 			break
@@ -6805,7 +6791,7 @@ func (ec *executionContext) _DockingEvent_flight(ctx context.Context, field grap
 			return ec.fieldContext_DockingEvent_flight(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.DockingEvent().Flight(ctx, obj)
+			return obj.FlightOrErr()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *catalog.SpacecraftFlight) graphql.Marshaler {
@@ -6820,7 +6806,7 @@ func (ec *executionContext) fieldContext_DockingEvent_flight(_ context.Context, 
 		Object:     "DockingEvent",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SpacecraftFlight(ctx, field)
 		},
@@ -8474,7 +8460,7 @@ func (ec *executionContext) _Launch_launchServiceProvider(ctx context.Context, f
 			return ec.fieldContext_Launch_launchServiceProvider(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Launch().LaunchServiceProvider(ctx, obj)
+			return obj.LaunchServiceProviderOrErr()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Agency) graphql.Marshaler {
@@ -8489,7 +8475,7 @@ func (ec *executionContext) fieldContext_Launch_launchServiceProvider(_ context.
 		Object:     "Launch",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Agency(ctx, field)
 		},
@@ -8864,7 +8850,7 @@ func (ec *executionContext) _Location_countryCode(ctx context.Context, field gra
 			return ec.fieldContext_Location_countryCode(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Location().CountryCode(ctx, obj)
+			return obj.CountryCode(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -8875,7 +8861,7 @@ func (ec *executionContext) _Location_countryCode(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_Location_countryCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Location", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Location", field, true, false, "String")
 }
 
 func (ec *executionContext) _Mission_name(ctx context.Context, field graphql.CollectedField, obj *ll2.Mission) (ret graphql.Marshaler) {
@@ -12169,7 +12155,7 @@ func (ec *executionContext) _SpacecraftFlight_spacecraft(ctx context.Context, fi
 			return ec.fieldContext_SpacecraftFlight_spacecraft(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.SpacecraftFlight().Spacecraft(ctx, obj)
+			return obj.SpacecraftOrErr()
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Spacecraft) graphql.Marshaler {
@@ -12184,7 +12170,7 @@ func (ec *executionContext) fieldContext_SpacecraftFlight_spacecraft(_ context.C
 		Object:     "SpacecraftFlight",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Spacecraft(ctx, field)
 		},
@@ -14921,39 +14907,38 @@ func (ec *executionContext) _DockingEvent(ctx context.Context, sel ast.Selection
 		case "id":
 			out.Values[i] = ec._DockingEvent_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "ll2Id":
 			out.Values[i] = ec._DockingEvent_ll2Id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "docking":
 			out.Values[i] = ec._DockingEvent_docking(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "departure":
 			out.Values[i] = ec._DockingEvent_departure(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "dockingLocation":
 			out.Values[i] = ec._DockingEvent_dockingLocation(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "spaceStation":
 			out.Values[i] = ec._DockingEvent_spaceStation(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "flight":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._DockingEvent_flight(ctx, field, obj)
-				})
+			out.Values[i] = ec._DockingEvent_flight(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15640,63 +15625,62 @@ func (ec *executionContext) _Launch(ctx context.Context, sel ast.SelectionSet, o
 		case "ll2Id":
 			out.Values[i] = ec._Launch_ll2Id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._Launch_name(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "net":
 			out.Values[i] = ec._Launch_net(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "windowStart":
 			out.Values[i] = ec._Launch_windowStart(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "windowEnd":
 			out.Values[i] = ec._Launch_windowEnd(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "status":
 			out.Values[i] = ec._Launch_status(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "launchServiceProvider":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Launch_launchServiceProvider(ctx, field, obj)
-				})
+			out.Values[i] = ec._Launch_launchServiceProvider(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "rocket":
 			out.Values[i] = ec._Launch_rocket(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "mission":
 			out.Values[i] = ec._Launch_mission(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "pad":
 			out.Values[i] = ec._Launch_pad(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "image":
 			out.Values[i] = ec._Launch_image(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "webcastLive":
 			out.Values[i] = ec._Launch_webcastLive(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -15825,14 +15809,13 @@ func (ec *executionContext) _Location(ctx context.Context, sel ast.SelectionSet,
 		case "name":
 			out.Values[i] = ec._Location_name(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "countryCode":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Location_countryCode(ctx, field, obj)
-				})
+			out.Values[i] = ec._Location_countryCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16928,11 +16911,10 @@ func (ec *executionContext) _SpacecraftFlight(ctx context.Context, sel ast.Selec
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "spacecraft":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._SpacecraftFlight_spacecraft(ctx, field, obj)
-				})
+			out.Values[i] = ec._SpacecraftFlight_spacecraft(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "launch":
 			out.Values[i] = ec._SpacecraftFlight_launch(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {

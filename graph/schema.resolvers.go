@@ -39,14 +39,6 @@ func (r *agencyResolver) Families(ctx context.Context, obj *catalog.Agency, firs
 	return &model.FamilyConnection{Window: upgradeWindow(ctx, w, n, addFamily)}, err
 }
 
-// Flight is the resolver for the flight field.
-func (r *dockingEventResolver) Flight(ctx context.Context, obj *catalog.DockingEvent) (*catalog.SpacecraftFlight, error) {
-	if obj.Flight == nil {
-		return nil, nil
-	}
-	return embeddedObject(ctx, "SpacecraftFlight", obj.Flight, obj.Flight.ID, obj.Flight.Level, loaders.For(ctx).Flight, addNone)
-}
-
 // SpacecraftConfigs is the resolver for the spacecraftConfigs field.
 func (r *familyResolver) SpacecraftConfigs(ctx context.Context, obj *catalog.Family, first *int, after *string, last *int, before *string, filter *model.SpacecraftConfigFilter, search *string, orderBy *model.SpacecraftConfigOrder) (*model.SpacecraftConfigConnection, error) {
 	q, err := configQuery(filter, search, orderBy, "")
@@ -57,22 +49,6 @@ func (r *familyResolver) SpacecraftConfigs(ctx context.Context, obj *catalog.Fam
 	q.Mode = n.chooseLevel("SpacecraftConfig", ll2.LevelNormal, ll2.LevelDetailed)
 	w, err := connection(ctx, connArgs{first, last, after, before}, "Family.spacecraftConfigs", obj.ID, q, childrenOf(loaders.For(ctx).ConfigsOfFamily, obj.ID))
 	return &model.SpacecraftConfigConnection{Window: upgradeWindow(ctx, w, n, addConfig)}, err
-}
-
-// LaunchServiceProvider is the resolver for the launchServiceProvider field.
-func (r *launchResolver) LaunchServiceProvider(ctx context.Context, obj *catalog.Launch) (*catalog.Agency, error) {
-	if obj.LaunchServiceProvider == nil {
-		return nil, nil
-	}
-	return embeddedObject(ctx, "Agency", obj.LaunchServiceProvider, obj.LaunchServiceProvider.ID, obj.LaunchServiceProvider.Level, loaders.For(ctx).Agency, addNone)
-}
-
-// CountryCode is the resolver for the countryCode field.
-func (r *locationResolver) CountryCode(ctx context.Context, obj *ll2.Location) (*string, error) {
-	if obj.Country == nil {
-		return nil, nil
-	}
-	return obj.Country.Alpha3Code, nil
 }
 
 // Node is the resolver for the node field.
@@ -214,8 +190,9 @@ func (r *queryResolver) SpacecraftFlight(ctx context.Context, id *string, ll2Id 
 	if err != nil {
 		return nil, err
 	}
-	v, err := nullIfNotFound(load(ctx, loaders.For(ctx).Flight, n, rootNeed(ctx, "SpacecraftFlight").level))
-	return v, notHeldAtAll(err, "spacecraftFlight", "the flights")
+	need := rootNeed(ctx, "SpacecraftFlight")
+	v, err := nullIfNotFound(load(ctx, loaders.For(ctx).Flight, n, need.level))
+	return upgradeOne(ctx, v, need, addFlight), notHeldAtAll(err, "spacecraftFlight", "the flights")
 }
 
 // AllSpacecraftFlights is the resolver for the allSpacecraftFlights field.
@@ -232,7 +209,7 @@ func (r *queryResolver) AllSpacecraftFlights(ctx context.Context, first *int, af
 		q.Mode = ll2.LevelNormal
 	}
 	w, err := connection(ctx, connArgs{first, last, after, before}, "allSpacecraftFlights", 0, q, loaders.For(ctx).ListFlights)
-	return &model.SpacecraftFlightConnection{Window: w}, notHeldAtAll(err, "allSpacecraftFlights", "the flights")
+	return &model.SpacecraftFlightConnection{Window: upgradeWindow(ctx, w, n, addFlight)}, notHeldAtAll(err, "allSpacecraftFlights", "the flights")
 }
 
 // DockingEvent is the resolver for the dockingEvent field.
@@ -241,8 +218,9 @@ func (r *queryResolver) DockingEvent(ctx context.Context, id *string, ll2Id *int
 	if err != nil {
 		return nil, err
 	}
-	v, err := nullIfNotFound(load(ctx, loaders.For(ctx).DockingEvent, n, rootNeed(ctx, "DockingEvent").level))
-	return v, notHeldAtAll(err, "dockingEvent", "the docking events")
+	need := rootNeed(ctx, "DockingEvent")
+	v, err := nullIfNotFound(load(ctx, loaders.For(ctx).DockingEvent, n, need.level))
+	return upgradeOne(ctx, v, need, addDockingEvent), notHeldAtAll(err, "dockingEvent", "the docking events")
 }
 
 // AllDockingEvents is the resolver for the allDockingEvents field.
@@ -254,7 +232,7 @@ func (r *queryResolver) AllDockingEvents(ctx context.Context, first *int, after 
 	n, _ := connectionNeed(ctx, "DockingEventConnection", "DockingEvent")
 	q.Mode = n.chooseLevel("DockingEvent", ll2.LevelNormal, ll2.LevelDetailed)
 	w, err := connection(ctx, connArgs{first, last, after, before}, "allDockingEvents", 0, q, loaders.For(ctx).ListDockingEvents)
-	return &model.DockingEventConnection{Window: w}, notHeldAtAll(err, "allDockingEvents", "the docking events")
+	return &model.DockingEventConnection{Window: upgradeWindow(ctx, w, n, addDockingEvent)}, notHeldAtAll(err, "allDockingEvents", "the docking events")
 }
 
 // SpacecraftStatuses is the resolver for the spacecraftStatuses field.
@@ -293,7 +271,8 @@ func (r *spacecraftResolver) Flights(ctx context.Context, obj *catalog.Spacecraf
 	if err != nil {
 		return nil, err
 	}
-	return &model.SpacecraftFlightConnection{Window: w}, nil
+	n, _ := connectionNeed(ctx, "SpacecraftFlightConnection", "SpacecraftFlight")
+	return &model.SpacecraftFlightConnection{Window: upgradeWindow(ctx, w, n, addFlight)}, nil
 }
 
 // Spacecraft is the resolver for the spacecraft field.
@@ -308,14 +287,6 @@ func (r *spacecraftConfigResolver) Spacecraft(ctx context.Context, obj *catalog.
 	return &model.SpacecraftConnection{Window: upgradeWindow(ctx, w, n, addSpacecraft)}, err
 }
 
-// Spacecraft is the resolver for the spacecraft field.
-func (r *spacecraftFlightResolver) Spacecraft(ctx context.Context, obj *catalog.SpacecraftFlight) (*catalog.Spacecraft, error) {
-	if obj.Spacecraft == nil {
-		return nil, nil
-	}
-	return embeddedObject(ctx, "Spacecraft", obj.Spacecraft, obj.Spacecraft.ID, obj.Spacecraft.Level, loaders.For(ctx).Spacecraft, addSpacecraft)
-}
-
 // DockingEvents is the resolver for the dockingEvents field.
 func (r *spacecraftFlightResolver) DockingEvents(ctx context.Context, obj *catalog.SpacecraftFlight, first *int, after *string, last *int, before *string, filter *model.DockingEventFilter, search *string, orderBy *model.DockingEventOrder) (*model.DockingEventConnection, error) {
 	q, err := dockingQuery(filter, search, orderBy, true)
@@ -325,23 +296,14 @@ func (r *spacecraftFlightResolver) DockingEvents(ctx context.Context, obj *catal
 	n, _ := connectionNeed(ctx, "DockingEventConnection", "DockingEvent")
 	q.Mode = n.chooseLevel("DockingEvent", ll2.LevelNormal, ll2.LevelDetailed)
 	w, err := connection(ctx, connArgs{first, last, after, before}, "SpacecraftFlight.dockingEvents", obj.ID, q, dockingEventsOf(obj))
-	return &model.DockingEventConnection{Window: w}, err
+	return &model.DockingEventConnection{Window: upgradeWindow(ctx, w, n, addDockingEvent)}, err
 }
 
 // Agency returns AgencyResolver implementation.
 func (r *Resolver) Agency() AgencyResolver { return &agencyResolver{r} }
 
-// DockingEvent returns DockingEventResolver implementation.
-func (r *Resolver) DockingEvent() DockingEventResolver { return &dockingEventResolver{r} }
-
 // Family returns FamilyResolver implementation.
 func (r *Resolver) Family() FamilyResolver { return &familyResolver{r} }
-
-// Launch returns LaunchResolver implementation.
-func (r *Resolver) Launch() LaunchResolver { return &launchResolver{r} }
-
-// Location returns LocationResolver implementation.
-func (r *Resolver) Location() LocationResolver { return &locationResolver{r} }
 
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
@@ -357,10 +319,7 @@ func (r *Resolver) SpacecraftFlight() SpacecraftFlightResolver { return &spacecr
 
 type (
 	agencyResolver           struct{ *Resolver }
-	dockingEventResolver     struct{ *Resolver }
 	familyResolver           struct{ *Resolver }
-	launchResolver           struct{ *Resolver }
-	locationResolver         struct{ *Resolver }
 	queryResolver            struct{ *Resolver }
 	spacecraftResolver       struct{ *Resolver }
 	spacecraftConfigResolver struct{ *Resolver }

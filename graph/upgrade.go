@@ -13,7 +13,8 @@ import (
 )
 
 // This file brings the objects an answer embeds (a spacecraft's configuration, the
-// configuration's agency and families, a family's manufacturer and parent) to the
+// configuration's agency and families, a family's manufacturer and parent, a flight's
+// spacecraft and launch provider, a docking event's flight) to the
 // level their selections need before the executor sees them, so that they are plain
 // fields gqlgen marshals inline: no resolver, no goroutine per field and list element.
 // The planner (analyze) says what each selection needs; an embedded object poorer than
@@ -38,6 +39,8 @@ type frontier struct {
 	spacecraft []withNeed[catalog.Spacecraft]
 	configs    []withNeed[catalog.SpacecraftConfig]
 	families   []withNeed[catalog.Family]
+	flights    []withNeed[catalog.SpacecraftFlight]
+	events     []withNeed[catalog.DockingEvent]
 }
 
 type withNeed[E any] struct {
@@ -46,7 +49,8 @@ type withNeed[E any] struct {
 }
 
 func (f *frontier) empty() bool {
-	return len(f.spacecraft) == 0 && len(f.configs) == 0 && len(f.families) == 0
+	return len(f.spacecraft) == 0 && len(f.configs) == 0 && len(f.families) == 0 &&
+		len(f.flights) == 0 && len(f.events) == 0
 }
 
 // run upgrades the frontier depth by depth: every load of a depth starts before any
@@ -62,6 +66,12 @@ func (u *upgrader) run(f frontier) {
 		}
 		for _, fam := range f.families {
 			u.family(fam.obj, fam.n)
+		}
+		for _, fl := range f.flights {
+			u.flight(fl.obj, fl.n)
+		}
+		for _, e := range f.events {
+			u.event(e.obj, e.n)
 		}
 		for _, w := range u.waits {
 			w()
@@ -111,6 +121,47 @@ func (u *upgrader) queueConfig(c *catalog.SpacecraftConfig, n *need) {
 
 func (u *upgrader) queueFamily(f *catalog.Family, n *need) {
 	u.next.families = append(u.next.families, withNeed[catalog.Family]{f, n})
+}
+
+func (u *upgrader) queueSpacecraft(s *catalog.Spacecraft, n *need) {
+	u.next.spacecraft = append(u.next.spacecraft, withNeed[catalog.Spacecraft]{s, n})
+}
+
+func (u *upgrader) queueFlight(f *catalog.SpacecraftFlight, n *need) {
+	u.next.flights = append(u.next.flights, withNeed[catalog.SpacecraftFlight]{f, n})
+}
+
+// flight upgrades a flight copy's spacecraft and its launch's provider (the launch
+// has no level of its own: it is copied when its provider is brought).
+func (u *upgrader) flight(f *catalog.SpacecraftFlight, n *need) {
+	if c := n.children["spacecraft"]; c != nil && f.Spacecraft != nil {
+		one(u, f.Spacecraft, f.Spacecraft.Level, f.Spacecraft.ID, c, u.l.Spacecraft, func(v *catalog.Spacecraft, err error) {
+			f.Spacecraft, f.SpacecraftErr = v, err
+		}, u.queueSpacecraft)
+	}
+	lc := n.children["launch"]
+	if lc == nil || f.Launch == nil {
+		return
+	}
+	c := lc.children["launchServiceProvider"]
+	lsp := f.Launch.LaunchServiceProvider
+	if c == nil || lsp == nil || lsp.Level >= c.level {
+		return
+	}
+	launch := *f.Launch
+	f.Launch = &launch
+	one(u, lsp, lsp.Level, lsp.ID, c, u.l.Agency, func(v *catalog.Agency, err error) {
+		launch.LaunchServiceProvider, launch.LaunchServiceProviderErr = v, err
+	}, nil)
+}
+
+// event upgrades a docking event copy's chaser flight.
+func (u *upgrader) event(d *catalog.DockingEvent, n *need) {
+	if c := n.children["flight"]; c != nil && d.Flight != nil {
+		one(u, d.Flight, d.Flight.Level, d.Flight.ID, c, u.l.Flight, func(v *catalog.SpacecraftFlight, err error) {
+			d.Flight, d.FlightErr = v, err
+		}, u.queueFlight)
+	}
 }
 
 // spacecraft upgrades a spacecraft copy's configuration.
@@ -249,6 +300,19 @@ func meets(v any, n *need) bool {
 		}
 		c := n.children["parent"]
 		return c == nil || o.Parent == nil || o.Parent.Level >= c.level && meets(o.Parent, c)
+	case *catalog.SpacecraftFlight:
+		if c := n.children["spacecraft"]; c != nil && o.Spacecraft != nil && (o.Spacecraft.Level < c.level || !meets(o.Spacecraft, c)) {
+			return false
+		}
+		if lc := n.children["launch"]; lc != nil && o.Launch != nil {
+			c := lc.children["launchServiceProvider"]
+			lsp := o.Launch.LaunchServiceProvider
+			return c == nil || lsp == nil || lsp.Level >= c.level
+		}
+		return true
+	case *catalog.DockingEvent:
+		c := n.children["flight"]
+		return c == nil || o.Flight == nil || o.Flight.Level >= c.level && meets(o.Flight, c)
 	}
 	return true
 }
@@ -263,6 +327,14 @@ func addConfig(f *frontier, c *catalog.SpacecraftConfig, n *need) {
 
 func addFamily(f *frontier, fam *catalog.Family, n *need) {
 	f.families = append(f.families, withNeed[catalog.Family]{fam, n})
+}
+
+func addFlight(f *frontier, fl *catalog.SpacecraftFlight, n *need) {
+	f.flights = append(f.flights, withNeed[catalog.SpacecraftFlight]{fl, n})
+}
+
+func addDockingEvent(f *frontier, d *catalog.DockingEvent, n *need) {
+	f.events = append(f.events, withNeed[catalog.DockingEvent]{d, n})
 }
 
 // addNone is the frontier of a type that embeds nothing a selection can need.
@@ -297,7 +369,7 @@ func upgradeWindow[E any](ctx context.Context, w model.Window[E], n *need, add f
 func upgradeNodes(ctx context.Context, nodes []model.Node) {
 	opCtx := graphql.GetOperationContext(ctx)
 	sel := graphql.GetFieldContext(ctx).Field.Selections
-	var sc, cfg, fam *need
+	var sc, cfg, fam, fl, ev *need
 	var f frontier
 	for i, v := range nodes {
 		switch o := v.(type) {
@@ -327,6 +399,24 @@ func upgradeNodes(ctx context.Context, nodes []model.Node) {
 				cp := *o
 				nodes[i] = &cp
 				addFamily(&f, &cp, fam)
+			}
+		case *catalog.SpacecraftFlight:
+			if fl == nil {
+				fl = analyze(opCtx, "SpacecraftFlight", sel)
+			}
+			if !meets(o, fl) {
+				cp := *o
+				nodes[i] = &cp
+				addFlight(&f, &cp, fl)
+			}
+		case *catalog.DockingEvent:
+			if ev == nil {
+				ev = analyze(opCtx, "DockingEvent", sel)
+			}
+			if !meets(o, ev) {
+				cp := *o
+				nodes[i] = &cp
+				addDockingEvent(&f, &cp, ev)
 			}
 		}
 	}

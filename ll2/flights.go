@@ -405,3 +405,12 @@ func (d *DockingEvent) ChaserFlightID() int {
 	}
 	return d.FlightVehicleChaser.ID
 }
+
+// CountryCode is the location's country as its ISO 3166-1 alpha-3 code, which the
+// GraphQL schema gives as Location.countryCode (LL2 nests it in the country).
+func (l *Location) CountryCode() *string {
+	if l.Country == nil {
+		return nil
+	}
+	return l.Country.Alpha3Code
+}
