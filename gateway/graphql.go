@@ -30,7 +30,10 @@ import (
 // freshness extensions.
 func (g *Gateway) graphQLServer() *handler.Server {
 	p, size := g.cfg.Protection, g.cfg.QueryCacheSize
-	es := graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}})
+	es := graph.NewFastExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}})
+	if g.cfg.GQLGenExecutor {
+		es = graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}})
+	}
 	srv := handler.New(es)
 	vars := graph.VariableCoercion{Schema: es.Schema(), HideSuggestions: p.IntrospectionOff}
 	srv.AddTransport(graphqlhttp.Transport{Trusted: p.TrustedDocuments, TokenLimit: max(p.MaxTokens, 0), Variables: vars})

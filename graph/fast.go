@@ -1,0 +1,461 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// This file is the runtime of the fast executor that fastgen generates
+// (fast.generated.go): for query operations, it writes the response straight into a
+// JSON buffer instead of building gqlgen's tree of marshallers, with a field context
+// per object and list element (resolvers and error paths read them) but none per
+// scalar field, and goroutines only where a resolver below a list may load something
+// (so that dataloaders batch the list's loads as they do under gqlgen). Everything it
+// answers must be byte for byte what gqlgen answers: TestFastExecutorAnswersAsGQLGen
+// holds it to that. Operations it does not take (mutations, subscriptions,
+// introspection, @defer and @stream) go to gqlgen's executor.
+
+// NewFastExecutableSchema is NewExecutableSchema with the fast executor in front:
+// query operations it can take run on it, the rest on gqlgen's executor. The
+// field-level interceptor it reproduces is SnapshotGaps (for the fields fieldLevel
+// lists, and for every resolver field); a handler that adds another field
+// interceptor must use NewExecutableSchema.
+func NewFastExecutableSchema(cfg Config) graphql.ExecutableSchema {
+	es := NewExecutableSchema(cfg).(*executableSchema)
+	return fastSchema{executableSchema: es}
+}
+
+type fastSchema struct {
+	*executableSchema
+}
+
+// Exec runs the operation of the context's operation context.
+func (s fastSchema) Exec(ctx context.Context) graphql.ResponseHandler {
+	opCtx := graphql.GetOperationContext(ctx)
+	if !fastCanRun(opCtx) {
+		return s.executableSchema.Exec(ctx)
+	}
+	ec := newExecutionContext(opCtx, s.executableSchema, nil)
+	first := true
+	return func(ctx context.Context) *graphql.Response {
+		if !first {
+			return nil
+		}
+		first = false
+		x := &fastExec{ec: ec, oc: opCtx, fields: map[fastKey][]fastField{}, loads: map[fastKey]bool{}}
+		_, x.gaps = ctx.Value(gapsKey{}).(*gaps)
+		ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, ec.fastInputUnmarshalers)
+		return &graphql.Response{Data: x.run(ctx)}
+	}
+}
+
+// fastCanRun tells whether the fast executor takes an operation: a query with no
+// @defer or @stream and no introspection field at its root.
+func fastCanRun(opCtx *graphql.OperationContext) bool {
+	if opCtx == nil || opCtx.Operation == nil || opCtx.Operation.Operation != ast.Query {
+		return false
+	}
+	if fastHasIncremental(opCtx.Operation.SelectionSet, map[string]bool{}, opCtx.Doc) {
+		return false
+	}
+	for _, f := range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, []string{"Query"}) {
+		if f.Name == "__schema" || f.Name == "__type" {
+			return false
+		}
+	}
+	return true
+}
+
+func fastHasIncremental(sel ast.SelectionSet, seen map[string]bool, doc *ast.QueryDocument) bool {
+	deferred := func(ds ast.DirectiveList) bool {
+		return ds.ForName("defer") != nil || ds.ForName("stream") != nil
+	}
+	for _, s := range sel {
+		switch s := s.(type) {
+		case *ast.Field:
+			if deferred(s.Directives) || fastHasIncremental(s.SelectionSet, seen, doc) {
+				return true
+			}
+		case *ast.InlineFragment:
+			if deferred(s.Directives) || fastHasIncremental(s.SelectionSet, seen, doc) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if deferred(s.Directives) {
+				return true
+			}
+			if seen[s.Name] {
+				continue
+			}
+			seen[s.Name] = true
+			def := s.Definition
+			if def == nil && doc != nil {
+				def = doc.Fragments.ForName(s.Name)
+			}
+			if def != nil && fastHasIncremental(def.SelectionSet, seen, doc) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// fastExec is one operation's run.
+type fastExec struct {
+	ec   *executionContext
+	oc   *graphql.OperationContext
+	gaps bool // SnapshotGaps runs: its interceptor must see the fields it may answer for
+
+	mu     sync.Mutex
+	fields map[fastKey][]fastField
+	loads  map[fastKey]bool
+}
+
+// fastKey knows a selection by its first element's address and its length (as
+// planCache does), with the type it is collected for.
+type fastKey struct {
+	sel *ast.Selection
+	n   int
+	typ string
+}
+
+func keyOf(sel ast.SelectionSet, typ string) fastKey {
+	k := fastKey{n: len(sel), typ: typ}
+	if len(sel) > 0 {
+		k.sel = &sel[0]
+	}
+	return k
+}
+
+// fastField is a collected field with what the generated code needs of it.
+type fastField struct {
+	graphql.CollectedField
+	key         []byte // `"alias":`
+	nonNull     bool
+	intercepted bool // a field interceptor may answer for it: it goes through the middleware
+}
+
+// fastFieldContext is the field context function gqlgen generates for a field.
+type fastFieldContext func(*executionContext, context.Context, graphql.CollectedField) (*graphql.FieldContext, error)
+
+// collect is graphql.CollectFields, once per selection and type in the operation.
+func (x *fastExec) collect(sel ast.SelectionSet, typ string, implementors []string) []fastField {
+	k := keyOf(sel, typ)
+	x.mu.Lock()
+	fs, ok := x.fields[k]
+	x.mu.Unlock()
+	if ok {
+		return fs
+	}
+	collected := graphql.CollectFields(x.oc, sel, implementors)
+	fs = make([]fastField, len(collected))
+	for i, f := range collected {
+		fs[i] = fastField{CollectedField: f, key: append(strconv.AppendQuote(nil, f.Alias), ':')}
+		if f.Definition != nil {
+			fs[i].nonNull = f.Definition.Type.NonNull
+		}
+		if x.gaps {
+			_, fs[i].intercepted = fieldLevel[typ][f.Name]
+		}
+	}
+	x.mu.Lock()
+	x.fields[k] = fs
+	x.mu.Unlock()
+	return fs
+}
+
+// mayLoad tells whether writing a value of type typ for the selection sel may call
+// a resolver: then the elements of a list of such values are written concurrently.
+func (x *fastExec) mayLoad(typ string, sel ast.SelectionSet) bool {
+	if len(sel) == 0 {
+		return false
+	}
+	k := keyOf(sel, typ)
+	x.mu.Lock()
+	l, ok := x.loads[k]
+	x.mu.Unlock()
+	if ok {
+		return l
+	}
+	objs := fastPossibleTypes[typ]
+	if objs == nil {
+		objs = []string{typ}
+	}
+	for _, o := range objs {
+		for _, f := range graphql.CollectFields(x.oc, sel, fastImplementors[o]) {
+			if fastResolverFields[o][f.Name] {
+				l = true
+			} else if child := fastFieldTypes[o][f.Name]; child != "" && x.mayLoad(child, f.Selections) {
+				l = true
+			}
+		}
+	}
+	x.mu.Lock()
+	x.loads[k] = l
+	x.mu.Unlock()
+	return l
+}
+
+// fastWriter is the buffer a response, or the part of it one goroutine writes, goes to.
+type fastWriter struct{ b []byte }
+
+// Write lets gqlgen's marshallers write into the buffer.
+func (w *fastWriter) Write(p []byte) (int, error) {
+	w.b = append(w.b, p...)
+	return len(p), nil
+}
+
+func (w *fastWriter) null() { w.b = append(w.b, "null"...) }
+
+const hex = "0123456789abcdef"
+
+// str writes s as a JSON string exactly as gqlgen's MarshalString does: it escapes
+// the quote, the backslash and control characters, and copies everything else,
+// invalid UTF-8 included.
+func (w *fastWriter) str(s string) {
+	w.b = append(w.b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '\\' && c != '"' {
+			continue
+		}
+		w.b = append(w.b, s[start:i]...)
+		switch c {
+		case '\t':
+			w.b = append(w.b, '\\', 't')
+		case '\r':
+			w.b = append(w.b, '\\', 'r')
+		case '\n':
+			w.b = append(w.b, '\\', 'n')
+		case '\\':
+			w.b = append(w.b, '\\', '\\')
+		case '"':
+			w.b = append(w.b, '\\', '"')
+		default:
+			w.b = append(w.b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		start = i + 1
+	}
+	w.b = append(w.b, s[start:]...)
+	w.b = append(w.b, '"')
+}
+
+// run writes the data of the operation: the root fields resolve concurrently, each
+// under its root field context and the root field middleware, as gqlgen runs them.
+func (x *fastExec) run(ctx context.Context) []byte {
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: "Query"})
+	fields := x.collect(x.oc.Operation.SelectionSet, "Query", fastImplementorsQuery)
+	parts := make([]fastWriter, len(fields))
+	oks := make([]bool, len(fields))
+	one := func(i int) {
+		f := &fields[i]
+		inner := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{Object: f.Name, Field: f.CollectedField})
+		x.oc.RootResolverMiddleware(inner, func(ctx context.Context) graphql.Marshaler {
+			defer func() {
+				if r := recover(); r != nil {
+					x.oc.Error(ctx, x.oc.Recover(ctx, r))
+					parts[i].b = parts[i].b[:0]
+					parts[i].null()
+					oks[i] = false
+				}
+			}()
+			oks[i] = x.fastFieldQuery(ctx, &parts[i], f)
+			return graphql.Null
+		})
+	}
+	if len(fields) == 1 {
+		one(0)
+	} else {
+		var wg sync.WaitGroup
+		for i := range fields {
+			if fields[i].Name == "__typename" {
+				one(i)
+				continue
+			}
+			wg.Go(func() { one(i) })
+		}
+		wg.Wait()
+	}
+	size := 2
+	for i := range parts {
+		size += len(fields[i].key) + len(parts[i].b) + 1
+	}
+	out := make([]byte, 0, size)
+	out = append(out, '{')
+	for i := range parts {
+		if !oks[i] {
+			if fields[i].nonNull {
+				return []byte("null")
+			}
+			parts[i].b = append(parts[i].b[:0], "null"...)
+		}
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, fields[i].key...)
+		out = append(out, parts[i].b...)
+	}
+	return append(out, '}')
+}
+
+// Field outcomes of resolve.
+const (
+	fastResolved = iota
+	fastNull
+)
+
+// resolve runs a field through gqlgen's steps: its field context (and arguments),
+// the field middleware, the resolver, and the errors and null checks that follow.
+// The returned context holds the field's context, for its value's children.
+func (x *fastExec) resolve(ctx context.Context, f *fastField, fcFn fastFieldContext, nonNull bool, fn func(context.Context) (any, error)) (res any, _ context.Context, st int) {
+	fc, err := fcFn(x.ec, ctx, f.CollectedField)
+	if err != nil {
+		return nil, ctx, fastNull
+	}
+	ctx = graphql.WithFieldContext(ctx, fc)
+	defer func() {
+		if r := recover(); r != nil {
+			x.oc.Error(ctx, x.oc.Recover(ctx, r))
+			res, st = nil, fastNull
+		}
+	}()
+	res, err = x.oc.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx
+		return fn(rctx)
+	})
+	if err != nil {
+		x.oc.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
+		return nil, ctx, fastNull
+	}
+	if res == nil {
+		if nonNull || fc.NonNull {
+			graphql.AddInvalidNullError(ctx, "")
+		}
+		return nil, ctx, fastNull
+	}
+	fc.Result = res
+	return res, ctx, fastResolved
+}
+
+// enter gives a field read directly from its object the field context its value's
+// children see, as gqlgen gives it.
+func (x *fastExec) enter(ctx context.Context, f *fastField, fcFn fastFieldContext, v any) context.Context {
+	fc, _ := fcFn(x.ec, ctx, f.CollectedField)
+	fc.Result = v
+	return graphql.WithFieldContext(ctx, fc)
+}
+
+// fieldCtx is the field's context, made only when an error needs its path.
+func (x *fastExec) fieldCtx(ctx context.Context, f *fastField, fcFn fastFieldContext) context.Context {
+	if fcFn == nil {
+		return ctx
+	}
+	fc, _ := fcFn(x.ec, ctx, f.CollectedField)
+	return graphql.WithFieldContext(ctx, fc)
+}
+
+// invalidNull reports a null where the schema has none through gqlgen's marshaller,
+// which adds the error gqlgen adds.
+func (x *fastExec) invalidNull(ctx context.Context, w *fastWriter, f *fastField, fcFn fastFieldContext, m func(context.Context) graphql.Marshaler) bool {
+	m(x.fieldCtx(ctx, f, fcFn))
+	w.null()
+	return false
+}
+
+// writeMarshaler writes a value through gqlgen's marshaller for its type.
+func (x *fastExec) writeMarshaler(ctx context.Context, w *fastWriter, f *fastField, fcFn fastFieldContext, needCtx, nonNull bool, m func(context.Context) graphql.Marshaler) bool {
+	if needCtx {
+		ctx = x.fieldCtx(ctx, f, fcFn)
+	}
+	v := m(ctx)
+	if v == graphql.Null {
+		w.null()
+		return !nonNull
+	}
+	v.MarshalGQL(w)
+	return true
+}
+
+// gqlgenField writes a field the generator leaves to gqlgen's own field function.
+func (x *fastExec) gqlgenField(ctx context.Context, w *fastWriter, f *fastField, m func(context.Context) graphql.Marshaler) bool {
+	v := m(ctx)
+	if v == graphql.Null || v == graphql.RequiredNull {
+		w.null()
+		return !(f.nonNull && v == graphql.Null) && v != graphql.RequiredNull
+	}
+	v.MarshalGQL(w)
+	return true
+}
+
+// unknownField is what gqlgen does with a field its schema does not have.
+func (x *fastExec) unknownField(_ context.Context, _ *fastWriter, f *fastField) bool {
+	panic("unknown field " + strconv.Quote(f.Name))
+}
+
+// unexpectedType is gqlgen's answer to a middleware that returns a value of another type.
+func (x *fastExec) unexpectedType(ctx context.Context, w *fastWriter, got, want any) bool {
+	x.oc.Errorf(ctx, `unexpected type %T from middleware/directive chain, should be %T`, got, want)
+	w.null()
+	return false
+}
+
+// writeList writes the n elements of a list of objects, each under a field context
+// with its index as gqlgen's MarshalSliceConcurrently gives it; concurrently when a
+// resolver below may load, so that the list's loads batch as under gqlgen.
+func (x *fastExec) writeList(ctx context.Context, w *fastWriter, f *fastField, n int, elemNonNull bool, el func(context.Context, *fastWriter, int) bool) bool {
+	w.b = append(w.b, '[')
+	one := func(w *fastWriter, i int) (ok bool) {
+		fc := &graphql.FieldContext{Index: &i}
+		ctx := graphql.WithFieldContext(ctx, fc)
+		mark := len(w.b)
+		defer func() {
+			if r := recover(); r != nil {
+				graphql.AddError(ctx, graphql.Recover(ctx, r))
+				w.b = append(w.b[:mark], "null"...)
+				ok = !elemNonNull
+			}
+		}()
+		if !el(ctx, w, i) {
+			w.b = append(w.b[:mark], "null"...)
+			return !elemNonNull
+		}
+		return true
+	}
+	if n > 1 && x.mayLoad(f.Definition.Type.Name(), f.Selections) {
+		parts := make([]fastWriter, n)
+		oks := make([]bool, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { oks[i] = one(&parts[i], i) })
+		}
+		wg.Wait()
+		for i := range n {
+			if !oks[i] {
+				return false
+			}
+			if i > 0 {
+				w.b = append(w.b, ',')
+			}
+			w.b = append(w.b, parts[i].b...)
+		}
+	} else {
+		for i := range n {
+			if i > 0 {
+				w.b = append(w.b, ',')
+			}
+			if !one(w, i) {
+				return false
+			}
+		}
+	}
+	w.b = append(w.b, ']')
+	return true
+}
+
+var _ = fmt.Sprint
