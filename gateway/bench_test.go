@@ -10,6 +10,7 @@ import (
 
 	"spacegraph/bench"
 	"spacegraph/gateway"
+	"spacegraph/snapshot"
 )
 
 // BenchmarkNested100 measures the reference query through the whole handler (parse
@@ -88,4 +89,61 @@ func BenchmarkRefuseManyValidationErrors(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkExecutors measures reference queries warm, with the response cache off,
+// through the whole handler on gqlgen's executor and on the fast one, beside the
+// ceiling that only writes the answer: compare the three of one run. The nested query
+// has resolvers below its list (the configuration, its agency and families), the flat
+// one has none.
+func BenchmarkExecutors(b *testing.B) {
+	d := llScale()
+	for _, q := range []struct{ name, query string }{
+		{"nested", bench.NestedQuery},
+		{"flat", bench.CallTable()[0].Query},
+	} {
+		b.Run(q.name, func(b *testing.B) { benchmarkExecutors(b, &d, q.query) })
+	}
+}
+
+func benchmarkExecutors(b *testing.B, d *snapshot.Data, query string) {
+	body, _ := json.Marshal(map[string]string{"query": query})
+	serve := func(handler http.Handler) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, req)
+		return rec
+	}
+	var want []byte
+	for _, tc := range []struct {
+		name   string
+		gqlgen bool
+	}{{"gqlgen", true}, {"fast", false}} {
+		h := newHarness(b, gateway.Config{Snapshot: d, ResponseCacheOff: true, GQLGenExecutor: tc.gqlgen})
+		first := serve(h.g.Handler)
+		if first.Code != http.StatusOK || bytes.Contains(first.Body.Bytes(), []byte(`"errors"`)) {
+			b.Fatalf("the query failed: %d %s", first.Code, first.Body.Bytes())
+		}
+		if want != nil && !bytes.Equal(want, first.Body.Bytes()) {
+			b.Fatalf("the executors answer differently")
+		}
+		want = first.Body.Bytes()
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				serve(h.g.Handler)
+			}
+		})
+	}
+	b.Run("ceiling", func(b *testing.B) {
+		b.ReportAllocs()
+		ceiling := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(want)
+		})
+		for b.Loop() {
+			serve(ceiling)
+		}
+	})
 }

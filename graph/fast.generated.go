@@ -46,124 +46,52 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return true
 	case "id":
 		var v string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_id, obj) {
 			v = obj.GlobalID()
 			return x.fastWNID2string(ctx, w, f, (*executionContext).fieldContext_Agency_id, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_id, true, func(ctx context.Context) (any, error) {
-			return obj.GlobalID(), nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNID2string(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "ll2Id":
 		var v int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_Agency_ll2Id, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_ll2Id, true, func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNInt2int(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "name":
 		var v string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_name, obj) {
 			v = obj.Name
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_Agency_name, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_name, true, func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNString2string(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "abbrev":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_abbrev, obj) {
 			v = obj.Abbrev
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Agency_abbrev, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_abbrev, false, func(ctx context.Context) (any, error) {
-			return obj.Abbrev, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "type":
 		var v ll2.AgencyType
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_type, obj) {
 			v = obj.Type
 			return x.fastWNAgencyType2spacegraphᚋll2ᚐAgencyType(x.enter(ctx, f, (*executionContext).fieldContext_Agency_type, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_type, true, func(ctx context.Context) (any, error) {
-			return obj.Type, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(ll2.AgencyType); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNAgencyType2spacegraphᚋll2ᚐAgencyType(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "featured":
 		var v *bool
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_featured, obj) {
 			v = obj.Featured
 			return x.fastWOBoolean2ᚖbool(ctx, w, f, (*executionContext).fieldContext_Agency_featured, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_featured, false, func(ctx context.Context) (any, error) {
-			return obj.Featured, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*bool); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOBoolean2ᚖbool(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "countries":
 		var v []*ll2.Country
 		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_countries, false, func(ctx context.Context) (any, error) {
@@ -182,544 +110,220 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return x.fastWOCountry2ᚕᚖspacegraphᚋll2ᚐCountryᚄ(ctx, w, f, nil, v)
 	case "description":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_description, obj) {
 			v = obj.Description
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Agency_description, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_description, false, func(ctx context.Context) (any, error) {
-			return obj.Description, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "administrator":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_administrator, obj) {
 			v = obj.Administrator
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Agency_administrator, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_administrator, false, func(ctx context.Context) (any, error) {
-			return obj.Administrator, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "foundingYear":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_foundingYear, obj) {
 			v = obj.FoundingYear
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_foundingYear, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_foundingYear, false, func(ctx context.Context) (any, error) {
-			return obj.FoundingYear, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "launchers":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_launchers, obj) {
 			v = obj.Launchers
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Agency_launchers, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_launchers, false, func(ctx context.Context) (any, error) {
-			return obj.Launchers, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "spacecraftSummary":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_spacecraftSummary, obj) {
 			v = obj.Spacecraft
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Agency_spacecraftSummary, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_spacecraftSummary, false, func(ctx context.Context) (any, error) {
-			return obj.Spacecraft, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "parent":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_parent, obj) {
 			v = obj.Parent
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Agency_parent, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_parent, false, func(ctx context.Context) (any, error) {
-			return obj.Parent, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "image":
 		var v *ll2.Image
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_image, obj) {
 			v = obj.Image
 			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(x.enter(ctx, f, (*executionContext).fieldContext_Agency_image, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_image, false, func(ctx context.Context) (any, error) {
-			return obj.Image, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*ll2.Image); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "logo":
 		var v *ll2.Image
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_logo, obj) {
 			v = obj.Logo
 			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(x.enter(ctx, f, (*executionContext).fieldContext_Agency_logo, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_logo, false, func(ctx context.Context) (any, error) {
-			return obj.Logo, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*ll2.Image); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "socialLogo":
 		var v *ll2.Image
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_socialLogo, obj) {
 			v = obj.SocialLogo
 			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(x.enter(ctx, f, (*executionContext).fieldContext_Agency_socialLogo, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_socialLogo, false, func(ctx context.Context) (any, error) {
-			return obj.SocialLogo, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*ll2.Image); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "totalLaunchCount":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_totalLaunchCount, obj) {
 			v = obj.TotalLaunchCount
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_totalLaunchCount, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_totalLaunchCount, false, func(ctx context.Context) (any, error) {
-			return obj.TotalLaunchCount, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "consecutiveSuccessfulLaunches":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_consecutiveSuccessfulLaunches, obj) {
 			v = obj.ConsecutiveSuccessfulLaunches
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_consecutiveSuccessfulLaunches, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_consecutiveSuccessfulLaunches, false, func(ctx context.Context) (any, error) {
-			return obj.ConsecutiveSuccessfulLaunches, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "successfulLaunches":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_successfulLaunches, obj) {
 			v = obj.SuccessfulLaunches
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_successfulLaunches, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_successfulLaunches, false, func(ctx context.Context) (any, error) {
-			return obj.SuccessfulLaunches, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "failedLaunches":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_failedLaunches, obj) {
 			v = obj.FailedLaunches
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_failedLaunches, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_failedLaunches, false, func(ctx context.Context) (any, error) {
-			return obj.FailedLaunches, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "pendingLaunches":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_pendingLaunches, obj) {
 			v = obj.PendingLaunches
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_pendingLaunches, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_pendingLaunches, false, func(ctx context.Context) (any, error) {
-			return obj.PendingLaunches, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "consecutiveSuccessfulLandings":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_consecutiveSuccessfulLandings, obj) {
 			v = obj.ConsecutiveSuccessfulLandings
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_consecutiveSuccessfulLandings, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_consecutiveSuccessfulLandings, false, func(ctx context.Context) (any, error) {
-			return obj.ConsecutiveSuccessfulLandings, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "successfulLandings":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_successfulLandings, obj) {
 			v = obj.SuccessfulLandings
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_successfulLandings, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_successfulLandings, false, func(ctx context.Context) (any, error) {
-			return obj.SuccessfulLandings, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "failedLandings":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_failedLandings, obj) {
 			v = obj.FailedLandings
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_failedLandings, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_failedLandings, false, func(ctx context.Context) (any, error) {
-			return obj.FailedLandings, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "attemptedLandings":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_attemptedLandings, obj) {
 			v = obj.AttemptedLandings
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_attemptedLandings, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_attemptedLandings, false, func(ctx context.Context) (any, error) {
-			return obj.AttemptedLandings, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "successfulLandingsSpacecraft":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_successfulLandingsSpacecraft, obj) {
 			v = obj.SuccessfulLandingsSpacecraft
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_successfulLandingsSpacecraft, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_successfulLandingsSpacecraft, false, func(ctx context.Context) (any, error) {
-			return obj.SuccessfulLandingsSpacecraft, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "failedLandingsSpacecraft":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_failedLandingsSpacecraft, obj) {
 			v = obj.FailedLandingsSpacecraft
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_failedLandingsSpacecraft, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_failedLandingsSpacecraft, false, func(ctx context.Context) (any, error) {
-			return obj.FailedLandingsSpacecraft, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "attemptedLandingsSpacecraft":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_attemptedLandingsSpacecraft, obj) {
 			v = obj.AttemptedLandingsSpacecraft
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_attemptedLandingsSpacecraft, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_attemptedLandingsSpacecraft, false, func(ctx context.Context) (any, error) {
-			return obj.AttemptedLandingsSpacecraft, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "successfulLandingsPayload":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_successfulLandingsPayload, obj) {
 			v = obj.SuccessfulLandingsPayload
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_successfulLandingsPayload, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_successfulLandingsPayload, false, func(ctx context.Context) (any, error) {
-			return obj.SuccessfulLandingsPayload, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "failedLandingsPayload":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_failedLandingsPayload, obj) {
 			v = obj.FailedLandingsPayload
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_failedLandingsPayload, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_failedLandingsPayload, false, func(ctx context.Context) (any, error) {
-			return obj.FailedLandingsPayload, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "attemptedLandingsPayload":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_attemptedLandingsPayload, obj) {
 			v = obj.AttemptedLandingsPayload
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_attemptedLandingsPayload, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_attemptedLandingsPayload, false, func(ctx context.Context) (any, error) {
-			return obj.AttemptedLandingsPayload, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "infoUrl":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_infoUrl, obj) {
 			v = obj.InfoURL
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Agency_infoUrl, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_infoUrl, false, func(ctx context.Context) (any, error) {
-			return obj.InfoURL, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "wikiUrl":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_wikiUrl, obj) {
 			v = obj.WikiURL
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Agency_wikiUrl, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_wikiUrl, false, func(ctx context.Context) (any, error) {
-			return obj.WikiURL, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "socialMediaLinks":
 		var v []ll2.SocialMediaLink
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_socialMediaLinks, obj) {
 			v = obj.SocialMediaLinks
 			return x.fastWOSocialMediaLink2ᚕspacegraphᚋll2ᚐSocialMediaLinkᚄ(x.enter(ctx, f, (*executionContext).fieldContext_Agency_socialMediaLinks, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_socialMediaLinks, false, func(ctx context.Context) (any, error) {
-			return obj.SocialMediaLinks, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.([]ll2.SocialMediaLink); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOSocialMediaLink2ᚕspacegraphᚋll2ᚐSocialMediaLinkᚄ(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "spacecraftConfigs":
 		var v *model.SpacecraftConfigConnection
 		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_spacecraftConfigs, true, func(ctx context.Context) (any, error) {
@@ -790,84 +394,36 @@ func (x *fastExec) fastFieldAgencyConnection(ctx context.Context, w *fastWriter,
 		return true
 	case "edges":
 		var v []*model.AgencyEdge
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_AgencyConnection_edges, obj) {
 			v = obj.Edges()
 			return x.fastWNAgencyEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐAgencyEdgeᚄ(x.enter(ctx, f, (*executionContext).fieldContext_AgencyConnection_edges, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_AgencyConnection_edges, true, func(ctx context.Context) (any, error) {
-			return obj.Edges(), nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.([]*model.AgencyEdge); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNAgencyEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐAgencyEdgeᚄ(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "nodes":
 		var v []*catalog.Agency
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_AgencyConnection_nodes, obj) {
 			v = obj.Nodes()
 			return x.fastWNAgency2ᚕᚖspacegraphᚋcatalogᚐAgencyᚄ(x.enter(ctx, f, (*executionContext).fieldContext_AgencyConnection_nodes, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_AgencyConnection_nodes, true, func(ctx context.Context) (any, error) {
-			return obj.Nodes(), nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.([]*catalog.Agency); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNAgency2ᚕᚖspacegraphᚋcatalogᚐAgencyᚄ(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "pageInfo":
 		var v *model.PageInfo
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_AgencyConnection_pageInfo, obj) {
 			v = obj.PageInfo()
 			return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(x.enter(ctx, f, (*executionContext).fieldContext_AgencyConnection_pageInfo, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_AgencyConnection_pageInfo, true, func(ctx context.Context) (any, error) {
-			return obj.PageInfo(), nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*model.PageInfo); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "totalCount":
 		var v int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_AgencyConnection_totalCount, obj) {
 			v = obj.TotalCount()
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_AgencyConnection_totalCount, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_AgencyConnection_totalCount, true, func(ctx context.Context) (any, error) {
-			return obj.TotalCount(), nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNInt2int(ctx, w, f, nil, v)
+		w.null()
+		return false
 	}
 	return x.unknownField(ctx, w, f)
 }
@@ -904,44 +460,20 @@ func (x *fastExec) fastFieldAgencyEdge(ctx context.Context, w *fastWriter, f *fa
 		return true
 	case "cursor":
 		var v string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_AgencyEdge_cursor, obj) {
 			v = obj.Cursor
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_AgencyEdge_cursor, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_AgencyEdge_cursor, true, func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNString2string(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "node":
 		var v *catalog.Agency
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_AgencyEdge_node, obj) {
 			v = obj.Node
 			return x.fastWNAgency2ᚖspacegraphᚋcatalogᚐAgency(x.enter(ctx, f, (*executionContext).fieldContext_AgencyEdge_node, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_AgencyEdge_node, true, func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*catalog.Agency); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNAgency2ᚖspacegraphᚋcatalogᚐAgency(ctx, w, f, nil, v)
+		w.null()
+		return false
 	}
 	return x.unknownField(ctx, w, f)
 }
@@ -978,44 +510,20 @@ func (x *fastExec) fastFieldAgencyType(ctx context.Context, w *fastWriter, f *fa
 		return true
 	case "ll2Id":
 		var v int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_AgencyType_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_AgencyType_ll2Id, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_AgencyType_ll2Id, true, func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNInt2int(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "name":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_AgencyType_name, obj) {
 			v = obj.Name
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_AgencyType_name, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_AgencyType_name, false, func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	}
 	return x.unknownField(ctx, w, f)
 }
@@ -1052,124 +560,52 @@ func (x *fastExec) fastFieldCountry(ctx context.Context, w *fastWriter, f *fastF
 		return true
 	case "ll2Id":
 		var v int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Country_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_Country_ll2Id, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Country_ll2Id, true, func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNInt2int(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "name":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Country_name, obj) {
 			v = obj.Name
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Country_name, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Country_name, false, func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "alpha2Code":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Country_alpha2Code, obj) {
 			v = obj.Alpha2Code
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Country_alpha2Code, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Country_alpha2Code, false, func(ctx context.Context) (any, error) {
-			return obj.Alpha2Code, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "alpha3Code":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Country_alpha3Code, obj) {
 			v = obj.Alpha3Code
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Country_alpha3Code, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Country_alpha3Code, false, func(ctx context.Context) (any, error) {
-			return obj.Alpha3Code, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "nationalityName":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Country_nationalityName, obj) {
 			v = obj.NationalityName
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Country_nationalityName, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Country_nationalityName, false, func(ctx context.Context) (any, error) {
-			return obj.NationalityName, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "nationalityNameComposed":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Country_nationalityNameComposed, obj) {
 			v = obj.NationalityNameComposed
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Country_nationalityNameComposed, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Country_nationalityNameComposed, false, func(ctx context.Context) (any, error) {
-			return obj.NationalityNameComposed, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	}
 	return x.unknownField(ctx, w, f)
 }
@@ -1206,84 +642,36 @@ func (x *fastExec) fastFieldFamily(ctx context.Context, w *fastWriter, f *fastFi
 		return true
 	case "id":
 		var v string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Family_id, obj) {
 			v = obj.GlobalID()
 			return x.fastWNID2string(ctx, w, f, (*executionContext).fieldContext_Family_id, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Family_id, true, func(ctx context.Context) (any, error) {
-			return obj.GlobalID(), nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNID2string(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "ll2Id":
 		var v int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Family_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_Family_ll2Id, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Family_ll2Id, true, func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNInt2int(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "name":
 		var v string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Family_name, obj) {
 			v = obj.Name
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_Family_name, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Family_name, true, func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNString2string(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "description":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Family_description, obj) {
 			v = obj.Description
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Family_description, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Family_description, false, func(ctx context.Context) (any, error) {
-			return obj.Description, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "manufacturer":
 		var v *catalog.Agency
 		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Family_manufacturer, false, func(ctx context.Context) (any, error) {
@@ -1318,164 +706,68 @@ func (x *fastExec) fastFieldFamily(ctx context.Context, w *fastWriter, f *fastFi
 		return x.fastWOFamily2ᚖspacegraphᚋcatalogᚐFamily(ctx, w, f, nil, v)
 	case "maidenFlight":
 		var v *ll2.Date
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Family_maidenFlight, obj) {
 			v = obj.MaidenFlight
 			return x.fastWODate2ᚖspacegraphᚋll2ᚐDate(ctx, w, f, (*executionContext).fieldContext_Family_maidenFlight, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Family_maidenFlight, false, func(ctx context.Context) (any, error) {
-			return obj.MaidenFlight, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*ll2.Date); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWODate2ᚖspacegraphᚋll2ᚐDate(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "spacecraftFlown":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Family_spacecraftFlown, obj) {
 			v = obj.SpacecraftFlown
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Family_spacecraftFlown, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Family_spacecraftFlown, false, func(ctx context.Context) (any, error) {
-			return obj.SpacecraftFlown, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "totalLaunchCount":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Family_totalLaunchCount, obj) {
 			v = obj.TotalLaunchCount
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Family_totalLaunchCount, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Family_totalLaunchCount, false, func(ctx context.Context) (any, error) {
-			return obj.TotalLaunchCount, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "successfulLaunches":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Family_successfulLaunches, obj) {
 			v = obj.SuccessfulLaunches
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Family_successfulLaunches, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Family_successfulLaunches, false, func(ctx context.Context) (any, error) {
-			return obj.SuccessfulLaunches, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "failedLaunches":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Family_failedLaunches, obj) {
 			v = obj.FailedLaunches
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Family_failedLaunches, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Family_failedLaunches, false, func(ctx context.Context) (any, error) {
-			return obj.FailedLaunches, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "attemptedLandings":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Family_attemptedLandings, obj) {
 			v = obj.AttemptedLandings
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Family_attemptedLandings, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Family_attemptedLandings, false, func(ctx context.Context) (any, error) {
-			return obj.AttemptedLandings, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "successfulLandings":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Family_successfulLandings, obj) {
 			v = obj.SuccessfulLandings
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Family_successfulLandings, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Family_successfulLandings, false, func(ctx context.Context) (any, error) {
-			return obj.SuccessfulLandings, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "failedLandings":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Family_failedLandings, obj) {
 			v = obj.FailedLandings
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Family_failedLandings, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Family_failedLandings, false, func(ctx context.Context) (any, error) {
-			return obj.FailedLandings, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "spacecraftConfigs":
 		var v *model.SpacecraftConfigConnection
 		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Family_spacecraftConfigs, true, func(ctx context.Context) (any, error) {
@@ -1529,84 +821,36 @@ func (x *fastExec) fastFieldFamilyConnection(ctx context.Context, w *fastWriter,
 		return true
 	case "edges":
 		var v []*model.FamilyEdge
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_FamilyConnection_edges, obj) {
 			v = obj.Edges()
 			return x.fastWNFamilyEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐFamilyEdgeᚄ(x.enter(ctx, f, (*executionContext).fieldContext_FamilyConnection_edges, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_FamilyConnection_edges, true, func(ctx context.Context) (any, error) {
-			return obj.Edges(), nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.([]*model.FamilyEdge); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNFamilyEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐFamilyEdgeᚄ(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "nodes":
 		var v []*catalog.Family
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_FamilyConnection_nodes, obj) {
 			v = obj.Nodes()
 			return x.fastWNFamily2ᚕᚖspacegraphᚋcatalogᚐFamilyᚄ(x.enter(ctx, f, (*executionContext).fieldContext_FamilyConnection_nodes, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_FamilyConnection_nodes, true, func(ctx context.Context) (any, error) {
-			return obj.Nodes(), nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.([]*catalog.Family); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNFamily2ᚕᚖspacegraphᚋcatalogᚐFamilyᚄ(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "pageInfo":
 		var v *model.PageInfo
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_FamilyConnection_pageInfo, obj) {
 			v = obj.PageInfo()
 			return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(x.enter(ctx, f, (*executionContext).fieldContext_FamilyConnection_pageInfo, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_FamilyConnection_pageInfo, true, func(ctx context.Context) (any, error) {
-			return obj.PageInfo(), nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*model.PageInfo); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "totalCount":
 		var v int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_FamilyConnection_totalCount, obj) {
 			v = obj.TotalCount()
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_FamilyConnection_totalCount, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_FamilyConnection_totalCount, true, func(ctx context.Context) (any, error) {
-			return obj.TotalCount(), nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNInt2int(ctx, w, f, nil, v)
+		w.null()
+		return false
 	}
 	return x.unknownField(ctx, w, f)
 }
@@ -1643,44 +887,20 @@ func (x *fastExec) fastFieldFamilyEdge(ctx context.Context, w *fastWriter, f *fa
 		return true
 	case "cursor":
 		var v string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_FamilyEdge_cursor, obj) {
 			v = obj.Cursor
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_FamilyEdge_cursor, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_FamilyEdge_cursor, true, func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNString2string(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "node":
 		var v *catalog.Family
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_FamilyEdge_node, obj) {
 			v = obj.Node
 			return x.fastWNFamily2ᚖspacegraphᚋcatalogᚐFamily(x.enter(ctx, f, (*executionContext).fieldContext_FamilyEdge_node, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_FamilyEdge_node, true, func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*catalog.Family); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNFamily2ᚖspacegraphᚋcatalogᚐFamily(ctx, w, f, nil, v)
+		w.null()
+		return false
 	}
 	return x.unknownField(ctx, w, f)
 }
@@ -1717,164 +937,68 @@ func (x *fastExec) fastFieldImage(ctx context.Context, w *fastWriter, f *fastFie
 		return true
 	case "ll2Id":
 		var v int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Image_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_Image_ll2Id, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Image_ll2Id, true, func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNInt2int(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "name":
 		var v string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Image_name, obj) {
 			v = obj.Name
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_Image_name, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Image_name, true, func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNString2string(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "imageUrl":
 		var v string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Image_imageUrl, obj) {
 			v = obj.ImageURL
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_Image_imageUrl, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Image_imageUrl, true, func(ctx context.Context) (any, error) {
-			return obj.ImageURL, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNString2string(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "thumbnailUrl":
 		var v string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Image_thumbnailUrl, obj) {
 			v = obj.ThumbnailURL
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_Image_thumbnailUrl, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Image_thumbnailUrl, true, func(ctx context.Context) (any, error) {
-			return obj.ThumbnailURL, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNString2string(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "credit":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Image_credit, obj) {
 			v = obj.Credit
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Image_credit, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Image_credit, false, func(ctx context.Context) (any, error) {
-			return obj.Credit, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "license":
 		var v ll2.ImageLicense
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Image_license, obj) {
 			v = obj.License
 			return x.fastWNImageLicense2spacegraphᚋll2ᚐImageLicense(x.enter(ctx, f, (*executionContext).fieldContext_Image_license, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Image_license, true, func(ctx context.Context) (any, error) {
-			return obj.License, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(ll2.ImageLicense); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNImageLicense2spacegraphᚋll2ᚐImageLicense(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "singleUse":
 		var v *bool
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Image_singleUse, obj) {
 			v = obj.SingleUse
 			return x.fastWOBoolean2ᚖbool(ctx, w, f, (*executionContext).fieldContext_Image_singleUse, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Image_singleUse, false, func(ctx context.Context) (any, error) {
-			return obj.SingleUse, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*bool); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOBoolean2ᚖbool(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "variants":
 		var v []ll2.ImageVariant
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Image_variants, obj) {
 			v = obj.Variants
 			return x.fastWNImageVariant2ᚕspacegraphᚋll2ᚐImageVariantᚄ(x.enter(ctx, f, (*executionContext).fieldContext_Image_variants, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Image_variants, true, func(ctx context.Context) (any, error) {
-			return obj.Variants, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.([]ll2.ImageVariant); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNImageVariant2ᚕspacegraphᚋll2ᚐImageVariantᚄ(ctx, w, f, nil, v)
+		w.null()
+		return false
 	}
 	return x.unknownField(ctx, w, f)
 }
@@ -1911,84 +1035,36 @@ func (x *fastExec) fastFieldImageLicense(ctx context.Context, w *fastWriter, f *
 		return true
 	case "ll2Id":
 		var v int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_ImageLicense_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_ImageLicense_ll2Id, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_ImageLicense_ll2Id, true, func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNInt2int(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "name":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_ImageLicense_name, obj) {
 			v = obj.Name
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_ImageLicense_name, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_ImageLicense_name, false, func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "priority":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_ImageLicense_priority, obj) {
 			v = obj.Priority
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_ImageLicense_priority, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_ImageLicense_priority, false, func(ctx context.Context) (any, error) {
-			return obj.Priority, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "link":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_ImageLicense_link, obj) {
 			v = obj.Link
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_ImageLicense_link, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_ImageLicense_link, false, func(ctx context.Context) (any, error) {
-			return obj.Link, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	}
 	return x.unknownField(ctx, w, f)
 }
@@ -2025,64 +1101,28 @@ func (x *fastExec) fastFieldImageVariant(ctx context.Context, w *fastWriter, f *
 		return true
 	case "ll2Id":
 		var v int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_ImageVariant_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_ImageVariant_ll2Id, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_ImageVariant_ll2Id, true, func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNInt2int(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "type":
 		var v ll2.ImageVariantType
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_ImageVariant_type, obj) {
 			v = obj.Type
 			return x.fastWNImageVariantType2spacegraphᚋll2ᚐImageVariantType(x.enter(ctx, f, (*executionContext).fieldContext_ImageVariant_type, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_ImageVariant_type, true, func(ctx context.Context) (any, error) {
-			return obj.Type, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(ll2.ImageVariantType); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNImageVariantType2spacegraphᚋll2ᚐImageVariantType(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "imageUrl":
 		var v string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_ImageVariant_imageUrl, obj) {
 			v = obj.ImageURL
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_ImageVariant_imageUrl, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_ImageVariant_imageUrl, true, func(ctx context.Context) (any, error) {
-			return obj.ImageURL, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNString2string(ctx, w, f, nil, v)
+		w.null()
+		return false
 	}
 	return x.unknownField(ctx, w, f)
 }
@@ -2119,44 +1159,20 @@ func (x *fastExec) fastFieldImageVariantType(ctx context.Context, w *fastWriter,
 		return true
 	case "ll2Id":
 		var v int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_ImageVariantType_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_ImageVariantType_ll2Id, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_ImageVariantType_ll2Id, true, func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNInt2int(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "name":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_ImageVariantType_name, obj) {
 			v = obj.Name
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_ImageVariantType_name, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_ImageVariantType_name, false, func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	}
 	return x.unknownField(ctx, w, f)
 }
@@ -2193,84 +1209,36 @@ func (x *fastExec) fastFieldPageInfo(ctx context.Context, w *fastWriter, f *fast
 		return true
 	case "hasNextPage":
 		var v bool
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_PageInfo_hasNextPage, obj) {
 			v = obj.HasNextPage
 			return x.fastWNBoolean2bool(ctx, w, f, (*executionContext).fieldContext_PageInfo_hasNextPage, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_PageInfo_hasNextPage, true, func(ctx context.Context) (any, error) {
-			return obj.HasNextPage, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(bool); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNBoolean2bool(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "hasPreviousPage":
 		var v bool
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_PageInfo_hasPreviousPage, obj) {
 			v = obj.HasPreviousPage
 			return x.fastWNBoolean2bool(ctx, w, f, (*executionContext).fieldContext_PageInfo_hasPreviousPage, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_PageInfo_hasPreviousPage, true, func(ctx context.Context) (any, error) {
-			return obj.HasPreviousPage, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(bool); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNBoolean2bool(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "startCursor":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_PageInfo_startCursor, obj) {
 			v = obj.StartCursor
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_PageInfo_startCursor, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_PageInfo_startCursor, false, func(ctx context.Context) (any, error) {
-			return obj.StartCursor, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "endCursor":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_PageInfo_endCursor, obj) {
 			v = obj.EndCursor
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_PageInfo_endCursor, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_PageInfo_endCursor, false, func(ctx context.Context) (any, error) {
-			return obj.EndCursor, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	}
 	return x.unknownField(ctx, w, f)
 }
@@ -2511,84 +1479,36 @@ func (x *fastExec) fastFieldSocialMedia(ctx context.Context, w *fastWriter, f *f
 		return true
 	case "ll2Id":
 		var v int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SocialMedia_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_SocialMedia_ll2Id, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SocialMedia_ll2Id, true, func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNInt2int(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "name":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SocialMedia_name, obj) {
 			v = obj.Name
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_SocialMedia_name, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SocialMedia_name, false, func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "url":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SocialMedia_url, obj) {
 			v = obj.URL
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_SocialMedia_url, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SocialMedia_url, false, func(ctx context.Context) (any, error) {
-			return obj.URL, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "logo":
 		var v *ll2.Image
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SocialMedia_logo, obj) {
 			v = obj.Logo
 			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(x.enter(ctx, f, (*executionContext).fieldContext_SocialMedia_logo, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SocialMedia_logo, false, func(ctx context.Context) (any, error) {
-			return obj.Logo, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*ll2.Image); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(ctx, w, f, nil, v)
+		w.null()
+		return false
 	}
 	return x.unknownField(ctx, w, f)
 }
@@ -2625,64 +1545,28 @@ func (x *fastExec) fastFieldSocialMediaLink(ctx context.Context, w *fastWriter, 
 		return true
 	case "ll2Id":
 		var v int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SocialMediaLink_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_SocialMediaLink_ll2Id, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SocialMediaLink_ll2Id, true, func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNInt2int(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "socialMedia":
 		var v ll2.SocialMedia
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SocialMediaLink_socialMedia, obj) {
 			v = obj.SocialMedia
 			return x.fastWNSocialMedia2spacegraphᚋll2ᚐSocialMedia(x.enter(ctx, f, (*executionContext).fieldContext_SocialMediaLink_socialMedia, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SocialMediaLink_socialMedia, true, func(ctx context.Context) (any, error) {
-			return obj.SocialMedia, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(ll2.SocialMedia); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNSocialMedia2spacegraphᚋll2ᚐSocialMedia(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "url":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SocialMediaLink_url, obj) {
 			v = obj.URL
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_SocialMediaLink_url, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SocialMediaLink_url, false, func(ctx context.Context) (any, error) {
-			return obj.URL, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	}
 	return x.unknownField(ctx, w, f)
 }
@@ -2719,344 +1603,140 @@ func (x *fastExec) fastFieldSpacecraft(ctx context.Context, w *fastWriter, f *fa
 		return true
 	case "id":
 		var v string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_id, obj) {
 			v = obj.GlobalID()
 			return x.fastWNID2string(ctx, w, f, (*executionContext).fieldContext_Spacecraft_id, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Spacecraft_id, true, func(ctx context.Context) (any, error) {
-			return obj.GlobalID(), nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNID2string(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "ll2Id":
 		var v int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_Spacecraft_ll2Id, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Spacecraft_ll2Id, true, func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNInt2int(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "name":
 		var v string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_name, obj) {
 			v = obj.Name
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_Spacecraft_name, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Spacecraft_name, true, func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNString2string(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "serialNumber":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_serialNumber, obj) {
 			v = obj.SerialNumber
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Spacecraft_serialNumber, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Spacecraft_serialNumber, false, func(ctx context.Context) (any, error) {
-			return obj.SerialNumber, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "isPlaceholder":
 		var v *bool
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_isPlaceholder, obj) {
 			v = obj.IsPlaceholder
 			return x.fastWOBoolean2ᚖbool(ctx, w, f, (*executionContext).fieldContext_Spacecraft_isPlaceholder, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Spacecraft_isPlaceholder, false, func(ctx context.Context) (any, error) {
-			return obj.IsPlaceholder, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*bool); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOBoolean2ᚖbool(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "image":
 		var v *ll2.Image
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_image, obj) {
 			v = obj.Image
 			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(x.enter(ctx, f, (*executionContext).fieldContext_Spacecraft_image, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Spacecraft_image, false, func(ctx context.Context) (any, error) {
-			return obj.Image, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*ll2.Image); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "inSpace":
 		var v *bool
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_inSpace, obj) {
 			v = obj.InSpace
 			return x.fastWOBoolean2ᚖbool(ctx, w, f, (*executionContext).fieldContext_Spacecraft_inSpace, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Spacecraft_inSpace, false, func(ctx context.Context) (any, error) {
-			return obj.InSpace, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*bool); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOBoolean2ᚖbool(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "timeInSpace":
 		var v *ll2.Duration
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_timeInSpace, obj) {
 			v = obj.TimeInSpace
 			return x.fastWODuration2ᚖspacegraphᚋll2ᚐDuration(ctx, w, f, (*executionContext).fieldContext_Spacecraft_timeInSpace, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Spacecraft_timeInSpace, false, func(ctx context.Context) (any, error) {
-			return obj.TimeInSpace, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*ll2.Duration); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWODuration2ᚖspacegraphᚋll2ᚐDuration(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "timeInSpaceSeconds":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_timeInSpaceSeconds, obj) {
 			v = obj.TimeInSpaceSeconds()
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Spacecraft_timeInSpaceSeconds, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Spacecraft_timeInSpaceSeconds, false, func(ctx context.Context) (any, error) {
-			return obj.TimeInSpaceSeconds(), nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "timeDocked":
 		var v *ll2.Duration
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_timeDocked, obj) {
 			v = obj.TimeDocked
 			return x.fastWODuration2ᚖspacegraphᚋll2ᚐDuration(ctx, w, f, (*executionContext).fieldContext_Spacecraft_timeDocked, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Spacecraft_timeDocked, false, func(ctx context.Context) (any, error) {
-			return obj.TimeDocked, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*ll2.Duration); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWODuration2ᚖspacegraphᚋll2ᚐDuration(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "timeDockedSeconds":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_timeDockedSeconds, obj) {
 			v = obj.TimeDockedSeconds()
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Spacecraft_timeDockedSeconds, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Spacecraft_timeDockedSeconds, false, func(ctx context.Context) (any, error) {
-			return obj.TimeDockedSeconds(), nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "flightsCount":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_flightsCount, obj) {
 			v = obj.FlightsCount
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Spacecraft_flightsCount, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Spacecraft_flightsCount, false, func(ctx context.Context) (any, error) {
-			return obj.FlightsCount, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "missionEndsCount":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_missionEndsCount, obj) {
 			v = obj.MissionEndsCount
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Spacecraft_missionEndsCount, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Spacecraft_missionEndsCount, false, func(ctx context.Context) (any, error) {
-			return obj.MissionEndsCount, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "status":
 		var v *ll2.SpacecraftStatus
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_status, obj) {
 			v = obj.Status
 			return x.fastWNSpacecraftStatus2ᚖspacegraphᚋll2ᚐSpacecraftStatus(x.enter(ctx, f, (*executionContext).fieldContext_Spacecraft_status, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Spacecraft_status, true, func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*ll2.SpacecraftStatus); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNSpacecraftStatus2ᚖspacegraphᚋll2ᚐSpacecraftStatus(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "description":
 		var v string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_description, obj) {
 			v = obj.Description
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_Spacecraft_description, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Spacecraft_description, true, func(ctx context.Context) (any, error) {
-			return obj.Description, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNString2string(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "fastestTurnaround":
 		var v *ll2.Duration
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_fastestTurnaround, obj) {
 			v = obj.FastestTurnaround
 			return x.fastWODuration2ᚖspacegraphᚋll2ᚐDuration(ctx, w, f, (*executionContext).fieldContext_Spacecraft_fastestTurnaround, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Spacecraft_fastestTurnaround, false, func(ctx context.Context) (any, error) {
-			return obj.FastestTurnaround, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*ll2.Duration); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWODuration2ᚖspacegraphᚋll2ᚐDuration(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "fastestTurnaroundSeconds":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_fastestTurnaroundSeconds, obj) {
 			v = obj.FastestTurnaroundSeconds()
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Spacecraft_fastestTurnaroundSeconds, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Spacecraft_fastestTurnaroundSeconds, false, func(ctx context.Context) (any, error) {
-			return obj.FastestTurnaroundSeconds(), nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "spacecraftConfig":
 		var v *catalog.SpacecraftConfig
 		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Spacecraft_spacecraftConfig, true, func(ctx context.Context) (any, error) {
@@ -3109,84 +1789,36 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return true
 	case "id":
 		var v string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_id, obj) {
 			v = obj.GlobalID()
 			return x.fastWNID2string(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_id, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_id, true, func(ctx context.Context) (any, error) {
-			return obj.GlobalID(), nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNID2string(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "ll2Id":
 		var v int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_ll2Id, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_ll2Id, true, func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNInt2int(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "name":
 		var v string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_name, obj) {
 			v = obj.Name
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_name, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_name, true, func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNString2string(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "type":
 		var v *ll2.SpacecraftConfigType
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_type, obj) {
 			v = obj.Type
 			return x.fastWNSpacecraftConfigType2ᚖspacegraphᚋll2ᚐSpacecraftConfigType(x.enter(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_type, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_type, true, func(ctx context.Context) (any, error) {
-			return obj.Type, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*ll2.SpacecraftConfigType); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNSpacecraftConfigType2ᚖspacegraphᚋll2ᚐSpacecraftConfigType(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "agency":
 		var v *catalog.Agency
 		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_agency, true, func(ctx context.Context) (any, error) {
@@ -3221,484 +1853,196 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return x.fastWOFamily2ᚕᚖspacegraphᚋcatalogᚐFamilyᚄ(ctx, w, f, nil, v)
 	case "inUse":
 		var v *bool
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_inUse, obj) {
 			v = obj.InUse
 			return x.fastWOBoolean2ᚖbool(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_inUse, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_inUse, false, func(ctx context.Context) (any, error) {
-			return obj.InUse, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*bool); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOBoolean2ᚖbool(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "image":
 		var v *ll2.Image
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_image, obj) {
 			v = obj.Image
 			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(x.enter(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_image, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_image, false, func(ctx context.Context) (any, error) {
-			return obj.Image, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*ll2.Image); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "capability":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_capability, obj) {
 			v = obj.Capability
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_capability, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_capability, false, func(ctx context.Context) (any, error) {
-			return obj.Capability, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "history":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_history, obj) {
 			v = obj.History
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_history, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_history, false, func(ctx context.Context) (any, error) {
-			return obj.History, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "details":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_details, obj) {
 			v = obj.Details
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_details, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_details, false, func(ctx context.Context) (any, error) {
-			return obj.Details, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "maidenFlight":
 		var v *ll2.Date
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_maidenFlight, obj) {
 			v = obj.MaidenFlight
 			return x.fastWODate2ᚖspacegraphᚋll2ᚐDate(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_maidenFlight, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_maidenFlight, false, func(ctx context.Context) (any, error) {
-			return obj.MaidenFlight, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*ll2.Date); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWODate2ᚖspacegraphᚋll2ᚐDate(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "height":
 		var v *float64
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_height, obj) {
 			v = obj.Height
 			return x.fastWOFloat2ᚖfloat64(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_height, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_height, false, func(ctx context.Context) (any, error) {
-			return obj.Height, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*float64); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOFloat2ᚖfloat64(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "diameter":
 		var v *float64
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_diameter, obj) {
 			v = obj.Diameter
 			return x.fastWOFloat2ᚖfloat64(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_diameter, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_diameter, false, func(ctx context.Context) (any, error) {
-			return obj.Diameter, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*float64); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOFloat2ᚖfloat64(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "humanRated":
 		var v *bool
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_humanRated, obj) {
 			v = obj.HumanRated
 			return x.fastWOBoolean2ᚖbool(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_humanRated, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_humanRated, false, func(ctx context.Context) (any, error) {
-			return obj.HumanRated, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*bool); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOBoolean2ᚖbool(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "crewCapacity":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_crewCapacity, obj) {
 			v = obj.CrewCapacity
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_crewCapacity, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_crewCapacity, false, func(ctx context.Context) (any, error) {
-			return obj.CrewCapacity, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "payloadCapacity":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_payloadCapacity, obj) {
 			v = obj.PayloadCapacity
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_payloadCapacity, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_payloadCapacity, false, func(ctx context.Context) (any, error) {
-			return obj.PayloadCapacity, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "payloadReturnCapacity":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_payloadReturnCapacity, obj) {
 			v = obj.PayloadReturnCapacity
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_payloadReturnCapacity, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_payloadReturnCapacity, false, func(ctx context.Context) (any, error) {
-			return obj.PayloadReturnCapacity, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "flightLife":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_flightLife, obj) {
 			v = obj.FlightLife
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_flightLife, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_flightLife, false, func(ctx context.Context) (any, error) {
-			return obj.FlightLife, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "wikiLink":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_wikiLink, obj) {
 			v = obj.WikiLink
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_wikiLink, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_wikiLink, false, func(ctx context.Context) (any, error) {
-			return obj.WikiLink, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "infoLink":
 		var v *string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_infoLink, obj) {
 			v = obj.InfoLink
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_infoLink, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_infoLink, false, func(ctx context.Context) (any, error) {
-			return obj.InfoLink, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOString2ᚖstring(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "spacecraftFlown":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_spacecraftFlown, obj) {
 			v = obj.SpacecraftFlown
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_spacecraftFlown, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_spacecraftFlown, false, func(ctx context.Context) (any, error) {
-			return obj.SpacecraftFlown, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "totalLaunchCount":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_totalLaunchCount, obj) {
 			v = obj.TotalLaunchCount
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_totalLaunchCount, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_totalLaunchCount, false, func(ctx context.Context) (any, error) {
-			return obj.TotalLaunchCount, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "successfulLaunches":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_successfulLaunches, obj) {
 			v = obj.SuccessfulLaunches
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_successfulLaunches, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_successfulLaunches, false, func(ctx context.Context) (any, error) {
-			return obj.SuccessfulLaunches, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "failedLaunches":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_failedLaunches, obj) {
 			v = obj.FailedLaunches
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_failedLaunches, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_failedLaunches, false, func(ctx context.Context) (any, error) {
-			return obj.FailedLaunches, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "attemptedLandings":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_attemptedLandings, obj) {
 			v = obj.AttemptedLandings
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_attemptedLandings, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_attemptedLandings, false, func(ctx context.Context) (any, error) {
-			return obj.AttemptedLandings, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "successfulLandings":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_successfulLandings, obj) {
 			v = obj.SuccessfulLandings
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_successfulLandings, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_successfulLandings, false, func(ctx context.Context) (any, error) {
-			return obj.SuccessfulLandings, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "failedLandings":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_failedLandings, obj) {
 			v = obj.FailedLandings
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_failedLandings, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_failedLandings, false, func(ctx context.Context) (any, error) {
-			return obj.FailedLandings, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "fastestTurnaround":
 		var v *ll2.Duration
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_fastestTurnaround, obj) {
 			v = obj.FastestTurnaround
 			return x.fastWODuration2ᚖspacegraphᚋll2ᚐDuration(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_fastestTurnaround, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_fastestTurnaround, false, func(ctx context.Context) (any, error) {
-			return obj.FastestTurnaround, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*ll2.Duration); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWODuration2ᚖspacegraphᚋll2ᚐDuration(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "fastestTurnaroundSeconds":
 		var v *int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_fastestTurnaroundSeconds, obj) {
 			v = obj.FastestTurnaroundSeconds()
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_fastestTurnaroundSeconds, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_fastestTurnaroundSeconds, false, func(ctx context.Context) (any, error) {
-			return obj.FastestTurnaroundSeconds(), nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWOInt2ᚖint(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "spacecraft":
 		var v *model.SpacecraftConnection
 		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_spacecraft, true, func(ctx context.Context) (any, error) {
@@ -3752,84 +2096,36 @@ func (x *fastExec) fastFieldSpacecraftConfigConnection(ctx context.Context, w *f
 		return true
 	case "edges":
 		var v []*model.SpacecraftConfigEdge
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfigConnection_edges, obj) {
 			v = obj.Edges()
 			return x.fastWNSpacecraftConfigEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐSpacecraftConfigEdgeᚄ(x.enter(ctx, f, (*executionContext).fieldContext_SpacecraftConfigConnection_edges, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfigConnection_edges, true, func(ctx context.Context) (any, error) {
-			return obj.Edges(), nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.([]*model.SpacecraftConfigEdge); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNSpacecraftConfigEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐSpacecraftConfigEdgeᚄ(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "nodes":
 		var v []*catalog.SpacecraftConfig
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfigConnection_nodes, obj) {
 			v = obj.Nodes()
 			return x.fastWNSpacecraftConfig2ᚕᚖspacegraphᚋcatalogᚐSpacecraftConfigᚄ(x.enter(ctx, f, (*executionContext).fieldContext_SpacecraftConfigConnection_nodes, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfigConnection_nodes, true, func(ctx context.Context) (any, error) {
-			return obj.Nodes(), nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.([]*catalog.SpacecraftConfig); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNSpacecraftConfig2ᚕᚖspacegraphᚋcatalogᚐSpacecraftConfigᚄ(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "pageInfo":
 		var v *model.PageInfo
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfigConnection_pageInfo, obj) {
 			v = obj.PageInfo()
 			return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(x.enter(ctx, f, (*executionContext).fieldContext_SpacecraftConfigConnection_pageInfo, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfigConnection_pageInfo, true, func(ctx context.Context) (any, error) {
-			return obj.PageInfo(), nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*model.PageInfo); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "totalCount":
 		var v int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfigConnection_totalCount, obj) {
 			v = obj.TotalCount()
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigConnection_totalCount, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfigConnection_totalCount, true, func(ctx context.Context) (any, error) {
-			return obj.TotalCount(), nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNInt2int(ctx, w, f, nil, v)
+		w.null()
+		return false
 	}
 	return x.unknownField(ctx, w, f)
 }
@@ -3866,44 +2162,20 @@ func (x *fastExec) fastFieldSpacecraftConfigEdge(ctx context.Context, w *fastWri
 		return true
 	case "cursor":
 		var v string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfigEdge_cursor, obj) {
 			v = obj.Cursor
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigEdge_cursor, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfigEdge_cursor, true, func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNString2string(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "node":
 		var v *catalog.SpacecraftConfig
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfigEdge_node, obj) {
 			v = obj.Node
 			return x.fastWNSpacecraftConfig2ᚖspacegraphᚋcatalogᚐSpacecraftConfig(x.enter(ctx, f, (*executionContext).fieldContext_SpacecraftConfigEdge_node, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfigEdge_node, true, func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*catalog.SpacecraftConfig); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNSpacecraftConfig2ᚖspacegraphᚋcatalogᚐSpacecraftConfig(ctx, w, f, nil, v)
+		w.null()
+		return false
 	}
 	return x.unknownField(ctx, w, f)
 }
@@ -3940,44 +2212,20 @@ func (x *fastExec) fastFieldSpacecraftConfigType(ctx context.Context, w *fastWri
 		return true
 	case "ll2Id":
 		var v int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfigType_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigType_ll2Id, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfigType_ll2Id, true, func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNInt2int(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "name":
 		var v string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfigType_name, obj) {
 			v = obj.Name
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigType_name, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfigType_name, true, func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNString2string(ctx, w, f, nil, v)
+		w.null()
+		return false
 	}
 	return x.unknownField(ctx, w, f)
 }
@@ -4014,84 +2262,36 @@ func (x *fastExec) fastFieldSpacecraftConnection(ctx context.Context, w *fastWri
 		return true
 	case "edges":
 		var v []*model.SpacecraftEdge
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConnection_edges, obj) {
 			v = obj.Edges()
 			return x.fastWNSpacecraftEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐSpacecraftEdgeᚄ(x.enter(ctx, f, (*executionContext).fieldContext_SpacecraftConnection_edges, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConnection_edges, true, func(ctx context.Context) (any, error) {
-			return obj.Edges(), nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.([]*model.SpacecraftEdge); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNSpacecraftEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐSpacecraftEdgeᚄ(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "nodes":
 		var v []*catalog.Spacecraft
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConnection_nodes, obj) {
 			v = obj.Nodes()
 			return x.fastWNSpacecraft2ᚕᚖspacegraphᚋcatalogᚐSpacecraftᚄ(x.enter(ctx, f, (*executionContext).fieldContext_SpacecraftConnection_nodes, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConnection_nodes, true, func(ctx context.Context) (any, error) {
-			return obj.Nodes(), nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.([]*catalog.Spacecraft); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNSpacecraft2ᚕᚖspacegraphᚋcatalogᚐSpacecraftᚄ(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "pageInfo":
 		var v *model.PageInfo
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConnection_pageInfo, obj) {
 			v = obj.PageInfo()
 			return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(x.enter(ctx, f, (*executionContext).fieldContext_SpacecraftConnection_pageInfo, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConnection_pageInfo, true, func(ctx context.Context) (any, error) {
-			return obj.PageInfo(), nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*model.PageInfo); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "totalCount":
 		var v int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConnection_totalCount, obj) {
 			v = obj.TotalCount()
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_SpacecraftConnection_totalCount, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConnection_totalCount, true, func(ctx context.Context) (any, error) {
-			return obj.TotalCount(), nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNInt2int(ctx, w, f, nil, v)
+		w.null()
+		return false
 	}
 	return x.unknownField(ctx, w, f)
 }
@@ -4128,44 +2328,20 @@ func (x *fastExec) fastFieldSpacecraftEdge(ctx context.Context, w *fastWriter, f
 		return true
 	case "cursor":
 		var v string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftEdge_cursor, obj) {
 			v = obj.Cursor
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_SpacecraftEdge_cursor, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftEdge_cursor, true, func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNString2string(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "node":
 		var v *catalog.Spacecraft
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftEdge_node, obj) {
 			v = obj.Node
 			return x.fastWNSpacecraft2ᚖspacegraphᚋcatalogᚐSpacecraft(x.enter(ctx, f, (*executionContext).fieldContext_SpacecraftEdge_node, v), w, f, nil, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftEdge_node, true, func(ctx context.Context) (any, error) {
-			return obj.Node, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(*catalog.Spacecraft); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNSpacecraft2ᚖspacegraphᚋcatalogᚐSpacecraft(ctx, w, f, nil, v)
+		w.null()
+		return false
 	}
 	return x.unknownField(ctx, w, f)
 }
@@ -4202,44 +2378,20 @@ func (x *fastExec) fastFieldSpacecraftStatus(ctx context.Context, w *fastWriter,
 		return true
 	case "ll2Id":
 		var v int
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftStatus_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_SpacecraftStatus_ll2Id, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftStatus_ll2Id, true, func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(int); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNInt2int(ctx, w, f, nil, v)
+		w.null()
+		return false
 	case "name":
 		var v string
-		if !f.intercepted {
+		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftStatus_name, obj) {
 			v = obj.Name
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_SpacecraftStatus_name, v)
 		}
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftStatus_name, true, func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		})
-		if st != fastResolved {
-			w.null()
-			return false
-		}
-		if r != nil {
-			var ok bool
-			if v, ok = r.(string); !ok {
-				return x.unexpectedType(ctx, w, r, v)
-			}
-		}
-		return x.fastWNString2string(ctx, w, f, nil, v)
+		w.null()
+		return false
 	}
 	return x.unknownField(ctx, w, f)
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"spacegraph/ll2"
 )
 
 // This file is the runtime of the fast executor that fastgen generates
@@ -137,7 +139,8 @@ type fastField struct {
 	graphql.CollectedField
 	key         []byte // `"alias":`
 	nonNull     bool
-	intercepted bool // a field interceptor may answer for it: it goes through the middleware
+	intercepted bool      // SnapshotGaps may answer for it
+	need        ll2.Level // the level of detail the field needs (fieldLevel)
 }
 
 // fastFieldContext is the field context function gqlgen generates for a field.
@@ -160,7 +163,7 @@ func (x *fastExec) collect(sel ast.SelectionSet, typ string, implementors []stri
 			fs[i].nonNull = f.Definition.Type.NonNull
 		}
 		if x.gaps {
-			_, fs[i].intercepted = fieldLevel[typ][f.Name]
+			fs[i].need, fs[i].intercepted = fieldLevel[typ][f.Name]
 		}
 	}
 	x.mu.Lock()
@@ -341,6 +344,26 @@ func (x *fastExec) resolve(ctx context.Context, f *fastField, fcFn fastFieldCont
 	}
 	fc.Result = res
 	return res, ctx, fastResolved
+}
+
+// gapped is SnapshotGaps.InterceptField for a field that the generated code reads
+// from its object directly: when the object's snapshot record lacks the field, it
+// records the gap and reports true, and the field is null (with gqlgen's error if the
+// schema says it never is); otherwise the field is read as usual.
+func (x *fastExec) gapped(ctx context.Context, f *fastField, fcFn fastFieldContext, obj any) bool {
+	held, id, ok := heldBy(obj)
+	if !ok || held >= f.need {
+		return false
+	}
+	fc, _ := fcFn(x.ec, ctx, f.CollectedField)
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if g, _ := ctx.Value(gapsKey{}).(*gaps); g != nil {
+		g.add(fc, id, held)
+	}
+	if f.nonNull || fc.NonNull {
+		graphql.AddInvalidNullError(ctx, "")
+	}
+	return true
 }
 
 // enter gives a field read directly from its object the field context its value's

@@ -207,7 +207,11 @@ func (g *gen) field(o *codegen.Object, f *codegen.Field) {
 	nonNull := t.GQL.NonNull
 	g.p("\t\tvar v %s\n", g.ref(t.GO))
 	if direct {
-		g.p("\t\tif !f.intercepted {\n")
+		if o.Root {
+			g.p("\t\tif !f.intercepted {\n")
+		} else {
+			g.p("\t\tif !f.intercepted || !x.gapped(ctx, f, %s, obj) {\n", fcFn)
+		}
 		switch {
 		case f.IsMethod() && f.MethodHasContext:
 			g.p("\t\t\tv = obj.%s(ctx)\n", f.GoFieldName)
@@ -222,6 +226,10 @@ func (g *gen) field(o *codegen.Object, f *codegen.Field) {
 			g.p("\t\t\treturn x.%s(x.enter(ctx, f, %s, v), w, f, nil, v)\n", mf, fcFn)
 		}
 		g.p("\t\t}\n")
+		if !o.Root {
+			g.p("\t\tw.null()\n\t\treturn false\n")
+			return
+		}
 	}
 	g.p("\t\tr, ctx, st := x.resolve(ctx, f, %s, %t, func(ctx context.Context) (any, error) {\n\t\t\t%s%s\n\t\t})\n", fcFn, nonNull, fcDecl, call)
 	g.p("\t\tif st != fastResolved {\n\t\t\tw.null()\n\t\t\treturn false\n\t\t}\n")
