@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"spacegraph/bench"
 	"spacegraph/gateway"
@@ -131,9 +133,11 @@ func benchmarkExecutors(b *testing.B, d *snapshot.Data, query string) {
 		want = first.Body.Bytes()
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()
+			start := processCPU()
 			for b.Loop() {
 				serve(h.g.Handler)
 			}
+			b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
 		})
 	}
 	b.Run("ceiling", func(b *testing.B) {
@@ -142,8 +146,21 @@ func benchmarkExecutors(b *testing.B, d *snapshot.Data, query string) {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write(want)
 		})
+		start := processCPU()
 		for b.Loop() {
 			serve(ceiling)
 		}
+		b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
 	})
+}
+
+// processCPU is the CPU time the process has used (user and system, every thread):
+// per request, it is the figure the goal is stated in, and unlike ns/op it does
+// not count the time the benchmark waits for cores that other processes hold.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"sync"
 
@@ -405,6 +404,10 @@ func (x *fastExec) writeMarshaler(ctx context.Context, w *fastWriter, f *fastFie
 	return true
 }
 
+// The generator hands gqlgenField the fields it does not model (directives, streams,
+// batch resolvers); the schema has none today.
+var _ = (*fastExec).gqlgenField
+
 // gqlgenField writes a field the generator leaves to gqlgen's own field function.
 func (x *fastExec) gqlgenField(ctx context.Context, w *fastWriter, f *fastField, m func(context.Context) graphql.Marshaler) bool {
 	v := m(ctx)
@@ -423,7 +426,7 @@ func (x *fastExec) unknownField(_ context.Context, _ *fastWriter, f *fastField) 
 
 // unexpectedType is gqlgen's answer to a middleware that returns a value of another type.
 func (x *fastExec) unexpectedType(ctx context.Context, w *fastWriter, got, want any) bool {
-	x.oc.Errorf(ctx, `unexpected type %T from middleware/directive chain, should be %T`, got, want)
+	graphql.AddErrorf(ctx, `unexpected type %T from middleware/directive chain, should be %T`, got, want)
 	w.null()
 	return false
 }
@@ -480,5 +483,3 @@ func (x *fastExec) writeList(ctx context.Context, w *fastWriter, f *fastField, n
 	w.b = append(w.b, ']')
 	return true
 }
-
-var _ = fmt.Sprint
