@@ -46,7 +46,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return true
 	case "id":
 		var v string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_id, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_id, obj) {
 			v = obj.GlobalID()
 			return x.fastWNID2string(ctx, w, f, (*executionContext).fieldContext_Agency_id, v)
 		}
@@ -54,7 +54,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "ll2Id":
 		var v int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_ll2Id, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_Agency_ll2Id, v)
 		}
@@ -62,7 +62,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "name":
 		var v string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_name, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_name, obj) {
 			v = obj.Name
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_Agency_name, v)
 		}
@@ -70,7 +70,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "abbrev":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_abbrev, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_abbrev, obj) {
 			v = obj.Abbrev
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Agency_abbrev, v)
 		}
@@ -78,15 +78,15 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "type":
 		var v ll2.AgencyType
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_type, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_type, obj) {
 			v = obj.Type
-			return x.fastWNAgencyType2spacegraphᚋll2ᚐAgencyType(x.enter(ctx, f, (*executionContext).fieldContext_Agency_type, v), w, f, nil, v)
+			return x.fastWNAgencyType2spacegraphᚋll2ᚐAgencyType(x.enter(ctx, w, f, (*executionContext).fieldContext_Agency_type, v), w, f, nil, v)
 		}
 		w.null()
 		return false
 	case "featured":
 		var v *bool
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_featured, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_featured, obj) {
 			v = obj.Featured
 			return x.fastWOBoolean2ᚖbool(ctx, w, f, (*executionContext).fieldContext_Agency_featured, v)
 		}
@@ -110,7 +110,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return x.fastWOCountry2ᚕᚖspacegraphᚋll2ᚐCountryᚄ(ctx, w, f, nil, v)
 	case "description":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_description, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_description, obj) {
 			v = obj.Description
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Agency_description, v)
 		}
@@ -118,7 +118,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "administrator":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_administrator, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_administrator, obj) {
 			v = obj.Administrator
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Agency_administrator, v)
 		}
@@ -126,7 +126,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "foundingYear":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_foundingYear, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_foundingYear, obj) {
 			v = obj.FoundingYear
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_foundingYear, v)
 		}
@@ -134,7 +134,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "launchers":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_launchers, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_launchers, obj) {
 			v = obj.Launchers
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Agency_launchers, v)
 		}
@@ -142,7 +142,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "spacecraftSummary":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_spacecraftSummary, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_spacecraftSummary, obj) {
 			v = obj.Spacecraft
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Agency_spacecraftSummary, v)
 		}
@@ -150,7 +150,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "parent":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_parent, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_parent, obj) {
 			v = obj.Parent
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Agency_parent, v)
 		}
@@ -158,31 +158,31 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "image":
 		var v *ll2.Image
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_image, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_image, obj) {
 			v = obj.Image
-			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(x.enter(ctx, f, (*executionContext).fieldContext_Agency_image, v), w, f, nil, v)
+			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(x.enter(ctx, w, f, (*executionContext).fieldContext_Agency_image, v), w, f, nil, v)
 		}
 		w.null()
 		return false
 	case "logo":
 		var v *ll2.Image
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_logo, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_logo, obj) {
 			v = obj.Logo
-			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(x.enter(ctx, f, (*executionContext).fieldContext_Agency_logo, v), w, f, nil, v)
+			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(x.enter(ctx, w, f, (*executionContext).fieldContext_Agency_logo, v), w, f, nil, v)
 		}
 		w.null()
 		return false
 	case "socialLogo":
 		var v *ll2.Image
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_socialLogo, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_socialLogo, obj) {
 			v = obj.SocialLogo
-			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(x.enter(ctx, f, (*executionContext).fieldContext_Agency_socialLogo, v), w, f, nil, v)
+			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(x.enter(ctx, w, f, (*executionContext).fieldContext_Agency_socialLogo, v), w, f, nil, v)
 		}
 		w.null()
 		return false
 	case "totalLaunchCount":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_totalLaunchCount, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_totalLaunchCount, obj) {
 			v = obj.TotalLaunchCount
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_totalLaunchCount, v)
 		}
@@ -190,7 +190,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "consecutiveSuccessfulLaunches":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_consecutiveSuccessfulLaunches, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_consecutiveSuccessfulLaunches, obj) {
 			v = obj.ConsecutiveSuccessfulLaunches
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_consecutiveSuccessfulLaunches, v)
 		}
@@ -198,7 +198,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "successfulLaunches":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_successfulLaunches, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_successfulLaunches, obj) {
 			v = obj.SuccessfulLaunches
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_successfulLaunches, v)
 		}
@@ -206,7 +206,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "failedLaunches":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_failedLaunches, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_failedLaunches, obj) {
 			v = obj.FailedLaunches
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_failedLaunches, v)
 		}
@@ -214,7 +214,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "pendingLaunches":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_pendingLaunches, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_pendingLaunches, obj) {
 			v = obj.PendingLaunches
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_pendingLaunches, v)
 		}
@@ -222,7 +222,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "consecutiveSuccessfulLandings":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_consecutiveSuccessfulLandings, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_consecutiveSuccessfulLandings, obj) {
 			v = obj.ConsecutiveSuccessfulLandings
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_consecutiveSuccessfulLandings, v)
 		}
@@ -230,7 +230,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "successfulLandings":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_successfulLandings, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_successfulLandings, obj) {
 			v = obj.SuccessfulLandings
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_successfulLandings, v)
 		}
@@ -238,7 +238,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "failedLandings":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_failedLandings, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_failedLandings, obj) {
 			v = obj.FailedLandings
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_failedLandings, v)
 		}
@@ -246,7 +246,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "attemptedLandings":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_attemptedLandings, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_attemptedLandings, obj) {
 			v = obj.AttemptedLandings
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_attemptedLandings, v)
 		}
@@ -254,7 +254,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "successfulLandingsSpacecraft":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_successfulLandingsSpacecraft, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_successfulLandingsSpacecraft, obj) {
 			v = obj.SuccessfulLandingsSpacecraft
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_successfulLandingsSpacecraft, v)
 		}
@@ -262,7 +262,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "failedLandingsSpacecraft":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_failedLandingsSpacecraft, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_failedLandingsSpacecraft, obj) {
 			v = obj.FailedLandingsSpacecraft
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_failedLandingsSpacecraft, v)
 		}
@@ -270,7 +270,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "attemptedLandingsSpacecraft":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_attemptedLandingsSpacecraft, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_attemptedLandingsSpacecraft, obj) {
 			v = obj.AttemptedLandingsSpacecraft
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_attemptedLandingsSpacecraft, v)
 		}
@@ -278,7 +278,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "successfulLandingsPayload":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_successfulLandingsPayload, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_successfulLandingsPayload, obj) {
 			v = obj.SuccessfulLandingsPayload
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_successfulLandingsPayload, v)
 		}
@@ -286,7 +286,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "failedLandingsPayload":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_failedLandingsPayload, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_failedLandingsPayload, obj) {
 			v = obj.FailedLandingsPayload
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_failedLandingsPayload, v)
 		}
@@ -294,7 +294,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "attemptedLandingsPayload":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_attemptedLandingsPayload, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_attemptedLandingsPayload, obj) {
 			v = obj.AttemptedLandingsPayload
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Agency_attemptedLandingsPayload, v)
 		}
@@ -302,7 +302,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "infoUrl":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_infoUrl, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_infoUrl, obj) {
 			v = obj.InfoURL
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Agency_infoUrl, v)
 		}
@@ -310,7 +310,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "wikiUrl":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_wikiUrl, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_wikiUrl, obj) {
 			v = obj.WikiURL
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Agency_wikiUrl, v)
 		}
@@ -318,9 +318,9 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "socialMediaLinks":
 		var v []ll2.SocialMediaLink
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Agency_socialMediaLinks, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_socialMediaLinks, obj) {
 			v = obj.SocialMediaLinks
-			return x.fastWOSocialMediaLink2ᚕspacegraphᚋll2ᚐSocialMediaLinkᚄ(x.enter(ctx, f, (*executionContext).fieldContext_Agency_socialMediaLinks, v), w, f, nil, v)
+			return x.fastWOSocialMediaLink2ᚕspacegraphᚋll2ᚐSocialMediaLinkᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_Agency_socialMediaLinks, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -394,31 +394,31 @@ func (x *fastExec) fastFieldAgencyConnection(ctx context.Context, w *fastWriter,
 		return true
 	case "edges":
 		var v []*model.AgencyEdge
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_AgencyConnection_edges, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_AgencyConnection_edges, obj) {
 			v = obj.Edges()
-			return x.fastWNAgencyEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐAgencyEdgeᚄ(x.enter(ctx, f, (*executionContext).fieldContext_AgencyConnection_edges, v), w, f, nil, v)
+			return x.fastWNAgencyEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐAgencyEdgeᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_AgencyConnection_edges, v), w, f, nil, v)
 		}
 		w.null()
 		return false
 	case "nodes":
 		var v []*catalog.Agency
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_AgencyConnection_nodes, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_AgencyConnection_nodes, obj) {
 			v = obj.Nodes()
-			return x.fastWNAgency2ᚕᚖspacegraphᚋcatalogᚐAgencyᚄ(x.enter(ctx, f, (*executionContext).fieldContext_AgencyConnection_nodes, v), w, f, nil, v)
+			return x.fastWNAgency2ᚕᚖspacegraphᚋcatalogᚐAgencyᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_AgencyConnection_nodes, v), w, f, nil, v)
 		}
 		w.null()
 		return false
 	case "pageInfo":
 		var v *model.PageInfo
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_AgencyConnection_pageInfo, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_AgencyConnection_pageInfo, obj) {
 			v = obj.PageInfo()
-			return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(x.enter(ctx, f, (*executionContext).fieldContext_AgencyConnection_pageInfo, v), w, f, nil, v)
+			return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(x.enter(ctx, w, f, (*executionContext).fieldContext_AgencyConnection_pageInfo, v), w, f, nil, v)
 		}
 		w.null()
 		return false
 	case "totalCount":
 		var v int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_AgencyConnection_totalCount, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_AgencyConnection_totalCount, obj) {
 			v = obj.TotalCount()
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_AgencyConnection_totalCount, v)
 		}
@@ -460,7 +460,7 @@ func (x *fastExec) fastFieldAgencyEdge(ctx context.Context, w *fastWriter, f *fa
 		return true
 	case "cursor":
 		var v string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_AgencyEdge_cursor, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_AgencyEdge_cursor, obj) {
 			v = obj.Cursor
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_AgencyEdge_cursor, v)
 		}
@@ -468,9 +468,9 @@ func (x *fastExec) fastFieldAgencyEdge(ctx context.Context, w *fastWriter, f *fa
 		return false
 	case "node":
 		var v *catalog.Agency
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_AgencyEdge_node, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_AgencyEdge_node, obj) {
 			v = obj.Node
-			return x.fastWNAgency2ᚖspacegraphᚋcatalogᚐAgency(x.enter(ctx, f, (*executionContext).fieldContext_AgencyEdge_node, v), w, f, nil, v)
+			return x.fastWNAgency2ᚖspacegraphᚋcatalogᚐAgency(x.enter(ctx, w, f, (*executionContext).fieldContext_AgencyEdge_node, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -510,7 +510,7 @@ func (x *fastExec) fastFieldAgencyType(ctx context.Context, w *fastWriter, f *fa
 		return true
 	case "ll2Id":
 		var v int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_AgencyType_ll2Id, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_AgencyType_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_AgencyType_ll2Id, v)
 		}
@@ -518,7 +518,7 @@ func (x *fastExec) fastFieldAgencyType(ctx context.Context, w *fastWriter, f *fa
 		return false
 	case "name":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_AgencyType_name, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_AgencyType_name, obj) {
 			v = obj.Name
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_AgencyType_name, v)
 		}
@@ -560,7 +560,7 @@ func (x *fastExec) fastFieldCountry(ctx context.Context, w *fastWriter, f *fastF
 		return true
 	case "ll2Id":
 		var v int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Country_ll2Id, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Country_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_Country_ll2Id, v)
 		}
@@ -568,7 +568,7 @@ func (x *fastExec) fastFieldCountry(ctx context.Context, w *fastWriter, f *fastF
 		return false
 	case "name":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Country_name, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Country_name, obj) {
 			v = obj.Name
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Country_name, v)
 		}
@@ -576,7 +576,7 @@ func (x *fastExec) fastFieldCountry(ctx context.Context, w *fastWriter, f *fastF
 		return false
 	case "alpha2Code":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Country_alpha2Code, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Country_alpha2Code, obj) {
 			v = obj.Alpha2Code
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Country_alpha2Code, v)
 		}
@@ -584,7 +584,7 @@ func (x *fastExec) fastFieldCountry(ctx context.Context, w *fastWriter, f *fastF
 		return false
 	case "alpha3Code":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Country_alpha3Code, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Country_alpha3Code, obj) {
 			v = obj.Alpha3Code
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Country_alpha3Code, v)
 		}
@@ -592,7 +592,7 @@ func (x *fastExec) fastFieldCountry(ctx context.Context, w *fastWriter, f *fastF
 		return false
 	case "nationalityName":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Country_nationalityName, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Country_nationalityName, obj) {
 			v = obj.NationalityName
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Country_nationalityName, v)
 		}
@@ -600,7 +600,7 @@ func (x *fastExec) fastFieldCountry(ctx context.Context, w *fastWriter, f *fastF
 		return false
 	case "nationalityNameComposed":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Country_nationalityNameComposed, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Country_nationalityNameComposed, obj) {
 			v = obj.NationalityNameComposed
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Country_nationalityNameComposed, v)
 		}
@@ -642,7 +642,7 @@ func (x *fastExec) fastFieldFamily(ctx context.Context, w *fastWriter, f *fastFi
 		return true
 	case "id":
 		var v string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Family_id, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Family_id, obj) {
 			v = obj.GlobalID()
 			return x.fastWNID2string(ctx, w, f, (*executionContext).fieldContext_Family_id, v)
 		}
@@ -650,7 +650,7 @@ func (x *fastExec) fastFieldFamily(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "ll2Id":
 		var v int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Family_ll2Id, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Family_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_Family_ll2Id, v)
 		}
@@ -658,7 +658,7 @@ func (x *fastExec) fastFieldFamily(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "name":
 		var v string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Family_name, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Family_name, obj) {
 			v = obj.Name
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_Family_name, v)
 		}
@@ -666,7 +666,7 @@ func (x *fastExec) fastFieldFamily(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "description":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Family_description, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Family_description, obj) {
 			v = obj.Description
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Family_description, v)
 		}
@@ -706,7 +706,7 @@ func (x *fastExec) fastFieldFamily(ctx context.Context, w *fastWriter, f *fastFi
 		return x.fastWOFamily2ᚖspacegraphᚋcatalogᚐFamily(ctx, w, f, nil, v)
 	case "maidenFlight":
 		var v *ll2.Date
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Family_maidenFlight, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Family_maidenFlight, obj) {
 			v = obj.MaidenFlight
 			return x.fastWODate2ᚖspacegraphᚋll2ᚐDate(ctx, w, f, (*executionContext).fieldContext_Family_maidenFlight, v)
 		}
@@ -714,7 +714,7 @@ func (x *fastExec) fastFieldFamily(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "spacecraftFlown":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Family_spacecraftFlown, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Family_spacecraftFlown, obj) {
 			v = obj.SpacecraftFlown
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Family_spacecraftFlown, v)
 		}
@@ -722,7 +722,7 @@ func (x *fastExec) fastFieldFamily(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "totalLaunchCount":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Family_totalLaunchCount, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Family_totalLaunchCount, obj) {
 			v = obj.TotalLaunchCount
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Family_totalLaunchCount, v)
 		}
@@ -730,7 +730,7 @@ func (x *fastExec) fastFieldFamily(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "successfulLaunches":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Family_successfulLaunches, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Family_successfulLaunches, obj) {
 			v = obj.SuccessfulLaunches
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Family_successfulLaunches, v)
 		}
@@ -738,7 +738,7 @@ func (x *fastExec) fastFieldFamily(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "failedLaunches":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Family_failedLaunches, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Family_failedLaunches, obj) {
 			v = obj.FailedLaunches
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Family_failedLaunches, v)
 		}
@@ -746,7 +746,7 @@ func (x *fastExec) fastFieldFamily(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "attemptedLandings":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Family_attemptedLandings, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Family_attemptedLandings, obj) {
 			v = obj.AttemptedLandings
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Family_attemptedLandings, v)
 		}
@@ -754,7 +754,7 @@ func (x *fastExec) fastFieldFamily(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "successfulLandings":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Family_successfulLandings, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Family_successfulLandings, obj) {
 			v = obj.SuccessfulLandings
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Family_successfulLandings, v)
 		}
@@ -762,7 +762,7 @@ func (x *fastExec) fastFieldFamily(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "failedLandings":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Family_failedLandings, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Family_failedLandings, obj) {
 			v = obj.FailedLandings
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Family_failedLandings, v)
 		}
@@ -821,31 +821,31 @@ func (x *fastExec) fastFieldFamilyConnection(ctx context.Context, w *fastWriter,
 		return true
 	case "edges":
 		var v []*model.FamilyEdge
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_FamilyConnection_edges, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_FamilyConnection_edges, obj) {
 			v = obj.Edges()
-			return x.fastWNFamilyEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐFamilyEdgeᚄ(x.enter(ctx, f, (*executionContext).fieldContext_FamilyConnection_edges, v), w, f, nil, v)
+			return x.fastWNFamilyEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐFamilyEdgeᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_FamilyConnection_edges, v), w, f, nil, v)
 		}
 		w.null()
 		return false
 	case "nodes":
 		var v []*catalog.Family
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_FamilyConnection_nodes, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_FamilyConnection_nodes, obj) {
 			v = obj.Nodes()
-			return x.fastWNFamily2ᚕᚖspacegraphᚋcatalogᚐFamilyᚄ(x.enter(ctx, f, (*executionContext).fieldContext_FamilyConnection_nodes, v), w, f, nil, v)
+			return x.fastWNFamily2ᚕᚖspacegraphᚋcatalogᚐFamilyᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_FamilyConnection_nodes, v), w, f, nil, v)
 		}
 		w.null()
 		return false
 	case "pageInfo":
 		var v *model.PageInfo
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_FamilyConnection_pageInfo, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_FamilyConnection_pageInfo, obj) {
 			v = obj.PageInfo()
-			return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(x.enter(ctx, f, (*executionContext).fieldContext_FamilyConnection_pageInfo, v), w, f, nil, v)
+			return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(x.enter(ctx, w, f, (*executionContext).fieldContext_FamilyConnection_pageInfo, v), w, f, nil, v)
 		}
 		w.null()
 		return false
 	case "totalCount":
 		var v int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_FamilyConnection_totalCount, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_FamilyConnection_totalCount, obj) {
 			v = obj.TotalCount()
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_FamilyConnection_totalCount, v)
 		}
@@ -887,7 +887,7 @@ func (x *fastExec) fastFieldFamilyEdge(ctx context.Context, w *fastWriter, f *fa
 		return true
 	case "cursor":
 		var v string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_FamilyEdge_cursor, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_FamilyEdge_cursor, obj) {
 			v = obj.Cursor
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_FamilyEdge_cursor, v)
 		}
@@ -895,9 +895,9 @@ func (x *fastExec) fastFieldFamilyEdge(ctx context.Context, w *fastWriter, f *fa
 		return false
 	case "node":
 		var v *catalog.Family
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_FamilyEdge_node, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_FamilyEdge_node, obj) {
 			v = obj.Node
-			return x.fastWNFamily2ᚖspacegraphᚋcatalogᚐFamily(x.enter(ctx, f, (*executionContext).fieldContext_FamilyEdge_node, v), w, f, nil, v)
+			return x.fastWNFamily2ᚖspacegraphᚋcatalogᚐFamily(x.enter(ctx, w, f, (*executionContext).fieldContext_FamilyEdge_node, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -937,7 +937,7 @@ func (x *fastExec) fastFieldImage(ctx context.Context, w *fastWriter, f *fastFie
 		return true
 	case "ll2Id":
 		var v int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Image_ll2Id, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Image_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_Image_ll2Id, v)
 		}
@@ -945,7 +945,7 @@ func (x *fastExec) fastFieldImage(ctx context.Context, w *fastWriter, f *fastFie
 		return false
 	case "name":
 		var v string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Image_name, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Image_name, obj) {
 			v = obj.Name
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_Image_name, v)
 		}
@@ -953,7 +953,7 @@ func (x *fastExec) fastFieldImage(ctx context.Context, w *fastWriter, f *fastFie
 		return false
 	case "imageUrl":
 		var v string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Image_imageUrl, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Image_imageUrl, obj) {
 			v = obj.ImageURL
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_Image_imageUrl, v)
 		}
@@ -961,7 +961,7 @@ func (x *fastExec) fastFieldImage(ctx context.Context, w *fastWriter, f *fastFie
 		return false
 	case "thumbnailUrl":
 		var v string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Image_thumbnailUrl, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Image_thumbnailUrl, obj) {
 			v = obj.ThumbnailURL
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_Image_thumbnailUrl, v)
 		}
@@ -969,7 +969,7 @@ func (x *fastExec) fastFieldImage(ctx context.Context, w *fastWriter, f *fastFie
 		return false
 	case "credit":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Image_credit, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Image_credit, obj) {
 			v = obj.Credit
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Image_credit, v)
 		}
@@ -977,15 +977,15 @@ func (x *fastExec) fastFieldImage(ctx context.Context, w *fastWriter, f *fastFie
 		return false
 	case "license":
 		var v ll2.ImageLicense
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Image_license, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Image_license, obj) {
 			v = obj.License
-			return x.fastWNImageLicense2spacegraphᚋll2ᚐImageLicense(x.enter(ctx, f, (*executionContext).fieldContext_Image_license, v), w, f, nil, v)
+			return x.fastWNImageLicense2spacegraphᚋll2ᚐImageLicense(x.enter(ctx, w, f, (*executionContext).fieldContext_Image_license, v), w, f, nil, v)
 		}
 		w.null()
 		return false
 	case "singleUse":
 		var v *bool
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Image_singleUse, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Image_singleUse, obj) {
 			v = obj.SingleUse
 			return x.fastWOBoolean2ᚖbool(ctx, w, f, (*executionContext).fieldContext_Image_singleUse, v)
 		}
@@ -993,9 +993,9 @@ func (x *fastExec) fastFieldImage(ctx context.Context, w *fastWriter, f *fastFie
 		return false
 	case "variants":
 		var v []ll2.ImageVariant
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Image_variants, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Image_variants, obj) {
 			v = obj.Variants
-			return x.fastWNImageVariant2ᚕspacegraphᚋll2ᚐImageVariantᚄ(x.enter(ctx, f, (*executionContext).fieldContext_Image_variants, v), w, f, nil, v)
+			return x.fastWNImageVariant2ᚕspacegraphᚋll2ᚐImageVariantᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_Image_variants, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -1035,7 +1035,7 @@ func (x *fastExec) fastFieldImageLicense(ctx context.Context, w *fastWriter, f *
 		return true
 	case "ll2Id":
 		var v int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_ImageLicense_ll2Id, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_ImageLicense_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_ImageLicense_ll2Id, v)
 		}
@@ -1043,7 +1043,7 @@ func (x *fastExec) fastFieldImageLicense(ctx context.Context, w *fastWriter, f *
 		return false
 	case "name":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_ImageLicense_name, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_ImageLicense_name, obj) {
 			v = obj.Name
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_ImageLicense_name, v)
 		}
@@ -1051,7 +1051,7 @@ func (x *fastExec) fastFieldImageLicense(ctx context.Context, w *fastWriter, f *
 		return false
 	case "priority":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_ImageLicense_priority, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_ImageLicense_priority, obj) {
 			v = obj.Priority
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_ImageLicense_priority, v)
 		}
@@ -1059,7 +1059,7 @@ func (x *fastExec) fastFieldImageLicense(ctx context.Context, w *fastWriter, f *
 		return false
 	case "link":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_ImageLicense_link, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_ImageLicense_link, obj) {
 			v = obj.Link
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_ImageLicense_link, v)
 		}
@@ -1101,7 +1101,7 @@ func (x *fastExec) fastFieldImageVariant(ctx context.Context, w *fastWriter, f *
 		return true
 	case "ll2Id":
 		var v int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_ImageVariant_ll2Id, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_ImageVariant_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_ImageVariant_ll2Id, v)
 		}
@@ -1109,15 +1109,15 @@ func (x *fastExec) fastFieldImageVariant(ctx context.Context, w *fastWriter, f *
 		return false
 	case "type":
 		var v ll2.ImageVariantType
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_ImageVariant_type, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_ImageVariant_type, obj) {
 			v = obj.Type
-			return x.fastWNImageVariantType2spacegraphᚋll2ᚐImageVariantType(x.enter(ctx, f, (*executionContext).fieldContext_ImageVariant_type, v), w, f, nil, v)
+			return x.fastWNImageVariantType2spacegraphᚋll2ᚐImageVariantType(x.enter(ctx, w, f, (*executionContext).fieldContext_ImageVariant_type, v), w, f, nil, v)
 		}
 		w.null()
 		return false
 	case "imageUrl":
 		var v string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_ImageVariant_imageUrl, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_ImageVariant_imageUrl, obj) {
 			v = obj.ImageURL
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_ImageVariant_imageUrl, v)
 		}
@@ -1159,7 +1159,7 @@ func (x *fastExec) fastFieldImageVariantType(ctx context.Context, w *fastWriter,
 		return true
 	case "ll2Id":
 		var v int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_ImageVariantType_ll2Id, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_ImageVariantType_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_ImageVariantType_ll2Id, v)
 		}
@@ -1167,7 +1167,7 @@ func (x *fastExec) fastFieldImageVariantType(ctx context.Context, w *fastWriter,
 		return false
 	case "name":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_ImageVariantType_name, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_ImageVariantType_name, obj) {
 			v = obj.Name
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_ImageVariantType_name, v)
 		}
@@ -1209,7 +1209,7 @@ func (x *fastExec) fastFieldPageInfo(ctx context.Context, w *fastWriter, f *fast
 		return true
 	case "hasNextPage":
 		var v bool
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_PageInfo_hasNextPage, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_PageInfo_hasNextPage, obj) {
 			v = obj.HasNextPage
 			return x.fastWNBoolean2bool(ctx, w, f, (*executionContext).fieldContext_PageInfo_hasNextPage, v)
 		}
@@ -1217,7 +1217,7 @@ func (x *fastExec) fastFieldPageInfo(ctx context.Context, w *fastWriter, f *fast
 		return false
 	case "hasPreviousPage":
 		var v bool
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_PageInfo_hasPreviousPage, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_PageInfo_hasPreviousPage, obj) {
 			v = obj.HasPreviousPage
 			return x.fastWNBoolean2bool(ctx, w, f, (*executionContext).fieldContext_PageInfo_hasPreviousPage, v)
 		}
@@ -1225,7 +1225,7 @@ func (x *fastExec) fastFieldPageInfo(ctx context.Context, w *fastWriter, f *fast
 		return false
 	case "startCursor":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_PageInfo_startCursor, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_PageInfo_startCursor, obj) {
 			v = obj.StartCursor
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_PageInfo_startCursor, v)
 		}
@@ -1233,7 +1233,7 @@ func (x *fastExec) fastFieldPageInfo(ctx context.Context, w *fastWriter, f *fast
 		return false
 	case "endCursor":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_PageInfo_endCursor, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_PageInfo_endCursor, obj) {
 			v = obj.EndCursor
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_PageInfo_endCursor, v)
 		}
@@ -1479,7 +1479,7 @@ func (x *fastExec) fastFieldSocialMedia(ctx context.Context, w *fastWriter, f *f
 		return true
 	case "ll2Id":
 		var v int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SocialMedia_ll2Id, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SocialMedia_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_SocialMedia_ll2Id, v)
 		}
@@ -1487,7 +1487,7 @@ func (x *fastExec) fastFieldSocialMedia(ctx context.Context, w *fastWriter, f *f
 		return false
 	case "name":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SocialMedia_name, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SocialMedia_name, obj) {
 			v = obj.Name
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_SocialMedia_name, v)
 		}
@@ -1495,7 +1495,7 @@ func (x *fastExec) fastFieldSocialMedia(ctx context.Context, w *fastWriter, f *f
 		return false
 	case "url":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SocialMedia_url, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SocialMedia_url, obj) {
 			v = obj.URL
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_SocialMedia_url, v)
 		}
@@ -1503,9 +1503,9 @@ func (x *fastExec) fastFieldSocialMedia(ctx context.Context, w *fastWriter, f *f
 		return false
 	case "logo":
 		var v *ll2.Image
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SocialMedia_logo, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SocialMedia_logo, obj) {
 			v = obj.Logo
-			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(x.enter(ctx, f, (*executionContext).fieldContext_SocialMedia_logo, v), w, f, nil, v)
+			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(x.enter(ctx, w, f, (*executionContext).fieldContext_SocialMedia_logo, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -1545,7 +1545,7 @@ func (x *fastExec) fastFieldSocialMediaLink(ctx context.Context, w *fastWriter, 
 		return true
 	case "ll2Id":
 		var v int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SocialMediaLink_ll2Id, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SocialMediaLink_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_SocialMediaLink_ll2Id, v)
 		}
@@ -1553,15 +1553,15 @@ func (x *fastExec) fastFieldSocialMediaLink(ctx context.Context, w *fastWriter, 
 		return false
 	case "socialMedia":
 		var v ll2.SocialMedia
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SocialMediaLink_socialMedia, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SocialMediaLink_socialMedia, obj) {
 			v = obj.SocialMedia
-			return x.fastWNSocialMedia2spacegraphᚋll2ᚐSocialMedia(x.enter(ctx, f, (*executionContext).fieldContext_SocialMediaLink_socialMedia, v), w, f, nil, v)
+			return x.fastWNSocialMedia2spacegraphᚋll2ᚐSocialMedia(x.enter(ctx, w, f, (*executionContext).fieldContext_SocialMediaLink_socialMedia, v), w, f, nil, v)
 		}
 		w.null()
 		return false
 	case "url":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SocialMediaLink_url, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SocialMediaLink_url, obj) {
 			v = obj.URL
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_SocialMediaLink_url, v)
 		}
@@ -1603,7 +1603,7 @@ func (x *fastExec) fastFieldSpacecraft(ctx context.Context, w *fastWriter, f *fa
 		return true
 	case "id":
 		var v string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_id, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Spacecraft_id, obj) {
 			v = obj.GlobalID()
 			return x.fastWNID2string(ctx, w, f, (*executionContext).fieldContext_Spacecraft_id, v)
 		}
@@ -1611,7 +1611,7 @@ func (x *fastExec) fastFieldSpacecraft(ctx context.Context, w *fastWriter, f *fa
 		return false
 	case "ll2Id":
 		var v int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_ll2Id, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Spacecraft_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_Spacecraft_ll2Id, v)
 		}
@@ -1619,7 +1619,7 @@ func (x *fastExec) fastFieldSpacecraft(ctx context.Context, w *fastWriter, f *fa
 		return false
 	case "name":
 		var v string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_name, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Spacecraft_name, obj) {
 			v = obj.Name
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_Spacecraft_name, v)
 		}
@@ -1627,7 +1627,7 @@ func (x *fastExec) fastFieldSpacecraft(ctx context.Context, w *fastWriter, f *fa
 		return false
 	case "serialNumber":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_serialNumber, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Spacecraft_serialNumber, obj) {
 			v = obj.SerialNumber
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_Spacecraft_serialNumber, v)
 		}
@@ -1635,7 +1635,7 @@ func (x *fastExec) fastFieldSpacecraft(ctx context.Context, w *fastWriter, f *fa
 		return false
 	case "isPlaceholder":
 		var v *bool
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_isPlaceholder, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Spacecraft_isPlaceholder, obj) {
 			v = obj.IsPlaceholder
 			return x.fastWOBoolean2ᚖbool(ctx, w, f, (*executionContext).fieldContext_Spacecraft_isPlaceholder, v)
 		}
@@ -1643,15 +1643,15 @@ func (x *fastExec) fastFieldSpacecraft(ctx context.Context, w *fastWriter, f *fa
 		return false
 	case "image":
 		var v *ll2.Image
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_image, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Spacecraft_image, obj) {
 			v = obj.Image
-			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(x.enter(ctx, f, (*executionContext).fieldContext_Spacecraft_image, v), w, f, nil, v)
+			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(x.enter(ctx, w, f, (*executionContext).fieldContext_Spacecraft_image, v), w, f, nil, v)
 		}
 		w.null()
 		return false
 	case "inSpace":
 		var v *bool
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_inSpace, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Spacecraft_inSpace, obj) {
 			v = obj.InSpace
 			return x.fastWOBoolean2ᚖbool(ctx, w, f, (*executionContext).fieldContext_Spacecraft_inSpace, v)
 		}
@@ -1659,7 +1659,7 @@ func (x *fastExec) fastFieldSpacecraft(ctx context.Context, w *fastWriter, f *fa
 		return false
 	case "timeInSpace":
 		var v *ll2.Duration
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_timeInSpace, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Spacecraft_timeInSpace, obj) {
 			v = obj.TimeInSpace
 			return x.fastWODuration2ᚖspacegraphᚋll2ᚐDuration(ctx, w, f, (*executionContext).fieldContext_Spacecraft_timeInSpace, v)
 		}
@@ -1667,7 +1667,7 @@ func (x *fastExec) fastFieldSpacecraft(ctx context.Context, w *fastWriter, f *fa
 		return false
 	case "timeInSpaceSeconds":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_timeInSpaceSeconds, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Spacecraft_timeInSpaceSeconds, obj) {
 			v = obj.TimeInSpaceSeconds()
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Spacecraft_timeInSpaceSeconds, v)
 		}
@@ -1675,7 +1675,7 @@ func (x *fastExec) fastFieldSpacecraft(ctx context.Context, w *fastWriter, f *fa
 		return false
 	case "timeDocked":
 		var v *ll2.Duration
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_timeDocked, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Spacecraft_timeDocked, obj) {
 			v = obj.TimeDocked
 			return x.fastWODuration2ᚖspacegraphᚋll2ᚐDuration(ctx, w, f, (*executionContext).fieldContext_Spacecraft_timeDocked, v)
 		}
@@ -1683,7 +1683,7 @@ func (x *fastExec) fastFieldSpacecraft(ctx context.Context, w *fastWriter, f *fa
 		return false
 	case "timeDockedSeconds":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_timeDockedSeconds, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Spacecraft_timeDockedSeconds, obj) {
 			v = obj.TimeDockedSeconds()
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Spacecraft_timeDockedSeconds, v)
 		}
@@ -1691,7 +1691,7 @@ func (x *fastExec) fastFieldSpacecraft(ctx context.Context, w *fastWriter, f *fa
 		return false
 	case "flightsCount":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_flightsCount, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Spacecraft_flightsCount, obj) {
 			v = obj.FlightsCount
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Spacecraft_flightsCount, v)
 		}
@@ -1699,7 +1699,7 @@ func (x *fastExec) fastFieldSpacecraft(ctx context.Context, w *fastWriter, f *fa
 		return false
 	case "missionEndsCount":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_missionEndsCount, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Spacecraft_missionEndsCount, obj) {
 			v = obj.MissionEndsCount
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Spacecraft_missionEndsCount, v)
 		}
@@ -1707,15 +1707,15 @@ func (x *fastExec) fastFieldSpacecraft(ctx context.Context, w *fastWriter, f *fa
 		return false
 	case "status":
 		var v *ll2.SpacecraftStatus
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_status, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Spacecraft_status, obj) {
 			v = obj.Status
-			return x.fastWNSpacecraftStatus2ᚖspacegraphᚋll2ᚐSpacecraftStatus(x.enter(ctx, f, (*executionContext).fieldContext_Spacecraft_status, v), w, f, nil, v)
+			return x.fastWNSpacecraftStatus2ᚖspacegraphᚋll2ᚐSpacecraftStatus(x.enter(ctx, w, f, (*executionContext).fieldContext_Spacecraft_status, v), w, f, nil, v)
 		}
 		w.null()
 		return false
 	case "description":
 		var v string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_description, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Spacecraft_description, obj) {
 			v = obj.Description
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_Spacecraft_description, v)
 		}
@@ -1723,7 +1723,7 @@ func (x *fastExec) fastFieldSpacecraft(ctx context.Context, w *fastWriter, f *fa
 		return false
 	case "fastestTurnaround":
 		var v *ll2.Duration
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_fastestTurnaround, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Spacecraft_fastestTurnaround, obj) {
 			v = obj.FastestTurnaround
 			return x.fastWODuration2ᚖspacegraphᚋll2ᚐDuration(ctx, w, f, (*executionContext).fieldContext_Spacecraft_fastestTurnaround, v)
 		}
@@ -1731,7 +1731,7 @@ func (x *fastExec) fastFieldSpacecraft(ctx context.Context, w *fastWriter, f *fa
 		return false
 	case "fastestTurnaroundSeconds":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_Spacecraft_fastestTurnaroundSeconds, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Spacecraft_fastestTurnaroundSeconds, obj) {
 			v = obj.FastestTurnaroundSeconds()
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_Spacecraft_fastestTurnaroundSeconds, v)
 		}
@@ -1789,7 +1789,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return true
 	case "id":
 		var v string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_id, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_id, obj) {
 			v = obj.GlobalID()
 			return x.fastWNID2string(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_id, v)
 		}
@@ -1797,7 +1797,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "ll2Id":
 		var v int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_ll2Id, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_ll2Id, v)
 		}
@@ -1805,7 +1805,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "name":
 		var v string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_name, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_name, obj) {
 			v = obj.Name
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_name, v)
 		}
@@ -1813,9 +1813,9 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "type":
 		var v *ll2.SpacecraftConfigType
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_type, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_type, obj) {
 			v = obj.Type
-			return x.fastWNSpacecraftConfigType2ᚖspacegraphᚋll2ᚐSpacecraftConfigType(x.enter(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_type, v), w, f, nil, v)
+			return x.fastWNSpacecraftConfigType2ᚖspacegraphᚋll2ᚐSpacecraftConfigType(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_type, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -1853,7 +1853,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return x.fastWOFamily2ᚕᚖspacegraphᚋcatalogᚐFamilyᚄ(ctx, w, f, nil, v)
 	case "inUse":
 		var v *bool
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_inUse, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_inUse, obj) {
 			v = obj.InUse
 			return x.fastWOBoolean2ᚖbool(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_inUse, v)
 		}
@@ -1861,15 +1861,15 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "image":
 		var v *ll2.Image
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_image, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_image, obj) {
 			v = obj.Image
-			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(x.enter(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_image, v), w, f, nil, v)
+			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_image, v), w, f, nil, v)
 		}
 		w.null()
 		return false
 	case "capability":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_capability, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_capability, obj) {
 			v = obj.Capability
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_capability, v)
 		}
@@ -1877,7 +1877,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "history":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_history, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_history, obj) {
 			v = obj.History
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_history, v)
 		}
@@ -1885,7 +1885,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "details":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_details, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_details, obj) {
 			v = obj.Details
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_details, v)
 		}
@@ -1893,7 +1893,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "maidenFlight":
 		var v *ll2.Date
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_maidenFlight, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_maidenFlight, obj) {
 			v = obj.MaidenFlight
 			return x.fastWODate2ᚖspacegraphᚋll2ᚐDate(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_maidenFlight, v)
 		}
@@ -1901,7 +1901,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "height":
 		var v *float64
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_height, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_height, obj) {
 			v = obj.Height
 			return x.fastWOFloat2ᚖfloat64(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_height, v)
 		}
@@ -1909,7 +1909,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "diameter":
 		var v *float64
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_diameter, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_diameter, obj) {
 			v = obj.Diameter
 			return x.fastWOFloat2ᚖfloat64(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_diameter, v)
 		}
@@ -1917,7 +1917,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "humanRated":
 		var v *bool
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_humanRated, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_humanRated, obj) {
 			v = obj.HumanRated
 			return x.fastWOBoolean2ᚖbool(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_humanRated, v)
 		}
@@ -1925,7 +1925,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "crewCapacity":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_crewCapacity, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_crewCapacity, obj) {
 			v = obj.CrewCapacity
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_crewCapacity, v)
 		}
@@ -1933,7 +1933,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "payloadCapacity":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_payloadCapacity, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_payloadCapacity, obj) {
 			v = obj.PayloadCapacity
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_payloadCapacity, v)
 		}
@@ -1941,7 +1941,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "payloadReturnCapacity":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_payloadReturnCapacity, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_payloadReturnCapacity, obj) {
 			v = obj.PayloadReturnCapacity
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_payloadReturnCapacity, v)
 		}
@@ -1949,7 +1949,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "flightLife":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_flightLife, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_flightLife, obj) {
 			v = obj.FlightLife
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_flightLife, v)
 		}
@@ -1957,7 +1957,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "wikiLink":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_wikiLink, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_wikiLink, obj) {
 			v = obj.WikiLink
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_wikiLink, v)
 		}
@@ -1965,7 +1965,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "infoLink":
 		var v *string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_infoLink, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_infoLink, obj) {
 			v = obj.InfoLink
 			return x.fastWOString2ᚖstring(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_infoLink, v)
 		}
@@ -1973,7 +1973,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "spacecraftFlown":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_spacecraftFlown, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_spacecraftFlown, obj) {
 			v = obj.SpacecraftFlown
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_spacecraftFlown, v)
 		}
@@ -1981,7 +1981,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "totalLaunchCount":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_totalLaunchCount, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_totalLaunchCount, obj) {
 			v = obj.TotalLaunchCount
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_totalLaunchCount, v)
 		}
@@ -1989,7 +1989,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "successfulLaunches":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_successfulLaunches, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_successfulLaunches, obj) {
 			v = obj.SuccessfulLaunches
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_successfulLaunches, v)
 		}
@@ -1997,7 +1997,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "failedLaunches":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_failedLaunches, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_failedLaunches, obj) {
 			v = obj.FailedLaunches
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_failedLaunches, v)
 		}
@@ -2005,7 +2005,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "attemptedLandings":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_attemptedLandings, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_attemptedLandings, obj) {
 			v = obj.AttemptedLandings
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_attemptedLandings, v)
 		}
@@ -2013,7 +2013,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "successfulLandings":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_successfulLandings, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_successfulLandings, obj) {
 			v = obj.SuccessfulLandings
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_successfulLandings, v)
 		}
@@ -2021,7 +2021,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "failedLandings":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_failedLandings, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_failedLandings, obj) {
 			v = obj.FailedLandings
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_failedLandings, v)
 		}
@@ -2029,7 +2029,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "fastestTurnaround":
 		var v *ll2.Duration
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_fastestTurnaround, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_fastestTurnaround, obj) {
 			v = obj.FastestTurnaround
 			return x.fastWODuration2ᚖspacegraphᚋll2ᚐDuration(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_fastestTurnaround, v)
 		}
@@ -2037,7 +2037,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "fastestTurnaroundSeconds":
 		var v *int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_fastestTurnaroundSeconds, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_fastestTurnaroundSeconds, obj) {
 			v = obj.FastestTurnaroundSeconds()
 			return x.fastWOInt2ᚖint(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_fastestTurnaroundSeconds, v)
 		}
@@ -2096,31 +2096,31 @@ func (x *fastExec) fastFieldSpacecraftConfigConnection(ctx context.Context, w *f
 		return true
 	case "edges":
 		var v []*model.SpacecraftConfigEdge
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfigConnection_edges, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigConnection_edges, obj) {
 			v = obj.Edges()
-			return x.fastWNSpacecraftConfigEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐSpacecraftConfigEdgeᚄ(x.enter(ctx, f, (*executionContext).fieldContext_SpacecraftConfigConnection_edges, v), w, f, nil, v)
+			return x.fastWNSpacecraftConfigEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐSpacecraftConfigEdgeᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigConnection_edges, v), w, f, nil, v)
 		}
 		w.null()
 		return false
 	case "nodes":
 		var v []*catalog.SpacecraftConfig
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfigConnection_nodes, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigConnection_nodes, obj) {
 			v = obj.Nodes()
-			return x.fastWNSpacecraftConfig2ᚕᚖspacegraphᚋcatalogᚐSpacecraftConfigᚄ(x.enter(ctx, f, (*executionContext).fieldContext_SpacecraftConfigConnection_nodes, v), w, f, nil, v)
+			return x.fastWNSpacecraftConfig2ᚕᚖspacegraphᚋcatalogᚐSpacecraftConfigᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigConnection_nodes, v), w, f, nil, v)
 		}
 		w.null()
 		return false
 	case "pageInfo":
 		var v *model.PageInfo
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfigConnection_pageInfo, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigConnection_pageInfo, obj) {
 			v = obj.PageInfo()
-			return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(x.enter(ctx, f, (*executionContext).fieldContext_SpacecraftConfigConnection_pageInfo, v), w, f, nil, v)
+			return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigConnection_pageInfo, v), w, f, nil, v)
 		}
 		w.null()
 		return false
 	case "totalCount":
 		var v int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfigConnection_totalCount, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigConnection_totalCount, obj) {
 			v = obj.TotalCount()
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigConnection_totalCount, v)
 		}
@@ -2162,7 +2162,7 @@ func (x *fastExec) fastFieldSpacecraftConfigEdge(ctx context.Context, w *fastWri
 		return true
 	case "cursor":
 		var v string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfigEdge_cursor, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigEdge_cursor, obj) {
 			v = obj.Cursor
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigEdge_cursor, v)
 		}
@@ -2170,9 +2170,9 @@ func (x *fastExec) fastFieldSpacecraftConfigEdge(ctx context.Context, w *fastWri
 		return false
 	case "node":
 		var v *catalog.SpacecraftConfig
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfigEdge_node, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigEdge_node, obj) {
 			v = obj.Node
-			return x.fastWNSpacecraftConfig2ᚖspacegraphᚋcatalogᚐSpacecraftConfig(x.enter(ctx, f, (*executionContext).fieldContext_SpacecraftConfigEdge_node, v), w, f, nil, v)
+			return x.fastWNSpacecraftConfig2ᚖspacegraphᚋcatalogᚐSpacecraftConfig(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigEdge_node, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -2212,7 +2212,7 @@ func (x *fastExec) fastFieldSpacecraftConfigType(ctx context.Context, w *fastWri
 		return true
 	case "ll2Id":
 		var v int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfigType_ll2Id, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigType_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigType_ll2Id, v)
 		}
@@ -2220,7 +2220,7 @@ func (x *fastExec) fastFieldSpacecraftConfigType(ctx context.Context, w *fastWri
 		return false
 	case "name":
 		var v string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConfigType_name, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigType_name, obj) {
 			v = obj.Name
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigType_name, v)
 		}
@@ -2262,31 +2262,31 @@ func (x *fastExec) fastFieldSpacecraftConnection(ctx context.Context, w *fastWri
 		return true
 	case "edges":
 		var v []*model.SpacecraftEdge
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConnection_edges, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConnection_edges, obj) {
 			v = obj.Edges()
-			return x.fastWNSpacecraftEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐSpacecraftEdgeᚄ(x.enter(ctx, f, (*executionContext).fieldContext_SpacecraftConnection_edges, v), w, f, nil, v)
+			return x.fastWNSpacecraftEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐSpacecraftEdgeᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftConnection_edges, v), w, f, nil, v)
 		}
 		w.null()
 		return false
 	case "nodes":
 		var v []*catalog.Spacecraft
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConnection_nodes, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConnection_nodes, obj) {
 			v = obj.Nodes()
-			return x.fastWNSpacecraft2ᚕᚖspacegraphᚋcatalogᚐSpacecraftᚄ(x.enter(ctx, f, (*executionContext).fieldContext_SpacecraftConnection_nodes, v), w, f, nil, v)
+			return x.fastWNSpacecraft2ᚕᚖspacegraphᚋcatalogᚐSpacecraftᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftConnection_nodes, v), w, f, nil, v)
 		}
 		w.null()
 		return false
 	case "pageInfo":
 		var v *model.PageInfo
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConnection_pageInfo, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConnection_pageInfo, obj) {
 			v = obj.PageInfo()
-			return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(x.enter(ctx, f, (*executionContext).fieldContext_SpacecraftConnection_pageInfo, v), w, f, nil, v)
+			return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftConnection_pageInfo, v), w, f, nil, v)
 		}
 		w.null()
 		return false
 	case "totalCount":
 		var v int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftConnection_totalCount, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConnection_totalCount, obj) {
 			v = obj.TotalCount()
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_SpacecraftConnection_totalCount, v)
 		}
@@ -2328,7 +2328,7 @@ func (x *fastExec) fastFieldSpacecraftEdge(ctx context.Context, w *fastWriter, f
 		return true
 	case "cursor":
 		var v string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftEdge_cursor, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftEdge_cursor, obj) {
 			v = obj.Cursor
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_SpacecraftEdge_cursor, v)
 		}
@@ -2336,9 +2336,9 @@ func (x *fastExec) fastFieldSpacecraftEdge(ctx context.Context, w *fastWriter, f
 		return false
 	case "node":
 		var v *catalog.Spacecraft
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftEdge_node, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftEdge_node, obj) {
 			v = obj.Node
-			return x.fastWNSpacecraft2ᚖspacegraphᚋcatalogᚐSpacecraft(x.enter(ctx, f, (*executionContext).fieldContext_SpacecraftEdge_node, v), w, f, nil, v)
+			return x.fastWNSpacecraft2ᚖspacegraphᚋcatalogᚐSpacecraft(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftEdge_node, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -2378,7 +2378,7 @@ func (x *fastExec) fastFieldSpacecraftStatus(ctx context.Context, w *fastWriter,
 		return true
 	case "ll2Id":
 		var v int
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftStatus_ll2Id, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftStatus_ll2Id, obj) {
 			v = obj.ID
 			return x.fastWNInt2int(ctx, w, f, (*executionContext).fieldContext_SpacecraftStatus_ll2Id, v)
 		}
@@ -2386,7 +2386,7 @@ func (x *fastExec) fastFieldSpacecraftStatus(ctx context.Context, w *fastWriter,
 		return false
 	case "name":
 		var v string
-		if !f.intercepted || !x.gapped(ctx, f, (*executionContext).fieldContext_SpacecraftStatus_name, obj) {
+		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftStatus_name, obj) {
 			v = obj.Name
 			return x.fastWNString2string(ctx, w, f, (*executionContext).fieldContext_SpacecraftStatus_name, v)
 		}
@@ -2560,7 +2560,9 @@ func (x *fastExec) fastWOCountry2ᚕᚖspacegraphᚋll2ᚐCountryᚄ(ctx context
 		return true
 	}
 	return x.writeList(ctx, w, f, len(v), true, func(ctx context.Context, w *fastWriter, i int) bool {
-		graphql.GetFieldContext(ctx).Result = &v[i]
+		if w.noctx == 0 {
+			graphql.GetFieldContext(ctx).Result = &v[i]
+		}
 		return x.fastWNCountry2ᚖspacegraphᚋll2ᚐCountry(ctx, w, f, nil, v[i])
 	})
 }
@@ -2592,7 +2594,9 @@ func (x *fastExec) fastWOSocialMediaLink2ᚕspacegraphᚋll2ᚐSocialMediaLink�
 		return true
 	}
 	return x.writeList(ctx, w, f, len(v), true, func(ctx context.Context, w *fastWriter, i int) bool {
-		graphql.GetFieldContext(ctx).Result = &v[i]
+		if w.noctx == 0 {
+			graphql.GetFieldContext(ctx).Result = &v[i]
+		}
 		return x.fastWNSocialMediaLink2spacegraphᚋll2ᚐSocialMediaLink(ctx, w, f, nil, v[i])
 	})
 }
@@ -2631,7 +2635,9 @@ func (x *fastExec) fastWNAgencyEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐAgencyEdg
 		})
 	}
 	return x.writeList(ctx, w, f, len(v), true, func(ctx context.Context, w *fastWriter, i int) bool {
-		graphql.GetFieldContext(ctx).Result = &v[i]
+		if w.noctx == 0 {
+			graphql.GetFieldContext(ctx).Result = &v[i]
+		}
 		return x.fastWNAgencyEdge2ᚖspacegraphᚋgraphᚋmodelᚐAgencyEdge(ctx, w, f, nil, v[i])
 	})
 }
@@ -2652,7 +2658,9 @@ func (x *fastExec) fastWNAgency2ᚕᚖspacegraphᚋcatalogᚐAgencyᚄ(ctx conte
 		})
 	}
 	return x.writeList(ctx, w, f, len(v), true, func(ctx context.Context, w *fastWriter, i int) bool {
-		graphql.GetFieldContext(ctx).Result = &v[i]
+		if w.noctx == 0 {
+			graphql.GetFieldContext(ctx).Result = &v[i]
+		}
 		return x.fastWNAgency2ᚖspacegraphᚋcatalogᚐAgency(ctx, w, f, nil, v[i])
 	})
 }
@@ -2708,7 +2716,9 @@ func (x *fastExec) fastWNFamilyEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐFamilyEdg
 		})
 	}
 	return x.writeList(ctx, w, f, len(v), true, func(ctx context.Context, w *fastWriter, i int) bool {
-		graphql.GetFieldContext(ctx).Result = &v[i]
+		if w.noctx == 0 {
+			graphql.GetFieldContext(ctx).Result = &v[i]
+		}
 		return x.fastWNFamilyEdge2ᚖspacegraphᚋgraphᚋmodelᚐFamilyEdge(ctx, w, f, nil, v[i])
 	})
 }
@@ -2729,7 +2739,9 @@ func (x *fastExec) fastWNFamily2ᚕᚖspacegraphᚋcatalogᚐFamilyᚄ(ctx conte
 		})
 	}
 	return x.writeList(ctx, w, f, len(v), true, func(ctx context.Context, w *fastWriter, i int) bool {
-		graphql.GetFieldContext(ctx).Result = &v[i]
+		if w.noctx == 0 {
+			graphql.GetFieldContext(ctx).Result = &v[i]
+		}
 		return x.fastWNFamily2ᚖspacegraphᚋcatalogᚐFamily(ctx, w, f, nil, v[i])
 	})
 }
@@ -2749,7 +2761,9 @@ func (x *fastExec) fastWNImageVariant2ᚕspacegraphᚋll2ᚐImageVariantᚄ(ctx 
 		})
 	}
 	return x.writeList(ctx, w, f, len(v), true, func(ctx context.Context, w *fastWriter, i int) bool {
-		graphql.GetFieldContext(ctx).Result = &v[i]
+		if w.noctx == 0 {
+			graphql.GetFieldContext(ctx).Result = &v[i]
+		}
 		return x.fastWNImageVariant2spacegraphᚋll2ᚐImageVariant(ctx, w, f, nil, v[i])
 	})
 }
@@ -2778,7 +2792,9 @@ func (x *fastExec) fastWNNode2ᚕspacegraphᚋgraphᚋmodelᚐNode(ctx context.C
 		})
 	}
 	return x.writeList(ctx, w, f, len(v), false, func(ctx context.Context, w *fastWriter, i int) bool {
-		graphql.GetFieldContext(ctx).Result = &v[i]
+		if w.noctx == 0 {
+			graphql.GetFieldContext(ctx).Result = &v[i]
+		}
 		return x.fastWONode2spacegraphᚋgraphᚋmodelᚐNode(ctx, w, f, nil, v[i])
 	})
 }
@@ -2864,7 +2880,9 @@ func (x *fastExec) fastWOFamily2ᚕᚖspacegraphᚋcatalogᚐFamilyᚄ(ctx conte
 		return true
 	}
 	return x.writeList(ctx, w, f, len(v), true, func(ctx context.Context, w *fastWriter, i int) bool {
-		graphql.GetFieldContext(ctx).Result = &v[i]
+		if w.noctx == 0 {
+			graphql.GetFieldContext(ctx).Result = &v[i]
+		}
 		return x.fastWNFamily2ᚖspacegraphᚋcatalogᚐFamily(ctx, w, f, nil, v[i])
 	})
 }
@@ -2895,7 +2913,9 @@ func (x *fastExec) fastWNSpacecraftConfigEdge2ᚕᚖspacegraphᚋgraphᚋmodel�
 		})
 	}
 	return x.writeList(ctx, w, f, len(v), true, func(ctx context.Context, w *fastWriter, i int) bool {
-		graphql.GetFieldContext(ctx).Result = &v[i]
+		if w.noctx == 0 {
+			graphql.GetFieldContext(ctx).Result = &v[i]
+		}
 		return x.fastWNSpacecraftConfigEdge2ᚖspacegraphᚋgraphᚋmodelᚐSpacecraftConfigEdge(ctx, w, f, nil, v[i])
 	})
 }
@@ -2907,7 +2927,9 @@ func (x *fastExec) fastWNSpacecraftConfig2ᚕᚖspacegraphᚋcatalogᚐSpacecraf
 		})
 	}
 	return x.writeList(ctx, w, f, len(v), true, func(ctx context.Context, w *fastWriter, i int) bool {
-		graphql.GetFieldContext(ctx).Result = &v[i]
+		if w.noctx == 0 {
+			graphql.GetFieldContext(ctx).Result = &v[i]
+		}
 		return x.fastWNSpacecraftConfig2ᚖspacegraphᚋcatalogᚐSpacecraftConfig(ctx, w, f, nil, v[i])
 	})
 }
@@ -2928,7 +2950,9 @@ func (x *fastExec) fastWNSpacecraftEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐSpace
 		})
 	}
 	return x.writeList(ctx, w, f, len(v), true, func(ctx context.Context, w *fastWriter, i int) bool {
-		graphql.GetFieldContext(ctx).Result = &v[i]
+		if w.noctx == 0 {
+			graphql.GetFieldContext(ctx).Result = &v[i]
+		}
 		return x.fastWNSpacecraftEdge2ᚖspacegraphᚋgraphᚋmodelᚐSpacecraftEdge(ctx, w, f, nil, v[i])
 	})
 }
@@ -2949,7 +2973,9 @@ func (x *fastExec) fastWNSpacecraft2ᚕᚖspacegraphᚋcatalogᚐSpacecraftᚄ(c
 		})
 	}
 	return x.writeList(ctx, w, f, len(v), true, func(ctx context.Context, w *fastWriter, i int) bool {
-		graphql.GetFieldContext(ctx).Result = &v[i]
+		if w.noctx == 0 {
+			graphql.GetFieldContext(ctx).Result = &v[i]
+		}
 		return x.fastWNSpacecraft2ᚖspacegraphᚋcatalogᚐSpacecraft(ctx, w, f, nil, v[i])
 	})
 }

@@ -204,7 +204,51 @@ func (x *fastExec) mayLoad(typ string, sel ast.SelectionSet) bool {
 }
 
 // fastWriter is the buffer a response, or the part of it one goroutine writes, goes to.
-type fastWriter struct{ b []byte }
+type fastWriter struct {
+	b []byte
+	// noctx counts the enclosing parts being written without field contexts (see
+	// lazily): there, whatever needs one panics with fastNeedCtx.
+	noctx int
+}
+
+// fastNeedCtx is the panic of a part written without field contexts that turns out
+// to need them: an error to report at a path, or a snapshot gap to record.
+type fastNeedCtx struct{}
+
+// lazily writes a part of the response that no resolver runs in (a list whose
+// selection mayLoad denies) without a field context per object and element, which
+// only errors and snapshot gaps read. If one of them occurs, it rewinds the part and
+// reports done false: the caller writes it again with field contexts. Errors that
+// gqlgen's marshallers add meanwhile go to a response context of their own, and
+// mean the same.
+func (x *fastExec) lazily(ctx context.Context, w *fastWriter, write func(context.Context) bool) (ok, done bool) {
+	mark := len(w.b)
+	lctx := graphql.WithFreshResponseContext(ctx)
+	w.noctx++
+	defer func() {
+		w.noctx--
+		if r := recover(); r != nil {
+			if _, need := r.(fastNeedCtx); !need {
+				panic(r)
+			}
+			w.b = w.b[:mark]
+			ok, done = false, false
+		}
+	}()
+	ok = write(lctx)
+	if graphql.GetErrors(lctx) != nil {
+		w.b = w.b[:mark]
+		return false, false
+	}
+	return ok, true
+}
+
+// needCtx stops a part written without field contexts when it needs them.
+func (w *fastWriter) needCtx() {
+	if w.noctx > 0 {
+		panic(fastNeedCtx{})
+	}
+}
 
 // Write lets gqlgen's marshallers write into the buffer.
 func (w *fastWriter) Write(p []byte) (int, error) {
@@ -349,11 +393,12 @@ func (x *fastExec) resolve(ctx context.Context, f *fastField, fcFn fastFieldCont
 // from its object directly: when the object's snapshot record lacks the field, it
 // records the gap and reports true, and the field is null (with gqlgen's error if the
 // schema says it never is); otherwise the field is read as usual.
-func (x *fastExec) gapped(ctx context.Context, f *fastField, fcFn fastFieldContext, obj any) bool {
+func (x *fastExec) gapped(ctx context.Context, w *fastWriter, f *fastField, fcFn fastFieldContext, obj any) bool {
 	held, id, ok := heldBy(obj)
 	if !ok || held >= f.need {
 		return false
 	}
+	w.needCtx()
 	fc, _ := fcFn(x.ec, ctx, f.CollectedField)
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if g, _ := ctx.Value(gapsKey{}).(*gaps); g != nil {
@@ -367,7 +412,10 @@ func (x *fastExec) gapped(ctx context.Context, f *fastField, fcFn fastFieldConte
 
 // enter gives a field read directly from its object the field context its value's
 // children see, as gqlgen gives it.
-func (x *fastExec) enter(ctx context.Context, f *fastField, fcFn fastFieldContext, v any) context.Context {
+func (x *fastExec) enter(ctx context.Context, w *fastWriter, f *fastField, fcFn fastFieldContext, v any) context.Context {
+	if w.noctx > 0 {
+		return ctx
+	}
 	fc, _ := fcFn(x.ec, ctx, f.CollectedField)
 	fc.Result = v
 	return graphql.WithFieldContext(ctx, fc)
@@ -385,6 +433,7 @@ func (x *fastExec) fieldCtx(ctx context.Context, f *fastField, fcFn fastFieldCon
 // invalidNull reports a null where the schema has none through gqlgen's marshaller,
 // which adds the error gqlgen adds.
 func (x *fastExec) invalidNull(ctx context.Context, w *fastWriter, f *fastField, fcFn fastFieldContext, m func(context.Context) graphql.Marshaler) bool {
+	w.needCtx()
 	m(x.fieldCtx(ctx, f, fcFn))
 	w.null()
 	return false
@@ -393,6 +442,7 @@ func (x *fastExec) invalidNull(ctx context.Context, w *fastWriter, f *fastField,
 // writeMarshaler writes a value through gqlgen's marshaller for its type.
 func (x *fastExec) writeMarshaler(ctx context.Context, w *fastWriter, f *fastField, fcFn fastFieldContext, needCtx, nonNull bool, m func(context.Context) graphql.Marshaler) bool {
 	if needCtx {
+		w.needCtx()
 		ctx = x.fieldCtx(ctx, f, fcFn)
 	}
 	v := m(ctx)
@@ -433,53 +483,74 @@ func (x *fastExec) unexpectedType(ctx context.Context, w *fastWriter, got, want 
 
 // writeList writes the n elements of a list of objects, each under a field context
 // with its index as gqlgen's MarshalSliceConcurrently gives it; concurrently when a
-// resolver below may load, so that the list's loads batch as under gqlgen.
+// resolver below may load, so that the list's loads batch as under gqlgen, and
+// otherwise without field contexts as long as none is needed (lazily).
 func (x *fastExec) writeList(ctx context.Context, w *fastWriter, f *fastField, n int, elemNonNull bool, el func(context.Context, *fastWriter, int) bool) bool {
-	w.b = append(w.b, '[')
-	one := func(w *fastWriter, i int) (ok bool) {
-		fc := &graphql.FieldContext{Index: &i}
-		ctx := graphql.WithFieldContext(ctx, fc)
-		mark := len(w.b)
-		defer func() {
-			if r := recover(); r != nil {
-				graphql.AddError(ctx, graphql.Recover(ctx, r))
-				w.b = append(w.b[:mark], "null"...)
-				ok = !elemNonNull
-			}
-		}()
-		if !el(ctx, w, i) {
-			w.b = append(w.b[:mark], "null"...)
-			return !elemNonNull
+	load := n > 0 && x.mayLoad(f.Definition.Type.Name(), f.Selections)
+	if !load && w.noctx == 0 && n > 0 {
+		if ok, done := x.lazily(ctx, w, func(ctx context.Context) bool { return x.writeElements(ctx, w, n, elemNonNull, el) }); done {
+			return ok
 		}
-		return true
 	}
-	if n > 1 && x.mayLoad(f.Definition.Type.Name(), f.Selections) {
-		parts := make([]fastWriter, n)
-		oks := make([]bool, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() { oks[i] = one(&parts[i], i) })
+	if !load || n == 1 {
+		return x.writeElements(ctx, w, n, elemNonNull, el)
+	}
+	w.b = append(w.b, '[')
+	parts := make([]fastWriter, n)
+	oks := make([]bool, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { oks[i] = x.writeElement(ctx, &parts[i], i, elemNonNull, el) })
+	}
+	wg.Wait()
+	for i := range n {
+		if !oks[i] {
+			return false
 		}
-		wg.Wait()
-		for i := range n {
-			if !oks[i] {
-				return false
-			}
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.b = append(w.b, parts[i].b...)
+		if i > 0 {
+			w.b = append(w.b, ',')
 		}
-	} else {
-		for i := range n {
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			if !one(w, i) {
-				return false
-			}
+		w.b = append(w.b, parts[i].b...)
+	}
+	w.b = append(w.b, ']')
+	return true
+}
+
+// writeElements writes the elements of a list one after the other.
+func (x *fastExec) writeElements(ctx context.Context, w *fastWriter, n int, elemNonNull bool, el func(context.Context, *fastWriter, int) bool) bool {
+	w.b = append(w.b, '[')
+	for i := range n {
+		if i > 0 {
+			w.b = append(w.b, ',')
+		}
+		if !x.writeElement(ctx, w, i, elemNonNull, el) {
+			return false
 		}
 	}
 	w.b = append(w.b, ']')
+	return true
+}
+
+// writeElement writes element i of a list under its field context (none in a part
+// written lazily), with gqlgen's recovery from a panic.
+func (x *fastExec) writeElement(ctx context.Context, w *fastWriter, i int, elemNonNull bool, el func(context.Context, *fastWriter, int) bool) (ok bool) {
+	if w.noctx == 0 {
+		ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Index: &i})
+	}
+	mark := len(w.b)
+	defer func() {
+		if r := recover(); r != nil {
+			if _, need := r.(fastNeedCtx); need {
+				panic(r)
+			}
+			graphql.AddError(ctx, graphql.Recover(ctx, r))
+			w.b = append(w.b[:mark], "null"...)
+			ok = !elemNonNull
+		}
+	}()
+	if !el(ctx, w, i) {
+		w.b = append(w.b[:mark], "null"...)
+		return !elemNonNull
+	}
 	return true
 }

@@ -210,7 +210,7 @@ func (g *gen) field(o *codegen.Object, f *codegen.Field) {
 		if o.Root {
 			g.p("\t\tif !f.intercepted {\n")
 		} else {
-			g.p("\t\tif !f.intercepted || !x.gapped(ctx, f, %s, obj) {\n", fcFn)
+			g.p("\t\tif !f.intercepted || !x.gapped(ctx, w, f, %s, obj) {\n", fcFn)
 		}
 		switch {
 		case f.IsMethod() && f.MethodHasContext:
@@ -223,7 +223,7 @@ func (g *gen) field(o *codegen.Object, f *codegen.Field) {
 		if leaf(t) {
 			g.p("\t\t\treturn x.%s(ctx, w, f, %s, v)\n", mf, fcFn)
 		} else {
-			g.p("\t\t\treturn x.%s(x.enter(ctx, f, %s, v), w, f, nil, v)\n", mf, fcFn)
+			g.p("\t\t\treturn x.%s(x.enter(ctx, w, f, %s, v), w, f, nil, v)\n", mf, fcFn)
 		}
 		g.p("\t\t}\n")
 		if !o.Root {
@@ -269,7 +269,7 @@ func (g *gen) marshal(t *config.TypeReference) string {
 			pf("\t\tif !x.%s(ctx, w, f, nil, v[i]) {\n\t\t\treturn false\n\t\t}\n\t}\n\tw.b = append(w.b, ']')\n\treturn true\n", emf)
 		} else {
 			pf("\treturn x.writeList(ctx, w, f, len(v), %t, func(ctx context.Context, w *fastWriter, i int) bool {\n", el.GQL.NonNull)
-			pf("\t\tgraphql.GetFieldContext(ctx).Result = &v[i]\n\t\treturn x.%s(ctx, w, f, nil, v[i])\n\t})\n", emf)
+			pf("\t\tif w.noctx == 0 {\n\t\t\tgraphql.GetFieldContext(ctx).Result = &v[i]\n\t\t}\n\t\treturn x.%s(ctx, w, f, nil, v[i])\n\t})\n", emf)
 		}
 	case leaf(t):
 		m := ""
