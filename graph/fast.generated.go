@@ -94,7 +94,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "countries":
 		var v []*ll2.Country
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_countries, false, func(ctx context.Context) (any, error) {
+		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_countries, false, obj, func(ctx context.Context) (any, error) {
 			return x.ec.Resolvers.Agency().Countries(ctx, obj)
 		})
 		if st != fastResolved {
@@ -326,7 +326,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "spacecraftConfigs":
 		var v *model.SpacecraftConfigConnection
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_spacecraftConfigs, true, func(ctx context.Context) (any, error) {
+		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_spacecraftConfigs, true, obj, func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
 			return x.ec.Resolvers.Agency().SpacecraftConfigs(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.SpacecraftConfigFilter), fc.Args["search"].(*string), fc.Args["orderBy"].(*model.SpacecraftConfigOrder))
 		})
@@ -343,7 +343,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return x.fastWNSpacecraftConfigConnection2ᚖspacegraphᚋgraphᚋmodelᚐSpacecraftConfigConnection(ctx, w, f, nil, v)
 	case "families":
 		var v *model.FamilyConnection
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_families, true, func(ctx context.Context) (any, error) {
+		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Agency_families, true, obj, func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
 			return x.ec.Resolvers.Agency().Families(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.FamilyFilter), fc.Args["search"].(*string), fc.Args["orderBy"].(*model.FamilyOrder))
 		})
@@ -674,7 +674,7 @@ func (x *fastExec) fastFieldFamily(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "manufacturer":
 		var v *catalog.Agency
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Family_manufacturer, false, func(ctx context.Context) (any, error) {
+		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Family_manufacturer, false, obj, func(ctx context.Context) (any, error) {
 			return x.ec.Resolvers.Family().Manufacturer(ctx, obj)
 		})
 		if st != fastResolved {
@@ -690,7 +690,7 @@ func (x *fastExec) fastFieldFamily(ctx context.Context, w *fastWriter, f *fastFi
 		return x.fastWOAgency2ᚖspacegraphᚋcatalogᚐAgency(ctx, w, f, nil, v)
 	case "parent":
 		var v *catalog.Family
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Family_parent, false, func(ctx context.Context) (any, error) {
+		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Family_parent, false, obj, func(ctx context.Context) (any, error) {
 			return x.ec.Resolvers.Family().Parent(ctx, obj)
 		})
 		if st != fastResolved {
@@ -770,7 +770,7 @@ func (x *fastExec) fastFieldFamily(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "spacecraftConfigs":
 		var v *model.SpacecraftConfigConnection
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Family_spacecraftConfigs, true, func(ctx context.Context) (any, error) {
+		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Family_spacecraftConfigs, true, obj, func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
 			return x.ec.Resolvers.Family().SpacecraftConfigs(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.SpacecraftConfigFilter), fc.Args["search"].(*string), fc.Args["orderBy"].(*model.SpacecraftConfigOrder))
 		})
@@ -1275,7 +1275,7 @@ func (x *fastExec) fastFieldQuery(ctx context.Context, w *fastWriter, f *fastFie
 		return true
 	case "node":
 		var v model.Node
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Query_node, false, func(ctx context.Context) (any, error) {
+		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Query_node, false, nil, func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
 			return x.ec.Resolvers.Query().Node(ctx, fc.Args["id"].(string))
 		})
@@ -1292,7 +1292,7 @@ func (x *fastExec) fastFieldQuery(ctx context.Context, w *fastWriter, f *fastFie
 		return x.fastWONode2spacegraphᚋgraphᚋmodelᚐNode(ctx, w, f, nil, v)
 	case "nodes":
 		var v []model.Node
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Query_nodes, true, func(ctx context.Context) (any, error) {
+		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Query_nodes, true, nil, func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
 			return x.ec.Resolvers.Query().Nodes(ctx, fc.Args["ids"].([]string))
 		})
@@ -1309,7 +1309,7 @@ func (x *fastExec) fastFieldQuery(ctx context.Context, w *fastWriter, f *fastFie
 		return x.fastWNNode2ᚕspacegraphᚋgraphᚋmodelᚐNode(ctx, w, f, nil, v)
 	case "spacecraft":
 		var v *catalog.Spacecraft
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Query_spacecraft, false, func(ctx context.Context) (any, error) {
+		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Query_spacecraft, false, nil, func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
 			return x.ec.Resolvers.Query().Spacecraft(ctx, fc.Args["id"].(*string), fc.Args["ll2Id"].(*int))
 		})
@@ -1326,7 +1326,7 @@ func (x *fastExec) fastFieldQuery(ctx context.Context, w *fastWriter, f *fastFie
 		return x.fastWOSpacecraft2ᚖspacegraphᚋcatalogᚐSpacecraft(ctx, w, f, nil, v)
 	case "allSpacecraft":
 		var v *model.SpacecraftConnection
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Query_allSpacecraft, true, func(ctx context.Context) (any, error) {
+		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Query_allSpacecraft, true, nil, func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
 			return x.ec.Resolvers.Query().AllSpacecraft(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.SpacecraftFilter), fc.Args["search"].(*string), fc.Args["orderBy"].(*model.SpacecraftOrder))
 		})
@@ -1343,7 +1343,7 @@ func (x *fastExec) fastFieldQuery(ctx context.Context, w *fastWriter, f *fastFie
 		return x.fastWNSpacecraftConnection2ᚖspacegraphᚋgraphᚋmodelᚐSpacecraftConnection(ctx, w, f, nil, v)
 	case "spacecraftConfig":
 		var v *catalog.SpacecraftConfig
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Query_spacecraftConfig, false, func(ctx context.Context) (any, error) {
+		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Query_spacecraftConfig, false, nil, func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
 			return x.ec.Resolvers.Query().SpacecraftConfig(ctx, fc.Args["id"].(*string), fc.Args["ll2Id"].(*int))
 		})
@@ -1360,7 +1360,7 @@ func (x *fastExec) fastFieldQuery(ctx context.Context, w *fastWriter, f *fastFie
 		return x.fastWOSpacecraftConfig2ᚖspacegraphᚋcatalogᚐSpacecraftConfig(ctx, w, f, nil, v)
 	case "allSpacecraftConfigs":
 		var v *model.SpacecraftConfigConnection
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Query_allSpacecraftConfigs, true, func(ctx context.Context) (any, error) {
+		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Query_allSpacecraftConfigs, true, nil, func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
 			return x.ec.Resolvers.Query().AllSpacecraftConfigs(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.SpacecraftConfigFilter), fc.Args["search"].(*string), fc.Args["orderBy"].(*model.SpacecraftConfigOrder))
 		})
@@ -1377,7 +1377,7 @@ func (x *fastExec) fastFieldQuery(ctx context.Context, w *fastWriter, f *fastFie
 		return x.fastWNSpacecraftConfigConnection2ᚖspacegraphᚋgraphᚋmodelᚐSpacecraftConfigConnection(ctx, w, f, nil, v)
 	case "agency":
 		var v *catalog.Agency
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Query_agency, false, func(ctx context.Context) (any, error) {
+		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Query_agency, false, nil, func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
 			return x.ec.Resolvers.Query().Agency(ctx, fc.Args["id"].(*string), fc.Args["ll2Id"].(*int))
 		})
@@ -1394,7 +1394,7 @@ func (x *fastExec) fastFieldQuery(ctx context.Context, w *fastWriter, f *fastFie
 		return x.fastWOAgency2ᚖspacegraphᚋcatalogᚐAgency(ctx, w, f, nil, v)
 	case "allAgencies":
 		var v *model.AgencyConnection
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Query_allAgencies, true, func(ctx context.Context) (any, error) {
+		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Query_allAgencies, true, nil, func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
 			return x.ec.Resolvers.Query().AllAgencies(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.AgencyFilter), fc.Args["search"].(*string), fc.Args["orderBy"].(*model.AgencyOrder))
 		})
@@ -1411,7 +1411,7 @@ func (x *fastExec) fastFieldQuery(ctx context.Context, w *fastWriter, f *fastFie
 		return x.fastWNAgencyConnection2ᚖspacegraphᚋgraphᚋmodelᚐAgencyConnection(ctx, w, f, nil, v)
 	case "family":
 		var v *catalog.Family
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Query_family, false, func(ctx context.Context) (any, error) {
+		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Query_family, false, nil, func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
 			return x.ec.Resolvers.Query().Family(ctx, fc.Args["id"].(*string), fc.Args["ll2Id"].(*int))
 		})
@@ -1428,7 +1428,7 @@ func (x *fastExec) fastFieldQuery(ctx context.Context, w *fastWriter, f *fastFie
 		return x.fastWOFamily2ᚖspacegraphᚋcatalogᚐFamily(ctx, w, f, nil, v)
 	case "allFamilies":
 		var v *model.FamilyConnection
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Query_allFamilies, true, func(ctx context.Context) (any, error) {
+		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Query_allFamilies, true, nil, func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
 			return x.ec.Resolvers.Query().AllFamilies(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.FamilyFilter), fc.Args["search"].(*string), fc.Args["orderBy"].(*model.FamilyOrder))
 		})
@@ -1739,7 +1739,7 @@ func (x *fastExec) fastFieldSpacecraft(ctx context.Context, w *fastWriter, f *fa
 		return false
 	case "spacecraftConfig":
 		var v *catalog.SpacecraftConfig
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Spacecraft_spacecraftConfig, true, func(ctx context.Context) (any, error) {
+		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Spacecraft_spacecraftConfig, true, obj, func(ctx context.Context) (any, error) {
 			return x.ec.Resolvers.Spacecraft().SpacecraftConfig(ctx, obj)
 		})
 		if st != fastResolved {
@@ -1821,7 +1821,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "agency":
 		var v *catalog.Agency
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_agency, true, func(ctx context.Context) (any, error) {
+		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_agency, true, obj, func(ctx context.Context) (any, error) {
 			return x.ec.Resolvers.SpacecraftConfig().Agency(ctx, obj)
 		})
 		if st != fastResolved {
@@ -1837,7 +1837,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return x.fastWNAgency2ᚖspacegraphᚋcatalogᚐAgency(ctx, w, f, nil, v)
 	case "families":
 		var v []*catalog.Family
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_families, false, func(ctx context.Context) (any, error) {
+		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_families, false, obj, func(ctx context.Context) (any, error) {
 			return x.ec.Resolvers.SpacecraftConfig().Families(ctx, obj)
 		})
 		if st != fastResolved {
@@ -2045,7 +2045,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "spacecraft":
 		var v *model.SpacecraftConnection
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_spacecraft, true, func(ctx context.Context) (any, error) {
+		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_spacecraft, true, obj, func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
 			return x.ec.Resolvers.SpacecraftConfig().Spacecraft(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.SpacecraftFilter), fc.Args["search"].(*string), fc.Args["orderBy"].(*model.SpacecraftOrder))
 		})

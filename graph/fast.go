@@ -357,9 +357,12 @@ const (
 )
 
 // resolve runs a field through gqlgen's steps: its field context (and arguments),
-// the field middleware, the resolver, and the errors and null checks that follow.
-// The returned context holds the field's context, for its value's children.
-func (x *fastExec) resolve(ctx context.Context, f *fastField, fcFn fastFieldContext, nonNull bool, fn func(context.Context) (any, error)) (res any, _ context.Context, st int) {
+// the resolver, and the errors and null checks that follow. Of the field middleware
+// it runs what SnapshotGaps.InterceptField does (the only field interceptor of the
+// gateway's handler), without the middleware chain: for a field that fieldLevel lists
+// and the object's snapshot record lacks, it records the gap and answers null. The
+// returned context holds the field's context, for its value's children.
+func (x *fastExec) resolve(ctx context.Context, f *fastField, fcFn fastFieldContext, nonNull bool, obj any, fn func(context.Context) (any, error)) (res any, _ context.Context, st int) {
 	fc, err := fcFn(x.ec, ctx, f.CollectedField)
 	if err != nil {
 		return nil, ctx, fastNull
@@ -371,10 +374,9 @@ func (x *fastExec) resolve(ctx context.Context, f *fastField, fcFn fastFieldCont
 			res, st = nil, fastNull
 		}
 	}()
-	res, err = x.oc.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-		ctx = rctx
-		return fn(rctx)
-	})
+	if !f.intercepted || !x.gap(ctx, fc, f, obj) {
+		res, err = fn(ctx)
+	}
 	if err != nil {
 		x.oc.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
 		return nil, ctx, fastNull
@@ -401,13 +403,29 @@ func (x *fastExec) gapped(ctx context.Context, w *fastWriter, f *fastField, fcFn
 	w.needCtx()
 	fc, _ := fcFn(x.ec, ctx, f.CollectedField)
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if g, _ := ctx.Value(gapsKey{}).(*gaps); g != nil {
-		g.add(fc, id, held)
-	}
+	x.record(ctx, fc, id, held)
 	if f.nonNull || fc.NonNull {
 		graphql.AddInvalidNullError(ctx, "")
 	}
 	return true
+}
+
+// gap records the gap of a resolver field whose object's snapshot record lacks it
+// (fc is the field's context, in ctx), and reports whether there is one.
+func (x *fastExec) gap(ctx context.Context, fc *graphql.FieldContext, f *fastField, obj any) bool {
+	held, id, ok := heldBy(obj)
+	if !ok || held >= f.need {
+		return false
+	}
+	x.record(ctx, fc, id, held)
+	return true
+}
+
+// record adds a gap to the operation's record, as SnapshotGaps does.
+func (x *fastExec) record(ctx context.Context, fc *graphql.FieldContext, id int, held ll2.Level) {
+	if g, _ := ctx.Value(gapsKey{}).(*gaps); g != nil {
+		g.add(fc, id, held)
+	}
 }
 
 // enter gives a field read directly from its object the field context its value's

@@ -231,7 +231,11 @@ func (g *gen) field(o *codegen.Object, f *codegen.Field) {
 			return
 		}
 	}
-	g.p("\t\tr, ctx, st := x.resolve(ctx, f, %s, %t, func(ctx context.Context) (any, error) {\n\t\t\t%s%s\n\t\t})\n", fcFn, nonNull, fcDecl, call)
+	objArg := "obj"
+	if o.Root {
+		objArg = "nil"
+	}
+	g.p("\t\tr, ctx, st := x.resolve(ctx, f, %s, %t, %s, func(ctx context.Context) (any, error) {\n\t\t\t%s%s\n\t\t})\n", fcFn, nonNull, objArg, fcDecl, call)
 	g.p("\t\tif st != fastResolved {\n\t\t\tw.null()\n\t\t\treturn false\n\t\t}\n")
 	g.p("\t\tif r != nil {\n\t\t\tvar ok bool\n\t\t\tif v, ok = r.(%s); !ok {\n\t\t\t\treturn x.unexpectedType(ctx, w, r, v)\n\t\t\t}\n\t\t}\n", g.ref(t.GO))
 	g.p("\t\treturn x.%s(ctx, w, f, nil, v)\n", mf)
