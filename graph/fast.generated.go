@@ -2695,9 +2695,8 @@ func (x *fastExec) fastWODate2ᚖspacegraphᚋll2ᚐDate(ctx context.Context, w 
 		w.null()
 		return true
 	}
-	return x.writeMarshaler(ctx, w, f, fc, false, false, func(ctx context.Context) graphql.Marshaler {
-		return x.ec.marshalODate2ᚖspacegraphᚋll2ᚐDate(ctx, f.Selections, v)
-	})
+	w.b = model.AppendDate(w.b, *v)
+	return true
 }
 
 func (x *fastExec) fastWNFamilyEdge2ᚖspacegraphᚋgraphᚋmodelᚐFamilyEdge(ctx context.Context, w *fastWriter, f *fastField, fc fastFieldContext, v *model.FamilyEdge) bool {
@@ -2842,9 +2841,8 @@ func (x *fastExec) fastWODuration2ᚖspacegraphᚋll2ᚐDuration(ctx context.Con
 		w.null()
 		return true
 	}
-	return x.writeMarshaler(ctx, w, f, fc, false, false, func(ctx context.Context) graphql.Marshaler {
-		return x.ec.marshalODuration2ᚖspacegraphᚋll2ᚐDuration(ctx, f.Selections, v)
-	})
+	w.b = model.AppendDuration(w.b, *v)
+	return true
 }
 
 func (x *fastExec) fastWNSpacecraftStatus2ᚖspacegraphᚋll2ᚐSpacecraftStatus(ctx context.Context, w *fastWriter, f *fastField, fc fastFieldContext, v *ll2.SpacecraftStatus) bool {

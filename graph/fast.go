@@ -148,14 +148,15 @@ type fastFieldContext func(*executionContext, context.Context, graphql.Collected
 // collect is graphql.CollectFields, once per selection and type in the operation.
 func (x *fastExec) collect(sel ast.SelectionSet, typ string, implementors []string) []fastField {
 	k := keyOf(sel, typ)
+	// Under the lock: the elements of a list written concurrently all ask for the
+	// same selection at once, and one of them collects it for all.
 	x.mu.Lock()
-	fs, ok := x.fields[k]
-	x.mu.Unlock()
-	if ok {
+	defer x.mu.Unlock()
+	if fs, ok := x.fields[k]; ok {
 		return fs
 	}
 	collected := graphql.CollectFields(x.oc, sel, implementors)
-	fs = make([]fastField, len(collected))
+	fs := make([]fastField, len(collected))
 	for i, f := range collected {
 		fs[i] = fastField{CollectedField: f, key: append(strconv.AppendQuote(nil, f.Alias), ':')}
 		if f.Definition != nil {
@@ -165,9 +166,7 @@ func (x *fastExec) collect(sel ast.SelectionSet, typ string, implementors []stri
 			fs[i].need, fs[i].intercepted = fieldLevel[typ][f.Name]
 		}
 	}
-	x.mu.Lock()
 	x.fields[k] = fs
-	x.mu.Unlock()
 	return fs
 }
 

@@ -295,6 +295,9 @@ func (g *gen) marshal(t *config.TypeReference) string {
 			pf("\tw.b = strconv.AppendInt(w.b, int64(%s), 10)\n\treturn true\n", val)
 		case m == "github.com/99designs/gqlgen/graphql.MarshalBoolean" && under == "bool" && t.CastType == nil:
 			pf("\tw.b = strconv.AppendBool(w.b, bool(%s))\n\treturn true\n", val)
+		case appender(t) != nil:
+			a := appender(t)
+			pf("\tw.b = %s.%s(w.b, %s)\n\treturn true\n", g.qual(a.Pkg()), a.Name(), val)
 		default:
 			pf("\treturn x.writeMarshaler(ctx, w, f, fc, %t, %t, func(ctx context.Context) graphql.Marshaler { return x.ec.%s(ctx, f.Selections, v) })\n", t.IsContext, t.GQL.NonNull, t.MarshalFunc())
 		}
@@ -312,6 +315,30 @@ func (g *gen) marshal(t *config.TypeReference) string {
 	pf("}\n\n")
 	g.marsh.Write(b.Bytes())
 	return name
+}
+
+// appender finds, beside a custom scalar's MarshalX function, the AppendX function
+// that appends the same JSON to a buffer (func([]byte, T) []byte): the generated
+// code calls it instead of building a marshaller per value.
+func appender(t *config.TypeReference) *types.Func {
+	m := t.Marshaler
+	if m == nil || m.Pkg() == nil || t.IsContext || t.CastType != nil || !strings.HasPrefix(m.Name(), "Marshal") {
+		return nil
+	}
+	a, ok := m.Pkg().Scope().Lookup("Append" + strings.TrimPrefix(m.Name(), "Marshal")).(*types.Func)
+	if !ok {
+		return nil
+	}
+	ms, as := m.Type().(*types.Signature), a.Type().(*types.Signature)
+	if ms.Params().Len() != 1 || as.Params().Len() != 2 || as.Results().Len() != 1 {
+		return nil
+	}
+	bytes := types.NewSlice(types.Typ[types.Byte])
+	if !types.Identical(as.Params().At(0).Type(), bytes) || !types.Identical(as.Results().At(0).Type(), bytes) ||
+		!types.Identical(as.Params().At(1).Type(), ms.Params().At(0).Type()) {
+		return nil
+	}
+	return a
 }
 
 // iface writes the function that writes an interface's or union's value by its concrete type.
