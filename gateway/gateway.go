@@ -232,7 +232,7 @@ func New(cfg Config) (*Gateway, error) {
 		g.background(func() { g.runPrefetch(ctx) })
 	}
 
-	g.Handler = g.handler(g.routes(g.graphQLServer()))
+	g.Handler = g.handler(g.routes(g.graphQLServer(nil)))
 	return g, nil
 }
 

@@ -22,17 +22,28 @@ import (
 // introspection, @defer and @stream) go to gqlgen's executor.
 
 // NewFastExecutableSchema is NewExecutableSchema with the fast executor in front:
-// query operations it can take run on it, the rest on gqlgen's executor. The
-// field-level interceptor it reproduces is SnapshotGaps (for the fields fieldLevel
-// lists, and for every resolver field); a handler that adds another field
-// interceptor must use NewExecutableSchema.
-func NewFastExecutableSchema(cfg Config) graphql.ExecutableSchema {
+// query operations it can take run on it, the rest on gqlgen's executor. Of the
+// handler's field interceptors it reproduces SnapshotGaps, for the fields it reads
+// from objects directly and for resolver fields; opts says whether the handler has
+// others.
+func NewFastExecutableSchema(cfg Config, opts FastOptions) graphql.ExecutableSchema {
 	es := NewExecutableSchema(cfg).(*executableSchema)
-	return fastSchema{executableSchema: es}
+	return fastSchema{executableSchema: es, opts: opts}
+}
+
+// FastOptions tunes the fast executor to its handler.
+type FastOptions struct {
+	// FieldMiddleware says that the handler runs field middleware besides
+	// SnapshotGaps (gqlgen's AroundFields, a FieldInterceptor): the fast executor then
+	// calls every resolver through the handler's field middleware, as gqlgen does,
+	// which costs a chain of calls and a closure per resolver call. The fields it reads
+	// from objects directly never go through it.
+	FieldMiddleware bool
 }
 
 type fastSchema struct {
 	*executableSchema
+	opts FastOptions
 }
 
 // Exec runs the operation of the context's operation context.
@@ -48,7 +59,7 @@ func (s fastSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			return nil
 		}
 		first = false
-		x := &fastExec{ec: ec, oc: opCtx, fields: map[fastKey][]fastField{}, loads: map[fastKey]bool{}}
+		x := &fastExec{ec: ec, oc: opCtx, middleware: s.opts.FieldMiddleware, fields: map[fastKey][]fastField{}, loads: map[fastKey]bool{}}
 		_, x.gaps = ctx.Value(gapsKey{}).(*gaps)
 		ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, ec.fastInputUnmarshalers)
 		return &graphql.Response{Data: x.run(ctx)}
@@ -111,6 +122,8 @@ type fastExec struct {
 	ec   *executionContext
 	oc   *graphql.OperationContext
 	gaps bool // SnapshotGaps runs: its interceptor must see the fields it may answer for
+	// middleware: resolver fields go through the handler's field middleware (FastOptions).
+	middleware bool
 
 	mu     sync.Mutex
 	fields map[fastKey][]fastField
@@ -356,11 +369,11 @@ const (
 )
 
 // resolve runs a field through gqlgen's steps: its field context (and arguments),
-// the resolver, and the errors and null checks that follow. Of the field middleware
-// it runs what SnapshotGaps.InterceptField does (the only field interceptor of the
-// gateway's handler), without the middleware chain: for a field that fieldLevel lists
-// and the object's snapshot record lacks, it records the gap and answers null. The
-// returned context holds the field's context, for its value's children.
+// the resolver, and the errors and null checks that follow. Unless the handler has
+// other field middleware (FastOptions), it runs what SnapshotGaps.InterceptField does
+// without the middleware chain: for a field that fieldLevel lists and the object's
+// snapshot record lacks, it records the gap and answers null. The returned context
+// holds the field's context, for its value's children.
 func (x *fastExec) resolve(ctx context.Context, f *fastField, fcFn fastFieldContext, nonNull bool, obj any, fn func(context.Context) (any, error)) (res any, _ context.Context, st int) {
 	fc, err := fcFn(x.ec, ctx, f.CollectedField)
 	if err != nil {
@@ -373,7 +386,13 @@ func (x *fastExec) resolve(ctx context.Context, f *fastField, fcFn fastFieldCont
 			res, st = nil, fastNull
 		}
 	}()
-	if !f.intercepted || !x.gap(ctx, fc, f, obj) {
+	switch {
+	case x.middleware:
+		res, err = x.oc.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+			ctx = rctx
+			return fn(rctx)
+		})
+	case !f.intercepted || !x.gap(ctx, fc, f, obj):
 		res, err = fn(ctx)
 	}
 	if err != nil {
