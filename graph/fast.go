@@ -388,10 +388,7 @@ func (x *fastExec) resolve(ctx context.Context, f *fastField, fcFn fastFieldCont
 	}()
 	switch {
 	case x.middleware:
-		res, err = x.oc.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
-			ctx = rctx
-			return fn(rctx)
-		})
+		res, ctx, err = x.throughMiddleware(ctx, fn)
 	case !f.intercepted || !x.gap(ctx, fc, f, obj):
 		res, err = fn(ctx)
 	}
@@ -426,6 +423,17 @@ func (x *fastExec) gapped(ctx context.Context, w *fastWriter, f *fastField, fcFn
 		graphql.AddInvalidNullError(ctx, "")
 	}
 	return true
+}
+
+// throughMiddleware calls a resolver through the handler's field middleware, and
+// returns the context the middleware handed it, for the value's children (as gqlgen
+// does). Apart from resolve so that resolve's context does not escape.
+func (x *fastExec) throughMiddleware(ctx context.Context, fn func(context.Context) (any, error)) (any, context.Context, error) {
+	res, err := x.oc.ResolverMiddleware(ctx, func(rctx context.Context) (any, error) {
+		ctx = rctx
+		return fn(rctx)
+	})
+	return res, ctx, err
 }
 
 // gap records the gap of a resolver field whose object's snapshot record lacks it
