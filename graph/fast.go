@@ -544,7 +544,10 @@ func (x *fastExec) writeList(ctx context.Context, w *fastWriter, f *fastField, n
 	oks := make([]bool, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { oks[i] = x.writeElement(ctx, &parts[i], i, elemNonNull, el) })
+		wg.Go(func() {
+			growStack(0)
+			oks[i] = x.writeElement(ctx, &parts[i], i, elemNonNull, el)
+		})
 	}
 	wg.Wait()
 	for i := range n {
@@ -598,3 +601,18 @@ func (x *fastExec) writeElement(ctx context.Context, w *fastWriter, i int, elemN
 	}
 	return true
 }
+
+// growStack grows a new goroutine's stack at once to what writing an element with
+// resolvers below it takes: grown while the stack is a frame deep, it is copied once
+// and cheaply, where growing it step by step deep in the resolvers copies and walks
+// many frames each time (a quarter of the CPU of the nested reference query).
+//
+//go:noinline
+func growStack(i int) byte {
+	var frame [stackFrame]byte
+	return frame[i]
+}
+
+// stackFrame is growStack's frame size: with what a goroutine starts with, the stack
+// grows to 16 KiB.
+const stackFrame = 10 << 10
