@@ -26,10 +26,7 @@ func PlaygroundExamples() []PlaygroundExample {
 // fields runs around every field's resolver. Tests make the gateway panic or stall
 // with them; the production configuration has no such hook.
 func HandlerWith(g *Gateway, wrap func(http.Handler) http.Handler, fields graphql.FieldMiddleware) http.Handler {
-	srv := g.graphQLServer()
-	if fields != nil {
-		srv.AroundFields(fields)
-	}
+	srv := g.graphQLServer(fields)
 	routes := g.routes(srv)
 	if wrap != nil {
 		routes = wrap(routes)

@@ -87,6 +87,10 @@ type Config struct {
 	RedisLocalBudget float64
 	// ResponseCacheOff disables the whole-response cache (benchmarks compare both).
 	ResponseCacheOff bool
+	// GQLGenExecutor runs every operation on gqlgen's executor, without the fast
+	// executor (graph.NewFastExecutableSchema) that otherwise answers queries: the
+	// reference that the fast one must answer exactly as, in tests and benchmarks.
+	GQLGenExecutor bool
 	// ResponseCacheMaxBytes bounds one answer the whole-response cache stores (0:
 	// respcache.DefaultMaxBytes; negative: no bound); larger answers are served
 	// but not stored.
@@ -228,7 +232,7 @@ func New(cfg Config) (*Gateway, error) {
 		g.background(func() { g.runPrefetch(ctx) })
 	}
 
-	g.Handler = g.handler(g.routes(g.graphQLServer()))
+	g.Handler = g.handler(g.routes(g.graphQLServer(nil)))
 	return g, nil
 }
 

@@ -27,10 +27,14 @@ import (
 // token limit, the bound on LL2 calls per request, introspection (and field
 // suggestions) unless switched off, automatic persisted queries (or, in
 // trusted-documents mode, the manifest instead), the error presenter and the
-// freshness extensions.
-func (g *Gateway) graphQLServer() *handler.Server {
+// freshness extensions. fields, when set, runs around every resolver (tests make
+// resolvers panic or stall with it).
+func (g *Gateway) graphQLServer(fields graphql.FieldMiddleware) *handler.Server {
 	p, size := g.cfg.Protection, g.cfg.QueryCacheSize
-	es := graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}})
+	es := graph.NewFastExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}}, graph.FastOptions{FieldMiddleware: fields != nil})
+	if g.cfg.GQLGenExecutor {
+		es = graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}})
+	}
 	srv := handler.New(es)
 	vars := graph.VariableCoercion{Schema: es.Schema(), HideSuggestions: p.IntrospectionOff}
 	srv.AddTransport(graphqlhttp.Transport{Trusted: p.TrustedDocuments, TokenLimit: max(p.MaxTokens, 0), Variables: vars})
@@ -66,6 +70,9 @@ func (g *Gateway) graphQLServer() *handler.Server {
 	// Fields a partial snapshot does not hold: null, with one NOT_IN_SNAPSHOT error per
 	// field path pattern.
 	srv.Use(graph.SnapshotGaps{})
+	if fields != nil {
+		srv.AroundFields(fields)
+	}
 	return srv
 }
 

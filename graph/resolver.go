@@ -3,7 +3,7 @@
 // load nested objects through the per-request loaders.
 package graph
 
-//go:generate go tool gqlgen generate
+//go:generate go run ./internal/fastgen/cmd
 
 // Resolver is the root of the resolvers. It holds nothing: every resolver reads the
 // catalog through the request's loaders (loaders.For), which batch its lookups and

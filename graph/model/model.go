@@ -22,8 +22,14 @@ type Node interface {
 // MarshalDuration writes a duration as the ISO 8601 text LL2 gave.
 func MarshalDuration(d ll2.Duration) graphql.Marshaler {
 	return graphql.WriterFunc(func(w io.Writer) {
-		_, _ = io.WriteString(w, strconv.Quote(d.String()))
+		_, _ = w.Write(AppendDuration(nil, d))
 	})
+}
+
+// AppendDuration appends what MarshalDuration writes: the fast executor
+// (graph/internal/fastgen) calls it instead of building a marshaller per value.
+func AppendDuration(b []byte, d ll2.Duration) []byte {
+	return strconv.AppendQuote(b, d.String())
 }
 
 // UnmarshalDuration reads an ISO 8601 duration.
@@ -38,8 +44,14 @@ func UnmarshalDuration(v any) (ll2.Duration, error) {
 // MarshalDate writes a date as YYYY-MM-DD.
 func MarshalDate(d ll2.Date) graphql.Marshaler {
 	return graphql.WriterFunc(func(w io.Writer) {
-		_, _ = io.WriteString(w, strconv.Quote(string(d)))
+		_, _ = w.Write(AppendDate(nil, d))
 	})
+}
+
+// AppendDate appends what MarshalDate writes: the fast executor
+// (graph/internal/fastgen) calls it instead of building a marshaller per value.
+func AppendDate(b []byte, d ll2.Date) []byte {
+	return strconv.AppendQuote(b, string(d))
 }
 
 // UnmarshalDate reads a YYYY-MM-DD date.
