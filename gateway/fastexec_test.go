@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,8 @@ import (
 	"slices"
 	"sort"
 	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
 
 	"spacegraph/bench"
 	"spacegraph/gateway"
@@ -117,8 +120,8 @@ func fastCorpus(ids map[string]int) []fastCase {
 // TestFastExecutorAnswersAsGQLGen runs the corpus through a gateway of each executor
 // over the embedded snapshot (with its partial records: NOT_IN_SNAPSHOT), over the
 // LL2-scale synthetic upstream, with a bound of upstream calls that the corpus
-// exceeds, and over an upstream that fails (partial data, non-null propagation). Each
-// request runs twice: cold, then warm.
+// exceeds, over an upstream that fails (partial data, non-null propagation), and with
+// field middleware of the test's. Each request runs twice: cold, then warm.
 func TestFastExecutorAnswersAsGQLGen(t *testing.T) {
 	synthetic := bench.LL2Scale()
 	for _, tc := range []struct {
@@ -126,11 +129,16 @@ func TestFastExecutorAnswersAsGQLGen(t *testing.T) {
 		cfg     gateway.Config
 		corpus  bool // the generated every-field queries too
 		failing bool
+		fields  graphql.FieldMiddleware // field middleware of the test's, on both
 	}{
-		{"embedded", gateway.Config{Protection: noLimits}, true, false},
-		{"LL2-scale synthetic", gateway.Config{Snapshot: &synthetic, Protection: noLimits}, true, false},
-		{"call limit", gateway.Config{Snapshot: &synthetic, Protection: gateway.Protection{MaxUpstreamCalls: 1}}, false, false},
-		{"failing upstream", gateway.Config{Snapshot: &synthetic, LL2: ll2server.Options{Faults: ll2server.Faults{ServerError: 1}}}, false, true},
+		{"embedded", gateway.Config{Protection: noLimits}, true, false, nil},
+		{"LL2-scale synthetic", gateway.Config{Snapshot: &synthetic, Protection: noLimits}, true, false, nil},
+		{"call limit", gateway.Config{Snapshot: &synthetic, Protection: gateway.Protection{MaxUpstreamCalls: 1}}, false, false, nil},
+		{"failing upstream", gateway.Config{Snapshot: &synthetic, LL2: ll2server.Options{Faults: ll2server.Faults{ServerError: 1}}}, false, true, nil},
+		// With field middleware besides SnapshotGaps, resolvers go through the chain.
+		{"field middleware", gateway.Config{Protection: noLimits}, false, false, func(ctx context.Context, next graphql.Resolver) (any, error) {
+			return next(ctx)
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tc.cfg
@@ -138,6 +146,10 @@ func TestFastExecutorAnswersAsGQLGen(t *testing.T) {
 			fast := newHarness(t, cfg)
 			cfg.GQLGenExecutor = true
 			ref := newHarness(t, cfg)
+			if tc.fields != nil {
+				fast.serveWith(nil, tc.fields)
+				ref.serveWith(nil, tc.fields)
+			}
 			ids := map[string]int{"Spacecraft": 1, "SpacecraftConfig": 1, "Agency": 1, "Family": 1}
 			if !tc.failing && tc.cfg.Protection.MaxUpstreamCalls <= 0 {
 				ids = someIDs(t, fast)

@@ -270,7 +270,7 @@ func (w *fastWriter) Write(p []byte) (int, error) {
 
 func (w *fastWriter) null() { w.b = append(w.b, "null"...) }
 
-const hex = "0123456789abcdef"
+const hex = "0123456789ABCDEF" // upper case, as gqlgen writes \u escapes
 
 // str writes s as a JSON string exactly as gqlgen's MarshalString does: it escapes
 // the quote, the backslash and control characters, and copies everything else,

@@ -1,0 +1,27 @@
+package graph
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+)
+
+// TestFastStringsAsGQLGen holds the fast executor's JSON strings to gqlgen's
+// MarshalString, byte for byte, over the characters either escapes: the data the
+// differential test runs over holds few of them.
+func TestFastStringsAsGQLGen(t *testing.T) {
+	for _, s := range []string{
+		"", "plain", `a "quoted" word`, `back\slash`, "line\nbreak\r\n\ttab",
+		"\x00\x01\x1f\x7f controls", "é, ü, 中文, 🚀", "invalid \xff\xfe utf-8", "\u2028\u2029 separators",
+		"</script><b>&amp;", "trailing \\",
+	} {
+		var want bytes.Buffer
+		graphql.MarshalString(s).MarshalGQL(&want)
+		var w fastWriter
+		w.str(s)
+		if !bytes.Equal(w.b, want.Bytes()) {
+			t.Errorf("%q: fast %s, gqlgen %s", s, w.b, want.Bytes())
+		}
+	}
+}
