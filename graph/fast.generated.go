@@ -682,6 +682,14 @@ func (x *fastExec) fastFieldDockingEvent(ctx context.Context, w *fastWriter, f *
 		return false
 	case "flight":
 		var v *catalog.SpacecraftFlight
+		if f.intercepted && x.gapped(ctx, w, f, (*executionContext).fieldContext_DockingEvent_flight, obj) {
+			w.null()
+			return false
+		}
+		if got, err := obj.FlightOrErr(); err == nil {
+			return x.fastWOSpacecraftFlight2ᚖspacegraphᚋcatalogᚐSpacecraftFlight(x.enter(ctx, w, f, (*executionContext).fieldContext_DockingEvent_flight, got), w, f, nil, got)
+		}
+		w.needCtx()
 		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_DockingEvent_flight, false, obj, func(ctx context.Context) (any, error) {
 			return obj.FlightOrErr()
 		})
@@ -930,6 +938,14 @@ func (x *fastExec) fastFieldFamily(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "manufacturer":
 		var v *catalog.Agency
+		if f.intercepted && x.gapped(ctx, w, f, (*executionContext).fieldContext_Family_manufacturer, obj) {
+			w.null()
+			return false
+		}
+		if got, err := obj.ManufacturerOrErr(); err == nil {
+			return x.fastWOAgency2ᚖspacegraphᚋcatalogᚐAgency(x.enter(ctx, w, f, (*executionContext).fieldContext_Family_manufacturer, got), w, f, nil, got)
+		}
+		w.needCtx()
 		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Family_manufacturer, false, obj, func(ctx context.Context) (any, error) {
 			return obj.ManufacturerOrErr()
 		})
@@ -946,6 +962,14 @@ func (x *fastExec) fastFieldFamily(ctx context.Context, w *fastWriter, f *fastFi
 		return x.fastWOAgency2ᚖspacegraphᚋcatalogᚐAgency(ctx, w, f, nil, v)
 	case "parent":
 		var v *catalog.Family
+		if f.intercepted && x.gapped(ctx, w, f, (*executionContext).fieldContext_Family_parent, obj) {
+			w.null()
+			return false
+		}
+		if got, err := obj.ParentOrErr(); err == nil {
+			return x.fastWOFamily2ᚖspacegraphᚋcatalogᚐFamily(x.enter(ctx, w, f, (*executionContext).fieldContext_Family_parent, got), w, f, nil, got)
+		}
+		w.needCtx()
 		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Family_parent, false, obj, func(ctx context.Context) (any, error) {
 			return obj.ParentOrErr()
 		})
@@ -1711,6 +1735,14 @@ func (x *fastExec) fastFieldLaunch(ctx context.Context, w *fastWriter, f *fastFi
 		return false
 	case "launchServiceProvider":
 		var v *catalog.Agency
+		if f.intercepted && x.gapped(ctx, w, f, (*executionContext).fieldContext_Launch_launchServiceProvider, obj) {
+			w.null()
+			return false
+		}
+		if got, err := obj.LaunchServiceProviderOrErr(); err == nil {
+			return x.fastWOAgency2ᚖspacegraphᚋcatalogᚐAgency(x.enter(ctx, w, f, (*executionContext).fieldContext_Launch_launchServiceProvider, got), w, f, nil, got)
+		}
+		w.needCtx()
 		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Launch_launchServiceProvider, false, obj, func(ctx context.Context) (any, error) {
 			return obj.LaunchServiceProviderOrErr()
 		})
@@ -2935,6 +2967,14 @@ func (x *fastExec) fastFieldSpacecraft(ctx context.Context, w *fastWriter, f *fa
 		return false
 	case "spacecraftConfig":
 		var v *catalog.SpacecraftConfig
+		if f.intercepted && x.gapped(ctx, w, f, (*executionContext).fieldContext_Spacecraft_spacecraftConfig, obj) {
+			w.null()
+			return false
+		}
+		if got, err := obj.ConfigOrErr(); err == nil {
+			return x.fastWNSpacecraftConfig2ᚖspacegraphᚋcatalogᚐSpacecraftConfig(x.enter(ctx, w, f, (*executionContext).fieldContext_Spacecraft_spacecraftConfig, got), w, f, nil, got)
+		}
+		w.needCtx()
 		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Spacecraft_spacecraftConfig, true, obj, func(ctx context.Context) (any, error) {
 			return obj.ConfigOrErr()
 		})
@@ -3034,6 +3074,14 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return false
 	case "agency":
 		var v *catalog.Agency
+		if f.intercepted && x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_agency, obj) {
+			w.null()
+			return false
+		}
+		if got, err := obj.AgencyOrErr(); err == nil {
+			return x.fastWNAgency2ᚖspacegraphᚋcatalogᚐAgency(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_agency, got), w, f, nil, got)
+		}
+		w.needCtx()
 		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_agency, true, obj, func(ctx context.Context) (any, error) {
 			return obj.AgencyOrErr()
 		})
@@ -3050,6 +3098,14 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return x.fastWNAgency2ᚖspacegraphᚋcatalogᚐAgency(ctx, w, f, nil, v)
 	case "families":
 		var v []*catalog.Family
+		if f.intercepted && x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_families, obj) {
+			w.null()
+			return false
+		}
+		if got, err := obj.FamiliesOrErr(); err == nil {
+			return x.fastWOFamily2ᚕᚖspacegraphᚋcatalogᚐFamilyᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_families, got), w, f, nil, got)
+		}
+		w.needCtx()
 		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_families, false, obj, func(ctx context.Context) (any, error) {
 			return obj.FamiliesOrErr()
 		})
@@ -3655,6 +3711,14 @@ func (x *fastExec) fastFieldSpacecraftFlight(ctx context.Context, w *fastWriter,
 		return false
 	case "spacecraft":
 		var v *catalog.Spacecraft
+		if f.intercepted && x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftFlight_spacecraft, obj) {
+			w.null()
+			return false
+		}
+		if got, err := obj.SpacecraftOrErr(); err == nil {
+			return x.fastWOSpacecraft2ᚖspacegraphᚋcatalogᚐSpacecraft(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftFlight_spacecraft, got), w, f, nil, got)
+		}
+		w.needCtx()
 		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftFlight_spacecraft, false, obj, func(ctx context.Context) (any, error) {
 			return obj.SpacecraftOrErr()
 		})
@@ -3921,13 +3985,11 @@ func (x *fastExec) fastInterfaceNode(ctx context.Context, w *fastWriter, sel ast
 // fastResolverFields names, per object type, the fields bound to resolvers.
 var fastResolverFields = map[string]map[string]bool{
 	"Agency":           {"spacecraftConfigs": true, "families": true},
-	"DockingEvent":     {"flight": true},
-	"Family":           {"manufacturer": true, "parent": true, "spacecraftConfigs": true},
-	"Launch":           {"launchServiceProvider": true},
-	"Query":            {"node": true, "nodes": true, "spacecraft": true, "allSpacecraft": true, "spacecraftConfig": true, "allSpacecraftConfigs": true, "agency": true, "allAgencies": true, "family": true, "allFamilies": true, "spacecraftFlight": true, "allSpacecraftFlights": true, "dockingEvent": true, "allDockingEvents": true, "spacecraftStatuses": true, "spacecraftConfigTypes": true, "agencyTypes": true, "countries": true, "imageLicenses": true, "__type": true, "__schema": true},
-	"Spacecraft":       {"spacecraftConfig": true, "flights": true},
-	"SpacecraftConfig": {"agency": true, "families": true, "spacecraft": true},
-	"SpacecraftFlight": {"spacecraft": true, "dockingEvents": true},
+	"Family":           {"spacecraftConfigs": true},
+	"Query":            {"node": true, "nodes": true, "spacecraft": true, "allSpacecraft": true, "spacecraftConfig": true, "allSpacecraftConfigs": true, "agency": true, "allAgencies": true, "family": true, "allFamilies": true, "spacecraftFlight": true, "allSpacecraftFlights": true, "dockingEvent": true, "allDockingEvents": true, "spacecraftStatuses": true, "spacecraftConfigTypes": true, "agencyTypes": true, "countries": true, "imageLicenses": true, "__type": true},
+	"Spacecraft":       {"flights": true},
+	"SpacecraftConfig": {"spacecraft": true},
+	"SpacecraftFlight": {"dockingEvents": true},
 }
 
 // fastFieldTypes gives, per object type, the named type of each field whose type has fields.

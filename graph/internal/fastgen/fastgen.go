@@ -206,6 +206,20 @@ func (g *gen) field(o *codegen.Object, f *codegen.Field) {
 	direct := !f.IsResolver && len(f.Args) == 0 && (f.IsVariable() || (f.IsMethod() && f.NoErr))
 	nonNull := t.GQL.NonNull
 	g.p("\t\tvar v %s\n", g.ref(t.GO))
+	// A method without a context or arguments that may fail (catalog's …OrErr, the
+	// embedded objects a per-request copy may lack) is read directly too: it loads
+	// nothing. Only when it fails does the field need its context, for the error's
+	// path: then the part is written again with contexts and the call below reports it.
+	if errMethod(f) && !o.Root {
+		g.p("\t\tif f.intercepted && x.gapped(ctx, w, f, %s, obj) {\n\t\t\tw.null()\n\t\t\treturn false\n\t\t}\n", fcFn)
+		g.p("\t\tif got, err := obj.%s(); err == nil {\n", f.GoFieldName)
+		if leaf(t) {
+			g.p("\t\t\treturn x.%s(ctx, w, f, %s, got)\n", mf, fcFn)
+		} else {
+			g.p("\t\t\treturn x.%s(x.enter(ctx, w, f, %s, got), w, f, nil, got)\n", mf, fcFn)
+		}
+		g.p("\t\t}\n\t\tw.needCtx()\n")
+	}
 	if direct {
 		if o.Root {
 			g.p("\t\tif !f.intercepted {\n")
@@ -367,7 +381,7 @@ func (g *gen) tables(objs []*codegen.Object) {
 	for _, o := range objs {
 		var fs []string
 		for _, f := range o.Fields {
-			if f.IsResolver || !(f.IsVariable() || (f.IsMethod() && f.NoErr && len(f.Args) == 0)) {
+			if f.IsResolver || !(f.IsVariable() || (f.IsMethod() && f.NoErr && len(f.Args) == 0) || errMethod(f)) {
 				fs = append(fs, fmt.Sprintf("%q: true", f.Name))
 			}
 		}
@@ -412,4 +426,11 @@ func (g *gen) tables(objs []*codegen.Object) {
 		g.p("\t%q: {%s},\n", n, strings.Join(ts, ", "))
 	}
 	g.p("}\n")
+}
+
+// errMethod reports whether the field is bound to a method of its object that takes
+// neither a context nor arguments but returns an error: it runs inline and loads
+// nothing, so a list of such objects needs no goroutine per element.
+func errMethod(f *codegen.Field) bool {
+	return !f.IsResolver && f.IsMethod() && !f.NoErr && !f.MethodHasContext && len(f.Args) == 0
 }
