@@ -10,6 +10,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -151,6 +152,8 @@ type kind[T any, E any] struct {
 	detail ll2.Level
 	// extraLevel maps the list mode to the entity level (only families differ).
 	extraLevel func(ll2.Level) ll2.Level
+	// built keeps the entities built from each decoded page (pagememo.go).
+	built pageMemo[T, E]
 }
 
 func sameLevel(l ll2.Level) ll2.Level { return l }
@@ -213,13 +216,18 @@ func list[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], q ll2.ListPa
 	if unfiltered(q) {
 		c.sizes[k.k].Store(int64(res.Count))
 	}
-	in := newIngest(src)
-	page := &Page[E]{Count: res.Count, Items: make([]*E, len(res.Results))}
-	for i, t := range res.Results {
-		page.Items[i] = k.node(in, t, k.extraLevel(mode))
-	}
-	page.Seen = c.remember(ctx, in)
-	return page, nil
+	level := k.extraLevel(mode)
+	b := k.built.get(res, level, func() *builtPage[E] {
+		in := newIngest(source{})
+		items := make([]*E, len(res.Results))
+		for i, t := range res.Results {
+			items[i] = k.node(in, t, level)
+		}
+		return &builtPage[E]{items: slices.Clip(items), seen: in.seen.clipped()}
+	})
+	in := &ingest{seen: b.seen}
+	in.seen.Fetched, in.seen.Expires = src.fetched, src.expires
+	return &Page[E]{Count: res.Count, Items: b.items, Seen: c.remember(ctx, in)}, nil
 }
 
 // localMode is the mode a crawl must have to answer q locally, given the mode its

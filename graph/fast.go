@@ -8,6 +8,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"spacegraph/internal/bufpool"
 	"spacegraph/ll2"
 )
 
@@ -310,6 +311,19 @@ func (x *fastExec) run(ctx context.Context) []byte {
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: "Query"})
 	fields := x.collect(x.oc.Operation.SelectionSet, "Query", fastImplementorsQuery)
 	parts := make([]fastWriter, len(fields))
+	// Each root field writes into a buffer lent for the request: the parts are copied
+	// into the answer below, and growing fresh ones was most of what a query allocated.
+	lent := make([]*[]byte, len(fields))
+	for i := range parts {
+		lent[i] = bufpool.Bytes()
+		parts[i].b = *lent[i]
+	}
+	defer func() {
+		for i, p := range lent {
+			*p = parts[i].b
+			bufpool.PutBytes(p)
+		}
+	}()
 	oks := make([]bool, len(fields))
 	one := func(i int) {
 		f := &fields[i]

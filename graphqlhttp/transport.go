@@ -30,6 +30,7 @@ import (
 
 	"spacegraph/errs"
 	"spacegraph/graph"
+	"spacegraph/internal/bufpool"
 )
 
 // Transport replaces gqlgen's GET, POST and Options transports, whose status codes and
@@ -150,25 +151,32 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 			map[string]any{"code": string(errs.UpstreamUnavailable)})
 		return
 	}
-	b, err := responseJSON(resp)
-	if err != nil {
+	buf := bufpool.Get()
+	defer bufpool.Put(buf)
+	if err := responseJSON(buf, resp); err != nil {
 		// As in writeJSON: a bug, which the panic recovery answers.
 		panic(fmt.Errorf("encoding a GraphQL answer: %w", err))
 	}
 	w.Header().Set("Content-Type", ct)
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
+	// Write does not keep its argument, so the buffer goes back to the pool after it.
+	_, _ = w.Write(buf.Bytes())
 }
 
-// responseJSON encodes an executed operation's response to the same bytes as
+// responseJSON encodes an executed operation's response into b, to the same bytes as
 // json.Marshal, without json.Marshal's pass over the data: gqlgen has written the data
 // compact and valid, and json.Marshal would revalidate and compact it byte by byte,
 // for nothing, on every answer. What json.Marshal would still change, it does: it
 // escapes <, >, & and U+2028/U+2029 in strings. A response with errors, or
 // an empty data entry, takes json.Marshal's path.
-func responseJSON(resp *graphql.Response) ([]byte, error) {
+func responseJSON(b *bytes.Buffer, resp *graphql.Response) error {
+	marshal := func() error {
+		out, err := json.Marshal(resp)
+		b.Write(out)
+		return err
+	}
 	if len(resp.Errors) > 0 || len(resp.Data) == 0 {
-		return json.Marshal(resp)
+		return marshal()
 	}
 	// The rest of the response with a placeholder for the data, which json.Marshal
 	// puts first when there are no errors (it keeps the struct's field order).
@@ -177,18 +185,17 @@ func responseJSON(resp *graphql.Response) ([]byte, error) {
 	tail, err := json.Marshal(&rest)
 	const head = `{"data":0`
 	if err != nil || !bytes.HasPrefix(tail, []byte(head)) {
-		return json.Marshal(resp)
+		return marshal()
 	}
-	var b bytes.Buffer
 	b.Grow(len(resp.Data) + len(tail) + 64)
 	b.WriteString(head[:len(head)-1])
 	if needsHTMLEscape(resp.Data) {
-		json.HTMLEscape(&b, resp.Data)
+		json.HTMLEscape(b, resp.Data)
 	} else {
 		b.Write(resp.Data)
 	}
 	b.Write(tail[len(head):])
-	return b.Bytes(), nil
+	return nil
 }
 
 // needsHTMLEscape reports whether data holds a byte json.Marshal escapes for HTML:

@@ -12,6 +12,7 @@ import (
 
 	"spacegraph/errs"
 	"spacegraph/graphqlhttp"
+	"spacegraph/internal/bufpool"
 	"spacegraph/reqscope"
 )
 
@@ -33,7 +34,7 @@ func Deadline(timeout time.Duration, log *slog.Logger, next http.Handler) http.H
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
 		r = r.WithContext(ctx)
-		bw := &bufferedWriter{header: w.Header().Clone()}
+		bw := &bufferedWriter{header: w.Header().Clone(), body: bufpool.Get()}
 		done := make(chan struct{})
 		var panicked any
 		go func() {
@@ -57,6 +58,9 @@ func Deadline(timeout time.Duration, log *slog.Logger, next http.Handler) http.H
 				panic(panicked)
 			}
 			bw.flushTo(w)
+			// The handler has returned and its answer is written out: nothing holds
+			// the buffer any more. (An abandoned one may still be written to.)
+			bufpool.Put(bw.body)
 		case <-timer.C:
 			bw.abandon()
 			id := reqscope.From(r.Context()).ID()
@@ -80,7 +84,7 @@ type bufferedWriter struct {
 	mu        sync.Mutex
 	header    http.Header
 	status    int
-	body      bytes.Buffer
+	body      *bytes.Buffer
 	abandoned bool
 }
 

@@ -26,6 +26,7 @@ import (
 
 	"spacegraph/economy"
 	"spacegraph/graphqlhttp"
+	"spacegraph/internal/bufpool"
 	"spacegraph/observe"
 	"spacegraph/reqscope"
 )
@@ -260,7 +261,7 @@ func (m *keyMemo) add(id [sha256.Size]byte, key string) {
 type recorder struct {
 	header http.Header
 	status int
-	body   bytes.Buffer
+	body   *bytes.Buffer
 }
 
 func (r *recorder) Header() http.Header { return r.header }
@@ -404,7 +405,10 @@ func New(o Options, next http.Handler) http.Handler {
 			o.Metrics.CacheOutcome(observe.LayerResponse, outcome)
 			scope.SetResponseCache(outcome)
 		}
-		rec := &recorder{header: w.Header()}
+		rec := &recorder{header: w.Header(), body: bufpool.Get()}
+		// Every path below writes the body out (Write keeps nothing) or copies it
+		// into the cache entry before returning.
+		defer bufpool.Put(rec.body)
 		next.ServeHTTP(rec, r)
 		if rec.status == 0 {
 			rec.status = http.StatusOK
