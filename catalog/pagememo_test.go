@@ -11,8 +11,8 @@ import (
 // rec stands for a decoded LL2 record: big enough, and with a pointer, to be its own
 // allocation (the tiny allocator's objects may never see their cleanups run).
 type rec struct {
-	name *string
-	pad  [4]int
+	_ *string
+	_ [4]int
 }
 
 func newRecs(n int) []*rec {
