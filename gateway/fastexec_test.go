@@ -119,11 +119,12 @@ func fastCorpus(ids map[string]int) []fastCase {
 
 // TestFastExecutorAnswersAsGQLGen runs the corpus through a gateway of each executor
 // over the embedded snapshot (with its partial records: NOT_IN_SNAPSHOT), over the
-// LL2-scale synthetic upstream, with a bound of upstream calls that the corpus
+// LL2-scale synthetic upstream without and with flights, with a bound of upstream calls that the corpus
 // exceeds, over an upstream that fails (partial data, non-null propagation), and with
 // field middleware of the test's. Each request runs twice: cold, then warm.
 func TestFastExecutorAnswersAsGQLGen(t *testing.T) {
 	synthetic := bench.LL2Scale()
+	flights := bench.LL2ScaleFlights()
 	for _, tc := range []struct {
 		name    string
 		cfg     gateway.Config
@@ -133,6 +134,8 @@ func TestFastExecutorAnswersAsGQLGen(t *testing.T) {
 	}{
 		{"embedded", gateway.Config{Protection: noLimits}, true, false, nil},
 		{"LL2-scale synthetic", gateway.Config{Snapshot: &synthetic, Protection: noLimits}, true, false, nil},
+		// Flights, launches, landings and docking events, with their embedded objects.
+		{"LL2-scale synthetic with flights", gateway.Config{Snapshot: &flights, Protection: noLimits}, true, false, nil},
 		{"call limit", gateway.Config{Snapshot: &synthetic, Protection: gateway.Protection{MaxUpstreamCalls: 1}}, false, false, nil},
 		{"failing upstream", gateway.Config{Snapshot: &synthetic, LL2: ll2server.Options{Faults: ll2server.Faults{ServerError: 1}}}, false, true, nil},
 		// With field middleware besides SnapshotGaps, resolvers go through the chain.
