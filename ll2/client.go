@@ -451,7 +451,7 @@ func get[T any](ctx context.Context, c *Client, path string, q url.Values, check
 	target := u.String()
 	// decode turns a 200 body into a checked T.
 	decode := func(body []byte, contentType string) (T, error) {
-		var v, zero T
+		var zero T
 		if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '<' {
 			detail := "an HTML page instead of JSON"
 			if contentType != "" {
@@ -459,7 +459,8 @@ func get[T any](ctx context.Context, c *Client, path string, q url.Values, check
 			}
 			return zero, &Error{Kind: KindBadResponse, Op: op, Status: http.StatusOK, Detail: detail}
 		}
-		if err := json.Unmarshal(body, &v); err != nil {
+		v, err := decodeBody[T](body)
+		if err != nil {
 			return zero, &Error{Kind: KindBadResponse, Op: op, Status: http.StatusOK, Detail: "cannot decode the body", Err: err}
 		}
 		if check != nil {
