@@ -227,7 +227,11 @@ func list[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], q ll2.ListPa
 	})
 	in := &ingest{seen: b.seen}
 	in.seen.Fetched, in.seen.Expires = src.fetched, src.expires
-	return &Page[E]{Count: res.Count, Items: b.items, Seen: c.remember(ctx, in)}, nil
+	seen := &in.seen
+	if b.shareDue(c.now(), src.fetched) {
+		seen = c.remember(ctx, in)
+	}
+	return &Page[E]{Count: res.Count, Items: b.items, Seen: seen}, nil
 }
 
 // localMode is the mode a crawl must have to answer q locally, given the mode its

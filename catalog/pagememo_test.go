@@ -77,3 +77,28 @@ func TestPageMemoForgetsCollectedPages(t *testing.T) {
 	}
 	t.Fatalf("memo still holds %d entries after its page was collected", size())
 }
+
+// TestShareDue checks when a reused page's entities go to the entity cache again: the
+// first time, when the answer behind them was fetched anew, and shareRefresh after the
+// last time, not on every request between.
+func TestShareDue(t *testing.T) {
+	var b builtPage[string]
+	t0 := time.Date(2026, 12, 7, 6, 0, 0, 0, time.UTC)
+	fetched := t0.Add(-time.Minute)
+	steps := []struct {
+		now, fetched time.Time
+		want         bool
+	}{
+		{t0, fetched, true},
+		{t0.Add(time.Millisecond), fetched, false},
+		{t0.Add(shareRefresh / 2), fetched, false},
+		{t0.Add(shareRefresh / 2), t0, true}, // revalidated: newer answer time
+		{t0.Add(shareRefresh), t0, false},
+		{t0.Add(shareRefresh/2 + shareRefresh), t0, true},
+	}
+	for i, s := range steps {
+		if got := b.shareDue(s.now, s.fetched); got != s.want {
+			t.Fatalf("step %d: shareDue = %v, want %v", i, got, s.want)
+		}
+	}
+}

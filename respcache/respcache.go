@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/cespare/xxhash/v2"
 	"github.com/maypok86/otter/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/lexer"
@@ -279,13 +280,19 @@ func (r *recorder) Write(p []byte) (int, error) {
 
 // etagOf names an answer by its content. It runs once per answer computed, never on a
 // cache hit (the ETag is kept with the cached answer): a hit must not hash the whole
-// answer it serves.
+// answer it serves. A tag is no secret and guards against no one (a client that forged
+// a collision would only fool itself), so a fast non-cryptographic hash (xxHash64,
+// with the length) serves: SHA-256 of an 80 KB answer was 6% of an uncached query's CPU.
 func etagOf(body []byte) string {
-	sum := sha256.Sum256(body)
 	// Weak, because the same answer goes out gzipped or not: a weak tag names the
 	// content whatever the encoding, and a 304 (which has no encoding) can then carry
 	// the very tag the 200 carried.
-	return `W/"` + hex.EncodeToString(sum[:12]) + `"`
+	b := make([]byte, 0, 40)
+	b = append(b, `W/"`...)
+	b = strconv.AppendUint(b, xxhash.Sum64(body), 16)
+	b = append(b, '-')
+	b = strconv.AppendInt(b, int64(len(body)), 16)
+	return string(append(b, '"'))
 }
 
 // encodeCached stores the content type and the ETag with the body, since the same
