@@ -143,36 +143,10 @@ func Throughput(ctx context.Context, o ThroughputOptions) (ThroughputResult, err
 	return res, nil
 }
 
-// measure serves h on loopback and loads it: a warm-up, then the measured run.
+// measure serves h on loopback and loads it with the same body: a warm-up, then the
+// measured run.
 func measure(ctx context.Context, h http.Handler, body []byte, size int, o ThroughputOptions, name string) (Result, error) {
-	srv := httptest.NewServer(h)
-	defer srv.Close()
-	client := NewClient(o.Clients)
-	defer client.CloseIdleConnections()
-	load := Load{URL: srv.URL + "/graphql", Body: body, Clients: o.Clients, Client: client, Verify: answerCheck(size)}
-	if o.Warmup > 0 {
-		load.Duration = o.Warmup
-		if _, err := load.Run(ctx); err != nil {
-			return Result{}, err
-		}
-	}
-	load.Duration = o.Duration
-	if o.CPUProfile != "" {
-		f, err := os.Create(o.CPUProfile + "-" + slug(name) + ".pprof")
-		if err != nil {
-			return Result{}, err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return Result{}, err
-		}
-		defer pprof.StopCPUProfile()
-	}
-	r, err := load.Run(ctx)
-	if err == nil && r.Errors > 0 {
-		err = fmt.Errorf("%d of %d requests failed, e.g. %s", r.Errors, r.Requests, strings.Join(r.ErrorSamples, "; "))
-	}
-	return r, err
+	return measureBodies(ctx, h, func(int) []byte { return body }, size, o, name)
 }
 
 // slug turns a target's name into a file name part.
@@ -337,7 +311,8 @@ func ShapesThroughput(ctx context.Context, o ThroughputOptions) ([]ShapeThroughp
 	return out, nil
 }
 
-// measureBodies is measure with a distinct body per request.
+// measureBodies serves h on loopback and loads it with the body bodies gives each
+// request: a warm-up, then the measured run, whose bodies are not the warm-up's.
 func measureBodies(ctx context.Context, h http.Handler, bodies func(int) []byte, size int, o ThroughputOptions, name string) (Result, error) {
 	srv := httptest.NewServer(h)
 	defer srv.Close()
