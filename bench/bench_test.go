@@ -219,26 +219,6 @@ func TestMaxInWindow(t *testing.T) {
 	}
 }
 
-// benchNested measures the warm nested query in-process from parallel goroutines.
-func benchNested(b *testing.B, h http.Handler) {
-	body := Body(NestedQuery, nil)
-	if _, _, err := ServeOK(h, body); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
-			if rec.Code != http.StatusOK {
-				b.Errorf("status %d", rec.Code)
-				return
-			}
-		}
-	})
-}
 
 // BenchmarkNestedWarm measures the warm nested reference query through the whole
 // handler, in-process and in parallel: with the whole-response cache, without it,
@@ -254,7 +234,7 @@ func BenchmarkNestedWarm(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer g.Close()
-			benchNested(b, g.Handler)
+			benchQuery(b, g.Handler, NestedQuery)
 		})
 	}
 	b.Run("ceiling", func(b *testing.B) {
@@ -267,10 +247,10 @@ func BenchmarkNestedWarm(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		benchNested(b, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		benchQuery(b, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write(raw)
-		}))
+		}), NestedQuery)
 	})
 }
 

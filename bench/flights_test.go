@@ -54,7 +54,8 @@ func BenchmarkNestedFlights(b *testing.B) {
 	}
 }
 
-// benchQuery sends query to h in parallel after a first run that warms the caches.
+// benchQuery measures query in-process from parallel goroutines, after a first run
+// that warms the caches.
 func benchQuery(b *testing.B, h http.Handler, query string) {
 	body := Body(query, nil)
 	if _, _, err := ServeOK(h, body); err != nil {
