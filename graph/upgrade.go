@@ -5,6 +5,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"spacegraph/catalog"
 	"spacegraph/graph/model"
@@ -367,60 +368,47 @@ func upgradeWindow[E any](ctx context.Context, w model.Window[E], n *need, add f
 // upgradeNodes upgrades the objects of node and nodes, whatever their types, for what
 // the field's selection needs of each type: one depth of every type at a time.
 func upgradeNodes(ctx context.Context, nodes []model.Node) {
-	opCtx := graphql.GetOperationContext(ctx)
-	sel := graphql.GetFieldContext(ctx).Field.Selections
-	var sc, cfg, fam, fl, ev *need
-	var f frontier
+	u := nodeUpgrade{opCtx: graphql.GetOperationContext(ctx), sel: graphql.GetFieldContext(ctx).Field.Selections, needs: map[string]*need{}}
 	for i, v := range nodes {
 		switch o := v.(type) {
 		case *catalog.Spacecraft:
-			if sc == nil {
-				sc = analyze(opCtx, "Spacecraft", sel)
-			}
-			if !meets(o, sc) {
-				cp := *o
-				nodes[i] = &cp
-				addSpacecraft(&f, &cp, sc)
-			}
+			queueNode(&u, nodes, i, o, "Spacecraft", addSpacecraft)
 		case *catalog.SpacecraftConfig:
-			if cfg == nil {
-				cfg = analyze(opCtx, "SpacecraftConfig", sel)
-			}
-			if !meets(o, cfg) {
-				cp := *o
-				nodes[i] = &cp
-				addConfig(&f, &cp, cfg)
-			}
+			queueNode(&u, nodes, i, o, "SpacecraftConfig", addConfig)
 		case *catalog.Family:
-			if fam == nil {
-				fam = analyze(opCtx, "Family", sel)
-			}
-			if !meets(o, fam) {
-				cp := *o
-				nodes[i] = &cp
-				addFamily(&f, &cp, fam)
-			}
+			queueNode(&u, nodes, i, o, "Family", addFamily)
 		case *catalog.SpacecraftFlight:
-			if fl == nil {
-				fl = analyze(opCtx, "SpacecraftFlight", sel)
-			}
-			if !meets(o, fl) {
-				cp := *o
-				nodes[i] = &cp
-				addFlight(&f, &cp, fl)
-			}
+			queueNode(&u, nodes, i, o, "SpacecraftFlight", addFlight)
 		case *catalog.DockingEvent:
-			if ev == nil {
-				ev = analyze(opCtx, "DockingEvent", sel)
-			}
-			if !meets(o, ev) {
-				cp := *o
-				nodes[i] = &cp
-				addDockingEvent(&f, &cp, ev)
-			}
+			queueNode(&u, nodes, i, o, "DockingEvent", addDockingEvent)
 		}
 	}
-	if !f.empty() {
-		newUpgrader(ctx).run(f)
+	if !u.f.empty() {
+		newUpgrader(ctx).run(u.f)
 	}
+}
+
+// nodeUpgrade is upgradeNodes' state: the selection, what it needs of each type
+// (analysed once per type met), and the copies to upgrade.
+type nodeUpgrade struct {
+	opCtx *graphql.OperationContext
+	sel   ast.SelectionSet
+	needs map[string]*need
+	f     frontier
+}
+
+// queueNode replaces node i by a copy queued for the upgrade when its embedded
+// objects fall short of what the selection needs of its type typ.
+func queueNode[E any](u *nodeUpgrade, nodes []model.Node, i int, o *E, typ string, add func(*frontier, *E, *need)) {
+	n := u.needs[typ]
+	if n == nil {
+		n = analyze(u.opCtx, typ, u.sel)
+		u.needs[typ] = n
+	}
+	if meets(o, n) {
+		return
+	}
+	cp := *o
+	nodes[i] = any(&cp).(model.Node)
+	add(&u.f, &cp, n)
 }
