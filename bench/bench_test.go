@@ -219,7 +219,6 @@ func TestMaxInWindow(t *testing.T) {
 	}
 }
 
-
 // BenchmarkNestedWarm measures the warm nested reference query through the whole
 // handler, in-process and in parallel: with the whole-response cache, without it,
 // and a ceiling that only writes the same bytes.
