@@ -332,6 +332,17 @@ func getMany[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], ids []int
 	return b.found, b.failed, b.seen
 }
 
+// cachedMany answers ids at level l or above from the entity cache alone: what
+// getMany finds before it calls LL2, for callers that send the rest through a loader
+// batch (loaders.Entity.LoadNow), which then prices and fetches it as one.
+func cachedMany[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], ids []int, l ll2.Level) (map[int]*E, []*Seen) {
+	b := &lookup[E]{found: make(map[int]*E, len(ids))}
+	if c.entities != nil && len(ids) > 0 {
+		takeCached(ctx, c, c.entities.Get(ctx, k.k, ids, l), ids, b)
+	}
+	return b.found, b.seen
+}
+
 // lookup is what getMany gathers: the objects found, the errors of the others, and
 // the entities of every answer.
 type lookup[E any] struct {
@@ -492,6 +503,30 @@ func (c *Catalog) ListAgencies(ctx context.Context, q ll2.ListParams) (*Page[Age
 // ListFamilies fetches a page of families.
 func (c *Catalog) ListFamilies(ctx context.Context, q ll2.ListParams) (*Page[Family], error) {
 	return list(ctx, c, familyKind, q)
+}
+
+// CachedSpacecraft answers the spacecraft of ids the entity cache holds at level l or
+// above, without a call (see cachedMany).
+func (c *Catalog) CachedSpacecraft(ctx context.Context, ids []int, l ll2.Level) (map[int]*Spacecraft, []*Seen) {
+	return cachedMany(ctx, c, spacecraftKind, ids, l)
+}
+
+// CachedConfigs answers the configurations of ids the entity cache holds at level l or
+// above, without a call (see cachedMany).
+func (c *Catalog) CachedConfigs(ctx context.Context, ids []int, l ll2.Level) (map[int]*SpacecraftConfig, []*Seen) {
+	return cachedMany(ctx, c, configKind, ids, l)
+}
+
+// CachedAgencies answers the agencies of ids the entity cache holds at level l or
+// above, without a call (see cachedMany).
+func (c *Catalog) CachedAgencies(ctx context.Context, ids []int, l ll2.Level) (map[int]*Agency, []*Seen) {
+	return cachedMany(ctx, c, agencyKind, ids, l)
+}
+
+// CachedFamilies answers the families of ids the entity cache holds at level l or
+// above, without a call (see cachedMany).
+func (c *Catalog) CachedFamilies(ctx context.Context, ids []int, l ll2.Level) (map[int]*Family, []*Seen) {
+	return cachedMany(ctx, c, familyKind, ids, l)
 }
 
 // GetSpacecraft fetches spacecraft by id at level l or above, with the entities

@@ -61,6 +61,12 @@ func (c *Catalog) GetFlights(ctx context.Context, ids []int, l ll2.Level) (map[i
 	return getMany(ctx, c, flightKind, ids, l)
 }
 
+// CachedFlights answers the flights of ids the entity cache holds at level l or
+// above, without a call (see cachedMany).
+func (c *Catalog) CachedFlights(ctx context.Context, ids []int, l ll2.Level) (map[int]*SpacecraftFlight, []*Seen) {
+	return cachedMany(ctx, c, flightKind, ids, l)
+}
+
 // ListDockingEvents fetches a page of docking events (`docking_events/`).
 func (c *Catalog) ListDockingEvents(ctx context.Context, q ll2.ListParams) (*Page[DockingEvent], error) {
 	return list(ctx, c, dockingKind, q)
@@ -70,6 +76,12 @@ func (c *Catalog) ListDockingEvents(ctx context.Context, q ll2.ListParams) (*Pag
 // each answer brought.
 func (c *Catalog) GetDockingEvents(ctx context.Context, ids []int, l ll2.Level) (map[int]*DockingEvent, map[int]error, []*Seen) {
 	return getMany(ctx, c, dockingKind, ids, l)
+}
+
+// CachedDockingEvents answers the docking events of ids the entity cache holds at level l or
+// above, without a call (see cachedMany).
+func (c *Catalog) CachedDockingEvents(ctx context.Context, ids []int, l ll2.Level) (map[int]*DockingEvent, []*Seen) {
+	return cachedMany(ctx, c, dockingKind, ids, l)
 }
 
 // localSelect answers q over records with the endpoint's query semantics (filters,

@@ -333,17 +333,8 @@ func (p *callPlanner) rootIDs(f graphql.CollectedField) map[string]map[int]bool 
 			}
 		}
 	case "nodes":
-		var list []string
-		switch v := p.arg(f, "ids").(type) {
-		case []string:
-			list = v
-		case []any:
-			for _, e := range v {
-				s, _ := e.(string)
-				list = append(list, s)
-			}
-		}
-		if len(list) > maxPageSize {
+		list, ok := p.stringList(f, "ids")
+		if !ok || len(list) > maxPageSize {
 			return nil
 		}
 		for _, s := range list {
@@ -540,6 +531,43 @@ func (p *callPlanner) arg(f graphql.CollectedField, name string) any {
 		return nil
 	}
 	return v
+}
+
+// stringList returns a list argument's strings. A list written in the document is read
+// from its literals, which the planner would otherwise box one by one (a hundred ids of
+// nodes(ids:)); a variable or an element of another kind goes through Value.
+func (p *callPlanner) stringList(f graphql.CollectedField, name string) ([]string, bool) {
+	a := f.Arguments.ForName(name)
+	if a == nil || a.Value == nil {
+		return nil, false
+	}
+	if a.Value.Kind == ast.ListValue {
+		out := make([]string, 0, len(a.Value.Children))
+		for _, c := range a.Value.Children {
+			if c.Value == nil || c.Value.Kind != ast.StringValue {
+				out = nil
+				break
+			}
+			out = append(out, c.Value.Raw)
+		}
+		if out != nil {
+			return out, true
+		}
+	}
+	switch v := p.arg(f, name).(type) {
+	case []string:
+		return v, true
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, e := range v {
+			s, _ := e.(string)
+			out = append(out, s)
+		}
+		return out, true
+	case string: // a single value where a list is expected is a list of one
+		return []string{v}, true
+	}
+	return nil, false
 }
 
 // argsKey identifies a field's arguments: fields with the same key make the same call.

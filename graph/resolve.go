@@ -21,7 +21,7 @@ import (
 // embedded objects that a selection needs richer, and building connections.
 
 // load fetches one object through a loader at level l or richer.
-func load[E any](ctx context.Context, ld *dataloader.Loader[loaders.Key, *E], id int, l ll2.Level) (*E, error) {
+func load[E any](ctx context.Context, ld *loaders.Entity[E], id int, l ll2.Level) (*E, error) {
 	return ld.Load(ctx, loaders.Key{ID: id, Level: l})()
 }
 
@@ -93,6 +93,90 @@ func listSiblings(ctx context.Context) int {
 		}
 	}
 	return n
+}
+
+// nodeRef is an object a global id names.
+type nodeRef struct {
+	typ string
+	id  int
+}
+
+// loadNodes loads the objects of nodes(ids:), at the level the selection needs for
+// each type: one batch per type (loaders.Entity.Batch), every batch started before
+// any is waited for. An id LL2 does not have is null; another failure is an error at
+// its index, the errors in the order of the ids.
+func loadNodes(ctx context.Context, refs []nodeRef) []model.Node {
+	l := loaders.For(ctx)
+	b := nodeBatch{ctx: ctx, opCtx: graphql.GetOperationContext(ctx), sel: graphql.GetFieldContext(ctx).Field.Selections,
+		refs: refs, out: make([]model.Node, len(refs))}
+	for _, wait := range [...]func(){
+		startNodes[catalog.Spacecraft](&b, l.Spacecraft, relay.TypeSpacecraft),
+		startNodes[catalog.SpacecraftConfig](&b, l.Config, relay.TypeSpacecraftConfig),
+		startNodes[catalog.Agency](&b, l.Agency, relay.TypeAgency),
+		startNodes[catalog.Family](&b, l.Family, relay.TypeFamily),
+		startNodes[catalog.SpacecraftFlight](&b, l.Flight, relay.TypeSpacecraftFlight),
+		startNodes[catalog.DockingEvent](&b, l.DockingEvent, relay.TypeDockingEvent),
+	} {
+		wait()
+	}
+	for i, err := range b.errs {
+		if err != nil {
+			errorAt(ctx, i, err)
+		}
+	}
+	return b.out
+}
+
+// nodeBatch is loadNodes' state.
+type nodeBatch struct {
+	ctx   context.Context
+	opCtx *graphql.OperationContext
+	sel   ast.SelectionSet
+	refs  []nodeRef
+	out   []model.Node
+	errs  []error // by index, made at the first error
+}
+
+// startNodes starts the batch of the refs of type typ and returns the function that
+// waits for it and sets its objects (or errors) at their indexes.
+func startNodes[E any, PE interface {
+	*E
+	model.Node
+}](b *nodeBatch, e *loaders.Entity[E], typ string) func() {
+	var (
+		keys  []loaders.Key
+		at    []int
+		level ll2.Level
+	)
+	for i, r := range b.refs {
+		if r.typ != typ {
+			continue
+		}
+		if keys == nil {
+			keys, at = make([]loaders.Key, 0, len(b.refs)-i), make([]int, 0, len(b.refs)-i)
+			level = levelOf(b.opCtx, typ, b.sel)
+		}
+		keys = append(keys, loaders.Key{ID: r.id, Level: level})
+		at = append(at, i)
+	}
+	if len(keys) == 0 {
+		return func() {}
+	}
+	wait := e.Batch(b.ctx, keys)
+	return func() {
+		for j, r := range wait() {
+			if r.Err != nil && errs.CodeOf(r.Err) != errs.NotFound {
+				if b.errs == nil {
+					b.errs = make([]error, len(b.refs))
+				}
+				b.errs[at[j]] = r.Err
+				continue
+			}
+			if r.Value != nil {
+				b.out[at[j]] = PE(r.Value)
+			}
+		}
+	}
 }
 
 // nodeThunk starts loading the object a global id names, at the level the selection

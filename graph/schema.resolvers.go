@@ -71,23 +71,15 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, 
 	if len(ids) > maxPageSize {
 		return nil, errs.Arg("ids", "%d ids: at most %d", len(ids), maxPageSize)
 	}
-	thunks := make([]func() (model.Node, error), len(ids))
+	refs := make([]nodeRef, len(ids))
 	for i, id := range ids {
 		typ, n, err := relay.ParseGlobalID(id)
 		if err != nil {
 			return nil, errs.Arg("ids", "item %d is not a global id", i)
 		}
-		thunks[i] = nodeThunk(ctx, typ, n)
+		refs[i] = nodeRef{typ, n}
 	}
-	out := make([]model.Node, len(ids))
-	for i, th := range thunks {
-		v, err := th()
-		if err != nil {
-			errorAt(ctx, i, err)
-			continue
-		}
-		out[i] = v
-	}
+	out := loadNodes(ctx, refs)
 	upgradeNodes(ctx, out)
 	return out, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/graph-gophers/dataloader/v7"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"spacegraph/catalog"
@@ -30,8 +29,45 @@ type upgrader struct {
 	l   *loaders.Loaders
 	// next are the objects of the next depth with their needs.
 	next frontier
-	// waits apply the loads of this depth once every one has started.
-	waits []func()
+	// batch are the loads of this depth.
+	batch depthLoads
+}
+
+// depthLoads are the loads of one depth, by kind: one batch each, every one started
+// before any is waited for.
+type depthLoads struct {
+	spacecraft loads[catalog.Spacecraft]
+	configs    loads[catalog.SpacecraftConfig]
+	agencies   loads[catalog.Agency]
+	families   loads[catalog.Family]
+	flights    loads[catalog.SpacecraftFlight]
+}
+
+// loads are the keys of one kind a depth loads, each with the function that applies
+// its result.
+type loads[E any] struct {
+	keys  []loaders.Key
+	apply []func(*E, error)
+}
+
+func (ls *loads[E]) add(k loaders.Key, apply func(*E, error)) {
+	ls.keys = append(ls.keys, k)
+	ls.apply = append(ls.apply, apply)
+}
+
+// start starts the batch of the keys added and returns the function that waits for it
+// and applies its results, in the order the keys were added.
+func (ls *loads[E]) start(ctx context.Context, e *loaders.Entity[E]) func() {
+	if len(ls.keys) == 0 {
+		return func() {}
+	}
+	apply, wait := ls.apply, e.Batch(ctx, ls.keys)
+	ls.keys, ls.apply = nil, nil
+	return func() {
+		for i, r := range wait() {
+			apply[i](r.Value, r.Err)
+		}
+	}
 }
 
 // frontier are the objects of one depth whose embedded objects a selection needs,
@@ -58,7 +94,7 @@ func (f *frontier) empty() bool {
 // is waited for, so that each loader sees the depth's keys as one batch.
 func (u *upgrader) run(f frontier) {
 	for !f.empty() {
-		u.next, u.waits = frontier{}, u.waits[:0]
+		u.next = frontier{}
 		for _, s := range f.spacecraft {
 			u.spacecraft(s.obj, s.n)
 		}
@@ -74,8 +110,14 @@ func (u *upgrader) run(f frontier) {
 		for _, e := range f.events {
 			u.event(e.obj, e.n)
 		}
-		for _, w := range u.waits {
-			w()
+		for _, wait := range [...]func(){
+			u.batch.spacecraft.start(u.ctx, u.l.Spacecraft),
+			u.batch.configs.start(u.ctx, u.l.Config),
+			u.batch.agencies.start(u.ctx, u.l.Agency),
+			u.batch.families.start(u.ctx, u.l.Family),
+			u.batch.flights.start(u.ctx, u.l.Flight),
+		} {
+			wait()
 		}
 		f = u.next
 	}
@@ -89,9 +131,10 @@ func newUpgrader(ctx context.Context) *upgrader {
 func (n *need) hasChildren() bool { return n != nil && len(n.children) > 0 }
 
 // one upgrades an embedded object: kept when at level have it meets c, else loaded
-// at c's level; the result (a copy when its own embedded objects are needed) is set,
-// and queued for the next depth. set receives the object or the load's error.
-func one[E any](u *upgrader, have *E, level ll2.Level, id int, c *need, ld *dataloader.Loader[loaders.Key, *E], set func(*E, error), queue func(*E, *need)) {
+// (in the depth's batch of its kind, ls) at c's level; the result (a copy when its own
+// embedded objects are needed) is set, and queued for the next depth. set receives
+// the object or the load's error.
+func one[E any](ls *loads[E], have *E, level ll2.Level, id int, c *need, set func(*E, error), queue func(*E, *need)) {
 	if have == nil {
 		return
 	}
@@ -103,9 +146,7 @@ func one[E any](u *upgrader, have *E, level ll2.Level, id int, c *need, ld *data
 		}
 		return
 	}
-	th := ld.Load(u.ctx, loaders.Key{ID: id, Level: c.level})
-	u.waits = append(u.waits, func() {
-		v, err := th()
+	ls.add(loaders.Key{ID: id, Level: c.level}, func(v *E, err error) {
 		if err != nil || v == nil || !c.hasChildren() {
 			set(v, err)
 			return
@@ -136,7 +177,7 @@ func (u *upgrader) queueFlight(f *catalog.SpacecraftFlight, n *need) {
 // has no level of its own: it is copied when its provider is brought).
 func (u *upgrader) flight(f *catalog.SpacecraftFlight, n *need) {
 	if c := n.children["spacecraft"]; c != nil && f.Spacecraft != nil {
-		one(u, f.Spacecraft, f.Spacecraft.Level, f.Spacecraft.ID, c, u.l.Spacecraft, func(v *catalog.Spacecraft, err error) {
+		one(&u.batch.spacecraft, f.Spacecraft, f.Spacecraft.Level, f.Spacecraft.ID, c, func(v *catalog.Spacecraft, err error) {
 			f.Spacecraft, f.SpacecraftErr = v, err
 		}, u.queueSpacecraft)
 	}
@@ -151,7 +192,7 @@ func (u *upgrader) flight(f *catalog.SpacecraftFlight, n *need) {
 	}
 	launch := *f.Launch
 	f.Launch = &launch
-	one(u, lsp, lsp.Level, lsp.ID, c, u.l.Agency, func(v *catalog.Agency, err error) {
+	one(&u.batch.agencies, lsp, lsp.Level, lsp.ID, c, func(v *catalog.Agency, err error) {
 		launch.LaunchServiceProvider, launch.LaunchServiceProviderErr = v, err
 	}, nil)
 }
@@ -159,7 +200,7 @@ func (u *upgrader) flight(f *catalog.SpacecraftFlight, n *need) {
 // event upgrades a docking event copy's chaser flight.
 func (u *upgrader) event(d *catalog.DockingEvent, n *need) {
 	if c := n.children["flight"]; c != nil && d.Flight != nil {
-		one(u, d.Flight, d.Flight.Level, d.Flight.ID, c, u.l.Flight, func(v *catalog.SpacecraftFlight, err error) {
+		one(&u.batch.flights, d.Flight, d.Flight.Level, d.Flight.ID, c, func(v *catalog.SpacecraftFlight, err error) {
 			d.Flight, d.FlightErr = v, err
 		}, u.queueFlight)
 	}
@@ -168,7 +209,7 @@ func (u *upgrader) event(d *catalog.DockingEvent, n *need) {
 // spacecraft upgrades a spacecraft copy's configuration.
 func (u *upgrader) spacecraft(s *catalog.Spacecraft, n *need) {
 	if c := n.children["spacecraftConfig"]; c != nil && s.Config != nil {
-		one(u, s.Config, s.Config.Level, s.Config.ID, c, u.l.Config, func(v *catalog.SpacecraftConfig, err error) {
+		one(&u.batch.configs, s.Config, s.Config.Level, s.Config.ID, c, func(v *catalog.SpacecraftConfig, err error) {
 			s.Config, s.ConfigErr = v, err
 		}, u.queueConfig)
 	}
@@ -177,7 +218,7 @@ func (u *upgrader) spacecraft(s *catalog.Spacecraft, n *need) {
 // config upgrades a configuration copy's agency and families.
 func (u *upgrader) config(cfg *catalog.SpacecraftConfig, n *need) {
 	if c := n.children["agency"]; c != nil && cfg.Agency != nil {
-		one(u, cfg.Agency, cfg.Agency.Level, cfg.Agency.ID, c, u.l.Agency, func(v *catalog.Agency, err error) {
+		one(&u.batch.agencies, cfg.Agency, cfg.Agency.Level, cfg.Agency.ID, c, func(v *catalog.Agency, err error) {
 			cfg.Agency, cfg.AgencyErr = v, err
 		}, nil)
 	}
@@ -209,32 +250,37 @@ func (u *upgrader) config(cfg *catalog.SpacecraftConfig, n *need) {
 		setAll(cfg.Families)
 		return
 	}
-	keys := make([]loaders.Key, len(cfg.Families))
+	// The families load in the depth's batch of families; the first error, in LL2's
+	// order, stands for the list.
+	fams := make([]*catalog.Family, len(cfg.Families))
+	var first error
 	for i, f := range cfg.Families {
-		keys[i] = loaders.Key{ID: f.ID, Level: c.level}
-	}
-	th := u.l.Family.LoadMany(u.ctx, keys)
-	u.waits = append(u.waits, func() {
-		out, errList := th()
-		for _, err := range errList {
-			if err != nil {
-				cfg.Families, cfg.FamiliesErr = nil, err
+		u.batch.families.add(loaders.Key{ID: f.ID, Level: c.level}, func(v *catalog.Family, err error) {
+			fams[i] = v
+			if err != nil && first == nil {
+				first = err
+			}
+			if i < len(fams)-1 {
 				return
 			}
-		}
-		setAll(out)
-	})
+			if first != nil {
+				cfg.Families, cfg.FamiliesErr = nil, first
+				return
+			}
+			setAll(fams)
+		})
+	}
 }
 
 // family upgrades a family copy's manufacturer and parent.
 func (u *upgrader) family(f *catalog.Family, n *need) {
 	if c := n.children["manufacturer"]; c != nil && f.Manufacturer != nil {
-		one(u, f.Manufacturer, f.Manufacturer.Level, f.Manufacturer.ID, c, u.l.Agency, func(v *catalog.Agency, err error) {
+		one(&u.batch.agencies, f.Manufacturer, f.Manufacturer.Level, f.Manufacturer.ID, c, func(v *catalog.Agency, err error) {
 			f.Manufacturer, f.ManufacturerErr = v, err
 		}, nil)
 	}
 	if c := n.children["parent"]; c != nil && f.Parent != nil {
-		one(u, f.Parent, f.Parent.Level, f.Parent.ID, c, u.l.Family, func(v *catalog.Family, err error) {
+		one(&u.batch.families, f.Parent, f.Parent.Level, f.Parent.ID, c, func(v *catalog.Family, err error) {
 			f.Parent, f.ParentErr = v, err
 		}, u.queueFamily)
 	}

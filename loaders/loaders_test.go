@@ -11,6 +11,7 @@ import (
 	"spacegraph/ll2"
 	"spacegraph/ll2/ll2server"
 	"spacegraph/loaders"
+	"spacegraph/observe"
 	"spacegraph/snapshot"
 	"spacegraph/snapshot/synthetic"
 )
@@ -309,4 +310,99 @@ func TestFlightsPrimedFromDetailedSpacecraft(t *testing.T) {
 	if n := srv.Counters().Total; n != 1 {
 		t.Errorf("%d calls, want 1: %v", n, srv.Requests())
 	}
+}
+
+// TestBatchAnswersAsLoad checks Entity.Batch against Load's answers: key order,
+// duplicate keys, a missing id (a NotFound at its own position only), entities the
+// request has seen and entities of the catalog's entity cache answered without a call
+// or a batch, and keys that need LL2 joining the loads of their window in one batch.
+func TestBatchAnswersAsLoad(t *testing.T) {
+	d, _, err := snapshot.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := ll2server.New(ll2server.NewStore(d), ll2server.Options{})
+	cat := catalog.New(catalog.Options{Client: mustClient(t, srv),
+		Entities: catalog.NewMemoryEntityCache(1000, catalog.DefaultEntityTTLs(), time.Hour, nil)})
+	m := observe.New(observe.Options{})
+	newLoaders := func() (*loaders.Loaders, context.Context) {
+		l := loaders.New(cat, testWait, m)
+		return l, loaders.WithLoaders(context.Background(), l)
+	}
+	batches := func() uint64 { return loaderBatches(t, m, "agency") }
+
+	// Cold: agencies 121 and 63 need LL2. A Load of 44 in the same window joins them
+	// in one batch, as the call planner prices them.
+	l, ctx := newLoaders()
+	keys := []loaders.Key{{ID: 121, Level: ll2.LevelDetailed}, {ID: 63, Level: ll2.LevelList}, {ID: 121, Level: ll2.LevelNormal}, {ID: 999999, Level: ll2.LevelList}, {ID: 63, Level: ll2.LevelList}}
+	wait := l.Agency.Batch(ctx, keys)
+	other := l.Agency.Load(ctx, loaders.Key{ID: 44, Level: ll2.LevelList})
+	check := func(what string, got []loaders.Result[catalog.Agency]) {
+		t.Helper()
+		if len(got) != len(keys) {
+			t.Fatalf("%s: %d results for %d keys", what, len(got), len(keys))
+		}
+		for i, want := range []int{121, 63, 121, 0, 63} {
+			r := got[i]
+			switch {
+			case want == 0:
+				if r.Value != nil || !errors.Is(r.Err, ll2.ErrNotFound) {
+					t.Errorf("%s: key %d: %+v, %v, want a NotFound error", what, i, r.Value, r.Err)
+				}
+			case r.Err != nil || r.Value == nil || r.Value.ID != want:
+				t.Errorf("%s: key %d: %+v, %v, want agency %d", what, i, r.Value, r.Err, want)
+			case r.Value.Level < keys[i].Level:
+				t.Errorf("%s: key %d: level %v, asked %v", what, i, r.Value.Level, keys[i].Level)
+			}
+		}
+	}
+	check("cold", wait())
+	if ag, err := other(); err != nil || ag.ID != 44 {
+		t.Errorf("the Load beside the batch: %+v, %v", ag, err)
+	}
+	if n := batches(); n != 1 {
+		t.Errorf("cold: %v loader batches, want the batch and the Load in one", n)
+	}
+	calls := srv.Counters().Total
+
+	// Warm, a new request: the entity cache answers without a call and without a
+	// loader batch; only the missing id goes to a batch (and LL2 says it is missing).
+	l, ctx = newLoaders()
+	check("warm", l.Agency.Batch(ctx, keys)())
+	if n := srv.Counters().Total - calls; n != 1 {
+		t.Errorf("warm: %d calls, want 1 (the missing id)", n)
+	}
+	if n := batches(); n != 2 {
+		t.Errorf("warm: %v loader batches in all, want 2 (the missing id's)", n)
+	}
+
+	// The same request again: its own loads answer, no call, no batch.
+	calls = srv.Counters().Total
+	check("again", l.Agency.Batch(ctx, keys)())
+	if n := srv.Counters().Total - calls; n != 0 || batches() != 2 {
+		t.Errorf("again: %d calls, %v batches in all", n, batches())
+	}
+}
+
+// loaderBatches returns how many batches the loader named loader has run, from the
+// metrics' loader batch histogram.
+func loaderBatches(t *testing.T, m *observe.Metrics, loader string) uint64 {
+	t.Helper()
+	fams, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() != "spacegraph_loader_batch_size" {
+			continue
+		}
+		for _, mt := range f.GetMetric() {
+			for _, lp := range mt.GetLabel() {
+				if lp.GetName() == "loader" && lp.GetValue() == loader {
+					return mt.GetHistogram().GetSampleCount()
+				}
+			}
+		}
+	}
+	return 0
 }

@@ -5,11 +5,13 @@
 package relay
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -23,9 +25,6 @@ const (
 	TypeSpacecraftFlight = "SpacecraftFlight"
 	TypeDockingEvent     = "DockingEvent"
 )
-
-var nodeTypes = map[string]bool{TypeSpacecraft: true, TypeSpacecraftConfig: true, TypeAgency: true, TypeFamily: true,
-	TypeSpacecraftFlight: true, TypeDockingEvent: true}
 
 // maxText bounds ids and cursors before decoding, so that hostile input costs little.
 const maxText = 256
@@ -54,32 +53,93 @@ func encode(b []byte) string {
 var ErrMalformed = errors.New("malformed")
 
 func decode(s string) ([]byte, error) {
+	var buf [maxText]byte
+	b, err := decodeInto(&buf, s)
+	if err != nil {
+		return nil, err
+	}
+	return bytes.Clone(b), nil
+}
+
+// encodings are the base64 alphabets ids and cursors are accepted in: ours (URL, no
+// padding) first, and the others clients may re-encode them in.
+var encodings = []*base64.Encoding{base64.RawURLEncoding, base64.URLEncoding, base64.StdEncoding, base64.RawStdEncoding}
+
+// decodeInto decodes s into buf without allocating, and returns the decoded bytes.
+func decodeInto(buf *[maxText]byte, s string) ([]byte, error) {
 	if len(s) > maxText {
 		return nil, fmt.Errorf("%w: longer than %d characters", ErrMalformed, maxText)
 	}
-	for _, enc := range []*base64.Encoding{base64.RawURLEncoding, base64.URLEncoding, base64.StdEncoding, base64.RawStdEncoding} {
-		if b, err := enc.DecodeString(s); err == nil {
-			return b, nil
+	var src [maxText]byte
+	in := src[:copy(src[:], s)]
+	for _, enc := range encodings {
+		if n, err := enc.Decode(buf[:], in); err == nil {
+			return buf[:n], nil
 		}
 	}
 	return nil, fmt.Errorf("%w: not base64", ErrMalformed)
 }
 
-// ParseGlobalID decodes a global id into its type and LL2 id.
+// ParseGlobalID decodes a global id into its type and LL2 id. It allocates nothing
+// for a well-formed id: nodes(ids:) parses a hundred per request, and the call planner
+// parses them again before it.
 func ParseGlobalID(s string) (typ string, id int, err error) {
-	b, err := decode(s)
+	var buf [maxText]byte
+	b, err := decodeInto(&buf, s)
 	if err != nil {
 		return "", 0, err
 	}
-	typ, num, ok := strings.Cut(string(b), ":")
-	if !ok || !nodeTypes[typ] {
-		return "", 0, fmt.Errorf("%w: not a global id", ErrMalformed)
+	i := bytes.IndexByte(b, ':')
+	if i < 0 {
+		return "", 0, errNotGlobalID
 	}
-	id, err = strconv.Atoi(num)
-	if err != nil || id <= 0 || num != strconv.Itoa(id) {
-		return "", 0, fmt.Errorf("%w: not a global id", ErrMalformed)
+	typ = nodeType(b[:i])
+	id, ok := positiveDecimal(b[i+1:])
+	if typ == "" || !ok {
+		return "", 0, errNotGlobalID
 	}
 	return typ, id, nil
+}
+
+var errNotGlobalID = fmt.Errorf("%w: not a global id", ErrMalformed)
+
+// nodeType returns the node type named b, as its constant, or "" for none.
+func nodeType(b []byte) string {
+	switch string(b) {
+	case TypeSpacecraft:
+		return TypeSpacecraft
+	case TypeSpacecraftConfig:
+		return TypeSpacecraftConfig
+	case TypeAgency:
+		return TypeAgency
+	case TypeFamily:
+		return TypeFamily
+	case TypeSpacecraftFlight:
+		return TypeSpacecraftFlight
+	case TypeDockingEvent:
+		return TypeDockingEvent
+	}
+	return ""
+}
+
+// positiveDecimal parses b as a positive int in canonical decimal form (no sign, no
+// leading zero), as strconv.Itoa writes it, so that one object has one global id.
+func positiveDecimal(b []byte) (int, bool) {
+	if len(b) == 0 || b[0] == '0' {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := int(c - '0')
+		if n > (math.MaxInt-d)/10 {
+			return 0, false
+		}
+		n = n*10 + d
+	}
+	return n, true
 }
 
 // Fingerprint condenses what identifies a connection's query (field, parent, filter,
