@@ -162,7 +162,7 @@ func (m *MemoryEntityCache) GetStale(_ context.Context, k Kind, ids []int, l ll2
 }
 
 func (m *MemoryEntityCache) get(k Kind, ids []int, l ll2.Level, stale time.Duration) map[int]Cached {
-	out := map[int]Cached{}
+	out := make(map[int]Cached, len(ids))
 	now := m.now()
 	for _, id := range ids {
 		c, ok := m.c.GetIfPresent(entityKey{k, id})

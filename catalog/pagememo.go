@@ -36,10 +36,14 @@ const shareRefresh = time.Second
 
 // shareDue reports whether this request should put the page's entities in the entity
 // cache: the first time, when the answer behind them is newer (revalidated), or
-// shareRefresh after the last time; it then records now as the last time.
+// shareRefresh after the last time; it then records now as the last time. An answer
+// time is computed per request as now minus the answer's age, so that the same answer
+// gives times a few nanoseconds apart: it counts as newer only by shareRefresh or more
+// (a revalidation is that much later; an earlier one is shared at the next refresh).
 func (b *builtPage[E]) shareDue(now, fetched time.Time) bool {
 	last := b.shared.Load()
-	if last != 0 && fetched.UnixNano() == b.fetched.Load() && now.UnixNano()-last < int64(shareRefresh) {
+	newer := fetched.UnixNano()-b.fetched.Load() >= int64(shareRefresh)
+	if last != 0 && !newer && now.UnixNano()-last < int64(shareRefresh) {
 		return false
 	}
 	if !b.shared.CompareAndSwap(last, now.UnixNano()) {

@@ -91,6 +91,9 @@ func TestShareDue(t *testing.T) {
 	}{
 		{t0, fetched, true},
 		{t0.Add(time.Millisecond), fetched, false},
+		// The same answer, its time computed anew (now minus its age): not newer.
+		{t0.Add(2 * time.Millisecond), fetched.Add(37 * time.Nanosecond), false},
+		{t0.Add(3 * time.Millisecond), fetched.Add(-25 * time.Nanosecond), false},
 		{t0.Add(shareRefresh / 2), fetched, false},
 		{t0.Add(shareRefresh / 2), t0, true}, // revalidated: newer answer time
 		{t0.Add(shareRefresh), t0, false},

@@ -296,7 +296,7 @@ func (p *callPlanner) operation() {
 		for typ, byType := range p.rootIDs(f) {
 			k := kindOf[typ]
 			if ids[k] == nil {
-				ids[k] = map[int]bool{}
+				ids[k] = make(map[int]bool, len(byType))
 			}
 			for id := range byType {
 				ids[k][id] = true
@@ -319,9 +319,10 @@ func (p *callPlanner) operation() {
 // when its arguments are refused before any call.
 func (p *callPlanner) rootIDs(f graphql.CollectedField) map[string]map[int]bool {
 	out := map[string]map[int]bool{}
+	sizeHint := 1
 	add := func(typ string, id int) {
 		if out[typ] == nil {
-			out[typ] = map[int]bool{}
+			out[typ] = make(map[int]bool, sizeHint)
 		}
 		out[typ][id] = true
 	}
@@ -337,6 +338,7 @@ func (p *callPlanner) rootIDs(f graphql.CollectedField) map[string]map[int]bool 
 		if !ok || len(list) > maxPageSize {
 			return nil
 		}
+		sizeHint = len(list)
 		for _, s := range list {
 			typ, id, err := relay.ParseGlobalID(s)
 			if err != nil {
