@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -186,4 +188,52 @@ func TestFastExecutorAnswersAsGQLGen(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLentAnswerBuffersAreNotShared serves the reference shapes from parallel
+// clients, each request a new document, with the response cache off: the data of
+// every answer is written into a buffer lent for the request (graph.LendAnswer) and
+// given back once the response is written, so that an answer read after its buffer
+// went back, or a buffer lent twice, shows as an answer that differs from the same
+// shape's answer served alone (its data: the extensions tell each request's own
+// freshness).
+func TestLentAnswerBuffersAreNotShared(t *testing.T) {
+	g, err := bench.NewGateway(gateway.Config{ResponseCacheOff: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	shapes := bench.Shapes()
+	bodies := make([]func(int) []byte, len(shapes))
+	want := make([][]byte, len(shapes))
+	for i, s := range shapes {
+		bodies[i] = bench.DistinctBodies(s.Query)
+		if _, _, err = bench.ServeOK(g.Handler, bodies[i](0)); err != nil { // cold
+			t.Fatalf("%s: %v", s.Name, err)
+		}
+		_, a, err := bench.ServeOK(g.Handler, bodies[i](0))
+		if err != nil {
+			t.Fatalf("%s: %v", s.Name, err)
+		}
+		want[i] = a.Data
+	}
+	var n atomic.Int64
+	var wg sync.WaitGroup
+	for c := range 4 {
+		wg.Go(func() {
+			for r := range 40 {
+				i := (c + r) % len(shapes)
+				_, a, err := bench.ServeOK(g.Handler, bodies[i](int(n.Add(1))))
+				if err != nil {
+					t.Errorf("%s: %v", shapes[i].Name, err)
+					return
+				}
+				if got := a.Data; !bytes.Equal(got, want[i]) {
+					t.Errorf("%s: the answer served beside others differs from the one served alone:\n%.300s\nwant\n%.300s", shapes[i].Name, got, want[i])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

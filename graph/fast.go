@@ -2,8 +2,10 @@ package graph
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -358,7 +360,7 @@ func (x *fastExec) run(ctx context.Context) []byte {
 	for i := range parts {
 		size += len(fields[i].key) + len(parts[i].b) + 1
 	}
-	out := make([]byte, 0, size)
+	out := answerBuffer(ctx, size)
 	out = append(out, '{')
 	for i := range parts {
 		if !oks[i] {
@@ -374,6 +376,42 @@ func (x *fastExec) run(ctx context.Context) []byte {
 		out = append(out, parts[i].b...)
 	}
 	return append(out, '}')
+}
+
+// LendAnswer returns a context under which the fast executor writes the answer's data
+// into a buffer lent by bufpool rather than a new one (a 100-object page is a 70 KB
+// copy per request, a third of what a warm query allocated), and the function that
+// takes the buffer back. Call it once nothing reads the response's Data any more: the
+// transport calls it once it has written the response.
+func LendAnswer(ctx context.Context) (context.Context, func()) {
+	l := &answerLoan{}
+	return context.WithValue(ctx, answerLoanKey{}, l), func() {
+		if p := l.lent.Swap(nil); p != nil {
+			bufpool.PutBytes(p)
+		}
+	}
+}
+
+type answerLoanKey struct{}
+
+// answerLoan is the buffer LendAnswer lends, once.
+type answerLoan struct {
+	lent  atomic.Pointer[[]byte]
+	taken atomic.Bool
+}
+
+// answerBuffer returns an empty buffer of capacity size for the answer: lent when the
+// context has a loan not yet taken, else new. The answer must not outgrow it (a lent
+// buffer records its slice once, here).
+func answerBuffer(ctx context.Context, size int) []byte {
+	l, _ := ctx.Value(answerLoanKey{}).(*answerLoan)
+	if l == nil || !l.taken.CompareAndSwap(false, true) {
+		return make([]byte, 0, size)
+	}
+	p := bufpool.Bytes()
+	*p = slices.Grow((*p)[:0], size)
+	l.lent.Store(p)
+	return *p
 }
 
 // Field outcomes of resolve.

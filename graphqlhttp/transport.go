@@ -137,6 +137,10 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		refuseGET(w, ct)
 		return
 	}
+	// The answer's data may be written into a lent buffer, given back once the
+	// response is written below.
+	ctx, giveBack := graph.LendAnswer(ctx)
+	defer giveBack()
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
 	resp := responses(ctx)
 	if resp == nil {
