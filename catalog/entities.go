@@ -140,16 +140,40 @@ type Family struct {
 // GlobalID returns the Relay global id.
 func (s *Spacecraft) GlobalID() string { return relay.GlobalID(relay.TypeSpacecraft, s.ID) }
 
+// AppendGlobalID appends the Relay global id to b (relay.AppendGlobalID): the fast
+// executor writes it so, without a string per object.
+func (s *Spacecraft) AppendGlobalID(b []byte) []byte {
+	return relay.AppendGlobalID(b, relay.TypeSpacecraft, s.ID)
+}
+
 // GlobalID returns the Relay global id.
 func (c *SpacecraftConfig) GlobalID() string {
 	return relay.GlobalID(relay.TypeSpacecraftConfig, c.ID)
 }
 
+// AppendGlobalID appends the Relay global id to b (relay.AppendGlobalID): the fast
+// executor writes it so, without a string per object.
+func (c *SpacecraftConfig) AppendGlobalID(b []byte) []byte {
+	return relay.AppendGlobalID(b, relay.TypeSpacecraftConfig, c.ID)
+}
+
 // GlobalID returns the Relay global id.
 func (a *Agency) GlobalID() string { return relay.GlobalID(relay.TypeAgency, a.ID) }
 
+// AppendGlobalID appends the Relay global id to b (relay.AppendGlobalID): the fast
+// executor writes it so, without a string per object.
+func (a *Agency) AppendGlobalID(b []byte) []byte {
+	return relay.AppendGlobalID(b, relay.TypeAgency, a.ID)
+}
+
 // GlobalID returns the Relay global id.
 func (f *Family) GlobalID() string { return relay.GlobalID(relay.TypeFamily, f.ID) }
+
+// AppendGlobalID appends the Relay global id to b (relay.AppendGlobalID): the fast
+// executor writes it so, without a string per object.
+func (f *Family) AppendGlobalID(b []byte) []byte {
+	return relay.AppendGlobalID(b, relay.TypeFamily, f.ID)
+}
 
 func seconds(d *ll2.Duration) *int {
 	if d == nil {

@@ -45,10 +45,9 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		w.b = append(w.b, "\"Agency\""...)
 		return true
 	case "id":
-		var v string
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_id, obj) {
-			v = obj.GlobalID()
-			return x.fastWNID2string(ctx, w, f, (*executionContext).fieldContext_Agency_id, v)
+			w.b = append(obj.AppendGlobalID(append(w.b, '"')), '"')
+			return true
 		}
 		w.null()
 		return false
@@ -633,10 +632,9 @@ func (x *fastExec) fastFieldDockingEvent(ctx context.Context, w *fastWriter, f *
 		w.b = append(w.b, "\"DockingEvent\""...)
 		return true
 	case "id":
-		var v string
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_DockingEvent_id, obj) {
-			v = obj.GlobalID()
-			return x.fastWNID2string(ctx, w, f, (*executionContext).fieldContext_DockingEvent_id, v)
+			w.b = append(obj.AppendGlobalID(append(w.b, '"')), '"')
+			return true
 		}
 		w.null()
 		return false
@@ -905,10 +903,9 @@ func (x *fastExec) fastFieldFamily(ctx context.Context, w *fastWriter, f *fastFi
 		w.b = append(w.b, "\"Family\""...)
 		return true
 	case "id":
-		var v string
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Family_id, obj) {
-			v = obj.GlobalID()
-			return x.fastWNID2string(ctx, w, f, (*executionContext).fieldContext_Family_id, v)
+			w.b = append(obj.AppendGlobalID(append(w.b, '"')), '"')
+			return true
 		}
 		w.null()
 		return false
@@ -2830,10 +2827,9 @@ func (x *fastExec) fastFieldSpacecraft(ctx context.Context, w *fastWriter, f *fa
 		w.b = append(w.b, "\"Spacecraft\""...)
 		return true
 	case "id":
-		var v string
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Spacecraft_id, obj) {
-			v = obj.GlobalID()
-			return x.fastWNID2string(ctx, w, f, (*executionContext).fieldContext_Spacecraft_id, v)
+			w.b = append(obj.AppendGlobalID(append(w.b, '"')), '"')
+			return true
 		}
 		w.null()
 		return false
@@ -3041,10 +3037,9 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		w.b = append(w.b, "\"SpacecraftConfig\""...)
 		return true
 	case "id":
-		var v string
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_id, obj) {
-			v = obj.GlobalID()
-			return x.fastWNID2string(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_id, v)
+			w.b = append(obj.AppendGlobalID(append(w.b, '"')), '"')
+			return true
 		}
 		w.null()
 		return false
@@ -3646,10 +3641,9 @@ func (x *fastExec) fastFieldSpacecraftFlight(ctx context.Context, w *fastWriter,
 		w.b = append(w.b, "\"SpacecraftFlight\""...)
 		return true
 	case "id":
-		var v string
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftFlight_id, obj) {
-			v = obj.GlobalID()
-			return x.fastWNID2string(ctx, w, f, (*executionContext).fieldContext_SpacecraftFlight_id, v)
+			w.b = append(obj.AppendGlobalID(append(w.b, '"')), '"')
+			return true
 		}
 		w.null()
 		return false

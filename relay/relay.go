@@ -37,6 +37,17 @@ func GlobalID(typ string, id int) string {
 	return encode(strconv.AppendInt(b, int64(id), 10))
 }
 
+// AppendGlobalID appends the global id of the object of type typ with LL2 id id to b,
+// as GlobalID returns it: the characters of base64's URL alphabet only, which a JSON
+// string holds as they are, so that a writer can put it between quotes without a
+// string of its own (an answer holds an id per object, hundreds a page).
+func AppendGlobalID(b []byte, typ string, id int) []byte {
+	var raw [64]byte
+	t := append(raw[:0], typ...)
+	t = append(t, ':')
+	return base64.RawURLEncoding.AppendEncode(b, strconv.AppendInt(t, int64(id), 10))
+}
+
 // encode is base64.RawURLEncoding.EncodeToString with one allocation, the string's,
 // for short texts: an answer holds an id or a cursor per object, hundreds a page.
 func encode(b []byte) string {

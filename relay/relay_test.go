@@ -148,3 +148,20 @@ func FuzzParseCursor(f *testing.F) {
 		}
 	})
 }
+
+// TestAppendGlobalID checks that AppendGlobalID appends what GlobalID returns, and
+// only characters a JSON string holds unescaped (the fast executor writes it between
+// quotes as it is).
+func TestAppendGlobalID(t *testing.T) {
+	for _, typ := range []string{relay.TypeSpacecraft, relay.TypeSpacecraftConfig, relay.TypeAgency, relay.TypeFamily, relay.TypeSpacecraftFlight, relay.TypeDockingEvent} {
+		for _, id := range []int{1, 42, 99999, math.MaxInt64} {
+			got := string(relay.AppendGlobalID([]byte("x"), typ, id))
+			if want := "x" + relay.GlobalID(typ, id); got != want {
+				t.Errorf("%s %d: %q, want %q", typ, id, got, want)
+			}
+			if strings.Trim(got, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+				t.Errorf("%s %d: %q has characters outside base64's URL alphabet", typ, id, got)
+			}
+		}
+	}
+}

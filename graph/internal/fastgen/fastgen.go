@@ -205,7 +205,9 @@ func (g *gen) field(o *codegen.Object, f *codegen.Field) {
 	}
 	direct := !f.IsResolver && len(f.Args) == 0 && (f.IsVariable() || (f.IsMethod() && f.NoErr))
 	nonNull := t.GQL.NonNull
-	g.p("\t\tvar v %s\n", g.ref(t.GO))
+	if !(direct && appendsJSON(o, f)) {
+		g.p("\t\tvar v %s\n", g.ref(t.GO))
+	}
 	// A method without a context or arguments that may fail (catalog's …OrErr, the
 	// embedded objects a per-request copy may lack) is read directly too: it loads
 	// nothing. Only when it fails does the field need its context, for the error's
@@ -225,6 +227,11 @@ func (g *gen) field(o *codegen.Object, f *codegen.Field) {
 			g.p("\t\tif !f.intercepted {\n")
 		} else {
 			g.p("\t\tif !f.intercepted || !x.gapped(ctx, w, f, %s, obj) {\n", fcFn)
+		}
+		if appendsJSON(o, f) {
+			g.p("\t\t\tw.b = append(obj.Append%s(append(w.b, '\"')), '\"')\n\t\t\treturn true\n\t\t}\n", f.GoFieldName)
+			g.p("\t\tw.null()\n\t\treturn false\n")
+			return
 		}
 		switch {
 		case f.IsMethod() && f.MethodHasContext:
@@ -253,6 +260,39 @@ func (g *gen) field(o *codegen.Object, f *codegen.Field) {
 	g.p("\t\tif st != fastResolved {\n\t\t\tw.null()\n\t\t\treturn false\n\t\t}\n")
 	g.p("\t\tif r != nil {\n\t\t\tvar ok bool\n\t\t\tif v, ok = r.(%s); !ok {\n\t\t\t\treturn x.unexpectedType(ctx, w, r, v)\n\t\t\t}\n\t\t}\n", g.ref(t.GO))
 	g.p("\t\treturn x.%s(ctx, w, f, nil, v)\n", mf)
+}
+
+// appendsJSON reports whether a field read by a method M of an object (not a root,
+// without context, arguments or error), of a non-null ID or String, may be written by
+// the object's Append<M>(b []byte) []byte between quotes, without a string of its own:
+// the method's contract is that it appends only characters a JSON string holds as
+// they are (catalog's AppendGlobalID: base64's URL alphabet), as gqlgen would write
+// the string M returns.
+func appendsJSON(o *codegen.Object, f *codegen.Field) bool {
+	t := f.TypeReference
+	if o.Root || !f.IsMethod() || f.MethodHasContext || !f.NoErr || len(f.Args) > 0 || !t.GQL.NonNull ||
+		(t.GQL.NamedType != "ID" && t.GQL.NamedType != "String") {
+		return false
+	}
+	typ := o.Type
+	if _, ok := typ.(*types.Pointer); !ok {
+		typ = types.NewPointer(typ)
+	}
+	sel := types.NewMethodSet(typ).Lookup(nil, "Append"+f.GoFieldName)
+	if sel == nil {
+		return false
+	}
+	sig, ok := sel.Type().(*types.Signature)
+	byteSlice := func(t types.Type) bool {
+		s, ok := t.(*types.Slice)
+		if !ok {
+			return false
+		}
+		b, ok := s.Elem().(*types.Basic)
+		return ok && b.Kind() == types.Byte
+	}
+	return ok && sig.Params().Len() == 1 && sig.Results().Len() == 1 &&
+		byteSlice(sig.Params().At(0).Type()) && byteSlice(sig.Results().At(0).Type())
 }
 
 // marshal returns the name of the function that writes a value of type t, writing it first.
