@@ -18,7 +18,7 @@ var fastImplementorsAgency = []string{"Agency", "Node"}
 
 // fastObjectAgency writes a Agency as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectAgency(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *catalog.Agency) bool {
-	fields := x.collect(sel, "Agency", fastImplementorsAgency)
+	fields := x.collectFor(w, sel, "Agency", fastImplementorsAgency)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -357,7 +357,7 @@ var fastImplementorsAgencyConnection = []string{"AgencyConnection"}
 
 // fastObjectAgencyConnection writes a AgencyConnection as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectAgencyConnection(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *model.AgencyConnection) bool {
-	fields := x.collect(sel, "AgencyConnection", fastImplementorsAgencyConnection)
+	fields := x.collectFor(w, sel, "AgencyConnection", fastImplementorsAgencyConnection)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -423,7 +423,7 @@ var fastImplementorsAgencyEdge = []string{"AgencyEdge"}
 
 // fastObjectAgencyEdge writes a AgencyEdge as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectAgencyEdge(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *model.AgencyEdge) bool {
-	fields := x.collect(sel, "AgencyEdge", fastImplementorsAgencyEdge)
+	fields := x.collectFor(w, sel, "AgencyEdge", fastImplementorsAgencyEdge)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -473,7 +473,7 @@ var fastImplementorsAgencyType = []string{"AgencyType"}
 
 // fastObjectAgencyType writes a AgencyType as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectAgencyType(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *ll2.AgencyType) bool {
-	fields := x.collect(sel, "AgencyType", fastImplementorsAgencyType)
+	fields := x.collectFor(w, sel, "AgencyType", fastImplementorsAgencyType)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -523,7 +523,7 @@ var fastImplementorsCountry = []string{"Country"}
 
 // fastObjectCountry writes a Country as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectCountry(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *ll2.Country) bool {
-	fields := x.collect(sel, "Country", fastImplementorsCountry)
+	fields := x.collectFor(w, sel, "Country", fastImplementorsCountry)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -605,7 +605,7 @@ var fastImplementorsDockingEvent = []string{"DockingEvent", "Node"}
 
 // fastObjectDockingEvent writes a DockingEvent as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectDockingEvent(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *catalog.DockingEvent) bool {
-	fields := x.collect(sel, "DockingEvent", fastImplementorsDockingEvent)
+	fields := x.collectFor(w, sel, "DockingEvent", fastImplementorsDockingEvent)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -710,7 +710,7 @@ var fastImplementorsDockingEventConnection = []string{"DockingEventConnection"}
 
 // fastObjectDockingEventConnection writes a DockingEventConnection as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectDockingEventConnection(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *model.DockingEventConnection) bool {
-	fields := x.collect(sel, "DockingEventConnection", fastImplementorsDockingEventConnection)
+	fields := x.collectFor(w, sel, "DockingEventConnection", fastImplementorsDockingEventConnection)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -776,7 +776,7 @@ var fastImplementorsDockingEventEdge = []string{"DockingEventEdge"}
 
 // fastObjectDockingEventEdge writes a DockingEventEdge as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectDockingEventEdge(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *model.DockingEventEdge) bool {
-	fields := x.collect(sel, "DockingEventEdge", fastImplementorsDockingEventEdge)
+	fields := x.collectFor(w, sel, "DockingEventEdge", fastImplementorsDockingEventEdge)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -826,7 +826,7 @@ var fastImplementorsDockingLocation = []string{"DockingLocation"}
 
 // fastObjectDockingLocation writes a DockingLocation as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectDockingLocation(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *ll2.DockingLocation) bool {
-	fields := x.collect(sel, "DockingLocation", fastImplementorsDockingLocation)
+	fields := x.collectFor(w, sel, "DockingLocation", fastImplementorsDockingLocation)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -876,7 +876,7 @@ var fastImplementorsFamily = []string{"Family", "Node"}
 
 // fastObjectFamily writes a Family as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectFamily(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *catalog.Family) bool {
-	fields := x.collect(sel, "Family", fastImplementorsFamily)
+	fields := x.collectFor(w, sel, "Family", fastImplementorsFamily)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -1070,7 +1070,7 @@ var fastImplementorsFamilyConnection = []string{"FamilyConnection"}
 
 // fastObjectFamilyConnection writes a FamilyConnection as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectFamilyConnection(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *model.FamilyConnection) bool {
-	fields := x.collect(sel, "FamilyConnection", fastImplementorsFamilyConnection)
+	fields := x.collectFor(w, sel, "FamilyConnection", fastImplementorsFamilyConnection)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -1136,7 +1136,7 @@ var fastImplementorsFamilyEdge = []string{"FamilyEdge"}
 
 // fastObjectFamilyEdge writes a FamilyEdge as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectFamilyEdge(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *model.FamilyEdge) bool {
-	fields := x.collect(sel, "FamilyEdge", fastImplementorsFamilyEdge)
+	fields := x.collectFor(w, sel, "FamilyEdge", fastImplementorsFamilyEdge)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -1186,7 +1186,7 @@ var fastImplementorsImage = []string{"Image"}
 
 // fastObjectImage writes a Image as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectImage(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *ll2.Image) bool {
-	fields := x.collect(sel, "Image", fastImplementorsImage)
+	fields := x.collectFor(w, sel, "Image", fastImplementorsImage)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -1284,7 +1284,7 @@ var fastImplementorsImageLicense = []string{"ImageLicense"}
 
 // fastObjectImageLicense writes a ImageLicense as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectImageLicense(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *ll2.ImageLicense) bool {
-	fields := x.collect(sel, "ImageLicense", fastImplementorsImageLicense)
+	fields := x.collectFor(w, sel, "ImageLicense", fastImplementorsImageLicense)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -1350,7 +1350,7 @@ var fastImplementorsImageVariant = []string{"ImageVariant"}
 
 // fastObjectImageVariant writes a ImageVariant as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectImageVariant(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *ll2.ImageVariant) bool {
-	fields := x.collect(sel, "ImageVariant", fastImplementorsImageVariant)
+	fields := x.collectFor(w, sel, "ImageVariant", fastImplementorsImageVariant)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -1408,7 +1408,7 @@ var fastImplementorsImageVariantType = []string{"ImageVariantType"}
 
 // fastObjectImageVariantType writes a ImageVariantType as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectImageVariantType(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *ll2.ImageVariantType) bool {
-	fields := x.collect(sel, "ImageVariantType", fastImplementorsImageVariantType)
+	fields := x.collectFor(w, sel, "ImageVariantType", fastImplementorsImageVariantType)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -1458,7 +1458,7 @@ var fastImplementorsLanding = []string{"Landing"}
 
 // fastObjectLanding writes a Landing as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectLanding(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *ll2.Landing) bool {
-	fields := x.collect(sel, "Landing", fastImplementorsLanding)
+	fields := x.collectFor(w, sel, "Landing", fastImplementorsLanding)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -1540,7 +1540,7 @@ var fastImplementorsLandingLocation = []string{"LandingLocation"}
 
 // fastObjectLandingLocation writes a LandingLocation as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectLandingLocation(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *ll2.LandingLocation) bool {
-	fields := x.collect(sel, "LandingLocation", fastImplementorsLandingLocation)
+	fields := x.collectFor(w, sel, "LandingLocation", fastImplementorsLandingLocation)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -1598,7 +1598,7 @@ var fastImplementorsLandingType = []string{"LandingType"}
 
 // fastObjectLandingType writes a LandingType as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectLandingType(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *ll2.LandingType) bool {
-	fields := x.collect(sel, "LandingType", fastImplementorsLandingType)
+	fields := x.collectFor(w, sel, "LandingType", fastImplementorsLandingType)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -1656,7 +1656,7 @@ var fastImplementorsLaunch = []string{"Launch"}
 
 // fastObjectLaunch writes a Launch as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectLaunch(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *catalog.Launch) bool {
-	fields := x.collect(sel, "Launch", fastImplementorsLaunch)
+	fields := x.collectFor(w, sel, "Launch", fastImplementorsLaunch)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -1802,7 +1802,7 @@ var fastImplementorsLaunchStatus = []string{"LaunchStatus"}
 
 // fastObjectLaunchStatus writes a LaunchStatus as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectLaunchStatus(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *ll2.LaunchStatus) bool {
-	fields := x.collect(sel, "LaunchStatus", fastImplementorsLaunchStatus)
+	fields := x.collectFor(w, sel, "LaunchStatus", fastImplementorsLaunchStatus)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -1868,7 +1868,7 @@ var fastImplementorsLauncherConfig = []string{"LauncherConfig"}
 
 // fastObjectLauncherConfig writes a LauncherConfig as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectLauncherConfig(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *ll2.LauncherConfigList) bool {
-	fields := x.collect(sel, "LauncherConfig", fastImplementorsLauncherConfig)
+	fields := x.collectFor(w, sel, "LauncherConfig", fastImplementorsLauncherConfig)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -1934,7 +1934,7 @@ var fastImplementorsLocation = []string{"Location"}
 
 // fastObjectLocation writes a Location as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectLocation(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *ll2.Location) bool {
-	fields := x.collect(sel, "Location", fastImplementorsLocation)
+	fields := x.collectFor(w, sel, "Location", fastImplementorsLocation)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -1984,7 +1984,7 @@ var fastImplementorsMission = []string{"Mission"}
 
 // fastObjectMission writes a Mission as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectMission(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *ll2.Mission) bool {
-	fields := x.collect(sel, "Mission", fastImplementorsMission)
+	fields := x.collectFor(w, sel, "Mission", fastImplementorsMission)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -2050,7 +2050,7 @@ var fastImplementorsOrbit = []string{"Orbit"}
 
 // fastObjectOrbit writes a Orbit as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectOrbit(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *ll2.Orbit) bool {
-	fields := x.collect(sel, "Orbit", fastImplementorsOrbit)
+	fields := x.collectFor(w, sel, "Orbit", fastImplementorsOrbit)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -2100,7 +2100,7 @@ var fastImplementorsPad = []string{"Pad"}
 
 // fastObjectPad writes a Pad as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectPad(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *ll2.Pad) bool {
-	fields := x.collect(sel, "Pad", fastImplementorsPad)
+	fields := x.collectFor(w, sel, "Pad", fastImplementorsPad)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -2166,7 +2166,7 @@ var fastImplementorsPageInfo = []string{"PageInfo"}
 
 // fastObjectPageInfo writes a PageInfo as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectPageInfo(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *model.PageInfo) bool {
-	fields := x.collect(sel, "PageInfo", fastImplementorsPageInfo)
+	fields := x.collectFor(w, sel, "PageInfo", fastImplementorsPageInfo)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -2232,7 +2232,7 @@ var fastImplementorsQuery = []string{"Query"}
 
 // fastObjectQuery writes a Query as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectQuery(ctx context.Context, w *fastWriter, sel ast.SelectionSet) bool {
-	fields := x.collect(sel, "Query", fastImplementorsQuery)
+	fields := x.collectFor(w, sel, "Query", fastImplementorsQuery)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -2584,7 +2584,7 @@ var fastImplementorsRocket = []string{"Rocket"}
 
 // fastObjectRocket writes a Rocket as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectRocket(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *ll2.Rocket) bool {
-	fields := x.collect(sel, "Rocket", fastImplementorsRocket)
+	fields := x.collectFor(w, sel, "Rocket", fastImplementorsRocket)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -2626,7 +2626,7 @@ var fastImplementorsSocialMedia = []string{"SocialMedia"}
 
 // fastObjectSocialMedia writes a SocialMedia as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectSocialMedia(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *ll2.SocialMedia) bool {
-	fields := x.collect(sel, "SocialMedia", fastImplementorsSocialMedia)
+	fields := x.collectFor(w, sel, "SocialMedia", fastImplementorsSocialMedia)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -2692,7 +2692,7 @@ var fastImplementorsSocialMediaLink = []string{"SocialMediaLink"}
 
 // fastObjectSocialMediaLink writes a SocialMediaLink as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectSocialMediaLink(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *ll2.SocialMediaLink) bool {
-	fields := x.collect(sel, "SocialMediaLink", fastImplementorsSocialMediaLink)
+	fields := x.collectFor(w, sel, "SocialMediaLink", fastImplementorsSocialMediaLink)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -2750,7 +2750,7 @@ var fastImplementorsSpaceStation = []string{"SpaceStation"}
 
 // fastObjectSpaceStation writes a SpaceStation as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectSpaceStation(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *ll2.SpaceStation) bool {
-	fields := x.collect(sel, "SpaceStation", fastImplementorsSpaceStation)
+	fields := x.collectFor(w, sel, "SpaceStation", fastImplementorsSpaceStation)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -2800,7 +2800,7 @@ var fastImplementorsSpacecraft = []string{"Spacecraft", "Node"}
 
 // fastObjectSpacecraft writes a Spacecraft as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectSpacecraft(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *catalog.Spacecraft) bool {
-	fields := x.collect(sel, "Spacecraft", fastImplementorsSpacecraft)
+	fields := x.collectFor(w, sel, "Spacecraft", fastImplementorsSpacecraft)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -3010,7 +3010,7 @@ var fastImplementorsSpacecraftConfig = []string{"SpacecraftConfig", "Node"}
 
 // fastObjectSpacecraftConfig writes a SpacecraftConfig as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectSpacecraftConfig(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *catalog.SpacecraftConfig) bool {
-	fields := x.collect(sel, "SpacecraftConfig", fastImplementorsSpacecraftConfig)
+	fields := x.collectFor(w, sel, "SpacecraftConfig", fastImplementorsSpacecraftConfig)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -3332,7 +3332,7 @@ var fastImplementorsSpacecraftConfigConnection = []string{"SpacecraftConfigConne
 
 // fastObjectSpacecraftConfigConnection writes a SpacecraftConfigConnection as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectSpacecraftConfigConnection(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *model.SpacecraftConfigConnection) bool {
-	fields := x.collect(sel, "SpacecraftConfigConnection", fastImplementorsSpacecraftConfigConnection)
+	fields := x.collectFor(w, sel, "SpacecraftConfigConnection", fastImplementorsSpacecraftConfigConnection)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -3398,7 +3398,7 @@ var fastImplementorsSpacecraftConfigEdge = []string{"SpacecraftConfigEdge"}
 
 // fastObjectSpacecraftConfigEdge writes a SpacecraftConfigEdge as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectSpacecraftConfigEdge(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *model.SpacecraftConfigEdge) bool {
-	fields := x.collect(sel, "SpacecraftConfigEdge", fastImplementorsSpacecraftConfigEdge)
+	fields := x.collectFor(w, sel, "SpacecraftConfigEdge", fastImplementorsSpacecraftConfigEdge)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -3448,7 +3448,7 @@ var fastImplementorsSpacecraftConfigType = []string{"SpacecraftConfigType"}
 
 // fastObjectSpacecraftConfigType writes a SpacecraftConfigType as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectSpacecraftConfigType(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *ll2.SpacecraftConfigType) bool {
-	fields := x.collect(sel, "SpacecraftConfigType", fastImplementorsSpacecraftConfigType)
+	fields := x.collectFor(w, sel, "SpacecraftConfigType", fastImplementorsSpacecraftConfigType)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -3498,7 +3498,7 @@ var fastImplementorsSpacecraftConnection = []string{"SpacecraftConnection"}
 
 // fastObjectSpacecraftConnection writes a SpacecraftConnection as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectSpacecraftConnection(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *model.SpacecraftConnection) bool {
-	fields := x.collect(sel, "SpacecraftConnection", fastImplementorsSpacecraftConnection)
+	fields := x.collectFor(w, sel, "SpacecraftConnection", fastImplementorsSpacecraftConnection)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -3564,7 +3564,7 @@ var fastImplementorsSpacecraftEdge = []string{"SpacecraftEdge"}
 
 // fastObjectSpacecraftEdge writes a SpacecraftEdge as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectSpacecraftEdge(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *model.SpacecraftEdge) bool {
-	fields := x.collect(sel, "SpacecraftEdge", fastImplementorsSpacecraftEdge)
+	fields := x.collectFor(w, sel, "SpacecraftEdge", fastImplementorsSpacecraftEdge)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -3614,7 +3614,7 @@ var fastImplementorsSpacecraftFlight = []string{"SpacecraftFlight", "Node"}
 
 // fastObjectSpacecraftFlight writes a SpacecraftFlight as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectSpacecraftFlight(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *catalog.SpacecraftFlight) bool {
-	fields := x.collect(sel, "SpacecraftFlight", fastImplementorsSpacecraftFlight)
+	fields := x.collectFor(w, sel, "SpacecraftFlight", fastImplementorsSpacecraftFlight)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -3768,7 +3768,7 @@ var fastImplementorsSpacecraftFlightConnection = []string{"SpacecraftFlightConne
 
 // fastObjectSpacecraftFlightConnection writes a SpacecraftFlightConnection as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectSpacecraftFlightConnection(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *model.SpacecraftFlightConnection) bool {
-	fields := x.collect(sel, "SpacecraftFlightConnection", fastImplementorsSpacecraftFlightConnection)
+	fields := x.collectFor(w, sel, "SpacecraftFlightConnection", fastImplementorsSpacecraftFlightConnection)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -3834,7 +3834,7 @@ var fastImplementorsSpacecraftFlightEdge = []string{"SpacecraftFlightEdge"}
 
 // fastObjectSpacecraftFlightEdge writes a SpacecraftFlightEdge as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectSpacecraftFlightEdge(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *model.SpacecraftFlightEdge) bool {
-	fields := x.collect(sel, "SpacecraftFlightEdge", fastImplementorsSpacecraftFlightEdge)
+	fields := x.collectFor(w, sel, "SpacecraftFlightEdge", fastImplementorsSpacecraftFlightEdge)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]
@@ -3884,7 +3884,7 @@ var fastImplementorsSpacecraftStatus = []string{"SpacecraftStatus"}
 
 // fastObjectSpacecraftStatus writes a SpacecraftStatus as the selection sel asks; false when it is null because a non-null field is.
 func (x *fastExec) fastObjectSpacecraftStatus(ctx context.Context, w *fastWriter, sel ast.SelectionSet, obj *ll2.SpacecraftStatus) bool {
-	fields := x.collect(sel, "SpacecraftStatus", fastImplementorsSpacecraftStatus)
+	fields := x.collectFor(w, sel, "SpacecraftStatus", fastImplementorsSpacecraftStatus)
 	w.b = append(w.b, '{')
 	for i := range fields {
 		f := &fields[i]

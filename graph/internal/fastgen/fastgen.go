@@ -136,7 +136,7 @@ func (g *gen) object(o *codegen.Object) {
 	}
 	g.p("// fastObject%s writes a %s as the selection sel asks; false when it is null because a non-null field is.\n", o.Name, o.Name)
 	g.p("func (x *fastExec) fastObject%s(ctx context.Context, w *fastWriter, sel ast.SelectionSet%s) bool {\n", o.Name, objParam)
-	g.p("\tfields := x.collect(sel, %q, fastImplementors%s)\n", o.Name, o.Name)
+	g.p("\tfields := x.collectFor(w, sel, %q, fastImplementors%s)\n", o.Name, o.Name)
 	g.p("\tw.b = append(w.b, '{')\n\tfor i := range fields {\n\t\tf := &fields[i]\n\t\tif i > 0 {\n\t\t\tw.b = append(w.b, ',')\n\t\t}\n\t\tw.b = append(w.b, f.key...)\n\t\tmark := len(w.b)\n")
 	g.p("\t\tif !x.fastField%s(ctx, w, f%s) {\n\t\t\tif f.nonNull {\n\t\t\t\treturn false\n\t\t\t}\n\t\t\tw.b = append(w.b[:mark], \"null\"...)\n\t\t}\n\t}\n\tw.b = append(w.b, '}')\n\treturn true\n}\n\n", o.Name, map[bool]string{true: "", false: ", obj"}[o.Root])
 
