@@ -146,8 +146,8 @@ func (m *measurer) multiplier(f *ast.Field) int {
 		return 1
 	}
 	if f.Name == "nodes" && f.Definition.Arguments.ForName("ids") != nil {
-		if v, ok := m.value(f.Arguments.ForName("ids")).([]any); ok {
-			return len(v)
+		if n, ok := m.listLen(f.Arguments.ForName("ids")); ok {
+			return n
 		}
 		return 1
 	}
@@ -186,6 +186,16 @@ func (m *measurer) value(arg *ast.Argument) any {
 		return nil
 	}
 	return v
+}
+
+// listLen is the length of a list argument: a list written in the document is
+// counted without building its values (a hundred boxed ids for nodes(ids:)).
+func (m *measurer) listLen(arg *ast.Argument) (int, bool) {
+	if arg != nil && arg.Value != nil && arg.Value.Kind == ast.ListValue {
+		return len(arg.Value.Children), true
+	}
+	v, ok := m.value(arg).([]any)
+	return len(v), ok
 }
 
 // asInt reads an Int as the operation holds it: an int from a coerced variable, an

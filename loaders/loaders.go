@@ -150,8 +150,12 @@ func (e *Entity[E]) Batch(ctx context.Context, keys []Key) func() []Result[E] {
 		level = ll2.LevelNone
 	)
 	for i, k := range keys {
-		if th, ok := e.cache.Get(ctx, k); ok {
-			later = append(later, pending{i, th})
+		if v, th, ok := e.cache.find(k); ok {
+			if th == nil {
+				out[i] = Result[E]{Value: v}
+			} else {
+				later = append(later, pending{i, th})
+			}
 			continue
 		}
 		miss = append(miss, i)
@@ -391,32 +395,48 @@ func primeLevels[E any](c *lazyCache[E], id int, from, to ll2.Level, v *E) {
 // and the entities it has seen, the latter indexed at the first lookup that misses.
 // Indexing every entity of every page as it arrived cost a closure and a map entry per
 // entity and level, hundreds per page, for requests that mostly never look one up.
+// Entities are kept as values: a thunk is made for one only when the dataloader asks
+// (Get), not for the lookups of Batch (find).
 type lazyCache[E any] struct {
-	mu sync.Mutex
-	m  map[Key]dataloader.Thunk[*E]
-	l  *Loaders
+	mu   sync.Mutex
+	m    map[Key]dataloader.Thunk[*E] // loads
+	vals map[Key]*E                   // entities seen or found
+	l    *Loaders
 }
 
 var _ dataloader.Cache[Key, *catalog.Spacecraft] = (*lazyCache[catalog.Spacecraft])(nil)
 
 func newLazyCache[E any](l *Loaders) *lazyCache[E] {
-	return &lazyCache[E]{m: map[Key]dataloader.Thunk[*E]{}, l: l}
+	return &lazyCache[E]{m: map[Key]dataloader.Thunk[*E]{}, vals: map[Key]*E{}, l: l}
 }
 
-func (c *lazyCache[E]) get(k Key) (dataloader.Thunk[*E], bool) {
+// lookup returns the entity or the load of k, if the cache knows k.
+func (c *lazyCache[E]) lookup(k Key) (*E, dataloader.Thunk[*E], bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	t, ok := c.m[k]
-	return t, ok
+	if t, ok := c.m[k]; ok {
+		return nil, t, true
+	}
+	v, ok := c.vals[k]
+	return v, nil, ok
+}
+
+// find is lookup, indexing the entities seen so far when it misses.
+func (c *lazyCache[E]) find(k Key) (*E, dataloader.Thunk[*E], bool) {
+	if v, t, ok := c.lookup(k); ok {
+		return v, t, true
+	}
+	c.l.flush()
+	return c.lookup(k)
 }
 
 // Get returns the thunk of k, indexing the entities seen so far when it misses.
 func (c *lazyCache[E]) Get(_ context.Context, k Key) (dataloader.Thunk[*E], bool) {
-	if t, ok := c.get(k); ok {
-		return t, true
+	v, t, ok := c.find(k)
+	if !ok || t != nil {
+		return t, ok
 	}
-	c.l.flush()
-	return c.get(k)
+	return func() (*E, error) { return v, nil }, true
 }
 
 // Set records the thunk of a load.
@@ -431,7 +451,9 @@ func (c *lazyCache[E]) Set(_ context.Context, k Key, t dataloader.Thunk[*E]) {
 func (c *lazyCache[E]) prime(k Key, v *E) {
 	c.mu.Lock()
 	if _, ok := c.m[k]; !ok {
-		c.m[k] = func() (*E, error) { return v, nil }
+		if _, ok := c.vals[k]; !ok {
+			c.vals[k] = v
+		}
 	}
 	c.mu.Unlock()
 }
@@ -441,13 +463,16 @@ func (c *lazyCache[E]) Delete(_ context.Context, k Key) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	_, ok := c.m[k]
+	_, isVal := c.vals[k]
 	delete(c.m, k)
-	return ok
+	delete(c.vals, k)
+	return ok || isVal
 }
 
 // Clear forgets every load and every entity indexed (not those still pending).
 func (c *lazyCache[E]) Clear() {
 	c.mu.Lock()
 	clear(c.m)
+	clear(c.vals)
 	c.mu.Unlock()
 }
