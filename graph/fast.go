@@ -319,6 +319,15 @@ func (w *fastWriter) str(s string) {
 	w.b = append(w.b, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
+		// Eight bytes at a time while none needs escaping: names and descriptions
+		// rarely do, and this scan was half of writing them.
+		for i+8 <= len(s) && !escapes8(uint64(s[i])|uint64(s[i+1])<<8|uint64(s[i+2])<<16|uint64(s[i+3])<<24|
+			uint64(s[i+4])<<32|uint64(s[i+5])<<40|uint64(s[i+6])<<48|uint64(s[i+7])<<56) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c >= 0x20 && c != '\\' && c != '"' {
 			continue
@@ -342,6 +351,15 @@ func (w *fastWriter) str(s string) {
 	}
 	w.b = append(w.b, s[start:]...)
 	w.b = append(w.b, '"')
+}
+
+// escapes8 reports whether one of the eight bytes of x may need escaping in a JSON
+// string (a control character, the quote or the backslash); it may say yes for a
+// byte that does not, after one that does, never no for one that does.
+func escapes8(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	zero := func(v uint64) uint64 { return (v - ones) & ^v & highs }
+	return ((x-0x20*ones)&^x&highs)|zero(x^'"'*ones)|zero(x^'\\'*ones) != 0
 }
 
 // run writes the data of the operation: the root fields resolve concurrently, each
