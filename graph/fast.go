@@ -649,6 +649,20 @@ func (x *fastExec) writeList(ctx context.Context, w *fastWriter, f *fastField, n
 	w.b = append(w.b, '[')
 	parts := make([]fastWriter, n)
 	oks := make([]bool, n)
+	// Each element writes into a lent buffer, as root fields do (run): the elements
+	// of a list whose objects load (a family's configurations with their spacecraft)
+	// grew fresh buffers for a sixth of what such a query allocated.
+	lent := make([]*[]byte, n)
+	for i := range parts {
+		lent[i] = bufpool.Bytes()
+		parts[i].b = *lent[i]
+	}
+	defer func() {
+		for i, p := range lent {
+			*p = parts[i].b
+			bufpool.PutBytes(p)
+		}
+	}()
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
