@@ -109,6 +109,7 @@ type Options struct {
 // LL2's data endpoints; other requests (api-throttle/, non-GET) pass through.
 type Transport struct {
 	o          Options
+	local      *MemoryStore // o.Store when it is the process's own (see Kept)
 	refreshing chan struct{}
 	calls      chan struct{}
 	mu         sync.Mutex
@@ -166,7 +167,8 @@ func NewTransport(o Options) *Transport {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	life, cancel := context.WithCancel(context.Background())
-	return &Transport{o: o, refreshing: make(chan struct{}, o.MaxBackgroundRefreshes),
+	local, _ := o.Store.(*MemoryStore)
+	return &Transport{o: o, local: local, refreshing: make(chan struct{}, o.MaxBackgroundRefreshes),
 		calls: make(chan struct{}, o.MaxConcurrentCalls), running: map[string]bool{}, life: life, cancel: cancel}
 }
 
@@ -287,6 +289,32 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return resp, nil
 }
+
+// Kept answers a GET of u from a fresh 200 answer in the process's own store, as
+// RoundTrip answers it, without the request and response around it (see ll2.Keeper).
+// A shared store (Redis) is left to RoundTrip: reading it twice when the answer is
+// stale or missing would cost a network round trip more.
+func (t *Transport) Kept(ctx context.Context, u *url.URL) ([]byte, bool) {
+	if t.local == nil || revalidate(ctx) {
+		return nil, false
+	}
+	path := endpointPath(u)
+	if strings.HasPrefix(path, ll2.PathAPIThrottle) {
+		return nil, false
+	}
+	now := t.o.Now()
+	e, have, _ := t.local.Get(ctx, Key(u))
+	if !have || e.Status != http.StatusOK || !e.Fresh(now) {
+		return nil, false
+	}
+	rep := ReportFrom(ctx)
+	rep.hit()
+	rep.used(e, now, false)
+	t.observe(path, "hit", e.Status)
+	return e.Body, true
+}
+
+var _ ll2.Keeper = (*Transport)(nil)
 
 func (t *Transport) swr(ttl time.Duration) time.Duration {
 	if t.o.StaleWhileRevalidate > 0 {

@@ -993,3 +993,62 @@ func TestTransportKeepsNoRejectedAnswer(t *testing.T) {
 		}
 	})
 }
+
+// TestTransportKept checks the client's short way to a kept answer (ll2.Keeper): a
+// fresh 200 answer in the process's store comes back with the same accounting as a
+// hit through RoundTrip, and everything else (missing, stale, not 200, revalidated,
+// a shared store) is left to RoundTrip.
+func TestTransportKept(t *testing.T) {
+	r := newRig(t, func(o *Options) { o.Store = NewMemoryStore(1 << 20) })
+	u := func(path string) *url.URL {
+		v, err := url.Parse(root + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	kept := func(ctx context.Context, path string) (string, bool) {
+		b, ok := r.tr.Kept(ctx, u(path))
+		return string(b), ok
+	}
+	if _, ok := kept(context.Background(), "spacecraft/?limit=10&mode=normal"); ok {
+		t.Fatal("Kept answered before any call")
+	}
+	wantBody(t, r.get(t, "spacecraft/?limit=10&mode=normal"), 200, `{"path":"spacecraft/","call":1}`)
+	r.clk.Advance(59 * time.Minute)
+	_, want := r.getReport(t, "spacecraft/?mode=normal&limit=10")
+	for _, q := range []string{"spacecraft/?limit=10&mode=normal", "spacecraft/?mode=normal&limit=10&format=json"} {
+		ctx, rep := WithReport(context.Background())
+		body, ok := kept(ctx, q)
+		if !ok || body != `{"path":"spacecraft/","call":1}` {
+			t.Fatalf("%s: Kept = %q, %v", q, body, ok)
+		}
+		if rep.Summary() != want {
+			t.Fatalf("%s: report %+v, want RoundTrip's %+v", q, rep.Summary(), want)
+		}
+		if ev := r.ev.last(); ev != (Event{Path: "spacecraft/", Outcome: "hit", Status: 200}) {
+			t.Fatalf("%s: event %+v", q, ev)
+		}
+	}
+	if _, ok := kept(WithRevalidate(context.Background()), "spacecraft/?limit=10&mode=normal"); ok {
+		t.Fatal("Kept answered a request that revalidates")
+	}
+	r.base.Script("spacecraft/999999/", testkit.Answer{Status: 404, Body: `{"detail":"Not found."}`})
+	wantBody(t, r.get(t, "spacecraft/999999/"), 404, `{"detail":"Not found."}`) // kept
+	if _, ok := kept(context.Background(), "spacecraft/999999/"); ok {
+		t.Fatal("Kept answered a kept 404")
+	}
+	r.clk.Advance(2 * time.Minute)
+	if _, ok := kept(context.Background(), "spacecraft/?limit=10&mode=normal"); ok {
+		t.Fatal("Kept answered a stale answer")
+	}
+	if r.base.Calls() != 2 {
+		t.Fatalf("%d base calls, want 2", r.base.Calls())
+	}
+
+	shared := newRig(t, nil) // a store of its own kind, as Redis's is
+	shared.get(t, "spacecraft/1/")
+	if _, ok := shared.tr.Kept(context.Background(), u("spacecraft/1/")); ok {
+		t.Fatal("Kept read a store that is not the process's own")
+	}
+}

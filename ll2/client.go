@@ -81,6 +81,7 @@ type Client struct {
 	maxBody   int64
 	observe   func(Call)
 	decoded   *memo
+	keeper    Keeper
 }
 
 // NewTransport returns the pooled keep-alive transport the client uses by default.
@@ -142,6 +143,7 @@ func New(cfg Config) (*Client, error) {
 		tr = NewTransport()
 	}
 	c.http = &http.Client{Transport: tr}
+	c.keeper, _ = tr.(Keeper)
 	return c, nil
 }
 
@@ -443,11 +445,6 @@ func get[T any](ctx context.Context, c *Client, path string, q url.Values, check
 			c.observe(Call{Method: http.MethodGet, Path: path, Query: enc, Status: status, Bytes: size, Duration: time.Since(start), Err: err})
 		}
 	}()
-	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > c.timeout {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
-	}
 	target := u.String()
 	// decode turns a 200 body into a checked T.
 	decode := func(body []byte, contentType string) (T, error) {
@@ -469,6 +466,25 @@ func get[T any](ctx context.Context, c *Client, path string, q url.Values, check
 			}
 		}
 		return v, nil
+	}
+	if c.keeper != nil {
+		if body, ok := c.keeper.Kept(ctx, u); ok {
+			status, size = http.StatusOK, len(body)
+			if v, ok := c.decoded.get(target, body); ok {
+				if t, ok := v.(T); ok {
+					return t, nil
+				}
+			}
+			if out, err = decode(body, ""); err == nil {
+				c.decoded.put(target, body, out)
+			}
+			return out, err
+		}
+	}
+	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > c.timeout {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
 	}
 	// A transport that checks the body before keeping it has decoded it: the value is
 	// kept for the bytes it will serve, and not decoded again below.

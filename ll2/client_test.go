@@ -1217,3 +1217,58 @@ type sharedBody struct {
 
 func (sharedBody) Close() error          { return nil }
 func (s sharedBody) SharedBytes() []byte { return s.b }
+
+// keeperTransport is a caching transport as the client sees it: Kept answers from
+// kept, RoundTrip counts what reaches it.
+type keeperTransport struct {
+	kept  map[string]string
+	trips int
+	asked []string
+}
+
+func (k *keeperTransport) Kept(_ context.Context, u *url.URL) ([]byte, bool) {
+	k.asked = append(k.asked, u.String())
+	b, ok := k.kept[u.Path]
+	return []byte(b), ok
+}
+
+func (k *keeperTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	k.trips++
+	b := []byte(`{"id": 9, "name": "nine", "response_mode": "detailed", "flights": []}`)
+	return &http.Response{StatusCode: 200, Header: http.Header{}, Body: sharedBody{bytes.NewReader(b), b}, Request: req}, nil
+}
+
+// TestClientAsksItsKeeperFirst checks the client's short way to a kept answer: what
+// the transport keeps is decoded (once), checked and observed without a request;
+// what it does not keep goes through RoundTrip.
+func TestClientAsksItsKeeperFirst(t *testing.T) {
+	tr := &keeperTransport{kept: map[string]string{
+		"/2.3.0/spacecraft/8/": `{"id": 8, "name": "eight", "response_mode": "detailed", "flights": []}`,
+		"/2.3.0/spacecraft/7/": `{"id": 6, "name": "six", "response_mode": "detailed", "flights": []}`,
+	}}
+	var calls []ll2.Call
+	c, err := ll2.New(ll2.Config{BaseURL: "https://ll2.test/2.3.0/", Transport: tr, Observe: func(c ll2.Call) { calls = append(calls, c) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	s1, err := c.GetSpacecraft(ctx, 8)
+	if err != nil || s1.Name != "eight" || tr.trips != 0 {
+		t.Fatalf("kept answer: %+v %v, %d round trips", s1, err, tr.trips)
+	}
+	if tr.asked[0] != "https://ll2.test/2.3.0/spacecraft/8/?format=json" {
+		t.Fatalf("asked the keeper for %s", tr.asked[0])
+	}
+	if len(calls) != 1 || calls[0].Status != 200 || calls[0].Bytes != len(tr.kept["/2.3.0/spacecraft/8/"]) || calls[0].Err != nil {
+		t.Fatalf("observed %+v", calls)
+	}
+	if s2, _ := c.GetSpacecraft(ctx, 8); s2 != s1 {
+		t.Fatal("the same kept bytes were decoded twice")
+	}
+	if _, err := c.GetSpacecraft(ctx, 7); ll2.KindOf(err) != ll2.KindBadResponse || !strings.Contains(err.Error(), "asked for id 7, got id 6") {
+		t.Fatalf("a kept answer the check rejects: %v", err)
+	}
+	if s, err := c.GetSpacecraft(ctx, 9); err != nil || s.Name != "nine" || tr.trips != 1 {
+		t.Fatalf("an answer not kept: %+v %v, %d round trips", s, err, tr.trips)
+	}
+}

@@ -2,7 +2,9 @@ package ll2
 
 import (
 	"bytes"
+	"context"
 	"io"
+	"net/url"
 
 	"github.com/maypok86/otter/v2"
 )
@@ -18,6 +20,18 @@ type SharedBody interface {
 	// SharedBytes returns the whole body. Neither the transport nor the client may
 	// modify it, ever: the client recognises an answer by these bytes.
 	SharedBytes() []byte
+}
+
+// A Keeper is a transport that keeps answers (economy.Transport). The client asks it
+// for a fresh kept answer before it builds a request: an answer served from the cache
+// through http.Client cost a request, its headers, a context with a timeout and a
+// response, the most of a reverse connection's pages (one per parent) once warm.
+type Keeper interface {
+	// Kept returns the body of a fresh kept 200 answer to a GET of u, accounted for
+	// as RoundTrip accounts a hit; the body is shared as a SharedBody's is. False
+	// means the request must go through RoundTrip, which decides everything else
+	// (stale answers, calls, errors).
+	Kept(ctx context.Context, u *url.URL) ([]byte, bool)
 }
 
 // DefaultDecodedBytes bounds the decoded answers a client keeps when
