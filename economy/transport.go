@@ -210,12 +210,17 @@ func (t *Transport) Budget() Budget { return t.o.Budget }
 func Key(u *url.URL) string {
 	q := u.Query()
 	q.Del("format")
-	return "ll2:" + u.Host + u.Path + "?" + q.Encode()
+	return KeyOf(u.Host, u.Path, q.Encode())
+}
+
+// KeyOf is Key of a URL of host and path whose query without format is query, in
+// url.Values' sorted encoding.
+func KeyOf(host, path, query string) string {
+	return "ll2:" + host + path + "?" + query
 }
 
 // endpointPath returns the path below the version root ("spacecraft/12/").
-func endpointPath(u *url.URL) string {
-	p := u.Path
+func endpointPath(p string) string {
 	if i := strings.Index(p, "/2.3.0/"); i >= 0 {
 		return p[i+len("/2.3.0/"):]
 	}
@@ -230,7 +235,7 @@ func (t *Transport) observe(path, outcome string, status int) {
 
 // RoundTrip answers from the cache when it can, else makes (or joins) the call.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	path := endpointPath(req.URL)
+	path := endpointPath(req.URL.Path)
 	if req.Method != http.MethodGet || strings.HasPrefix(path, ll2.PathAPIThrottle) {
 		return t.o.Base.RoundTrip(req)
 	}
@@ -294,16 +299,16 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // RoundTrip answers it, without the request and response around it (see ll2.Keeper).
 // A shared store (Redis) is left to RoundTrip: reading it twice when the answer is
 // stale or missing would cost a network round trip more.
-func (t *Transport) Kept(ctx context.Context, u *url.URL) ([]byte, bool) {
+func (t *Transport) Kept(ctx context.Context, host, urlPath, query string) ([]byte, bool) {
 	if t.local == nil || revalidate(ctx) {
 		return nil, false
 	}
-	path := endpointPath(u)
+	path := endpointPath(urlPath)
 	if strings.HasPrefix(path, ll2.PathAPIThrottle) {
 		return nil, false
 	}
 	now := t.o.Now()
-	e, have, _ := t.local.Get(ctx, Key(u))
+	e, have, _ := t.local.Get(ctx, KeyOf(host, urlPath, query))
 	if !have || e.Status != http.StatusOK || !e.Fresh(now) {
 		return nil, false
 	}

@@ -74,6 +74,7 @@ type Call struct {
 // other callers (answers decoded once and kept, see SharedBody): treat it as read-only.
 type Client struct {
 	base      *url.URL
+	root      string // base's text, without query or fragment (see target)
 	token     string
 	http      *http.Client
 	userAgent string
@@ -115,8 +116,11 @@ func New(cfg Config) (*Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("ll2: base URL %q: want http(s)://host/path/", cfg.BaseURL)
 	}
+	root := *u
+	root.RawQuery, root.Fragment, root.ForceQuery = "", "", false
 	c := &Client{
 		base:      u,
+		root:      root.String(),
 		token:     cfg.Token,
 		userAgent: cfg.UserAgent,
 		timeout:   cfg.Timeout,
@@ -213,7 +217,8 @@ func list[T any, PT interface {
 	responseModer
 }](ctx context.Context, c *Client, e *Endpoint[T], p ListParams) (*List[T], error) {
 	v := p.Values()
-	op := "GET " + e.Path + "?" + v.Encode()
+	query := v.Encode()
+	op := "GET " + e.Path + "?" + query
 	if err := validate(e, p); err != nil {
 		return nil, &Error{Kind: KindBadRequest, Op: op, Detail: err.Error()}
 	}
@@ -221,7 +226,7 @@ func list[T any, PT interface {
 	if err != nil {
 		return nil, &Error{Kind: KindBadRequest, Op: op, Err: err}
 	}
-	page, err := get(ctx, c, e.Path, v, func(page Page[*T]) error {
+	page, err := get(ctx, c, e.Path, query, func(page Page[*T]) error {
 		if page.Results == nil {
 			// What an error body ({"detail": …}) or a proxy's stray JSON decodes as.
 			return errors.New("no results list in the page")
@@ -267,7 +272,7 @@ func detail[T any, PT interface {
 	responseModer
 }](ctx context.Context, c *Client, e *Endpoint[T], id int) (*T, error) {
 	path := e.Path + strconv.Itoa(id) + "/"
-	return get(ctx, c, path, nil, func(out *T) error {
+	return get(ctx, c, path, "", func(out *T) error {
 		switch {
 		case out == nil:
 			return errors.New("null body")
@@ -359,7 +364,7 @@ func ListLookup[T any](ctx context.Context, c *Client, path string, limit, offse
 	if offset > 0 {
 		v.Set("offset", strconv.Itoa(offset))
 	}
-	page, err := get(ctx, c, path, v, func(page Page[T]) error {
+	page, err := get(ctx, c, path, v.Encode(), func(page Page[T]) error {
 		if page.Results == nil {
 			return errors.New("no results list in the page")
 		}
@@ -418,26 +423,23 @@ func lookupRowID(r any) (int, bool) {
 // Throttle calls `api-throttle/`, which costs nothing against the limit, to learn the
 // caller's limit and current use.
 func (c *Client) Throttle(ctx context.Context) ([]APIThrottle, error) {
-	return get[[]APIThrottle](ctx, c, PathAPIThrottle, nil, nil)
+	return get[[]APIThrottle](ctx, c, PathAPIThrottle, "", nil)
 }
 
-// get performs one GET below the base URL and decodes a 200 answer into a T, which
+// get performs one GET of path below the base URL, with query (url.Values' sorted
+// encoding, without format), and decodes a 200 answer into a T, which
 // check (when set) must accept. What it decodes from a SharedBody it keeps and hands
 // out again for the same bytes, so the value may be shared: callers must not modify
 // it. The request carries the same decoding and check as a BodyCheck, so that a
 // caching transport keeps no answer this call would reject. Every failure comes back
 // as an *Error.
-func get[T any](ctx context.Context, c *Client, path string, q url.Values, check func(T) error) (out T, err error) {
-	if q == nil {
-		q = url.Values{}
-	}
-	q.Set("format", "json")
-	enc := q.Encode()
-	u := c.base.ResolveReference(&url.URL{Path: path, RawQuery: enc})
+func get[T any](ctx context.Context, c *Client, path string, query string, check func(T) error) (out T, err error) {
+	enc := withFormat(query)
 	op := "GET " + path
-	if enc != "format=json" {
+	if query != "" {
 		op += "?" + enc
 	}
+	target, upath := c.target(path, enc)
 	start := time.Now()
 	status, size := 0, 0
 	defer func() {
@@ -445,7 +447,6 @@ func get[T any](ctx context.Context, c *Client, path string, q url.Values, check
 			c.observe(Call{Method: http.MethodGet, Path: path, Query: enc, Status: status, Bytes: size, Duration: time.Since(start), Err: err})
 		}
 	}()
-	target := u.String()
 	// decode turns a 200 body into a checked T.
 	decode := func(body []byte, contentType string) (T, error) {
 		var zero T
@@ -468,7 +469,7 @@ func get[T any](ctx context.Context, c *Client, path string, q url.Values, check
 		return v, nil
 	}
 	if c.keeper != nil {
-		if body, ok := c.keeper.Kept(ctx, u); ok {
+		if body, ok := c.keeper.Kept(ctx, c.base.Host, upath, query); ok {
 			status, size = http.StatusOK, len(body)
 			if v, ok := c.decoded.get(target, body); ok {
 				if t, ok := v.(T); ok {
@@ -542,6 +543,58 @@ func get[T any](ctx context.Context, c *Client, path string, q url.Values, check
 		c.decoded.put(target, body, out)
 	}
 	return out, nil
+}
+
+// withFormat returns query (url.Values' sorted encoding) with format=json in its
+// sorted place, as url.Values would encode it with format set.
+func withFormat(query string) string {
+	for i := 0; i < len(query); {
+		end := strings.IndexByte(query[i:], '&')
+		if end < 0 {
+			end = len(query)
+		} else {
+			end += i
+		}
+		key, _, _ := strings.Cut(query[i:end], "=")
+		if strings.ContainsAny(key, "%+") {
+			key, _ = url.QueryUnescape(key) // url.Values sorts the keys unescaped
+		}
+		if key > "format" {
+			return query[:i] + "format=json&" + query[i:]
+		}
+		i = end + 1
+	}
+	if query == "" {
+		return "format=json"
+	}
+	return query + "&format=json"
+}
+
+// target returns the URL of path below the base with the encoded query enc, and its
+// path. A plain path (what the endpoints' paths are) is written onto the base's text
+// without the work of resolving a reference, with the same result.
+func (c *Client) target(path, enc string) (target, urlPath string) {
+	if plainPath(path) {
+		return c.root + path + "?" + enc, c.base.Path + path
+	}
+	u := c.base.ResolveReference(&url.URL{Path: path, RawQuery: enc})
+	return u.String(), u.Path
+}
+
+// plainPath reports whether path is relative and made of letters, digits, '_', '-'
+// and '/' only: no dot segments, nothing to escape.
+func plainPath(path string) bool {
+	if path == "" || path[0] == '/' {
+		return false
+	}
+	for i := 0; i < len(path); i++ {
+		switch b := path[i]; {
+		case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9', b == '_', b == '-', b == '/':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func statusError(op string, resp *http.Response, body []byte) error {

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"spacegraph/economy"
 	"spacegraph/ll2"
 	"spacegraph/ll2/ll2server"
 	"spacegraph/snapshot"
@@ -1222,19 +1223,22 @@ func (s sharedBody) SharedBytes() []byte { return s.b }
 // kept, RoundTrip counts what reaches it.
 type keeperTransport struct {
 	kept  map[string]string
-	trips int
-	asked []string
+	trips []*url.URL
+	asked [][3]string
 }
 
-func (k *keeperTransport) Kept(_ context.Context, u *url.URL) ([]byte, bool) {
-	k.asked = append(k.asked, u.String())
-	b, ok := k.kept[u.Path]
+func (k *keeperTransport) Kept(_ context.Context, host, path, query string) ([]byte, bool) {
+	k.asked = append(k.asked, [3]string{host, path, query})
+	b, ok := k.kept[path]
 	return []byte(b), ok
 }
 
 func (k *keeperTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	k.trips++
+	k.trips = append(k.trips, req.URL)
 	b := []byte(`{"id": 9, "name": "nine", "response_mode": "detailed", "flights": []}`)
+	if strings.HasSuffix(req.URL.Path, "/spacecraft/") {
+		b = []byte(`{"count": 0, "results": []}`)
+	}
 	return &http.Response{StatusCode: 200, Header: http.Header{}, Body: sharedBody{bytes.NewReader(b), b}, Request: req}, nil
 }
 
@@ -1253,11 +1257,11 @@ func TestClientAsksItsKeeperFirst(t *testing.T) {
 	}
 	ctx := context.Background()
 	s1, err := c.GetSpacecraft(ctx, 8)
-	if err != nil || s1.Name != "eight" || tr.trips != 0 {
-		t.Fatalf("kept answer: %+v %v, %d round trips", s1, err, tr.trips)
+	if err != nil || s1.Name != "eight" || len(tr.trips) != 0 {
+		t.Fatalf("kept answer: %+v %v, %d round trips", s1, err, len(tr.trips))
 	}
-	if tr.asked[0] != "https://ll2.test/2.3.0/spacecraft/8/?format=json" {
-		t.Fatalf("asked the keeper for %s", tr.asked[0])
+	if tr.asked[0] != [3]string{"ll2.test", "/2.3.0/spacecraft/8/", ""} {
+		t.Fatalf("asked the keeper for %q", tr.asked[0])
 	}
 	if len(calls) != 1 || calls[0].Status != 200 || calls[0].Bytes != len(tr.kept["/2.3.0/spacecraft/8/"]) || calls[0].Err != nil {
 		t.Fatalf("observed %+v", calls)
@@ -1268,7 +1272,20 @@ func TestClientAsksItsKeeperFirst(t *testing.T) {
 	if _, err := c.GetSpacecraft(ctx, 7); ll2.KindOf(err) != ll2.KindBadResponse || !strings.Contains(err.Error(), "asked for id 7, got id 6") {
 		t.Fatalf("a kept answer the check rejects: %v", err)
 	}
-	if s, err := c.GetSpacecraft(ctx, 9); err != nil || s.Name != "nine" || tr.trips != 1 {
-		t.Fatalf("an answer not kept: %+v %v, %d round trips", s, err, tr.trips)
+	if s, err := c.GetSpacecraft(ctx, 9); err != nil || s.Name != "nine" || len(tr.trips) != 1 {
+		t.Fatalf("an answer not kept: %+v %v, %d round trips", s, err, len(tr.trips))
+	}
+	// What the keeper is asked is the caching transport's key of the URL the request
+	// then goes to, which is written as url.Values writes a query.
+	_, err = c.ListSpacecraft(ctx, ll2.ListParams{Limit: 3, Mode: ll2.LevelNormal, Search: "a b&c", Filter: url.Values{"in_space": {"true"}, "spacecraft_config": {"5"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent, asked := tr.trips[1], tr.asked[len(tr.asked)-1]
+	if got, want := economy.KeyOf(asked[0], asked[1], asked[2]), economy.Key(sent); got != want {
+		t.Fatalf("the keeper was asked for %s, the request's key is %s", got, want)
+	}
+	if want := "https://ll2.test/2.3.0/spacecraft/?format=json&in_space=true&limit=3&mode=normal&search=a+b%26c&spacecraft_config=5"; sent.String() != want {
+		t.Fatalf("request to %s, want %s", sent, want)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net/url"
 
 	"github.com/maypok86/otter/v2"
 )
@@ -27,11 +26,12 @@ type SharedBody interface {
 // through http.Client cost a request, its headers, a context with a timeout and a
 // response, the most of a reverse connection's pages (one per parent) once warm.
 type Keeper interface {
-	// Kept returns the body of a fresh kept 200 answer to a GET of u, accounted for
-	// as RoundTrip accounts a hit; the body is shared as a SharedBody's is. False
-	// means the request must go through RoundTrip, which decides everything else
-	// (stale answers, calls, errors).
-	Kept(ctx context.Context, u *url.URL) ([]byte, bool)
+	// Kept returns the body of a fresh kept 200 answer to a GET of host and path
+	// with query (url.Values' sorted encoding of the query without format),
+	// accounted for as RoundTrip accounts a hit; the body is shared as a
+	// SharedBody's is. False means the request must go through RoundTrip, which
+	// decides everything else (stale answers, calls, errors).
+	Kept(ctx context.Context, host, path, query string) ([]byte, bool)
 }
 
 // DefaultDecodedBytes bounds the decoded answers a client keeps when
