@@ -100,8 +100,15 @@ func New(cat *catalog.Catalog, wait time.Duration, m *observe.Metrics) *Loaders 
 
 func newLoader[K comparable, V any](m *observe.Metrics, name string, wait time.Duration, fn dataloader.BatchFunc[K, V], opts ...dataloader.Option[K, V]) *dataloader.Loader[K, V] {
 	return dataloader.NewBatchedLoader(fn, append([]dataloader.Option[K, V]{dataloader.WithWait[K, V](wait),
-		dataloader.WithTracer[K, V](observe.NewLoaderTracer[K, V](name, m))}, opts...)...)
+		dataloader.WithTracer[K, V](observe.NewLoaderTracer[K, V](name, m)),
+		dataloader.WithInputCapacity[K, V](inputCapacity)}, opts...)...)
 }
+
+// inputCapacity is the buffer of a batch's queue of keys. The library's default
+// (1,000) is an 8 KB channel made for every batch, a seventh of what a family with its
+// configurations and their spacecraft allocated; a batch of more keys than this only
+// waits for the goroutine that collects them, which runs as they arrive.
+const inputCapacity = 64
 
 // Entity is the loader of one kind of entity by LL2 id. Its Load batches the keys
 // that arrive within the batching window, for resolvers that each hold one key;

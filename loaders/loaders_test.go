@@ -406,3 +406,26 @@ func loaderBatches(t *testing.T, m *observe.Metrics, loader string) uint64 {
 	}
 	return 0
 }
+
+// TestLoadsMoreKeysThanABatchQueueHolds loads, one Load each and at once, more keys
+// than a batch's queue holds: every key is answered, in as few batches as the window
+// makes (a full queue only waits for the goroutine that collects it).
+func TestLoadsMoreKeysThanABatchQueueHolds(t *testing.T) {
+	cat, _ := newCatalog(t)
+	m := observe.New(observe.Options{})
+	l := loaders.New(cat, testWait, m)
+	ctx := loaders.WithLoaders(context.Background(), l)
+	const n = 300 // past 64, the queue's capacity
+	thunks := make([]func() (*catalog.Agency, error), n)
+	for i := range n {
+		thunks[i] = l.Agency.Load(ctx, loaders.Key{ID: 100000 + i, Level: ll2.LevelList})
+	}
+	for i, th := range thunks {
+		if _, err := th(); !errors.Is(err, ll2.ErrNotFound) {
+			t.Fatalf("key %d: %v, want NotFound", i, err)
+		}
+	}
+	if b := loaderBatches(t, m, "agency"); b != 1 {
+		t.Errorf("%d batches for %d keys loaded at once, want 1", b, n)
+	}
+}
