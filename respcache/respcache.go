@@ -111,19 +111,35 @@ func (k responseKeys) key(r *http.Request) (key string, ok bool) {
 	// persisted query (the hash names the text) nor in trusted-documents mode (only
 	// the manifest's very texts run): there another text of the same tokens is
 	// refused, and may not be answered from the cache.
-	doc := "text:" + p.Query
-	if _, persisted := p.Extensions["persistedQuery"]; k.normalize && !persisted {
-		if norm, ok := normalDocument(p.Query); ok {
-			doc = "tokens:" + norm
+	//
+	// The parts are hashed as one buffer, each after its length: the normalized
+	// document is written into it token by token, not built as a string of its own
+	// (a hundred ids in a document were a hundred strings).
+	lent := bufpool.Bytes()
+	defer bufpool.PutBytes(lent)
+	b := *lent
+	b = appendPart(b, k.fingerprint)
+	_, persisted := p.Extensions["persistedQuery"]
+	var normal bool
+	if k.normalize && !persisted {
+		scratch := bufpool.Bytes()
+		norm, ok := appendNormal(append((*scratch)[:0], "tokens:"...), p.Query)
+		if normal = ok; ok {
+			b = appendPart(b, norm)
 		}
+		*scratch = norm
+		bufpool.PutBytes(scratch)
 	}
-	h := sha256.New()
-	for _, part := range []string{k.fingerprint, doc, p.OperationName, string(vars), string(ext), media} {
-		h.Write([]byte(strconv.Itoa(len(part))))
-		h.Write([]byte{':'})
-		h.Write([]byte(part))
+	if !normal {
+		b = strconv.AppendInt(b, int64(len("text:")+len(p.Query)), 10)
+		b = append(append(append(b, ':'), "text:"...), p.Query...)
 	}
-	key = hex.EncodeToString(h.Sum(nil))
+	for _, part := range []string{p.OperationName, string(vars), string(ext), media} {
+		b = appendPart(b, part)
+	}
+	*lent = b
+	sum := sha256.Sum256(b)
+	key = hex.EncodeToString(sum[:])
 	memo.add(id, key)
 	return key, true
 }
@@ -140,32 +156,44 @@ func (k responseKeys) key(r *http.Request) (key string, ok bool) {
 // (directives of variable definitions), so that two different documents could print
 // alike and share an answer.
 func normalDocument(text string) (string, bool) {
+	b, ok := appendNormal(nil, text)
+	return string(b), ok
+}
+
+// appendNormal appends normalDocument's text of text to dst.
+func appendNormal(dst []byte, text string) ([]byte, bool) {
 	lx := lexer.New(&ast.Source{Input: text})
-	var b strings.Builder
-	b.Grow(len(text))
+	start := len(dst)
 	for {
 		tok, err := lx.ReadToken()
 		if err != nil {
-			return "", false
+			return dst, false
 		}
 		switch tok.Kind {
 		case lexer.EOF:
-			return b.String(), true
+			return dst, true
 		case lexer.Comment:
 			continue
 		}
-		if b.Len() > 0 {
-			b.WriteByte(' ')
+		if len(dst) > start {
+			dst = append(dst, ' ')
 		}
 		switch tok.Kind {
 		case lexer.String, lexer.BlockString:
-			b.WriteString(strconv.Quote(tok.Value))
+			dst = strconv.AppendQuote(dst, tok.Value)
 		case lexer.Name, lexer.Int, lexer.Float:
-			b.WriteString(tok.Value)
+			dst = append(dst, tok.Value...)
 		default:
-			b.WriteString(tok.Kind.String())
+			dst = append(dst, tok.Kind.String()...)
 		}
 	}
+}
+
+// appendPart appends a part of a response key's hashed text: its length, a colon
+// and the part.
+func appendPart[S string | []byte](b []byte, part S) []byte {
+	b = strconv.AppendInt(b, int64(len(part)), 10)
+	return append(append(b, ':'), part...)
 }
 
 // DefaultMaxBytes bounds one answer the response cache stores: several times the

@@ -1,6 +1,14 @@
 package respcache
 
-import "testing"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+)
 
 // TestNormalDocument checks that documents the GraphQL grammar reads alike share
 // their normal form, and that documents it reads apart never do, however their
@@ -49,5 +57,43 @@ func TestNormalDocument(t *testing.T) {
 	}
 	if _, ok := normalDocument(`{ a(x: "unterminated) }`); ok {
 		t.Error("a document that does not lex has a normal form")
+	}
+}
+
+// TestKeysAsWritten pins the response keys to their definition: the SHA-256, in hex,
+// of the fingerprint, the document (its tokens, or its text), the operation name,
+// the variables and extensions as JSON and the media type, each after its length and
+// a colon. Entries shared through Redis outlive a release: the same request must
+// keep its key when the code that builds it changes.
+func TestKeysAsWritten(t *testing.T) {
+	want := func(parts ...string) string {
+		var b strings.Builder
+		for _, p := range parts {
+			b.WriteString(strconv.Itoa(len(p)) + ":" + p)
+		}
+		sum := sha256.Sum256([]byte(b.String()))
+		return hex.EncodeToString(sum[:])
+	}
+	post := func(body string) *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("Accept", "application/graphql-response+json")
+		return r
+	}
+	for _, tc := range []struct {
+		normalize bool
+		body      string
+		want      string
+	}{
+		{true, `{"query":"query Q { nodes(ids: [\"a\", \"b\"]) { id } }","operationName":"Q","variables":{"y":1,"x":"2"}}`,
+			want("fp", `tokens:query Q { nodes ( ids : [ "a" "b" ] ) { id } }`, "Q", `{"x":"2","y":1}`, "null", "application/graphql-response+json")},
+		{false, `{"query":"{ a }"}`, want("fp", "text:{ a }", "", "null", "null", "application/graphql-response+json")},
+		{true, `{"query":"{ a(s: \"unterminated) }"}`, want("fp", `text:{ a(s: "unterminated) }`, "", "null", "null", "application/graphql-response+json")},
+	} {
+		k := responseKeys{memo: newKeyMemo(), fingerprint: "fp", normalize: tc.normalize}
+		got, ok := k.key(post(tc.body))
+		if !ok || got != tc.want {
+			t.Errorf("%s: key %s, %v, want %s", tc.body, got, ok, tc.want)
+		}
 	}
 }
