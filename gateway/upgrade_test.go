@@ -8,6 +8,7 @@ import (
 
 	"spacegraph/gateway"
 	"spacegraph/ll2/ll2server"
+	"spacegraph/observe"
 )
 
 // TestEmbeddedUpgradeFailsAtItsField checks where the error goes when an embedded
@@ -122,5 +123,49 @@ func TestUpgradedEmbeddedObjectsAreTheObjects(t *testing.T) {
 	}
 	if withStats == 0 {
 		t.Error("no agency has launch statistics: the upgrade brought nothing")
+	}
+}
+
+// TestCachedRootLookupsRunNoBatch checks that root lookups of objects the caches hold
+// are answered at once: no loader batch (a batching window waited out and its
+// goroutines) once warm, and the same answer as cold.
+func TestCachedRootLookupsRunNoBatch(t *testing.T) {
+	m := observe.New(observe.Options{})
+	h := newHarness(t, gateway.Config{ResponseCacheOff: true, Metrics: m})
+	var ids struct {
+		AllFamilies, AllAgencies struct{ Nodes []struct{ LL2ID int } }
+	}
+	h.ok(`{ allFamilies(first: 1) { nodes { ll2Id } } allAgencies(first: 1) { nodes { ll2Id } } }`, nil, &ids)
+	if len(ids.AllFamilies.Nodes) == 0 || len(ids.AllAgencies.Nodes) == 0 {
+		t.Fatalf("no family or agency in the snapshot: %+v", ids)
+	}
+	q := fmt.Sprintf(`{ family(ll2Id: %d) { name } spacecraft(ll2Id: 12) { name spacecraftConfig { name } } agency(ll2Id: %d) { name } }`,
+		ids.AllFamilies.Nodes[0].LL2ID, ids.AllAgencies.Nodes[0].LL2ID)
+	batches := func() uint64 {
+		fams, err := m.Registry().Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n uint64
+		for _, f := range fams {
+			if f.GetName() == "spacegraph_loader_batch_size" {
+				for _, mt := range f.GetMetric() {
+					n += mt.GetHistogram().GetSampleCount()
+				}
+			}
+		}
+		return n
+	}
+	cold := h.do(q, nil)
+	if len(cold.Errors) > 0 || batches() == 0 {
+		t.Fatalf("cold: %+v, %d batches", cold.Errors, batches())
+	}
+	before, calls := batches(), h.calls()
+	warm := h.do(q, nil)
+	if string(warm.Data) != string(cold.Data) || len(warm.Errors) > 0 {
+		t.Fatalf("warm answer %s %+v, want %s", warm.Data, warm.Errors, cold.Data)
+	}
+	if n := batches() - before; n != 0 || h.calls() != calls {
+		t.Errorf("warm: %d loader batches and %d calls, want none", n, h.calls()-calls)
 	}
 }

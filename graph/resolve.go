@@ -20,9 +20,13 @@ import (
 // This file holds the helpers the resolvers share: loading objects at a level, upgrading
 // embedded objects that a selection needs richer, and building connections.
 
-// load fetches one object through a loader at level l or richer.
+// load fetches one object through a loader at level l or richer. It asks as Batch
+// does: an object the caches hold is answered at once, where Load waited out the
+// batching window (a root lookup was a millisecond and a batch's goroutines per
+// request); one that needs LL2 still joins the window's batch.
 func load[E any](ctx context.Context, ld *loaders.Entity[E], id int, l ll2.Level) (*E, error) {
-	return ld.Load(ctx, loaders.Key{ID: id, Level: l})()
+	r := ld.Batch(ctx, []loaders.Key{{ID: id, Level: l}})()[0]
+	return r.Value, r.Err
 }
 
 // nullIfNotFound turns "LL2 has no such object" into a plain null, as the contract asks
