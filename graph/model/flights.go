@@ -2,7 +2,6 @@ package model
 
 import (
 	"io"
-	"strconv"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -18,7 +17,7 @@ func MarshalDateTime(d ll2.DateTime) graphql.Marshaler {
 			_, _ = io.WriteString(w, "null")
 			return
 		}
-		_, _ = io.WriteString(w, strconv.Quote(d.String()))
+		_, _ = w.Write(appendString(nil, d.String()))
 	})
 }
 
