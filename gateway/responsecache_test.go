@@ -173,3 +173,27 @@ func TestResponseCacheOutcomeInTheLogLine(t *testing.T) {
 		t.Errorf("the same request again: %v", l)
 	}
 }
+
+// TestResponseCacheKeepsDataNamedErrors checks that the response cache tells an
+// answer with errors by the operation's errors, not by its bytes: data with a field
+// aliased errors is kept and served again, an answer with an error is not.
+func TestResponseCacheKeepsDataNamedErrors(t *testing.T) {
+	d := llScale()
+	h := newHarness(t, gateway.Config{Snapshot: &d})
+	for _, tc := range []struct {
+		doc    string
+		stored bool
+	}{
+		{`{ errors: allSpacecraft(first: 2) { nodes { name } } }`, true},
+		{`{ spacecraft(ll2Id: -1) { name } }`, false},
+	} {
+		h.send("POST", "/graphql", postJSON, jsonBody(tc.doc, nil, nil))
+		second, raw := h.send("POST", "/graphql", postJSON, jsonBody(tc.doc, nil, nil))
+		if second.StatusCode != 200 {
+			t.Fatalf("%s: %d: %.200s", tc.doc, second.StatusCode, raw)
+		}
+		if hit := second.Header.Get("X-Cache") == "HIT"; hit != tc.stored {
+			t.Errorf("%s: stored %v, want %v: %.200s", tc.doc, hit, tc.stored, raw)
+		}
+	}
+}

@@ -31,6 +31,7 @@ import (
 	"spacegraph/errs"
 	"spacegraph/graph"
 	"spacegraph/internal/bufpool"
+	"spacegraph/reqscope"
 )
 
 // Transport replaces gqlgen's GET, POST and Options transports, whose status codes and
@@ -161,6 +162,7 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		// As in writeJSON: a bug, which the panic recovery answers.
 		panic(fmt.Errorf("encoding a GraphQL answer: %w", err))
 	}
+	reqscope.From(r.Context()).SetAnswer(len(resp.Errors) > 0)
 	w.Header().Set("Content-Type", ct)
 	w.WriteHeader(http.StatusOK)
 	// Write does not keep its argument, so the buffer goes back to the pool after it.

@@ -31,6 +31,9 @@ type Record struct {
 	code          string
 	responseCache string
 	traceID       string
+	// answered is set once the GraphQL transport has written an operation's
+	// answer, with whether it held errors.
+	answered, answerErrors bool
 }
 
 type recordKey struct{}
@@ -157,6 +160,30 @@ func (r *Record) ResponseCache() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.responseCache
+}
+
+// SetAnswer records that the GraphQL transport wrote an operation's answer, and
+// whether that answer held errors; the transport calls it. The response cache reads
+// it to keep only clean answers, where it searched each answer's bytes for an errors
+// key (3% of the CPU of a 100-object page).
+func (r *Record) SetAnswer(withErrors bool) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.answered, r.answerErrors = true, withErrors
+	r.mu.Unlock()
+}
+
+// Answer returns what SetAnswer recorded; known is false when no answer was recorded
+// (no record, or a response that no operation wrote).
+func (r *Record) Answer() (withErrors, known bool) {
+	if r == nil {
+		return false, false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.answerErrors, r.answered
 }
 
 // SetTraceID records the id of the request's trace, when it is traced; the first one

@@ -454,7 +454,11 @@ func New(o Options, next http.Handler) http.Handler {
 		if sum.FreshKnown {
 			ttl = sum.MinFresh
 		}
-		ok := rec.status == http.StatusOK && sum.Stale == 0 && ttl > 0 && !bytes.Contains(body, []byte(`"errors":`))
+		withErrors, known := scope.Answer()
+		if !known {
+			withErrors = bytes.Contains(body, []byte(`"errors":`))
+		}
+		ok := rec.status == http.StatusOK && sum.Stale == 0 && ttl > 0 && !withErrors
 		if !ok {
 			w.Header().Set("Cache-Control", "no-store")
 			w.WriteHeader(rec.status)
