@@ -91,7 +91,7 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 	media, _ := Negotiate(r.Header.Values("Accept"))
 	ct := media + "; charset=utf-8"
 	start := graphql.Now()
-	params, status, msg := ReadParams(r)
+	params, status, msg := Params(r)
 	if status != 0 {
 		WriteError(w, status, ct, msg, badInput())
 		return
@@ -295,6 +295,23 @@ func (t Transport) notAQuery(query, operationName string) bool {
 	}
 	op := doc.Operations.ForName(operationName)
 	return op != nil && op.Operation != ast.Query
+}
+
+type paramsKey struct{}
+
+// WithParams returns r carrying p, the parameters ReadParams read from it, for the
+// transport to take rather than read them again: the response cache reads them to key
+// the request, and a second reading of a large document was 2% of a new query's CPU.
+func WithParams(r *http.Request, p *graphql.RawParams) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), paramsKey{}, p))
+}
+
+// Params returns the parameters WithParams gave r, or else reads them (ReadParams).
+func Params(r *http.Request) (*graphql.RawParams, int, string) {
+	if p, ok := r.Context().Value(paramsKey{}).(*graphql.RawParams); ok && p != nil {
+		return p, 0, ""
+	}
+	return ReadParams(r)
 }
 
 // ReadParams reads the parameters of a GET (from its query string) or a POST (from its

@@ -54,11 +54,11 @@ type responseKeys struct {
 // the transport will answer in: were the key read differently from the request that
 // runs, a body such as {"query": A, "Query": B} would run A and store its answer under
 // B's key, for every client asking B. The POST body is restored for the handler.
-func (k responseKeys) key(r *http.Request) (key string, ok bool) {
+func (k responseKeys) key(r *http.Request) (key string, p *graphql.RawParams, ok bool) {
 	memo := k.memo
 	media, ok := graphqlhttp.Negotiate(r.Header.Values("Accept"))
 	if !ok {
-		return "", false
+		return "", nil, false
 	}
 	var raw []byte
 	switch r.Method {
@@ -67,44 +67,41 @@ func (k responseKeys) key(r *http.Request) (key string, ok bool) {
 	case http.MethodPost:
 		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		if mt != "application/json" || r.Body == nil {
-			return "", false
+			return "", nil, false
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxCachedRequest+1))
 		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
 		if err != nil || len(body) > maxCachedRequest {
-			return "", false
+			return "", nil, false
 		}
 		raw = body
 	default:
-		return "", false
+		return "", nil, false
 	}
 	// The same bytes always make the same key, so the key of bytes seen before is
 	// remembered by their hash: a hit hashes the request instead of parsing it.
 	id := memo.id(r.Method, media, raw)
 	if key, ok := memo.get(id); ok {
-		return key, true
+		return key, nil, true
 	}
-	var (
-		p      *graphql.RawParams
-		status int
-	)
+	var status int
 	if r.Method == http.MethodGet {
 		p, status, _ = graphqlhttp.ReadParams(r)
 	} else {
 		p, status, _ = graphqlhttp.ReadParams(&http.Request{Method: http.MethodPost, Body: io.NopCloser(bytes.NewReader(raw))})
 	}
 	if status != 0 {
-		return "", false
+		return "", nil, false
 	}
 	// Maps encode with sorted keys, so equal variables written in another key order
 	// share a key.
 	vars, err := json.Marshal(p.Variables)
 	if err != nil {
-		return "", false
+		return "", nil, false
 	}
 	ext, err := json.Marshal(p.Extensions)
 	if err != nil {
-		return "", false
+		return "", nil, false
 	}
 	// The document as a part of the key: its significant tokens, so that whitespace,
 	// commas and comments do not make a new key for the same answer. Not for a
@@ -141,7 +138,7 @@ func (k responseKeys) key(r *http.Request) (key string, ok bool) {
 	sum := sha256.Sum256(b)
 	key = hex.EncodeToString(sum[:])
 	memo.add(id, key)
-	return key, true
+	return key, p, true
 }
 
 // normalDocument returns the significant tokens of a GraphQL document, one space
@@ -421,7 +418,10 @@ func New(o Options, next http.Handler) http.Handler {
 		scope := reqscope.From(ctx)
 		key, cacheable := "", false
 		if o.Store != nil {
-			key, cacheable = keys.key(r)
+			var p *graphql.RawParams
+			if key, p, cacheable = keys.key(r); p != nil {
+				r = graphqlhttp.WithParams(r, p)
+			}
 		}
 		now := o.Now()
 		if cacheable {

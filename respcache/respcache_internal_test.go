@@ -91,7 +91,7 @@ func TestKeysAsWritten(t *testing.T) {
 		{true, `{"query":"{ a(s: \"unterminated) }"}`, want("fp", `text:{ a(s: "unterminated) }`, "", "null", "null", "application/graphql-response+json")},
 	} {
 		k := responseKeys{memo: newKeyMemo(), fingerprint: "fp", normalize: tc.normalize}
-		got, ok := k.key(post(tc.body))
+		got, _, ok := k.key(post(tc.body))
 		if !ok || got != tc.want {
 			t.Errorf("%s: key %s, %v, want %s", tc.body, got, ok, tc.want)
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"spacegraph/economy"
+	"spacegraph/graphqlhttp"
 	"spacegraph/reqscope"
 	"spacegraph/respcache"
 )
@@ -50,5 +51,28 @@ func TestOnlyCleanAnswersAreKept(t *testing.T) {
 				t.Errorf("%d runs for two requests: kept %v, want %v", runs, kept, tc.wantKept)
 			}
 		})
+	}
+}
+
+// TestParamsAreReadOnce checks that the parameters the cache read to key a request go
+// on to the handler with it (graphqlhttp.Params), so that the transport does not read
+// the body again: here the handler finds them with the body gone.
+func TestParamsAreReadOnce(t *testing.T) {
+	var got string
+	h := respcache.New(respcache.Options{Store: economy.NewMemoryStore(1 << 20)}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.NoBody
+		p, status, msg := graphqlhttp.Params(r)
+		if status != 0 {
+			t.Errorf("Params: %d %s", status, msg)
+			return
+		}
+		got = p.Query + " " + p.OperationName
+		_, _ = io.WriteString(w, `{"data":{}}`)
+	}))
+	req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(`{"query":"query Q { a }","operationName":"Q"}`))
+	req.Header.Set("Content-Type", "application/json")
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	if got != "query Q { a } Q" {
+		t.Errorf("the handler read %q", got)
 	}
 }
