@@ -280,8 +280,22 @@ func listPerParent[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], par
 		mode = running
 	}
 	local := parentParam == "" || (canLocal && (max(len(parents), expected) > c.CrawlCost(k.k) || isRunning || lookupCollection[T](c, k.k, mode) != nil))
+	// Under ll2.WithKeptOnly only what needs no call is answered: a fresh collection,
+	// taken as it is, since a crawl is shared with whoever asks meanwhile and must
+	// never be started by a caller that refuses to call.
+	keptOnly := ll2.KeptOnly(ctx)
 	if local {
-		coll, err := crawl(ctx, c, k, mode)
+		var (
+			coll *collection
+			err  error
+		)
+		if keptOnly {
+			if coll = lookupCollection[T](c, k.k, mode); coll == nil || isRunning {
+				err = &ll2.Error{Kind: ll2.KindUnavailable, Op: "crawl", Detail: "no collection kept", Err: ll2.ErrNotKept}
+			}
+		} else {
+			coll, err = crawl(ctx, c, k, mode)
+		}
 		if err != nil {
 			for _, p := range parents {
 				failed[p] = err
@@ -295,6 +309,20 @@ func listPerParent[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], par
 				continue
 			}
 			pages[p] = page
+		}
+		return pages, failed
+	}
+	if keptOnly {
+		// A kept page is answered at once: no goroutine per parent.
+		for _, p := range parents {
+			pq := q
+			pq.Filter = cloneFilter(q.Filter)
+			pq.Filter.Set(parentParam, strconv.Itoa(p))
+			if page, err := list(ctx, c, k, pq); err != nil {
+				failed[p] = err
+			} else {
+				pages[p] = page
+			}
 		}
 		return pages, failed
 	}

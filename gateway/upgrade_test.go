@@ -169,3 +169,51 @@ func TestCachedRootLookupsRunNoBatch(t *testing.T) {
 		t.Errorf("warm: %d loader batches and %d calls, want none", n, h.calls()-calls)
 	}
 }
+
+// TestKeptReversePagesRunNoBatch pins that a warm family with its configurations and
+// their spacecraft, every page of which the process keeps, is answered without a
+// loader batch (each level of reverse pages used to wait a batching window) and
+// without a call.
+func TestKeptReversePagesRunNoBatch(t *testing.T) {
+	m := observe.New(observe.Options{})
+	h := newHarness(t, gateway.Config{ResponseCacheOff: true, Metrics: m})
+	var ids struct {
+		AllFamilies struct{ Nodes []struct{ LL2ID int } }
+	}
+	h.ok(`{ allFamilies(first: 1, search: "Soyuz") { nodes { ll2Id } } }`, nil, &ids)
+	if len(ids.AllFamilies.Nodes) == 0 {
+		t.Fatalf("no Soyuz family in the snapshot: %+v", ids)
+	}
+	q := fmt.Sprintf(`{ family(ll2Id: %d) { name spacecraftConfigs(first: 5) { totalCount nodes { name
+		spacecraft(first: 3) { totalCount nodes { name status { name } } } } } } }`, ids.AllFamilies.Nodes[0].LL2ID)
+	batches := func() uint64 {
+		fams, err := m.Registry().Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n uint64
+		for _, f := range fams {
+			if f.GetName() == "spacegraph_loader_batch_size" {
+				for _, mt := range f.GetMetric() {
+					n += mt.GetHistogram().GetSampleCount()
+				}
+			}
+		}
+		return n
+	}
+	cold := h.do(q, nil)
+	if len(cold.Errors) > 0 || batches() == 0 {
+		t.Fatalf("cold: %+v, %d batches", cold.Errors, batches())
+	}
+	if !strings.Contains(string(cold.Data), `"spacecraft":{"totalCount":`) {
+		t.Fatalf("cold answer has no spacecraft: %s", cold.Data)
+	}
+	before, calls := batches(), h.calls()
+	warm := h.do(q, nil)
+	if string(warm.Data) != string(cold.Data) || len(warm.Errors) > 0 {
+		t.Fatalf("warm answer %s %+v, want %s", warm.Data, warm.Errors, cold.Data)
+	}
+	if n := batches() - before; n != 0 || h.calls() != calls {
+		t.Errorf("warm: %d loader batches and %d calls, want none", n, h.calls()-calls)
+	}
+}

@@ -82,6 +82,14 @@ func childrenOf[E any](ld *dataloader.Loader[loaders.ReverseKey, *catalog.Page[E
 	}
 }
 
+// keptChildrenOf is childrenOf over a loader that answers kept pages at once
+// (loaders.Reverse.Page).
+func keptChildrenOf[E any](ld *loaders.Reverse[E], parent int) func(context.Context, ll2.ListParams) (*catalog.Page[E], error) {
+	return func(ctx context.Context, q ll2.ListParams) (*catalog.Page[E], error) {
+		return ld.Page(ctx, loaders.ReverseKey{Parent: parent, Query: q.Key(), Expected: listSiblings(ctx)})
+	}
+}
+
 // listSiblings is how many objects of the answer hold the field being resolved, as
 // far as the lists above it tell: the product of their lengths (a page of 20
 // configurations: 20; 10 agencies with 5 configurations each: 50), and 1 outside any

@@ -482,6 +482,9 @@ func get[T any](ctx context.Context, c *Client, path string, query string, check
 			return out, err
 		}
 	}
+	if KeptOnly(ctx) {
+		return out, &Error{Kind: KindUnavailable, Op: op, Detail: "no fresh kept answer", Err: ErrNotKept}
+	}
 	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > c.timeout {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)

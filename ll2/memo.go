@@ -3,6 +3,7 @@ package ll2
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 
 	"github.com/maypok86/otter/v2"
@@ -33,6 +34,25 @@ type Keeper interface {
 	// decides everything else (stale answers, calls, errors).
 	Kept(ctx context.Context, host, path, query string) ([]byte, bool)
 }
+
+type keptOnlyKey struct{}
+
+// WithKeptOnly marks the calls made under ctx as wanting a kept answer only: one the
+// client's Keeper cannot answer fails at once with an error that is ErrNotKept,
+// without a request. A reverse connection asks so first for one parent's page, which
+// once warm is kept, rather than wait out a batching window for it.
+func WithKeptOnly(ctx context.Context) context.Context {
+	return context.WithValue(ctx, keptOnlyKey{}, true)
+}
+
+// KeptOnly reports whether ctx is marked by WithKeptOnly.
+func KeptOnly(ctx context.Context) bool {
+	v, _ := ctx.Value(keptOnlyKey{}).(bool)
+	return v
+}
+
+// ErrNotKept is the error of a call under WithKeptOnly that no kept answer serves.
+var ErrNotKept = errors.New("ll2: no fresh kept answer")
 
 // DefaultDecodedBytes bounds the decoded answers a client keeps when
 // Config.DecodedBytes is zero: by the weigher, about ten detailed pages of 100

@@ -54,10 +54,10 @@ type Loaders struct {
 	Flight       *Entity[catalog.SpacecraftFlight]
 	DockingEvent *Entity[catalog.DockingEvent]
 
-	SpacecraftOfConfig *dataloader.Loader[ReverseKey, *catalog.Page[catalog.Spacecraft]]
-	ConfigsOfAgency    *dataloader.Loader[ReverseKey, *catalog.Page[catalog.SpacecraftConfig]]
-	FamiliesOfAgency   *dataloader.Loader[ReverseKey, *catalog.Page[catalog.Family]]
-	ConfigsOfFamily    *dataloader.Loader[ReverseKey, *catalog.Page[catalog.SpacecraftConfig]]
+	SpacecraftOfConfig *Reverse[catalog.Spacecraft]
+	ConfigsOfAgency    *Reverse[catalog.SpacecraftConfig]
+	FamiliesOfAgency   *Reverse[catalog.Family]
+	ConfigsOfFamily    *Reverse[catalog.SpacecraftConfig]
 	// FlightsOfSpacecraft pages a spacecraft's flights (catalog.FlightsOfSpacecraft);
 	// a spacecraft at hand at the detailed level needs no loader: catalog.LocalFlights
 	// pages what it brought.
@@ -89,10 +89,10 @@ func New(cat *catalog.Catalog, wait time.Duration, m *observe.Metrics) *Loaders 
 	l.Family = newEntity(l, m, "family", wait, cat.GetFamilies, cat.CachedFamilies)
 	l.Flight = newEntity(l, m, "flight", wait, cat.GetFlights, cat.CachedFlights)
 	l.DockingEvent = newEntity(l, m, "docking_event", wait, cat.GetDockingEvents, cat.CachedDockingEvents)
-	l.SpacecraftOfConfig = newLoader(m, "spacecraft_of_config", wait, reverse(l, cat.SpacecraftOfConfigs))
-	l.ConfigsOfAgency = newLoader(m, "configs_of_agency", wait, reverse(l, cat.ConfigsOfAgencies))
-	l.FamiliesOfAgency = newLoader(m, "families_of_agency", wait, reverse(l, cat.FamiliesOfAgencies))
-	l.ConfigsOfFamily = newLoader(m, "configs_of_family", wait, reverse(l, cat.ConfigsOfFamilies))
+	l.SpacecraftOfConfig = newReverse(l, m, "spacecraft_of_config", wait, cat.SpacecraftOfConfigs)
+	l.ConfigsOfAgency = newReverse(l, m, "configs_of_agency", wait, cat.ConfigsOfAgencies)
+	l.FamiliesOfAgency = newReverse(l, m, "families_of_agency", wait, cat.FamiliesOfAgencies)
+	l.ConfigsOfFamily = newReverse(l, m, "configs_of_family", wait, cat.ConfigsOfFamilies)
 	l.FlightsOfSpacecraft = newLoader(m, "flights_of_spacecraft", wait, reverse(l, cat.FlightsOfSpacecraft))
 	l.DockingEventsOfFlight = newLoader(m, "docking_events_of_flight", wait, reverse(l, cat.DockingEventsOfFlights))
 	return l
@@ -188,6 +188,40 @@ func (e *Entity[E]) Batch(ctx context.Context, keys []Key) func() []Result[E] {
 		}
 		return out
 	}
+}
+
+// Reverse is the loader of one kind of reverse page: a parent's children (a
+// configuration's spacecraft, an agency's families). Its Load batches the parents
+// that arrive within the batching window, so that one crawl or one call per parent
+// answers them all; Page first asks for what the process already keeps.
+type Reverse[E any] struct {
+	*dataloader.Loader[ReverseKey, *catalog.Page[E]]
+	l    *Loaders
+	list func(context.Context, []int, int, ll2.ListParams) (map[int]*catalog.Page[E], map[int]error)
+}
+
+func newReverse[E any](l *Loaders, m *observe.Metrics, name string, wait time.Duration,
+	list func(context.Context, []int, int, ll2.ListParams) (map[int]*catalog.Page[E], map[int]error)) *Reverse[E] {
+	return &Reverse[E]{Loader: newLoader(m, name, wait, reverse(l, list)), l: l, list: list}
+}
+
+// Page returns the page key asks for. A page the process keeps (a fresh collection
+// that answers it, or LL2's fresh answer to its call) is answered at once, without
+// the batching window (1 ms) and the goroutines of a batch: once warm, every page of
+// a family's configurations and their spacecraft is kept, and each level of them
+// waited a window. Anything else, which needs LL2, goes through Load, to be batched
+// with its siblings as the call planner priced it; the kept-only attempt makes no
+// call and starts no crawl (ll2.WithKeptOnly).
+func (r *Reverse[E]) Page(ctx context.Context, key ReverseKey) (*catalog.Page[E], error) {
+	if q, err := key.Query.Params(); err == nil {
+		pages, _ := r.list(ll2.WithKeptOnly(ctx), []int{key.Parent}, max(key.Expected, 1), q)
+		if p, ok := pages[key.Parent]; ok {
+			r.l.prime(p.Seen)
+			r.Prime(ctx, key, p)
+			return p, nil
+		}
+	}
+	return r.Load(ctx, key)()
 }
 
 type ctxKey struct{}
