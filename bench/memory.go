@@ -56,10 +56,12 @@ type MemoryOptions struct {
 	Workers int
 	// Latency is the built-in LL2 server's latency.
 	Latency time.Duration
-	// MemoryLimit sets the Go runtime's soft memory limit (as GOMEMLIMIT does) to
-	// the bound plus the measured overhead before the run, as a deployment sets it to
-	// its container's memory: without it the collector lets the heap grow to twice
-	// what is live, whatever the caches' bound.
+	// MemoryLimit sets the Go runtime's soft memory limit (as GOMEMLIMIT does) before
+	// the run to the bound plus the measured overhead less the resident memory the
+	// runtime does not manage (NotGo), as a deployment sets it to its container's
+	// memory less that: without it the collector lets the heap grow to twice what is
+	// live, whatever the caches' bound, and with the whole of it the runtime would
+	// spend, on its heap, the memory the binary's code takes.
 	MemoryLimit bool
 	// HeapProfile, when set, is a file to write a heap profile to at the end, while
 	// the gateway and its caches are still alive.
@@ -82,6 +84,12 @@ type MemoryResult struct {
 	// PeakRSS is VmHWM over the run; PeakHeap the largest Go heap in use sampled, and
 	// HeapAfter the heap in use at the end, after a collection.
 	PeakRSS, PeakHeap, HeapAfter uint64
+	// NotGo is the resident memory the Go runtime does not manage (the binary's code
+	// and data, the C library), measured after the overhead: the overhead counts it,
+	// and the Go memory limit, which covers only what the runtime manages, is set to
+	// the bound plus the overhead less it, as a deployment sets GOMEMLIMIT to its
+	// container's memory less what is not Go's.
+	NotGo uint64
 	// HeapBefore is the heap in use when Overhead was measured.
 	HeapBefore uint64
 	// LiveBefore and LiveAfter are the live heap (after a collection) before and
@@ -154,6 +162,9 @@ func Memory(ctx context.Context, o MemoryOptions) (MemoryResult, error) {
 	if res.Overhead, err = ProcStatus("VmHWM"); err != nil {
 		return res, err
 	}
+	if res.NotGo, err = notGoRSS(); err != nil {
+		return res, err
+	}
 	g, err := NewGateway(cfg)
 	if err != nil {
 		return res, err
@@ -163,7 +174,7 @@ func Memory(ctx context.Context, o MemoryOptions) (MemoryResult, error) {
 	debug.FreeOSMemory()
 	res.HeapBefore, res.LiveBefore = heapInUse(), liveHeap()
 	if o.MemoryLimit {
-		prev := debug.SetMemoryLimit(int64(res.Limit()))
+		prev := debug.SetMemoryLimit(int64(res.Limit() - min(res.NotGo, res.Limit()/2)))
 		defer debug.SetMemoryLimit(prev)
 	}
 	if err := ResetPeakRSS(); err != nil {
@@ -225,6 +236,19 @@ func Memory(ctx context.Context, o MemoryOptions) (MemoryResult, error) {
 	return res, nil
 }
 
+// notGoRSS returns the resident memory the Go runtime does not account for: VmRSS less
+// the memory the runtime has mapped and not released to the system.
+func notGoRSS() (uint64, error) {
+	rss, err := ProcStatus("VmRSS")
+	if err != nil {
+		return 0, err
+	}
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(s)
+	goMem := s[0].Value.Uint64() - s[1].Value.Uint64()
+	return rss - min(rss, goMem), nil
+}
+
 // heapInUse returns the bytes of the Go heap's spans in use (MemStats.HeapInuse).
 func heapInUse() uint64 {
 	var m runtime.MemStats
@@ -249,14 +273,14 @@ func (r MemoryResult) Markdown() string {
 	var b strings.Builder
 	limit := "the Go runtime's default memory settings (GOGC 100, no memory limit)"
 	if r.Options.MemoryLimit {
-		limit = fmt.Sprintf("the Go runtime's memory limit set to bound + overhead (%s)", mib(r.Limit()))
+		limit = fmt.Sprintf("the Go runtime's memory limit set to bound + overhead less the resident memory the runtime does not manage (%s)", mib(r.Limit()-min(r.NotGo, r.Limit()/2)))
 	}
 	fmt.Fprintf(&b, "%d requests drawn at random from %d distinct ones (1,250 documents × variables), %d in-process callers, CacheBytes %s, LL2 answering in %s, %s. The bound is what the gateway's caches may hold by their own weighing (CacheBytes for LL2's answers, a quarter of it for whole responses, a quarter for decoded LL2 answers); the overhead is the peak RSS of the same load (a tenth of the requests, 2,000 to 100,000) on a gateway whose caches are 1 MiB: the process and the working set of the requests in flight.\n\n",
 		r.Result.Requests, r.Options.Distinct, r.Options.Workers, mib(r.Options.CacheBytes), r.Options.Latency, limit)
-	b.WriteString("| requests | req/s | LL2 calls | answer cache | response cache | decoded answers | bound | overhead | bound + overhead | peak RSS | heap in use: before, peak, after | live heap: before, after | errors |\n")
-	b.WriteString("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
-	fmt.Fprintf(&b, "| %d | %.0f | %d | %s | %s | %s | %s | %s | %s | %s | %s, %s, %s | %s, %s | %d |\n",
-		r.Result.Requests, r.Result.RPS(), r.Calls, mib(r.AnswerBytes), mib(r.ResponseBytes), mib(r.DecodedBytes), mib(r.Bound), mib(r.Overhead), mib(r.Limit()),
+	b.WriteString("| requests | req/s | LL2 calls | answer cache | response cache | decoded answers | bound | overhead | not Go's | bound + overhead | peak RSS | heap in use: before, peak, after | live heap: before, after | errors |\n")
+	b.WriteString("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	fmt.Fprintf(&b, "| %d | %.0f | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s, %s, %s | %s, %s | %d |\n",
+		r.Result.Requests, r.Result.RPS(), r.Calls, mib(r.AnswerBytes), mib(r.ResponseBytes), mib(r.DecodedBytes), mib(r.Bound), mib(r.Overhead), mib(r.NotGo), mib(r.Limit()),
 		mib(r.PeakRSS), mib(r.HeapBefore), mib(r.PeakHeap), mib(r.HeapAfter), mib(r.LiveBefore), mib(r.LiveAfter), r.Result.Errors)
 	if r.OK() {
 		fmt.Fprintf(&b, "\nThe peak RSS stayed within the bound plus the overhead (%s of headroom).\n", mib(r.Limit()-r.PeakRSS))

@@ -92,12 +92,14 @@ type kept struct {
 // entryOverhead approximates the bytes an entry costs beyond its key and body.
 const entryOverhead = 96
 
-// NewMemoryStore returns a store that holds at most maxBytes of keys and bodies.
+// NewMemoryStore returns a store that holds at most maxBytes of keys and bodies (their
+// capacity: what they hold of the heap).
 func NewMemoryStore(maxBytes uint64) *MemoryStore {
 	return &MemoryStore{c: otter.Must(&otter.Options[string, kept]{
 		MaximumWeight: maxBytes,
 		Weigher: func(k string, e kept) uint32 {
-			return uint32(min(uint64(len(k)+len(e.Body)+entryOverhead), 1<<32-1))
+			// The body's capacity, not its length: what it holds of the heap.
+			return uint32(min(uint64(len(k)+cap(e.Body)+entryOverhead), 1<<32-1))
 		},
 		ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[string, kept]) time.Duration { return e.Value.keep }),
 	})}

@@ -1055,3 +1055,17 @@ func TestTransportKept(t *testing.T) {
 		t.Fatal("Kept read a store that is not the process's own")
 	}
 }
+
+// TestMemoryStoreWeighsCapacity checks that a body is weighed by its capacity, which
+// is what it holds of the heap, not by its length.
+func TestMemoryStoreWeighsCapacity(t *testing.T) {
+	s := NewMemoryStore(1 << 20)
+	body := make([]byte, 100, 10_000)
+	if err := s.Set(context.Background(), "k", Entry{Status: 200, Body: body, Fetched: time.Now(), TTL: time.Hour}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	s.c.CleanUp()
+	if w := s.WeightedSize(); w < 10_000 {
+		t.Errorf("a body of length 100 and capacity 10,000 weighs %d", w)
+	}
+}
