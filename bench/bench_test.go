@@ -263,3 +263,34 @@ func BenchmarkHistogramRecord(b *testing.B) {
 		d %= time.Second
 	}
 }
+
+// TestGoLimitLeavesOutWhatIsNotGos checks the Go memory limit the memory scenario sets:
+// the bound plus the overhead less the resident memory the runtime does not manage.
+// With the whole of the bound plus the overhead, as before, the runtime was let spend
+// on its heap the memory the binary's code takes, and the peak RSS ran past the check
+// by about that much.
+func TestGoLimitLeavesOutWhatIsNotGos(t *testing.T) {
+	notGo, err := notGoRSS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rss, err := ProcStatus("VmRSS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The test binary's code is resident, and it is not the runtime's.
+	if notGo < 1<<20 || notGo >= rss {
+		t.Errorf("resident memory not Go's: %d bytes of an RSS of %d", notGo, rss)
+	}
+	const mib = 1 << 20
+	for _, tc := range []struct{ notGo, want uint64 }{
+		{24 * mib, 138 * mib},
+		{0, 162 * mib},
+		{500 * mib, 81 * mib}, // misread: never below half
+	} {
+		r := MemoryResult{Bound: 48 * mib, Overhead: 114 * mib, NotGo: tc.notGo}
+		if got := r.GoLimit(); got != tc.want {
+			t.Errorf("GoLimit with %d MiB not Go's = %d MiB, want %d MiB", tc.notGo/mib, got/mib, tc.want/mib)
+		}
+	}
+}

@@ -108,6 +108,11 @@ type MemoryResult struct {
 // Limit is the most the peak RSS may be: the bound plus the overhead.
 func (r MemoryResult) Limit() uint64 { return r.Bound + r.Overhead }
 
+// GoLimit is the Go memory limit the run sets with MemoryOptions.MemoryLimit: Limit
+// less the resident memory the runtime does not manage (NotGo), which Limit counts and
+// the runtime's limit does not; at least half of Limit, should NotGo be misread.
+func (r MemoryResult) GoLimit() uint64 { return r.Limit() - min(r.NotGo, r.Limit()/2) }
+
 // OK reports whether the peak RSS stayed within Limit and every request succeeded.
 func (r MemoryResult) OK() bool { return r.PeakRSS <= r.Limit() && r.Result.Errors == 0 }
 
@@ -174,7 +179,7 @@ func Memory(ctx context.Context, o MemoryOptions) (MemoryResult, error) {
 	debug.FreeOSMemory()
 	res.HeapBefore, res.LiveBefore = heapInUse(), liveHeap()
 	if o.MemoryLimit {
-		prev := debug.SetMemoryLimit(int64(res.Limit() - min(res.NotGo, res.Limit()/2)))
+		prev := debug.SetMemoryLimit(int64(res.GoLimit()))
 		defer debug.SetMemoryLimit(prev)
 	}
 	if err := ResetPeakRSS(); err != nil {
@@ -273,7 +278,7 @@ func (r MemoryResult) Markdown() string {
 	var b strings.Builder
 	limit := "the Go runtime's default memory settings (GOGC 100, no memory limit)"
 	if r.Options.MemoryLimit {
-		limit = fmt.Sprintf("the Go runtime's memory limit set to bound + overhead less the resident memory the runtime does not manage (%s)", mib(r.Limit()-min(r.NotGo, r.Limit()/2)))
+		limit = fmt.Sprintf("the Go runtime's memory limit set to bound + overhead less the resident memory the runtime does not manage (%s)", mib(r.GoLimit()))
 	}
 	fmt.Fprintf(&b, "%d requests drawn at random from %d distinct ones (1,250 documents × variables), %d in-process callers, CacheBytes %s, LL2 answering in %s, %s. The bound is what the gateway's caches may hold by their own weighing (CacheBytes for LL2's answers, a quarter of it for whole responses, a quarter for decoded LL2 answers); the overhead is the peak RSS of the same load (a tenth of the requests, 2,000 to 100,000) on a gateway whose caches are 1 MiB: the process and the working set of the requests in flight.\n\n",
 		r.Result.Requests, r.Options.Distinct, r.Options.Workers, mib(r.Options.CacheBytes), r.Options.Latency, limit)
