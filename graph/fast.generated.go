@@ -79,7 +79,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		var v ll2.AgencyType
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_type, obj) {
 			v = obj.Type
-			return x.fastWNAgencyType2spacegraphᚋll2ᚐAgencyType(x.enter(ctx, w, f, (*executionContext).fieldContext_Agency_type, v), w, f, nil, v)
+			return x.fastWNAgencyType2spacegraphᚋll2ᚐAgencyType(enter(x, ctx, w, f, (*executionContext).fieldContext_Agency_type, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -95,7 +95,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		var v []ll2.Country
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_countries, obj) {
 			v = obj.Country
-			return x.fastWOCountry2ᚕspacegraphᚋll2ᚐCountryᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_Agency_countries, v), w, f, nil, v)
+			return x.fastWOCountry2ᚕspacegraphᚋll2ᚐCountryᚄ(enter(x, ctx, w, f, (*executionContext).fieldContext_Agency_countries, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -151,7 +151,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		var v *ll2.Image
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_image, obj) {
 			v = obj.Image
-			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(x.enter(ctx, w, f, (*executionContext).fieldContext_Agency_image, v), w, f, nil, v)
+			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(enter(x, ctx, w, f, (*executionContext).fieldContext_Agency_image, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -159,7 +159,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		var v *ll2.Image
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_logo, obj) {
 			v = obj.Logo
-			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(x.enter(ctx, w, f, (*executionContext).fieldContext_Agency_logo, v), w, f, nil, v)
+			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(enter(x, ctx, w, f, (*executionContext).fieldContext_Agency_logo, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -167,7 +167,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		var v *ll2.Image
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_socialLogo, obj) {
 			v = obj.SocialLogo
-			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(x.enter(ctx, w, f, (*executionContext).fieldContext_Agency_socialLogo, v), w, f, nil, v)
+			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(enter(x, ctx, w, f, (*executionContext).fieldContext_Agency_socialLogo, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -311,7 +311,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		var v []ll2.SocialMediaLink
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_socialMediaLinks, obj) {
 			v = obj.SocialMediaLinks
-			return x.fastWOSocialMediaLink2ᚕspacegraphᚋll2ᚐSocialMediaLinkᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_Agency_socialMediaLinks, v), w, f, nil, v)
+			return x.fastWOSocialMediaLink2ᚕspacegraphᚋll2ᚐSocialMediaLinkᚄ(enter(x, ctx, w, f, (*executionContext).fieldContext_Agency_socialMediaLinks, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -387,7 +387,7 @@ func (x *fastExec) fastFieldAgencyConnection(ctx context.Context, w *fastWriter,
 		var v []*model.AgencyEdge
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_AgencyConnection_edges, obj) {
 			v = obj.Edges()
-			return x.fastWNAgencyEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐAgencyEdgeᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_AgencyConnection_edges, v), w, f, nil, v)
+			return x.fastWNAgencyEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐAgencyEdgeᚄ(enter(x, ctx, w, f, (*executionContext).fieldContext_AgencyConnection_edges, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -395,7 +395,7 @@ func (x *fastExec) fastFieldAgencyConnection(ctx context.Context, w *fastWriter,
 		var v []*catalog.Agency
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_AgencyConnection_nodes, obj) {
 			v = obj.Nodes()
-			return x.fastWNAgency2ᚕᚖspacegraphᚋcatalogᚐAgencyᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_AgencyConnection_nodes, v), w, f, nil, v)
+			return x.fastWNAgency2ᚕᚖspacegraphᚋcatalogᚐAgencyᚄ(enter(x, ctx, w, f, (*executionContext).fieldContext_AgencyConnection_nodes, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -403,7 +403,7 @@ func (x *fastExec) fastFieldAgencyConnection(ctx context.Context, w *fastWriter,
 		var v *model.PageInfo
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_AgencyConnection_pageInfo, obj) {
 			v = obj.PageInfo()
-			return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(x.enter(ctx, w, f, (*executionContext).fieldContext_AgencyConnection_pageInfo, v), w, f, nil, v)
+			return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(enter(x, ctx, w, f, (*executionContext).fieldContext_AgencyConnection_pageInfo, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -461,7 +461,7 @@ func (x *fastExec) fastFieldAgencyEdge(ctx context.Context, w *fastWriter, f *fa
 		var v *catalog.Agency
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_AgencyEdge_node, obj) {
 			v = obj.Node
-			return x.fastWNAgency2ᚖspacegraphᚋcatalogᚐAgency(x.enter(ctx, w, f, (*executionContext).fieldContext_AgencyEdge_node, v), w, f, nil, v)
+			return x.fastWNAgency2ᚖspacegraphᚋcatalogᚐAgency(enter(x, ctx, w, f, (*executionContext).fieldContext_AgencyEdge_node, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -666,7 +666,7 @@ func (x *fastExec) fastFieldDockingEvent(ctx context.Context, w *fastWriter, f *
 		var v *ll2.DockingLocation
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_DockingEvent_dockingLocation, obj) {
 			v = obj.DockingLocation
-			return x.fastWODockingLocation2ᚖspacegraphᚋll2ᚐDockingLocation(x.enter(ctx, w, f, (*executionContext).fieldContext_DockingEvent_dockingLocation, v), w, f, nil, v)
+			return x.fastWODockingLocation2ᚖspacegraphᚋll2ᚐDockingLocation(enter(x, ctx, w, f, (*executionContext).fieldContext_DockingEvent_dockingLocation, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -674,7 +674,7 @@ func (x *fastExec) fastFieldDockingEvent(ctx context.Context, w *fastWriter, f *
 		var v *ll2.SpaceStation
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_DockingEvent_spaceStation, obj) {
 			v = obj.SpaceStation
-			return x.fastWOSpaceStation2ᚖspacegraphᚋll2ᚐSpaceStation(x.enter(ctx, w, f, (*executionContext).fieldContext_DockingEvent_spaceStation, v), w, f, nil, v)
+			return x.fastWOSpaceStation2ᚖspacegraphᚋll2ᚐSpaceStation(enter(x, ctx, w, f, (*executionContext).fieldContext_DockingEvent_spaceStation, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -685,7 +685,7 @@ func (x *fastExec) fastFieldDockingEvent(ctx context.Context, w *fastWriter, f *
 			return false
 		}
 		if got, err := obj.FlightOrErr(); err == nil {
-			return x.fastWOSpacecraftFlight2ᚖspacegraphᚋcatalogᚐSpacecraftFlight(x.enter(ctx, w, f, (*executionContext).fieldContext_DockingEvent_flight, got), w, f, nil, got)
+			return x.fastWOSpacecraftFlight2ᚖspacegraphᚋcatalogᚐSpacecraftFlight(enter(x, ctx, w, f, (*executionContext).fieldContext_DockingEvent_flight, got), w, f, nil, got)
 		}
 		w.needCtx()
 		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_DockingEvent_flight, false, obj, func(ctx context.Context) (any, error) {
@@ -740,7 +740,7 @@ func (x *fastExec) fastFieldDockingEventConnection(ctx context.Context, w *fastW
 		var v []*model.DockingEventEdge
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_DockingEventConnection_edges, obj) {
 			v = obj.Edges()
-			return x.fastWNDockingEventEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐDockingEventEdgeᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_DockingEventConnection_edges, v), w, f, nil, v)
+			return x.fastWNDockingEventEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐDockingEventEdgeᚄ(enter(x, ctx, w, f, (*executionContext).fieldContext_DockingEventConnection_edges, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -748,7 +748,7 @@ func (x *fastExec) fastFieldDockingEventConnection(ctx context.Context, w *fastW
 		var v []*catalog.DockingEvent
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_DockingEventConnection_nodes, obj) {
 			v = obj.Nodes()
-			return x.fastWNDockingEvent2ᚕᚖspacegraphᚋcatalogᚐDockingEventᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_DockingEventConnection_nodes, v), w, f, nil, v)
+			return x.fastWNDockingEvent2ᚕᚖspacegraphᚋcatalogᚐDockingEventᚄ(enter(x, ctx, w, f, (*executionContext).fieldContext_DockingEventConnection_nodes, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -756,7 +756,7 @@ func (x *fastExec) fastFieldDockingEventConnection(ctx context.Context, w *fastW
 		var v *model.PageInfo
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_DockingEventConnection_pageInfo, obj) {
 			v = obj.PageInfo()
-			return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(x.enter(ctx, w, f, (*executionContext).fieldContext_DockingEventConnection_pageInfo, v), w, f, nil, v)
+			return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(enter(x, ctx, w, f, (*executionContext).fieldContext_DockingEventConnection_pageInfo, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -814,7 +814,7 @@ func (x *fastExec) fastFieldDockingEventEdge(ctx context.Context, w *fastWriter,
 		var v *catalog.DockingEvent
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_DockingEventEdge_node, obj) {
 			v = obj.Node
-			return x.fastWNDockingEvent2ᚖspacegraphᚋcatalogᚐDockingEvent(x.enter(ctx, w, f, (*executionContext).fieldContext_DockingEventEdge_node, v), w, f, nil, v)
+			return x.fastWNDockingEvent2ᚖspacegraphᚋcatalogᚐDockingEvent(enter(x, ctx, w, f, (*executionContext).fieldContext_DockingEventEdge_node, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -940,7 +940,7 @@ func (x *fastExec) fastFieldFamily(ctx context.Context, w *fastWriter, f *fastFi
 			return false
 		}
 		if got, err := obj.ManufacturerOrErr(); err == nil {
-			return x.fastWOAgency2ᚖspacegraphᚋcatalogᚐAgency(x.enter(ctx, w, f, (*executionContext).fieldContext_Family_manufacturer, got), w, f, nil, got)
+			return x.fastWOAgency2ᚖspacegraphᚋcatalogᚐAgency(enter(x, ctx, w, f, (*executionContext).fieldContext_Family_manufacturer, got), w, f, nil, got)
 		}
 		w.needCtx()
 		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Family_manufacturer, false, obj, func(ctx context.Context) (any, error) {
@@ -964,7 +964,7 @@ func (x *fastExec) fastFieldFamily(ctx context.Context, w *fastWriter, f *fastFi
 			return false
 		}
 		if got, err := obj.ParentOrErr(); err == nil {
-			return x.fastWOFamily2ᚖspacegraphᚋcatalogᚐFamily(x.enter(ctx, w, f, (*executionContext).fieldContext_Family_parent, got), w, f, nil, got)
+			return x.fastWOFamily2ᚖspacegraphᚋcatalogᚐFamily(enter(x, ctx, w, f, (*executionContext).fieldContext_Family_parent, got), w, f, nil, got)
 		}
 		w.needCtx()
 		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Family_parent, false, obj, func(ctx context.Context) (any, error) {
@@ -1100,7 +1100,7 @@ func (x *fastExec) fastFieldFamilyConnection(ctx context.Context, w *fastWriter,
 		var v []*model.FamilyEdge
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_FamilyConnection_edges, obj) {
 			v = obj.Edges()
-			return x.fastWNFamilyEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐFamilyEdgeᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_FamilyConnection_edges, v), w, f, nil, v)
+			return x.fastWNFamilyEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐFamilyEdgeᚄ(enter(x, ctx, w, f, (*executionContext).fieldContext_FamilyConnection_edges, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -1108,7 +1108,7 @@ func (x *fastExec) fastFieldFamilyConnection(ctx context.Context, w *fastWriter,
 		var v []*catalog.Family
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_FamilyConnection_nodes, obj) {
 			v = obj.Nodes()
-			return x.fastWNFamily2ᚕᚖspacegraphᚋcatalogᚐFamilyᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_FamilyConnection_nodes, v), w, f, nil, v)
+			return x.fastWNFamily2ᚕᚖspacegraphᚋcatalogᚐFamilyᚄ(enter(x, ctx, w, f, (*executionContext).fieldContext_FamilyConnection_nodes, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -1116,7 +1116,7 @@ func (x *fastExec) fastFieldFamilyConnection(ctx context.Context, w *fastWriter,
 		var v *model.PageInfo
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_FamilyConnection_pageInfo, obj) {
 			v = obj.PageInfo()
-			return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(x.enter(ctx, w, f, (*executionContext).fieldContext_FamilyConnection_pageInfo, v), w, f, nil, v)
+			return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(enter(x, ctx, w, f, (*executionContext).fieldContext_FamilyConnection_pageInfo, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -1174,7 +1174,7 @@ func (x *fastExec) fastFieldFamilyEdge(ctx context.Context, w *fastWriter, f *fa
 		var v *catalog.Family
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_FamilyEdge_node, obj) {
 			v = obj.Node
-			return x.fastWNFamily2ᚖspacegraphᚋcatalogᚐFamily(x.enter(ctx, w, f, (*executionContext).fieldContext_FamilyEdge_node, v), w, f, nil, v)
+			return x.fastWNFamily2ᚖspacegraphᚋcatalogᚐFamily(enter(x, ctx, w, f, (*executionContext).fieldContext_FamilyEdge_node, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -1256,7 +1256,7 @@ func (x *fastExec) fastFieldImage(ctx context.Context, w *fastWriter, f *fastFie
 		var v ll2.ImageLicense
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Image_license, obj) {
 			v = obj.License
-			return x.fastWNImageLicense2spacegraphᚋll2ᚐImageLicense(x.enter(ctx, w, f, (*executionContext).fieldContext_Image_license, v), w, f, nil, v)
+			return x.fastWNImageLicense2spacegraphᚋll2ᚐImageLicense(enter(x, ctx, w, f, (*executionContext).fieldContext_Image_license, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -1272,7 +1272,7 @@ func (x *fastExec) fastFieldImage(ctx context.Context, w *fastWriter, f *fastFie
 		var v []ll2.ImageVariant
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Image_variants, obj) {
 			v = obj.Variants
-			return x.fastWNImageVariant2ᚕspacegraphᚋll2ᚐImageVariantᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_Image_variants, v), w, f, nil, v)
+			return x.fastWNImageVariant2ᚕspacegraphᚋll2ᚐImageVariantᚄ(enter(x, ctx, w, f, (*executionContext).fieldContext_Image_variants, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -1388,7 +1388,7 @@ func (x *fastExec) fastFieldImageVariant(ctx context.Context, w *fastWriter, f *
 		var v ll2.ImageVariantType
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_ImageVariant_type, obj) {
 			v = obj.Type
-			return x.fastWNImageVariantType2spacegraphᚋll2ᚐImageVariantType(x.enter(ctx, w, f, (*executionContext).fieldContext_ImageVariant_type, v), w, f, nil, v)
+			return x.fastWNImageVariantType2spacegraphᚋll2ᚐImageVariantType(enter(x, ctx, w, f, (*executionContext).fieldContext_ImageVariant_type, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -1520,7 +1520,7 @@ func (x *fastExec) fastFieldLanding(ctx context.Context, w *fastWriter, f *fastF
 		var v *ll2.LandingType
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Landing_type, obj) {
 			v = obj.Type
-			return x.fastWOLandingType2ᚖspacegraphᚋll2ᚐLandingType(x.enter(ctx, w, f, (*executionContext).fieldContext_Landing_type, v), w, f, nil, v)
+			return x.fastWOLandingType2ᚖspacegraphᚋll2ᚐLandingType(enter(x, ctx, w, f, (*executionContext).fieldContext_Landing_type, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -1528,7 +1528,7 @@ func (x *fastExec) fastFieldLanding(ctx context.Context, w *fastWriter, f *fastF
 		var v *ll2.LandingLocation
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Landing_location, obj) {
 			v = obj.LandingLocation
-			return x.fastWOLandingLocation2ᚖspacegraphᚋll2ᚐLandingLocation(x.enter(ctx, w, f, (*executionContext).fieldContext_Landing_location, v), w, f, nil, v)
+			return x.fastWOLandingLocation2ᚖspacegraphᚋll2ᚐLandingLocation(enter(x, ctx, w, f, (*executionContext).fieldContext_Landing_location, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -1726,7 +1726,7 @@ func (x *fastExec) fastFieldLaunch(ctx context.Context, w *fastWriter, f *fastFi
 		var v *ll2.LaunchStatus
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Launch_status, obj) {
 			v = obj.Status
-			return x.fastWOLaunchStatus2ᚖspacegraphᚋll2ᚐLaunchStatus(x.enter(ctx, w, f, (*executionContext).fieldContext_Launch_status, v), w, f, nil, v)
+			return x.fastWOLaunchStatus2ᚖspacegraphᚋll2ᚐLaunchStatus(enter(x, ctx, w, f, (*executionContext).fieldContext_Launch_status, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -1737,7 +1737,7 @@ func (x *fastExec) fastFieldLaunch(ctx context.Context, w *fastWriter, f *fastFi
 			return false
 		}
 		if got, err := obj.LaunchServiceProviderOrErr(); err == nil {
-			return x.fastWOAgency2ᚖspacegraphᚋcatalogᚐAgency(x.enter(ctx, w, f, (*executionContext).fieldContext_Launch_launchServiceProvider, got), w, f, nil, got)
+			return x.fastWOAgency2ᚖspacegraphᚋcatalogᚐAgency(enter(x, ctx, w, f, (*executionContext).fieldContext_Launch_launchServiceProvider, got), w, f, nil, got)
 		}
 		w.needCtx()
 		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Launch_launchServiceProvider, false, obj, func(ctx context.Context) (any, error) {
@@ -1758,7 +1758,7 @@ func (x *fastExec) fastFieldLaunch(ctx context.Context, w *fastWriter, f *fastFi
 		var v *ll2.Rocket
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Launch_rocket, obj) {
 			v = obj.Rocket
-			return x.fastWORocket2ᚖspacegraphᚋll2ᚐRocket(x.enter(ctx, w, f, (*executionContext).fieldContext_Launch_rocket, v), w, f, nil, v)
+			return x.fastWORocket2ᚖspacegraphᚋll2ᚐRocket(enter(x, ctx, w, f, (*executionContext).fieldContext_Launch_rocket, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -1766,7 +1766,7 @@ func (x *fastExec) fastFieldLaunch(ctx context.Context, w *fastWriter, f *fastFi
 		var v *ll2.Mission
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Launch_mission, obj) {
 			v = obj.Mission
-			return x.fastWOMission2ᚖspacegraphᚋll2ᚐMission(x.enter(ctx, w, f, (*executionContext).fieldContext_Launch_mission, v), w, f, nil, v)
+			return x.fastWOMission2ᚖspacegraphᚋll2ᚐMission(enter(x, ctx, w, f, (*executionContext).fieldContext_Launch_mission, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -1774,7 +1774,7 @@ func (x *fastExec) fastFieldLaunch(ctx context.Context, w *fastWriter, f *fastFi
 		var v *ll2.Pad
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Launch_pad, obj) {
 			v = obj.Pad
-			return x.fastWOPad2ᚖspacegraphᚋll2ᚐPad(x.enter(ctx, w, f, (*executionContext).fieldContext_Launch_pad, v), w, f, nil, v)
+			return x.fastWOPad2ᚖspacegraphᚋll2ᚐPad(enter(x, ctx, w, f, (*executionContext).fieldContext_Launch_pad, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -1782,7 +1782,7 @@ func (x *fastExec) fastFieldLaunch(ctx context.Context, w *fastWriter, f *fastFi
 		var v *ll2.Image
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Launch_image, obj) {
 			v = obj.Image
-			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(x.enter(ctx, w, f, (*executionContext).fieldContext_Launch_image, v), w, f, nil, v)
+			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(enter(x, ctx, w, f, (*executionContext).fieldContext_Launch_image, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -2038,7 +2038,7 @@ func (x *fastExec) fastFieldMission(ctx context.Context, w *fastWriter, f *fastF
 		var v *ll2.Orbit
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Mission_orbit, obj) {
 			v = obj.Orbit
-			return x.fastWOOrbit2ᚖspacegraphᚋll2ᚐOrbit(x.enter(ctx, w, f, (*executionContext).fieldContext_Mission_orbit, v), w, f, nil, v)
+			return x.fastWOOrbit2ᚖspacegraphᚋll2ᚐOrbit(enter(x, ctx, w, f, (*executionContext).fieldContext_Mission_orbit, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -2154,7 +2154,7 @@ func (x *fastExec) fastFieldPad(ctx context.Context, w *fastWriter, f *fastField
 		var v *ll2.Location
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Pad_location, obj) {
 			v = obj.Location
-			return x.fastWOLocation2ᚖspacegraphᚋll2ᚐLocation(x.enter(ctx, w, f, (*executionContext).fieldContext_Pad_location, v), w, f, nil, v)
+			return x.fastWOLocation2ᚖspacegraphᚋll2ᚐLocation(enter(x, ctx, w, f, (*executionContext).fieldContext_Pad_location, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -2614,7 +2614,7 @@ func (x *fastExec) fastFieldRocket(ctx context.Context, w *fastWriter, f *fastFi
 		var v *ll2.LauncherConfigList
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Rocket_configuration, obj) {
 			v = obj.Configuration
-			return x.fastWOLauncherConfig2ᚖspacegraphᚋll2ᚐLauncherConfigList(x.enter(ctx, w, f, (*executionContext).fieldContext_Rocket_configuration, v), w, f, nil, v)
+			return x.fastWOLauncherConfig2ᚖspacegraphᚋll2ᚐLauncherConfigList(enter(x, ctx, w, f, (*executionContext).fieldContext_Rocket_configuration, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -2680,7 +2680,7 @@ func (x *fastExec) fastFieldSocialMedia(ctx context.Context, w *fastWriter, f *f
 		var v *ll2.Image
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SocialMedia_logo, obj) {
 			v = obj.Logo
-			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(x.enter(ctx, w, f, (*executionContext).fieldContext_SocialMedia_logo, v), w, f, nil, v)
+			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(enter(x, ctx, w, f, (*executionContext).fieldContext_SocialMedia_logo, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -2730,7 +2730,7 @@ func (x *fastExec) fastFieldSocialMediaLink(ctx context.Context, w *fastWriter, 
 		var v ll2.SocialMedia
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SocialMediaLink_socialMedia, obj) {
 			v = obj.SocialMedia
-			return x.fastWNSocialMedia2spacegraphᚋll2ᚐSocialMedia(x.enter(ctx, w, f, (*executionContext).fieldContext_SocialMediaLink_socialMedia, v), w, f, nil, v)
+			return x.fastWNSocialMedia2spacegraphᚋll2ᚐSocialMedia(enter(x, ctx, w, f, (*executionContext).fieldContext_SocialMediaLink_socialMedia, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -2869,7 +2869,7 @@ func (x *fastExec) fastFieldSpacecraft(ctx context.Context, w *fastWriter, f *fa
 		var v *ll2.Image
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Spacecraft_image, obj) {
 			v = obj.Image
-			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(x.enter(ctx, w, f, (*executionContext).fieldContext_Spacecraft_image, v), w, f, nil, v)
+			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(enter(x, ctx, w, f, (*executionContext).fieldContext_Spacecraft_image, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -2933,7 +2933,7 @@ func (x *fastExec) fastFieldSpacecraft(ctx context.Context, w *fastWriter, f *fa
 		var v *ll2.SpacecraftStatus
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Spacecraft_status, obj) {
 			v = obj.Status
-			return x.fastWNSpacecraftStatus2ᚖspacegraphᚋll2ᚐSpacecraftStatus(x.enter(ctx, w, f, (*executionContext).fieldContext_Spacecraft_status, v), w, f, nil, v)
+			return x.fastWNSpacecraftStatus2ᚖspacegraphᚋll2ᚐSpacecraftStatus(enter(x, ctx, w, f, (*executionContext).fieldContext_Spacecraft_status, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -2968,7 +2968,7 @@ func (x *fastExec) fastFieldSpacecraft(ctx context.Context, w *fastWriter, f *fa
 			return false
 		}
 		if got, err := obj.ConfigOrErr(); err == nil {
-			return x.fastWNSpacecraftConfig2ᚖspacegraphᚋcatalogᚐSpacecraftConfig(x.enter(ctx, w, f, (*executionContext).fieldContext_Spacecraft_spacecraftConfig, got), w, f, nil, got)
+			return x.fastWNSpacecraftConfig2ᚖspacegraphᚋcatalogᚐSpacecraftConfig(enter(x, ctx, w, f, (*executionContext).fieldContext_Spacecraft_spacecraftConfig, got), w, f, nil, got)
 		}
 		w.needCtx()
 		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Spacecraft_spacecraftConfig, true, obj, func(ctx context.Context) (any, error) {
@@ -3063,7 +3063,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		var v *ll2.SpacecraftConfigType
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_type, obj) {
 			v = obj.Type
-			return x.fastWNSpacecraftConfigType2ᚖspacegraphᚋll2ᚐSpacecraftConfigType(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_type, v), w, f, nil, v)
+			return x.fastWNSpacecraftConfigType2ᚖspacegraphᚋll2ᚐSpacecraftConfigType(enter(x, ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_type, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -3074,7 +3074,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 			return false
 		}
 		if got, err := obj.AgencyOrErr(); err == nil {
-			return x.fastWNAgency2ᚖspacegraphᚋcatalogᚐAgency(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_agency, got), w, f, nil, got)
+			return x.fastWNAgency2ᚖspacegraphᚋcatalogᚐAgency(enter(x, ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_agency, got), w, f, nil, got)
 		}
 		w.needCtx()
 		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_agency, true, obj, func(ctx context.Context) (any, error) {
@@ -3098,7 +3098,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 			return false
 		}
 		if got, err := obj.FamiliesOrErr(); err == nil {
-			return x.fastWOFamily2ᚕᚖspacegraphᚋcatalogᚐFamilyᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_families, got), w, f, nil, got)
+			return x.fastWOFamily2ᚕᚖspacegraphᚋcatalogᚐFamilyᚄ(enter(x, ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_families, got), w, f, nil, got)
 		}
 		w.needCtx()
 		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftConfig_families, false, obj, func(ctx context.Context) (any, error) {
@@ -3127,7 +3127,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		var v *ll2.Image
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_image, obj) {
 			v = obj.Image
-			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_image, v), w, f, nil, v)
+			return x.fastWOImage2ᚖspacegraphᚋll2ᚐImage(enter(x, ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_image, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -3362,7 +3362,7 @@ func (x *fastExec) fastFieldSpacecraftConfigConnection(ctx context.Context, w *f
 		var v []*model.SpacecraftConfigEdge
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigConnection_edges, obj) {
 			v = obj.Edges()
-			return x.fastWNSpacecraftConfigEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐSpacecraftConfigEdgeᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigConnection_edges, v), w, f, nil, v)
+			return x.fastWNSpacecraftConfigEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐSpacecraftConfigEdgeᚄ(enter(x, ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigConnection_edges, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -3370,7 +3370,7 @@ func (x *fastExec) fastFieldSpacecraftConfigConnection(ctx context.Context, w *f
 		var v []*catalog.SpacecraftConfig
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigConnection_nodes, obj) {
 			v = obj.Nodes()
-			return x.fastWNSpacecraftConfig2ᚕᚖspacegraphᚋcatalogᚐSpacecraftConfigᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigConnection_nodes, v), w, f, nil, v)
+			return x.fastWNSpacecraftConfig2ᚕᚖspacegraphᚋcatalogᚐSpacecraftConfigᚄ(enter(x, ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigConnection_nodes, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -3378,7 +3378,7 @@ func (x *fastExec) fastFieldSpacecraftConfigConnection(ctx context.Context, w *f
 		var v *model.PageInfo
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigConnection_pageInfo, obj) {
 			v = obj.PageInfo()
-			return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigConnection_pageInfo, v), w, f, nil, v)
+			return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(enter(x, ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigConnection_pageInfo, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -3436,7 +3436,7 @@ func (x *fastExec) fastFieldSpacecraftConfigEdge(ctx context.Context, w *fastWri
 		var v *catalog.SpacecraftConfig
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigEdge_node, obj) {
 			v = obj.Node
-			return x.fastWNSpacecraftConfig2ᚖspacegraphᚋcatalogᚐSpacecraftConfig(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigEdge_node, v), w, f, nil, v)
+			return x.fastWNSpacecraftConfig2ᚖspacegraphᚋcatalogᚐSpacecraftConfig(enter(x, ctx, w, f, (*executionContext).fieldContext_SpacecraftConfigEdge_node, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -3528,7 +3528,7 @@ func (x *fastExec) fastFieldSpacecraftConnection(ctx context.Context, w *fastWri
 		var v []*model.SpacecraftEdge
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConnection_edges, obj) {
 			v = obj.Edges()
-			return x.fastWNSpacecraftEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐSpacecraftEdgeᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftConnection_edges, v), w, f, nil, v)
+			return x.fastWNSpacecraftEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐSpacecraftEdgeᚄ(enter(x, ctx, w, f, (*executionContext).fieldContext_SpacecraftConnection_edges, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -3536,7 +3536,7 @@ func (x *fastExec) fastFieldSpacecraftConnection(ctx context.Context, w *fastWri
 		var v []*catalog.Spacecraft
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConnection_nodes, obj) {
 			v = obj.Nodes()
-			return x.fastWNSpacecraft2ᚕᚖspacegraphᚋcatalogᚐSpacecraftᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftConnection_nodes, v), w, f, nil, v)
+			return x.fastWNSpacecraft2ᚕᚖspacegraphᚋcatalogᚐSpacecraftᚄ(enter(x, ctx, w, f, (*executionContext).fieldContext_SpacecraftConnection_nodes, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -3544,7 +3544,7 @@ func (x *fastExec) fastFieldSpacecraftConnection(ctx context.Context, w *fastWri
 		var v *model.PageInfo
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConnection_pageInfo, obj) {
 			v = obj.PageInfo()
-			return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftConnection_pageInfo, v), w, f, nil, v)
+			return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(enter(x, ctx, w, f, (*executionContext).fieldContext_SpacecraftConnection_pageInfo, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -3602,7 +3602,7 @@ func (x *fastExec) fastFieldSpacecraftEdge(ctx context.Context, w *fastWriter, f
 		var v *catalog.Spacecraft
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftEdge_node, obj) {
 			v = obj.Node
-			return x.fastWNSpacecraft2ᚖspacegraphᚋcatalogᚐSpacecraft(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftEdge_node, v), w, f, nil, v)
+			return x.fastWNSpacecraft2ᚖspacegraphᚋcatalogᚐSpacecraft(enter(x, ctx, w, f, (*executionContext).fieldContext_SpacecraftEdge_node, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -3710,7 +3710,7 @@ func (x *fastExec) fastFieldSpacecraftFlight(ctx context.Context, w *fastWriter,
 			return false
 		}
 		if got, err := obj.SpacecraftOrErr(); err == nil {
-			return x.fastWOSpacecraft2ᚖspacegraphᚋcatalogᚐSpacecraft(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftFlight_spacecraft, got), w, f, nil, got)
+			return x.fastWOSpacecraft2ᚖspacegraphᚋcatalogᚐSpacecraft(enter(x, ctx, w, f, (*executionContext).fieldContext_SpacecraftFlight_spacecraft, got), w, f, nil, got)
 		}
 		w.needCtx()
 		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_SpacecraftFlight_spacecraft, false, obj, func(ctx context.Context) (any, error) {
@@ -3731,7 +3731,7 @@ func (x *fastExec) fastFieldSpacecraftFlight(ctx context.Context, w *fastWriter,
 		var v *catalog.Launch
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftFlight_launch, obj) {
 			v = obj.Launch
-			return x.fastWOLaunch2ᚖspacegraphᚋcatalogᚐLaunch(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftFlight_launch, v), w, f, nil, v)
+			return x.fastWOLaunch2ᚖspacegraphᚋcatalogᚐLaunch(enter(x, ctx, w, f, (*executionContext).fieldContext_SpacecraftFlight_launch, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -3739,7 +3739,7 @@ func (x *fastExec) fastFieldSpacecraftFlight(ctx context.Context, w *fastWriter,
 		var v *ll2.Landing
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftFlight_landing, obj) {
 			v = obj.Landing
-			return x.fastWOLanding2ᚖspacegraphᚋll2ᚐLanding(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftFlight_landing, v), w, f, nil, v)
+			return x.fastWOLanding2ᚖspacegraphᚋll2ᚐLanding(enter(x, ctx, w, f, (*executionContext).fieldContext_SpacecraftFlight_landing, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -3798,7 +3798,7 @@ func (x *fastExec) fastFieldSpacecraftFlightConnection(ctx context.Context, w *f
 		var v []*model.SpacecraftFlightEdge
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftFlightConnection_edges, obj) {
 			v = obj.Edges()
-			return x.fastWNSpacecraftFlightEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐSpacecraftFlightEdgeᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftFlightConnection_edges, v), w, f, nil, v)
+			return x.fastWNSpacecraftFlightEdge2ᚕᚖspacegraphᚋgraphᚋmodelᚐSpacecraftFlightEdgeᚄ(enter(x, ctx, w, f, (*executionContext).fieldContext_SpacecraftFlightConnection_edges, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -3806,7 +3806,7 @@ func (x *fastExec) fastFieldSpacecraftFlightConnection(ctx context.Context, w *f
 		var v []*catalog.SpacecraftFlight
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftFlightConnection_nodes, obj) {
 			v = obj.Nodes()
-			return x.fastWNSpacecraftFlight2ᚕᚖspacegraphᚋcatalogᚐSpacecraftFlightᚄ(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftFlightConnection_nodes, v), w, f, nil, v)
+			return x.fastWNSpacecraftFlight2ᚕᚖspacegraphᚋcatalogᚐSpacecraftFlightᚄ(enter(x, ctx, w, f, (*executionContext).fieldContext_SpacecraftFlightConnection_nodes, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -3814,7 +3814,7 @@ func (x *fastExec) fastFieldSpacecraftFlightConnection(ctx context.Context, w *f
 		var v *model.PageInfo
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftFlightConnection_pageInfo, obj) {
 			v = obj.PageInfo()
-			return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftFlightConnection_pageInfo, v), w, f, nil, v)
+			return x.fastWNPageInfo2ᚖspacegraphᚋgraphᚋmodelᚐPageInfo(enter(x, ctx, w, f, (*executionContext).fieldContext_SpacecraftFlightConnection_pageInfo, v), w, f, nil, v)
 		}
 		w.null()
 		return false
@@ -3872,7 +3872,7 @@ func (x *fastExec) fastFieldSpacecraftFlightEdge(ctx context.Context, w *fastWri
 		var v *catalog.SpacecraftFlight
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftFlightEdge_node, obj) {
 			v = obj.Node
-			return x.fastWNSpacecraftFlight2ᚖspacegraphᚋcatalogᚐSpacecraftFlight(x.enter(ctx, w, f, (*executionContext).fieldContext_SpacecraftFlightEdge_node, v), w, f, nil, v)
+			return x.fastWNSpacecraftFlight2ᚖspacegraphᚋcatalogᚐSpacecraftFlight(enter(x, ctx, w, f, (*executionContext).fieldContext_SpacecraftFlightEdge_node, v), w, f, nil, v)
 		}
 		w.null()
 		return false

@@ -218,7 +218,7 @@ func (g *gen) field(o *codegen.Object, f *codegen.Field) {
 		if leaf(t) {
 			g.p("\t\t\treturn x.%s(ctx, w, f, %s, got)\n", mf, fcFn)
 		} else {
-			g.p("\t\t\treturn x.%s(x.enter(ctx, w, f, %s, got), w, f, nil, got)\n", mf, fcFn)
+			g.p("\t\t\treturn x.%s(enter(x, ctx, w, f, %s, got), w, f, nil, got)\n", mf, fcFn)
 		}
 		g.p("\t\t}\n\t\tw.needCtx()\n")
 	}
@@ -244,7 +244,7 @@ func (g *gen) field(o *codegen.Object, f *codegen.Field) {
 		if leaf(t) {
 			g.p("\t\t\treturn x.%s(ctx, w, f, %s, v)\n", mf, fcFn)
 		} else {
-			g.p("\t\t\treturn x.%s(x.enter(ctx, w, f, %s, v), w, f, nil, v)\n", mf, fcFn)
+			g.p("\t\t\treturn x.%s(enter(x, ctx, w, f, %s, v), w, f, nil, v)\n", mf, fcFn)
 		}
 		g.p("\t\t}\n")
 		if !o.Root {
