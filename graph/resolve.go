@@ -5,7 +5,6 @@ import (
 	"reflect"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/graph-gophers/dataloader/v7"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -74,17 +73,10 @@ func connection[E any](ctx context.Context, a connArgs, field string, parent int
 	return w, q.notInSnapshot(err, field)
 }
 
-// childrenOf fetches a parent's children through a reverse loader, so that the same
-// page asked for many parents is fetched together.
-func childrenOf[E any](ld *dataloader.Loader[loaders.ReverseKey, *catalog.Page[E]], parent int) func(context.Context, ll2.ListParams) (*catalog.Page[E], error) {
-	return func(ctx context.Context, q ll2.ListParams) (*catalog.Page[E], error) {
-		return ld.Load(ctx, loaders.ReverseKey{Parent: parent, Query: q.Key(), Expected: listSiblings(ctx)})()
-	}
-}
-
-// keptChildrenOf is childrenOf over a loader that answers kept pages at once
-// (loaders.Reverse.Page).
-func keptChildrenOf[E any](ld *loaders.Reverse[E], parent int) func(context.Context, ll2.ListParams) (*catalog.Page[E], error) {
+// childrenOf fetches a parent's children through a reverse loader (loaders.Reverse.Page),
+// so that the same page asked for many parents is fetched together, and a page the
+// process keeps is answered at once.
+func childrenOf[E any](ld *loaders.Reverse[E], parent int) func(context.Context, ll2.ListParams) (*catalog.Page[E], error) {
 	return func(ctx context.Context, q ll2.ListParams) (*catalog.Page[E], error) {
 		return ld.Page(ctx, loaders.ReverseKey{Parent: parent, Query: q.Key(), Expected: listSiblings(ctx)})
 	}

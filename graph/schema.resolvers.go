@@ -23,7 +23,7 @@ func (r *agencyResolver) SpacecraftConfigs(ctx context.Context, obj *catalog.Age
 	}
 	n, _ := connectionNeed(ctx, "SpacecraftConfigConnection", "SpacecraftConfig")
 	q.Mode = n.chooseLevel("SpacecraftConfig", ll2.LevelNormal, ll2.LevelDetailed)
-	w, err := connection(ctx, connArgs{first, last, after, before}, "Agency.spacecraftConfigs", obj.ID, q, keptChildrenOf(loaders.For(ctx).ConfigsOfAgency, obj.ID))
+	w, err := connection(ctx, connArgs{first, last, after, before}, "Agency.spacecraftConfigs", obj.ID, q, childrenOf(loaders.For(ctx).ConfigsOfAgency, obj.ID))
 	return &model.SpacecraftConfigConnection{Window: upgradeWindow(ctx, w, n, addConfig)}, err
 }
 
@@ -35,7 +35,7 @@ func (r *agencyResolver) Families(ctx context.Context, obj *catalog.Agency, firs
 	}
 	n, _ := connectionNeed(ctx, "FamilyConnection", "Family")
 	q.Mode = n.chooseLevel("Family", ll2.LevelList, ll2.LevelDetailed)
-	w, err := connection(ctx, connArgs{first, last, after, before}, "Agency.families", obj.ID, q, keptChildrenOf(loaders.For(ctx).FamiliesOfAgency, obj.ID))
+	w, err := connection(ctx, connArgs{first, last, after, before}, "Agency.families", obj.ID, q, childrenOf(loaders.For(ctx).FamiliesOfAgency, obj.ID))
 	return &model.FamilyConnection{Window: upgradeWindow(ctx, w, n, addFamily)}, err
 }
 
@@ -47,7 +47,7 @@ func (r *familyResolver) SpacecraftConfigs(ctx context.Context, obj *catalog.Fam
 	}
 	n, _ := connectionNeed(ctx, "SpacecraftConfigConnection", "SpacecraftConfig")
 	q.Mode = n.chooseLevel("SpacecraftConfig", ll2.LevelNormal, ll2.LevelDetailed)
-	w, err := connection(ctx, connArgs{first, last, after, before}, "Family.spacecraftConfigs", obj.ID, q, keptChildrenOf(loaders.For(ctx).ConfigsOfFamily, obj.ID))
+	w, err := connection(ctx, connArgs{first, last, after, before}, "Family.spacecraftConfigs", obj.ID, q, childrenOf(loaders.For(ctx).ConfigsOfFamily, obj.ID))
 	return &model.SpacecraftConfigConnection{Window: upgradeWindow(ctx, w, n, addConfig)}, err
 }
 
@@ -275,7 +275,7 @@ func (r *spacecraftConfigResolver) Spacecraft(ctx context.Context, obj *catalog.
 	}
 	n, _ := connectionNeed(ctx, "SpacecraftConnection", "Spacecraft")
 	q.Mode = n.chooseLevel("Spacecraft", ll2.LevelNormal, ll2.LevelDetailed)
-	w, err := connection(ctx, connArgs{first, last, after, before}, "SpacecraftConfig.spacecraft", obj.ID, q, keptChildrenOf(loaders.For(ctx).SpacecraftOfConfig, obj.ID))
+	w, err := connection(ctx, connArgs{first, last, after, before}, "SpacecraftConfig.spacecraft", obj.ID, q, childrenOf(loaders.For(ctx).SpacecraftOfConfig, obj.ID))
 	return &model.SpacecraftConnection{Window: upgradeWindow(ctx, w, n, addSpacecraft)}, err
 }
 

@@ -61,13 +61,17 @@ type Loaders struct {
 	// FlightsOfSpacecraft pages a spacecraft's flights (catalog.FlightsOfSpacecraft);
 	// a spacecraft at hand at the detailed level needs no loader: catalog.LocalFlights
 	// pages what it brought.
-	FlightsOfSpacecraft *dataloader.Loader[ReverseKey, *catalog.Page[catalog.SpacecraftFlight]]
+	FlightsOfSpacecraft *Reverse[catalog.SpacecraftFlight]
 	// DockingEventsOfFlight pages the docking events a flight chases in
 	// (catalog.DockingEventsOfFlights); a flight at hand at the detailed level needs no
 	// loader: catalog.LocalDockingEvents pages what it brought.
-	DockingEventsOfFlight *dataloader.Loader[ReverseKey, *catalog.Page[catalog.DockingEvent]]
+	DockingEventsOfFlight *Reverse[catalog.DockingEvent]
 
 	cat *catalog.Catalog
+	// What a loader is made with when it is first used: most requests use few of
+	// the twelve, and making them all was a seventh of a request's allocations.
+	m    *observe.Metrics
+	wait time.Duration
 
 	// The entities the request has seen but not yet indexed in the entity loaders'
 	// caches (see lazyCache).
@@ -82,19 +86,19 @@ func New(cat *catalog.Catalog, wait time.Duration, m *observe.Metrics) *Loaders 
 	if wait <= 0 {
 		wait = DefaultWait
 	}
-	l := &Loaders{cat: cat}
-	l.Spacecraft = newEntity(l, m, "spacecraft", wait, cat.GetSpacecraft, cat.CachedSpacecraft)
-	l.Config = newEntity(l, m, "config", wait, cat.GetConfigs, cat.CachedConfigs)
-	l.Agency = newEntity(l, m, "agency", wait, cat.GetAgencies, cat.CachedAgencies)
-	l.Family = newEntity(l, m, "family", wait, cat.GetFamilies, cat.CachedFamilies)
-	l.Flight = newEntity(l, m, "flight", wait, cat.GetFlights, cat.CachedFlights)
-	l.DockingEvent = newEntity(l, m, "docking_event", wait, cat.GetDockingEvents, cat.CachedDockingEvents)
-	l.SpacecraftOfConfig = newReverse(l, m, "spacecraft_of_config", wait, cat.SpacecraftOfConfigs)
-	l.ConfigsOfAgency = newReverse(l, m, "configs_of_agency", wait, cat.ConfigsOfAgencies)
-	l.FamiliesOfAgency = newReverse(l, m, "families_of_agency", wait, cat.FamiliesOfAgencies)
-	l.ConfigsOfFamily = newReverse(l, m, "configs_of_family", wait, cat.ConfigsOfFamilies)
-	l.FlightsOfSpacecraft = newLoader(m, "flights_of_spacecraft", wait, reverse(l, cat.FlightsOfSpacecraft))
-	l.DockingEventsOfFlight = newLoader(m, "docking_events_of_flight", wait, reverse(l, cat.DockingEventsOfFlights))
+	l := &Loaders{cat: cat, m: m, wait: wait}
+	l.Spacecraft = newEntity(l, "spacecraft", cat.GetSpacecraft, cat.CachedSpacecraft)
+	l.Config = newEntity(l, "config", cat.GetConfigs, cat.CachedConfigs)
+	l.Agency = newEntity(l, "agency", cat.GetAgencies, cat.CachedAgencies)
+	l.Family = newEntity(l, "family", cat.GetFamilies, cat.CachedFamilies)
+	l.Flight = newEntity(l, "flight", cat.GetFlights, cat.CachedFlights)
+	l.DockingEvent = newEntity(l, "docking_event", cat.GetDockingEvents, cat.CachedDockingEvents)
+	l.SpacecraftOfConfig = newReverse(l, "spacecraft_of_config", cat.SpacecraftOfConfigs, true)
+	l.ConfigsOfAgency = newReverse(l, "configs_of_agency", cat.ConfigsOfAgencies, true)
+	l.FamiliesOfAgency = newReverse(l, "families_of_agency", cat.FamiliesOfAgencies, true)
+	l.ConfigsOfFamily = newReverse(l, "configs_of_family", cat.ConfigsOfFamilies, true)
+	l.FlightsOfSpacecraft = newReverse(l, "flights_of_spacecraft", cat.FlightsOfSpacecraft, false)
+	l.DockingEventsOfFlight = newReverse(l, "docking_events_of_flight", cat.DockingEventsOfFlights, false)
 	return l
 }
 
@@ -114,10 +118,31 @@ const inputCapacity = 64
 // that arrive within the batching window, for resolvers that each hold one key;
 // Batch serves a caller that holds many keys at once.
 type Entity[E any] struct {
-	*dataloader.Loader[Key, *E]
 	l      *Loaders
+	name   string
 	cache  *lazyCache[E]
+	get    func(context.Context, []int, ll2.Level) (map[int]*E, map[int]error, []*catalog.Seen)
 	cached func(context.Context, []int, ll2.Level) (map[int]*E, []*catalog.Seen)
+	once   sync.Once
+	ld     *dataloader.Loader[Key, *E]
+}
+
+// loader returns the dataloader, made at the first load.
+func (e *Entity[E]) loader() *dataloader.Loader[Key, *E] {
+	e.once.Do(func() {
+		e.ld = newLoader(e.l.m, e.name, e.l.wait, batch(e.l, e.get), dataloader.WithCache[Key, *E](e.cache))
+	})
+	return e.ld
+}
+
+// Load loads the entity of key, batched with the other keys of the batching window.
+func (e *Entity[E]) Load(ctx context.Context, key Key) dataloader.Thunk[*E] {
+	return e.loader().Load(ctx, key)
+}
+
+// LoadMany loads the entities of keys, in key order, as Load does each.
+func (e *Entity[E]) LoadMany(ctx context.Context, keys []Key) dataloader.ThunkMany[*E] {
+	return e.loader().LoadMany(ctx, keys)
 }
 
 // Result is what Batch answers for a key: the entity or the error of its load.
@@ -126,14 +151,10 @@ type Result[E any] struct {
 	Err   error
 }
 
-func newEntity[E any](l *Loaders, m *observe.Metrics, name string, wait time.Duration,
+func newEntity[E any](l *Loaders, name string,
 	get func(context.Context, []int, ll2.Level) (map[int]*E, map[int]error, []*catalog.Seen),
 	cached func(context.Context, []int, ll2.Level) (map[int]*E, []*catalog.Seen)) *Entity[E] {
-	cache := newLazyCache[E](l)
-	return &Entity[E]{
-		Loader: newLoader(m, name, wait, batch(l, get), dataloader.WithCache[Key, *E](cache)),
-		l:      l, cache: cache, cached: cached,
-	}
+	return &Entity[E]{l: l, name: name, cache: newLazyCache[E](l), get: get, cached: cached}
 }
 
 // Batch starts loading keys as Load would, and returns the function that waits for
@@ -195,14 +216,29 @@ func (e *Entity[E]) Batch(ctx context.Context, keys []Key) func() []Result[E] {
 // that arrive within the batching window, so that one crawl or one call per parent
 // answers them all; Page first asks for what the process already keeps.
 type Reverse[E any] struct {
-	*dataloader.Loader[ReverseKey, *catalog.Page[E]]
 	l    *Loaders
+	name string
 	list func(context.Context, []int, int, ll2.ListParams) (map[int]*catalog.Page[E], map[int]error)
+	// keptFirst says whether Page asks for a kept page before it loads.
+	keptFirst bool
+	once      sync.Once
+	ld        *dataloader.Loader[ReverseKey, *catalog.Page[E]]
 }
 
-func newReverse[E any](l *Loaders, m *observe.Metrics, name string, wait time.Duration,
-	list func(context.Context, []int, int, ll2.ListParams) (map[int]*catalog.Page[E], map[int]error)) *Reverse[E] {
-	return &Reverse[E]{Loader: newLoader(m, name, wait, reverse(l, list)), l: l, list: list}
+func newReverse[E any](l *Loaders, name string,
+	list func(context.Context, []int, int, ll2.ListParams) (map[int]*catalog.Page[E], map[int]error), keptFirst bool) *Reverse[E] {
+	return &Reverse[E]{l: l, name: name, list: list, keptFirst: keptFirst}
+}
+
+// loader returns the dataloader, made at the first load.
+func (r *Reverse[E]) loader() *dataloader.Loader[ReverseKey, *catalog.Page[E]] {
+	r.once.Do(func() { r.ld = newLoader(r.l.m, r.name, r.l.wait, reverse(r.l, r.list)) })
+	return r.ld
+}
+
+// Load loads the page of key, batched with the other parents of the batching window.
+func (r *Reverse[E]) Load(ctx context.Context, key ReverseKey) dataloader.Thunk[*catalog.Page[E]] {
+	return r.loader().Load(ctx, key)
 }
 
 // Page returns the page key asks for. A page the process keeps (a fresh collection
@@ -213,11 +249,11 @@ func newReverse[E any](l *Loaders, m *observe.Metrics, name string, wait time.Du
 // with its siblings as the call planner priced it; the kept-only attempt makes no
 // call and starts no crawl (ll2.WithKeptOnly).
 func (r *Reverse[E]) Page(ctx context.Context, key ReverseKey) (*catalog.Page[E], error) {
-	if q, err := key.Query.Params(); err == nil {
+	if q, err := key.Query.Params(); err == nil && r.keptFirst {
 		pages, _ := r.list(ll2.WithKeptOnly(ctx), []int{key.Parent}, max(key.Expected, 1), q)
 		if p, ok := pages[key.Parent]; ok {
 			r.l.prime(p.Seen)
-			r.Prime(ctx, key, p)
+			r.loader().Prime(ctx, key, p)
 			return p, nil
 		}
 	}
