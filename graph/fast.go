@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"spacegraph/graph/model"
 	"spacegraph/internal/bufpool"
 	"spacegraph/ll2"
 )
@@ -310,57 +311,9 @@ func (w *fastWriter) Write(p []byte) (int, error) {
 
 func (w *fastWriter) null() { w.b = append(w.b, "null"...) }
 
-const hex = "0123456789ABCDEF" // upper case, as gqlgen writes \u escapes
-
-// str writes s as a JSON string exactly as gqlgen's MarshalString does: it escapes
-// the quote, the backslash and control characters, and copies everything else,
-// invalid UTF-8 included.
-func (w *fastWriter) str(s string) {
-	w.b = append(w.b, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		// Eight bytes at a time while none needs escaping: names and descriptions
-		// rarely do, and this scan was half of writing them.
-		for i+8 <= len(s) && !escapes8(uint64(s[i])|uint64(s[i+1])<<8|uint64(s[i+2])<<16|uint64(s[i+3])<<24|
-			uint64(s[i+4])<<32|uint64(s[i+5])<<40|uint64(s[i+6])<<48|uint64(s[i+7])<<56) {
-			i += 8
-		}
-		if i >= len(s) {
-			break
-		}
-		c := s[i]
-		if c >= 0x20 && c != '\\' && c != '"' {
-			continue
-		}
-		w.b = append(w.b, s[start:i]...)
-		switch c {
-		case '\t':
-			w.b = append(w.b, '\\', 't')
-		case '\r':
-			w.b = append(w.b, '\\', 'r')
-		case '\n':
-			w.b = append(w.b, '\\', 'n')
-		case '\\':
-			w.b = append(w.b, '\\', '\\')
-		case '"':
-			w.b = append(w.b, '\\', '"')
-		default:
-			w.b = append(w.b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		}
-		start = i + 1
-	}
-	w.b = append(w.b, s[start:]...)
-	w.b = append(w.b, '"')
-}
-
-// escapes8 reports whether one of the eight bytes of x may need escaping in a JSON
-// string (a control character, the quote or the backslash); it may say yes for a
-// byte that does not, after one that does, never no for one that does.
-func escapes8(x uint64) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	zero := func(v uint64) uint64 { return (v - ones) & ^v & highs }
-	return ((x-0x20*ones)&^x&highs)|zero(x^'"'*ones)|zero(x^'\\'*ones) != 0
-}
+// str writes s as a JSON string exactly as gqlgen's MarshalString does
+// (model.AppendString).
+func (w *fastWriter) str(s string) { w.b = model.AppendString(w.b, s) }
 
 // run writes the data of the operation: the root fields resolve concurrently, each
 // under its root field context and the root field middleware, as gqlgen runs them.

@@ -17,7 +17,7 @@ func MarshalDateTime(d ll2.DateTime) graphql.Marshaler {
 			_, _ = io.WriteString(w, "null")
 			return
 		}
-		_, _ = w.Write(appendString(nil, d.String()))
+		_, _ = w.Write(AppendString(nil, d.String()))
 	})
 }
 

@@ -3,7 +3,6 @@
 package model
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 
@@ -29,7 +28,7 @@ func MarshalDuration(d ll2.Duration) graphql.Marshaler {
 // AppendDuration appends what MarshalDuration writes: the fast executor
 // (graph/internal/fastgen) calls it instead of building a marshaller per value.
 func AppendDuration(b []byte, d ll2.Duration) []byte {
-	return appendString(b, d.String())
+	return AppendString(b, d.String())
 }
 
 // UnmarshalDuration reads an ISO 8601 duration.
@@ -51,24 +50,61 @@ func MarshalDate(d ll2.Date) graphql.Marshaler {
 // AppendDate appends what MarshalDate writes: the fast executor
 // (graph/internal/fastgen) calls it instead of building a marshaller per value.
 func AppendDate(b []byte, d ll2.Date) []byte {
-	return appendString(b, string(d))
+	return AppendString(b, string(d))
 }
 
-// appendString appends s as a JSON string, as graphql.MarshalString writes it. Dates
-// and durations are plain ASCII, copied between quotes at once; strconv.AppendQuote,
-// which wrote them, looked at each character on its own (5% of a page's CPU) and
-// wrote Go's escapes, not JSON's, for anything unusual.
-func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f {
-			var w bytes.Buffer
-			graphql.MarshalString(s).MarshalGQL(&w)
-			return append(b, w.Bytes()...)
-		}
-	}
+// AppendString appends s as a JSON string exactly as gqlgen's MarshalString writes
+// it: the quote, the backslash and control characters escaped, everything else
+// copied, invalid UTF-8 included. The fast executor (graph/internal/fastgen) writes
+// every string with it, and dates and durations go through it too: strconv's
+// AppendQuote, which wrote those, wrote Go's escapes, not JSON's.
+func AppendString(b []byte, s string) []byte {
 	b = append(b, '"')
-	b = append(b, s...)
+	start := 0
+	for i := 0; i < len(s); i++ {
+		// Eight bytes at a time while none needs escaping: names and descriptions
+		// rarely do, and this scan was half of writing them.
+		for i+8 <= len(s) && !escapes8(uint64(s[i])|uint64(s[i+1])<<8|uint64(s[i+2])<<16|uint64(s[i+3])<<24|
+			uint64(s[i+4])<<32|uint64(s[i+5])<<40|uint64(s[i+6])<<48|uint64(s[i+7])<<56) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
+		c := s[i]
+		if c >= 0x20 && c != '\\' && c != '"' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\\':
+			b = append(b, '\\', '\\')
+		case '"':
+			b = append(b, '\\', '"')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+const hexDigits = "0123456789ABCDEF" // upper case, as gqlgen writes \u escapes
+
+// escapes8 reports whether one of the eight bytes of x may need escaping in a JSON
+// string (a control character, the quote or the backslash); it may say yes for a
+// byte that does not, after one that does, never no for one that does.
+func escapes8(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	zero := func(v uint64) uint64 { return (v - ones) & ^v & highs }
+	return ((x-0x20*ones)&^x&highs)|zero(x^'"'*ones)|zero(x^'\\'*ones) != 0
 }
 
 // UnmarshalDate reads a YYYY-MM-DD date.
