@@ -315,25 +315,32 @@ func (w *fastWriter) null() { w.b = append(w.b, "null"...) }
 // (model.AppendString).
 func (w *fastWriter) str(s string) { w.b = model.AppendString(w.b, s) }
 
+// lentParts returns n writers whose buffers are lent from the pool, and the function
+// that gives the buffers back once the parts are copied out (with what they grew to).
+func lentParts(n int) ([]fastWriter, func()) {
+	parts := make([]fastWriter, n)
+	lent := make([]*[]byte, n)
+	for i := range parts {
+		lent[i] = bufpool.Bytes()
+		parts[i].b = *lent[i]
+	}
+	return parts, func() {
+		for i, p := range lent {
+			*p = parts[i].b
+			bufpool.PutBytes(p)
+		}
+	}
+}
+
 // run writes the data of the operation: the root fields resolve concurrently, each
 // under its root field context and the root field middleware, as gqlgen runs them.
 func (x *fastExec) run(ctx context.Context) []byte {
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: "Query"})
 	fields := x.collect(x.oc.Operation.SelectionSet, "Query", fastImplementorsQuery)
-	parts := make([]fastWriter, len(fields))
 	// Each root field writes into a buffer lent for the request: the parts are copied
 	// into the answer below, and growing fresh ones was most of what a query allocated.
-	lent := make([]*[]byte, len(fields))
-	for i := range parts {
-		lent[i] = bufpool.Bytes()
-		parts[i].b = *lent[i]
-	}
-	defer func() {
-		for i, p := range lent {
-			*p = parts[i].b
-			bufpool.PutBytes(p)
-		}
-	}()
+	parts, giveBack := lentParts(len(fields))
+	defer giveBack()
 	oks := make([]bool, len(fields))
 	one := func(i int) {
 		f := &fields[i]
@@ -602,22 +609,12 @@ func (x *fastExec) writeList(ctx context.Context, w *fastWriter, f *fastField, n
 		return x.writeElements(ctx, w, n, elemNonNull, el)
 	}
 	w.b = append(w.b, '[')
-	parts := make([]fastWriter, n)
-	oks := make([]bool, n)
 	// Each element writes into a lent buffer, as root fields do (run): the elements
 	// of a list whose objects load (a family's configurations with their spacecraft)
 	// grew fresh buffers for a sixth of what such a query allocated.
-	lent := make([]*[]byte, n)
-	for i := range parts {
-		lent[i] = bufpool.Bytes()
-		parts[i].b = *lent[i]
-	}
-	defer func() {
-		for i, p := range lent {
-			*p = parts[i].b
-			bufpool.PutBytes(p)
-		}
-	}()
+	parts, giveBack := lentParts(n)
+	defer giveBack()
+	oks := make([]bool, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
