@@ -253,14 +253,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if have && !revalidate(ctx) {
 		switch {
 		case old.Fresh(now):
-			rep.hit()
-			rep.used(old, now, false)
-			t.observe(path, "hit", old.Status)
+			t.served(rep, path, "hit", old, now, false)
 			return response(req, old, now, false), nil
 		case old.Age(now) < old.TTL+t.swr(old.TTL) && !freshOnly(ctx):
-			rep.hit()
-			rep.used(old, now, true)
-			t.observe(path, "stale", old.Status)
+			t.served(rep, path, "stale", old, now, true)
 			t.refresh(req, key, ttl)
 			return response(req, old, now, true), nil
 		}
@@ -276,9 +272,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	case have && old.Age(now) < old.TTL+t.o.MaxStale:
 		// LL2 failed, throttled or the budget is spent: the stale copy is better than
 		// an error, and the response says it is stale.
-		rep.hit()
-		rep.used(old, now, true)
-		t.observe(path, "stale-if-error", old.Status)
+		t.served(rep, path, "stale-if-error", old, now, true)
 		return response(req, old, now, true), nil
 	case errors.As(err, &be):
 		t.observe(path, "budget", http.StatusTooManyRequests)
@@ -312,11 +306,16 @@ func (t *Transport) Kept(ctx context.Context, host, urlPath, query string) ([]by
 	if !have || e.Status != http.StatusOK || !e.Fresh(now) {
 		return nil, false
 	}
-	rep := ReportFrom(ctx)
-	rep.hit()
-	rep.used(e, now, false)
-	t.observe(path, "hit", e.Status)
+	t.served(ReportFrom(ctx), path, "hit", e, now, false)
 	return e.Body, true
+}
+
+// served accounts for an answer served from the store: a hit in the request's report,
+// the answer's age and freshness, and the event (outcome: hit, stale, stale-if-error).
+func (t *Transport) served(rep *Report, path, outcome string, e Entry, now time.Time, stale bool) {
+	rep.hit()
+	rep.used(e, now, stale)
+	t.observe(path, outcome, e.Status)
 }
 
 var _ ll2.Keeper = (*Transport)(nil)

@@ -468,18 +468,24 @@ func get[T any](ctx context.Context, c *Client, path string, query string, check
 		}
 		return v, nil
 	}
+	// decodeShared decodes a body shared with other callers (a kept answer, a
+	// SharedBody) once: the value decoded for the same bytes is handed out again.
+	decodeShared := func(body []byte, contentType string) (T, error) {
+		if v, ok := c.decoded.get(target, body); ok {
+			if t, ok := v.(T); ok {
+				return t, nil
+			}
+		}
+		v, err := decode(body, contentType)
+		if err == nil {
+			c.decoded.put(target, body, v)
+		}
+		return v, err
+	}
 	if c.keeper != nil {
 		if body, ok := c.keeper.Kept(ctx, c.base.Host, upath, query); ok {
 			status, size = http.StatusOK, len(body)
-			if v, ok := c.decoded.get(target, body); ok {
-				if t, ok := v.(T); ok {
-					return t, nil
-				}
-			}
-			if out, err = decode(body, ""); err == nil {
-				c.decoded.put(target, body, out)
-			}
-			return out, err
+			return decodeShared(body, "")
 		}
 	}
 	if KeptOnly(ctx) {
@@ -532,20 +538,9 @@ func get[T any](ctx context.Context, c *Client, path string, query string, check
 		return out, statusError(op, resp, body)
 	}
 	if isShared {
-		if v, ok := c.decoded.get(target, body); ok {
-			if t, ok := v.(T); ok {
-				return t, nil
-			}
-		}
+		return decodeShared(body, resp.Header.Get("Content-Type"))
 	}
-	out, err = decode(body, resp.Header.Get("Content-Type"))
-	if err != nil {
-		return out, err
-	}
-	if isShared {
-		c.decoded.put(target, body, out)
-	}
-	return out, nil
+	return decode(body, resp.Header.Get("Content-Type"))
 }
 
 // withFormat returns query (url.Values' sorted encoding) with format=json in its
