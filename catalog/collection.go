@@ -312,40 +312,32 @@ func listPerParent[T, E any](ctx context.Context, c *Catalog, k *kind[T, E], par
 		}
 		return pages, failed
 	}
-	if keptOnly {
-		// A kept page is answered at once: no goroutine per parent.
-		for _, p := range parents {
-			pq := q
-			pq.Filter = cloneFilter(q.Filter)
-			pq.Filter.Set(parentParam, strconv.Itoa(p))
-			if page, err := list(ctx, c, k, pq); err != nil {
-				failed[p] = err
-			} else {
-				pages[p] = page
-			}
-		}
-		return pages, failed
-	}
-	var (
-		mu sync.Mutex
-		g  errgroup.Group
-	)
-	g.SetLimit(c.bound)
-	for _, p := range parents {
+	// One call per parent, filtered by it.
+	var mu sync.Mutex
+	listOne := func(p int) {
 		pq := q
 		pq.Filter = cloneFilter(q.Filter)
 		pq.Filter.Set(parentParam, strconv.Itoa(p))
-		g.Go(func() error {
-			page, err := list(ctx, c, k, pq)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				failed[p] = err
-			} else {
-				pages[p] = page
-			}
-			return nil
-		})
+		page, err := list(ctx, c, k, pq)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			failed[p] = err
+		} else {
+			pages[p] = page
+		}
+	}
+	if keptOnly {
+		// A kept page is answered at once: no goroutine per parent.
+		for _, p := range parents {
+			listOne(p)
+		}
+		return pages, failed
+	}
+	var g errgroup.Group
+	g.SetLimit(c.bound)
+	for _, p := range parents {
+		g.Go(func() error { listOne(p); return nil })
 	}
 	_ = g.Wait()
 	return pages, failed

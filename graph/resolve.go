@@ -78,7 +78,7 @@ func connection[E any](ctx context.Context, a connArgs, field string, parent int
 // process keeps is answered at once.
 func childrenOf[E any](ld *loaders.Reverse[E], parent int) func(context.Context, ll2.ListParams) (*catalog.Page[E], error) {
 	return func(ctx context.Context, q ll2.ListParams) (*catalog.Page[E], error) {
-		return ld.Page(ctx, loaders.ReverseKey{Parent: parent, Query: q.Key(), Expected: listSiblings(ctx)})
+		return ld.Page(ctx, parent, listSiblings(ctx), q)
 	}
 }
 

@@ -241,17 +241,19 @@ func (r *Reverse[E]) Load(ctx context.Context, key ReverseKey) dataloader.Thunk[
 	return r.loader().Load(ctx, key)
 }
 
-// Page returns the page key asks for. A page the process keeps (a fresh collection
-// that answers it, or LL2's fresh answer to its call) is answered at once, without
-// the batching window (1 ms) and the goroutines of a batch: once warm, every page of
-// a family's configurations and their spacecraft is kept, and each level of them
-// waited a window. Anything else, which needs LL2, goes through Load, to be batched
-// with its siblings as the call planner priced it; the kept-only attempt makes no
-// call and starts no crawl (ll2.WithKeptOnly).
-func (r *Reverse[E]) Page(ctx context.Context, key ReverseKey) (*catalog.Page[E], error) {
-	if q, err := key.Query.Params(); err == nil && r.keptFirst {
-		pages, _ := r.list(ll2.WithKeptOnly(ctx), []int{key.Parent}, max(key.Expected, 1), q)
-		if p, ok := pages[key.Parent]; ok {
+// Page returns the page of parent's children that q asks for; expected is how many
+// parents the request asks it for in all (ReverseKey.Expected). A page the process
+// keeps (a fresh collection that answers it, or LL2's fresh answer to its call) is
+// answered at once, without the batching window (1 ms) and the goroutines of a batch:
+// once warm, every page of a family's configurations and their spacecraft is kept,
+// and each level of them waited a window. Anything else, which needs LL2, goes
+// through Load, to be batched with its siblings as the call planner priced it; the
+// kept-only attempt makes no call and starts no crawl (ll2.WithKeptOnly).
+func (r *Reverse[E]) Page(ctx context.Context, parent, expected int, q ll2.ListParams) (*catalog.Page[E], error) {
+	key := ReverseKey{Parent: parent, Query: q.Key(), Expected: expected}
+	if r.keptFirst {
+		pages, _ := r.list(ll2.WithKeptOnly(ctx), []int{parent}, max(expected, 1), q)
+		if p, ok := pages[parent]; ok {
 			r.l.prime(p.Seen)
 			r.loader().Prime(ctx, key, p)
 			return p, nil
