@@ -141,33 +141,7 @@ func TestCachedRootLookupsRunNoBatch(t *testing.T) {
 	}
 	q := fmt.Sprintf(`{ family(ll2Id: %d) { name } spacecraft(ll2Id: 12) { name spacecraftConfig { name } } agency(ll2Id: %d) { name } }`,
 		ids.AllFamilies.Nodes[0].LL2ID, ids.AllAgencies.Nodes[0].LL2ID)
-	batches := func() uint64 {
-		fams, err := m.Registry().Gather()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var n uint64
-		for _, f := range fams {
-			if f.GetName() == "spacegraph_loader_batch_size" {
-				for _, mt := range f.GetMetric() {
-					n += mt.GetHistogram().GetSampleCount()
-				}
-			}
-		}
-		return n
-	}
-	cold := h.do(q, nil)
-	if len(cold.Errors) > 0 || batches() == 0 {
-		t.Fatalf("cold: %+v, %d batches", cold.Errors, batches())
-	}
-	before, calls := batches(), h.calls()
-	warm := h.do(q, nil)
-	if string(warm.Data) != string(cold.Data) || len(warm.Errors) > 0 {
-		t.Fatalf("warm answer %s %+v, want %s", warm.Data, warm.Errors, cold.Data)
-	}
-	if n := batches() - before; n != 0 || h.calls() != calls {
-		t.Errorf("warm: %d loader batches and %d calls, want none", n, h.calls()-calls)
-	}
+	warmRunsNoBatch(t, h, m, q)
 }
 
 // TestKeptReversePagesRunNoBatch pins that a warm family with its configurations and
@@ -186,6 +160,16 @@ func TestKeptReversePagesRunNoBatch(t *testing.T) {
 	}
 	q := fmt.Sprintf(`{ family(ll2Id: %d) { name spacecraftConfigs(first: 5) { totalCount nodes { name
 		spacecraft(first: 3) { totalCount nodes { name status { name } } } } } } }`, ids.AllFamilies.Nodes[0].LL2ID)
+	cold := warmRunsNoBatch(t, h, m, q)
+	if !strings.Contains(string(cold.Data), `"spacecraft":{"totalCount":`) {
+		t.Fatalf("cold answer has no spacecraft: %s", cold.Data)
+	}
+}
+
+// warmRunsNoBatch runs q cold, which must batch loads, then warm, which must answer
+// the same with no loader batch and no call, and returns the cold answer.
+func warmRunsNoBatch(t *testing.T, h *harness, m *observe.Metrics, q string) response {
+	t.Helper()
 	batches := func() uint64 {
 		fams, err := m.Registry().Gather()
 		if err != nil {
@@ -205,9 +189,6 @@ func TestKeptReversePagesRunNoBatch(t *testing.T) {
 	if len(cold.Errors) > 0 || batches() == 0 {
 		t.Fatalf("cold: %+v, %d batches", cold.Errors, batches())
 	}
-	if !strings.Contains(string(cold.Data), `"spacecraft":{"totalCount":`) {
-		t.Fatalf("cold answer has no spacecraft: %s", cold.Data)
-	}
 	before, calls := batches(), h.calls()
 	warm := h.do(q, nil)
 	if string(warm.Data) != string(cold.Data) || len(warm.Errors) > 0 {
@@ -216,4 +197,5 @@ func TestKeptReversePagesRunNoBatch(t *testing.T) {
 	if n := batches() - before; n != 0 || h.calls() != calls {
 		t.Errorf("warm: %d loader batches and %d calls, want none", n, h.calls()-calls)
 	}
+	return cold
 }
