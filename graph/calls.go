@@ -1,13 +1,11 @@
 package graph
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -272,15 +270,20 @@ func (p *callPlanner) step() bool {
 func (p *callPlanner) operation() {
 	fields := graphql.CollectFields(p.opCtx, p.opCtx.Operation.SelectionSet, []string{"Query"})
 	// The root lookups of a kind are one batch: gather every id before counting.
-	// Slices sorted and compacted, not sets: a hundred ids of four kinds in maps
-	// presized for them were a tenth of planning nodes(ids:).
+	// Ids grouped by kind and sorted as plain ints, not sets: a hundred ids of four
+	// kinds in maps presized for them were a tenth of planning nodes(ids:), and a sort
+	// of (kind, id, type) structs a twentieth.
 	type lookup struct {
-		f   graphql.CollectedField
-		typ string
-		n   int
+		f graphql.CollectedField
+		k catalog.Kind
+		n int
 	}
-	var lookups []lookup
-	var all, field []rootID
+	var (
+		lookups []lookup
+		all     idsByKind
+		field   []rootID
+		buf     []int
+	)
 	for _, f := range fields {
 		if p.step() {
 			return
@@ -296,65 +299,82 @@ func (p *callPlanner) operation() {
 			}
 			continue
 		}
-		field = sortedIDs(p.rootIDs(f, field[:0]))
-		for i := 0; i < len(field); {
-			j := i + 1
-			for j < len(field) && field[j].typ == field[i].typ {
-				j++
+		field = p.rootIDs(f, field[:0])
+		var byKind idsByKind
+		byKind, buf = groupIDs(field, buf)
+		for k, ids := range byKind {
+			if len(ids) > 0 {
+				lookups = append(lookups, lookup{f, catalog.Kind(k), len(ids)})
+				all[k] = append(all[k], ids...)
 			}
-			lookups = append(lookups, lookup{f, field[i].typ, j - i})
-			i = j
 		}
-		all = append(all, field...)
 	}
-	all = sortedIDs(all) // a kind is one node type: the ids of a kind are adjacent
-	for i := 0; i < len(all); {
-		j := i + 1
-		for j < len(all) && all[j].kind == all[i].kind {
-			j++
+	for k, ids := range all {
+		slices.Sort(ids)
+		if n := len(slices.Compact(ids)); n > 0 {
+			p.batch(catalog.Kind(k), n)
 		}
-		p.batch(all[i].kind, j-i)
-		i = j
 	}
 	for _, l := range lookups {
-		k := kindOf[l.typ]
-		p.object(l.typ, p.arrival(k, levelOf(p.opCtx, l.typ, l.f.Selections)), l.n, l.f.Selections)
+		typ := typeOfKind[l.k]
+		p.object(typ, p.arrival(l.k, levelOf(p.opCtx, typ, l.f.Selections)), l.n, l.f.Selections)
 	}
 }
 
-// rootID is an id a root lookup field loads, with its node type and its kind.
+// rootID is an id a root lookup field loads, with its kind.
 type rootID struct {
 	kind catalog.Kind
-	typ  string
 	id   int
 }
 
-// sortedIDs sorts ids by kind, id and type, without repeats. The type comes last: the
-// ids of a kind are of one type, and comparing it for every pair of them was most of
-// the sort of a hundred ids.
-func sortedIDs(ids []rootID) []rootID {
-	slices.SortFunc(ids, func(a, b rootID) int {
-		if a.kind != b.kind {
-			return cmp.Compare(a.kind, b.kind)
-		}
-		if a.id != b.id {
-			return cmp.Compare(a.id, b.id)
-		}
-		return strings.Compare(a.typ, b.typ)
-	})
-	return slices.CompactFunc(ids, func(a, b rootID) bool { return a == b })
+// typeOfKind is the object type of each kind: a kind is one node type (kindOf's
+// inverse), so that an id's kind tells its type.
+var typeOfKind = [...]string{
+	catalog.KindSpacecraft:   relay.TypeSpacecraft,
+	catalog.KindConfig:       relay.TypeSpacecraftConfig,
+	catalog.KindAgency:       relay.TypeAgency,
+	catalog.KindFamily:       relay.TypeFamily,
+	catalog.KindFlight:       relay.TypeSpacecraftFlight,
+	catalog.KindDockingEvent: relay.TypeDockingEvent,
 }
 
-// rootIDs appends to out the ids, with their types, that a root lookup field loads
+// idsByKind holds ids by their kind, sorted and without repeats.
+type idsByKind [len(typeOfKind)][]int
+
+// groupIDs groups ids by kind, each kind's sorted and without repeats, in buf (grown
+// as needed and returned for the next call): a counting sort by kind, then a sort of
+// plain ints per kind.
+func groupIDs(ids []rootID, buf []int) (idsByKind, []int) {
+	var counts [len(typeOfKind)]int
+	for _, r := range ids {
+		counts[r.kind]++
+	}
+	buf = slices.Grow(buf[:0], len(ids))[:len(ids)]
+	var g idsByKind
+	off := 0
+	for k, n := range counts {
+		g[k] = buf[off : off : off+n]
+		off += n
+	}
+	for _, r := range ids {
+		g[r.kind] = append(g[r.kind], r.id)
+	}
+	for k, ids := range g {
+		slices.Sort(ids)
+		g[k] = slices.Compact(ids)
+	}
+	return g, buf
+}
+
+// rootIDs appends to out the ids, with their kinds, that a root lookup field loads
 // (repeats included); none when its arguments are refused before any call.
 func (p *callPlanner) rootIDs(f graphql.CollectedField, out []rootID) []rootID {
 	start := len(out)
-	add := func(typ string, id int) { out = append(out, rootID{kindOf[typ], typ, id}) }
 	switch f.Name {
 	case "node":
 		if s, ok := p.arg(f, "id").(string); ok {
 			if typ, id, err := relay.ParseGlobalID(s); err == nil {
-				add(typ, id)
+				out = append(out, rootID{kindOf[typ], id})
 			}
 		}
 	case "nodes":
@@ -362,12 +382,13 @@ func (p *callPlanner) rootIDs(f graphql.CollectedField, out []rootID) []rootID {
 		if !ok || len(list) > maxPageSize {
 			return out[:start]
 		}
+		out = slices.Grow(out, len(list))
 		for _, s := range list {
 			typ, id, err := relay.ParseGlobalID(s)
 			if err != nil {
 				return out[:start] // the resolver refuses the whole field
 			}
-			add(typ, id)
+			out = append(out, rootID{kindOf[typ], id})
 		}
 	default:
 		want, ok := rootLookups[f.Name]
@@ -379,10 +400,10 @@ func (p *callPlanner) rootIDs(f graphql.CollectedField, out []rootID) []rootID {
 		switch {
 		case hasID && !hasLL2ID:
 			if typ, id, err := relay.ParseGlobalID(gid); err == nil && typ == want {
-				add(typ, id)
+				out = append(out, rootID{kindOf[typ], id})
 			}
 		case hasLL2ID && !hasID && ll2ID > 0:
-			add(want, ll2ID)
+			out = append(out, rootID{kindOf[want], ll2ID})
 		}
 	}
 	return out
