@@ -583,22 +583,8 @@ func (p *callPlanner) arg(f graphql.CollectedField, name string) any {
 // from its literals, which the planner would otherwise box one by one (a hundred ids of
 // nodes(ids:)); a variable or an element of another kind goes through Value.
 func (p *callPlanner) stringList(f graphql.CollectedField, name string) ([]string, bool) {
-	a := f.Arguments.ForName(name)
-	if a == nil || a.Value == nil {
-		return nil, false
-	}
-	if a.Value.Kind == ast.ListValue {
-		out := make([]string, 0, len(a.Value.Children))
-		for _, c := range a.Value.Children {
-			if c.Value == nil || c.Value.Kind != ast.StringValue {
-				out = nil
-				break
-			}
-			out = append(out, c.Value.Raw)
-		}
-		if out != nil {
-			return out, true
-		}
+	if list, ok := literalStrings(f, name); ok {
+		return list, true
 	}
 	switch v := p.arg(f, name).(type) {
 	case []string:

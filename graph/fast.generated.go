@@ -2277,7 +2277,7 @@ func (x *fastExec) fastFieldQuery(ctx context.Context, w *fastWriter, f *fastFie
 		return x.fastWONode2spacegraphᚋgraphᚋmodelᚐNode(ctx, w, f, nil, v)
 	case "nodes":
 		var v []model.Node
-		r, ctx, st := x.resolve(ctx, f, (*executionContext).fieldContext_Query_nodes, true, nil, func(ctx context.Context) (any, error) {
+		r, ctx, st := x.resolve(ctx, f, nodesFieldContext, true, nil, func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
 			return x.ec.Resolvers.Query().Nodes(ctx, fc.Args["ids"].([]string))
 		})

@@ -153,6 +153,12 @@ func (g *gen) object(o *codegen.Object) {
 	g.p("\t}\n\treturn x.unknownField(ctx, w, f)\n}\n\n")
 }
 
+// ownFieldContexts are the fields whose field context graph/fast.go builds itself, by
+// the function named, rather than gqlgen's fieldContext_… function.
+var ownFieldContexts = map[string]string{
+	"Query.nodes": "nodesFieldContext",
+}
+
 // leaf reports whether values of the type are written without a field context of their own.
 func leaf(t *config.TypeReference) bool {
 	if t.IsSlice() || t.IsPtrToSlice() {
@@ -165,6 +171,9 @@ func leaf(t *config.TypeReference) bool {
 func (g *gen) field(o *codegen.Object, f *codegen.Field) {
 	t := f.TypeReference
 	fcFn := "(*executionContext)." + f.FieldContextFunc()
+	if own, ok := ownFieldContexts[o.Name+"."+f.Name]; ok {
+		fcFn = own
+	}
 	// Whatever this generator does not model goes through gqlgen's own field function.
 	if f.HasDirectives() || f.Stream || f.IsBatch() || f.VOkFunc || f.IsMap() || t.IsRoot || f.FieldDefinition == nil || t.Definition == nil {
 		if o.Root {
