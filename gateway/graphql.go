@@ -11,7 +11,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/validator/rules"
 
@@ -42,17 +41,13 @@ func (g *Gateway) graphQLServer(fields graphql.FieldMiddleware) *handler.Server 
 	srv.Use(observe.NewGraphQLExtension(g.cfg.Metrics))
 	// Next, so that what it drops is all that is dropped, and recorded as an error.
 	srv.Use(graph.ResponseLimit{MaxBytes: p.MaxResponseBytes})
-	srv.SetQueryCache(newQueryCache[*ast.QueryDocument](size))
+	srv.SetQueryCache(newDocuments(size, es.Schema(), validationRules(p.IntrospectionOff, p.IntrospectionOff), max(p.MaxTokens, 0)))
 	if p.MaxTokens > 0 {
 		srv.SetParserTokenLimit(p.MaxTokens)
 	}
 	if p.IntrospectionOff {
 		srv.SetDisableSuggestion(true)
-		srv.SetValidationRulesFn(func() *rules.Rules {
-			r := rules.NewDefaultRules()
-			r.AddRule(graph.NoIntrospection.Name, graph.NoIntrospection.RuleFunc)
-			return r
-		})
+		srv.SetValidationRulesFn(func() *rules.Rules { return baseRules(true) })
 	} else {
 		srv.Use(extension.Introspection{})
 	}
