@@ -272,43 +272,60 @@ func (r ShapeThroughput) Ratio(t Target) float64 {
 func ShapesThroughput(ctx context.Context, o ThroughputOptions) ([]ShapeThroughput, error) {
 	var out []ShapeThroughput
 	for _, s := range Shapes() {
-		r := ShapeThroughput{Shape: s}
-		bodies := DistinctBodies(s.Query)
-		var handlers []http.Handler
-		for _, off := range []bool{true, false} {
-			g, err := NewGateway(gateway.Config{ResponseCacheOff: off, LL2: ll2server.Options{Latency: o.Latency}})
-			if err != nil {
-				return out, err
-			}
-			defer g.Close()
-			raw, _, err := ServeOK(g.Handler, bodies(1<<30)) // warm: the one cold run
-			if err != nil {
-				return out, fmt.Errorf("%s: %w", s.Name, err)
-			}
-			r.ResponseBytes = len(raw)
-			handlers = append(handlers, g.Handler)
-			if off {
-				want := append([]byte(nil), raw...)
-				handlers = append([]http.Handler{http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					_, _ = io.Copy(io.Discard, r.Body)
-					w.Header().Set("Content-Type", "application/json")
-					w.Header().Set("Content-Length", strconv.Itoa(len(want)))
-					_, _ = w.Write(want)
-				})}, handlers...)
-			}
-		}
-		targets := []*Target{&r.Ceiling, &r.Off, &r.Miss}
-		names := []string{"ceiling", "gateway, no response cache", "gateway, response cache missing"}
-		for i, h := range handlers {
-			res, err := measureBodies(ctx, h, bodies, r.ResponseBytes, o, s.Name+" "+names[i])
-			if err != nil {
-				return out, fmt.Errorf("%s, %s: %w", s.Name, names[i], err)
-			}
-			*targets[i] = Target{Name: names[i], Result: res}
+		r, err := shapeThroughput(ctx, s, o)
+		if err != nil {
+			return out, err
 		}
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// shapeThroughput measures one shape for ShapesThroughput: the ceiling, then each
+// gateway on its own, closed before the next is made, so that no target is measured
+// beside the caches and goroutines of another.
+func shapeThroughput(ctx context.Context, s Shape, o ThroughputOptions) (ShapeThroughput, error) {
+	r := ShapeThroughput{Shape: s}
+	bodies := DistinctBodies(s.Query)
+	measure := func(t *Target, name string, h http.Handler) error {
+		res, err := measureBodies(ctx, h, bodies, r.ResponseBytes, o, s.Name+" "+name)
+		if err != nil {
+			return fmt.Errorf("%s, %s: %w", s.Name, name, err)
+		}
+		*t = Target{Name: name, Result: res}
+		return nil
+	}
+	for _, off := range []bool{true, false} {
+		err := func() error {
+			g, err := NewGateway(gateway.Config{ResponseCacheOff: off, LL2: ll2server.Options{Latency: o.Latency}})
+			if err != nil {
+				return err
+			}
+			defer g.Close()
+			raw, _, err := ServeOK(g.Handler, bodies(1<<30)) // warm: the one cold run
+			if err != nil {
+				return fmt.Errorf("%s: %w", s.Name, err)
+			}
+			if !off {
+				return measure(&r.Miss, "gateway, response cache missing", g.Handler)
+			}
+			r.ResponseBytes = len(raw)
+			ceiling := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body)
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("Content-Length", strconv.Itoa(len(raw)))
+				_, _ = w.Write(raw)
+			})
+			if err := measure(&r.Ceiling, "ceiling", ceiling); err != nil {
+				return err
+			}
+			return measure(&r.Off, "gateway, no response cache", g.Handler)
+		}()
+		if err != nil {
+			return r, err
+		}
+	}
+	return r, nil
 }
 
 // measureBodies serves h on loopback and loads it with the body bodies gives each
