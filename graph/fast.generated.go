@@ -25,7 +25,7 @@ func (x *fastExec) fastObjectAgency(ctx context.Context, w *fastWriter, sel ast.
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldAgency(ctx, w, f, obj) {
 			if f.nonNull {
@@ -46,7 +46,7 @@ func (x *fastExec) fastFieldAgency(ctx context.Context, w *fastWriter, f *fastFi
 		return true
 	case "id":
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Agency_id, obj) {
-			w.b = append(obj.AppendGlobalID(append(w.b, '"')), '"')
+			w.set(append(obj.AppendGlobalID(append(w.b, '"')), '"'))
 			return true
 		}
 		w.null()
@@ -364,7 +364,7 @@ func (x *fastExec) fastObjectAgencyConnection(ctx context.Context, w *fastWriter
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldAgencyConnection(ctx, w, f, obj) {
 			if f.nonNull {
@@ -430,7 +430,7 @@ func (x *fastExec) fastObjectAgencyEdge(ctx context.Context, w *fastWriter, sel 
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldAgencyEdge(ctx, w, f, obj) {
 			if f.nonNull {
@@ -480,7 +480,7 @@ func (x *fastExec) fastObjectAgencyType(ctx context.Context, w *fastWriter, sel 
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldAgencyType(ctx, w, f, obj) {
 			if f.nonNull {
@@ -530,7 +530,7 @@ func (x *fastExec) fastObjectCountry(ctx context.Context, w *fastWriter, sel ast
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldCountry(ctx, w, f, obj) {
 			if f.nonNull {
@@ -612,7 +612,7 @@ func (x *fastExec) fastObjectDockingEvent(ctx context.Context, w *fastWriter, se
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldDockingEvent(ctx, w, f, obj) {
 			if f.nonNull {
@@ -633,7 +633,7 @@ func (x *fastExec) fastFieldDockingEvent(ctx context.Context, w *fastWriter, f *
 		return true
 	case "id":
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_DockingEvent_id, obj) {
-			w.b = append(obj.AppendGlobalID(append(w.b, '"')), '"')
+			w.set(append(obj.AppendGlobalID(append(w.b, '"')), '"'))
 			return true
 		}
 		w.null()
@@ -717,7 +717,7 @@ func (x *fastExec) fastObjectDockingEventConnection(ctx context.Context, w *fast
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldDockingEventConnection(ctx, w, f, obj) {
 			if f.nonNull {
@@ -783,7 +783,7 @@ func (x *fastExec) fastObjectDockingEventEdge(ctx context.Context, w *fastWriter
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldDockingEventEdge(ctx, w, f, obj) {
 			if f.nonNull {
@@ -833,7 +833,7 @@ func (x *fastExec) fastObjectDockingLocation(ctx context.Context, w *fastWriter,
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldDockingLocation(ctx, w, f, obj) {
 			if f.nonNull {
@@ -883,7 +883,7 @@ func (x *fastExec) fastObjectFamily(ctx context.Context, w *fastWriter, sel ast.
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldFamily(ctx, w, f, obj) {
 			if f.nonNull {
@@ -904,7 +904,7 @@ func (x *fastExec) fastFieldFamily(ctx context.Context, w *fastWriter, f *fastFi
 		return true
 	case "id":
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Family_id, obj) {
-			w.b = append(obj.AppendGlobalID(append(w.b, '"')), '"')
+			w.set(append(obj.AppendGlobalID(append(w.b, '"')), '"'))
 			return true
 		}
 		w.null()
@@ -1077,7 +1077,7 @@ func (x *fastExec) fastObjectFamilyConnection(ctx context.Context, w *fastWriter
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldFamilyConnection(ctx, w, f, obj) {
 			if f.nonNull {
@@ -1143,7 +1143,7 @@ func (x *fastExec) fastObjectFamilyEdge(ctx context.Context, w *fastWriter, sel 
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldFamilyEdge(ctx, w, f, obj) {
 			if f.nonNull {
@@ -1193,7 +1193,7 @@ func (x *fastExec) fastObjectImage(ctx context.Context, w *fastWriter, sel ast.S
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldImage(ctx, w, f, obj) {
 			if f.nonNull {
@@ -1291,7 +1291,7 @@ func (x *fastExec) fastObjectImageLicense(ctx context.Context, w *fastWriter, se
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldImageLicense(ctx, w, f, obj) {
 			if f.nonNull {
@@ -1357,7 +1357,7 @@ func (x *fastExec) fastObjectImageVariant(ctx context.Context, w *fastWriter, se
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldImageVariant(ctx, w, f, obj) {
 			if f.nonNull {
@@ -1415,7 +1415,7 @@ func (x *fastExec) fastObjectImageVariantType(ctx context.Context, w *fastWriter
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldImageVariantType(ctx, w, f, obj) {
 			if f.nonNull {
@@ -1465,7 +1465,7 @@ func (x *fastExec) fastObjectLanding(ctx context.Context, w *fastWriter, sel ast
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldLanding(ctx, w, f, obj) {
 			if f.nonNull {
@@ -1547,7 +1547,7 @@ func (x *fastExec) fastObjectLandingLocation(ctx context.Context, w *fastWriter,
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldLandingLocation(ctx, w, f, obj) {
 			if f.nonNull {
@@ -1605,7 +1605,7 @@ func (x *fastExec) fastObjectLandingType(ctx context.Context, w *fastWriter, sel
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldLandingType(ctx, w, f, obj) {
 			if f.nonNull {
@@ -1663,7 +1663,7 @@ func (x *fastExec) fastObjectLaunch(ctx context.Context, w *fastWriter, sel ast.
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldLaunch(ctx, w, f, obj) {
 			if f.nonNull {
@@ -1809,7 +1809,7 @@ func (x *fastExec) fastObjectLaunchStatus(ctx context.Context, w *fastWriter, se
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldLaunchStatus(ctx, w, f, obj) {
 			if f.nonNull {
@@ -1875,7 +1875,7 @@ func (x *fastExec) fastObjectLauncherConfig(ctx context.Context, w *fastWriter, 
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldLauncherConfig(ctx, w, f, obj) {
 			if f.nonNull {
@@ -1941,7 +1941,7 @@ func (x *fastExec) fastObjectLocation(ctx context.Context, w *fastWriter, sel as
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldLocation(ctx, w, f, obj) {
 			if f.nonNull {
@@ -1991,7 +1991,7 @@ func (x *fastExec) fastObjectMission(ctx context.Context, w *fastWriter, sel ast
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldMission(ctx, w, f, obj) {
 			if f.nonNull {
@@ -2057,7 +2057,7 @@ func (x *fastExec) fastObjectOrbit(ctx context.Context, w *fastWriter, sel ast.S
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldOrbit(ctx, w, f, obj) {
 			if f.nonNull {
@@ -2107,7 +2107,7 @@ func (x *fastExec) fastObjectPad(ctx context.Context, w *fastWriter, sel ast.Sel
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldPad(ctx, w, f, obj) {
 			if f.nonNull {
@@ -2173,7 +2173,7 @@ func (x *fastExec) fastObjectPageInfo(ctx context.Context, w *fastWriter, sel as
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldPageInfo(ctx, w, f, obj) {
 			if f.nonNull {
@@ -2239,7 +2239,7 @@ func (x *fastExec) fastObjectQuery(ctx context.Context, w *fastWriter, sel ast.S
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldQuery(ctx, w, f) {
 			if f.nonNull {
@@ -2591,7 +2591,7 @@ func (x *fastExec) fastObjectRocket(ctx context.Context, w *fastWriter, sel ast.
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldRocket(ctx, w, f, obj) {
 			if f.nonNull {
@@ -2633,7 +2633,7 @@ func (x *fastExec) fastObjectSocialMedia(ctx context.Context, w *fastWriter, sel
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldSocialMedia(ctx, w, f, obj) {
 			if f.nonNull {
@@ -2699,7 +2699,7 @@ func (x *fastExec) fastObjectSocialMediaLink(ctx context.Context, w *fastWriter,
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldSocialMediaLink(ctx, w, f, obj) {
 			if f.nonNull {
@@ -2757,7 +2757,7 @@ func (x *fastExec) fastObjectSpaceStation(ctx context.Context, w *fastWriter, se
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldSpaceStation(ctx, w, f, obj) {
 			if f.nonNull {
@@ -2807,7 +2807,7 @@ func (x *fastExec) fastObjectSpacecraft(ctx context.Context, w *fastWriter, sel 
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldSpacecraft(ctx, w, f, obj) {
 			if f.nonNull {
@@ -2828,7 +2828,7 @@ func (x *fastExec) fastFieldSpacecraft(ctx context.Context, w *fastWriter, f *fa
 		return true
 	case "id":
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_Spacecraft_id, obj) {
-			w.b = append(obj.AppendGlobalID(append(w.b, '"')), '"')
+			w.set(append(obj.AppendGlobalID(append(w.b, '"')), '"'))
 			return true
 		}
 		w.null()
@@ -3017,7 +3017,7 @@ func (x *fastExec) fastObjectSpacecraftConfig(ctx context.Context, w *fastWriter
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldSpacecraftConfig(ctx, w, f, obj) {
 			if f.nonNull {
@@ -3038,7 +3038,7 @@ func (x *fastExec) fastFieldSpacecraftConfig(ctx context.Context, w *fastWriter,
 		return true
 	case "id":
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftConfig_id, obj) {
-			w.b = append(obj.AppendGlobalID(append(w.b, '"')), '"')
+			w.set(append(obj.AppendGlobalID(append(w.b, '"')), '"'))
 			return true
 		}
 		w.null()
@@ -3339,7 +3339,7 @@ func (x *fastExec) fastObjectSpacecraftConfigConnection(ctx context.Context, w *
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldSpacecraftConfigConnection(ctx, w, f, obj) {
 			if f.nonNull {
@@ -3405,7 +3405,7 @@ func (x *fastExec) fastObjectSpacecraftConfigEdge(ctx context.Context, w *fastWr
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldSpacecraftConfigEdge(ctx, w, f, obj) {
 			if f.nonNull {
@@ -3455,7 +3455,7 @@ func (x *fastExec) fastObjectSpacecraftConfigType(ctx context.Context, w *fastWr
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldSpacecraftConfigType(ctx, w, f, obj) {
 			if f.nonNull {
@@ -3505,7 +3505,7 @@ func (x *fastExec) fastObjectSpacecraftConnection(ctx context.Context, w *fastWr
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldSpacecraftConnection(ctx, w, f, obj) {
 			if f.nonNull {
@@ -3571,7 +3571,7 @@ func (x *fastExec) fastObjectSpacecraftEdge(ctx context.Context, w *fastWriter, 
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldSpacecraftEdge(ctx, w, f, obj) {
 			if f.nonNull {
@@ -3621,7 +3621,7 @@ func (x *fastExec) fastObjectSpacecraftFlight(ctx context.Context, w *fastWriter
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldSpacecraftFlight(ctx, w, f, obj) {
 			if f.nonNull {
@@ -3642,7 +3642,7 @@ func (x *fastExec) fastFieldSpacecraftFlight(ctx context.Context, w *fastWriter,
 		return true
 	case "id":
 		if !f.intercepted || !x.gapped(ctx, w, f, (*executionContext).fieldContext_SpacecraftFlight_id, obj) {
-			w.b = append(obj.AppendGlobalID(append(w.b, '"')), '"')
+			w.set(append(obj.AppendGlobalID(append(w.b, '"')), '"'))
 			return true
 		}
 		w.null()
@@ -3775,7 +3775,7 @@ func (x *fastExec) fastObjectSpacecraftFlightConnection(ctx context.Context, w *
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldSpacecraftFlightConnection(ctx, w, f, obj) {
 			if f.nonNull {
@@ -3841,7 +3841,7 @@ func (x *fastExec) fastObjectSpacecraftFlightEdge(ctx context.Context, w *fastWr
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldSpacecraftFlightEdge(ctx, w, f, obj) {
 			if f.nonNull {
@@ -3891,7 +3891,7 @@ func (x *fastExec) fastObjectSpacecraftStatus(ctx context.Context, w *fastWriter
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, f.key...)
+		w.add(f.key)
 		mark := len(w.b)
 		if !x.fastFieldSpacecraftStatus(ctx, w, f, obj) {
 			if f.nonNull {
@@ -4095,7 +4095,7 @@ func (x *fastExec) fastWNID2string(ctx context.Context, w *fastWriter, f *fastFi
 }
 
 func (x *fastExec) fastWNInt2int(ctx context.Context, w *fastWriter, f *fastField, fc fastFieldContext, v int) bool {
-	w.b = strconv.AppendInt(w.b, int64(v), 10)
+	w.set(strconv.AppendInt(w.b, int64(v), 10))
 	return true
 }
 
@@ -4122,7 +4122,7 @@ func (x *fastExec) fastWOBoolean2ᚖbool(ctx context.Context, w *fastWriter, f *
 		w.null()
 		return true
 	}
-	w.b = strconv.AppendBool(w.b, bool(*v))
+	w.set(strconv.AppendBool(w.b, bool(*v)))
 	return true
 }
 
@@ -4148,7 +4148,7 @@ func (x *fastExec) fastWOInt2ᚖint(ctx context.Context, w *fastWriter, f *fastF
 		w.null()
 		return true
 	}
-	w.b = strconv.AppendInt(w.b, int64(*v), 10)
+	w.set(strconv.AppendInt(w.b, int64(*v), 10))
 	return true
 }
 
@@ -4357,7 +4357,7 @@ func (x *fastExec) fastWODate2ᚖspacegraphᚋll2ᚐDate(ctx context.Context, w 
 		w.null()
 		return true
 	}
-	w.b = model.AppendDate(w.b, *v)
+	w.set(model.AppendDate(w.b, *v))
 	return true
 }
 
@@ -4508,7 +4508,7 @@ func (x *fastExec) fastWOLocation2ᚖspacegraphᚋll2ᚐLocation(ctx context.Con
 }
 
 func (x *fastExec) fastWNBoolean2bool(ctx context.Context, w *fastWriter, f *fastField, fc fastFieldContext, v bool) bool {
-	w.b = strconv.AppendBool(w.b, bool(v))
+	w.set(strconv.AppendBool(w.b, bool(v)))
 	return true
 }
 
@@ -4726,7 +4726,7 @@ func (x *fastExec) fastWODuration2ᚖspacegraphᚋll2ᚐDuration(ctx context.Con
 		w.null()
 		return true
 	}
-	w.b = model.AppendDuration(w.b, *v)
+	w.set(model.AppendDuration(w.b, *v))
 	return true
 }
 

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -306,7 +307,7 @@ func (w *fastWriter) needCtx() {
 
 // Write lets gqlgen's marshallers write into the buffer.
 func (w *fastWriter) Write(p []byte) (int, error) {
-	w.b = append(w.b, p...)
+	w.add(p)
 	return len(p), nil
 }
 
@@ -314,7 +315,32 @@ func (w *fastWriter) null() { w.b = append(w.b, "null"...) }
 
 // str writes s as a JSON string exactly as gqlgen's MarshalString does
 // (model.AppendString).
-func (w *fastWriter) str(s string) { w.b = model.AppendString(w.b, s) }
+func (w *fastWriter) str(s string) { w.set(model.AppendString(w.b, s)) }
+
+// add appends p. While p fits, only the buffer's length is written: append(w.b, p...)
+// writes the slice's pointer back whether it grew or not (the copy between them
+// keeps the compiler from seeing that it did not), and that store takes a write
+// barrier while the GC marks, once per field of every object written.
+func (w *fastWriter) add(p []byte) {
+	n := len(w.b)
+	if n+len(p) <= cap(w.b) {
+		w.b = w.b[:n+len(p)]
+		copy(w.b[n:], p)
+		return
+	}
+	w.b = append(w.b, p...)
+}
+
+// set makes b, which an append-like function returned for w.b, the writer's buffer.
+// When b is w.b's array with more bytes in it, only the length is written: writing the
+// slice's pointer into the heap takes a write barrier while the GC marks (see add).
+func (w *fastWriter) set(b []byte) {
+	if cap(b) == cap(w.b) && unsafe.SliceData(b) == unsafe.SliceData(w.b) {
+		w.b = w.b[:len(b)]
+		return
+	}
+	w.b = b
+}
 
 // lentParts returns n writers whose buffers are lent from the pool, and the function
 // that gives the buffers back once the parts are copied out (with what they grew to).
@@ -631,7 +657,7 @@ func (x *fastExec) writeList(ctx context.Context, w *fastWriter, f *fastField, n
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.b = append(w.b, parts[i].b...)
+		w.add(parts[i].b)
 	}
 	w.b = append(w.b, ']')
 	return true

@@ -137,7 +137,7 @@ func (g *gen) object(o *codegen.Object) {
 	g.p("// fastObject%s writes a %s as the selection sel asks; false when it is null because a non-null field is.\n", o.Name, o.Name)
 	g.p("func (x *fastExec) fastObject%s(ctx context.Context, w *fastWriter, sel ast.SelectionSet%s) bool {\n", o.Name, objParam)
 	g.p("\tfields := x.collectFor(w, sel, %q, fastImplementors%s)\n", o.Name, o.Name)
-	g.p("\tw.b = append(w.b, '{')\n\tfor i := range fields {\n\t\tf := &fields[i]\n\t\tif i > 0 {\n\t\t\tw.b = append(w.b, ',')\n\t\t}\n\t\tw.b = append(w.b, f.key...)\n\t\tmark := len(w.b)\n")
+	g.p("\tw.b = append(w.b, '{')\n\tfor i := range fields {\n\t\tf := &fields[i]\n\t\tif i > 0 {\n\t\t\tw.b = append(w.b, ',')\n\t\t}\n\t\tw.add(f.key)\n\t\tmark := len(w.b)\n")
 	g.p("\t\tif !x.fastField%s(ctx, w, f%s) {\n\t\t\tif f.nonNull {\n\t\t\t\treturn false\n\t\t\t}\n\t\t\tw.b = append(w.b[:mark], \"null\"...)\n\t\t}\n\t}\n\tw.b = append(w.b, '}')\n\treturn true\n}\n\n", o.Name, map[bool]string{true: "", false: ", obj"}[o.Root])
 
 	g.p("// fastField%s writes the value of one field of a %s.\n", o.Name, o.Name)
@@ -238,7 +238,7 @@ func (g *gen) field(o *codegen.Object, f *codegen.Field) {
 			g.p("\t\tif !f.intercepted || !x.gapped(ctx, w, f, %s, obj) {\n", fcFn)
 		}
 		if appendsJSON(o, f) {
-			g.p("\t\t\tw.b = append(obj.Append%s(append(w.b, '\"')), '\"')\n\t\t\treturn true\n\t\t}\n", f.GoFieldName)
+			g.p("\t\t\tw.set(append(obj.Append%s(append(w.b, '\"')), '\"'))\n\t\t\treturn true\n\t\t}\n", f.GoFieldName)
 			g.p("\t\tw.null()\n\t\treturn false\n")
 			return
 		}
@@ -355,12 +355,12 @@ func (g *gen) marshal(t *config.TypeReference) string {
 		case m == "github.com/99designs/gqlgen/graphql.MarshalInt" && under == "int" && t.CastType == nil,
 			m == "github.com/99designs/gqlgen/graphql.MarshalInt64" && under == "int64" && t.CastType == nil,
 			m == "github.com/99designs/gqlgen/graphql.MarshalInt32" && under == "int32" && t.CastType == nil:
-			pf("\tw.b = strconv.AppendInt(w.b, int64(%s), 10)\n\treturn true\n", val)
+			pf("\tw.set(strconv.AppendInt(w.b, int64(%s), 10))\n\treturn true\n", val)
 		case m == "github.com/99designs/gqlgen/graphql.MarshalBoolean" && under == "bool" && t.CastType == nil:
-			pf("\tw.b = strconv.AppendBool(w.b, bool(%s))\n\treturn true\n", val)
+			pf("\tw.set(strconv.AppendBool(w.b, bool(%s)))\n\treturn true\n", val)
 		case appender(t) != nil:
 			a := appender(t)
-			pf("\tw.b = %s.%s(w.b, %s)\n\treturn true\n", g.qual(a.Pkg()), a.Name(), val)
+			pf("\tw.set(%s.%s(w.b, %s))\n\treturn true\n", g.qual(a.Pkg()), a.Name(), val)
 		default:
 			pf("\treturn x.writeMarshaler(ctx, w, f, fc, %t, %t, func(ctx context.Context) graphql.Marshaler { return x.ec.%s(ctx, f.Selections, v) })\n", t.IsContext, t.GQL.NonNull, t.MarshalFunc())
 		}
