@@ -159,6 +159,10 @@ type fastField struct {
 	nonNull     bool
 	intercepted bool      // SnapshotGaps may answer for it
 	need        ll2.Level // the level of detail the field needs (fieldLevel)
+	// loads caches mayLoad for the field's value: 0 not yet known, 1 no, 2 yes. A
+	// list field is written once per parent object, and mayLoad's look-up under its
+	// lock was once per parent too.
+	loads atomic.Int32
 }
 
 // fastFieldContext is the field context function gqlgen generates for a field.
@@ -218,6 +222,23 @@ func (x *fastExec) mayLoad(typ string, sel ast.SelectionSet) bool {
 	x.mu.Lock()
 	x.loads[k] = l
 	x.mu.Unlock()
+	return l
+}
+
+// valueMayLoad is mayLoad for the value of field f, once per field.
+func (x *fastExec) valueMayLoad(f *fastField) bool {
+	switch f.loads.Load() {
+	case 1:
+		return false
+	case 2:
+		return true
+	}
+	l := x.mayLoad(f.Definition.Type.Name(), f.Selections)
+	if l {
+		f.loads.Store(2)
+	} else {
+		f.loads.Store(1)
+	}
 	return l
 }
 
@@ -626,7 +647,7 @@ func (x *fastExec) unexpectedType(ctx context.Context, w *fastWriter, got, want 
 // resolver below may load, so that the list's loads batch as under gqlgen, and
 // otherwise without field contexts as long as none is needed (lazily).
 func (x *fastExec) writeList(ctx context.Context, w *fastWriter, f *fastField, n int, elemNonNull bool, el func(context.Context, *fastWriter, int) bool) bool {
-	load := n > 0 && x.mayLoad(f.Definition.Type.Name(), f.Selections)
+	load := n > 0 && x.valueMayLoad(f)
 	if !load && w.noctx == 0 && n > 0 {
 		if ok, done := x.lazily(ctx, w, func(ctx context.Context) bool { return x.writeElements(ctx, w, n, elemNonNull, el) }); done {
 			return ok

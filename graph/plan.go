@@ -136,8 +136,40 @@ func embeddedLevel(typ string, l ll2.Level, field string) (ll2.Level, bool) {
 // need is what a selection asks of an object: its level and, per embedded object
 // field, what that object's own selection asks.
 type need struct {
-	level    ll2.Level
-	children map[string]*need
+	level ll2.Level
+	// children are few (an object embeds at most three others), and a look along
+	// them costs less than a map's hashing, once per object and depth of a page.
+	children []childNeed
+}
+
+// childNeed is what the selection of an embedded object field asks.
+type childNeed struct {
+	field string
+	n     *need
+}
+
+// child returns what the selection of the embedded object field asks, or nil.
+func (n *need) child(field string) *need {
+	if n == nil {
+		return nil
+	}
+	for _, c := range n.children {
+		if c.field == field {
+			return c.n
+		}
+	}
+	return nil
+}
+
+// setChild sets what the selection of the embedded object field asks.
+func (n *need) setChild(field string, c *need) {
+	for i := range n.children {
+		if n.children[i].field == field {
+			n.children[i].n = c
+			return
+		}
+	}
+	n.children = append(n.children, childNeed{field, c})
 }
 
 // analyze reads the fields selected on an object of type typ; fragments are resolved
@@ -150,10 +182,7 @@ func analyze(opCtx *graphql.OperationContext, typ string, sel ast.SelectionSet) 
 		}
 		if ct, ok := childType[typ][f.Name]; ok {
 			c := analyze(opCtx, ct, f.Selections)
-			if n.children == nil {
-				n.children = map[string]*need{}
-			}
-			n.children[f.Name] = c.merge(n.children[f.Name])
+			n.setChild(f.Name, c.merge(n.child(f.Name)))
 		}
 	}
 	return n
@@ -164,11 +193,8 @@ func (n *need) merge(o *need) *need {
 		return n
 	}
 	n.level = max(n.level, o.level)
-	for k, c := range o.children {
-		if n.children == nil {
-			n.children = map[string]*need{}
-		}
-		n.children[k] = c.merge(n.children[k])
+	for _, c := range o.children {
+		n.setChild(c.field, c.n.merge(n.child(c.field)))
 	}
 	return n
 }
@@ -177,10 +203,10 @@ func (n *need) merge(o *need) *need {
 // level l brings at the level their selections need (and, recursively, theirs).
 func (n *need) satisfied(typ string, l ll2.Level) int {
 	count := 0
-	for field, c := range n.children {
-		el, ok := embeddedLevel(typ, l, field)
-		if ok && el >= c.level {
-			count += 1 + c.satisfied(childType[typ][field], el)
+	for _, c := range n.children {
+		el, ok := embeddedLevel(typ, l, c.field)
+		if ok && el >= c.n.level {
+			count += 1 + c.n.satisfied(childType[typ][c.field], el)
 		}
 	}
 	return count

@@ -176,16 +176,16 @@ func (u *upgrader) queueFlight(f *catalog.SpacecraftFlight, n *need) {
 // flight upgrades a flight copy's spacecraft and its launch's provider (the launch
 // has no level of its own: it is copied when its provider is brought).
 func (u *upgrader) flight(f *catalog.SpacecraftFlight, n *need) {
-	if c := n.children["spacecraft"]; c != nil && f.Spacecraft != nil {
+	if c := n.child("spacecraft"); c != nil && f.Spacecraft != nil {
 		one(&u.batch.spacecraft, f.Spacecraft, f.Spacecraft.Level, f.Spacecraft.ID, c, func(v *catalog.Spacecraft, err error) {
 			f.Spacecraft, f.SpacecraftErr = v, err
 		}, u.queueSpacecraft)
 	}
-	lc := n.children["launch"]
+	lc := n.child("launch")
 	if lc == nil || f.Launch == nil {
 		return
 	}
-	c := lc.children["launchServiceProvider"]
+	c := lc.child("launchServiceProvider")
 	lsp := f.Launch.LaunchServiceProvider
 	if c == nil || lsp == nil || lsp.Level >= c.level {
 		return
@@ -199,7 +199,7 @@ func (u *upgrader) flight(f *catalog.SpacecraftFlight, n *need) {
 
 // event upgrades a docking event copy's chaser flight.
 func (u *upgrader) event(d *catalog.DockingEvent, n *need) {
-	if c := n.children["flight"]; c != nil && d.Flight != nil {
+	if c := n.child("flight"); c != nil && d.Flight != nil {
 		one(&u.batch.flights, d.Flight, d.Flight.Level, d.Flight.ID, c, func(v *catalog.SpacecraftFlight, err error) {
 			d.Flight, d.FlightErr = v, err
 		}, u.queueFlight)
@@ -208,7 +208,7 @@ func (u *upgrader) event(d *catalog.DockingEvent, n *need) {
 
 // spacecraft upgrades a spacecraft copy's configuration.
 func (u *upgrader) spacecraft(s *catalog.Spacecraft, n *need) {
-	if c := n.children["spacecraftConfig"]; c != nil && s.Config != nil {
+	if c := n.child("spacecraftConfig"); c != nil && s.Config != nil {
 		one(&u.batch.configs, s.Config, s.Config.Level, s.Config.ID, c, func(v *catalog.SpacecraftConfig, err error) {
 			s.Config, s.ConfigErr = v, err
 		}, u.queueConfig)
@@ -217,12 +217,12 @@ func (u *upgrader) spacecraft(s *catalog.Spacecraft, n *need) {
 
 // config upgrades a configuration copy's agency and families.
 func (u *upgrader) config(cfg *catalog.SpacecraftConfig, n *need) {
-	if c := n.children["agency"]; c != nil && cfg.Agency != nil {
+	if c := n.child("agency"); c != nil && cfg.Agency != nil {
 		one(&u.batch.agencies, cfg.Agency, cfg.Agency.Level, cfg.Agency.ID, c, func(v *catalog.Agency, err error) {
 			cfg.Agency, cfg.AgencyErr = v, err
 		}, nil)
 	}
-	c := n.children["families"]
+	c := n.child("families")
 	if c == nil || cfg.Families == nil {
 		return
 	}
@@ -274,12 +274,12 @@ func (u *upgrader) config(cfg *catalog.SpacecraftConfig, n *need) {
 
 // family upgrades a family copy's manufacturer and parent.
 func (u *upgrader) family(f *catalog.Family, n *need) {
-	if c := n.children["manufacturer"]; c != nil && f.Manufacturer != nil {
+	if c := n.child("manufacturer"); c != nil && f.Manufacturer != nil {
 		one(&u.batch.agencies, f.Manufacturer, f.Manufacturer.Level, f.Manufacturer.ID, c, func(v *catalog.Agency, err error) {
 			f.Manufacturer, f.ManufacturerErr = v, err
 		}, nil)
 	}
-	if c := n.children["parent"]; c != nil && f.Parent != nil {
+	if c := n.child("parent"); c != nil && f.Parent != nil {
 		one(&u.batch.families, f.Parent, f.Parent.Level, f.Parent.ID, c, func(v *catalog.Family, err error) {
 			f.Parent, f.ParentErr = v, err
 		}, u.queueFamily)
@@ -327,13 +327,13 @@ func meets(v any, n *need) bool {
 	}
 	switch o := v.(type) {
 	case *catalog.Spacecraft:
-		c := n.children["spacecraftConfig"]
+		c := n.child("spacecraftConfig")
 		return c == nil || o.Config == nil || o.Config.Level >= c.level && meets(o.Config, c)
 	case *catalog.SpacecraftConfig:
-		if c := n.children["agency"]; c != nil && o.Agency != nil && o.Agency.Level < c.level {
+		if c := n.child("agency"); c != nil && o.Agency != nil && o.Agency.Level < c.level {
 			return false
 		}
-		if c := n.children["families"]; c != nil {
+		if c := n.child("families"); c != nil {
 			for _, f := range o.Families {
 				if f.Level < c.level || !meets(f, c) {
 					return false
@@ -342,23 +342,23 @@ func meets(v any, n *need) bool {
 		}
 		return true
 	case *catalog.Family:
-		if c := n.children["manufacturer"]; c != nil && o.Manufacturer != nil && o.Manufacturer.Level < c.level {
+		if c := n.child("manufacturer"); c != nil && o.Manufacturer != nil && o.Manufacturer.Level < c.level {
 			return false
 		}
-		c := n.children["parent"]
+		c := n.child("parent")
 		return c == nil || o.Parent == nil || o.Parent.Level >= c.level && meets(o.Parent, c)
 	case *catalog.SpacecraftFlight:
-		if c := n.children["spacecraft"]; c != nil && o.Spacecraft != nil && (o.Spacecraft.Level < c.level || !meets(o.Spacecraft, c)) {
+		if c := n.child("spacecraft"); c != nil && o.Spacecraft != nil && (o.Spacecraft.Level < c.level || !meets(o.Spacecraft, c)) {
 			return false
 		}
-		if lc := n.children["launch"]; lc != nil && o.Launch != nil {
-			c := lc.children["launchServiceProvider"]
+		if lc := n.child("launch"); lc != nil && o.Launch != nil {
+			c := lc.child("launchServiceProvider")
 			lsp := o.Launch.LaunchServiceProvider
 			return c == nil || lsp == nil || lsp.Level >= c.level
 		}
 		return true
 	case *catalog.DockingEvent:
-		c := n.children["flight"]
+		c := n.child("flight")
 		return c == nil || o.Flight == nil || o.Flight.Level >= c.level && meets(o.Flight, c)
 	}
 	return true
