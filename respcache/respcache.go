@@ -177,13 +177,28 @@ func appendNormal(dst []byte, text string) ([]byte, bool) {
 		}
 		switch tok.Kind {
 		case lexer.String, lexer.BlockString:
-			dst = strconv.AppendQuote(dst, tok.Value)
+			dst = appendQuote(dst, tok.Value)
 		case lexer.Name, lexer.Int, lexer.Float:
 			dst = append(dst, tok.Value...)
 		default:
 			dst = append(dst, tok.Kind.String()...)
 		}
 	}
+}
+
+// appendQuote is strconv.AppendQuote, byte for byte, with a shortcut for the strings
+// of most documents (ids, names, search text): printable ASCII without a quote or a
+// backslash is written as it is, between quotes, where AppendQuote decodes and checks
+// every rune. A hundred ids in a document were half the cost of its key.
+func appendQuote(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+			return strconv.AppendQuote(dst, s)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
 }
 
 // appendPart appends a part of a response key's hashed text: its length, a colon

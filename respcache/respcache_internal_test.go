@@ -97,3 +97,33 @@ func TestKeysAsWritten(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendQuoteAsStrconv holds appendQuote to strconv.AppendQuote byte for byte, so
+// that response keys stay what they were: every byte at every position of a short
+// string, and runes past ASCII.
+func TestAppendQuoteAsStrconv(t *testing.T) {
+	cases := []string{"", "U3BhY2VjcmFmdDox", "a b~", `q"uote`, `back\slash`, "é", "\u2028", "\xff", "🚀"}
+	for c := range 256 {
+		for at := range 5 {
+			b := []byte("abcde")
+			b[at] = byte(c)
+			cases = append(cases, string(b))
+		}
+	}
+	for _, s := range cases {
+		if got, want := appendQuote([]byte("x"), s), strconv.AppendQuote([]byte("x"), s); string(got) != string(want) {
+			t.Errorf("appendQuote(%q) = %s, strconv's %s", s, got, want)
+		}
+	}
+}
+
+// FuzzAppendQuote looks for a string appendQuote writes otherwise than strconv.
+func FuzzAppendQuote(f *testing.F) {
+	f.Add("U3BhY2VjcmFmdDox")
+	f.Add("\x7f\"\\")
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := appendQuote(nil, s), strconv.AppendQuote(nil, s); string(got) != string(want) {
+			t.Errorf("appendQuote(%q) = %s, strconv's %s", s, got, want)
+		}
+	})
+}
