@@ -193,14 +193,16 @@ func (e *Entity[E]) Batch(ctx context.Context, keys []Key) func() []Result[E] {
 	if len(miss) > 0 {
 		found, seen := e.cached(ctx, ids, level)
 		e.l.prime(seen...)
+		hits := make([]int, 0, len(found))
 		for _, i := range miss {
 			if v, ok := found[keys[i].ID]; ok {
 				out[i] = Result[E]{Value: v}
-				e.cache.prime(keys[i], v)
+				hits = append(hits, i)
 				continue
 			}
 			later = append(later, pending{i, e.Load(ctx, keys[i])})
 		}
+		e.cache.primeMany(keys, hits, out)
 	}
 	return func() []Result[E] {
 		for _, p := range later {
@@ -535,6 +537,28 @@ func (c *lazyCache[E]) prime(k Key, v *E) {
 		}
 	}
 	c.mu.Unlock()
+}
+
+// primeMany is prime for the keys of the indexes hits, with their values in out,
+// under one lock, and into a map made for them all when it holds nothing yet: the
+// entities of a hundred ids one at a time grew the map several times over.
+func (c *lazyCache[E]) primeMany(keys []Key, hits []int, out []Result[E]) {
+	if len(hits) == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.vals) == 0 {
+		c.vals = make(map[Key]*E, len(hits))
+	}
+	for _, i := range hits {
+		k := keys[i]
+		if _, ok := c.m[k]; !ok {
+			if _, ok := c.vals[k]; !ok {
+				c.vals[k] = out[i].Value
+			}
+		}
+	}
 }
 
 // Delete forgets k.
