@@ -2,9 +2,11 @@ package bench
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -140,5 +142,44 @@ func BenchmarkShapes(b *testing.B) {
 				}), bodies)
 			})
 		})
+	}
+}
+
+// TestShapesThroughputMeasuresOneGatewayAtATime runs the shapes scenario briefly and
+// checks that no gateway is measured beside another one still open: the scenario
+// closed every shape's gateways only at its end, so that the later shapes ran beside the
+// earlier ones' caches and goroutines.
+func TestShapesThroughputMeasuresOneGatewayAtATime(t *testing.T) {
+	var open, most atomic.Int32
+	defer func(f func(gateway.Config) (http.Handler, func() error, error)) { openShapeGateway = f }(openShapeGateway)
+	openShapeGateway = func(cfg gateway.Config) (http.Handler, func() error, error) {
+		g, err := NewGateway(cfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		open.Add(1)
+		serve := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n := open.Load()
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			g.Handler.ServeHTTP(w, r)
+		})
+		var once sync.Once
+		closeGateway := func() error {
+			once.Do(func() { open.Add(-1) })
+			return g.Close()
+		}
+		t.Cleanup(func() { _ = closeGateway() })
+		return serve, closeGateway, nil
+	}
+	rs, err := ShapesThroughput(context.Background(), ThroughputOptions{Clients: 2, Duration: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != len(Shapes()) {
+		t.Fatalf("%d shapes measured, want %d", len(rs), len(Shapes()))
+	}
+	if n := most.Load(); n != 1 {
+		t.Errorf("up to %d gateways open while one served, want 1", n)
 	}
 }

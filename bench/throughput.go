@@ -281,6 +281,17 @@ func ShapesThroughput(ctx context.Context, o ThroughputOptions) ([]ShapeThroughp
 	return out, nil
 }
 
+// openShapeGateway makes a gateway the shapes scenario measures (NewGateway), and
+// returns its handler and its Close; a test counts through it the gateways open while
+// one is measured.
+var openShapeGateway = func(cfg gateway.Config) (http.Handler, func() error, error) {
+	g, err := NewGateway(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return g.Handler, g.Close, nil
+}
+
 // shapeThroughput measures one shape for ShapesThroughput: the ceiling, then each
 // gateway on its own, closed before the next is made, so that no target is measured
 // beside the caches and goroutines of another.
@@ -297,17 +308,17 @@ func shapeThroughput(ctx context.Context, s Shape, o ThroughputOptions) (ShapeTh
 	}
 	for _, off := range []bool{true, false} {
 		err := func() error {
-			g, err := NewGateway(gateway.Config{ResponseCacheOff: off, LL2: ll2server.Options{Latency: o.Latency}})
+			h, closeGateway, err := openShapeGateway(gateway.Config{ResponseCacheOff: off, LL2: ll2server.Options{Latency: o.Latency}})
 			if err != nil {
 				return err
 			}
-			defer g.Close()
-			raw, _, err := ServeOK(g.Handler, bodies(1<<30)) // warm: the one cold run
+			defer closeGateway()
+			raw, _, err := ServeOK(h, bodies(1<<30)) // warm: the one cold run
 			if err != nil {
 				return fmt.Errorf("%s: %w", s.Name, err)
 			}
 			if !off {
-				return measure(&r.Miss, "gateway, response cache missing", g.Handler)
+				return measure(&r.Miss, "gateway, response cache missing", h)
 			}
 			r.ResponseBytes = len(raw)
 			ceiling := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -319,7 +330,7 @@ func shapeThroughput(ctx context.Context, s Shape, o ThroughputOptions) (ShapeTh
 			if err := measure(&r.Ceiling, "ceiling", ceiling); err != nil {
 				return err
 			}
-			return measure(&r.Off, "gateway, no response cache", g.Handler)
+			return measure(&r.Off, "gateway, no response cache", h)
 		}()
 		if err != nil {
 			return r, err
