@@ -91,6 +91,10 @@ func TestDocumentsValidateAsGQLGen(t *testing.T) {
 			if took == refused {
 				t.Errorf("introspection off %v: %.60q taken %v, gqlgen's errors %v", off, q, took, errs)
 			}
+			// What it takes, it keeps: gqlgen's next request of it parses nothing.
+			if _, kept := d.queryCache.Get(ctx, q); kept != took {
+				t.Errorf("introspection off %v: %.60q taken %v but kept %v", off, q, took, kept)
+			}
 		}
 	}
 }
