@@ -531,12 +531,17 @@ func (c *lazyCache[E]) Set(_ context.Context, k Key, t dataloader.Thunk[*E]) {
 // entity answers it), as dataloader's Prime does.
 func (c *lazyCache[E]) prime(k Key, v *E) {
 	c.mu.Lock()
+	c.keep(k, v)
+	c.mu.Unlock()
+}
+
+// keep is prime with c.mu held.
+func (c *lazyCache[E]) keep(k Key, v *E) {
 	if _, ok := c.m[k]; !ok {
 		if _, ok := c.vals[k]; !ok {
 			c.vals[k] = v
 		}
 	}
-	c.mu.Unlock()
 }
 
 // primeMany is prime for the keys of the indexes hits, with their values in out,
@@ -552,12 +557,7 @@ func (c *lazyCache[E]) primeMany(keys []Key, hits []int, out []Result[E]) {
 		c.vals = make(map[Key]*E, len(hits))
 	}
 	for _, i := range hits {
-		k := keys[i]
-		if _, ok := c.m[k]; !ok {
-			if _, ok := c.vals[k]; !ok {
-				c.vals[k] = out[i].Value
-			}
-		}
+		c.keep(keys[i], out[i].Value)
 	}
 }
 
