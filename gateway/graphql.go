@@ -21,12 +21,13 @@ import (
 )
 
 // graphQLServer builds the GraphQL executor: the GraphQL-over-HTTP transport
-// (graphqlhttp), a parsed-document cache (gqlgen parses and validates every request
-// without one), the spec's coercion of variables, the query limits and the parser's
-// token limit, the bound on LL2 calls per request, introspection (and field
-// suggestions) unless switched off, automatic persisted queries (or, in
-// trusted-documents mode, the manifest instead), the error presenter and the
-// freshness extensions. fields, when set, runs around every resolver (tests make
+// (graphqlhttp), a parsed-document cache that parses and validates the documents it
+// lacks itself, with gqlgen's rules listed once (documents; gqlgen parses and
+// validates every request without one), the spec's coercion of variables, the query
+// limits and the parser's token limit, the bound on LL2 calls per request,
+// introspection (and field suggestions) unless switched off, automatic persisted
+// queries (or, in trusted-documents mode, the manifest instead), the error presenter
+// and the freshness extensions. fields, when set, runs around every resolver (tests make
 // resolvers panic or stall with it).
 func (g *Gateway) graphQLServer(fields graphql.FieldMiddleware) *handler.Server {
 	p, size := g.cfg.Protection, g.cfg.QueryCacheSize
