@@ -126,13 +126,7 @@ func Throughput(ctx context.Context, o ThroughputOptions) (ThroughputResult, err
 		}
 	}
 	res.ResponseBytes = len(want)
-	ceiling := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Length", strconv.Itoa(len(want)))
-		_, _ = w.Write(want)
-	})
-	servers = append([]server{{"ceiling (writes the same bytes)", ceiling, &res.Ceiling}}, servers...)
+	servers = append([]server{{"ceiling (writes the same bytes)", ceilingOf(want), &res.Ceiling}}, servers...)
 	for _, s := range servers {
 		r, err := measure(ctx, s.h, body, len(want), o, s.name)
 		if err != nil {
@@ -281,6 +275,17 @@ func ShapesThroughput(ctx context.Context, o ThroughputOptions) ([]ShapeThroughp
 	return out, nil
 }
 
+// ceilingOf is the ceiling of a scenario: a handler that reads the request and writes
+// answer, as the gateway would, and does nothing else.
+func ceilingOf(answer []byte) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(answer)))
+		_, _ = w.Write(answer)
+	})
+}
+
 // openShapeGateway makes a gateway the shapes scenario measures (NewGateway), and
 // returns its handler and its Close; a test counts through it the gateways open while
 // one is measured.
@@ -321,13 +326,7 @@ func shapeThroughput(ctx context.Context, s Shape, o ThroughputOptions) (ShapeTh
 				return measure(&r.Miss, "gateway, response cache missing", h)
 			}
 			r.ResponseBytes = len(raw)
-			ceiling := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				_, _ = io.Copy(io.Discard, r.Body)
-				w.Header().Set("Content-Type", "application/json")
-				w.Header().Set("Content-Length", strconv.Itoa(len(raw)))
-				_, _ = w.Write(raw)
-			})
-			if err := measure(&r.Ceiling, "ceiling", ceiling); err != nil {
+			if err := measure(&r.Ceiling, "ceiling", ceilingOf(raw)); err != nil {
 				return err
 			}
 			return measure(&r.Off, "gateway, no response cache", h)
